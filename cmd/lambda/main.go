@@ -1,0 +1,92 @@
+// Command lambda is both the Lambda server ("lambda server") and the CLI
+// that deploys, invokes and manages functions through the server's API.
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	lambdahttp "github.com/lambdahq/lambda/http"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], &streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+	stop()
+	os.Exit(code)
+}
+
+// run executes the command line args and returns the exit code. Errors are
+// printed here, once, so every command reports them the same way.
+func run(ctx context.Context, args []string, s *streams) int {
+	root := newRootCommand(s)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil {
+		printError(s.Err, cmd, err)
+		return 1
+	}
+	return 0
+}
+
+// streams is where commands read input and write output; tests swap in
+// buffers. Nothing in the CLI touches os.Stdout or os.Stderr directly.
+type streams struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// rootOptions holds the flags every client command shares.
+type rootOptions struct {
+	server string
+}
+
+// client returns an API client for the server the user pointed at.
+func (o *rootOptions) client() *lambdahttp.Client {
+	return lambdahttp.NewClient(o.server)
+}
+
+func newRootCommand(s *streams) *cobra.Command {
+	o := &rootOptions{}
+	cmd := &cobra.Command{
+		Use:   "lambda",
+		Short: "Run functions as a service on your own machine",
+		Long: `Lambda is a self-hosted Function-as-a-Service engine on Docker.
+
+Start the server with "lambda server", then deploy a directory with
+"lambda deploy DIR" and call it with "lambda invoke NAME".`,
+		// Runtime errors are printed once by run; usage errors add the
+		// usage line there too.
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.SetIn(s.In)
+	cmd.SetOut(s.Out)
+	cmd.SetErr(s.Err)
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err: err} })
+	cmd.CompletionOptions.HiddenDefaultCmd = true
+
+	server := os.Getenv("LAMBDA_SERVER")
+	if server == "" {
+		server = lambdahttp.DefaultServerURL
+	}
+	cmd.PersistentFlags().StringVar(&o.server, "server", server, "URL of the Lambda server (env LAMBDA_SERVER)")
+
+	cmd.AddCommand(
+		newServerCommand(s),
+		newDeployCommand(s, o),
+		newInvokeCommand(s, o),
+		newListCommand(s, o),
+		newDescribeCommand(s, o),
+		newVersionsCommand(s, o),
+		newRollbackCommand(s, o),
+		newDeleteCommand(s, o),
+		newScheduleCommand(s, o),
+	)
+	return cmd
+}

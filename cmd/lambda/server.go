@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lambdahq/lambda/archive"
+	"github.com/lambdahq/lambda/cron"
+	"github.com/lambdahq/lambda/docker"
+	"github.com/lambdahq/lambda/engine"
+	lhttp "github.com/lambdahq/lambda/http"
+	"github.com/lambdahq/lambda/runtimes"
+	"github.com/lambdahq/lambda/sqlite"
+)
+
+type serverOptions struct {
+	addr     string
+	dataDir  string
+	domain   string
+	logLevel string
+}
+
+func newServerCommand(s *streams) *cobra.Command {
+	opts := serverOptions{
+		addr:     envOr("LAMBDA_ADDR", ":8080"),
+		dataDir:  envOr("LAMBDA_DATA", defaultDataDir()),
+		domain:   envOr("LAMBDA_DOMAIN", "localhost"),
+		logLevel: envOr("LAMBDA_LOG_LEVEL", "info"),
+	}
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the Lambda server: gateway, control API, scheduler",
+		Long: `Run the Lambda server on one port: the control API under /v1/, functions at
+http://NAME.DOMAIN:PORT and http://HOST:PORT/fn/NAME/, and /healthz.
+
+State lives in an embedded SQLite database in the data directory; functions run
+as containers on the local Docker engine (DOCKER_HOST is honoured).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServer(cmd.Context(), s, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.addr, "addr", opts.addr, "address to listen on (env LAMBDA_ADDR)")
+	f.StringVar(&opts.dataDir, "data", opts.dataDir, "data directory (env LAMBDA_DATA)")
+	f.StringVar(&opts.domain, "domain", opts.domain, "functions answer at NAME.DOMAIN (env LAMBDA_DOMAIN)")
+	f.StringVar(&opts.logLevel, "log-level", opts.logLevel, "debug, info, warn or error (env LAMBDA_LOG_LEVEL)")
+	return cmd
+}
+
+func runServer(ctx context.Context, s *streams, opts serverOptions) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(opts.logLevel)); err != nil {
+		return fmt.Errorf("--log-level %q is invalid: use debug, info, warn or error", opts.logLevel)
+	}
+	logger := slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{Level: level}))
+
+	db := sqlite.NewDB(filepath.Join(opts.dataDir, "lambda.db"))
+	if err := db.Open(ctx); err != nil {
+		return fmt.Errorf("open the database in %s: %w", opts.dataDir, err)
+	}
+	defer db.Close(context.Background())
+
+	driver, err := docker.New()
+	if err != nil {
+		return fmt.Errorf("docker client: %w", err)
+	}
+	driver.Logger = logger
+	defer driver.Close()
+	if err := driver.Ping(ctx); err != nil {
+		logger.Warn("Docker is not reachable yet; deploys and invocations answer 503 until it is", "err", err)
+	}
+
+	functions := sqlite.NewFunctionStore(db)
+	schedules := sqlite.NewScheduleStore(db)
+	eng := engine.New(functions, driver, builder{runtimes.NewRegistry(driver)}, extract)
+	eng.Logger = logger
+	if err := eng.Open(ctx); err != nil {
+		return err
+	}
+	defer eng.Close(context.Background())
+
+	srv := lhttp.NewServer()
+	srv.Addr, srv.Domain, srv.Logger = opts.addr, opts.domain, logger
+	srv.Functions, srv.Store, srv.Schedules, srv.Router = eng, functions, schedules, eng
+	srv.Cron = cron.Parser{}
+	srv.StorePing, srv.DockerPing = db.Ping, driver.Ping
+
+	sched := cron.NewScheduler(schedules, srv)
+	sched.Logger = logger
+	srv.SchedulesChanged = sched.Notify
+	if err := srv.Open(ctx); err != nil {
+		return err
+	}
+	if err := sched.Open(ctx); err != nil {
+		return err
+	}
+	logger.Info("Lambda server listening", "addr", opts.addr, "functions", srv.FunctionURL("NAME"), "data", opts.dataDir)
+
+	<-ctx.Done()
+	logger.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Close(shutdown); err != nil {
+		logger.Error("http shutdown", "err", err)
+	}
+	if err := sched.Close(shutdown); err != nil {
+		logger.Error("scheduler shutdown", "err", err)
+	}
+	return nil
+}
+
+// builder adapts the runtime registry to what the engine needs.
+type builder struct{ reg *runtimes.Registry }
+
+func (b builder) BuildContext(ctx context.Context, dir, want string, out io.Writer) (string, io.ReadCloser, error) {
+	rt, err := b.reg.Detect(dir, want)
+	if err != nil {
+		return "", nil, err
+	}
+	tar, err := rt.Context(ctx, dir, out)
+	return rt.Name(), tar, err
+}
+
+func extract(r io.Reader, dest string) (string, error) {
+	res, err := archive.Extract(r, dest, archive.Limits{})
+	if err != nil {
+		return "", err
+	}
+	return res.SHA256, nil
+}
+
+// defaultDataDir follows the XDG base directory convention on Linux and
+// the platform's convention elsewhere.
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "lambda")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "lambda-data"
+	}
+	if runtime.GOOS == "darwin" {
+		return filepath.Join(home, "Library", "Application Support", "lambda")
+	}
+	return filepath.Join(home, ".local", "share", "lambda")
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,276 @@
+package cron
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// fakeClock only moves when told to. Every timer it makes is reported on
+// armed, which tells a test that the loop went to sleep.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []*fakeTimer
+	armed  chan time.Duration
+}
+
+func newFakeClock(now time.Time) *fakeClock {
+	return &fakeClock{now: now, armed: make(chan time.Duration, 1000)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) NewTimer(d time.Duration) Timer {
+	c.mu.Lock()
+	ft := &fakeTimer{clock: c, at: c.now.Add(d), c: make(chan time.Time, 1)}
+	c.timers = append(c.timers, ft)
+	c.fireLocked()
+	c.mu.Unlock()
+	select {
+	case c.armed <- d:
+	default:
+	}
+	return ft
+}
+
+// Advance moves the clock and fires the timers that came due.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	c.fireLocked()
+}
+
+func (c *fakeClock) fireLocked() {
+	c.timers = slices.DeleteFunc(c.timers, func(ft *fakeTimer) bool {
+		if ft.stopped {
+			return true
+		}
+		if !ft.at.After(c.now) {
+			ft.stopped = true
+			ft.c <- c.now
+			return true
+		}
+		return false
+	})
+}
+
+// waitArmed waits for the loop to go to sleep and returns for how long.
+func (c *fakeClock) waitArmed(t *testing.T) time.Duration {
+	t.Helper()
+	select {
+	case d := <-c.armed:
+		return d
+	case <-time.After(5 * time.Second):
+		t.Fatal("the scheduler never went to sleep")
+		return 0
+	}
+}
+
+type fakeTimer struct {
+	clock   *fakeClock
+	at      time.Time
+	c       chan time.Time
+	stopped bool // fired or stopped; guarded by clock.mu
+}
+
+func (t *fakeTimer) C() <-chan time.Time { return t.c }
+
+func (t *fakeTimer) Stop() bool {
+	t.clock.mu.Lock()
+	defer t.clock.mu.Unlock()
+	was := !t.stopped
+	t.stopped = true
+	return was
+}
+
+type mark struct {
+	id          string
+	ranAt, next time.Time
+}
+
+// memStore is an in-memory lambda.ScheduleStore.
+type memStore struct {
+	mu      sync.Mutex
+	scheds  map[string]*lambda.Schedule
+	marks   []mark
+	listErr error
+	markErr error
+}
+
+var _ lambda.ScheduleStore = (*memStore)(nil)
+
+func newMemStore(list ...*lambda.Schedule) *memStore {
+	m := &memStore{scheds: map[string]*lambda.Schedule{}}
+	for _, s := range list {
+		c := *s
+		m.scheds[s.ID] = &c
+	}
+	return m
+}
+
+func (m *memStore) CreateSchedule(_ context.Context, s *lambda.Schedule) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.scheds[s.ID]; ok {
+		return lambda.Errorf(lambda.ECONFLICT, "schedule %s exists", s.ID)
+	}
+	c := *s
+	m.scheds[s.ID] = &c
+	return nil
+}
+
+func (m *memStore) FindSchedule(_ context.Context, id string) (*lambda.Schedule, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.scheds[id]
+	if !ok {
+		return nil, lambda.Errorf(lambda.ENOTFOUND, "schedule %s not found", id)
+	}
+	c := *s
+	return &c, nil
+}
+
+func (m *memStore) ListSchedules(_ context.Context, function string) ([]*lambda.Schedule, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.listErr != nil {
+		return nil, m.listErr
+	}
+	var out []*lambda.Schedule
+	for _, s := range m.scheds {
+		if function == "" || s.Function == function {
+			c := *s
+			out = append(out, &c)
+		}
+	}
+	slices.SortFunc(out, func(a, b *lambda.Schedule) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func (m *memStore) DeleteSchedule(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.scheds[id]; !ok {
+		return lambda.Errorf(lambda.ENOTFOUND, "schedule %s not found", id)
+	}
+	delete(m.scheds, id)
+	return nil
+}
+
+func (m *memStore) MarkScheduleRun(_ context.Context, id string, ranAt, next time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.markErr != nil {
+		return m.markErr
+	}
+	s, ok := m.scheds[id]
+	if !ok {
+		return lambda.Errorf(lambda.ENOTFOUND, "schedule %s not found", id)
+	}
+	s.LastRunAt, s.NextRunAt = &ranAt, next
+	m.marks = append(m.marks, mark{id, ranAt, next})
+	return nil
+}
+
+func (m *memStore) setErrors(list, markErr error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.listErr, m.markErr = list, markErr
+}
+
+func (m *memStore) getMarks() []mark {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.marks)
+}
+
+type call struct{ function, payload string }
+
+// fakeInvoker records calls. With block set, each call waits for it to be
+// closed, and for ctx too unless ignoreCtx.
+type fakeInvoker struct {
+	block     chan struct{}
+	ignoreCtx bool
+	err       error
+
+	calls chan call
+	mu    sync.Mutex
+	n     int
+	busy  int
+	peak  int
+	errs  []error // ctx.Err() of each call when it returned
+}
+
+func newFakeInvoker() *fakeInvoker { return &fakeInvoker{calls: make(chan call, 100)} }
+
+func (f *fakeInvoker) InvokeScheduled(ctx context.Context, function string, payload []byte) error {
+	f.mu.Lock()
+	f.n++
+	f.busy++
+	f.peak = max(f.peak, f.busy)
+	f.mu.Unlock()
+	f.calls <- call{function, string(payload)}
+	if f.block != nil {
+		done := ctx.Done()
+		if f.ignoreCtx {
+			done = nil
+		}
+		select {
+		case <-f.block:
+		case <-done:
+		}
+	}
+	f.mu.Lock()
+	f.busy--
+	f.errs = append(f.errs, ctx.Err())
+	f.mu.Unlock()
+	return f.err
+}
+
+func (f *fakeInvoker) count() (n, peak int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n, f.peak
+}
+
+// next waits for the next call.
+func (f *fakeInvoker) next(t *testing.T) call {
+	t.Helper()
+	select {
+	case c := <-f.calls:
+		return c
+	case <-time.After(5 * time.Second):
+		t.Fatal("no invocation")
+		return call{}
+	}
+}
+
+// syncBuffer is a log destination safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

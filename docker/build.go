@@ -1,0 +1,64 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/lambdahq/lambda"
+	"github.com/moby/moby/api/types/build"
+	"github.com/moby/moby/client"
+)
+
+// buildLogTail is how many lines of build output a failed build quotes.
+const buildLogTail = 20
+
+// BuildImage builds req.Context with the classic builder (BuildKit needs a
+// session the API client does not offer), streaming the log to req.Output.
+func (d *Driver) BuildImage(ctx context.Context, req lambda.BuildRequest) (string, error) {
+	if req.Context == nil {
+		return "", lambda.Errorf(lambda.EINVALID, "build context is missing")
+	}
+	res, err := d.cli.ImageBuild(ctx, req.Context, client.ImageBuildOptions{
+		Tags:        req.Tags,
+		Labels:      req.Labels,
+		Dockerfile:  "Dockerfile",
+		Remove:      true,
+		ForceRemove: true,
+		Version:     build.BuilderV1,
+	})
+	if err != nil {
+		if isUnreachable(err) || ctx.Err() != nil {
+			return "", d.wrap(err, "build image")
+		}
+		// The daemon rejected the context before building (no Dockerfile,
+		// not a tar...): the user's input is at fault.
+		return "", lambda.Errorf(lambda.EINVALID, "build failed: %s", daemonMessage(err))
+	}
+	defer res.Body.Close()
+
+	tail := newTailWriter(buildLogTail)
+	out := io.MultiWriter(tail, &lenientWriter{w: req.Output})
+	sr, err := renderStream(res.Body, out)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return "", d.wrap(err, "read build output")
+	}
+	if sr.Err != "" {
+		return "", lambda.Errorf(lambda.EINVALID, "build failed: %s\n%s", sr.Err, tail.String())
+	}
+	if sr.ImageID != "" {
+		return sr.ImageID, nil
+	}
+	// Daemons before API 1.30 do not announce the ID; ask for it.
+	if len(req.Tags) > 0 {
+		img, err := d.cli.ImageInspect(ctx, req.Tags[0])
+		if err != nil {
+			return "", d.wrap(err, "inspect built image %s", req.Tags[0])
+		}
+		return img.ID, nil
+	}
+	return "", fmt.Errorf("docker: build finished without reporting an image ID; tag the image to find it")
+}

@@ -1,0 +1,186 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/lambdahq/lambda"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+)
+
+// cleanupTimeout bounds the removal of a container that failed to start,
+// which runs even when the caller's context has ended.
+const cleanupTimeout = 10 * time.Second
+
+// StartInstance creates and starts a hardened container for spec on the
+// dedicated network and returns its address there.
+func (d *Driver) StartInstance(ctx context.Context, spec lambda.InstanceSpec) (*lambda.Instance, error) {
+	if err := validateSpec(spec); err != nil {
+		return nil, err
+	}
+	inst, err := d.start(ctx, spec)
+	if errors.Is(err, errNetworkGone) {
+		// Someone removed the network since we cached its ID: recreate it.
+		d.forgetNetwork()
+		inst, err = d.start(ctx, spec)
+	}
+	if errors.Is(err, errNetworkGone) {
+		return nil, lambda.Errorf(lambda.EUNAVAILABLE, "Docker network %q keeps disappearing: %v", d.network(), err)
+	}
+	return inst, err
+}
+
+var errNetworkGone = errors.New("network not found")
+
+func (d *Driver) start(ctx context.Context, spec lambda.InstanceSpec) (*lambda.Instance, error) {
+	netID, err := d.ensureNetwork(ctx)
+	if err != nil {
+		return nil, err
+	}
+	created, err := d.cli.ContainerCreate(ctx, createOptions(spec, containerName(spec), netID))
+	switch {
+	case isNetworkNotFound(err):
+		return nil, errNetworkGone
+	case cerrdefs.IsNotFound(err):
+		return nil, lambda.Errorf(lambda.ENOTFOUND, "image %q of %s v%d not found: build or pull it first", spec.Image, spec.Function, spec.Version)
+	case err != nil:
+		return nil, d.wrap(err, "create container for %s v%d", spec.Function, spec.Version)
+	}
+	for _, w := range created.Warnings {
+		d.logger().Debug("docker: container created with a warning", "id", created.ID, "warning", w)
+	}
+	if _, err := d.cli.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {
+		d.removeQuietly(ctx, created.ID)
+		if isNetworkNotFound(err) {
+			return nil, errNetworkGone
+		}
+		return nil, d.wrap(err, "start container for %s v%d", spec.Function, spec.Version)
+	}
+	res, err := d.cli.ContainerInspect(ctx, created.ID, client.ContainerInspectOptions{})
+	if err != nil {
+		d.removeQuietly(ctx, created.ID)
+		return nil, d.wrap(err, "inspect container %s", created.ID)
+	}
+	c := res.Container
+	ip := endpointIP(c.NetworkSettings, d.network(), netID)
+	if ip == "" || c.State == nil || !c.State.Running {
+		// Exited before we looked: the function crashed at once. Its log is
+		// the only clue, so it goes into the error.
+		logs, _ := d.InstanceLogs(ctx, created.ID, 20)
+		code := -1
+		if c.State != nil {
+			code = c.State.ExitCode
+		}
+		d.removeQuietly(ctx, created.ID)
+		return nil, lambda.Errorf(lambda.EFUNCTION, "%s v%d exited right after start (exit code %d); last output:\n%s", spec.Function, spec.Version, code, logs)
+	}
+	created2, _ := time.Parse(time.RFC3339Nano, c.Created)
+	return &lambda.Instance{
+		ID:        c.ID,
+		Function:  spec.Function,
+		Version:   spec.Version,
+		Addr:      net.JoinHostPort(ip, strconv.Itoa(spec.Port)),
+		Running:   true,
+		CreatedAt: created2,
+	}, nil
+}
+
+func isNetworkNotFound(err error) bool {
+	return cerrdefs.IsNotFound(err) && strings.Contains(strings.ToLower(err.Error()), "network")
+}
+
+// endpointIP finds the container's address on the dedicated network, by ID
+// first (names can be duplicated on Docker 20.10), then by name.
+func endpointIP(ns *container.NetworkSettings, name, id string) string {
+	if ns == nil {
+		return ""
+	}
+	return pickIP(ns.Networks, name, id)
+}
+
+func pickIP(eps map[string]*network.EndpointSettings, name, id string) string {
+	for _, ep := range eps {
+		if ep != nil && id != "" && ep.NetworkID == id && ep.IPAddress.IsValid() {
+			return ep.IPAddress.String()
+		}
+	}
+	if ep := eps[name]; ep != nil && ep.IPAddress.IsValid() {
+		return ep.IPAddress.String()
+	}
+	return ""
+}
+
+// removeQuietly force-removes a container we are giving up on, even if ctx
+// has ended, logging rather than returning a failure.
+func (d *Driver) removeQuietly(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	_, err := d.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		d.logger().Warn("docker: could not remove failed container", "id", id, "err", err)
+	}
+}
+
+// StopInstance asks the container to stop, kills it after grace, and
+// removes it. A container that is already gone is not an error.
+func (d *Driver) StopInstance(ctx context.Context, id string, grace time.Duration) error {
+	if id == "" {
+		return lambda.Errorf(lambda.EINVALID, "instance ID is empty")
+	}
+	secs := int(math.Ceil(max(grace, 0).Seconds()))
+	_, err := d.cli.ContainerStop(ctx, id, client.ContainerStopOptions{Timeout: &secs})
+	switch {
+	case cerrdefs.IsNotFound(err):
+		return nil
+	case err != nil && (isUnreachable(err) || ctx.Err() != nil):
+		return d.wrap(err, "stop instance %s", id)
+	case err != nil:
+		// Removal with force kills it anyway; say why in the log.
+		d.logger().Warn("docker: stop failed, removing by force", "id", id, "err", err)
+	}
+	_, err = d.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	switch {
+	case err == nil, cerrdefs.IsNotFound(err):
+		return nil
+	case cerrdefs.IsConflict(err) && strings.Contains(err.Error(), "already in progress"):
+		return nil
+	}
+	return d.wrap(err, "remove instance %s", id)
+}
+
+// ListInstances lists the platform's containers, running or not.
+func (d *Driver) ListInstances(ctx context.Context) ([]*lambda.Instance, error) {
+	res, err := d.cli.ContainerList(ctx, client.ContainerListOptions{
+		All:     true,
+		Filters: make(client.Filters).Add("label", lambda.LabelManaged+"=true"),
+	})
+	if err != nil {
+		return nil, d.wrap(err, "list instances")
+	}
+	netID := d.cachedNetwork()
+	out := make([]*lambda.Instance, 0, len(res.Items))
+	for _, c := range res.Items {
+		inst := &lambda.Instance{
+			ID:        c.ID,
+			Function:  c.Labels[lambda.LabelFunction],
+			Running:   c.State == container.StateRunning,
+			CreatedAt: time.Unix(c.Created, 0),
+		}
+		inst.Version, _ = strconv.Atoi(c.Labels[lambda.LabelVersion])
+		if c.NetworkSettings != nil {
+			if ip := pickIP(c.NetworkSettings.Networks, d.network(), netID); ip != "" && c.Labels[labelPort] != "" {
+				inst.Addr = net.JoinHostPort(ip, c.Labels[labelPort])
+			}
+		}
+		out = append(out, inst)
+	}
+	return out, nil
+}

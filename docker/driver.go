@@ -1,0 +1,96 @@
+// Package docker implements lambda.Driver with the Docker Engine API.
+//
+// The client negotiates the API version with the daemon, so an engine as old
+// as API 1.40 works; the driver sticks to features that API 1.41 (Docker
+// 20.10) offers. Every call that cannot reach the daemon returns
+// lambda.EUNAVAILABLE, and nothing is cached about a failed daemon: the
+// driver recovers by itself once Docker is back.
+package docker
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/lambdahq/lambda"
+	"github.com/moby/moby/client"
+)
+
+// DefaultNetwork is the bridge network function containers are attached to.
+const DefaultNetwork = "lambda"
+
+// Defaults applied when an InstanceSpec leaves a limit at zero.
+const (
+	DefaultPidsLimit = 256
+	DefaultCPUShares = 512
+	nofileLimit      = 1024
+	tmpfsOptions     = "size=64m,mode=1777"
+	containerUser    = "1000:1000"
+)
+
+// labelPort records the function's port on the container, so ListInstances
+// can rebuild the address of containers a previous server started.
+const labelPort = "lambda.port"
+
+var _ lambda.Driver = (*Driver)(nil)
+
+// Driver runs function instances as hardened containers on one Docker engine.
+type Driver struct {
+	// Network is the dedicated bridge network (created on first use).
+	Network string
+	Logger  *slog.Logger
+
+	cli *client.Client
+
+	netMu sync.Mutex
+	netID string // cached once the network is known to exist
+}
+
+// New returns a driver configured from the environment (DOCKER_HOST,
+// DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION). It does no I/O,
+// so it succeeds while Docker is down.
+func New() (*Driver, error) {
+	cli, err := client.New(client.FromEnv)
+	if err != nil {
+		return nil, lambda.Errorf(lambda.EINVALID, "Docker client settings are invalid (check DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH): %v", err)
+	}
+	return &Driver{Network: DefaultNetwork, Logger: slog.Default(), cli: cli}, nil
+}
+
+// Close releases the client's idle connections.
+func (d *Driver) Close() error { return d.cli.Close() }
+
+// Host is the daemon address the driver talks to, e.g.
+// unix:///var/run/docker.sock.
+func (d *Driver) Host() string { return d.cli.DaemonHost() }
+
+// Ping checks that the daemon answers, negotiating the API version if that
+// has not succeeded yet.
+func (d *Driver) Ping(ctx context.Context) error {
+	_, err := d.cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true})
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return d.wrap(ctx.Err(), "ping Docker")
+	}
+	if isUnreachable(err) {
+		return d.unreachable(err)
+	}
+	// The daemon answered but not usefully, e.g. with an API that is too old.
+	return lambda.Errorf(lambda.EUNAVAILABLE, "Docker at %s does not answer properly: %s; Docker 19.03 (API 1.40) or later is needed", d.Host(), daemonMessage(err))
+}
+
+func (d *Driver) network() string {
+	if d.Network == "" {
+		return DefaultNetwork
+	}
+	return d.Network
+}
+
+func (d *Driver) logger() *slog.Logger {
+	if d.Logger == nil {
+		return slog.Default()
+	}
+	return d.Logger
+}

@@ -1,0 +1,58 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strconv"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/lambdahq/lambda"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/client"
+)
+
+// Limits on what InstanceLogs reads from a container: its output is
+// untrusted, and tail bounds lines, not bytes.
+const (
+	maxLogRead   = 16 << 20
+	maxLogResult = 1 << 20
+)
+
+// InstanceLogs returns up to tail lines of the container's stdout and
+// stderr, interleaved as written; tail <= 0 means all (within 1 MiB).
+func (d *Driver) InstanceLogs(ctx context.Context, id string, tail int) (string, error) {
+	if id == "" {
+		return "", lambda.Errorf(lambda.EINVALID, "instance ID is empty")
+	}
+	opts := client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Tail: "all"}
+	if tail > 0 {
+		opts.Tail = strconv.Itoa(tail)
+	}
+	rc, err := d.cli.ContainerLogs(ctx, id, opts)
+	if cerrdefs.IsNotFound(err) {
+		return "", lambda.Errorf(lambda.ENOTFOUND, "instance %s not found", id)
+	}
+	if err != nil {
+		return "", d.wrap(err, "read logs of instance %s", id)
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if _, err := stdcopy.StdCopy(&buf, &buf, io.LimitReader(rc, maxLogRead)); err != nil {
+		return "", d.wrap(err, "read logs of instance %s", id)
+	}
+	return string(lastBytes(buf.Bytes(), maxLogResult)), nil
+}
+
+// lastBytes keeps the end of b within limit, starting at a line boundary
+// when one is available.
+func lastBytes(b []byte, limit int) []byte {
+	if len(b) <= limit {
+		return b
+	}
+	b = b[len(b)-limit:]
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[i+1:]
+	}
+	return b
+}

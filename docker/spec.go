@@ -1,0 +1,108 @@
+package docker
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/lambdahq/lambda"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+)
+
+// validateSpec rejects specs the daemon would refuse with a less helpful
+// message, or that would produce an unreachable instance.
+func validateSpec(spec lambda.InstanceSpec) error {
+	if err := lambda.ValidateName(spec.Function); err != nil {
+		return err
+	}
+	switch {
+	case spec.Version < 0:
+		return lambda.Errorf(lambda.EINVALID, "instance version %d is negative", spec.Version)
+	case spec.Image == "":
+		return lambda.Errorf(lambda.EINVALID, "instance of %s v%d has no image: build the function first", spec.Function, spec.Version)
+	case spec.Port < 1 || spec.Port > 65535:
+		return lambda.Errorf(lambda.EINVALID, "port %d is out of range 1-65535", spec.Port)
+	case spec.MemoryBytes < 0 || spec.CPUShares < 0 || spec.PidsLimit < 0:
+		return lambda.Errorf(lambda.EINVALID, "instance limits must not be negative (memory %d, cpu shares %d, pids %d)", spec.MemoryBytes, spec.CPUShares, spec.PidsLimit)
+	}
+	for k := range spec.Env {
+		if err := lambda.ValidateEnvName(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// containerName is unique per start, yet tells a human which function and
+// version a container serves.
+func containerName(spec lambda.InstanceSpec) string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return fmt.Sprintf("lambda-%s-v%d-%s", spec.Function, spec.Version, hex.EncodeToString(b))
+}
+
+// createOptions applies the platform's hardening to spec. networkID is the
+// dedicated bridge network, referenced by ID because Docker 20.10 lets two
+// networks share a name.
+func createOptions(spec lambda.InstanceSpec, name, networkID string) client.ContainerCreateOptions {
+	env := make([]string, 0, len(spec.Env)+1)
+	for k, v := range spec.Env {
+		if k != "PORT" {
+			env = append(env, k+"="+v)
+		}
+	}
+	slices.Sort(env)
+	env = append(env, "PORT="+strconv.Itoa(spec.Port))
+
+	memory := spec.MemoryBytes
+	if memory == 0 {
+		memory = lambda.DefaultMemoryBytes
+	}
+	pids := spec.PidsLimit
+	if pids == 0 {
+		pids = DefaultPidsLimit
+	}
+	shares := spec.CPUShares
+	if shares == 0 {
+		shares = DefaultCPUShares
+	}
+	withInit := true
+
+	return client.ContainerCreateOptions{
+		Name: name,
+		Config: &container.Config{
+			Image: spec.Image,
+			User:  containerUser,
+			Env:   env,
+			Labels: map[string]string{
+				lambda.LabelManaged:  "true",
+				lambda.LabelFunction: spec.Function,
+				lambda.LabelVersion:  strconv.Itoa(spec.Version),
+				labelPort:            strconv.Itoa(spec.Port),
+			},
+		},
+		HostConfig: &container.HostConfig{
+			NetworkMode:    container.NetworkMode(networkID),
+			RestartPolicy:  container.RestartPolicy{Name: container.RestartPolicyDisabled},
+			CapDrop:        []string{"ALL"},
+			SecurityOpt:    []string{"no-new-privileges"},
+			ReadonlyRootfs: true,
+			Tmpfs:          map[string]string{"/tmp": tmpfsOptions},
+			Init:           &withInit,
+			Resources: container.Resources{
+				Memory:     memory,
+				MemorySwap: memory, // equal to Memory: no swap
+				CPUShares:  shares,
+				PidsLimit:  &pids,
+				Ulimits:    []*container.Ulimit{{Name: "nofile", Soft: nofileLimit, Hard: nofileLimit}},
+			},
+		},
+		NetworkingConfig: &network.NetworkingConfig{
+			EndpointsConfig: map[string]*network.EndpointSettings{networkID: {}},
+		},
+	}
+}

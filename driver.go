@@ -1,0 +1,85 @@
+package lambda
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Labels put on every container and image the platform creates, so that a
+// restarted server finds (and re-adopts or removes) what it left behind.
+const (
+	LabelManaged  = "lambda.managed"
+	LabelFunction = "lambda.function"
+	LabelVersion  = "lambda.version"
+)
+
+// Driver is the narrow view of a container engine that the platform needs.
+// The docker package implements it with the Docker SDK; tests use a fake.
+// Both pass the suite in drivertest.
+type Driver interface {
+	// Ping reports whether the engine answers; the error says how it was
+	// reached (socket, DOCKER_HOST) so a user can fix it.
+	Ping(ctx context.Context) error
+
+	// BuildImage builds a Docker build context (a tar stream with a
+	// Dockerfile at its root) and returns the image ID. Build output is
+	// written to req.Output as plain text lines as it happens. A failing
+	// build returns EINVALID carrying the tail of the log.
+	BuildImage(ctx context.Context, req BuildRequest) (imageID string, err error)
+	// ImageExists reports whether ref (a tag or ID) is present locally.
+	ImageExists(ctx context.Context, ref string) (bool, error)
+	// PullImage pulls ref from its registry, writing progress to out (may
+	// be nil). EUNAVAILABLE when no registry answers.
+	PullImage(ctx context.Context, ref string, out io.Writer) error
+	// RemoveImage removes ref and its untagged parents; a missing image is
+	// not an error.
+	RemoveImage(ctx context.Context, ref string) error
+
+	// StartInstance creates and starts a hardened container for spec and
+	// returns its address as soon as the container runs (it may not listen
+	// yet: readiness is the caller's business).
+	StartInstance(ctx context.Context, spec InstanceSpec) (*Instance, error)
+	// StopInstance stops (after grace) and removes the container; a missing
+	// container is not an error.
+	StopInstance(ctx context.Context, id string, grace time.Duration) error
+	// ListInstances lists the platform's containers, running or not.
+	ListInstances(ctx context.Context) ([]*Instance, error)
+	// InstanceLogs returns up to tail lines of the container's output.
+	InstanceLogs(ctx context.Context, id string, tail int) (string, error)
+	// WatchExits sends the IDs of platform containers that stop, until ctx
+	// ends. Consumers must also cope with missed events (reconnects).
+	WatchExits(ctx context.Context) (<-chan string, error)
+}
+
+// BuildRequest is the input of Driver.BuildImage.
+type BuildRequest struct {
+	Context io.Reader // tar stream, Dockerfile at its root
+	Tags    []string
+	Labels  map[string]string
+	Output  io.Writer // receives the build log; may be nil
+}
+
+// InstanceSpec describes one function container. The driver always applies
+// the platform's hardening (non-root user, no capabilities, no new
+// privileges, read-only root with a tmpfs /tmp, an init process).
+type InstanceSpec struct {
+	Function    string
+	Version     int
+	Image       string // image ID or tag
+	Env         map[string]string
+	Port        int // the port the function listens on inside the container
+	MemoryBytes int64
+	CPUShares   int64
+	PidsLimit   int64
+}
+
+// Instance is a running (or exited) container serving one function version.
+type Instance struct {
+	ID        string    `json:"id"`
+	Function  string    `json:"function"`
+	Version   int       `json:"version"`
+	Addr      string    `json:"addr"` // host:port reachable from the server
+	Running   bool      `json:"running"`
+	CreatedAt time.Time `json:"created_at"`
+}

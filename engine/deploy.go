@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// ImageName is the repository every version of a function is tagged in.
+func ImageName(function string) string { return "func-" + function }
+
+// Deploy implements lambda.FunctionService.
+func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.Function, error) {
+	if err := lambda.ValidateName(req.Name); err != nil {
+		return nil, err
+	}
+	cfg := req.Config.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	p := req.Progress
+	if p == nil {
+		p = discardProgress{}
+	}
+	if err := e.Driver.Ping(ctx); err != nil {
+		return nil, err
+	}
+
+	dir, err := os.MkdirTemp(e.TempDir, "lambda-deploy-")
+	if err != nil {
+		return nil, fmt.Errorf("deploy: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	sum, err := e.Extract(req.Code, dir)
+	if err != nil {
+		return nil, err
+	}
+
+	unlock := e.lockDeploys(req.Name)
+	defer unlock()
+	number, err := e.Store.NextVersion(ctx, req.Name)
+	if err != nil {
+		return nil, err
+	}
+	image := ImageName(req.Name)
+	p.Step(2, 3, fmt.Sprintf("Building image %q", image))
+	v, err := e.build(ctx, req.Name, dir, cfg, number, sum, logWriter{p})
+	if err != nil {
+		return nil, err
+	}
+
+	p.Step(3, 3, "Starting container")
+	in, err := e.startInstance(ctx, v)
+	if err != nil {
+		e.removeImage(v.Image)
+		return nil, fmt.Errorf("version %d did not start, the previous version keeps serving: %w", v.Number, err)
+	}
+	if err := e.Store.PublishVersion(ctx, v); err != nil {
+		e.stopContainer(in.ID)
+		e.removeImage(v.Image)
+		return nil, err
+	}
+	e.switchTo(req.Name, v, in)
+	e.Logger.Info("deployed", "function", req.Name, "version", v.Number, "runtime", cfg.Runtime, "image", v.ImageID)
+	return e.Store.FindFunction(ctx, req.Name)
+}
+
+// build turns the extracted code in dir into the image of a new version.
+func (e *Engine) build(ctx context.Context, name, dir string, cfg lambda.Config, number int, sum string, out io.Writer) (*lambda.Version, error) {
+	runtime, tar, err := e.Builder.BuildContext(ctx, dir, cfg.Runtime, out)
+	if err != nil {
+		return nil, err
+	}
+	defer tar.Close()
+	cfg.Runtime = runtime
+	tag := versionTag(name, number)
+	id, err := e.Driver.BuildImage(ctx, lambda.BuildRequest{
+		Context: tar,
+		Tags:    []string{tag},
+		Labels: map[string]string{
+			lambda.LabelManaged:  "true",
+			lambda.LabelFunction: name,
+			lambda.LabelVersion:  strconv.Itoa(number),
+		},
+		Output: out,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &lambda.Version{
+		Function:   name,
+		Number:     number,
+		Image:      tag,
+		ImageID:    id,
+		Config:     cfg,
+		CodeSHA256: sum,
+		CreatedAt:  time.Now().UTC(),
+	}, nil
+}
+
+func (e *Engine) removeImage(ref string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := e.Driver.RemoveImage(ctx, ref); err != nil {
+		e.Logger.Error("remove image", "image", ref, "err", err)
+	}
+}
+
+type discardProgress struct{}
+
+func (discardProgress) Step(int, int, string) {}
+func (discardProgress) Log(string)            {}
+
+// logWriter adapts Progress to an io.Writer for build output.
+type logWriter struct{ p lambda.Progress }
+
+func (w logWriter) Write(b []byte) (int, error) {
+	w.p.Log(string(b))
+	return len(b), nil
+}
+
+func versionTag(function string, number int) string {
+	return ImageName(function) + ":v" + strconv.Itoa(number)
+}

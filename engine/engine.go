@@ -1,0 +1,130 @@
+// Package engine turns deploys into running instances: it builds versions,
+// keeps a warm instance per function, switches traffic between versions
+// without dropping requests, and reconciles containers left by a previous
+// run. It speaks to the container engine only through lambda.Driver.
+package engine
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// Builder turns a function directory into a Docker build context.
+type Builder interface {
+	// BuildContext detects the runtime of dir (want "" = auto) and returns
+	// its name and a tar stream with a Dockerfile at its root.
+	BuildContext(ctx context.Context, dir, want string, out io.Writer) (runtime string, tar io.ReadCloser, err error)
+}
+
+// ExtractFunc safely unpacks an untrusted tar.gz into dest and returns the
+// hex SHA-256 of the archive.
+type ExtractFunc func(r io.Reader, dest string) (sha256 string, err error)
+
+// Engine implements lambda.FunctionService and lambda.Router.
+type Engine struct {
+	Store   lambda.FunctionStore
+	Driver  lambda.Driver
+	Builder Builder
+	Extract ExtractFunc
+	Logger  *slog.Logger
+
+	// StartTimeout bounds how long a new instance may take to listen.
+	StartTimeout time.Duration
+	// DrainTimeout bounds how long a replaced instance may finish its
+	// in-flight requests before it is stopped anyway.
+	DrainTimeout time.Duration
+	// StopGrace is the SIGTERM-to-SIGKILL delay when stopping a container.
+	StopGrace time.Duration
+	// ReconcileInterval is how often reconciliation is retried while the
+	// container engine is unreachable.
+	ReconcileInterval time.Duration
+	// TempDir holds extracted code while a deploy runs ("" = os.TempDir).
+	TempDir string
+
+	mu        sync.Mutex
+	functions map[string]*fnState // routing state, by function name
+	deploying map[string]*sync.Mutex
+	exits     *exitLog
+	owned     sync.Map // IDs of containers this engine started; reconcile leaves them be
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New returns an Engine with default timeouts; set the dependencies before Open.
+func New(store lambda.FunctionStore, driver lambda.Driver, builder Builder, extract ExtractFunc) *Engine {
+	return &Engine{
+		Store:             store,
+		Driver:            driver,
+		Builder:           builder,
+		Extract:           extract,
+		Logger:            slog.Default(),
+		StartTimeout:      60 * time.Second,
+		DrainTimeout:      lambda.MaxTimeout,
+		StopGrace:         5 * time.Second,
+		ReconcileInterval: 2 * time.Second,
+		functions:         make(map[string]*fnState),
+		deploying:         make(map[string]*sync.Mutex),
+		exits:             newExitLog(),
+	}
+}
+
+var (
+	_ lambda.FunctionService = (*Engine)(nil)
+	_ lambda.Router          = (*Engine)(nil)
+)
+
+// Open starts watching container exits and reconciles the containers a
+// previous run left behind, retrying in the background while the container
+// engine is unreachable.
+func (e *Engine) Open(ctx context.Context) error {
+	e.ctx, e.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	e.wg.Add(2)
+	go func() { defer e.wg.Done(); e.watchExits() }()
+	go func() { defer e.wg.Done(); e.reconcileLoop() }()
+	return nil
+}
+
+// Close stops background work. Running instances are left running: the
+// next Open re-adopts the ones that still serve an active version, so a
+// server restart costs no cold starts.
+func (e *Engine) Close(ctx context.Context) error {
+	if e.cancel != nil {
+		e.cancel()
+	}
+	done := make(chan struct{})
+	go func() { e.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
+}
+
+// lockDeploys serializes deploys, rollbacks and deletes of one function.
+func (e *Engine) lockDeploys(name string) func() {
+	e.mu.Lock()
+	m, ok := e.deploying[name]
+	if !ok {
+		m = new(sync.Mutex)
+		e.deploying[name] = m
+	}
+	e.mu.Unlock()
+	m.Lock()
+	return m.Unlock
+}
+
+func (e *Engine) background(f func(ctx context.Context)) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		f(e.ctx)
+	}()
+}

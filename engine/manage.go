@@ -1,0 +1,123 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lambdahq/lambda"
+)
+
+// Rollback implements lambda.FunctionService.
+func (e *Engine) Rollback(ctx context.Context, name string, to int) (*lambda.Function, error) {
+	unlock := e.lockDeploys(name)
+	defer unlock()
+	fn, err := e.Store.FindFunction(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	target, err := e.rollbackTarget(ctx, fn, to)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := e.Driver.ImageExists(ctx, target.ImageID); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, lambda.Errorf(lambda.ECONFLICT, "the image of version %d of %q (%s) is gone; deploy the code again instead", target.Number, name, target.Image)
+	}
+	in, err := e.startInstance(ctx, target)
+	if err != nil {
+		return nil, fmt.Errorf("version %d did not start, version %d keeps serving: %w", target.Number, fn.ActiveVersion, err)
+	}
+	if err := e.Store.ActivateVersion(ctx, name, target.Number); err != nil {
+		e.stopContainer(in.ID)
+		return nil, err
+	}
+	e.switchTo(name, target, in)
+	e.Logger.Info("rolled back", "function", name, "from", fn.ActiveVersion, "to", target.Number)
+	return e.Store.FindFunction(ctx, name)
+}
+
+// rollbackTarget resolves `to` (0: the newest version older than the
+// active one) to a version other than the active one.
+func (e *Engine) rollbackTarget(ctx context.Context, fn *lambda.Function, to int) (*lambda.Version, error) {
+	if to == fn.ActiveVersion {
+		return nil, lambda.Errorf(lambda.ECONFLICT, "version %d of %q is already active", to, fn.Name)
+	}
+	if to != 0 {
+		return e.Store.FindVersion(ctx, fn.Name, to)
+	}
+	versions, err := e.Store.ListVersions(ctx, fn.Name)
+	if err != nil {
+		return nil, err
+	}
+	var prev *lambda.Version
+	for _, v := range versions {
+		if v.Number < fn.ActiveVersion {
+			prev = v
+		}
+	}
+	if prev == nil {
+		return nil, lambda.Errorf(lambda.ECONFLICT, "function %q has no version before %d to roll back to; see \"lambda versions %s\"", fn.Name, fn.ActiveVersion, fn.Name)
+	}
+	return prev, nil
+}
+
+// Delete implements lambda.FunctionService.
+func (e *Engine) Delete(ctx context.Context, name string) error {
+	unlock := e.lockDeploys(name)
+	defer unlock()
+	versions, err := e.Store.ListVersions(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := e.Driver.Ping(ctx); err != nil {
+		return err
+	}
+	e.forget(name)
+	if err := e.removeContainers(ctx, name); err != nil {
+		return err
+	}
+	for _, v := range versions {
+		if err := e.Driver.RemoveImage(ctx, v.Image); err != nil {
+			return fmt.Errorf("remove image %s: %w", v.Image, err)
+		}
+	}
+	if err := e.Store.DeleteFunction(ctx, name); err != nil {
+		return err
+	}
+	e.Logger.Info("deleted", "function", name)
+	return nil
+}
+
+// removeContainers stops every container of function now, in-flight
+// requests included: the function is going away.
+func (e *Engine) removeContainers(ctx context.Context, function string) error {
+	all, err := e.Driver.ListInstances(ctx)
+	if err != nil {
+		return err
+	}
+	for _, in := range all {
+		if in.Function == function {
+			if err := e.Driver.StopInstance(ctx, in.ID, 0); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Instances implements lambda.FunctionService; name "" lists every
+// function's instances.
+func (e *Engine) Instances(ctx context.Context, name string) ([]*lambda.Instance, error) {
+	all, err := e.Driver.ListInstances(ctx)
+	if err != nil || name == "" {
+		return all, err
+	}
+	var out []*lambda.Instance
+	for _, in := range all {
+		if in.Function == name {
+			out = append(out, in)
+		}
+	}
+	return out, nil
+}

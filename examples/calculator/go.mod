@@ -1,0 +1,3 @@
+module github.com/lambdahq/lambda/examples/calculator
+
+go 1.26

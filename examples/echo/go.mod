@@ -1,0 +1,3 @@
+module github.com/lambdahq/lambda/examples/echo
+
+go 1.26

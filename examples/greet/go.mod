@@ -1,0 +1,3 @@
+module github.com/lambdahq/lambda/examples/greet
+
+go 1.26

@@ -1,0 +1,113 @@
+package lambda
+
+import (
+	"context"
+	"time"
+)
+
+// Limits and defaults shared by the server and the CLI.
+const (
+	DefaultTimeout     = 30 * time.Second
+	DefaultMemoryBytes = 256 << 20
+	DefaultPort        = 8080
+	MaxTimeout         = 15 * time.Minute
+	MinMemoryBytes     = 16 << 20
+	MaxMemoryBytes     = 10 << 30
+	MaxPayloadBytes    = 6 << 20 // same as AWS Lambda's synchronous limit
+	DefaultMaxCodeSize = 50 << 20
+)
+
+// Runtimes and protocols known to this build.
+const (
+	RuntimeDockerfile = "dockerfile"
+	RuntimeGo         = "go"
+
+	ProtocolHTTP = "http"
+)
+
+// Function is a named, deployable unit. Its configuration is the snapshot in
+// its active version: versions are immutable, so a rollback restores code and
+// configuration together.
+type Function struct {
+	Name          string    `json:"name"`
+	ActiveVersion int       `json:"active_version"`
+	Active        *Version  `json:"active,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// Config is what a deploy sets besides the code.
+type Config struct {
+	Runtime     string            `json:"runtime"`
+	Protocol    string            `json:"protocol"`
+	Port        int               `json:"port"`
+	Env         map[string]string `json:"env,omitempty"`
+	MemoryBytes int64             `json:"memory_bytes"`
+	Timeout     Duration          `json:"timeout"`
+}
+
+// WithDefaults returns c with zero fields set to the platform defaults.
+func (c Config) WithDefaults() Config {
+	if c.Protocol == "" {
+		c.Protocol = ProtocolHTTP
+	}
+	if c.Port == 0 {
+		c.Port = DefaultPort
+	}
+	if c.MemoryBytes == 0 {
+		c.MemoryBytes = DefaultMemoryBytes
+	}
+	if c.Timeout == 0 {
+		c.Timeout = Duration(DefaultTimeout)
+	}
+	return c
+}
+
+// Validate reports the first setting out of range, naming it.
+func (c Config) Validate() error {
+	switch {
+	case c.Port < 1 || c.Port > 65535:
+		return Errorf(EINVALID, "port %d is out of range 1-65535", c.Port)
+	case c.MemoryBytes < MinMemoryBytes || c.MemoryBytes > MaxMemoryBytes:
+		return Errorf(EINVALID, "memory %s is out of range %s-%s", FormatBytes(c.MemoryBytes), FormatBytes(MinMemoryBytes), FormatBytes(MaxMemoryBytes))
+	case c.Timeout <= 0 || time.Duration(c.Timeout) > MaxTimeout:
+		return Errorf(EINVALID, "timeout %s is out of range (0, %s]", time.Duration(c.Timeout), MaxTimeout)
+	case c.Protocol != ProtocolHTTP:
+		return Errorf(EINVALID, "protocol %q is not supported (supported: %s)", c.Protocol, ProtocolHTTP)
+	}
+	for k := range c.Env {
+		if err := ValidateEnvName(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Version is one immutable deployment of a function.
+type Version struct {
+	Function   string    `json:"function"`
+	Number     int       `json:"number"`
+	Image      string    `json:"image"`    // tag, e.g. func-greet:v3
+	ImageID    string    `json:"image_id"` // content-addressed ID; what instances run
+	Config     Config    `json:"config"`
+	CodeSHA256 string    `json:"code_sha256"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// FunctionStore persists functions and their versions.
+type FunctionStore interface {
+	// NextVersion returns the number the next version of name will get.
+	NextVersion(ctx context.Context, name string) (int, error)
+	// PublishVersion records v, creating its function if needed, and makes
+	// it the active version, in one transaction. ECONFLICT if v.Number exists.
+	PublishVersion(ctx context.Context, v *Version) error
+	// ActivateVersion points the function at an existing version.
+	ActivateVersion(ctx context.Context, name string, number int) error
+	FindFunction(ctx context.Context, name string) (*Function, error)
+	ListFunctions(ctx context.Context) ([]*Function, error)
+	FindVersion(ctx context.Context, name string, number int) (*Version, error)
+	// ListVersions returns name's versions, oldest first.
+	ListVersions(ctx context.Context, name string) ([]*Version, error)
+	// DeleteFunction removes the function, its versions and its schedules.
+	DeleteFunction(ctx context.Context, name string) error
+}

@@ -1,0 +1,110 @@
+// Package http serves the control API, the function gateway and the health
+// check on one port, and provides the Client the CLI uses to talk to it.
+// docs/api.md documents the wire format defined here.
+package http
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// ErrorResponse is the body of every error the server returns.
+type ErrorResponse struct {
+	Error ErrorBody `json:"error"`
+}
+
+// ErrorBody carries a domain error code and a user-facing message.
+type ErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// DeployRequest is the "config" part of a deploy upload.
+type DeployRequest struct {
+	Config lambda.Config `json:"config"`
+}
+
+// Deploy event types, streamed as NDJSON while a deploy runs.
+const (
+	EventStep  = "step"  // a stage starts: Step/Total and Message
+	EventLog   = "log"   // a chunk of build output in Message
+	EventDone  = "done"  // success: Function, Version and URL are set
+	EventError = "error" // failure: Error is set; the previous version still serves
+)
+
+// DeployEvent is one line of the deploy response stream.
+type DeployEvent struct {
+	Type     string          `json:"type"`
+	Step     int             `json:"step,omitempty"`
+	Total    int             `json:"total,omitempty"`
+	Message  string          `json:"message,omitempty"`
+	Function *FunctionDetail `json:"function,omitempty"`
+	Error    *ErrorBody      `json:"error,omitempty"`
+}
+
+// FunctionSummary is one row of the function list.
+type FunctionSummary struct {
+	Name      string    `json:"name"`
+	Version   int       `json:"version"`
+	Runtime   string    `json:"runtime"`
+	Status    string    `json:"status"` // ready, starting, error, stopped
+	URL       string    `json:"url"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// FunctionList is the body of GET /v1/functions.
+type FunctionList struct {
+	Functions []FunctionSummary `json:"functions"`
+}
+
+// FunctionDetail is the body of GET /v1/functions/{name}.
+type FunctionDetail struct {
+	Name      string             `json:"name"`
+	URL       string             `json:"url"`
+	PathURL   string             `json:"path_url"`
+	Status    string             `json:"status"`
+	Active    *lambda.Version    `json:"active"`
+	Instances []*lambda.Instance `json:"instances"`
+	CreatedAt time.Time          `json:"created_at"`
+	UpdatedAt time.Time          `json:"updated_at"`
+}
+
+// VersionInfo is a version with whether it serves traffic.
+type VersionInfo struct {
+	lambda.Version
+	Active bool `json:"active"`
+}
+
+// VersionList is the body of GET /v1/functions/{name}/versions.
+type VersionList struct {
+	Versions []VersionInfo `json:"versions"`
+}
+
+// RollbackRequest is the body of POST /v1/functions/{name}/rollback.
+// Version 0 means the version before the active one.
+type RollbackRequest struct {
+	Version int `json:"version"`
+}
+
+// ScheduleRequest is the body of POST /v1/schedules.
+type ScheduleRequest struct {
+	Function string          `json:"function"`
+	Cron     string          `json:"cron"`
+	Timezone string          `json:"timezone,omitempty"`
+	Data     json.RawMessage `json:"data,omitempty"` // the payload each tick POSTs
+	Overlap  string          `json:"overlap,omitempty"`
+}
+
+// ScheduleList is the body of GET /v1/schedules.
+type ScheduleList struct {
+	Schedules []*lambda.Schedule `json:"schedules"`
+}
+
+// Health is the body of GET /healthz.
+type Health struct {
+	Status string `json:"status"` // ok or degraded
+	Store  string `json:"store"`
+	Docker string `json:"docker"`
+}

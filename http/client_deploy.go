@@ -1,0 +1,127 @@
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+
+	"github.com/lambdahq/lambda"
+)
+
+// Deploy uploads code (a tar.gz of the function directory) with req as a
+// new version of the function name. The upload is streamed, never held in
+// memory. onEvent (may be nil) sees the step and log events as the server
+// sends them. A failed deploy returns a *lambda.Error; the server keeps the
+// previous version serving.
+func (c *Client) Deploy(ctx context.Context, name string, req DeployRequest, code io.Reader, onEvent func(DeployEvent)) (*FunctionDetail, error) {
+	config, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("encode deploy config: %w", err)
+	}
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	hreq, err := c.newRequest(ctx, http.MethodPost, apiPath("v1", "functions", name, "deploy"), pr)
+	if err != nil {
+		return nil, err
+	}
+	hreq.Header.Set("Content-Type", mw.FormDataContentType())
+	hreq.Header.Set("Accept", "application/x-ndjson")
+
+	written := make(chan error, 1)
+	go func() {
+		err := writeDeployParts(mw, config, code)
+		pw.CloseWithError(err)
+		written <- err
+	}()
+	resp, err := c.send(hreq)
+	// Closing the reader ends the writer whatever the server did with the
+	// body, e.g. when it answered an error before reading it all.
+	defer pr.CloseWithError(errDeployFinished)
+	if err != nil {
+		pr.CloseWithError(errDeployFinished)
+		if werr := <-written; werr != nil && !errors.Is(werr, errDeployFinished) && !errors.Is(werr, io.ErrClosedPipe) && ctx.Err() == nil {
+			return nil, fmt.Errorf("upload code: %w", werr)
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, responseError(resp)
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
+		// Not a stream: the server answered with the result at once.
+		var out FunctionDetail
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			return nil, fmt.Errorf("decode deploy answer: %w", err)
+		}
+		return &out, nil
+	}
+	return readDeployEvents(resp.Body, onEvent)
+}
+
+var errDeployFinished = errors.New("deploy request finished")
+
+func writeDeployParts(mw *multipart.Writer, config []byte, code io.Reader) error {
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="config"`)
+	h.Set("Content-Type", "application/json")
+	part, err := mw.CreatePart(h)
+	if err != nil {
+		return err
+	}
+	if _, err := part.Write(config); err != nil {
+		return err
+	}
+	h = textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="code"; filename="code.tar.gz"`)
+	h.Set("Content-Type", "application/gzip")
+	if part, err = mw.CreatePart(h); err != nil {
+		return err
+	}
+	if _, err := io.Copy(part, code); err != nil {
+		return err
+	}
+	return mw.Close()
+}
+
+// readDeployEvents follows the NDJSON event stream to its done or error
+// event.
+func readDeployEvents(r io.Reader, onEvent func(DeployEvent)) (*FunctionDetail, error) {
+	dec := json.NewDecoder(r)
+	for {
+		var ev DeployEvent
+		if err := dec.Decode(&ev); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, lambda.Errorf(lambda.EINTERNAL, "the server ended the deploy stream without a result; check the server's log, then run \"lambda describe\" to see which version serves")
+			}
+			return nil, fmt.Errorf("read deploy events: %w", err)
+		}
+		switch ev.Type {
+		case EventDone:
+			if ev.Function == nil {
+				return nil, lambda.Errorf(lambda.EINTERNAL, "the server reported a finished deploy without the function")
+			}
+			return ev.Function, nil
+		case EventError:
+			if ev.Error == nil {
+				return nil, &lambda.Error{Code: lambda.EINTERNAL, Message: "deploy failed (the server gave no reason)"}
+			}
+			code := ev.Error.Code
+			if code == "" {
+				code = lambda.EINTERNAL
+			}
+			return nil, &lambda.Error{Code: code, Message: ev.Error.Message}
+		default:
+			// step, log and event types this client does not know yet.
+			if onEvent != nil {
+				onEvent(ev)
+			}
+		}
+	}
+}

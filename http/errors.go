@@ -1,0 +1,70 @@
+package http
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/lambdahq/lambda"
+)
+
+// statusOf is the only place where domain error codes become HTTP statuses.
+var statusOf = map[string]int{
+	lambda.EINVALID:        http.StatusBadRequest,
+	lambda.EUNAUTHORIZED:   http.StatusUnauthorized,
+	lambda.ENOTFOUND:       http.StatusNotFound,
+	lambda.ECONFLICT:       http.StatusConflict,
+	lambda.ETOOLARGE:       http.StatusRequestEntityTooLarge,
+	lambda.ETHROTTLED:      http.StatusTooManyRequests,
+	lambda.ENOTIMPLEMENTED: http.StatusNotImplemented,
+	lambda.EFUNCTION:       http.StatusBadGateway,
+	lambda.EUNAVAILABLE:    http.StatusServiceUnavailable,
+	lambda.ETIMEOUT:        http.StatusGatewayTimeout,
+	lambda.EINTERNAL:       http.StatusInternalServerError,
+}
+
+// ErrorStatus returns the HTTP status for err's code.
+func ErrorStatus(err error) int {
+	if st, ok := statusOf[lambda.ErrorCode(err)]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
+}
+
+// writeError answers err as JSON. Platform failures are logged with their
+// cause; the user sees only that something internal failed.
+func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	code := lambda.ErrorCode(err)
+	if code == lambda.EINTERNAL {
+		logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(ErrorStatus(err))
+	_ = json.NewEncoder(w).Encode(ErrorResponse{Error: ErrorBody{Code: code, Message: lambda.ErrorMessage(err)}})
+}
+
+func respondJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// maxJSONBody bounds control-API request bodies.
+const maxJSONBody = 1 << 20
+
+// readJSON decodes a control-API body into v, rejecting unknown fields so
+// typos do not pass silently.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return lambda.Errorf(lambda.ETOOLARGE, "request body is over %d bytes", maxJSONBody)
+		}
+		return lambda.Errorf(lambda.EINVALID, "request body is not valid JSON: %v", err)
+	}
+	return nil
+}

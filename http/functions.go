@@ -1,0 +1,149 @@
+package http
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/lambdahq/lambda"
+)
+
+// Function statuses shown by list and describe.
+const (
+	StatusReady   = "ready"   // an instance of the active version is running
+	StatusIdle    = "idle"    // no instance; the next request cold-starts one
+	StatusUnknown = "unknown" // the container engine cannot be asked
+)
+
+func (s *Server) handleListFunctions(w http.ResponseWriter, r *http.Request) {
+	fns, err := s.Store.ListFunctions(r.Context())
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	running := s.runningVersions(r.Context(), "")
+	out := FunctionList{Functions: make([]FunctionSummary, 0, len(fns))}
+	for _, fn := range fns {
+		sum := FunctionSummary{Name: fn.Name, Version: fn.ActiveVersion, URL: s.FunctionURL(fn.Name), UpdatedAt: fn.UpdatedAt}
+		if fn.Active != nil {
+			sum.Runtime = fn.Active.Config.Runtime
+		}
+		sum.Status = status(running, fn)
+		out.Functions = append(out.Functions, sum)
+	}
+	respondJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleGetFunction(w http.ResponseWriter, r *http.Request) {
+	fn, err := s.Store.FindFunction(r.Context(), r.PathValue("name"))
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	respondJSON(w, http.StatusOK, s.detail(r.Context(), fn))
+}
+
+// detail describes fn with its instances; an unreachable container engine
+// degrades the answer instead of failing it.
+func (s *Server) detail(ctx context.Context, fn *lambda.Function) *FunctionDetail {
+	d := &FunctionDetail{
+		Name: fn.Name, URL: s.FunctionURL(fn.Name), PathURL: s.PathURL(fn.Name),
+		Active: fn.Active, CreatedAt: fn.CreatedAt, UpdatedAt: fn.UpdatedAt,
+		Instances: []*lambda.Instance{},
+	}
+	instances, err := s.Functions.Instances(ctx, fn.Name)
+	running := map[string]map[int]bool{}
+	if err != nil {
+		running = nil
+	} else {
+		d.Instances = instances
+		running[fn.Name] = runningSet(instances)
+	}
+	d.Status = status(running, fn)
+	return d
+}
+
+// runningVersions maps function → versions with a running instance; nil
+// when the container engine cannot be asked.
+func (s *Server) runningVersions(ctx context.Context, name string) map[string]map[int]bool {
+	instances, err := s.Functions.Instances(ctx, name)
+	if err != nil {
+		return nil
+	}
+	out := map[string]map[int]bool{}
+	for _, in := range instances {
+		if in.Running {
+			if out[in.Function] == nil {
+				out[in.Function] = map[int]bool{}
+			}
+			out[in.Function][in.Version] = true
+		}
+	}
+	return out
+}
+
+func runningSet(instances []*lambda.Instance) map[int]bool {
+	set := map[int]bool{}
+	for _, in := range instances {
+		if in.Running {
+			set[in.Version] = true
+		}
+	}
+	return set
+}
+
+func status(running map[string]map[int]bool, fn *lambda.Function) string {
+	switch {
+	case running == nil:
+		return StatusUnknown
+	case running[fn.Name][fn.ActiveVersion]:
+		return StatusReady
+	default:
+		return StatusIdle
+	}
+}
+
+func (s *Server) handleDeleteFunction(w http.ResponseWriter, r *http.Request) {
+	if err := s.Functions.Delete(r.Context(), r.PathValue("name")); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	s.SchedulesChanged()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	fn, err := s.Store.FindFunction(r.Context(), name)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	versions, err := s.Store.ListVersions(r.Context(), name)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	out := VersionList{Versions: make([]VersionInfo, 0, len(versions))}
+	for _, v := range versions {
+		out.Versions = append(out.Versions, VersionInfo{Version: *v, Active: v.Number == fn.ActiveVersion})
+	}
+	respondJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleRollback(w http.ResponseWriter, r *http.Request) {
+	var req RollbackRequest
+	if err := readJSON(w, r, &req); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if req.Version < 0 {
+		writeError(w, r, s.Logger, lambda.Errorf(lambda.EINVALID, "version %d is invalid: use a version number from \"lambda versions\"", req.Version))
+		return
+	}
+	fn, err := s.Functions.Rollback(r.Context(), r.PathValue("name"), req.Version)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	respondJSON(w, http.StatusOK, s.detail(r.Context(), fn))
+}

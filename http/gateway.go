@@ -1,0 +1,148 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// gateway forwards requests to function instances. One ReverseProxy and one
+// Transport serve every function so keep-alive connections are pooled.
+type gateway struct {
+	router lambda.Router
+	logger *slog.Logger
+	proxy  *httputil.ReverseProxy
+}
+
+// proxyState travels in the request context from serve to the proxy hooks.
+type proxyState struct {
+	lease   *lambda.Lease
+	path    string // path for the instance
+	rawPath string
+	prefix  string // stripped prefix, reported as X-Forwarded-Prefix
+	failed  bool   // the instance broke: the router checks it
+}
+
+type stateKey struct{}
+
+func newGateway(router lambda.Router, logger *slog.Logger) *gateway {
+	g := &gateway{router: router, logger: logger}
+	g.proxy = &httputil.ReverseProxy{
+		Rewrite:        g.rewrite,
+		Transport:      newTransport(),
+		FlushInterval:  -1,
+		BufferPool:     newBufferPool(),
+		ErrorHandler:   g.proxyError,
+		ModifyResponse: g.modifyResponse,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+	}
+	return g
+}
+
+func newTransport() *http.Transport {
+	return &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          4096,
+		MaxIdleConnsPerHost:   512,
+		IdleConnTimeout:       90 * time.Second,
+		DisableCompression:    true,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// serve forwards r to an instance of function name, with path as the
+// instance sees it.
+func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name, prefix string) {
+	if r.ContentLength > lambda.MaxPayloadBytes {
+		writeError(w, r, g.logger, tooLarge())
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, lambda.MaxPayloadBytes)
+	lease, err := g.router.Acquire(r.Context(), name)
+	if err != nil {
+		writeError(w, r, g.logger, err)
+		return
+	}
+	st := &proxyState{lease: lease, prefix: prefix}
+	st.path, st.rawPath = stripPrefix(r, prefix)
+	ctx, cancel := context.WithTimeout(r.Context(), lease.Timeout)
+	defer cancel()
+	defer func() { lease.Release(st.failed) }()
+	g.proxy.ServeHTTP(w, r.WithContext(context.WithValue(ctx, stateKey{}, st)))
+}
+
+func (g *gateway) rewrite(pr *httputil.ProxyRequest) {
+	st := pr.In.Context().Value(stateKey{}).(*proxyState)
+	pr.Out.URL.Scheme = "http"
+	pr.Out.URL.Host = st.lease.Addr
+	pr.Out.URL.Path, pr.Out.URL.RawPath = st.path, st.rawPath
+	pr.Out.Host = pr.In.Host
+	pr.SetXForwarded()
+	if st.prefix != "" {
+		pr.Out.Header.Set("X-Forwarded-Prefix", st.prefix)
+	}
+}
+
+func (g *gateway) modifyResponse(resp *http.Response) error {
+	st := resp.Request.Context().Value(stateKey{}).(*proxyState)
+	resp.Header.Set("X-Lambda-Version", strconv.Itoa(st.lease.Version))
+	resp.Header.Set("X-Lambda-Cold-Start", strconv.FormatBool(st.lease.Cold))
+	return nil
+}
+
+// proxyError tells the caller why the function gave no response: its own
+// failure (502/504) is reported, not logged as a platform error.
+func (g *gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	st := r.Context().Value(stateKey{}).(*proxyState)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, r, g.logger, tooLarge())
+	case errors.Is(r.Context().Err(), context.DeadlineExceeded):
+		writeError(w, r, g.logger, lambda.Errorf(lambda.ETIMEOUT, "function %q timed out after %s", st.lease.Function, st.lease.Timeout))
+	case r.Context().Err() != nil:
+		// The client went away; nobody is left to answer.
+		w.WriteHeader(499)
+	default:
+		st.failed = true
+		g.logger.Warn("function failed", "function", st.lease.Function, "version", st.lease.Version, "err", err)
+		writeError(w, r, g.logger, lambda.Errorf(lambda.EFUNCTION, "function %q failed to answer: %v", st.lease.Function, err))
+	}
+}
+
+func tooLarge() error {
+	return lambda.Errorf(lambda.ETOOLARGE, "request body is over the %d MB limit", lambda.MaxPayloadBytes>>20)
+}
+
+// stripPrefix returns r's path without prefix, in decoded and raw form.
+func stripPrefix(r *http.Request, prefix string) (path, rawPath string) {
+	path = r.URL.Path[len(prefix):]
+	if r.URL.RawPath != "" && len(r.URL.RawPath) >= len(prefix) {
+		rawPath = r.URL.RawPath[len(prefix):]
+	}
+	if path == "" || path[0] != '/' {
+		path, rawPath = "/"+path, "/"+rawPath
+		if rawPath == "/" {
+			rawPath = ""
+		}
+	}
+	return path, rawPath
+}
+
+// bufferPool reuses the proxy's copy buffers across requests.
+type bufferPool struct{ p sync.Pool }
+
+func newBufferPool() *bufferPool {
+	return &bufferPool{p: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+}
+
+func (b *bufferPool) Get() []byte  { return *(b.p.Get().(*[]byte)) }
+func (b *bufferPool) Put(p []byte) { b.p.Put(&p) }

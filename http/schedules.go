@@ -1,0 +1,90 @@
+package http
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+func (s *Server) handleCreateSchedule(w http.ResponseWriter, r *http.Request) {
+	var req ScheduleRequest
+	if err := readJSON(w, r, &req); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	sch, err := s.newSchedule(req)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if err := s.Schedules.CreateSchedule(r.Context(), sch); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	s.SchedulesChanged()
+	respondJSON(w, http.StatusCreated, sch)
+}
+
+// newSchedule validates req and computes its first run.
+func (s *Server) newSchedule(req ScheduleRequest) (*lambda.Schedule, error) {
+	if err := lambda.ValidateName(req.Function); err != nil {
+		return nil, err
+	}
+	switch req.Overlap {
+	case "":
+		req.Overlap = lambda.OverlapSkip
+	case lambda.OverlapSkip, lambda.OverlapAllow:
+	default:
+		return nil, lambda.Errorf(lambda.EINVALID, "overlap %q is invalid: use %q or %q", req.Overlap, lambda.OverlapSkip, lambda.OverlapAllow)
+	}
+	if len(req.Data) > 0 && !json.Valid(req.Data) {
+		return nil, lambda.Errorf(lambda.EINVALID, "schedule data is not valid JSON")
+	}
+	if len(req.Data) > lambda.MaxPayloadBytes {
+		return nil, lambda.Errorf(lambda.ETOOLARGE, "schedule data is over the %d MB limit", lambda.MaxPayloadBytes>>20)
+	}
+	now := time.Now().UTC()
+	next, err := s.Cron.Next(req.Cron, req.Timezone, now)
+	if err != nil {
+		return nil, err
+	}
+	return &lambda.Schedule{
+		Function:  req.Function,
+		Cron:      req.Cron,
+		Timezone:  req.Timezone,
+		Data:      req.Data,
+		Overlap:   req.Overlap,
+		NextRunAt: next,
+		CreatedAt: now,
+	}, nil
+}
+
+func (s *Server) handleListSchedules(w http.ResponseWriter, r *http.Request) {
+	fn := r.URL.Query().Get("function")
+	if fn != "" {
+		if _, err := s.Store.FindFunction(r.Context(), fn); err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
+	}
+	list, err := s.Schedules.ListSchedules(r.Context(), fn)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if list == nil {
+		list = []*lambda.Schedule{}
+	}
+	respondJSON(w, http.StatusOK, ScheduleList{Schedules: list})
+}
+
+func (s *Server) handleDeleteSchedule(w http.ResponseWriter, r *http.Request) {
+	if err := s.Schedules.DeleteSchedule(r.Context(), r.PathValue("id")); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	s.SchedulesChanged()
+	w.WriteHeader(http.StatusNoContent)
+}

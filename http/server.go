@@ -1,0 +1,183 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// Server serves the control API (/v1/), the gateway (NAME.DOMAIN and
+// /fn/NAME/) and /healthz on one listener.
+type Server struct {
+	Addr   string // listen address, e.g. ":8080"
+	Domain string // functions answer at NAME.Domain
+
+	Functions lambda.FunctionService
+	Store     lambda.FunctionStore
+	Schedules lambda.ScheduleStore
+	Router    lambda.Router
+	Cron      lambda.CronParser
+	Logger    *slog.Logger
+
+	// SchedulesChanged is called after schedules are created or deleted.
+	SchedulesChanged func()
+	// StorePing and DockerPing back /healthz.
+	StorePing  func(ctx context.Context) error
+	DockerPing func(ctx context.Context) error
+
+	ln      net.Listener
+	srv     *http.Server
+	mux     *http.ServeMux
+	gateway *gateway
+	done    chan error
+}
+
+// NewServer returns a Server with defaults; set the services before Open.
+func NewServer() *Server {
+	return &Server{Addr: ":8080", Domain: "localhost", Logger: slog.Default(), SchedulesChanged: func() {}}
+}
+
+// Open listens on Addr and serves in the background.
+func (s *Server) Open(ctx context.Context) error {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.Addr, err)
+	}
+	s.ln = ln
+	s.srv = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelDebug),
+	}
+	s.done = make(chan error, 1)
+	go func() { s.done <- s.srv.Serve(ln) }()
+	return nil
+}
+
+// Close stops accepting connections and waits for in-flight requests until
+// ctx ends.
+func (s *Server) Close(ctx context.Context) error {
+	if s.srv == nil {
+		return nil
+	}
+	err := s.srv.Shutdown(ctx)
+	if serveErr := <-s.done; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return err
+}
+
+// Port returns the port the server listens on (useful with ":0").
+func (s *Server) Port() int {
+	if s.ln == nil {
+		return 0
+	}
+	return s.ln.Addr().(*net.TCPAddr).Port
+}
+
+// FunctionURL is where function name answers by subdomain.
+func (s *Server) FunctionURL(name string) string {
+	return "http://" + name + "." + s.Domain + s.portSuffix()
+}
+
+// PathURL is where function name answers by path on the server's host.
+func (s *Server) PathURL(name string) string {
+	return "http://localhost" + s.portSuffix() + "/fn/" + name
+}
+
+func (s *Server) portSuffix() string {
+	if p := s.Port(); p != 80 && p != 0 {
+		return fmt.Sprintf(":%d", p)
+	}
+	return ""
+}
+
+// Handler routes by Host first: NAME.DOMAIN always reaches the function,
+// whatever the path, so a function owns its whole URL space.
+func (s *Server) Handler() http.Handler {
+	if s.mux == nil {
+		s.gateway = newGateway(s.Router, s.Logger)
+		s.mux = s.routes()
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, ok, err := functionFromHost(r.Host, s.Domain)
+		switch {
+		case err != nil:
+			writeError(w, r, s.Logger, err)
+		case ok:
+			s.gateway.serve(w, r, name, "")
+		default:
+			s.mux.ServeHTTP(w, r)
+		}
+	})
+}
+
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("/fn/{name}", s.handlePathInvoke)
+	mux.HandleFunc("/fn/{name}/{path...}", s.handlePathInvoke)
+	mux.HandleFunc("POST /v1/functions/{name}/deploy", s.handleDeploy)
+	mux.HandleFunc("GET /v1/functions", s.handleListFunctions)
+	mux.HandleFunc("GET /v1/functions/{name}", s.handleGetFunction)
+	mux.HandleFunc("DELETE /v1/functions/{name}", s.handleDeleteFunction)
+	mux.HandleFunc("GET /v1/functions/{name}/versions", s.handleListVersions)
+	mux.HandleFunc("POST /v1/functions/{name}/rollback", s.handleRollback)
+	mux.HandleFunc("POST /v1/functions/{name}/invoke", s.handleInvoke)
+	mux.HandleFunc("POST /v1/schedules", s.handleCreateSchedule)
+	mux.HandleFunc("GET /v1/schedules", s.handleListSchedules)
+	mux.HandleFunc("DELETE /v1/schedules/{id}", s.handleDeleteSchedule)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.Logger, lambda.Errorf(lambda.ENOTFOUND, "no route for %s %s; functions answer at NAME.%s or /fn/NAME", r.Method, r.URL.Path, s.Domain))
+	})
+	return mux
+}
+
+func (s *Server) handlePathInvoke(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if err := lambda.ValidateName(name); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	s.gateway.serve(w, r, name, "/fn/"+name)
+}
+
+// handleInvoke POSTs the payload to the function's root path, as
+// `lambda invoke` and the cron scheduler do.
+func (s *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if err := lambda.ValidateName(name); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	r.URL.Path, r.URL.RawPath = "/", ""
+	if r.Header.Get("Content-Type") == "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	s.gateway.serve(w, r, name, "")
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	h := Health{Status: "ok", Store: "ok", Docker: "ok"}
+	if err := s.StorePing(ctx); err != nil {
+		h.Status, h.Store = "degraded", err.Error()
+	}
+	if err := s.DockerPing(ctx); err != nil {
+		h.Status, h.Docker = "degraded", strings.TrimSpace(err.Error())
+	}
+	status := http.StatusOK
+	if h.Status != "ok" {
+		status = http.StatusServiceUnavailable
+	}
+	respondJSON(w, status, h)
+}

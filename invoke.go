@@ -1,0 +1,35 @@
+package lambda
+
+import (
+	"context"
+	"time"
+)
+
+// Router hands the gateway a warm instance of a function's active version.
+// The simple router of the engine package keeps one instance per function;
+// a pool manager can replace it without the gateway noticing.
+type Router interface {
+	// Acquire returns an instance ready to serve name's active version,
+	// starting one if needed. The caller must Release the lease.
+	Acquire(ctx context.Context, name string) (*Lease, error)
+}
+
+// Lease is the right to send one request to an instance.
+type Lease struct {
+	Function string
+	Version  int
+	Addr     string
+	Timeout  time.Duration // the function's per-request timeout
+	Cold     bool          // the instance was started for this request
+	// Done must be called once the request has finished. failed reports
+	// that the instance could not be reached or broke the connection, so
+	// the router can replace it.
+	Done func(failed bool)
+}
+
+// Release ends the lease; failed marks the instance as broken.
+func (l *Lease) Release(failed bool) {
+	if l.Done != nil {
+		l.Done(failed)
+	}
+}

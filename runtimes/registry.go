@@ -1,0 +1,183 @@
+package runtimes
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// Defaults of a Registry.
+const (
+	DefaultGoBuilderImage = "golang:1.26"
+	DefaultGoBuildTimeout = 5 * time.Minute
+	DefaultPullRetryAfter = 5 * time.Minute
+)
+
+// fallbackGo is where the official Go tarball installs, for servers whose
+// PATH (e.g. under systemd) does not include it.
+const fallbackGo = "/usr/local/go/bin/go"
+
+// Registry detects the runtime of a function directory. Its fields may be
+// changed after NewRegistry and before first use.
+type Registry struct {
+	Driver lambda.Driver
+	// GoBuilderImage builds Go functions inside Docker when it is present
+	// locally or can be pulled.
+	GoBuilderImage string
+	// HostGo is the go binary used when the builder image is unavailable;
+	// "" means the server host has no Go toolchain.
+	HostGo string
+	// GoBuildTimeout bounds a go build on the host.
+	GoBuildTimeout time.Duration
+	// PullRetryAfter is how long a failed pull of GoBuilderImage is
+	// remembered, so that deploys do not each wait on a dead registry.
+	PullRetryAfter time.Duration
+	// CABundle is the host file copied into host-built images so that
+	// functions can verify HTTPS servers; "" when the host has none.
+	CABundle string
+
+	runtimes []Runtime
+	builder  builderProbe
+}
+
+// NewRegistry returns a Registry with the runtimes of this build, in order
+// of precedence, and the host's Go toolchain if it has one.
+func NewRegistry(d lambda.Driver) *Registry {
+	r := &Registry{
+		Driver:         d,
+		GoBuilderImage: DefaultGoBuilderImage,
+		HostGo:         findHostGo(),
+		GoBuildTimeout: DefaultGoBuildTimeout,
+		PullRetryAfter: DefaultPullRetryAfter,
+		CABundle:       findCABundle(),
+		builder:        newBuilderProbe(),
+	}
+	// An explicit Dockerfile says exactly how to build, so it comes first.
+	r.runtimes = []Runtime{
+		dockerfileRuntime{},
+		&goRuntime{reg: r},
+	}
+	return r
+}
+
+// Runtimes returns the known runtimes in order of precedence.
+func (r *Registry) Runtimes() []Runtime {
+	return append([]Runtime(nil), r.runtimes...)
+}
+
+// Names returns the names of the known runtimes in order of precedence.
+func (r *Registry) Names() []string {
+	names := make([]string, len(r.runtimes))
+	for i, rt := range r.runtimes {
+		names[i] = rt.Name()
+	}
+	return names
+}
+
+// Detect returns the runtime named want, or when want is "" the first
+// runtime whose files are in dir. It fails with EINVALID when want is
+// unknown or its files are missing, or when nothing is detected.
+func (r *Registry) Detect(dir string, want string) (Runtime, error) {
+	if want != "" {
+		for _, rt := range r.runtimes {
+			if rt.Name() != want {
+				continue
+			}
+			if !rt.Detect(dir) {
+				return nil, lambda.Errorf(lambda.EINVALID, "runtime %q needs %s at the top of the function directory, and it is missing%s",
+					want, orList(rt.Files()), r.subdirHint(dir))
+			}
+			return rt, nil
+		}
+		return nil, lambda.Errorf(lambda.EINVALID, "runtime %q is not supported: use one of %s, or leave it empty to detect it",
+			want, strings.Join(r.Names(), ", "))
+	}
+	for _, rt := range r.runtimes {
+		if rt.Detect(dir) {
+			return rt, nil
+		}
+	}
+	var files []string
+	for _, rt := range r.runtimes {
+		files = append(files, rt.Files()...)
+	}
+	return nil, lambda.Errorf(lambda.EINVALID, "no runtime detected in the function directory: looked for %s%s",
+		strings.Join(files, ", "), r.hint(dir))
+}
+
+func (r *Registry) hint(dir string) string {
+	if h := r.subdirHint(dir); h != "" {
+		return h
+	}
+	return " (add one of them at the top of the directory you deploy, or set the runtime explicitly: " +
+		strings.Join(r.Names(), ", ") + ")"
+}
+
+// subdirHint catches the common mistake of deploying the parent of the
+// function's directory.
+func (r *Registry) subdirHint(dir string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		sub := filepath.Join(dir, e.Name())
+		for _, rt := range r.runtimes {
+			if rt.Detect(sub) {
+				return " (the subdirectory " + e.Name() + "/ looks like a " + rt.Name() + " function: deploy that directory instead)"
+			}
+		}
+	}
+	return ""
+}
+
+func orList(files []string) string {
+	if len(files) <= 1 {
+		return strings.Join(files, "")
+	}
+	return strings.Join(files[:len(files)-1], ", ") + " or " + files[len(files)-1]
+}
+
+// hasFile reports whether dir holds name as a file (or a symlink, which the
+// build would resolve inside the context), never following it.
+func hasFile(dir, name string) bool {
+	fi, err := os.Lstat(filepath.Join(dir, name))
+	return err == nil && !fi.IsDir()
+}
+
+// caBundles are where Linux distributions keep their CA bundle; the first
+// is where Go looks first inside the image.
+var caBundles = []string{
+	"/etc/ssl/certs/ca-certificates.crt", // Debian, Ubuntu, Alpine, Arch
+	"/etc/pki/tls/certs/ca-bundle.crt",   // Fedora, RHEL
+	"/etc/ssl/ca-bundle.pem",             // openSUSE
+	"/etc/ssl/cert.pem",                  // Alpine, macOS
+}
+
+func findCABundle() string {
+	for _, p := range caBundles {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
+}
+
+func findHostGo() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		if abs, err := filepath.Abs(p); err == nil {
+			return abs
+		}
+	}
+	if fi, err := os.Stat(fallbackGo); err == nil && !fi.IsDir() {
+		return fallbackGo
+	}
+	return ""
+}

@@ -1,0 +1,162 @@
+// Package sqlite persists functions, versions and schedules in a SQLite
+// database through the pure-Go modernc.org/sqlite driver.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/lambdahq/lambda"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Pragmas go in the DSN because a PRAGMA run through Exec reaches only one
+// pooled connection. synchronous(FULL): with NORMAL a committed WAL
+// transaction may be lost on power failure.
+const (
+	writerParams = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(FULL)&_txlock=immediate"
+	readerParams = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=query_only(1)"
+)
+
+// DB is a SQLite database file. Writes go through a single connection so
+// they queue in Go instead of failing with SQLITE_BUSY; reads use a separate
+// pool, which WAL lets run alongside the writer. Transactions begin
+// IMMEDIATE and wait up to busy_timeout, so other processes sharing the file
+// are handled too.
+type DB struct {
+	// Path is the database file; its directory is created on Open.
+	Path string
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+
+	write *sql.DB
+	read  *sql.DB
+}
+
+// NewDB returns a DB for the file at path. It does no I/O.
+func NewDB(path string) *DB {
+	return &DB{Path: path, Now: time.Now}
+}
+
+// Open creates the database directory, opens the file and applies pending
+// migrations.
+func (db *DB) Open(ctx context.Context) error {
+	if db.write != nil {
+		return errors.New("sqlite: database is already open")
+	}
+	if db.Now == nil {
+		db.Now = time.Now
+	}
+	if db.Path == "" {
+		return lambda.Errorf(lambda.EINVALID, "database path is empty: set the path of the SQLite file")
+	}
+	// The driver splits the DSN at the first '?', and an in-memory database
+	// would not be shared between the writer and the reader pools.
+	if strings.Contains(db.Path, "?") || db.Path == ":memory:" || strings.HasPrefix(db.Path, "file:") {
+		return lambda.Errorf(lambda.EINVALID, "database path %q is not supported: use a plain file path without '?'", db.Path)
+	}
+	if err := os.MkdirAll(filepath.Dir(db.Path), 0o700); err != nil {
+		return fmt.Errorf("sqlite: create database directory: %w", err)
+	}
+
+	write, err := openPool(ctx, db.Path+"?"+writerParams, 1)
+	if err != nil {
+		return err
+	}
+	if err := migrate(ctx, write, migrationFS, db.Now()); err != nil {
+		write.Close()
+		return err
+	}
+	// The reader opens after the writer so the file is already in WAL mode.
+	read, err := openPool(ctx, db.Path+"?"+readerParams, max(4, runtime.NumCPU()))
+	if err != nil {
+		write.Close()
+		return err
+	}
+	db.write, db.read = write, read
+	return nil
+}
+
+func openPool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
+	pool, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	pool.SetMaxOpenConns(conns)
+	pool.SetMaxIdleConns(conns)
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	return pool, nil
+}
+
+// Close closes the database. Calling it on a closed DB does nothing.
+func (db *DB) Close(ctx context.Context) error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
+	db.read, db.write = nil, nil
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that both the writer and the readers can reach the file.
+func (db *DB) Ping(ctx context.Context) error {
+	if db.write == nil {
+		return errNotOpen
+	}
+	for _, pool := range []*sql.DB{db.write, db.read} {
+		if err := pool.PingContext(ctx); err != nil {
+			return fmt.Errorf("sqlite: ping: %w", err)
+		}
+	}
+	return nil
+}
+
+var errNotOpen = lambda.Errorf(lambda.EUNAVAILABLE, "database is not open")
+
+// pools returns the reader and writer pools, or errNotOpen; it keeps a
+// store used before Open (or after Close) from dereferencing nil.
+func (db *DB) pools() (read, write *sql.DB, err error) {
+	if db.write == nil {
+		return nil, nil, errNotOpen
+	}
+	return db.read, db.write, nil
+}
+
+// tx runs fn in an IMMEDIATE transaction on the writer and commits when fn
+// returns nil. fn's error is returned unchanged so *lambda.Error survives.
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	_, write, err := db.pools()
+	if err != nil {
+		return err
+	}
+	tx, err := write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}

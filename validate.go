@@ -1,0 +1,78 @@
+package lambda
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ValidateName checks that name can serve as a function name: a DNS label
+// ([a-z0-9-], 1-63 characters, no leading or trailing dash), so that
+// NAME.DOMAIN is a valid host and the name is safe in image tags and labels.
+func ValidateName(name string) error {
+	const rule = "use 1-63 lowercase letters, digits or dashes, not starting or ending with a dash"
+	if name == "" {
+		return Errorf(EINVALID, "function name is empty: %s", rule)
+	}
+	if len(name) > 63 {
+		return Errorf(EINVALID, "function name %.20q... is %d characters long: %s", name, len(name), rule)
+	}
+	if name[0] == '-' || name[len(name)-1] == '-' {
+		return Errorf(EINVALID, "function name %q starts or ends with a dash: %s", name, rule)
+	}
+	for _, r := range name {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return Errorf(EINVALID, "function name %q contains %q: %s", name, r, rule)
+		}
+	}
+	return nil
+}
+
+// ValidateEnvName checks an environment variable name as POSIX shells do.
+func ValidateEnvName(k string) error {
+	if k == "" {
+		return Errorf(EINVALID, "environment variable name is empty")
+	}
+	for i, r := range k {
+		ok := r == '_' || (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') || (i > 0 && r >= '0' && r <= '9')
+		if !ok {
+			return Errorf(EINVALID, "environment variable name %q is invalid: use letters, digits and _, not starting with a digit", k)
+		}
+	}
+	return nil
+}
+
+// ParseBytes parses sizes like "256m", "1g", "512MiB" or "1048576".
+func ParseBytes(s string) (int64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	t = strings.TrimSuffix(strings.TrimSuffix(t, "ib"), "b")
+	mult := int64(1)
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'k':
+			mult, t = 1<<10, t[:n-1]
+		case 'm':
+			mult, t = 1<<20, t[:n-1]
+		case 'g':
+			mult, t = 1<<30, t[:n-1]
+		}
+	}
+	v, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || v <= 0 || v > (1<<62)/mult {
+		return 0, Errorf(EINVALID, "size %q is invalid: use a positive number with an optional unit k, m or g (e.g. 256m)", s)
+	}
+	return v * mult, nil
+}
+
+// FormatBytes renders n in the largest binary unit that divides it evenly.
+func FormatBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%dg", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dm", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%dk", n>>10)
+	}
+	return strconv.FormatInt(n, 10)
+}
