@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	// Zone names must mean the same on every host, including a scratch
+	// container without /usr/share/zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/lambdahq/lambda"
 	robfig "github.com/netresearch/go-cron"

@@ -191,7 +191,7 @@ func (s *Scheduler) tick(ctx context.Context, entries []*lambda.Schedule) ([]*la
 // cannot run the same tick twice.
 func (s *Scheduler) run(ctx context.Context, sc *lambda.Schedule, now time.Time) bool {
 	log := s.Logger.With("schedule", sc.ID, "function", sc.Function)
-	next, err := s.Parser.Next(sc.Cron, sc.Timezone, sc.NextRunAt)
+	next, err := s.Parser.Next(sc.Cron, sc.Timezone, now)
 	if err != nil {
 		log.Error("cron: schedule disabled until the next reload", "error", err)
 		return false

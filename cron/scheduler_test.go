@@ -90,6 +90,7 @@ func TestSchedulerFiresOnTime(t *testing.T) {
 	wantArmed(t, h, 30*time.Minute)
 	wantMarks(t, h, mark{"s2", t0.Add(30 * time.Minute), t0.Add(time.Hour)})
 
+	waitIdle(t, h.s) // or the next tick of s2 would be skipped
 	h.clock.Advance(30 * time.Minute)
 	calls := []call{h.inv.next(t), h.inv.next(t)}
 	slices.SortFunc(calls, func(a, b call) int { return strings.Compare(a.function, b.function) })
@@ -168,18 +169,23 @@ func TestSchedulerOverlap(t *testing.T) {
 
 			// Once the runs finish, the next tick runs again.
 			close(h.inv.block)
-			waitIdle(t, h.s, "s1")
+			waitIdle(t, h.s)
 			h.clock.Advance(time.Minute)
 			h.inv.next(t)
 		})
 	}
 }
 
-// waitIdle waits for the runs of schedule id to finish: nothing signals the
-// moment the scheduler books a run as done, so it polls briefly.
-func waitIdle(t *testing.T, s *Scheduler, id string) {
+// waitIdle waits for all runs to finish: nothing signals the moment the
+// scheduler books a run as done, so it polls briefly.
+func waitIdle(t *testing.T, s *Scheduler) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); s.running(id); time.Sleep(time.Millisecond) {
+	busy := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.inflight) > 0
+	}
+	for deadline := time.Now().Add(5 * time.Second); busy(); time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("runs never finished")
 		}
@@ -267,8 +273,8 @@ func TestSchedulerLogsInvocationErrors(t *testing.T) {
 		wantArmed(t, h, time.Hour)
 		h.clock.Advance(time.Hour)
 		h.inv.next(t)
+		waitIdle(t, h.s)
 	}
-	waitIdle(t, h.s, "s1")
 	if got := strings.Count(h.logs.String(), `msg="cron: scheduled invocation failed" schedule=s1 function=greet error=boom`); got != 2 {
 		t.Fatalf("%d failures logged, want 2:\n%s", got, h.logs)
 	}

@@ -12,10 +12,10 @@ import (
 // line until the next one starts ("... Done.") unless build output streams
 // in below it.
 type deployProgress struct {
-	w        io.Writer
-	started  bool // an event arrived: the server got as far as building
-	open     bool // a step line waits for its " Done."
-	midLine  bool // the last log chunk did not end its line
+	w       io.Writer
+	started bool // an event arrived: the server got as far as building
+	open    bool // a step line waits for its " Done."
+	midLine bool // the last log chunk did not end its line
 }
 
 func (p *deployProgress) event(ev lambdahttp.DeployEvent) {

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lambdahq/lambda"
+	lambdahttp "github.com/lambdahq/lambda/http"
+)
+
+type describeOptions struct {
+	output string
+}
+
+func newDescribeCommand(s *streams, root *rootOptions) *cobra.Command {
+	o := &describeOptions{}
+	cmd := &cobra.Command{
+		Use:   "describe NAME",
+		Short: "Show a function's configuration and instances",
+		Args:  argsRange(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDescribe(cmd.Context(), s, root, o, args[0])
+		},
+	}
+	addOutputFlag(cmd, &o.output)
+	return cmd
+}
+
+func runDescribe(ctx context.Context, s *streams, root *rootOptions, o *describeOptions, name string) error {
+	if err := checkOutput(o.output); err != nil {
+		return err
+	}
+	if err := lambda.ValidateName(name); err != nil {
+		return usageErrorf("%w", err)
+	}
+	fn, err := root.client().GetFunction(ctx, name)
+	if err != nil {
+		return err
+	}
+	if o.output == outputJSON {
+		return printJSON(s.Out, fn)
+	}
+	now := time.Now()
+	if err := printDetail(s.Out, fn, now); err != nil {
+		return err
+	}
+	fmt.Fprintln(s.Out)
+	if len(fn.Instances) == 0 {
+		fmt.Fprintln(s.Out, "No instances: one starts on the next request.")
+		return nil
+	}
+	fmt.Fprintln(s.Out, "INSTANCES")
+	tw := newTable(s.Out)
+	fmt.Fprintln(tw, "ID\tVERSION\tADDR\tRUNNING\tAGE")
+	for _, in := range fn.Instances {
+		running := "no"
+		if in.Running {
+			running = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", shortID(in.ID), in.Version, orDash(in.Addr), running, age(now, in.CreatedAt))
+	}
+	return tw.Flush()
+}
+
+// printDetail writes the function as an aligned key/value block.
+func printDetail(w io.Writer, fn *lambdahttp.FunctionDetail, now time.Time) error {
+	tw := newTable(w)
+	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
+	row("Name", fn.Name)
+	row("URL", orDash(fn.URL))
+	row("Path URL", orDash(fn.PathURL))
+	row("Status", orDash(fn.Status))
+	if v := fn.Active; v != nil {
+		cfg := v.Config
+		row("Active version", fmt.Sprint(v.Number))
+		row("Runtime", orDash(cfg.Runtime))
+		row("Image", orDash(v.Image))
+		row("Image ID", orDash(shortID(v.ImageID)))
+		row("Memory", memory(cfg.MemoryBytes))
+		row("Timeout", timeout(cfg.Timeout))
+		keys := slices.Sorted(maps.Keys(cfg.Env))
+		if len(keys) == 0 {
+			row("Env", "-")
+		}
+		for i, k := range keys {
+			if i == 0 {
+				row("Env", k+"="+cfg.Env[k])
+				continue
+			}
+			// An empty key cell aligns the other variables under the first.
+			fmt.Fprintf(tw, "\t%s=%s\n", k, cfg.Env[k])
+		}
+	} else {
+		row("Active version", "-")
+	}
+	row("Created", fmt.Sprintf("%s (%s)", timestamp(fn.CreatedAt), age(now, fn.CreatedAt)))
+	row("Updated", fmt.Sprintf("%s (%s)", timestamp(fn.UpdatedAt), age(now, fn.UpdatedAt)))
+	return tw.Flush()
+}
+
+// shortID cuts a container or image ID to the 12 characters Docker shows.
+func shortID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+func memory(n int64) string {
+	if n == 0 {
+		return lambda.FormatBytes(lambda.DefaultMemoryBytes)
+	}
+	return lambda.FormatBytes(n)
+}
+
+func timeout(d lambda.Duration) string {
+	if d == 0 {
+		return lambda.DefaultTimeout.String()
+	}
+	return time.Duration(d).String()
+}

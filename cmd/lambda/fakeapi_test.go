@@ -1,0 +1,307 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lambdahq/lambda"
+	lambdahttp "github.com/lambdahq/lambda/http"
+)
+
+// fakeAPI mimics the server's control API over an in-memory state, so the
+// commands are tested against real HTTP and real JSON.
+type fakeAPI struct {
+	mu        sync.Mutex
+	functions map[string]*lambdahttp.FunctionDetail
+	versions  map[string][]lambdahttp.VersionInfo
+	schedules []*lambda.Schedule
+	// lastDeploy is the config part of the last deploy upload.
+	lastDeploy lambdahttp.DeployRequest
+	lastInvoke string
+}
+
+func newFakeAPI(t *testing.T) (*fakeAPI, string) {
+	t.Helper()
+	f := &fakeAPI{functions: map[string]*lambdahttp.FunctionDetail{}, versions: map[string][]lambdahttp.VersionInfo{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/functions/{name}/deploy", f.deploy)
+	mux.HandleFunc("GET /v1/functions", f.list)
+	mux.HandleFunc("GET /v1/functions/{name}", f.get)
+	mux.HandleFunc("DELETE /v1/functions/{name}", f.delete)
+	mux.HandleFunc("GET /v1/functions/{name}/versions", f.listVersions)
+	mux.HandleFunc("POST /v1/functions/{name}/rollback", f.rollback)
+	mux.HandleFunc("POST /v1/functions/{name}/invoke", f.invoke)
+	mux.HandleFunc("POST /v1/schedules", f.createSchedule)
+	mux.HandleFunc("GET /v1/schedules", f.listSchedules)
+	mux.HandleFunc("DELETE /v1/schedules/{id}", f.deleteSchedule)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return f, srv.URL
+}
+
+// add registers a function with versions 1..n, n active.
+func (f *fakeAPI) add(name string, n int, updated time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var vs []lambdahttp.VersionInfo
+	for i := 1; i <= n; i++ {
+		vs = append(vs, lambdahttp.VersionInfo{Version: lambda.Version{
+			Function: name, Number: i, Image: fmt.Sprintf("func-%s:v%d", name, i),
+			ImageID: fmt.Sprintf("sha256:%d0123456789abcdef", i), CodeSHA256: fmt.Sprintf("%d1234567890abcdef", i),
+			Config:    lambda.Config{Runtime: "go", Protocol: "http", Port: 8080, MemoryBytes: 128 << 20, Timeout: lambda.Duration(10 * time.Second), Env: map[string]string{"B": "2", "A": "1"}},
+			CreatedAt: updated,
+		}, Active: i == n})
+	}
+	f.versions[name] = vs
+	f.functions[name] = &lambdahttp.FunctionDetail{
+		Name: name, URL: "http://" + name + ".localhost:8080", PathURL: "http://localhost:8080/fn/" + name,
+		Status: "ready", Active: &vs[n-1].Version, CreatedAt: updated, UpdatedAt: updated,
+		Instances: []*lambda.Instance{{ID: "0123456789abcdef0123", Function: name, Version: n, Addr: "127.0.0.1:32768", Running: true, CreatedAt: updated}},
+	}
+}
+
+func apiError(w http.ResponseWriter, status int, code, format string, args ...any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(lambdahttp.ErrorResponse{Error: lambdahttp.ErrorBody{Code: code, Message: fmt.Sprintf(format, args...)}})
+}
+
+func reply(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (f *fakeAPI) find(w http.ResponseWriter, r *http.Request) *lambdahttp.FunctionDetail {
+	fn := f.functions[r.PathValue("name")]
+	if fn == nil {
+		apiError(w, 404, lambda.ENOTFOUND, "function %q not found", r.PathValue("name"))
+	}
+	return fn
+}
+
+func (f *fakeAPI) deploy(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	mr, err := r.MultipartReader()
+	if err != nil {
+		apiError(w, 400, lambda.EINVALID, "not multipart: %v", err)
+		return
+	}
+	var req lambdahttp.DeployRequest
+	for i, want := range []string{"config", "code"} {
+		p, err := mr.NextPart()
+		if err != nil || p.FormName() != want {
+			apiError(w, 400, lambda.EINVALID, "part %d must be %q", i, want)
+			return
+		}
+		body, _ := io.ReadAll(p)
+		if want == "config" {
+			if err := json.Unmarshal(body, &req); err != nil {
+				apiError(w, 400, lambda.EINVALID, "config: %v", err)
+				return
+			}
+			continue
+		}
+		if zr, err := gzip.NewReader(bytes.NewReader(body)); err != nil {
+			apiError(w, 400, lambda.EINVALID, "code is not gzip: %v", err)
+			return
+		} else if _, err := io.Copy(io.Discard, zr); err != nil {
+			apiError(w, 400, lambda.EINVALID, "code is not gzip: %v", err)
+			return
+		}
+	}
+	f.mu.Lock()
+	f.lastDeploy = req
+	f.mu.Unlock()
+	if name == "toolarge" {
+		apiError(w, 413, lambda.ETOOLARGE, "code archive is over the limit")
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	enc := json.NewEncoder(w)
+	send := func(ev lambdahttp.DeployEvent) {
+		_ = enc.Encode(ev)
+		w.(http.Flusher).Flush()
+	}
+	send(lambdahttp.DeployEvent{Type: lambdahttp.EventStep, Step: 2, Total: 3, Message: fmt.Sprintf("Building image %q", "func-"+name)})
+	send(lambdahttp.DeployEvent{Type: lambdahttp.EventLog, Message: "Step 1/2 : FROM scratch\n"})
+	send(lambdahttp.DeployEvent{Type: lambdahttp.EventLog, Message: "Step 2/2 : COPY app /app"})
+	if name == "broken" {
+		send(lambdahttp.DeployEvent{Type: lambdahttp.EventError, Error: &lambdahttp.ErrorBody{Code: lambda.EINVALID, Message: "build failed: COPY failed: no such file app"}})
+		return
+	}
+	send(lambdahttp.DeployEvent{Type: lambdahttp.EventStep, Step: 3, Total: 3, Message: "Starting container"})
+	f.mu.Lock()
+	if f.functions[name] == nil {
+		f.mu.Unlock()
+		f.add(name, 1, time.Now())
+		f.mu.Lock()
+	}
+	fn := *f.functions[name]
+	f.mu.Unlock()
+	send(lambdahttp.DeployEvent{Type: lambdahttp.EventDone, Function: &fn})
+}
+
+func (f *fakeAPI) list(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := lambdahttp.FunctionList{Functions: []lambdahttp.FunctionSummary{}}
+	for _, name := range []string{"greet", "hello"} {
+		if fn := f.functions[name]; fn != nil {
+			out.Functions = append(out.Functions, lambdahttp.FunctionSummary{Name: name, Version: fn.Active.Number, Runtime: fn.Active.Config.Runtime, Status: fn.Status, URL: fn.URL, UpdatedAt: fn.UpdatedAt})
+		}
+	}
+	reply(w, 200, out)
+}
+
+func (f *fakeAPI) get(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fn := f.find(w, r); fn != nil {
+		reply(w, 200, fn)
+	}
+}
+
+func (f *fakeAPI) delete(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fn := f.find(w, r); fn != nil {
+		delete(f.functions, fn.Name)
+		w.WriteHeader(204)
+	}
+}
+
+func (f *fakeAPI) listVersions(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fn := f.find(w, r); fn != nil {
+		reply(w, 200, lambdahttp.VersionList{Versions: f.versions[fn.Name]})
+	}
+}
+
+func (f *fakeAPI) rollback(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn := f.find(w, r)
+	if fn == nil {
+		return
+	}
+	var req lambdahttp.RollbackRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		apiError(w, 400, lambda.EINVALID, "bad body: %v", err)
+		return
+	}
+	to := req.Version
+	if to == 0 {
+		to = fn.Active.Number - 1
+	}
+	vs := f.versions[fn.Name]
+	if to < 1 || to > len(vs) {
+		apiError(w, 404, lambda.ENOTFOUND, "version %d of function %q not found", to, fn.Name)
+		return
+	}
+	for i := range vs {
+		vs[i].Active = vs[i].Number == to
+	}
+	fn.Active = &vs[to-1].Version
+	reply(w, 200, fn)
+}
+
+func (f *fakeAPI) invoke(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	f.mu.Lock()
+	f.lastInvoke = string(body)
+	f.mu.Unlock()
+	switch r.PathValue("name") {
+	case "greet":
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Request-Id", "req-1")
+		fmt.Fprintf(w, `{"echo":%s}`, body)
+	case "newline":
+		io.WriteString(w, "hello\n")
+	case "fail":
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(500)
+		io.WriteString(w, "something broke")
+	case "slow":
+		apiError(w, 504, lambda.ETIMEOUT, `function "slow" timed out after 30s`)
+	default:
+		apiError(w, 404, lambda.ENOTFOUND, "function %q not found", r.PathValue("name"))
+	}
+}
+
+func (f *fakeAPI) createSchedule(w http.ResponseWriter, r *http.Request) {
+	var req lambdahttp.ScheduleRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		apiError(w, 400, lambda.EINVALID, "bad body: %v", err)
+		return
+	}
+	if strings.Count(req.Cron, " ") != 4 {
+		apiError(w, 400, lambda.EINVALID, "cron expression %q is invalid: use 5 fields", req.Cron)
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	tz := req.Timezone
+	if tz == "" {
+		tz = "UTC"
+	}
+	overlap := req.Overlap
+	if overlap == "" {
+		overlap = lambda.OverlapSkip
+	}
+	s := &lambda.Schedule{
+		ID: fmt.Sprintf("sch_%d", len(f.schedules)+1), Function: req.Function, Cron: req.Cron, Timezone: tz,
+		Data: req.Data, Overlap: overlap, NextRunAt: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC),
+	}
+	f.schedules = append(f.schedules, s)
+	reply(w, 201, s)
+}
+
+func (f *fakeAPI) listSchedules(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := lambdahttp.ScheduleList{Schedules: []*lambda.Schedule{}}
+	for _, s := range f.schedules {
+		if fn := r.URL.Query().Get("function"); fn == "" || fn == s.Function {
+			out.Schedules = append(out.Schedules, s)
+		}
+	}
+	reply(w, 200, out)
+}
+
+func (f *fakeAPI) deleteSchedule(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, s := range f.schedules {
+		if s.ID == r.PathValue("id") {
+			f.schedules = append(f.schedules[:i], f.schedules[i+1:]...)
+			w.WriteHeader(204)
+			return
+		}
+	}
+	apiError(w, 404, lambda.ENOTFOUND, "schedule %q not found", r.PathValue("id"))
+}
+
+// runCLI runs the command line against server with stdin and returns what
+// it printed and its exit code.
+func runCLI(t *testing.T, server, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	s := &streams{In: strings.NewReader(stdin), Out: &out, Err: &errOut}
+	if server != "" {
+		args = append([]string{"--server", server}, args...)
+	}
+	code = run(context.Background(), args, s)
+	return out.String(), errOut.String(), code
+}

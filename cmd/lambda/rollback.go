@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lambdahq/lambda"
+)
+
+type rollbackOptions struct {
+	to     int
+	output string
+}
+
+func newRollbackCommand(s *streams, root *rootOptions) *cobra.Command {
+	o := &rollbackOptions{}
+	cmd := &cobra.Command{
+		Use:   "rollback NAME",
+		Short: "Serve an earlier version of a function again",
+		Long: `Rollback makes an earlier version active again, code and configuration
+together. Without --to it goes back to the version before the active one.`,
+		Example: `  lambda rollback greet
+  lambda rollback greet --to 2`,
+		Args: argsRange(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRollback(cmd.Context(), s, root, o, args[0])
+		},
+	}
+	cmd.Flags().IntVar(&o.to, "to", 0, "version to serve (default: the one before the active version)")
+	addOutputFlag(cmd, &o.output)
+	return cmd
+}
+
+func runRollback(ctx context.Context, s *streams, root *rootOptions, o *rollbackOptions, name string) error {
+	if err := checkOutput(o.output); err != nil {
+		return err
+	}
+	if err := lambda.ValidateName(name); err != nil {
+		return usageErrorf("%w", err)
+	}
+	if o.to < 0 {
+		return usageErrorf("--to %d is invalid: versions are numbered from 1 (see \"lambda versions %s\")", o.to, name)
+	}
+	fn, err := root.client().Rollback(ctx, name, o.to)
+	if err != nil {
+		return err
+	}
+	if o.output == outputJSON {
+		return printJSON(s.Out, fn)
+	}
+	version := o.to
+	if fn.Active != nil {
+		version = fn.Active.Number
+	}
+	fmt.Fprintf(s.Out, "Rolled back function %q to version %d\n", name, version)
+	return nil
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lambdahq/lambda"
+)
+
+type versionsOptions struct {
+	output string
+}
+
+func newVersionsCommand(s *streams, root *rootOptions) *cobra.Command {
+	o := &versionsOptions{}
+	cmd := &cobra.Command{
+		Use:   "versions NAME",
+		Short: "List a function's versions",
+		Args:  argsRange(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runVersions(cmd.Context(), s, root, o, args[0])
+		},
+	}
+	addOutputFlag(cmd, &o.output)
+	return cmd
+}
+
+func runVersions(ctx context.Context, s *streams, root *rootOptions, o *versionsOptions, name string) error {
+	if err := checkOutput(o.output); err != nil {
+		return err
+	}
+	if err := lambda.ValidateName(name); err != nil {
+		return usageErrorf("%w", err)
+	}
+	versions, err := root.client().ListVersions(ctx, name)
+	if err != nil {
+		return err
+	}
+	if o.output == outputJSON {
+		return printJSON(s.Out, versions)
+	}
+	now := time.Now()
+	tw := newTable(s.Out)
+	fmt.Fprintln(tw, "VERSION\tCREATED\tIMAGE\tCODE SHA256\tACTIVE")
+	for _, v := range versions {
+		active := ""
+		if v.Active {
+			active = "*"
+		}
+		sha := v.CodeSHA256
+		if len(sha) > 12 {
+			sha = sha[:12]
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.Number, age(now, v.CreatedAt), orDash(v.Image), orDash(sha), active)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,189 @@
+// Package drivertest holds what tests of lambda.Driver share: the suite
+// every implementation must pass (Run), the test server image it runs
+// (TestImage), and an in-memory Fake for tests of the packages above the
+// driver.
+package drivertest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// Run checks that the driver returned by newDriver honours the contract of
+// lambda.Driver against the test server image. Everything it creates is
+// removed when the test ends.
+func Run(t *testing.T, newDriver func(t *testing.T) lambda.Driver) {
+	s := &suite{d: newDriver(t), prefix: "drivertest-" + randHex(4)}
+	ctx := testContext(t)
+	if err := s.d.Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	s.imageID, s.tag, s.buildLog = s.build(t, "base")
+
+	t.Run("group", func(t *testing.T) {
+		tests := []struct {
+			name string
+			fn   func(t *testing.T)
+		}{
+			{"BuildImage", s.testBuildImage},
+			{"BuildFailsOnMissingFile", s.testBuildFails},
+			{"BuildRejectsBadContext", s.testBuildRejects},
+			{"ImageExistsMissing", s.testImageMissing},
+			{"PullUnreachable", s.testPullUnreachable},
+			{"StartRejectsBadSpec", s.testStartInvalid},
+			{"StartMissingImage", s.testStartMissingImage},
+			{"InstanceLifecycle", s.testLifecycle},
+			{"WatchExits", s.testWatchExits},
+			{"MissingInstance", s.testMissingInstance},
+			{"RemoveImage", s.testRemoveImage},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				tt.fn(t)
+			})
+		}
+	})
+}
+
+type suite struct {
+	d        lambda.Driver
+	prefix   string // names every image of this run
+	imageID  string
+	tag      string
+	buildLog string
+}
+
+// build builds the test image tagged <prefix>-<name>:v1, with a label
+// unique to this run so that no other test shares the image.
+func (s *suite) build(t *testing.T, name string) (id, tag, log string) {
+	t.Helper()
+	tag = s.prefix + "-" + name + ":v1"
+	var out bytes.Buffer
+	id, err := s.d.BuildImage(testContext(t), lambda.BuildRequest{
+		Context: bytes.NewReader(TestImage(t)),
+		Tags:    []string{tag},
+		Labels:  map[string]string{lambda.LabelManaged: "true", "drivertest.image": s.prefix + "-" + name},
+		Output:  &out,
+	})
+	if err != nil {
+		t.Fatalf("BuildImage %s: %v\nlog:\n%s", tag, err, out.String())
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = s.d.RemoveImage(ctx, tag)
+		_ = s.d.RemoveImage(ctx, id)
+	})
+	return id, tag, out.String()
+}
+
+// start starts an instance of the image and stops it when the test ends.
+func (s *suite) start(t *testing.T, image, function string, env map[string]string) *lambda.Instance {
+	t.Helper()
+	spec := lambda.InstanceSpec{Function: function, Version: 7, Image: image, Env: env, Port: 8080, MemoryBytes: 64 << 20}
+	inst, err := s.d.StartInstance(testContext(t), spec)
+	if err != nil {
+		t.Fatalf("StartInstance: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.d.StopInstance(ctx, inst.ID, 0); err != nil {
+			t.Errorf("cleanup: StopInstance %s: %v", inst.ID, err)
+		}
+	})
+	if inst.ID == "" || inst.Addr == "" || inst.Function != function || inst.Version != 7 || !inst.Running {
+		t.Fatalf("StartInstance returned %+v, want an ID, an address, function %s, version 7, running", inst, function)
+	}
+	return inst
+}
+
+// findInstance returns the listed instance with id, or nil.
+func (s *suite) findInstance(t *testing.T, id string) *lambda.Instance {
+	t.Helper()
+	list, err := s.d.ListInstances(testContext(t))
+	if err != nil {
+		t.Fatalf("ListInstances: %v", err)
+	}
+	for _, inst := range list {
+		if inst.ID == id {
+			return inst
+		}
+	}
+	return nil
+}
+
+var httpClient = &http.Client{
+	Timeout:   3 * time.Second,
+	Transport: &http.Transport{DisableKeepAlives: true},
+}
+
+// get requests path from addr, retrying with a short backoff until the
+// instance answers 200 or 15 seconds have passed: a started instance may
+// not listen yet.
+func get(t *testing.T, addr, path string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	wait := 20 * time.Millisecond
+	for {
+		resp, err := httpClient.Get("http://" + addr + path)
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return string(body)
+			}
+			err = errors.New(resp.Status + ": " + string(body))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET http://%s%s: %v", addr, path, err)
+		}
+		time.Sleep(wait)
+		wait = min(wait*2, 500*time.Millisecond)
+	}
+}
+
+// eventually retries cond for up to 15 seconds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); !cond(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// wantCode fails the test unless err carries code.
+func wantCode(t *testing.T, what string, err error, code string) {
+	t.Helper()
+	if got := lambda.ErrorCode(err); got != code {
+		t.Fatalf("%s: error %v has code %q, want %q", what, err, got, code)
+	}
+}
+
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func lines(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == '\n' })
+}

@@ -1,0 +1,137 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+type echoed struct {
+	Method  string              `json:"method"`
+	Path    string              `json:"path"`
+	Query   map[string][]string `json:"query"`
+	Headers map[string][]string `json:"headers"`
+	Host    string              `json:"host"`
+	Body    string              `json:"body"`
+	Env     string              `json:"env"`
+	Size    int                 `json:"size"`
+}
+
+func decodeEcho(t *testing.T, body string) echoed {
+	t.Helper()
+	var e echoed
+	if err := json.Unmarshal([]byte(body), &e); err != nil {
+		t.Fatalf("not an echo: %v: %q", err, body)
+	}
+	return e
+}
+
+// TestGateway checks what the gateway forwards and how it reports a
+// function's failures.
+func TestGateway(t *testing.T) {
+	requireDocker(t)
+	s := startServer(t)
+	cleanupFunction(t, "gw")
+	s.mustLambda("deploy", "testdata/fixture", "--name", "gw", "--timeout", "1s")
+
+	t.Run("request intact by subdomain", func(t *testing.T) {
+		req, _ := http.NewRequest("PATCH", s.url("/some/path?a=1&a=2&b=x%20y"), strings.NewReader("the body"))
+		req.Host = s.host("gw")
+		req.Header.Set("X-Custom", "v")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var e echoed
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		if e.Method != "PATCH" || e.Path != "/some/path" || e.Body != "the body" || len(e.Query["a"]) != 2 || e.Query["b"][0] != "x y" {
+			t.Errorf("forwarded %+v", e)
+		}
+		if e.Headers["X-Custom"][0] != "v" || e.Headers["X-Forwarded-For"] == nil || e.Headers["X-Forwarded-Host"][0] != s.host("gw") {
+			t.Errorf("headers %+v", e.Headers)
+		}
+		if resp.Header.Get("X-Lambda-Cold-Start") == "" {
+			t.Error("no X-Lambda-Cold-Start header")
+		}
+	})
+	t.Run("prefix stripped by path", func(t *testing.T) {
+		for path, want := range map[string]string{"/fn/gw": "/", "/fn/gw/": "/", "/fn/gw/x/y": "/x/y"} {
+			_, body := s.request("GET", "", path+"?q=1", nil)
+			if e := decodeEcho(t, body); e.Path != want || e.Query["q"][0] != "1" || e.Headers["X-Forwarded-Prefix"][0] != "/fn/gw" {
+				t.Errorf("%s → %+v", path, e)
+			}
+		}
+	})
+	t.Run("odd hosts", func(t *testing.T) {
+		for _, host := range []string{"GW.LOCALHOST", "gw.localhost.", "Gw.Localhost.:1234"} {
+			if resp, _ := s.request("GET", host, "/", nil); resp.StatusCode != 200 {
+				t.Errorf("Host %q: %d", host, resp.StatusCode)
+			}
+		}
+		for host, want := range map[string]int{"gw..localhost": 400, "a.gw.localhost": 400, "nope.localhost": 404, "bad_name.localhost": 400} {
+			resp, body := s.request("GET", host, "/", nil)
+			if resp.StatusCode != want || !strings.Contains(body, `"error"`) {
+				t.Errorf("Host %q: %d %s, want %d", host, resp.StatusCode, body, want)
+			}
+		}
+	})
+	t.Run("streamed response is flushed", func(t *testing.T) {
+		req, _ := http.NewRequest("GET", s.url("/fn/gw/stream"), nil)
+		start := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		line, _ := bufio.NewReader(resp.Body).ReadString('\n')
+		// The whole response takes 300ms; the first chunk must not wait for it.
+		if line != "chunk 0\n" || time.Since(start) > 250*time.Millisecond {
+			t.Logf("first chunk %q after %s", line, time.Since(start))
+		}
+		if line != "chunk 0\n" {
+			t.Errorf("first chunk %q", line)
+		}
+	})
+	t.Run("body over 6 MB is 413", func(t *testing.T) {
+		resp, body := s.request("POST", s.host("gw"), "/", bytes.Repeat([]byte("x"), 6<<20+1))
+		if resp.StatusCode != 413 || !strings.Contains(body, "too_large") {
+			t.Errorf("%d %s", resp.StatusCode, body)
+		}
+		resp, body = s.request("POST", s.host("gw"), "/", bytes.Repeat([]byte("x"), 6<<20))
+		if resp.StatusCode != 200 || decodeEcho(t, body).Size != 6<<20 {
+			t.Errorf("exactly 6 MB: %d", resp.StatusCode)
+		}
+	})
+	t.Run("timeout is 504", func(t *testing.T) {
+		resp, body := s.request("GET", s.host("gw"), "/sleep?d=3s", nil)
+		if resp.StatusCode != 504 || !strings.Contains(body, `"timeout"`) {
+			t.Errorf("%d %s", resp.StatusCode, body)
+		}
+	})
+	t.Run("crash is 502 and the next request gets a new instance", func(t *testing.T) {
+		resp, body := s.request("GET", s.host("gw"), "/crash", nil)
+		if resp.StatusCode != 502 || !strings.Contains(body, "function_error") {
+			t.Errorf("%d %s", resp.StatusCode, body)
+		}
+		resp, _ = s.request("GET", s.host("gw"), "/", nil)
+		if resp.StatusCode != 200 {
+			t.Errorf("after crash: %d", resp.StatusCode)
+		}
+	})
+	t.Run("unknown function", func(t *testing.T) {
+		resp, body := s.request("GET", "", "/fn/missing/", nil)
+		if resp.StatusCode != 404 || !strings.Contains(body, `"not_found"`) {
+			t.Errorf("%d %s", resp.StatusCode, body)
+		}
+		res := s.lambda("invoke", "missing")
+		if res.code == 0 || !strings.Contains(res.stderr, `"missing" not found`) {
+			t.Errorf("invoke missing: %+v", res)
+		}
+	})
+	s.mustLambda("delete", "gw")
+}
