@@ -15,8 +15,14 @@ import (
 
 // entry writes one tar entry below the root.
 func (x *extractor) entry(tr *tar.Reader, hdr *tar.Header) error {
-	if hdr.Typeflag == tar.TypeXGlobalHeader {
+	switch hdr.Typeflag {
+	case tar.TypeXGlobalHeader:
 		return nil // metadata only (git archive writes one)
+	case tar.TypeDir, tar.TypeReg, tar.TypeSymlink, tar.TypeLink:
+	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		return reject(hdr.Name, "is a device or fifo; code archives may hold only files, directories and links")
+	default:
+		return reject(hdr.Name, "has unsupported tar entry type "+typeName(hdr.Typeflag))
 	}
 	name, err := cleanName(hdr.Name)
 	if err != nil {
@@ -38,12 +44,8 @@ func (x *extractor) entry(tr *tar.Reader, hdr *tar.Header) error {
 		return x.file(tr, hdr, name)
 	case tar.TypeSymlink:
 		return x.symlink(hdr, name)
-	case tar.TypeLink:
-		return x.hardlink(hdr, name)
-	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
-		return reject(hdr.Name, "is a device or fifo; code archives may hold only files, directories and links")
 	default:
-		return reject(hdr.Name, "has unsupported tar entry type "+typeName(hdr.Typeflag))
+		return x.hardlink(hdr, name)
 	}
 }
 
@@ -114,6 +116,8 @@ func (x *extractor) dir(name string) error {
 	return x.root.Chmod(name, 0o755) // undo the umask, keep no special bits
 }
 
+// file writes a regular file, counting the bytes really copied against the
+// limits rather than trusting the header.
 func (x *extractor) file(tr *tar.Reader, hdr *tar.Header, name string) error {
 	if hdr.Size > x.limits.MaxFileBytes {
 		return x.fileTooLarge(name)
@@ -152,7 +156,7 @@ func (x *extractor) file(tr *tar.Reader, hdr *tar.Header, name string) error {
 }
 
 func (x *extractor) fileTooLarge(name string) error {
-	return lambda.Errorf(lambda.ETOOLARGE, "file %s in the code archive is larger than the limit of %d bytes",
+	return lambda.Errorf(lambda.ETOOLARGE, "file %s in the code archive is larger than the limit of %d bytes; exclude it with .lambdaignore",
 		name, x.limits.MaxFileBytes)
 }
 

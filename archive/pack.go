@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	lambda "github.com/lambdahq/lambda"
@@ -41,18 +43,16 @@ func Pack(dir string, w io.Writer, opts PackOptions) (*PackResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	entries, res, err := collect(root, dir)
+	t, err := collect(root, dir)
 	if err != nil {
 		return nil, err
 	}
-	if res.Bytes > max {
-		return nil, lambda.Errorf(lambda.ETOOLARGE,
-			"%s holds %d bytes of files, over the limit of %d bytes; exclude files you do not need at run time (tests, caches, build inputs) with a .lambdaignore file",
-			dir, res.Bytes, max)
+	if t.res.Bytes > max {
+		return nil, tooLarge(dir, t, max)
 	}
 	gz := gzip.NewWriter(w)
 	tw := tar.NewWriter(gz)
-	for _, e := range entries {
+	for _, e := range t.entries {
 		if err := writeEntry(tw, root, e); err != nil {
 			return nil, err
 		}
@@ -63,7 +63,30 @@ func Pack(dir string, w io.Writer, opts PackOptions) (*PackResult, error) {
 	if err := gz.Close(); err != nil {
 		return nil, fmt.Errorf("pack %s: %w", dir, err)
 	}
-	return res, nil
+	res := t.res
+	return &res, nil
+}
+
+// tooLarge names the biggest top-level entries: they are what the user
+// most likely forgot to exclude.
+func tooLarge(dir string, t *tree, max int64) error {
+	names := make([]string, 0, len(t.top))
+	for name := range t.top {
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if a, b := t.top[names[i]], t.top[names[j]]; a != b {
+			return a > b
+		}
+		return names[i] < names[j]
+	})
+	var big []string
+	for _, name := range names[:min(3, len(names))] {
+		big = append(big, fmt.Sprintf("%s (%d bytes)", name, t.top[name]))
+	}
+	return lambda.Errorf(lambda.ETOOLARGE,
+		"%s holds %d bytes of files, over the limit of %d bytes (largest: %s); exclude what the function does not need at run time with a .lambdaignore file",
+		dir, t.res.Bytes, max, strings.Join(big, ", "))
 }
 
 // packRoot checks that dir is a directory and returns the path to walk,

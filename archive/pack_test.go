@@ -144,7 +144,7 @@ func TestPackSizeLimit(t *testing.T) {
 	writeTree(t, src, map[string]string{"a": strings.Repeat("a", 600), "b/c": strings.Repeat("c", 600)})
 	var buf bytes.Buffer
 	_, err := Pack(src, &buf, PackOptions{MaxBytes: 1000})
-	wantCode(t, err, lambda.ETOOLARGE, "1200 bytes", "limit of 1000", ".lambdaignore")
+	wantCode(t, err, lambda.ETOOLARGE, "1200 bytes", "limit of 1000", ".lambdaignore", "largest: a (600 bytes), b (600 bytes)")
 	if buf.Len() != 0 {
 		t.Errorf("wrote %d bytes before failing the size check", buf.Len())
 	}

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	lambda "github.com/lambdahq/lambda"
 )
@@ -18,18 +19,22 @@ type entry struct {
 	target string // symlinks only
 }
 
+// tree is what the measuring walk found.
+type tree struct {
+	entries []entry
+	res     PackResult
+	top     map[string]int64 // bytes under each top-level name, for messages
+}
+
 // collect walks root in lexical order and returns what to pack. dir is the
 // path the user gave, used in messages.
-func collect(root, dir string) ([]entry, *PackResult, error) {
+func collect(root, dir string) (*tree, error) {
 	ig, err := loadIgnorer(root)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var (
-		entries []entry
-		res     PackResult
-		content int // files and symlinks other than the ignore files
-	)
+	t := &tree{top: map[string]int64{}}
+	content := 0 // files and symlinks other than the ignore files
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return lambda.Errorf(lambda.EINVALID, "cannot read %s: %w", p, err)
@@ -57,23 +62,24 @@ func collect(root, dir string) ([]entry, *PackResult, error) {
 			return err
 		}
 		if e.kind == tar.TypeReg {
-			res.Files++
-			res.Bytes += e.size
+			t.res.Files++
+			t.res.Bytes += e.size
+			t.top[strings.SplitN(rel, "/", 2)[0]] += e.size
 		}
 		if e.kind != tar.TypeDir && !isIgnoreFile(rel) {
 			content++
 		}
-		entries = append(entries, e)
+		t.entries = append(t.entries, e)
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if content == 0 {
-		return nil, nil, lambda.Errorf(lambda.EINVALID,
+		return nil, lambda.Errorf(lambda.EINVALID,
 			"code directory %s has no files to deploy (after applying .dockerignore and .lambdaignore)", dir)
 	}
-	return entries, &res, nil
+	return t, nil
 }
 
 // newEntry describes p, or reports ok=false for kinds that are not packed

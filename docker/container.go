@@ -59,10 +59,15 @@ func (d *Driver) start(ctx context.Context, spec lambda.InstanceSpec) (*lambda.I
 	}
 	if _, err := d.cli.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {
 		d.removeQuietly(ctx, created.ID)
-		if isNetworkNotFound(err) {
+		switch {
+		case isNetworkNotFound(err):
 			return nil, errNetworkGone
+		case isUnreachable(err), ctx.Err() != nil, cerrdefs.IsNotFound(err):
+			return nil, d.wrap(err, "start container for %s v%d", spec.Function, spec.Version)
 		}
-		return nil, d.wrap(err, "start container for %s v%d", spec.Function, spec.Version)
+		// The runtime could not run the image (missing entrypoint, bad
+		// binary): the function's fault, not the platform's.
+		return nil, lambda.Errorf(lambda.EFUNCTION, "%s v%d failed to start: %s", spec.Function, spec.Version, daemonMessage(err))
 	}
 	res, err := d.cli.ContainerInspect(ctx, created.ID, client.ContainerInspectOptions{})
 	if err != nil {

@@ -26,12 +26,12 @@ func TestSchedule(t *testing.T) {
 		LastRunAt *time.Time `json:"last_run_at"`
 	}
 	list := func() []schedule {
-		var out struct{ Schedules []schedule }
+		var out []schedule
 		res := s.mustLambda("schedule", "list", "tick", "-o", "json")
 		if err := json.Unmarshal([]byte(res.stdout), &out); err != nil {
 			t.Fatalf("schedule list: %v %s", err, res.stdout)
 		}
-		return out.Schedules
+		return out
 	}
 	waitFor(t, 15*time.Second, func() bool {
 		l := list()
@@ -80,7 +80,7 @@ func TestSchedule(t *testing.T) {
 	if res := s.lambda("schedule", "nosuch", "--cron", "@hourly"); res.code == 0 || !strings.Contains(res.stderr, "not found") {
 		t.Errorf("unknown function: %+v", res)
 	}
-	if res := s.mustLambda("schedule", "tick", "--cron", "@every 30s", "--overlap", "allow", "-o", "json"); !strings.Contains(res.stdout, `"overlap":"allow"`) {
+	if res := s.mustLambda("schedule", "tick", "--cron", "@every 30s", "--overlap", "allow", "-o", "json"); !strings.Contains(res.stdout, `"overlap": "allow"`) {
 		t.Errorf("@every: %s", res.stdout)
 	}
 	s.mustLambda("delete", "tick")

@@ -77,13 +77,11 @@ func TestRedeployUnderLoad(t *testing.T) {
 	})
 
 	res := s.mustLambda("versions", "ver", "-o", "json")
-	var versions struct {
-		Versions []struct {
-			Number int  `json:"number"`
-			Active bool `json:"active"`
-		} `json:"versions"`
+	var versions []struct {
+		Number int  `json:"number"`
+		Active bool `json:"active"`
 	}
-	if err := json.Unmarshal([]byte(res.stdout), &versions); err != nil || len(versions.Versions) != 2 || !versions.Versions[1].Active {
+	if err := json.Unmarshal([]byte(res.stdout), &versions); err != nil || len(versions) != 2 || !versions[1].Active {
 		t.Fatalf("versions: %v %s", err, res.stdout)
 	}
 

@@ -116,10 +116,8 @@ func TestExamples(t *testing.T) {
 	}
 	s.mustLambda("deploy", "../examples/echo", "--name", "echo")
 	_, body := s.request("PUT", s.host("echo"), "/a/b?x=1", []byte("payload"))
-	for _, want := range []string{`"method":"PUT"`, `"path":"/a/b"`, `"payload"`} {
-		if !strings.Contains(body, want) {
-			t.Errorf("echo lacks %s: %s", want, body)
-		}
+	if e := decodeEcho(t, body); e.Method != "PUT" || e.Path != "/a/b" || e.Body != "payload" || e.Query["x"][0] != "1" {
+		t.Errorf("echo: %s", body)
 	}
 	res := s.mustLambda("deploy", "../examples/hello-docker", "--name", "hello-docker")
 	if !strings.Contains(res.stderr, "Step") {
@@ -128,7 +126,7 @@ func TestExamples(t *testing.T) {
 	if _, body := s.request("GET", s.host("hello-docker"), "/", nil); !strings.Contains(body, "Hello from a Dockerfile") {
 		t.Errorf("hello-docker: %s", body)
 	}
-	if res := s.mustLambda("describe", "hello-docker", "-o", "json"); !strings.Contains(res.stdout, `"runtime":"dockerfile"`) {
+	if res := s.mustLambda("describe", "hello-docker", "-o", "json"); !strings.Contains(res.stdout, `"runtime": "dockerfile"`) {
 		t.Errorf("hello-docker runtime: %s", res.stdout)
 	}
 	for _, name := range []string{"echo", "calculator", "hello-docker"} {

@@ -66,7 +66,7 @@ func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 		return nil, err
 	}
 	e.switchTo(req.Name, v, in)
-	e.Logger.Info("deployed", "function", req.Name, "version", v.Number, "runtime", cfg.Runtime, "image", v.ImageID)
+	e.Logger.Info("deployed", "function", req.Name, "version", v.Number, "runtime", v.Config.Runtime, "image", v.ImageID)
 	return e.Store.FindFunction(ctx, req.Name)
 }
 

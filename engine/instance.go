@@ -84,20 +84,17 @@ func (e *Engine) waitReady(ctx context.Context, in *lambda.Instance) error {
 	}
 }
 
-// checkInstance is called after a request to in failed: if the instance no
-// longer accepts connections it leaves routing and is removed.
-func (e *Engine) checkInstance(st *fnState, in *instance) {
-	c, err := net.DialTimeout("tcp", in.Addr, time.Second)
-	if err == nil {
-		c.Close()
-		return
-	}
+// dropFailed is called after a request to in broke off (connection
+// refused, reset or closed without an answer). The instance leaves routing
+// at once and is stopped once its other requests finish: probing it
+// instead would race with a process that is still exiting.
+func (e *Engine) dropFailed(st *fnState, in *instance) {
 	st.mu.Lock()
 	if st.current == in {
 		st.current = nil
 	}
 	st.mu.Unlock()
-	e.Logger.Warn("instance stopped answering; the next request starts a new one", "function", in.Function, "container", short(in.ID), "err", err)
+	e.Logger.Warn("instance failed a request; the next request starts a new one", "function", in.Function, "container", short(in.ID))
 	e.retire(in)
 }
 

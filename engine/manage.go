@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/lambdahq/lambda"
 )
@@ -90,20 +91,29 @@ func (e *Engine) Delete(ctx context.Context, name string) error {
 }
 
 // removeContainers stops every container of function now, in-flight
-// requests included: the function is going away.
+// requests included: the function is going away. It returns once none is
+// left, since a removal still in progress (a drain finishing at the same
+// time) would keep the function's images in use.
 func (e *Engine) removeContainers(ctx context.Context, function string) error {
-	all, err := e.Driver.ListInstances(ctx)
-	if err != nil {
-		return err
-	}
-	for _, in := range all {
-		if in.Function == function {
+	for attempt := 0; ; attempt++ {
+		left, err := e.Instances(ctx, function)
+		if err != nil || len(left) == 0 {
+			return err
+		}
+		if attempt == 50 {
+			return fmt.Errorf("containers of %q are still being removed after %d attempts", function, attempt)
+		}
+		for _, in := range left {
 			if err := e.Driver.StopInstance(ctx, in.ID, 0); err != nil {
 				return err
 			}
 		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt) * 20 * time.Millisecond):
+		}
 	}
-	return nil
 }
 
 // Instances implements lambda.FunctionService; name "" lists every

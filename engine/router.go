@@ -113,7 +113,7 @@ func (e *Engine) lease(st *fnState, in *instance, v *lambda.Version, cold bool) 
 			once.Do(func() {
 				in.release()
 				if failed {
-					e.checkInstance(st, in)
+					e.dropFailed(st, in)
 				}
 			})
 		},

@@ -39,13 +39,18 @@ func argsRange(min, max int) cobra.PositionalArgs {
 // printError reports err as "Error: <message>", plus how to use cmd when
 // the command line was wrong.
 func printError(w io.Writer, cmd *cobra.Command, err error) {
-	msg := err.Error()
+	msg := strings.TrimRight(err.Error(), "\n")
 	if errors.Is(err, context.Canceled) {
 		msg = "interrupted"
 	}
 	fmt.Fprintf(w, "Error: %s\n", msg)
 	var ue *usageError
-	if errors.As(err, &ue) && cmd != nil {
+	switch {
+	case cmd == nil:
+	case errors.As(err, &ue):
 		fmt.Fprintf(w, "Usage: %s\nRun '%s --help' for more information.\n", cmd.UseLine(), cmd.CommandPath())
+	case strings.HasPrefix(msg, "unknown command"):
+		// Cobra's own error for a mistyped command name.
+		fmt.Fprintf(w, "Run '%s --help' for a list of commands.\n", cmd.CommandPath())
 	}
 }

@@ -38,7 +38,36 @@ func printJSON(w io.Writer, v any) error {
 
 // newTable returns a tabwriter for column output; the caller flushes it.
 func newTable(w io.Writer) *tabwriter.Writer {
-	return tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	return tabwriter.NewWriter(&trimWriter{w: w}, 0, 0, 3, ' ', 0)
+}
+
+// trimWriter drops the spaces tabwriter pads before an empty last cell, so
+// no line ends in whitespace.
+type trimWriter struct {
+	w      io.Writer
+	spaces int // spaces held back until something follows them
+}
+
+func (t *trimWriter) Write(p []byte) (int, error) {
+	var out []byte
+	for _, b := range p {
+		switch b {
+		case ' ':
+			t.spaces++
+			continue
+		case '\n':
+			t.spaces = 0
+		default:
+			for ; t.spaces > 0; t.spaces-- {
+				out = append(out, ' ')
+			}
+		}
+		out = append(out, b)
+	}
+	if _, err := t.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // age renders how long ago t was, as "5s ago" or "3d ago".

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	lambdahttp "github.com/lambdahq/lambda/http"
+)
+
+func TestListTable(t *testing.T) {
+	api, url := newFakeAPI(t)
+	api.add("greet", 3, time.Now().Add(-5*time.Minute-time.Second))
+	api.add("hello", 1, time.Now().Add(-50*time.Hour))
+	stdout, stderr, code := runCLI(t, url, "", "list")
+	want := `NAME    VERSION   RUNTIME   STATUS   URL                           UPDATED
+greet   3         go        ready    http://greet.localhost:8080   5m ago
+hello   1         go        ready    http://hello.localhost:8080   2d ago
+`
+	if code != 0 || stdout != want || stderr != "" {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant:\n%s", code, stderr, stdout, want)
+	}
+}
+
+func TestListEmptyAndJSON(t *testing.T) {
+	api, url := newFakeAPI(t)
+	stdout, stderr, code := runCLI(t, url, "", "list")
+	if code != 0 || stdout != "" || stderr != "No functions yet: deploy one with \"lambda deploy DIR\".\n" {
+		t.Errorf("empty list: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	api.add("greet", 1, time.Now())
+	stdout, _, code = runCLI(t, url, "", "list", "-o", "json")
+	var got []lambdahttp.FunctionSummary
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 0 || len(got) != 1 || got[0].Name != "greet" {
+		t.Errorf("json: exit %d, %v, stdout %q", code, err, stdout)
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	api, url := newFakeAPI(t)
+	created := time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
+	api.add("greet", 2, created)
+	stdout, stderr, code := runCLI(t, url, "", "describe", "greet")
+	ago := age(time.Now(), created)
+	want := `Name:             greet
+URL:              http://greet.localhost:8080
+Path URL:         http://localhost:8080/fn/greet
+Status:           ready
+Active version:   2
+Runtime:          go
+Image:            func-greet:v2
+Image ID:         20123456789a
+Memory:           128m
+Timeout:          10s
+Env:              A=1
+                  B=2
+Created:          2026-11-22T07:00:00Z (` + ago + `)
+Updated:          2026-11-22T07:00:00Z (` + ago + `)
+
+INSTANCES
+ID             VERSION   ADDR              RUNNING   AGE
+0123456789ab   2         127.0.0.1:32768   yes       ` + ago + `
+`
+	if code != 0 || stdout != want {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant:\n%s", code, stderr, stdout, want)
+	}
+}
+
+func TestDescribeJSON(t *testing.T) {
+	api, url := newFakeAPI(t)
+	api.add("greet", 2, time.Now())
+	stdout, _, code := runCLI(t, url, "", "describe", "greet", "-o", "json")
+	var got lambdahttp.FunctionDetail
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 0 || got.Active == nil || got.Active.Number != 2 {
+		t.Errorf("exit %d, %v, stdout %q", code, err, stdout)
+	}
+}
+
+func TestVersions(t *testing.T) {
+	api, url := newFakeAPI(t)
+	api.add("greet", 2, time.Now().Add(-3*time.Hour))
+	stdout, stderr, code := runCLI(t, url, "", "versions", "greet")
+	want := `VERSION   CREATED   IMAGE           CODE SHA256    ACTIVE
+1         3h ago    func-greet:v1   11234567890a
+2         3h ago    func-greet:v2   21234567890a   *
+`
+	if code != 0 || stdout != want {
+		t.Errorf("exit %d, stderr %q, stdout:\n%q\nwant:\n%q", code, stderr, stdout, want)
+	}
+	stdout, _, code = runCLI(t, url, "", "versions", "greet", "-o", "json")
+	var got []lambdahttp.VersionInfo
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 0 || len(got) != 2 || !got[1].Active {
+		t.Errorf("json: exit %d, %v, stdout %q", code, err, stdout)
+	}
+}
