@@ -29,12 +29,11 @@ type Error struct {
 	Err     error
 }
 
+// Error returns the message, which already describes the cause when there
+// is one (Errorf formats it in); a bare cause is used when there is none.
 func (e *Error) Error() string {
-	if e.Err != nil && e.Message == "" {
+	if e.Message == "" && e.Err != nil {
 		return e.Err.Error()
-	}
-	if e.Err != nil {
-		return e.Message + ": " + e.Err.Error()
 	}
 	return e.Message
 }

@@ -14,6 +14,9 @@ import (
 // may appear next to dest, and on success every symlink in dest must resolve
 // inside it. Inputs without the gzip magic are gzipped first, so mutations
 // reach the tar layer instead of mostly breaking the gzip checksum.
+//
+// Each run touches the disk, so minimizing dominates a default fuzz run:
+// go test -run X -fuzz FuzzExtract -fuzztime 30s -fuzzminimizetime 200x
 func FuzzExtract(f *testing.F) {
 	seeds := [][]te{
 		{reg("main.go", "package main"), dir("bin/"), te{name: "bin/run", body: "x", mode: 0o755}},

@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/lambdahq/lambda"
@@ -55,7 +56,12 @@ func (d *Driver) watch(ctx context.Context, ch chan<- string) {
 		if since.IsZero() {
 			since = connected
 		}
-		d.logger().Warn("docker: event stream broke, reconnecting", "err", d.wrap(err, "watch events"), "retry_in", backoff)
+		// Warn once per outage; the retries that follow are noise.
+		level := slog.LevelWarn
+		if backoff > minBackoff {
+			level = slog.LevelDebug
+		}
+		d.logger().Log(ctx, level, "docker: event stream broke, reconnecting", "err", d.wrap(err, "watch events"), "retry_in", backoff)
 		select {
 		case <-ctx.Done():
 			return

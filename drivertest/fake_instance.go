@@ -161,7 +161,7 @@ func (f *Fake) exit(fi *fakeInstance, grace time.Duration) {
 	shutdown(fi, grace)
 	f.mu.Lock()
 	fi.inst.Running = false
-	// f.notifyLocked(fi.inst.ID)
+	f.notifyLocked(fi.inst.ID)
 	f.mu.Unlock()
 }
 

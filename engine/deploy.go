@@ -71,7 +71,20 @@ func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 }
 
 // build turns the extracted code in dir into the image of a new version.
+// A build that lost a race with the container engine's state (ECONFLICT:
+// e.g. a cached layer removed by another program mid-build) is retried once.
 func (e *Engine) build(ctx context.Context, name, dir string, cfg lambda.Config, number int, sum string, out io.Writer) (*lambda.Version, error) {
+	e.images.RLock()
+	defer e.images.RUnlock()
+	v, err := e.buildOnce(ctx, name, dir, cfg, number, sum, out)
+	if lambda.ErrorCode(err) == lambda.ECONFLICT {
+		fmt.Fprintf(out, "build raced with a change to the image cache (%v); building again\n", err)
+		v, err = e.buildOnce(ctx, name, dir, cfg, number, sum, out)
+	}
+	return v, err
+}
+
+func (e *Engine) buildOnce(ctx context.Context, name, dir string, cfg lambda.Config, number int, sum string, out io.Writer) (*lambda.Version, error) {
 	runtime, tar, err := e.Builder.BuildContext(ctx, dir, cfg.Runtime, out)
 	if err != nil {
 		return nil, err
@@ -106,6 +119,8 @@ func (e *Engine) build(ctx context.Context, name, dir string, cfg lambda.Config,
 func (e *Engine) removeImage(ref string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	e.images.Lock()
+	defer e.images.Unlock()
 	if err := e.Driver.RemoveImage(ctx, ref); err != nil {
 		e.Logger.Error("remove image", "image", ref, "err", err)
 	}

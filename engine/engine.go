@@ -51,6 +51,10 @@ type Engine struct {
 	deploying map[string]*sync.Mutex
 	exits     *exitLog
 	owned     sync.Map // IDs of containers this engine started; reconcile leaves them be
+	// images is held shared by builds and exclusively by image removal:
+	// removing an image prunes parent layers a concurrent build may be
+	// reusing from the build cache.
+	images sync.RWMutex
 
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -78,15 +78,24 @@ func (e *Engine) Delete(ctx context.Context, name string) error {
 	if err := e.removeContainers(ctx, name); err != nil {
 		return err
 	}
-	for _, v := range versions {
-		if err := e.Driver.RemoveImage(ctx, v.Image); err != nil {
-			return fmt.Errorf("remove image %s: %w", v.Image, err)
-		}
+	if err := e.removeImages(ctx, versions); err != nil {
+		return err
 	}
 	if err := e.Store.DeleteFunction(ctx, name); err != nil {
 		return err
 	}
 	e.Logger.Info("deleted", "function", name)
+	return nil
+}
+
+func (e *Engine) removeImages(ctx context.Context, versions []*lambda.Version) error {
+	e.images.Lock()
+	defer e.images.Unlock()
+	for _, v := range versions {
+		if err := e.Driver.RemoveImage(ctx, v.Image); err != nil {
+			return fmt.Errorf("remove image %s: %w", v.Image, err)
+		}
+	}
 	return nil
 }
 

@@ -19,13 +19,15 @@ func TestInvoke(t *testing.T) {
 		body        string
 		wantErrCode string
 		wantStatus  int
+		header      string // ErrorHeader, set only by the platform
 	}{
-		{"ok", 200, "application/json", `{"hello":"world"}`, "", 200},
-		{"function answers 500 text", 500, "text/plain", "boom", "", 500},
-		{"function answers 400 json", 400, "application/json", `{"message":"bad input"}`, "", 400},
-		{"function answers large json error", 500, "application/json", `{"error":"` + big + `"}`, "", 500},
-		{"platform not found", 404, "application/json", `{"error":{"code":"not_found","message":"function \"greet\" not found"}}`, lambda.ENOTFOUND, 0},
-		{"platform timeout", 504, "application/json; charset=utf-8", `{"error":{"code":"timeout","message":"function \"greet\" timed out after 30s"}}`, lambda.ETIMEOUT, 0},
+		{"ok", 200, "application/json", `{"hello":"world"}`, "", 200, ""},
+		{"function answers 500 text", 500, "text/plain", "boom", "", 500, ""},
+		{"function answers 400 json", 400, "application/json", `{"message":"bad input"}`, "", 400, ""},
+		{"function answers large json error", 500, "application/json", `{"error":"` + big + `"}`, "", 500, ""},
+		{"platform not found", 404, "application/json", `{"error":{"code":"not_found","message":"function \"greet\" not found"}}`, lambda.ENOTFOUND, 0, "not_found"},
+		{"function answers platform-like json", 404, "application/json", `{"error":{"code":"not_found","message":"no such user"}}`, "", 404, ""},
+		{"platform timeout", 504, "application/json; charset=utf-8", `{"error":{"code":"timeout","message":"function \"greet\" timed out after 30s"}}`, lambda.ETIMEOUT, 0, "timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -34,6 +36,9 @@ func TestInvoke(t *testing.T) {
 				b, _ := io.ReadAll(r.Body)
 				gotBody, gotPath = string(b), r.URL.Path
 				w.Header().Set("Content-Type", tt.contentType)
+				if tt.header != "" {
+					w.Header().Set(ErrorHeader, tt.header)
+				}
 				w.WriteHeader(tt.status)
 				io.WriteString(w, tt.body)
 			})

@@ -9,6 +9,9 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
+// ErrorHeader is set on every error answer of the platform itself.
+const ErrorHeader = "X-Lambda-Error"
+
 // statusOf is the only place where domain error codes become HTTP statuses.
 var statusOf = map[string]int{
 	lambda.EINVALID:        http.StatusBadRequest,
@@ -41,6 +44,9 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// Marks the answer as the platform's, so clients never mistake a
+	// function's own error JSON for it.
+	w.Header().Set(ErrorHeader, code)
 	w.WriteHeader(ErrorStatus(err))
 	_ = json.NewEncoder(w).Encode(ErrorResponse{Error: ErrorBody{Code: code, Message: lambda.ErrorMessage(err)}})
 }

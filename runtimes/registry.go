@@ -84,7 +84,7 @@ func (r *Registry) Names() []string {
 func (r *Registry) Detect(dir string, want string) (Runtime, error) {
 	if want != "" {
 		for _, rt := range r.runtimes {
-			if rt.Name() != want {
+			if !strings.EqualFold(rt.Name(), want) {
 				continue
 			}
 			if !rt.Detect(dir) {

@@ -20,6 +20,7 @@ func TestDetect(t *testing.T) {
 		{name: "go", files: map[string]string{"go.mod": goMod}, runtime: lambda.RuntimeGo},
 		{name: "dockerfile wins over go.mod", files: map[string]string{"Dockerfile": "FROM scratch\n", "go.mod": goMod}, runtime: lambda.RuntimeDockerfile},
 		{name: "want overrides detection", files: map[string]string{"Dockerfile": "FROM scratch\n", "go.mod": goMod}, want: lambda.RuntimeGo, runtime: lambda.RuntimeGo},
+		{name: "want is case-insensitive", files: map[string]string{"go.mod": goMod}, want: "Go", runtime: lambda.RuntimeGo},
 		{name: "want dockerfile", files: map[string]string{"Dockerfile": "FROM scratch\n"}, want: lambda.RuntimeDockerfile, runtime: lambda.RuntimeDockerfile},
 		{name: "want without its file", files: map[string]string{"go.mod": goMod}, want: lambda.RuntimeDockerfile,
 			errParts: []string{`runtime "dockerfile" needs Dockerfile`, "missing"}},

@@ -94,7 +94,8 @@ func runDeploy(ctx context.Context, s *streams, root *rootOptions, o *deployOpti
 		p.fail()
 		var le *lambda.Error
 		if p.started && errors.As(err, &le) && ctx.Err() == nil {
-			return fmt.Errorf("%w\n%s", err, stillServing(ctx, client, name))
+			msg := dropSeenTail(le.Message, p.log.String())
+			return fmt.Errorf("%s\n%s", msg, stillServing(ctx, client, name))
 		}
 		return err
 	}
@@ -181,6 +182,17 @@ func parseEnv(pairs []string) (map[string]string, error) {
 		env[k] = v
 	}
 	return env, nil
+}
+
+// dropSeenTail removes from an error message the build log tail the server
+// appends to it when that output was already streamed to the terminal.
+func dropSeenTail(msg, seen string) string {
+	first, tail, ok := strings.Cut(msg, "\n")
+	tail = strings.TrimRight(tail, "\n")
+	if ok && tail != "" && strings.HasSuffix(strings.TrimRight(seen, "\n"), tail) {
+		return first
+	}
+	return msg
 }
 
 // stillServing tells the user what serves now that a deploy failed.

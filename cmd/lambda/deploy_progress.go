@@ -16,6 +16,7 @@ type deployProgress struct {
 	started bool // an event arrived: the server got as far as building
 	open    bool // a step line waits for its " Done."
 	midLine bool // the last log chunk did not end its line
+	log     tailBuffer
 }
 
 func (p *deployProgress) event(ev lambdahttp.DeployEvent) {
@@ -34,6 +35,7 @@ func (p *deployProgress) event(ev lambdahttp.DeployEvent) {
 			p.open = false
 		}
 		io.WriteString(p.w, ev.Message)
+		p.log.Write([]byte(ev.Message))
 		p.midLine = !strings.HasSuffix(ev.Message, "\n")
 	}
 }
@@ -52,3 +54,17 @@ func (p *deployProgress) endLine(suffix string) {
 
 func (p *deployProgress) finish() { p.endLine(" Done.") }
 func (p *deployProgress) fail()   { p.endLine(" Failed.") }
+
+// tailBuffer keeps the last 64 KB written to it.
+type tailBuffer struct{ b []byte }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	const max = 64 << 10
+	t.b = append(t.b, p...)
+	if len(t.b) > max {
+		t.b = append(t.b[:0], t.b[len(t.b)-max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string { return string(t.b) }

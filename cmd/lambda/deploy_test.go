@@ -149,3 +149,18 @@ Run 'lambda deploy --help' for more information.
 		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr, want)
 	}
 }
+
+func TestDropSeenTail(t *testing.T) {
+	tests := []struct{ msg, seen, want string }{
+		{"build failed\nA\nB", "x\nA\nB\n", "build failed"},
+		{"build failed\nA\nB\n", "A\nB", "build failed"},
+		{"build failed\nA\nC", "A\nB\n", "build failed\nA\nC"},
+		{"build failed\nA", "", "build failed\nA"},
+		{"build failed", "A\n", "build failed"},
+	}
+	for _, tt := range tests {
+		if got := dropSeenTail(tt.msg, tt.seen); got != tt.want {
+			t.Errorf("dropSeenTail(%q, %q) = %q, want %q", tt.msg, tt.seen, got, tt.want)
+		}
+	}
+}

@@ -72,6 +72,7 @@ func (f *fakeAPI) add(name string, n int, updated time.Time) {
 
 func apiError(w http.ResponseWriter, status int, code, format string, args ...any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set(lambdahttp.ErrorHeader, code)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(lambdahttp.ErrorResponse{Error: lambdahttp.ErrorBody{Code: code, Message: fmt.Sprintf(format, args...)}})
 }
@@ -137,7 +138,7 @@ func (f *fakeAPI) deploy(w http.ResponseWriter, r *http.Request) {
 	send(lambdahttp.DeployEvent{Type: lambdahttp.EventLog, Message: "Step 1/2 : FROM scratch\n"})
 	send(lambdahttp.DeployEvent{Type: lambdahttp.EventLog, Message: "Step 2/2 : COPY app /app"})
 	if name == "broken" {
-		send(lambdahttp.DeployEvent{Type: lambdahttp.EventError, Error: &lambdahttp.ErrorBody{Code: lambda.EINVALID, Message: "build failed: COPY failed: no such file app"}})
+		send(lambdahttp.DeployEvent{Type: lambdahttp.EventError, Error: &lambdahttp.ErrorBody{Code: lambda.EINVALID, Message: "build failed: COPY failed: no such file app\nStep 1/2 : FROM scratch\nStep 2/2 : COPY app /app\n"}})
 		return
 	}
 	send(lambdahttp.DeployEvent{Type: lambdahttp.EventStep, Step: 3, Total: 3, Message: "Starting container"})

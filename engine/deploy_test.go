@@ -1,0 +1,193 @@
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/lambdahq/lambda"
+)
+
+func TestDeploy(t *testing.T) {
+	e := newEnv(t)
+	p := &progress{}
+	fn, err := e.eng.Deploy(context.Background(), lambda.DeployRequest{
+		Name: "greet", Config: lambda.Config{Env: map[string]string{"K": "v"}}, Code: bytes.NewReader(nil), Progress: p,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fn.ActiveVersion != 1 || fn.Active.Image != "func-greet:v1" || fn.Active.CodeSHA256 != "c0de" || fn.Active.Config.Runtime != lambda.RuntimeGo {
+		t.Errorf("deployed %+v / %+v", fn, fn.Active)
+	}
+	if len(p.steps) != 2 || p.steps[0] != `Building image "func-greet"` || p.steps[1] != "Starting container" {
+		t.Errorf("steps %q", p.steps)
+	}
+	img, ok := e.driver.Image("func-greet:v1")
+	if !ok || img.Labels[lambda.LabelFunction] != "greet" || img.Labels[lambda.LabelVersion] != "1" {
+		t.Errorf("image %+v", img)
+	}
+	specs := e.driver.Specs()
+	if len(specs) != 1 || specs[0].Env["K"] != "v" || specs[0].Env["LAMBDA_FUNCTION_NAME"] != "greet" || specs[0].MemoryBytes != lambda.DefaultMemoryBytes || specs[0].Port != lambda.DefaultPort {
+		t.Errorf("specs %+v", specs)
+	}
+	// The instance warmed by the deploy serves the first request.
+	lease, status := e.call(t, "greet")
+	if status != 200 || lease.Cold || lease.Version != 1 || lease.Timeout != lambda.DefaultTimeout {
+		t.Errorf("lease %+v status %d", lease, status)
+	}
+	if n := len(e.driver.Specs()); n != 1 {
+		t.Errorf("%d instances started, want 1", n)
+	}
+}
+
+func TestDeployFailuresLeaveNothing(t *testing.T) {
+	e := newEnv(t)
+	e.mustDeploy(t, "greet", lambda.Config{})
+
+	tests := []struct {
+		name  string
+		setup func()
+		req   lambda.DeployRequest
+		code  string
+	}{
+		{"bad name", nil, lambda.DeployRequest{Name: "Bad"}, lambda.EINVALID},
+		{"bad config", nil, lambda.DeployRequest{Name: "greet", Config: lambda.Config{Port: 70000}}, lambda.EINVALID},
+		{"compile error", func() { e.builder.fail = lambda.Errorf(lambda.EINVALID, "go build failed") }, lambda.DeployRequest{Name: "greet"}, lambda.EINVALID},
+		{"build error", func() { e.builder.dockerfile = "FROM scratch\nCOPY missing /x\n" }, lambda.DeployRequest{Name: "greet"}, lambda.EINVALID},
+		{"docker down", func() { e.driver.SetDown(true) }, lambda.DeployRequest{Name: "greet"}, lambda.EUNAVAILABLE},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.builder.fail, e.builder.dockerfile = nil, ""
+			e.driver.SetDown(false)
+			if tt.setup != nil {
+				tt.setup()
+			}
+			tt.req.Code = bytes.NewReader(nil)
+			_, err := e.eng.Deploy(context.Background(), tt.req)
+			if lambda.ErrorCode(err) != tt.code {
+				t.Fatalf("err %v, want code %s", err, tt.code)
+			}
+			e.driver.SetDown(false)
+			fn, err := e.store.FindFunction(context.Background(), "greet")
+			if err != nil || fn.ActiveVersion != 1 {
+				t.Errorf("function after failed deploy: %+v %v", fn, err)
+			}
+			if lease, status := e.call(t, "greet"); status != 200 || lease.Version != 1 {
+				t.Errorf("previous version does not serve: %d", status)
+			}
+			if _, ok := e.driver.Image("func-greet:v2"); ok {
+				t.Error("failed deploy left an image")
+			}
+		})
+	}
+}
+
+func TestRedeploySwitchesAndDrains(t *testing.T) {
+	e := newEnv(t)
+	e.mustDeploy(t, "greet", lambda.Config{})
+	old, err := e.eng.Acquire(context.Background(), "greet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mustDeploy(t, "greet", lambda.Config{})
+	lease, _ := e.call(t, "greet")
+	if lease.Version != 2 {
+		t.Errorf("after redeploy version %d serves", lease.Version)
+	}
+	// The old instance keeps running while a request holds it...
+	if n := len(e.running(t, "greet")); n != 2 {
+		t.Errorf("%d instances while the old one drains, want 2", n)
+	}
+	// ...and is stopped once it finishes.
+	old.Release(false)
+	eventually(t, "old instance stopped", func() bool { return len(e.running(t, "greet")) == 1 })
+}
+
+func TestColdStartsAreShared(t *testing.T) {
+	e := newEnv(t)
+	e.mustDeploy(t, "greet", lambda.Config{})
+	for _, in := range e.running(t, "greet") {
+		if err := e.driver.Kill(in.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "dead instance dropped", func() bool {
+		return len(e.running(t, "greet")) == 0
+	})
+	before := len(e.driver.Specs())
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	cold := 0
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lease, err := e.eng.Acquire(context.Background(), "greet")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer lease.Release(false)
+			if lease.Cold {
+				mu.Lock()
+				cold++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if started := len(e.driver.Specs()) - before; started != 1 {
+		t.Errorf("20 concurrent requests started %d instances, want 1", started)
+	}
+	if cold == 0 {
+		t.Error("no request was marked as a cold start")
+	}
+}
+
+func TestFailedRequestReplacesInstance(t *testing.T) {
+	e := newEnv(t)
+	e.mustDeploy(t, "greet", lambda.Config{})
+	lease, err := e.eng.Acquire(context.Background(), "greet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lease.Release(true)
+	next, _ := e.call(t, "greet")
+	if next.Addr == lease.Addr || !next.Cold {
+		t.Errorf("a failed instance served again: %+v", next)
+	}
+	eventually(t, "failed instance stopped", func() bool { return len(e.running(t, "greet")) == 1 })
+}
+
+func TestAcquireErrors(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.eng.Acquire(context.Background(), "nosuch"); lambda.ErrorCode(err) != lambda.ENOTFOUND {
+		t.Errorf("unknown function: %v", err)
+	}
+	e.mustDeploy(t, "greet", lambda.Config{})
+	for _, in := range e.running(t, "greet") {
+		_ = e.driver.Kill(in.ID)
+	}
+	eventually(t, "dead instance dropped", func() bool { return len(e.running(t, "greet")) == 0 })
+	e.driver.SetDown(true)
+	// Until the exit event arrives the dead instance may still be leased.
+	var err error
+	eventually(t, "cold start attempted", func() bool {
+		var lease *lambda.Lease
+		lease, err = e.eng.Acquire(context.Background(), "greet")
+		if err == nil {
+			lease.Release(false)
+		}
+		return err != nil
+	})
+	if lambda.ErrorCode(err) != lambda.EUNAVAILABLE {
+		t.Errorf("docker down: %v", err)
+	}
+	e.driver.SetDown(false)
+	if _, status := e.call(t, "greet"); status != 200 {
+		t.Errorf("after docker came back: %d", status)
+	}
+}

@@ -1,0 +1,154 @@
+package engine_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/drivertest"
+	"github.com/lambdahq/lambda/engine"
+	"github.com/lambdahq/lambda/sqlite"
+)
+
+// fakeBuilder returns a fixed build context; fail makes it fail like a
+// compile error would.
+type fakeBuilder struct {
+	mu         sync.Mutex
+	dockerfile string
+	fail       error
+}
+
+func (b *fakeBuilder) BuildContext(ctx context.Context, dir, want string, out io.Writer) (string, io.ReadCloser, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fail != nil {
+		return "", nil, b.fail
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	df := b.dockerfile
+	if df == "" {
+		df = "FROM scratch\nCOPY app /app\n"
+	}
+	for name, body := range map[string]string{"Dockerfile": df, "app": "binary"} {
+		_ = tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body))})
+		_, _ = tw.Write([]byte(body))
+	}
+	tw.Close()
+	return lambda.RuntimeGo, io.NopCloser(&buf), nil
+}
+
+type env struct {
+	eng     *engine.Engine
+	driver  *drivertest.Fake
+	builder *fakeBuilder
+	store   *sqlite.FunctionStore
+	db      *sqlite.DB
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnvWith(t, drivertest.NewFake(), filepath.Join(t.TempDir(), "lambda.db"))
+}
+
+func newEnvWith(t *testing.T, driver *drivertest.Fake, path string) *env {
+	t.Helper()
+	db := sqlite.NewDB(path)
+	if err := db.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close(context.Background()) })
+	e := &env{driver: driver, builder: &fakeBuilder{}, store: sqlite.NewFunctionStore(db), db: db}
+	e.eng = engine.New(e.store, driver, e.builder, func(r io.Reader, dest string) (string, error) {
+		_, err := io.Copy(io.Discard, r)
+		return "c0de", err
+	})
+	e.eng.ReconcileInterval = 10 * time.Millisecond
+	e.eng.StopGrace = 0
+	if err := e.eng.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.eng.Close(context.Background()) })
+	return e
+}
+
+type progress struct {
+	mu    sync.Mutex
+	steps []string
+	logs  bytes.Buffer
+}
+
+func (p *progress) Step(n, total int, msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.steps = append(p.steps, msg)
+}
+
+func (p *progress) Log(text string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.logs.WriteString(text)
+}
+
+func (e *env) deploy(t *testing.T, name string, cfg lambda.Config) (*lambda.Function, error) {
+	t.Helper()
+	return e.eng.Deploy(context.Background(), lambda.DeployRequest{Name: name, Config: cfg, Code: bytes.NewReader([]byte("code")), Progress: &progress{}})
+}
+
+func (e *env) mustDeploy(t *testing.T, name string, cfg lambda.Config) *lambda.Function {
+	t.Helper()
+	fn, err := e.deploy(t, name, cfg)
+	if err != nil {
+		t.Fatalf("deploy %s: %v", name, err)
+	}
+	return fn
+}
+
+// call acquires name, sends one request and releases the lease.
+func (e *env) call(t *testing.T, name string) (*lambda.Lease, int) {
+	t.Helper()
+	lease, err := e.eng.Acquire(context.Background(), name)
+	if err != nil {
+		t.Fatalf("acquire %s: %v", name, err)
+	}
+	defer lease.Release(false)
+	resp, err := http.Get("http://" + lease.Addr + "/")
+	if err != nil {
+		t.Fatalf("request to %s: %v", lease.Addr, err)
+	}
+	resp.Body.Close()
+	return lease, resp.StatusCode
+}
+
+func (e *env) running(t *testing.T, name string) []*lambda.Instance {
+	t.Helper()
+	all, err := e.eng.Instances(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*lambda.Instance
+	for _, in := range all {
+		if in.Running {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 5s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
