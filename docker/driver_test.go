@@ -127,3 +127,11 @@ func TestBuildLabelsAndOutput(t *testing.T) {
 func randSuffix() string {
 	return strings.TrimPrefix(containerName(lambda.InstanceSpec{Function: "x"}), "lambda-x-v0-")
 }
+
+func TestNewRejectsBadHost(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "not-a-url")
+	_, err := New()
+	if lambda.ErrorCode(err) != lambda.EINVALID || !strings.Contains(err.Error(), "DOCKER_HOST") {
+		t.Errorf("New with a bad DOCKER_HOST: %v, want EINVALID naming DOCKER_HOST", err)
+	}
+}

@@ -287,3 +287,19 @@ func TestFakeConcurrentUse(t *testing.T) {
 		t.Errorf("%d instances left", len(list))
 	}
 }
+
+func FuzzFakeBuildImage(f *testing.F) {
+	f.Add(Tar(f, File{Name: "Dockerfile", Data: []byte(Dockerfile)}, File{Name: "server"}))
+	f.Add([]byte("not a tar"))
+	f.Fuzz(func(t *testing.T, context []byte) {
+		fake := NewFake()
+		id, err := fake.BuildImage(t.Context(), lambda.BuildRequest{Context: bytes.NewReader(context), Tags: []string{"x:v1"}})
+		if err == nil {
+			if ok, _ := fake.ImageExists(t.Context(), "x:v1"); !ok || id == "" {
+				t.Fatal("a successful build left no image")
+			}
+		} else if lambda.ErrorCode(err) != lambda.EINVALID {
+			t.Fatalf("a bad build context gave %v, want EINVALID", err)
+		}
+	})
+}

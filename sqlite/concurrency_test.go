@@ -98,7 +98,7 @@ func TestConcurrentProcesses(t *testing.T) {
 	defer second.Close(ctx)
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 64)
+	errs := make(chan error, 4*10*2)
 	for i, db := range []*DB{first, second, first, second} {
 		fs := NewFunctionStore(db)
 		wg.Go(func() {
