@@ -3,6 +3,7 @@
 //	GET  /?name=Ada          → {"message": "Hello, Ada!"}
 //	POST / {"name": "Ada"}   → the same
 //
+// GREETING (default "Hello") changes the greeting, e.g. --env GREETING=Hi.
 // Like every function it serves HTTP on $PORT and stops cleanly on SIGTERM.
 package main
 
@@ -58,7 +59,11 @@ func greet(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = "World"
 	}
-	msg, _ := json.Marshal("Hello, " + name + "!")
+	greeting := os.Getenv("GREETING")
+	if greeting == "" {
+		greeting = "Hello"
+	}
+	msg, _ := json.Marshal(greeting + ", " + name + "!")
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, "{\"message\": %s}\n", msg)
 }
