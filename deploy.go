@@ -9,8 +9,12 @@ import (
 type DeployRequest struct {
 	Name   string
 	Config Config
-	// Code is a tar.gz of the function directory (untrusted).
-	Code io.Reader
+	// Exactly one source is set. Code is a tar.gz of the function
+	// directory (untrusted); Image names an image on the host (pulled if
+	// missing); ImageArchive is a `docker save` tarball (untrusted).
+	Code         io.Reader
+	Image        string
+	ImageArchive io.Reader
 	// Progress receives the stages and the build log as they happen.
 	// It may be nil.
 	Progress Progress

@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -17,12 +18,32 @@ const (
 	DefaultMaxCodeSize = 50 << 20
 )
 
-// Runtimes and protocols known to this build.
+// Runtimes known to this build: how a function's code becomes an image.
 const (
-	RuntimeDockerfile = "dockerfile"
-	RuntimeGo         = "go"
+	RuntimeDockerfile = "dockerfile" // a Dockerfile, built as is
+	RuntimeGo         = "go"         // a Go main package (plain server, Go SDK or aws-lambda-go)
+	RuntimePython     = "python"     // handler.py with handler(event, context)
+	RuntimeNode       = "node"       // index.js or handler.js exporting handler
+	RuntimeImage      = "image"      // a prebuilt image or a docker save archive
+)
 
-	ProtocolHTTP = "http"
+// Protocols: how the platform talks to a function's container. See
+// docs/runtime-contract.md.
+const (
+	ProtocolHTTP    = "http"    // the container serves HTTP on $PORT
+	ProtocolAWS     = "aws"     // an AWS Lambda Runtime API client, behind the shim
+	ProtocolStdio   = "stdio"   // a command run per request, behind the shim
+	ProtocolHandler = "handler" // a handler runtime of ours, behind the shim
+)
+
+// Protocols lists the protocols a user may ask for.
+var Protocols = []string{ProtocolHTTP, ProtocolAWS, ProtocolStdio}
+
+// Instance pool limits.
+const (
+	DefaultMaxInstances = 10
+	MaxInstancesLimit   = 1000
+	MaxConcurrency      = 1000
 )
 
 // Function is a named, deployable unit. Its configuration is the snapshot in
@@ -40,17 +61,22 @@ type Function struct {
 type Config struct {
 	Runtime     string            `json:"runtime"`
 	Protocol    string            `json:"protocol"`
+	Handler     string            `json:"handler,omitempty"` // e.g. "handler.handler" for Python
 	Port        int               `json:"port"`
 	Env         map[string]string `json:"env,omitempty"`
 	MemoryBytes int64             `json:"memory_bytes"`
 	Timeout     Duration          `json:"timeout"`
+	// Concurrency is how many requests one instance serves at once
+	// (0: 1 for shim protocols, as in Lambda; more for http functions).
+	Concurrency  int `json:"concurrency,omitempty"`
+	MinInstances int `json:"min_instances,omitempty"`
+	MaxInstances int `json:"max_instances,omitempty"` // 0: DefaultMaxInstances
 }
 
 // WithDefaults returns c with zero fields set to the platform defaults.
+// Runtime and Protocol stay empty when unset: the runtime detected from the
+// code decides them.
 func (c Config) WithDefaults() Config {
-	if c.Protocol == "" {
-		c.Protocol = ProtocolHTTP
-	}
 	if c.Port == 0 {
 		c.Port = DefaultPort
 	}
@@ -72,8 +98,16 @@ func (c Config) Validate() error {
 		return Errorf(EINVALID, "memory %s is out of range %s-%s", FormatBytes(c.MemoryBytes), FormatBytes(MinMemoryBytes), FormatBytes(MaxMemoryBytes))
 	case c.Timeout <= 0 || time.Duration(c.Timeout) > MaxTimeout:
 		return Errorf(EINVALID, "timeout %s is out of range (0, %s]", time.Duration(c.Timeout), MaxTimeout)
-	case c.Protocol != ProtocolHTTP:
-		return Errorf(EINVALID, "protocol %q is not supported (supported: %s)", c.Protocol, ProtocolHTTP)
+	case c.Protocol != "" && c.Protocol != ProtocolHTTP && c.Protocol != ProtocolAWS && c.Protocol != ProtocolStdio && c.Protocol != ProtocolHandler:
+		return Errorf(EINVALID, "protocol %q is not supported: use %s", c.Protocol, strings.Join(Protocols, ", "))
+	case c.Concurrency < 0 || c.Concurrency > MaxConcurrency:
+		return Errorf(EINVALID, "concurrency %d is out of range 0-%d", c.Concurrency, MaxConcurrency)
+	case c.MinInstances < 0 || c.MinInstances > MaxInstancesLimit:
+		return Errorf(EINVALID, "min_instances %d is out of range 0-%d", c.MinInstances, MaxInstancesLimit)
+	case c.MaxInstances < 0 || c.MaxInstances > MaxInstancesLimit:
+		return Errorf(EINVALID, "max_instances %d is out of range 0-%d", c.MaxInstances, MaxInstancesLimit)
+	case c.MaxInstances > 0 && c.MinInstances > c.MaxInstances:
+		return Errorf(EINVALID, "min_instances %d is above max_instances %d", c.MinInstances, c.MaxInstances)
 	}
 	for k := range c.Env {
 		if err := ValidateEnvName(k); err != nil {

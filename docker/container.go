@@ -87,14 +87,14 @@ func (d *Driver) start(ctx context.Context, spec lambda.InstanceSpec) (*lambda.I
 		d.removeQuietly(ctx, created.ID)
 		return nil, lambda.Errorf(lambda.EFUNCTION, "%s v%d exited right after start (exit code %d); last output:\n%s", spec.Function, spec.Version, code, logs)
 	}
-	created2, _ := time.Parse(time.RFC3339Nano, c.Created)
+	createdAt, _ := time.Parse(time.RFC3339Nano, c.Created)
 	return &lambda.Instance{
 		ID:        c.ID,
 		Function:  spec.Function,
 		Version:   spec.Version,
 		Addr:      net.JoinHostPort(ip, strconv.Itoa(spec.Port)),
 		Running:   true,
-		CreatedAt: created2,
+		CreatedAt: createdAt,
 	}, nil
 }
 

@@ -68,6 +68,10 @@ func (d *Driver) wrap(err error, format string, args ...any) error {
 		return fmt.Errorf("docker: %s: %w", what, err)
 	case isUnreachable(err):
 		return d.unreachable(err)
+	case strings.Contains(err.Error(), "is too new. Maximum supported API version"):
+		// The daemon came up between a failed negotiation and this call;
+		// the next call negotiates.
+		return lambda.Errorf(lambda.EUNAVAILABLE, "Docker at %s was starting up during %s; retry", d.Host(), what)
 	case cerrdefs.IsNotFound(err):
 		return lambda.Errorf(lambda.ENOTFOUND, "%s: %s", what, daemonMessage(err))
 	case cerrdefs.IsConflict(err):

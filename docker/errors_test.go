@@ -34,6 +34,7 @@ func TestWrap(t *testing.T) {
 		{"not found", cerrdefs.ErrNotFound.WithMessage("No such container: x"), lambda.ENOTFOUND, "op: No such container: x"},
 		{"conflict", cerrdefs.ErrConflict.WithMessage("in use"), lambda.ECONFLICT, "op: in use"},
 		{"invalid", cerrdefs.ErrInvalidArgument.WithMessage("bad"), lambda.EINVALID, "op: bad"},
+		{"negotiation race", cerrdefs.ErrInvalidArgument.WithMessage("client version 1.56 is too new. Maximum supported API version is 1.41"), lambda.EUNAVAILABLE, "Docker at unix:///run/test.sock was starting up during op; retry"},
 		{"other", errors.New("disk full"), lambda.EINTERNAL, "internal error"},
 		{"canceled", context.Canceled, lambda.EINTERNAL, "internal error"},
 	}

@@ -97,14 +97,19 @@ func TestConcurrentProcesses(t *testing.T) {
 	}
 	defer second.Close(ctx)
 
+	const handles, rounds = 4, 25
 	var wg sync.WaitGroup
-	errs := make(chan error, 4*10*2)
+	errs := make(chan error, handles*rounds*4)
 	for i, db := range []*DB{first, second, first, second} {
-		fs := NewFunctionStore(db)
+		fs, ss := NewFunctionStore(db), NewScheduleStore(db)
 		wg.Go(func() {
-			for j := range 10 {
+			for j := range rounds {
 				errs <- publishNext(ctx, fs, "shared")
 				errs <- publishNext(ctx, fs, fmt.Sprintf("own-%d-%d", i, j))
+				// Both read before they write: under a deferred BEGIN
+				// the upgrade to a write lock fails with SQLITE_BUSY.
+				errs <- fs.ActivateVersion(ctx, "shared", 1)
+				errs <- ss.CreateSchedule(ctx, testSchedule("shared"))
 			}
 		})
 	}
@@ -119,10 +124,10 @@ func TestConcurrentProcesses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fns) != 1+4*10 {
-		t.Fatalf("%d functions, want %d", len(fns), 1+4*10)
+	if len(fns) != 1+handles*rounds {
+		t.Fatalf("%d functions, want %d", len(fns), 1+handles*rounds)
 	}
-	if n, _ := NewFunctionStore(first).NextVersion(ctx, "shared"); n != 41 {
-		t.Fatalf("NextVersion(shared) = %d, want 41", n)
+	if n, _ := NewFunctionStore(first).NextVersion(ctx, "shared"); n != 1+handles*rounds {
+		t.Fatalf("NextVersion(shared) = %d, want %d", n, 1+handles*rounds)
 	}
 }

@@ -35,7 +35,7 @@ const (
 type DB struct {
 	// Path is the database file; its directory is created on Open.
 	Path string
-	// Now returns the current time; tests replace it.
+	// Now returns the current time (time.Now when nil); tests replace it.
 	Now func() time.Time
 
 	write *sql.DB
@@ -53,9 +53,6 @@ func (db *DB) Open(ctx context.Context) error {
 	if db.write != nil {
 		return errors.New("sqlite: database is already open")
 	}
-	if db.Now == nil {
-		db.Now = time.Now
-	}
 	if db.Path == "" {
 		return lambda.Errorf(lambda.EINVALID, "database path is empty: set the path of the SQLite file")
 	}
@@ -72,7 +69,7 @@ func (db *DB) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := migrate(ctx, write, migrationFS, db.Now()); err != nil {
+	if err := migrate(ctx, write, migrationFS, db.now()); err != nil {
 		write.Close()
 		return err
 	}
@@ -159,4 +156,12 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	return nil
+}
+
+// now is db.Now, tolerating a DB built as a literal without it.
+func (db *DB) now() time.Time {
+	if db.Now == nil {
+		return time.Now()
+	}
+	return db.Now()
 }

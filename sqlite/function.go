@@ -56,7 +56,7 @@ func (s *FunctionStore) PublishVersion(ctx context.Context, v *lambda.Version) e
 	if err != nil {
 		return fmt.Errorf("sqlite: encode config: %w", err)
 	}
-	now := s.db.Now()
+	now := s.db.now()
 	if v.CreatedAt.IsZero() {
 		v.CreatedAt = now
 	}
@@ -102,7 +102,7 @@ func (s *FunctionStore) ActivateVersion(ctx context.Context, name string, number
 			return versionNotFound(name, number)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE functions SET active_version = ?, updated_at = ? WHERE name = ?`,
-			number, formatTime(s.db.Now()), name)
+			number, formatTime(s.db.now()), name)
 		if err != nil {
 			return fmt.Errorf("sqlite: activate version %d of %q: %w", number, name, err)
 		}

@@ -48,7 +48,7 @@ func (s *ScheduleStore) CreateSchedule(ctx context.Context, sc *lambda.Schedule)
 		sc.ID = NewScheduleID()
 	}
 	if sc.CreatedAt.IsZero() {
-		sc.CreatedAt = s.db.Now()
+		sc.CreatedAt = s.db.now()
 	}
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
 		var n int

@@ -1,0 +1,36 @@
+package lambda
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Image describes an image on the container engine's host.
+type Image struct {
+	ID         string            `json:"id"`
+	Tags       []string          `json:"tags"`
+	Entrypoint []string          `json:"entrypoint,omitempty"`
+	Cmd        []string          `json:"cmd,omitempty"`
+	Env        []string          `json:"env,omitempty"`
+	WorkingDir string            `json:"working_dir,omitempty"`
+	User       string            `json:"user,omitempty"`
+	Ports      []int             `json:"ports,omitempty"` // exposed TCP ports
+	Labels     map[string]string `json:"labels,omitempty"`
+	Size       int64             `json:"size"`
+	CreatedAt  time.Time         `json:"created_at"`
+}
+
+// ImageDriver is what deploying prebuilt images needs from the container
+// engine, beside Driver. The docker package implements both.
+type ImageDriver interface {
+	// InspectImage describes ref; ENOTFOUND when it is not on the host.
+	InspectImage(ctx context.Context, ref string) (*Image, error)
+	// LoadImage loads a `docker save` tarball (untrusted) and returns the
+	// tags or IDs of the images it held. A corrupt archive or one holding
+	// no image is EINVALID.
+	LoadImage(ctx context.Context, archive io.Reader, out io.Writer) ([]string, error)
+	// ListImages lists the images on the host that could be deployed
+	// (tagged, not the platform's own function images).
+	ListImages(ctx context.Context) ([]*Image, error)
+}
