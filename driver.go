@@ -12,6 +12,10 @@ const (
 	LabelManaged  = "lambda.managed"
 	LabelFunction = "lambda.function"
 	LabelVersion  = "lambda.version"
+	// LabelServer holds the namespace of the server that owns a container,
+	// so that several servers (or test runs) can share one engine without
+	// reconciling away each other's containers.
+	LabelServer = "lambda.server"
 )
 
 // Driver is the narrow view of a container engine that the platform needs.

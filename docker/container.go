@@ -45,7 +45,11 @@ func (d *Driver) start(ctx context.Context, spec lambda.InstanceSpec) (*lambda.I
 	if err != nil {
 		return nil, err
 	}
-	created, err := d.cli.ContainerCreate(ctx, createOptions(spec, containerName(spec), netID))
+	opts := createOptions(spec, containerName(spec), netID)
+	if d.Namespace != "" {
+		opts.Config.Labels[lambda.LabelServer] = d.Namespace
+	}
+	created, err := d.cli.ContainerCreate(ctx, opts)
 	switch {
 	case isNetworkNotFound(err):
 		return nil, errNetworkGone
@@ -165,7 +169,7 @@ func (d *Driver) StopInstance(ctx context.Context, id string, grace time.Duratio
 func (d *Driver) ListInstances(ctx context.Context) ([]*lambda.Instance, error) {
 	res, err := d.cli.ContainerList(ctx, client.ContainerListOptions{
 		All:     true,
-		Filters: make(client.Filters).Add("label", lambda.LabelManaged+"=true"),
+		Filters: d.managedFilters(),
 	})
 	if err != nil {
 		return nil, d.wrap(err, "list instances")

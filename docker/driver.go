@@ -39,6 +39,9 @@ type Driver struct {
 	// Network is the dedicated bridge network (created on first use).
 	Network string
 	Logger  *slog.Logger
+	// Namespace, when set, labels every container this driver creates
+	// (lambda.server) and limits listing and exit events to them.
+	Namespace string
 
 	cli *client.Client
 
@@ -93,4 +96,13 @@ func (d *Driver) logger() *slog.Logger {
 		return slog.Default()
 	}
 	return d.Logger
+}
+
+// managedFilters selects the containers this driver owns.
+func (d *Driver) managedFilters() client.Filters {
+	f := make(client.Filters).Add("label", lambda.LabelManaged+"=true")
+	if d.Namespace != "" {
+		f.Add("label", lambda.LabelServer+"="+d.Namespace)
+	}
+	return f
 }

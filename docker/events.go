@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/lambdahq/lambda"
 	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/client"
 )
@@ -34,9 +33,8 @@ func (d *Driver) WatchExits(ctx context.Context) (<-chan string, error) {
 
 func (d *Driver) watch(ctx context.Context, ch chan<- string) {
 	defer close(ch)
-	filters := make(client.Filters).
+	filters := d.managedFilters().
 		Add("type", string(events.ContainerEventType)).
-		Add("label", lambda.LabelManaged+"=true").
 		Add("event", string(events.ActionDie), string(events.ActionOOM))
 	backoff := minBackoff
 	var since time.Time

@@ -85,12 +85,11 @@ func (e *Engine) build(ctx context.Context, name, dir string, cfg lambda.Config,
 }
 
 func (e *Engine) buildOnce(ctx context.Context, name, dir string, cfg lambda.Config, number int, sum string, out io.Writer) (*lambda.Version, error) {
-	runtime, tar, err := e.Builder.BuildContext(ctx, dir, cfg.Runtime, out)
+	cfg, tar, err := e.Builder.BuildContext(ctx, dir, cfg, out)
 	if err != nil {
 		return nil, err
 	}
 	defer tar.Close()
-	cfg.Runtime = runtime
 	tag := versionTag(name, number)
 	id, err := e.Driver.BuildImage(ctx, lambda.BuildRequest{
 		Context: tar,

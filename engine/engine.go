@@ -14,11 +14,15 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-// Builder turns a function directory into a Docker build context.
+// Builder turns function code into Docker build contexts.
 type Builder interface {
-	// BuildContext detects the runtime of dir (want "" = auto) and returns
-	// its name and a tar stream with a Dockerfile at its root.
-	BuildContext(ctx context.Context, dir, want string, out io.Writer) (runtime string, tar io.ReadCloser, err error)
+	// BuildContext detects the runtime of dir (cfg.Runtime "" = auto),
+	// resolves cfg's Runtime, Protocol and Handler, and returns a tar stream
+	// with a Dockerfile at its root.
+	BuildContext(ctx context.Context, dir string, cfg lambda.Config, out io.Writer) (lambda.Config, io.ReadCloser, error)
+	// WrapContext returns a build context FROM image that runs the image's
+	// command behind the shim for cfg.Protocol (aws or stdio).
+	WrapContext(ctx context.Context, image *lambda.Image, cfg lambda.Config, out io.Writer) (io.ReadCloser, error)
 }
 
 // ExtractFunc safely unpacks an untrusted tar.gz into dest and returns the

@@ -25,11 +25,15 @@ type fakeBuilder struct {
 	fail       error
 }
 
-func (b *fakeBuilder) BuildContext(ctx context.Context, dir, want string, out io.Writer) (string, io.ReadCloser, error) {
+func (b *fakeBuilder) WrapContext(ctx context.Context, image *lambda.Image, cfg lambda.Config, out io.Writer) (io.ReadCloser, error) {
+	return nil, lambda.Errorf(lambda.ENOTIMPLEMENTED, "fake builder does not wrap images")
+}
+
+func (b *fakeBuilder) BuildContext(ctx context.Context, dir string, cfg lambda.Config, out io.Writer) (lambda.Config, io.ReadCloser, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.fail != nil {
-		return "", nil, b.fail
+		return cfg, nil, b.fail
 	}
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -42,7 +46,8 @@ func (b *fakeBuilder) BuildContext(ctx context.Context, dir, want string, out io
 		_, _ = tw.Write([]byte(body))
 	}
 	tw.Close()
-	return lambda.RuntimeGo, io.NopCloser(&buf), nil
+	cfg.Runtime, cfg.Protocol = lambda.RuntimeGo, lambda.ProtocolHTTP
+	return cfg, io.NopCloser(&buf), nil
 }
 
 type env struct {

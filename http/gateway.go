@@ -22,6 +22,26 @@ type gateway struct {
 	proxy  *httputil.ReverseProxy
 }
 
+// Headers between the gateway and the in-container shim
+// (docs/runtime-contract.md). Clients cannot set them: the gateway strips
+// them from every incoming request.
+const (
+	HeaderInvokeMode = "X-Lambda-Invoke-Mode" // "raw": the body is the event
+	HeaderRequestID  = "X-Lambda-Request-Id"
+	HeaderDeadline   = "X-Lambda-Deadline-Ms"
+	HeaderLogType    = "X-Lambda-Log-Type"   // "Tail": answer with HeaderLogResult
+	HeaderLogResult  = "X-Lambda-Log-Result" // base64 of the invocation's last 4 KB of output
+	// HeaderFunctionError marks a function's own failure ("Unhandled").
+	HeaderFunctionError = "X-Lambda-Function-Error"
+)
+
+// invocation says how a request reaches the function.
+type invocation struct {
+	raw     bool // a direct invocation: the body is the event
+	logTail bool // ask the shim for the invocation's log tail
+	prefix  string
+}
+
 // proxyState travels in the request context from serve to the proxy hooks.
 type proxyState struct {
 	lease   *lambda.Lease
@@ -58,9 +78,9 @@ func newTransport() *http.Transport {
 	}
 }
 
-// serve forwards r to an instance of function name, with path as the
-// instance sees it.
-func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name, prefix string) {
+// serve forwards r to an instance of function name.
+func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name string, inv invocation) {
+	prefix := inv.prefix
 	if r.ContentLength > lambda.MaxPayloadBytes {
 		writeError(w, r, g.logger, tooLarge())
 		return
@@ -75,6 +95,7 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name, prefix str
 	st.path, st.rawPath = stripPrefix(r, prefix)
 	ctx, cancel := context.WithTimeout(r.Context(), lease.Timeout)
 	defer cancel()
+	setPlatformHeaders(ctx, r.Header, inv)
 	defer func() { lease.Release(st.failed) }()
 	g.proxy.ServeHTTP(w, r.WithContext(context.WithValue(ctx, stateKey{}, st)))
 }
@@ -115,6 +136,28 @@ func (g *gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 		st.failed = true
 		g.logger.Warn("function failed", "function", st.lease.Function, "version", st.lease.Version, "err", err)
 		writeError(w, r, g.logger, lambda.Errorf(lambda.EFUNCTION, "function %q failed to answer: %v", st.lease.Function, err))
+	}
+}
+
+// setPlatformHeaders replaces whatever platform headers a client sent with
+// the gateway's own.
+func setPlatformHeaders(ctx context.Context, h http.Header, inv invocation) {
+	requestID := h.Get(HeaderRequestID)
+	for _, k := range []string{HeaderInvokeMode, HeaderRequestID, HeaderDeadline, HeaderLogType} {
+		h.Del(k)
+	}
+	if inv.raw {
+		h.Set(HeaderInvokeMode, "raw")
+	}
+	if inv.logTail {
+		h.Set(HeaderLogType, "Tail")
+	}
+	if requestID == "" || !inv.raw {
+		requestID = newRequestID()
+	}
+	h.Set(HeaderRequestID, requestID)
+	if d, ok := ctx.Deadline(); ok {
+		h.Set(HeaderDeadline, strconv.FormatInt(d.UnixMilli(), 10))
 	}
 }
 

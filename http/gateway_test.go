@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -160,6 +161,39 @@ func TestGatewayErrors(t *testing.T) {
 			}
 			if tt.failed && (len(r.released) == 0 || !r.released[0]) {
 				t.Errorf("lease released %v, want failed", r.released)
+			}
+		})
+	}
+}
+
+func TestGatewayPlatformHeaders(t *testing.T) {
+	var got http.Header
+	s, _ := newTestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Clone() }))
+	tests := []struct {
+		name, host, target string
+		raw                bool
+	}{
+		{"public request", "greet.localhost", "/", false},
+		{"path request", "localhost", "/fn/greet/x", false},
+		{"direct invocation", "localhost", "/v1/functions/greet/invoke", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", tt.target, strings.NewReader("{}"))
+			req.Host = tt.host
+			req.Header.Set(HeaderInvokeMode, "raw")
+			req.Header.Set(HeaderDeadline, "1")
+			req.Header.Set(HeaderRequestID, "spoofed")
+			s.Handler().ServeHTTP(httptest.NewRecorder(), req)
+			if (got.Get(HeaderInvokeMode) == "raw") != tt.raw {
+				t.Errorf("invoke mode %q, want raw=%v", got.Get(HeaderInvokeMode), tt.raw)
+			}
+			if id := got.Get(HeaderRequestID); len(id) != 36 && !(tt.raw && id == "spoofed") {
+				t.Errorf("request id %q", id)
+			}
+			deadline, _ := strconv.ParseInt(got.Get(HeaderDeadline), 10, 64)
+			if until := time.Until(time.UnixMilli(deadline)); until <= 0 || until > time.Second {
+				t.Errorf("deadline %s away, want within the 1s timeout", until)
 			}
 		})
 	}

@@ -28,7 +28,7 @@ func (s *Server) InvokeScheduled(ctx context.Context, function string, payload [
 			err = lambda.Errorf(lambda.EFUNCTION, "function %q broke off its response", function)
 		}
 	}()
-	s.gateway.serve(rec, r, function, "")
+	s.gateway.serve(rec, r, function, invocation{raw: true})
 	if rec.status >= 400 {
 		return lambda.Errorf(lambda.EFUNCTION, "function %q answered %d: %s", function, rec.status, strings.TrimSpace(rec.body.String()))
 	}

@@ -113,7 +113,7 @@ func (s *Server) Handler() http.Handler {
 		case err != nil:
 			writeError(w, r, s.Logger, err)
 		case ok:
-			s.gateway.serve(w, r, name, "")
+			s.gateway.serve(w, r, name, invocation{})
 		default:
 			s.mux.ServeHTTP(w, r)
 		}
@@ -147,11 +147,12 @@ func (s *Server) handlePathInvoke(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	s.gateway.serve(w, r, name, "/fn/"+name)
+	s.gateway.serve(w, r, name, invocation{prefix: "/fn/" + name})
 }
 
-// handleInvoke POSTs the payload to the function's root path, as
-// `lambda invoke` and the cron scheduler do.
+// handleInvoke POSTs the payload to the function's root path as a direct
+// invocation (the body is the event), as `lambda invoke` and the cron
+// scheduler do.
 func (s *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if err := lambda.ValidateName(name); err != nil {
@@ -162,7 +163,7 @@ func (s *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Content-Type") == "" {
 		r.Header.Set("Content-Type", "application/json")
 	}
-	s.gateway.serve(w, r, name, "")
+	s.gateway.serve(w, r, name, invocation{raw: true, logTail: r.Header.Get(HeaderLogType) == "Tail"})
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {

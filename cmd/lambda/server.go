@@ -2,16 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lambdahq/lambda"
 	"github.com/lambdahq/lambda/archive"
 	"github.com/lambdahq/lambda/cron"
 	"github.com/lambdahq/lambda/docker"
@@ -74,6 +78,9 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 		return fmt.Errorf("docker client: %w", err)
 	}
 	driver.Logger = logger
+	if driver.Namespace, err = serverID(opts.dataDir); err != nil {
+		return err
+	}
 	defer driver.Close()
 	if err := driver.Ping(ctx); err != nil {
 		logger.Warn("Docker is not reachable yet; deploys and invocations answer 503 until it is", "err", err)
@@ -121,13 +128,21 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 // builder adapts the runtime registry to what the engine needs.
 type builder struct{ reg *runtimes.Registry }
 
-func (b builder) BuildContext(ctx context.Context, dir, want string, out io.Writer) (string, io.ReadCloser, error) {
-	rt, err := b.reg.Detect(dir, want)
+func (b builder) BuildContext(ctx context.Context, dir string, cfg lambda.Config, out io.Writer) (lambda.Config, io.ReadCloser, error) {
+	rt, err := b.reg.Detect(dir, cfg.Runtime)
 	if err != nil {
-		return "", nil, err
+		return cfg, nil, err
 	}
 	tar, err := rt.Context(ctx, dir, out)
-	return rt.Name(), tar, err
+	cfg.Runtime = rt.Name()
+	if cfg.Protocol == "" {
+		cfg.Protocol = lambda.ProtocolHTTP
+	}
+	return cfg, tar, err
+}
+
+func (b builder) WrapContext(ctx context.Context, image *lambda.Image, cfg lambda.Config, out io.Writer) (io.ReadCloser, error) {
+	return nil, lambda.Errorf(lambda.ENOTIMPLEMENTED, "wrapping images is not available yet")
 }
 
 func extract(r io.Reader, dest string) (string, error) {
@@ -136,6 +151,25 @@ func extract(r io.Reader, dest string) (string, error) {
 		return "", err
 	}
 	return res.SHA256, nil
+}
+
+// serverID returns the identity of the server that owns dataDir, created
+// on first start. Containers are labelled with it so that servers sharing
+// a Docker engine never adopt or remove each other's containers.
+func serverID(dataDir string) (string, error) {
+	path := filepath.Join(dataDir, "server-id")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	id := hex.EncodeToString(b[:])
+	if err := os.WriteFile(path, []byte(id+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write the server ID in %s: %w", dataDir, err)
+	}
+	return id, nil
 }
 
 // defaultDataDir follows the XDG base directory convention on Linux and
