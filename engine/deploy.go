@@ -30,6 +30,9 @@ func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 	if err := e.Driver.Ping(ctx); err != nil {
 		return nil, err
 	}
+	if req.Image != "" || req.ImageArchive != nil {
+		return e.deployImage(ctx, req, cfg, p)
+	}
 
 	dir, err := os.MkdirTemp(e.TempDir, "lambda-deploy-")
 	if err != nil {
@@ -47,14 +50,19 @@ func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 	if err != nil {
 		return nil, err
 	}
-	image := ImageName(req.Name)
-	p.Step(2, 3, fmt.Sprintf("Building image %q", image))
+	p.Step(2, 3, fmt.Sprintf("Building image %q", ImageName(req.Name)))
 	v, err := e.build(ctx, req.Name, dir, cfg, number, sum, logWriter{p})
 	if err != nil {
 		return nil, err
 	}
-
 	p.Step(3, 3, "Starting container")
+	return e.activate(ctx, v)
+}
+
+// activate starts an instance of the freshly built v, records v and
+// switches traffic to it. On failure v's image is removed and nothing is
+// recorded.
+func (e *Engine) activate(ctx context.Context, v *lambda.Version) (*lambda.Function, error) {
 	in, err := e.startInstance(ctx, v)
 	if err != nil {
 		e.removeImage(v.Image)
@@ -65,9 +73,9 @@ func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 		e.removeImage(v.Image)
 		return nil, err
 	}
-	e.switchTo(req.Name, v, in)
-	e.Logger.Info("deployed", "function", req.Name, "version", v.Number, "runtime", v.Config.Runtime, "image", v.ImageID)
-	return e.Store.FindFunction(ctx, req.Name)
+	e.switchTo(v.Function, v, in)
+	e.Logger.Info("deployed", "function", v.Function, "version", v.Number, "runtime", v.Config.Runtime, "protocol", v.Config.Protocol, "image", v.ImageID)
+	return e.Store.FindFunction(ctx, v.Function)
 }
 
 // build turns the extracted code in dir into the image of a new version.
@@ -90,6 +98,11 @@ func (e *Engine) buildOnce(ctx context.Context, name, dir string, cfg lambda.Con
 		return nil, err
 	}
 	defer tar.Close()
+	return e.buildImage(ctx, name, number, cfg, sum, tar, out)
+}
+
+// buildImage builds the context tar into the image of version number.
+func (e *Engine) buildImage(ctx context.Context, name string, number int, cfg lambda.Config, sum string, tar io.Reader, out io.Writer) (*lambda.Version, error) {
 	tag := versionTag(name, number)
 	id, err := e.Driver.BuildImage(ctx, lambda.BuildRequest{
 		Context: tar,

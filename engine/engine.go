@@ -33,6 +33,7 @@ type ExtractFunc func(r io.Reader, dest string) (sha256 string, err error)
 type Engine struct {
 	Store   lambda.FunctionStore
 	Driver  lambda.Driver
+	Images  lambda.ImageDriver // nil: prebuilt images cannot be deployed
 	Builder Builder
 	Extract ExtractFunc
 	Logger  *slog.Logger
