@@ -197,8 +197,29 @@ func TestStartFailureRemovesContainer(t *testing.T) {
 	t.Cleanup(func() { _ = d.RemoveImage(context.Background(), tag) })
 	inst, err := d.StartInstance(t.Context(), lambda.InstanceSpec{Function: "nostart", Version: 1, Image: tag, Port: 8080})
 	if err == nil {
-		_ = d.StopInstance(context.Background(), inst.ID, 0)
-		t.Fatal("an image without its entrypoint started")
+		// The init process started, so Docker reported success; the exec of
+		// the entrypoint failed just after. That must show as an exit
+		// whose log names the entrypoint.
+		defer func() { _ = d.StopInstance(context.Background(), inst.ID, 0) }()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			list, _ := d.ListInstances(t.Context())
+			running := false
+			for _, in := range list {
+				running = running || (in.ID == inst.ID && in.Running)
+			}
+			if !running {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("an image without its entrypoint kept running")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if logs, _ := d.InstanceLogs(t.Context(), inst.ID, 20); !strings.Contains(logs, "nonexistent") {
+			t.Errorf("log of the failed start does not name the entrypoint: %q", logs)
+		}
+		return
 	}
 	if lambda.ErrorCode(err) != lambda.EFUNCTION || !strings.Contains(lambda.ErrorMessage(err), "/nonexistent") {
 		t.Errorf("got %v, want EFUNCTION naming the missing entrypoint", err)
