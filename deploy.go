@@ -9,6 +9,8 @@ import (
 type DeployRequest struct {
 	Name   string
 	Config Config
+	// Scaling changes the function's scaling settings with this deploy.
+	Scaling ScalingPatch
 	// Exactly one source is set. Code is a tar.gz of the function
 	// directory (untrusted); Image names an image on the host (pulled if
 	// missing); ImageArchive is a `docker save` tarball (untrusted).

@@ -78,6 +78,15 @@ type InstanceSpec struct {
 	PidsLimit   int64
 }
 
+// Instance states, as the pool manager sees them.
+const (
+	InstanceStarting = "starting"
+	InstanceIdle     = "idle"
+	InstanceBusy     = "busy"
+	InstanceDraining = "draining" // finishing its requests before it stops
+	InstanceStopped  = "stopped"  // the container is not running
+)
+
 // Instance is a running (or exited) container serving one function version.
 type Instance struct {
 	ID        string    `json:"id"`
@@ -86,4 +95,8 @@ type Instance struct {
 	Addr      string    `json:"addr"` // host:port reachable from the server
 	Running   bool      `json:"running"`
 	CreatedAt time.Time `json:"created_at"`
+	// Filled in by the pool manager.
+	State    string `json:"state,omitempty"`
+	Inflight int    `json:"inflight"`
+	Requests int64  `json:"requests"` // served since the instance started
 }

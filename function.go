@@ -53,6 +53,7 @@ type Function struct {
 	Name          string    `json:"name"`
 	ActiveVersion int       `json:"active_version"`
 	Active        *Version  `json:"active,omitempty"`
+	Scaling       Scaling   `json:"scaling"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 }
@@ -66,11 +67,6 @@ type Config struct {
 	Env         map[string]string `json:"env,omitempty"`
 	MemoryBytes int64             `json:"memory_bytes"`
 	Timeout     Duration          `json:"timeout"`
-	// Concurrency is how many requests one instance serves at once
-	// (0: 1 for shim protocols, as in Lambda; more for http functions).
-	Concurrency  int `json:"concurrency,omitempty"`
-	MinInstances int `json:"min_instances,omitempty"`
-	MaxInstances int `json:"max_instances,omitempty"` // 0: DefaultMaxInstances
 }
 
 // WithDefaults returns c with zero fields set to the platform defaults.
@@ -100,14 +96,6 @@ func (c Config) Validate() error {
 		return Errorf(EINVALID, "timeout %s is out of range (0, %s]", time.Duration(c.Timeout), MaxTimeout)
 	case c.Protocol != "" && c.Protocol != ProtocolHTTP && c.Protocol != ProtocolAWS && c.Protocol != ProtocolStdio && c.Protocol != ProtocolHandler:
 		return Errorf(EINVALID, "protocol %q is not supported: use %s", c.Protocol, strings.Join(Protocols, ", "))
-	case c.Concurrency < 0 || c.Concurrency > MaxConcurrency:
-		return Errorf(EINVALID, "concurrency %d is out of range 0-%d", c.Concurrency, MaxConcurrency)
-	case c.MinInstances < 0 || c.MinInstances > MaxInstancesLimit:
-		return Errorf(EINVALID, "min_instances %d is out of range 0-%d", c.MinInstances, MaxInstancesLimit)
-	case c.MaxInstances < 0 || c.MaxInstances > MaxInstancesLimit:
-		return Errorf(EINVALID, "max_instances %d is out of range 0-%d", c.MaxInstances, MaxInstancesLimit)
-	case c.MaxInstances > 0 && c.MinInstances > c.MaxInstances:
-		return Errorf(EINVALID, "min_instances %d is above max_instances %d", c.MinInstances, c.MaxInstances)
 	}
 	for k := range c.Env {
 		if err := ValidateEnvName(k); err != nil {
@@ -142,6 +130,8 @@ type FunctionStore interface {
 	FindVersion(ctx context.Context, name string, number int) (*Version, error)
 	// ListVersions returns name's versions, oldest first.
 	ListVersions(ctx context.Context, name string) ([]*Version, error)
+	// SetScaling replaces the scaling settings of an existing function.
+	SetScaling(ctx context.Context, name string, s Scaling) error
 	// DeleteFunction removes the function, its versions and its schedules.
 	DeleteFunction(ctx context.Context, name string) error
 }

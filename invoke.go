@@ -21,6 +21,7 @@ type Lease struct {
 	Addr     string
 	Timeout  time.Duration // the function's per-request timeout
 	Cold     bool          // the instance was started for this request
+	Wait     time.Duration // time spent getting the lease (queue, cold start)
 	// Done must be called once the request has finished. failed reports
 	// that the instance could not be reached or broke the connection, so
 	// the router can replace it.

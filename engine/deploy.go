@@ -23,6 +23,9 @@ func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := req.Scaling.Apply(lambda.Scaling{}).Validate(); err != nil {
+		return nil, err
+	}
 	p := req.Progress
 	if p == nil {
 		p = discardProgress{}
@@ -56,25 +59,45 @@ func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 		return nil, err
 	}
 	p.Step(3, 3, "Starting container")
-	return e.activate(ctx, v)
+	return e.activate(ctx, v, req.Scaling)
 }
 
-// activate starts an instance of the freshly built v, records v and
-// switches traffic to it. On failure v's image is removed and nothing is
-// recorded.
-func (e *Engine) activate(ctx context.Context, v *lambda.Version) (*lambda.Function, error) {
-	in, err := e.startInstance(ctx, v)
+// activate warms max(1, min instances) instances of the freshly built v,
+// records v and switches traffic to it. On failure v's image is removed and
+// nothing is recorded.
+func (e *Engine) activate(ctx context.Context, v *lambda.Version, patch lambda.ScalingPatch) (*lambda.Function, error) {
+	var current lambda.Scaling
+	fn, err := e.Store.FindFunction(ctx, v.Function)
+	switch {
+	case err == nil:
+		current = fn.Scaling
+	case lambda.ErrorCode(err) != lambda.ENOTFOUND:
+		e.removeImage(v.Image)
+		return nil, err
+	}
+	sc := patch.Apply(current)
+	if err := sc.Validate(); err != nil {
+		e.removeImage(v.Image)
+		return nil, err
+	}
+	warm, err := e.warmUp(ctx, v, max(1, sc.Effective(v.Config.Protocol).MinInstances))
 	if err != nil {
 		e.removeImage(v.Image)
 		return nil, fmt.Errorf("version %d did not start, the previous version keeps serving: %w", v.Number, err)
 	}
-	if err := e.Store.PublishVersion(ctx, v); err != nil {
-		e.stopContainer(in.ID)
+	err = e.Store.PublishVersion(ctx, v)
+	if err == nil && (fn == nil || !patch.IsZero()) {
+		err = e.Store.SetScaling(ctx, v.Function, sc)
+	}
+	if err != nil {
+		for _, in := range warm {
+			e.stopInstance(in)
+		}
 		e.removeImage(v.Image)
 		return nil, err
 	}
-	e.switchTo(v.Function, v, in)
-	e.Logger.Info("deployed", "function", v.Function, "version", v.Number, "runtime", v.Config.Runtime, "protocol", v.Config.Protocol, "image", v.ImageID)
+	e.switchTo(v.Function, v, sc, warm)
+	e.Logger.Info("deployed", "function", v.Function, "version", v.Number, "runtime", v.Config.Runtime, "protocol", v.Config.Protocol, "image", v.ImageID, "warm", len(warm))
 	return e.Store.FindFunction(ctx, v.Function)
 }
 

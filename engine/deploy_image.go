@@ -68,7 +68,7 @@ func (e *Engine) deployImage(ctx context.Context, req lambda.DeployRequest, cfg 
 		return nil, err
 	}
 	p.Step(2, 2, "Starting container")
-	return e.activate(ctx, v)
+	return e.activate(ctx, v, req.Scaling)
 }
 
 // resolveImage inspects ref, pulling it first when it is not on the host.

@@ -107,44 +107,77 @@ func TestRedeploySwitchesAndDrains(t *testing.T) {
 }
 
 func TestColdStartsAreShared(t *testing.T) {
-	e := newEnv(t)
-	e.mustDeploy(t, "greet", lambda.Config{})
-	for _, in := range e.running(t, "greet") {
+	tests := []struct {
+		name        string
+		concurrency int
+		max         int
+		requests    int
+		hold        bool // keep every lease until all requests got one
+		wantStarts  int
+	}{
+		{"one instance serves all", 20, 10, 20, true, 1},
+		{"one start per instance of demand", 5, 10, 20, true, 4},
+		{"bounded by max instances", 1, 3, 10, false, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.mustDeploy(t, "greet", lambda.Config{})
+			c, m, zero := tt.concurrency, tt.max, 0
+			if _, err := e.eng.UpdateScaling(context.Background(), "greet", lambda.ScalingPatch{Concurrency: &c, MaxInstances: &m, MinInstances: &zero}); err != nil {
+				t.Fatal(err)
+			}
+			killAll(t, e, "greet")
+			before := len(e.driver.Specs())
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			var leases []*lambda.Lease
+			for range tt.requests {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					lease, err := e.eng.Acquire(context.Background(), "greet")
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if !tt.hold {
+						lease.Release(false)
+						return
+					}
+					mu.Lock()
+					leases = append(leases, lease)
+					mu.Unlock()
+				}()
+			}
+			wg.Wait()
+			for _, l := range leases {
+				l.Release(false)
+			}
+			if started := len(e.driver.Specs()) - before; started != tt.wantStarts {
+				t.Errorf("%d concurrent requests started %d instances, want %d", tt.requests, started, tt.wantStarts)
+			}
+		})
+	}
+}
+
+// killAll crashes every instance of name and waits until the engine noticed.
+func killAll(t *testing.T, e *env, name string) {
+	t.Helper()
+	for _, in := range e.running(t, name) {
 		if err := e.driver.Kill(in.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, "dead instance dropped", func() bool {
-		return len(e.running(t, "greet")) == 0
+	eventually(t, "dead instances dropped", func() bool {
+		all, _ := e.eng.Instances(context.Background(), name)
+		for _, in := range all {
+			if in.State != lambda.InstanceStopped {
+				return false
+			}
+		}
+		return true
 	})
-	before := len(e.driver.Specs())
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	cold := 0
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lease, err := e.eng.Acquire(context.Background(), "greet")
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer lease.Release(false)
-			if lease.Cold {
-				mu.Lock()
-				cold++
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if started := len(e.driver.Specs()) - before; started != 1 {
-		t.Errorf("20 concurrent requests started %d instances, want 1", started)
-	}
-	if cold == 0 {
-		t.Error("no request was marked as a cold start")
-	}
 }
 
 func TestFailedRequestReplacesInstance(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lambdahq/lambda"
@@ -50,12 +51,24 @@ type Engine struct {
 	ReconcileInterval time.Duration
 	// TempDir holds extracted code while a deploy runs ("" = os.TempDir).
 	TempDir string
+	// MaxTotalInstances caps the instances on this host, all functions
+	// together, to protect the machine.
+	MaxTotalInstances int
+	// QueueSize bounds each function's queue of requests waiting for a
+	// slot; QueueTimeout bounds the wait. Past either: 429.
+	QueueSize    int
+	QueueTimeout time.Duration
+	// ReapInterval is how often idle instances are looked for.
+	ReapInterval time.Duration
+	Clock        Clock
 
 	mu        sync.Mutex
 	functions map[string]*fnState // routing state, by function name
 	deploying map[string]*sync.Mutex
 	exits     *exitLog
 	owned     sync.Map // IDs of containers this engine started; reconcile leaves them be
+	live      sync.Map // container ID → *instance, for exits and describe
+	total     atomic.Int64 // instances running or starting, for MaxTotalInstances
 	// images is held shared by builds and exclusively by image removal:
 	// removing an image prunes parent layers a concurrent build may be
 	// reusing from the build cache.
@@ -78,6 +91,11 @@ func New(store lambda.FunctionStore, driver lambda.Driver, builder Builder, extr
 		DrainTimeout:      lambda.MaxTimeout,
 		StopGrace:         5 * time.Second,
 		ReconcileInterval: 2 * time.Second,
+		MaxTotalInstances: 200,
+		QueueSize:         1000,
+		QueueTimeout:      10 * time.Second,
+		ReapInterval:      time.Second,
+		Clock:             realClock{},
 		functions:         make(map[string]*fnState),
 		deploying:         make(map[string]*sync.Mutex),
 		exits:             newExitLog(),
@@ -87,6 +105,7 @@ func New(store lambda.FunctionStore, driver lambda.Driver, builder Builder, extr
 var (
 	_ lambda.FunctionService = (*Engine)(nil)
 	_ lambda.Router          = (*Engine)(nil)
+	_ lambda.ScalingService  = (*Engine)(nil)
 )
 
 // Open starts watching container exits and reconciles the containers a
@@ -94,9 +113,10 @@ var (
 // engine is unreachable.
 func (e *Engine) Open(ctx context.Context) error {
 	e.ctx, e.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	e.wg.Add(2)
+	e.wg.Add(3)
 	go func() { defer e.wg.Done(); e.watchExits() }()
 	go func() { defer e.wg.Done(); e.reconcileLoop() }()
+	go func() { defer e.wg.Done(); e.reapLoop() }()
 	return nil
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sync"
 	"errors"
 	"fmt"
 	"net"
@@ -28,8 +29,11 @@ func (e *Engine) startInstance(ctx context.Context, v *lambda.Version) (*instanc
 		return nil, err
 	}
 	e.owned.Store(li.ID, true)
+	in := &instance{Instance: li}
+	e.live.Store(li.ID, in)
 	if err := e.waitReady(ctx, li); err != nil {
 		logs, _ := e.Driver.InstanceLogs(context.WithoutCancel(ctx), li.ID, 20)
+		e.live.Delete(li.ID)
 		e.stopContainer(li.ID)
 		if logs = strings.TrimSpace(logs); logs != "" {
 			err = fmt.Errorf("%w\nlast lines of the function's output:\n%s", err, logs)
@@ -37,7 +41,7 @@ func (e *Engine) startInstance(ctx context.Context, v *lambda.Version) (*instanc
 		return nil, &lambda.Error{Code: lambda.EFUNCTION, Message: err.Error(), Err: err}
 	}
 	e.Logger.Info("instance ready", "function", v.Function, "version", v.Number, "container", short(li.ID), "addr", li.Addr)
-	return newInstance(li), nil
+	return in, nil
 }
 
 // instanceEnv is the function's environment plus what the platform tells
@@ -84,38 +88,88 @@ func (e *Engine) waitReady(ctx context.Context, in *lambda.Instance) error {
 	}
 }
 
-// dropFailed is called after a request to in broke off (connection
-// refused, reset or closed without an answer). The instance leaves routing
-// at once and is stopped once its other requests finish: probing it
-// instead would race with a process that is still exiting.
-func (e *Engine) dropFailed(st *fnState, in *instance) {
-	st.mu.Lock()
-	if st.current == in {
-		st.current = nil
-	}
-	st.mu.Unlock()
-	e.Logger.Warn("instance failed a request; the next request starts a new one", "function", in.Function, "container", short(in.ID))
-	e.retire(in)
+// instance is a container in a pool. Fields below Instance are guarded by
+// the pool's mutex.
+type instance struct {
+	*lambda.Instance
+	pool      *pool
+	inflight  int
+	requests  int64
+	idleSince time.Time
+	gone      bool // left the pool: stops once idle
+	stopOnce  sync.Once
 }
 
-// retire stops in once its in-flight requests have finished (or the drain
-// timeout passed). It does not block.
-func (e *Engine) retire(in *instance) {
+// startWarm starts an instance of v for a pool, detached from any one
+// request so that a client hanging up does not waste the start for others.
+func (e *Engine) startWarm(v *lambda.Version) (*instance, error) {
+	ctx, cancel := context.WithTimeout(e.ctx, e.StartTimeout)
+	defer cancel()
+	return e.startInstance(ctx, v)
+}
+
+// stopInstance stops in's container in the background and frees its slot
+// in the host's instance budget. It runs once per instance.
+func (e *Engine) stopInstance(in *instance) {
 	in.stopOnce.Do(func() {
-		in.gone.Store(true)
-		e.background(func(ctx context.Context) {
-			if in.inflight.Load() > 0 {
-				select {
-				case <-in.idle:
-				case <-time.After(e.DrainTimeout):
-				case <-ctx.Done():
-					return
-				}
-			}
+		e.live.Delete(in.ID)
+		e.background(func(context.Context) {
 			e.stopContainer(in.ID)
+			e.releaseSlot()
 		})
 	})
 }
+
+// stopAfterDrain stops in after DrainTimeout even if a request still holds
+// it; release stops it earlier when its last request ends.
+func (e *Engine) stopAfterDrain(in *instance) {
+	e.background(func(ctx context.Context) {
+		select {
+		case <-e.Clock.After(e.DrainTimeout):
+			e.stopInstance(in)
+		case <-ctx.Done():
+		}
+	})
+}
+
+// dropInstance removes the instance whose container exited from its pool;
+// its in-flight requests fail (502) and demand starts a replacement.
+func (e *Engine) dropInstance(id string) {
+	v, ok := e.live.Load(id)
+	if !ok {
+		return
+	}
+	in := v.(*instance)
+	p := in.pool
+	if p == nil {
+		return
+	}
+	sc, _ := p.fn.effective()
+	p.mu.Lock()
+	wasIn := !in.gone
+	p.removeLocked(in)
+	p.growLocked(sc)
+	p.mu.Unlock()
+	if wasIn {
+		e.Logger.Warn("instance exited; demand starts a new one", "function", in.Function, "version", in.Version, "container", short(in.ID))
+	}
+	e.stopInstance(in)
+}
+
+// reserveSlot counts an instance against the host-wide cap.
+func (e *Engine) reserveSlot() bool {
+	for {
+		n := e.total.Load()
+		if n >= int64(e.MaxTotalInstances) {
+			return false
+		}
+		if e.total.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+func (e *Engine) releaseSlot() { e.total.Add(-1) }
 
 func (e *Engine) stopContainer(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), e.StopGrace+30*time.Second)

@@ -25,15 +25,17 @@ func (e *Engine) Rollback(ctx context.Context, name string, to int) (*lambda.Fun
 	} else if !ok {
 		return nil, lambda.Errorf(lambda.ECONFLICT, "the image of version %d of %q (%s) is gone; deploy the code again instead", target.Number, name, target.Image)
 	}
-	in, err := e.startInstance(ctx, target)
+	warm, err := e.warmUp(ctx, target, max(1, fn.Scaling.Effective(target.Config.Protocol).MinInstances))
 	if err != nil {
 		return nil, fmt.Errorf("version %d did not start, version %d keeps serving: %w", target.Number, fn.ActiveVersion, err)
 	}
 	if err := e.Store.ActivateVersion(ctx, name, target.Number); err != nil {
-		e.stopContainer(in.ID)
+		for _, in := range warm {
+			e.stopInstance(in)
+		}
 		return nil, err
 	}
-	e.switchTo(name, target, in)
+	e.switchTo(name, target, fn.Scaling, warm)
 	e.Logger.Info("rolled back", "function", name, "from", fn.ActiveVersion, "to", target.Number)
 	return e.Store.FindFunction(ctx, name)
 }
@@ -126,17 +128,45 @@ func (e *Engine) removeContainers(ctx context.Context, function string) error {
 }
 
 // Instances implements lambda.FunctionService; name "" lists every
-// function's instances.
+// function's instances. Containers come from the driver, their state and
+// load from the pools.
 func (e *Engine) Instances(ctx context.Context, name string) ([]*lambda.Instance, error) {
 	all, err := e.Driver.ListInstances(ctx)
-	if err != nil || name == "" {
-		return all, err
+	if err != nil {
+		return nil, err
 	}
-	var out []*lambda.Instance
-	for _, in := range all {
-		if in.Function == name {
-			out = append(out, in)
+	out := make([]*lambda.Instance, 0, len(all))
+	for _, c := range all {
+		if name != "" && c.Function != name {
+			continue
 		}
+		c.State = lambda.InstanceStopped
+		if c.Running {
+			c.State = lambda.InstanceStarting
+			if v, ok := e.live.Load(c.ID); ok {
+				e.describe(v.(*instance), c)
+			}
+		}
+		out = append(out, c)
 	}
 	return out, nil
+}
+
+// describe copies in's pool state into c.
+func (e *Engine) describe(in *instance, c *lambda.Instance) {
+	p := in.pool
+	if p == nil {
+		return // still starting
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c.Inflight, c.Requests = in.inflight, in.requests
+	switch {
+	case in.gone:
+		c.State = lambda.InstanceDraining
+	case in.inflight > 0:
+		c.State = lambda.InstanceBusy
+	default:
+		c.State = lambda.InstanceIdle
+	}
 }

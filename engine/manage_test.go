@@ -78,7 +78,9 @@ func TestDelete(t *testing.T) {
 func TestReconcile(t *testing.T) {
 	e := newEnv(t)
 	e.mustDeploy(t, "greet", lambda.Config{})
+	e.mustDeploy(t, "greet", lambda.Config{Env: map[string]string{"V": "2"}})
 	e.mustDeploy(t, "gone", lambda.Config{})
+	eventually(t, "version 1 drained", func() bool { return len(e.running(t, "greet")) == 1 })
 	adopted := e.running(t, "greet")[0]
 	// A stray container of an old version and one of a deleted function.
 	if _, err := e.driver.StartInstance(context.Background(), lambda.InstanceSpec{Function: "greet", Version: 1, Image: "func-greet:v1", Port: 8080, MemoryBytes: lambda.DefaultMemoryBytes}); err != nil {

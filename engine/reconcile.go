@@ -64,12 +64,14 @@ func (e *Engine) adopt(ctx context.Context, c *lambda.Instance) bool {
 	if err != nil {
 		return false
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.current != nil || st.version.Number != c.Version {
+	_, p := st.effective()
+	if p.version.Number != c.Version || !e.reserveSlot() {
 		return false
 	}
-	st.current = newInstance(c)
+	in := &instance{Instance: c}
+	e.live.Store(c.ID, in)
+	p.add([]*instance{in})
+	p.kick()
 	e.Logger.Info("re-adopted instance", "function", c.Function, "version", c.Version, "container", short(c.ID))
 	return true
 }

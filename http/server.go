@@ -132,6 +132,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /v1/functions/{name}/versions", s.handleListVersions)
 	mux.HandleFunc("POST /v1/functions/{name}/rollback", s.handleRollback)
 	mux.HandleFunc("POST /v1/functions/{name}/invoke", s.handleInvoke)
+	mux.HandleFunc("POST /2015-03-31/functions/{function}/invocations", s.handleLambdaInvoke)
 	mux.HandleFunc("POST /v1/schedules", s.handleCreateSchedule)
 	mux.HandleFunc("GET /v1/schedules", s.handleListSchedules)
 	mux.HandleFunc("DELETE /v1/schedules/{id}", s.handleDeleteSchedule)

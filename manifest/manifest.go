@@ -33,10 +33,10 @@ type Manifest struct {
 	Env          map[string]string
 	MemoryBytes  int64
 	Timeout      time.Duration
-	Concurrency  int
-	MinInstances int
-	MaxInstances int
-	Schedules    []Schedule
+	// Scaling holds concurrency, min_instances and max_instances; a key
+	// the file sets is non-nil, even when it sets 0.
+	Scaling   lambda.ScalingPatch
+	Schedules []Schedule
 }
 
 // Schedule is one entry of the manifest's schedules list.
@@ -48,20 +48,17 @@ type Schedule struct {
 	Line     int // where the entry starts in the file
 }
 
-// Config returns the deploy settings the manifest holds; unset fields stay
-// zero so that the server's defaults apply.
+// Config returns the version settings the manifest holds; unset fields
+// stay zero so that the server's defaults apply. Scaling is separate.
 func (m *Manifest) Config() lambda.Config {
 	return lambda.Config{
-		Runtime:      m.Runtime,
-		Protocol:     m.Protocol,
-		Handler:      m.Handler,
-		Port:         m.Port,
-		Env:          m.Env,
-		MemoryBytes:  m.MemoryBytes,
-		Timeout:      lambda.Duration(m.Timeout),
-		Concurrency:  m.Concurrency,
-		MinInstances: m.MinInstances,
-		MaxInstances: m.MaxInstances,
+		Runtime:     m.Runtime,
+		Protocol:    m.Protocol,
+		Handler:     m.Handler,
+		Port:        m.Port,
+		Env:         m.Env,
+		MemoryBytes: m.MemoryBytes,
+		Timeout:     lambda.Duration(m.Timeout),
 	}
 }
 

@@ -57,8 +57,8 @@ func (p *parser) parse(data []byte) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.MaxInstances > 0 && m.MinInstances > m.MaxInstances {
-		return nil, p.errAt(lines["min_instances"], "min_instances", "%d is above max_instances %d", m.MinInstances, m.MaxInstances)
+	if lo, hi := m.Scaling.MinInstances, m.Scaling.MaxInstances; lo != nil && hi != nil && *hi > 0 && *lo > *hi {
+		return nil, p.errAt(lines["min_instances"], "min_instances", "%d is above max_instances %d", *lo, *hi)
 	}
 	return m, nil
 }
@@ -115,11 +115,11 @@ func (p *parser) field(m *Manifest, key string, v *yaml.Node) error {
 	case "timeout":
 		m.Timeout, err = p.duration(key, v)
 	case "concurrency":
-		m.Concurrency, err = p.intIn(key, v, 0, lambda.MaxConcurrency)
+		m.Scaling.Concurrency, err = p.optInt(key, v, 0, lambda.MaxConcurrency)
 	case "min_instances":
-		m.MinInstances, err = p.intIn(key, v, 0, lambda.MaxInstancesLimit)
+		m.Scaling.MinInstances, err = p.optInt(key, v, 0, lambda.MaxInstancesLimit)
 	case "max_instances":
-		m.MaxInstances, err = p.intIn(key, v, 0, lambda.MaxInstancesLimit)
+		m.Scaling.MaxInstances, err = p.optInt(key, v, 0, lambda.MaxInstancesLimit)
 	case "schedules":
 		m.Schedules, err = p.schedules(v)
 	}
@@ -152,6 +152,15 @@ func (p *parser) intIn(key string, v *yaml.Node, lo, hi int) (int, error) {
 		return 0, p.errAt(v.Line, key, "%d is out of range %d-%d", n, lo, hi)
 	}
 	return n, nil
+}
+
+// optInt is intIn for settings where 0 differs from unset.
+func (p *parser) optInt(key string, v *yaml.Node, lo, hi int) (*int, error) {
+	n, err := p.intIn(key, v, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	return &n, nil
 }
 
 func (p *parser) size(key string, v *yaml.Node) (int64, error) {
@@ -252,7 +261,11 @@ func (p *parser) syntaxError(err error) error {
 
 // suggest proposes the known key closest to an unknown one, or lists them.
 func suggest(key string, known []string) string {
-	best, bestDist := "", 3
+	limit := 1 // a short key is too easily "close" to another
+	if len(key) > 4 {
+		limit = 2
+	}
+	best, bestDist := "", limit+1
 	for _, k := range known {
 		if d := distance(key, k); d < bestDist {
 			best, bestDist = k, d
@@ -264,23 +277,28 @@ func suggest(key string, known []string) string {
 	return ": use " + strings.Join(known, ", ")
 }
 
-// distance is the Levenshtein distance between a and b.
+// distance is the edit distance between a and b, a swap of two adjacent
+// letters counting as one edit (the commonest typo).
 func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }

@@ -2,89 +2,64 @@ package runtimes
 
 import (
 	"archive/tar"
-	"context"
-	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/lambdahq/lambda"
 )
 
-// builderProbe remembers a failed pull of the builder image. Its one-slot
-// semaphore makes concurrent deploys wait for one pull instead of each
-// starting their own, while still honouring their contexts.
-type builderProbe struct {
-	sem      chan struct{}
-	failedAt time.Time
-	failErr  error
-	now      func() time.Time
-}
-
-func newBuilderProbe() builderProbe {
-	return builderProbe{sem: make(chan struct{}, 1), now: time.Now}
-}
-
-// builderAvailable reports whether the builder image is present locally,
-// pulling it unless a pull failed within PullRetryAfter. When it is not
-// available the error says why.
-func (r *Registry) builderAvailable(ctx context.Context, out io.Writer) (bool, error) {
-	if r.Driver == nil {
-		return false, errors.New("no container engine is configured")
-	}
-	p := &r.builder
-	select {
-	case p.sem <- struct{}{}:
-		defer func() { <-p.sem }()
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
-	ok, err := r.Driver.ImageExists(ctx, r.GoBuilderImage)
-	if err != nil {
-		return false, fmt.Errorf("cannot look it up: %w", err)
-	}
-	if ok {
-		return true, nil
-	}
-	if !p.failedAt.IsZero() && p.now().Sub(p.failedAt) < r.PullRetryAfter {
-		return false, fmt.Errorf("not present, and pulling it failed %s ago: %w", p.now().Sub(p.failedAt).Round(time.Second), p.failErr)
-	}
-	fmt.Fprintf(out, "runtime go: pulling the builder image %s\n", r.GoBuilderImage)
-	if err := r.Driver.PullImage(ctx, r.GoBuilderImage, out); err != nil {
-		if ctx.Err() == nil { // a cancelled deploy says nothing about the registry
-			p.failedAt, p.failErr = p.now(), err
-		}
-		return false, fmt.Errorf("not present, and pulling it failed: %w", err)
-	}
-	p.failedAt, p.failErr = time.Time{}, nil
-	return true, nil
-}
-
-// builderContext is the function directory plus a multi-stage Dockerfile
-// that compiles it in image and copies the binary into an empty image.
+// builderContext is the program's directory plus a multi-stage Dockerfile
+// that compiles it in image and copies the binary into the final image.
 // The directory's own Dockerfile and .dockerignore, if any, are left out:
-// this is a Go build, not theirs.
-func builderContext(dir, image string) (io.ReadCloser, error) {
-	if image == "" || strings.ContainsAny(image, " \t\r\n") {
-		// A newline would inject Dockerfile instructions.
+// this is a Go build, not theirs. An SDK function gets a rewritten go.mod
+// and the stand-in SDK module in .lambda-sdk/.
+func (r *Registry) builderContext(p *goProgram, image string) (io.ReadCloser, error) {
+	if !validRef(image) {
 		return nil, lambda.Errorf(lambda.EUNAVAILABLE, "the Go builder image %q is not a valid image reference: fix the server's configuration", image)
 	}
-	df := builderDockerfile(image, modFlag(dir))
+	var goMod []byte
+	if p.sdk != nil {
+		data, err := os.ReadFile(filepath.Join(p.dir, "go.mod"))
+		if err != nil {
+			return nil, lambda.Errorf(lambda.EINVALID, "cannot read go.mod: %w", err)
+		}
+		if goMod, err = sdkGoMod(data, "./"+sdkStandIn); err != nil {
+			return nil, err
+		}
+	}
+	df := builderDockerfile(image, p)
 	skip := func(rel string, isDir bool) (bool, bool) {
 		rel = filepath.ToSlash(rel)
-		return rel == "Dockerfile" || rel == ".dockerignore", false
+		switch {
+		case rel == "Dockerfile" || rel == ".dockerignore":
+			return true, false
+		case p.sdk != nil && (rel == "go.mod" || rel == sdkStandIn || strings.HasPrefix(rel, sdkStandIn+"/")):
+			return true, false
+		}
+		return false, false
 	}
 	return streamTar(func(tw *tar.Writer) error {
 		if err := addBytes(tw, "Dockerfile", []byte(df), 0o644); err != nil {
 			return err
 		}
-		return addDir(tw, dir, skip)
+		if p.sdk != nil {
+			if err := addBytes(tw, "go.mod", goMod, 0o644); err != nil {
+				return err
+			}
+			put := func(name string, data []byte) error { return addBytes(tw, sdkStandIn+"/"+name, data, 0o644) }
+			if err := writeStandIn(p.sdk, put); err != nil {
+				return err
+			}
+		}
+		return addDir(tw, p.dir, skip)
 	}, nil), nil
 }
 
-func builderDockerfile(image, mod string) string {
+func builderDockerfile(image string, p *goProgram) string {
+	mod := p.modFlag()
 	var b strings.Builder
 	fmt.Fprintf(&b, "FROM %s AS build\n", image)
 	b.WriteString("WORKDIR /src\n")
@@ -93,17 +68,22 @@ func builderDockerfile(image, mod string) string {
 		// Dependencies get their own layer, reused while go.mod and go.sum
 		// stay the same.
 		b.WriteString("COPY go.mod go.sum* ./\n")
+		if p.sdk != nil {
+			b.WriteString("COPY " + sdkStandIn + " ./" + sdkStandIn + "\n")
+		}
 		b.WriteString("RUN go mod download\n")
 	}
 	b.WriteString("COPY . .\n")
-	b.WriteString(`RUN go build -trimpath -buildvcs=false -ldflags "-s -w" -o /out/function .` + "\n")
-	b.WriteString("FROM scratch\n")
-	b.WriteString("COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n")
-	b.WriteString("COPY --from=build /out/function /function\n")
-	b.WriteString(scratchTail)
+	tags := ""
+	if p.tags != "" {
+		tags = " -tags " + p.tags
+	}
+	b.WriteString(`RUN go build -trimpath -buildvcs=false` + tags + ` -ldflags "-s -w" -o /out/function .` + "\n")
+	fmt.Fprintf(&b, "FROM %s\n", p.base)
+	if p.ca {
+		b.WriteString("COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n")
+	}
+	fmt.Fprintf(&b, "COPY --from=build /out/function %s\n", p.bin)
+	b.WriteString(p.tail)
 	return b.String()
 }
-
-// scratchTail ends both Go Dockerfiles. PORT is a default for running the
-// image by hand: the platform sets its own.
-const scratchTail = "ENV PORT=8080\nEXPOSE 8080\nENTRYPOINT [\"/function\"]\n"

@@ -1,16 +1,10 @@
 package runtimes
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-
-	"github.com/lambdahq/lambda"
 )
 
 // trustedGoEnv are the server variables go build may see: where the Go
@@ -48,48 +42,6 @@ func hostGoEnv(mod string) []string {
 		"GOWORK=off",
 		"GOFLAGS="+mod,
 	)
-}
-
-// checkReplaces rejects go.mod replace directives that point at directories
-// outside the function: built on the host, they would compile (and could
-// embed) the server's own files into the function.
-func checkReplaces(ctx context.Context, goBin, dir string, env []string) error {
-	cmd := exec.CommandContext(ctx, goBin, "mod", "edit", "-json")
-	cmd.Dir, cmd.Env = dir, env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	data, err := cmd.Output()
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if _, ok := err.(*exec.ExitError); ok {
-			return lambda.Errorf(lambda.EINVALID, "go.mod is invalid: %s", strings.TrimSpace(stderr.String()))
-		}
-		return lambda.Errorf(lambda.EUNAVAILABLE, "cannot run the server host's Go toolchain %s: %w", goBin, err)
-	}
-	var mf struct {
-		Replace []struct {
-			New struct{ Path, Version string }
-		}
-	}
-	if err := json.Unmarshal(data, &mf); err != nil {
-		return lambda.Errorf(lambda.EINVALID, "go.mod is invalid: %w", err)
-	}
-	for _, rep := range mf.Replace {
-		if rep.New.Version != "" { // a module, not a directory
-			continue
-		}
-		p := rep.New.Path
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		if rel, err := filepath.Rel(dir, p); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rep.New.Path) {
-			return lambda.Errorf(lambda.EINVALID, "go.mod replaces a module with the directory %s, outside the function: "+
-				"keep replaced modules inside the function's directory (e.g. ./lib) or vendor them (go mod vendor)", rep.New.Path)
-		}
-	}
-	return nil
 }
 
 // tailBuffer keeps the last bytes written to it, for error messages.

@@ -3,62 +3,132 @@ package runtimes
 import (
 	"context"
 	"errors"
-	"fmt"
 	"go/build"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/lambdahq/lambda"
 )
 
 // goRuntime builds the main package at the root of a Go module into a
-// static binary in a FROM scratch image. It compiles inside the builder
-// image when Docker has it, and with the server host's toolchain otherwise,
-// so that Go functions deploy on machines without any registry.
+// static binary. A plain Go server goes into a FROM scratch image; a Go SDK
+// or aws-lambda-go function (or any Go program deployed with the aws or
+// stdio protocol) goes on top of the shim base image, behind the shim. It
+// compiles inside the builder image when Docker has it, and with the server
+// host's toolchain otherwise, so that Go functions deploy on machines
+// without any registry.
 type goRuntime struct{ reg *Registry }
 
 func (*goRuntime) Name() string           { return lambda.RuntimeGo }
 func (*goRuntime) Files() []string        { return []string{"go.mod"} }
 func (*goRuntime) Detect(dir string) bool { return hasFile(dir, "go.mod") }
 
-func (g *goRuntime) Context(ctx context.Context, dir string, out io.Writer) (io.ReadCloser, error) {
+// goKind is what a Go function builds against.
+type goKind struct {
+	sdk bool // the Go SDK of this repository: the handler protocol
+	aws bool // aws-lambda-go: the aws protocol, built with lambda.norpc
+}
+
+// inspectGo reads go.mod and the main package's imports.
+func inspectGo(dir string) (goKind, error) {
+	f, err := readGoMod(dir)
+	if err != nil {
+		return goKind{}, err
+	}
+	var k goKind
+	k.sdk = requires(f, sdkModule)
+	k.aws = requires(f, awsModule)
+	if pkg, err := linuxContext().ImportDir(dir, 0); err == nil {
+		for _, imp := range pkg.Imports {
+			k.sdk = k.sdk || imp == sdkPackage || strings.HasPrefix(imp, sdkPackage+"/")
+			k.aws = k.aws || imp == awsPackage
+		}
+	}
+	return k, nil
+}
+
+func (g *goRuntime) Resolve(dir string, cfg lambda.Config) (lambda.Config, error) {
+	if cfg.Handler != "" {
+		return cfg, lambda.Errorf(lambda.EINVALID, "handler %q is set, but Go functions have no handler setting: "+
+			"remove it (Go SDK functions name their handler in sdk.Start)", cfg.Handler)
+	}
+	if err := checkMainPackage(dir); err != nil {
+		return cfg, err
+	}
+	k, err := inspectGo(dir)
+	if err != nil {
+		return cfg, err
+	}
+	def := lambda.ProtocolHTTP
+	switch {
+	case k.sdk:
+		def = lambda.ProtocolHandler
+	case k.aws:
+		def = lambda.ProtocolAWS
+	}
+	switch cfg.Protocol {
+	case "":
+		cfg.Protocol = def
+	case lambda.ProtocolHTTP, lambda.ProtocolAWS, lambda.ProtocolStdio:
+	case lambda.ProtocolHandler:
+		if !k.sdk {
+			return cfg, lambda.Errorf(lambda.EINVALID, "protocol handler needs the Go SDK (%s), which this function does not import: "+
+				"use http for a Go server, aws for aws-lambda-go, stdio for a command", sdkPackage)
+		}
+	default:
+		return cfg, badProtocol(cfg.Protocol)
+	}
+	return cfg, nil
+}
+
+func (g *goRuntime) Context(ctx context.Context, dir string, cfg lambda.Config, out io.Writer) (io.ReadCloser, error) {
 	if out == nil {
 		out = io.Discard
 	}
-	if err := checkMainPackage(dir); err != nil {
+	cfg, err := g.Resolve(dir, cfg)
+	if err != nil {
+		return nil, err
+	}
+	k, err := inspectGo(dir)
+	if err != nil {
 		return nil, err
 	}
 	r := g.reg
-	var why error = errors.New("no builder image is configured")
-	if r.GoBuilderImage != "" {
-		var ok bool
-		ok, why = r.builderAvailable(ctx, out)
-		if ok {
-			fmt.Fprintf(out, "runtime go: building in the builder image %s\n", r.GoBuilderImage)
-			return builderContext(dir, r.GoBuilderImage)
+	p := &goProgram{dir: dir, what: "runtime go", bin: "/function"}
+	if k.aws {
+		p.tags = awsNoRPCTag
+	}
+	if k.sdk {
+		if r.SDKSource == nil {
+			return nil, lambda.Errorf(lambda.EUNAVAILABLE, "this server was built without the Go SDK's sources: it cannot build Go SDK functions")
 		}
+		p.sdk = r.SDKSource
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	if cfg.Protocol == lambda.ProtocolHTTP {
+		p.base, p.ca, p.tail = "scratch", true, scratchTail
+	} else {
+		base, err := r.ensureShimBase(ctx, out)
+		if err != nil {
+			return nil, err
+		}
+		p.base, p.tail = base, shimTail(cfg.Protocol, "/function")
 	}
-	if r.HostGo == "" {
-		return nil, lambda.Errorf(lambda.EUNAVAILABLE,
-			"cannot build Go functions: the builder image %s is unavailable (%v) and the server host has no Go toolchain: "+
-				"install Go on the server host (https://go.dev/dl/) or make the builder image available (docker pull %s)",
-			r.GoBuilderImage, why, r.GoBuilderImage)
-	}
-	fmt.Fprintf(out, "runtime go: builder image %s unavailable (%v); building with the host toolchain %s\n", r.GoBuilderImage, why, r.HostGo)
-	return r.hostBuild(ctx, dir, out)
+	return r.compile(ctx, p, out)
+}
+
+func linuxContext() build.Context {
+	bc := build.Default
+	bc.GOOS, bc.GOARCH, bc.CgoEnabled = "linux", runtime.GOARCH, false
+	return bc
 }
 
 // checkMainPackage reads the package clause of the module root's files,
 // as the build will select them for linux, to fail early and clearly
 // without running any toolchain.
 func checkMainPackage(dir string) error {
-	bc := build.Default
-	bc.GOOS, bc.GOARCH, bc.CgoEnabled = "linux", runtime.GOARCH, false
+	bc := linuxContext()
 	pkg, err := bc.ImportDir(dir, build.ImportComment)
 	var noGo *build.NoGoError
 	var multi *build.MultiplePackageError
@@ -74,13 +144,4 @@ func checkMainPackage(dir string) error {
 		return lambda.Errorf(lambda.EINVALID, "the package next to go.mod is %q, not main: a Go function is the main package at the root of its module", pkg.Name)
 	}
 	return nil
-}
-
-// modFlag picks how the build resolves dependencies: from vendor/ when the
-// function ships one, else from go.mod, filling in a missing go.sum.
-func modFlag(dir string) string {
-	if fi, err := os.Stat(filepath.Join(dir, "vendor", "modules.txt")); err == nil && fi.Mode().IsRegular() {
-		return "-mod=vendor"
-	}
-	return "-mod=mod"
 }

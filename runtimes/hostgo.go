@@ -15,21 +15,21 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-// hostDockerfile packs a binary built on the host. The CA bundle line is
-// added only when the host has one.
-const (
-	hostDockerfileHead = "FROM scratch\n"
-	hostDockerfileCA   = "COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n"
-	hostDockerfileBin  = "COPY function /function\n"
-)
-
-// hostBuild compiles dir with the server's Go toolchain into a temporary
-// directory and returns a context holding the binary. The temporary
-// directory lives until the context is closed.
-func (r *Registry) hostBuild(ctx context.Context, dir string, out io.Writer) (io.ReadCloser, error) {
-	mod := modFlag(dir)
+// hostBuild compiles the program with the server's Go toolchain into a
+// temporary directory and returns a context holding the binary. The
+// temporary directory lives until the context is closed.
+func (r *Registry) hostBuild(ctx context.Context, p *goProgram, out io.Writer) (io.ReadCloser, error) {
+	mod := p.modFlag()
 	env := hostGoEnv(mod)
-	if err := checkReplaces(ctx, r.HostGo, dir, env); err != nil {
+	f, err := readGoMod(p.dir)
+	if err != nil {
+		return nil, err
+	}
+	skip := ""
+	if p.sdk != nil {
+		skip = sdkModule
+	}
+	if err := checkReplaces(f, skip); err != nil {
 		return nil, err
 	}
 	tmp, err := os.MkdirTemp("", "lambda-go-build-")
@@ -37,8 +37,17 @@ func (r *Registry) hostBuild(ctx context.Context, dir string, out io.Writer) (io
 		return nil, fmt.Errorf("go build: %w", err)
 	}
 	cleanup := func() { os.RemoveAll(tmp) }
+	var extra []string
+	if p.sdk != nil {
+		modfile, err := writeHostStandIn(tmp, p)
+		if err != nil {
+			cleanup()
+			return nil, err
+		}
+		extra = append(extra, "-modfile="+modfile)
+	}
 	bin := filepath.Join(tmp, "function")
-	if err := r.goBuild(ctx, dir, bin, mod, env, out); err != nil {
+	if err := r.goBuild(ctx, p, append(extra, p.buildArgs(bin)...), env, out); err != nil {
 		cleanup()
 		return nil, err
 	}
@@ -46,19 +55,17 @@ func (r *Registry) hostBuild(ctx context.Context, dir string, out io.Writer) (io
 		cleanup()
 		return nil, err
 	}
-	ca := r.CABundle
-	if ca != "" {
-		if fi, err := os.Stat(ca); err != nil || !fi.Mode().IsRegular() {
-			ca = ""
+	ca := ""
+	if p.ca {
+		if ca = r.caBundle(); ca == "" {
+			fmt.Fprintf(out, "%s: no CA bundle on the server host: the program will not be able to verify HTTPS servers\n", p.what)
 		}
 	}
-	df := hostDockerfileHead
+	df := "FROM " + p.base + "\n"
 	if ca != "" {
-		df += hostDockerfileCA
-	} else {
-		fmt.Fprintln(out, "runtime go: no CA bundle on the server host: the function will not be able to verify HTTPS servers")
+		df += "COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n"
 	}
-	df += hostDockerfileBin + scratchTail
+	df += "COPY function " + p.bin + "\n" + p.tail
 	return streamTar(func(tw *tar.Writer) error {
 		if err := addBytes(tw, "Dockerfile", []byte(df), 0o644); err != nil {
 			return err
@@ -72,25 +79,65 @@ func (r *Registry) hostBuild(ctx context.Context, dir string, out io.Writer) (io
 	}, cleanup), nil
 }
 
-// goBuild runs go build, streaming its output to out and keeping the tail
-// for the error message.
-func (r *Registry) goBuild(ctx context.Context, dir, bin, mod string, env []string, out io.Writer) error {
+// writeHostStandIn writes the stand-in SDK module and a rewritten copy of
+// the function's go.mod (with its go.sum) under tmp, leaving the
+// function's directory untouched, and returns the go.mod for -modfile.
+func writeHostStandIn(tmp string, p *goProgram) (string, error) {
+	standIn := filepath.Join(tmp, "sdk-module")
+	put := func(name string, data []byte) error {
+		dst := filepath.Join(standIn, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(dst, data, 0o644)
+	}
+	if err := writeStandIn(p.sdk, put); err != nil {
+		return "", fmt.Errorf("write the stand-in SDK module: %w", err)
+	}
+	data, err := os.ReadFile(filepath.Join(p.dir, "go.mod"))
+	if err != nil {
+		return "", lambda.Errorf(lambda.EINVALID, "cannot read go.mod: %w", err)
+	}
+	goMod, err := sdkGoMod(data, standIn)
+	if err != nil {
+		return "", err
+	}
+	modDir := filepath.Join(tmp, "modfile")
+	if err := os.MkdirAll(modDir, 0o755); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(modDir, "go.mod"), goMod, 0o644); err != nil {
+		return "", err
+	}
+	if sum, err := os.ReadFile(filepath.Join(p.dir, "go.sum")); err == nil {
+		if err := os.WriteFile(filepath.Join(modDir, "go.sum"), sum, 0o644); err != nil {
+			return "", err
+		}
+	}
+	return filepath.Join(modDir, "go.mod"), nil
+}
+
+// goBuild runs go build with args in the program's directory, streaming its
+// output to out and keeping the tail for the error message.
+func (r *Registry) goBuild(ctx context.Context, p *goProgram, args, env []string, out io.Writer) error {
 	timeout := r.GoBuildTimeout
 	if timeout <= 0 {
 		timeout = DefaultGoBuildTimeout
 	}
 	bctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	// -buildvcs=false: stamping would run git on the uploaded directory,
-	// whose .git/config could make git execute arbitrary commands.
-	cmd := exec.CommandContext(bctx, r.HostGo, "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", bin, ".")
-	cmd.Dir = dir
+	cmd := exec.CommandContext(bctx, r.HostGo, append([]string{"build"}, args...)...)
+	cmd.Dir = p.dir
 	cmd.Env = env
 	tail := &tailBuffer{}
 	w := io.MultiWriter(out, tail)
 	cmd.Stdout, cmd.Stderr = w, w
 	cmd.WaitDelay = 5 * time.Second
-	fmt.Fprintf(out, "runtime go: %s build -trimpath -ldflags=\"-s -w\" . (GOFLAGS=%s)\n", r.HostGo, mod)
+	tags := ""
+	if p.tags != "" {
+		tags = " -tags " + p.tags
+	}
+	fmt.Fprintf(out, "%s: %s build -trimpath%s -ldflags=\"-s -w\" . (GOFLAGS=%s)\n", p.what, r.HostGo, tags, p.modFlag())
 	err := cmd.Run()
 	var exit *exec.ExitError
 	switch {

@@ -1,18 +1,26 @@
 package runtimes
 
 import (
+	"context"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/sdk"
+	"github.com/lambdahq/lambda/shim"
 )
 
 // Defaults of a Registry.
 const (
 	DefaultGoBuilderImage = "golang:1.26"
+	DefaultPythonImage    = "python:3.12-slim"
+	DefaultNodeImage      = "node:22-slim"
 	DefaultGoBuildTimeout = 5 * time.Minute
 	DefaultPullRetryAfter = 5 * time.Minute
 )
@@ -21,48 +29,94 @@ const (
 // PATH (e.g. under systemd) does not include it.
 const fallbackGo = "/usr/local/go/bin/go"
 
-// Registry detects the runtime of a function directory. Its fields may be
-// changed after NewRegistry and before first use.
+// Importer imports a root filesystem (a tar stream) as image ref, applying
+// Dockerfile instructions (changes) such as ENV or CMD. The docker driver
+// implements it.
+type Importer interface {
+	ImportImage(ctx context.Context, rootfs io.Reader, ref string, changes []string) error
+}
+
+// Registry detects the runtime of a function directory, builds it, and
+// makes the base images runtimes need available. Its fields may be changed
+// after NewRegistry and before first use.
 type Registry struct {
 	Driver lambda.Driver
-	// GoBuilderImage builds Go functions inside Docker when it is present
-	// locally or can be pulled.
+	// Images inspects images: the command of an image to wrap in the shim,
+	// the ID of a base image. NewRegistry takes it from the driver.
+	Images lambda.ImageDriver
+	// Importer makes base images from Debian packages when no registry
+	// answers; nil turns that off. NewRegistry takes it from the driver.
+	Importer Importer
+
+	// GoBuilderImage builds Go functions (and the shim) inside Docker when
+	// it is present locally or can be pulled.
 	GoBuilderImage string
+	// PythonImage and NodeImage are the base images of the handler
+	// runtimes: pulled, or assembled from the host's Debian packages.
+	PythonImage string
+	NodeImage   string
 	// HostGo is the go binary used when the builder image is unavailable;
 	// "" means the server host has no Go toolchain.
 	HostGo string
 	// GoBuildTimeout bounds a go build on the host.
 	GoBuildTimeout time.Duration
-	// PullRetryAfter is how long a failed pull of GoBuilderImage is
-	// remembered, so that deploys do not each wait on a dead registry.
+	// PullRetryAfter is how long a failed pull of an image is remembered,
+	// so that deploys do not each wait on a dead registry.
 	PullRetryAfter time.Duration
-	// CABundle is the host file copied into host-built images so that
-	// functions can verify HTTPS servers; "" when the host has none.
+	// CABundle is the host file copied into images so that functions can
+	// verify HTTPS servers; "" when the host has none.
 	CABundle string
+	// ShimSource and SDKSource hold the Go files of the shim and SDK
+	// packages, compiled into the shim image and into Go SDK functions.
+	ShimSource fs.FS
+	SDKSource  fs.FS
+	// Debian assembles base images from the host's packages.
+	Debian *Debian
 
 	runtimes []Runtime
-	builder  builderProbe
+	now      func() time.Time
+
+	mu     sync.Mutex
+	probes map[string]*imageProbe
 }
 
 // NewRegistry returns a Registry with the runtimes of this build, in order
-// of precedence, and the host's Go toolchain if it has one.
+// of precedence, and the host's Go toolchain if it has one. A driver that
+// also implements lambda.ImageDriver and Importer is used for those too.
 func NewRegistry(d lambda.Driver) *Registry {
 	r := &Registry{
 		Driver:         d,
 		GoBuilderImage: DefaultGoBuilderImage,
+		PythonImage:    DefaultPythonImage,
+		NodeImage:      DefaultNodeImage,
 		HostGo:         findHostGo(),
 		GoBuildTimeout: DefaultGoBuildTimeout,
 		PullRetryAfter: DefaultPullRetryAfter,
 		CABundle:       findCABundle(),
-		builder:        newBuilderProbe(),
+		ShimSource:     shim.Source,
+		SDKSource:      sdk.Source,
+		Debian:         NewDebian(),
+		now:            time.Now,
+		probes:         make(map[string]*imageProbe),
 	}
-	// An explicit Dockerfile says exactly how to build, so it comes first.
+	if images, ok := d.(lambda.ImageDriver); ok {
+		r.Images = images
+	}
+	if imp, ok := d.(Importer); ok {
+		r.Importer = imp
+	}
+	// An explicit Dockerfile says exactly how to build, so it comes first;
+	// a go.mod next; the handler runtimes last, Python before Node.
 	r.runtimes = []Runtime{
-		dockerfileRuntime{},
+		&dockerfileRuntime{reg: r},
 		&goRuntime{reg: r},
+		&pythonRuntime{reg: r},
+		&nodeRuntime{reg: r},
 	}
 	return r
 }
+
+var _ lambda.RuntimeService = (*Registry)(nil)
 
 // Runtimes returns the known runtimes in order of precedence.
 func (r *Registry) Runtimes() []Runtime {
@@ -83,18 +137,15 @@ func (r *Registry) Names() []string {
 // unknown or its files are missing, or when nothing is detected.
 func (r *Registry) Detect(dir string, want string) (Runtime, error) {
 	if want != "" {
-		for _, rt := range r.runtimes {
-			if !strings.EqualFold(rt.Name(), want) {
-				continue
-			}
-			if !rt.Detect(dir) {
-				return nil, lambda.Errorf(lambda.EINVALID, "runtime %q needs %s at the top of the function directory, and it is missing%s",
-					want, orList(rt.Files()), r.subdirHint(dir))
-			}
-			return rt, nil
+		rt, err := r.byName(want)
+		if err != nil {
+			return nil, err
 		}
-		return nil, lambda.Errorf(lambda.EINVALID, "runtime %q is not supported: use one of %s, or leave it empty to detect it",
-			want, strings.Join(r.Names(), ", "))
+		if !rt.Detect(dir) {
+			return nil, lambda.Errorf(lambda.EINVALID, "runtime %q needs %s at the top of the function directory, and it is missing%s",
+				want, orList(rt.Files()), r.subdirHint(dir))
+		}
+		return rt, nil
 	}
 	for _, rt := range r.runtimes {
 		if rt.Detect(dir) {
@@ -107,6 +158,16 @@ func (r *Registry) Detect(dir string, want string) (Runtime, error) {
 	}
 	return nil, lambda.Errorf(lambda.EINVALID, "no runtime detected in the function directory: looked for %s%s",
 		strings.Join(files, ", "), r.hint(dir))
+}
+
+func (r *Registry) byName(name string) (Runtime, error) {
+	for _, rt := range r.runtimes {
+		if strings.EqualFold(rt.Name(), name) {
+			return rt, nil
+		}
+	}
+	return nil, lambda.Errorf(lambda.EINVALID, "runtime %q is not supported: use one of %s, or leave it empty to detect it",
+		name, strings.Join(r.Names(), ", "))
 }
 
 func (r *Registry) hint(dir string) string {
@@ -168,6 +229,17 @@ func findCABundle() string {
 		}
 	}
 	return ""
+}
+
+// caBundle returns the configured CA bundle if it is still a regular file.
+func (r *Registry) caBundle() string {
+	if r.CABundle == "" {
+		return ""
+	}
+	if fi, err := os.Stat(r.CABundle); err != nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	return r.CABundle
 }
 
 func findHostGo() string {

@@ -110,6 +110,25 @@ func (s *FunctionStore) ActivateVersion(ctx context.Context, name string, number
 	})
 }
 
+// SetScaling replaces the scaling settings of name.
+func (s *FunctionStore) SetScaling(ctx context.Context, name string, sc lambda.Scaling) error {
+	b, err := json.Marshal(sc)
+	if err != nil {
+		return fmt.Errorf("sqlite: encode scaling: %w", err)
+	}
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE functions SET scaling = ?, updated_at = ? WHERE name = ?`,
+			string(b), formatTime(s.db.now()), name)
+		if err != nil {
+			return fmt.Errorf("sqlite: set scaling of %q: %w", name, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return functionNotFound(name)
+		}
+		return nil
+	})
+}
+
 // DeleteFunction deletes name; foreign keys cascade to its versions and
 // schedules.
 func (s *FunctionStore) DeleteFunction(ctx context.Context, name string) error {

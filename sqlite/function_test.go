@@ -316,3 +316,36 @@ func TestDeleteFunctionCascades(t *testing.T) {
 		t.Fatalf("ListSchedules = %v, %v; want only keep's schedule", list, err)
 	}
 }
+
+func TestSetScaling(t *testing.T) {
+	db := openTestDB(t)
+	s := NewFunctionStore(db)
+	ctx := context.Background()
+	if err := s.SetScaling(ctx, "nosuch", lambda.Scaling{}); lambda.ErrorCode(err) != lambda.ENOTFOUND {
+		t.Fatalf("unknown function: %v", err)
+	}
+	if err := s.PublishVersion(ctx, &lambda.Version{Function: "greet", Number: 1}); err != nil {
+		t.Fatal(err)
+	}
+	fn, _ := s.FindFunction(ctx, "greet")
+	if fn.Scaling != (lambda.Scaling{}) {
+		t.Errorf("new function scaling %+v, want zero", fn.Scaling)
+	}
+	zero := 0
+	want := lambda.Scaling{Concurrency: 4, MinInstances: 1, MaxInstances: 3, IdleTimeout: lambda.Duration(time.Minute), Reserved: &zero}
+	if err := s.SetScaling(ctx, "greet", want); err != nil {
+		t.Fatal(err)
+	}
+	// A new version keeps the function's scaling.
+	if err := s.PublishVersion(ctx, &lambda.Version{Function: "greet", Number: 2}); err != nil {
+		t.Fatal(err)
+	}
+	fn, _ = s.FindFunction(ctx, "greet")
+	if !reflect.DeepEqual(fn.Scaling, want) {
+		t.Errorf("scaling %+v, want %+v", fn.Scaling, want)
+	}
+	list, _ := s.ListFunctions(ctx)
+	if len(list) != 1 || !reflect.DeepEqual(list[0].Scaling, want) {
+		t.Errorf("listed scaling %+v", list)
+	}
+}

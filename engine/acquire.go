@@ -1,0 +1,117 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// Acquire implements lambda.Router: a slot on a warm instance of name's
+// active version, a place in its queue while an instance starts, or
+// ETHROTTLED. Busy never means a 5xx.
+func (e *Engine) Acquire(ctx context.Context, name string) (*lambda.Lease, error) {
+	start := e.Clock.Now()
+	st, err := e.state(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	sc, p := st.effective()
+	if err := st.admit(sc); err != nil {
+		return nil, err
+	}
+	for {
+		in, cold, err := p.acquire(ctx, sc)
+		if err == errDraining {
+			sc, p = st.effective()
+			continue
+		}
+		if err != nil {
+			st.inflight.Add(-1)
+			return nil, err
+		}
+		return e.lease(st, in, cold, e.Clock.Now().Sub(start)), nil
+	}
+}
+
+// admit counts a request against the function's reserved concurrency.
+func (st *fnState) admit(sc lambda.Scaling) error {
+	n := st.inflight.Add(1)
+	if sc.Reserved == nil {
+		return nil
+	}
+	if *sc.Reserved == 0 {
+		st.inflight.Add(-1)
+		return throttled("function %q is disabled: its reserved concurrency is 0 (raise it with \"lambda config %s --reserved-concurrency N\")", st.name, st.name)
+	}
+	if n > int64(*sc.Reserved) {
+		st.inflight.Add(-1)
+		return throttled("function %q is at its reserved concurrency of %d requests", st.name, *sc.Reserved)
+	}
+	return nil
+}
+
+var errDraining = fmt.Errorf("pool is draining")
+
+// acquire takes a slot now or queues for one.
+func (p *pool) acquire(ctx context.Context, sc lambda.Scaling) (*instance, bool, error) {
+	p.mu.Lock()
+	if p.draining {
+		p.mu.Unlock()
+		return nil, false, errDraining
+	}
+	if in := p.takeLocked(sc.Concurrency); in != nil {
+		p.mu.Unlock()
+		return in, false, nil
+	}
+	if len(p.queue) >= p.e.QueueSize {
+		p.mu.Unlock()
+		return nil, false, throttled("function %q is at capacity (%d instances of %d concurrent requests, %d queued)", p.fn.name, sc.MaxInstances, sc.Concurrency, p.e.QueueSize)
+	}
+	w := &waiter{ready: make(chan *instance, 1), fail: make(chan error, 1)}
+	p.queue = append(p.queue, w)
+	p.growLocked(sc)
+	p.mu.Unlock()
+
+	select {
+	case in := <-w.ready:
+		return in, w.cold, nil
+	case err := <-w.fail:
+		return nil, false, err
+	case <-ctx.Done():
+		if in := p.abandon(w); in != nil {
+			in.pool.release(in, false)
+		}
+		return nil, false, lambda.Errorf(lambda.ETIMEOUT, "no instance of %q became free before the request ended: %w", p.fn.name, ctx.Err())
+	case <-p.e.Clock.After(p.e.QueueTimeout):
+		if in := p.abandon(w); in != nil {
+			return in, w.cold, nil // handed over just as the wait ran out
+		}
+		return nil, false, throttled("function %q is at capacity: no instance became free within %s", p.fn.name, p.e.QueueTimeout)
+	}
+}
+
+func throttled(format string, args ...any) error {
+	return lambda.Errorf(lambda.ETHROTTLED, format, args...)
+}
+
+func (e *Engine) lease(st *fnState, in *instance, cold bool, wait time.Duration) *lambda.Lease {
+	var once sync.Once
+	v := in.pool.version
+	return &lambda.Lease{
+		Function: st.name,
+		Version:  v.Number,
+		Addr:     in.Addr,
+		Timeout:  time.Duration(v.Config.Timeout),
+		Cold:     cold,
+		Wait:     wait,
+		Done: func(failed bool) {
+			once.Do(func() {
+				in.pool.release(in, failed)
+				st.inflight.Add(-1)
+			})
+		},
+	}
+}

@@ -1,0 +1,63 @@
+package engine
+
+import (
+	"context"
+	"sync"
+
+	"github.com/lambdahq/lambda"
+)
+
+// UpdateScaling implements lambda.ScalingService: the change applies to
+// the running pool at once, without a redeploy.
+func (e *Engine) UpdateScaling(ctx context.Context, name string, patch lambda.ScalingPatch) (*lambda.Function, error) {
+	unlock := e.lockDeploys(name)
+	defer unlock()
+	fn, err := e.Store.FindFunction(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	sc := patch.Apply(fn.Scaling)
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	if err := e.Store.SetScaling(ctx, name, sc); err != nil {
+		return nil, err
+	}
+	e.setScaling(name, sc)
+	e.Logger.Info("scaling changed", "function", name, "scaling", sc)
+	return e.Store.FindFunction(ctx, name)
+}
+
+// warmUp starts n instances of v in parallel, for a switch. Either all
+// start or none is left running.
+func (e *Engine) warmUp(ctx context.Context, v *lambda.Version, n int) ([]*instance, error) {
+	out := make([]*instance, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		if !e.reserveSlot() {
+			errs[i] = lambda.Errorf(lambda.ETHROTTLED, "the host runs its maximum of %d instances", e.MaxTotalInstances)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = e.startInstance(ctx, v)
+			if errs[i] != nil {
+				e.releaseSlot()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			for _, in := range out {
+				if in != nil {
+					e.stopInstance(in)
+				}
+			}
+			return nil, err
+		}
+	}
+	return out, nil
+}

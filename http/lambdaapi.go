@@ -1,0 +1,172 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// Invocation types of the Invoke API.
+const (
+	invokeSync   = "RequestResponse"
+	invokeAsync  = "Event"
+	invokeDryRun = "DryRun"
+)
+
+// lambdaInvocation is one Invoke API call being answered.
+type lambdaInvocation struct {
+	requestID string
+	kind      string // invokeSync, invokeAsync or invokeDryRun
+	tail      bool   // X-Amz-Log-Type: Tail
+	name      string
+	version   int           // the active version when the call was resolved
+	timeout   time.Duration // the function's timeout, for the timeout report
+	shim      bool          // the function runs behind the shim (not protocol http)
+}
+
+// errNotJSON marks a payload Lambda would refuse with
+// InvalidRequestContentException.
+var errNotJSON = errors.New("payload is not JSON")
+
+// handleLambdaInvoke serves POST /2015-03-31/functions/{function}/invocations,
+// so AWS SDKs and the AWS CLI pointed at this server invoke functions. The
+// call goes through the gateway as a direct invocation (the payload is the
+// event), exactly as `lambda invoke` does; only the answer is reshaped.
+func (s *Server) handleLambdaInvoke(w http.ResponseWriter, r *http.Request) {
+	inv := &lambdaInvocation{requestID: newRequestID()}
+	err := inv.readHeaders(r.Header)
+	if err == nil {
+		err = s.resolveLambdaTarget(r.Context(), inv, r.PathValue("function"), r.URL.Query().Get("Qualifier"))
+	}
+	if err == nil && inv.kind == invokeAsync {
+		err = lambda.Errorf(lambda.ENOTIMPLEMENTED, "invocation type Event (asynchronous) is not supported yet: it arrives with the async queue; invoke with RequestResponse (the default) for now")
+	}
+	if err != nil {
+		s.writeLambdaError(w, r, inv, err)
+		return
+	}
+	if inv.kind == invokeDryRun {
+		w.Header().Set(amzRequestID, inv.requestID)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	payload, err := readLambdaPayload(r)
+	if errors.Is(err, errNotJSON) {
+		inv.writeOutcome(w, invalidContent, lambda.ErrorMessage(err))
+		return
+	}
+	if err != nil {
+		s.writeLambdaError(w, r, inv, err)
+		return
+	}
+	// The function sees only the event: no SigV4 Authorization or other
+	// client headers reach it.
+	r.Header = http.Header{"Content-Type": {"application/json"}, HeaderRequestID: {inv.requestID}}
+	r.Body, r.ContentLength, r.TransferEncoding = io.NopCloser(bytes.NewReader(payload)), int64(len(payload)), nil
+	r.URL.Path, r.URL.RawPath, r.URL.RawQuery = "/", "", ""
+	lw := &lambdaWriter{w: w, inv: inv, header: http.Header{}}
+	s.gateway.serve(lw, r, inv.name, invocation{raw: true, logTail: inv.tail})
+	lw.finish()
+}
+
+// readHeaders checks the invocation and log types; absent means
+// RequestResponse without logs, as in Lambda.
+func (inv *lambdaInvocation) readHeaders(h http.Header) error {
+	switch inv.kind = h.Get(amzInvocationType); inv.kind {
+	case "":
+		inv.kind = invokeSync
+	case invokeSync, invokeAsync, invokeDryRun:
+	default:
+		return lambda.Errorf(lambda.EINVALID, "%s %q is not supported: use RequestResponse, Event or DryRun", amzInvocationType, inv.kind)
+	}
+	switch t := h.Get(amzLogType); t {
+	case "", "None":
+	case "Tail":
+		inv.tail = inv.kind == invokeSync
+	default:
+		return lambda.Errorf(lambda.EINVALID, "%s %q is not supported: use None or Tail", amzLogType, t)
+	}
+	return nil
+}
+
+// resolveLambdaTarget finds the function and checks the qualifier against
+// its versions. Only the active version serves: the router has no
+// per-version routing, so an older version is refused rather than
+// silently answered by the active one.
+func (s *Server) resolveLambdaTarget(ctx context.Context, inv *lambdaInvocation, functionName, qualifier string) error {
+	ref, err := parseFunctionName(functionName)
+	if err == nil {
+		ref, err = mergeQualifier(ref, qualifier)
+	}
+	if err != nil {
+		return err
+	}
+	fn, err := s.Store.FindFunction(ctx, ref.Name)
+	if err != nil {
+		return err
+	}
+	if fn.Active == nil {
+		return lambda.Errorf(lambda.ENOTFOUND, "function %q has no active version: deploy it first", fn.Name)
+	}
+	inv.name, inv.version = fn.Name, fn.ActiveVersion
+	inv.timeout = time.Duration(fn.Active.Config.Timeout)
+	inv.shim = fn.Active.Config.Protocol != "" && fn.Active.Config.Protocol != lambda.ProtocolHTTP
+	if ref.Qualifier == "" || ref.Qualifier == latest {
+		return nil
+	}
+	n, ok := versionNumber(ref.Qualifier)
+	if !ok {
+		return lambda.Errorf(lambda.ENOTFOUND, "function %q has no alias %q: this server has no aliases; use $LATEST or the active version number (%d)", fn.Name, ref.Qualifier, fn.ActiveVersion)
+	}
+	if n == fn.ActiveVersion {
+		return nil
+	}
+	if _, err := s.Store.FindVersion(ctx, fn.Name, n); err != nil {
+		return err
+	}
+	return lambda.Errorf(lambda.EINVALID, "version %d of function %q is not active (version %d is): only the active version can be invoked until per-version routing exists; make it active with `lambda rollback %s --to %d`", n, fn.Name, fn.ActiveVersion, fn.Name, n)
+}
+
+// versionNumber reads a qualifier as a version number, spelled as Lambda
+// spells them: digits without a leading zero.
+func versionNumber(q string) (int, bool) {
+	if q == "" || q[0] == '0' {
+		return 0, false
+	}
+	n, err := strconv.Atoi(q)
+	return n, err == nil && n > 0 && strconv.Itoa(n) == q
+}
+
+// readLambdaPayload reads and checks the payload as Lambda does: at most
+// 6 MB of JSON. An empty payload is the event {}, as Lambda passes it.
+func readLambdaPayload(r *http.Request) ([]byte, error) {
+	tooLarge := lambda.Errorf(lambda.ETOOLARGE, "request must be smaller than %d bytes for the Invoke operation", lambda.MaxPayloadBytes)
+	if r.ContentLength > lambda.MaxPayloadBytes {
+		return nil, tooLarge
+	}
+	payload, err := io.ReadAll(io.LimitReader(r.Body, lambda.MaxPayloadBytes+1))
+	switch {
+	case err != nil:
+		return nil, lambda.Errorf(lambda.EINVALID, "could not read the payload: %v", err)
+	case len(payload) > lambda.MaxPayloadBytes:
+		return nil, tooLarge
+	case len(bytes.TrimSpace(payload)) == 0:
+		return []byte("{}"), nil
+	case !json.Valid(payload):
+		var syntax *json.SyntaxError
+		detail := "it is not a single JSON value"
+		if err := json.Unmarshal(payload, new(json.RawMessage)); errors.As(err, &syntax) {
+			detail = syntax.Error() + " at byte " + strconv.FormatInt(syntax.Offset, 10)
+		}
+		msg := "could not parse the payload as JSON (" + detail + "): send a JSON document such as {\"key\":\"value\"}"
+		return nil, &lambda.Error{Code: lambda.EINVALID, Message: msg, Err: errNotJSON}
+	}
+	return payload, nil
+}

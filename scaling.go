@@ -1,0 +1,114 @@
+package lambda
+
+import (
+	"context"
+	"time"
+)
+
+// Scaling defaults.
+const (
+	DefaultIdleTimeout = 5 * time.Minute
+	MaxIdleTimeout     = 24 * time.Hour
+)
+
+// Scaling is how a function's instance pool grows and shrinks. It belongs
+// to the function, not to a version: it changes without a redeploy
+// (`lambda config`) and survives rollbacks.
+type Scaling struct {
+	// Concurrency is how many requests one instance serves at once; 0
+	// means the protocol's default: 1 for shim protocols (Lambda's model),
+	// DefaultHTTPConcurrency for http functions.
+	Concurrency  int      `json:"concurrency"`
+	MinInstances int      `json:"min_instances"` // kept warm at all times
+	MaxInstances int      `json:"max_instances"` // 0: DefaultMaxInstances
+	IdleTimeout  Duration `json:"idle_timeout"`  // 0: DefaultIdleTimeout
+	// Reserved caps the function's concurrent requests; nil is no cap and
+	// 0 disables the function (every request is throttled).
+	Reserved *int `json:"reserved_concurrency,omitempty"`
+}
+
+// DefaultHTTPConcurrency is the per-instance concurrency of http functions
+// when none is set.
+const DefaultHTTPConcurrency = 16
+
+// Effective returns s with defaults filled in for a function speaking
+// protocol.
+func (s Scaling) Effective(protocol string) Scaling {
+	if s.Concurrency == 0 {
+		s.Concurrency = 1
+		if protocol == ProtocolHTTP {
+			s.Concurrency = DefaultHTTPConcurrency
+		}
+	}
+	if s.MaxInstances == 0 {
+		s.MaxInstances = DefaultMaxInstances
+	}
+	if s.IdleTimeout == 0 {
+		s.IdleTimeout = Duration(DefaultIdleTimeout)
+	}
+	return s
+}
+
+// Validate reports the first setting out of range, naming it.
+func (s Scaling) Validate() error {
+	switch {
+	case s.Concurrency < 0 || s.Concurrency > MaxConcurrency:
+		return Errorf(EINVALID, "concurrency %d is out of range 0-%d", s.Concurrency, MaxConcurrency)
+	case s.MinInstances < 0 || s.MinInstances > MaxInstancesLimit:
+		return Errorf(EINVALID, "min instances %d is out of range 0-%d", s.MinInstances, MaxInstancesLimit)
+	case s.MaxInstances < 0 || s.MaxInstances > MaxInstancesLimit:
+		return Errorf(EINVALID, "max instances %d is out of range 0-%d", s.MaxInstances, MaxInstancesLimit)
+	case s.MaxInstances > 0 && s.MinInstances > s.MaxInstances:
+		return Errorf(EINVALID, "min instances %d is above max instances %d", s.MinInstances, s.MaxInstances)
+	case s.IdleTimeout < 0 || time.Duration(s.IdleTimeout) > MaxIdleTimeout:
+		return Errorf(EINVALID, "idle timeout %s is out of range 0-%s", s.IdleTimeout, MaxIdleTimeout)
+	case s.Reserved != nil && (*s.Reserved < 0 || *s.Reserved > MaxConcurrency*MaxInstancesLimit):
+		return Errorf(EINVALID, "reserved concurrency %d is out of range", *s.Reserved)
+	}
+	return nil
+}
+
+// ScalingPatch changes some scaling settings; nil fields stay as they are.
+type ScalingPatch struct {
+	Concurrency  *int      `json:"concurrency,omitempty"`
+	MinInstances *int      `json:"min_instances,omitempty"`
+	MaxInstances *int      `json:"max_instances,omitempty"`
+	IdleTimeout  *Duration `json:"idle_timeout,omitempty"`
+	// Reserved: a negative value removes the cap.
+	Reserved *int `json:"reserved_concurrency,omitempty"`
+}
+
+// Apply returns s changed by p.
+func (p ScalingPatch) Apply(s Scaling) Scaling {
+	if p.Concurrency != nil {
+		s.Concurrency = *p.Concurrency
+	}
+	if p.MinInstances != nil {
+		s.MinInstances = *p.MinInstances
+	}
+	if p.MaxInstances != nil {
+		s.MaxInstances = *p.MaxInstances
+	}
+	if p.IdleTimeout != nil {
+		s.IdleTimeout = *p.IdleTimeout
+	}
+	if p.Reserved != nil {
+		if *p.Reserved < 0 {
+			s.Reserved = nil
+		} else {
+			r := *p.Reserved
+			s.Reserved = &r
+		}
+	}
+	return s
+}
+
+// IsZero reports whether p changes nothing.
+func (p ScalingPatch) IsZero() bool {
+	return p.Concurrency == nil && p.MinInstances == nil && p.MaxInstances == nil && p.IdleTimeout == nil && p.Reserved == nil
+}
+
+// ScalingService changes a function's scaling at run time.
+type ScalingService interface {
+	UpdateScaling(ctx context.Context, name string, p ScalingPatch) (*Function, error)
+}
