@@ -27,8 +27,9 @@ type Fake struct {
 
 	mu        sync.Mutex
 	down      bool
-	images    map[string]*FakeImage // by ID
-	tags      map[string]string     // normalized tag → image ID
+	images    map[string]*FakeImage    // by ID
+	tags      map[string]string        // normalized tag → image ID
+	meta      map[string]*lambda.Image // by image ID: what InspectImage reports (fake_images.go)
 	instances map[string]*fakeInstance
 	specs     []lambda.InstanceSpec
 	watchers  map[chan string]struct{}

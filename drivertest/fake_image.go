@@ -58,6 +58,7 @@ func (f *Fake) BuildImage(ctx context.Context, req lambda.BuildRequest) (string,
 		img = &FakeImage{ID: id, Labels: maps.Clone(req.Labels)}
 		f.images[id] = img
 	}
+	f.recordBuildLocked(id, steps, req.Labels)
 	for _, tag := range req.Tags {
 		tag = normalizeTag(tag)
 		if old := f.images[f.tags[tag]]; old != nil {

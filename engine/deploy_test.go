@@ -113,11 +113,13 @@ func TestColdStartsAreShared(t *testing.T) {
 		max         int
 		requests    int
 		hold        bool // keep every lease until all requests got one
-		wantStarts  int
+		minStarts   int
+		maxStarts   int
 	}{
-		{"one instance serves all", 20, 10, 20, true, 1},
-		{"one start per instance of demand", 5, 10, 20, true, 4},
-		{"bounded by max instances", 1, 3, 10, false, 3},
+		{"one instance serves all", 20, 10, 20, true, 1, 1},
+		{"one start per instance of demand", 5, 10, 20, true, 4, 4},
+		// Releases let later requests reuse slots, so fewer may start.
+		{"bounded by max instances", 1, 3, 10, false, 1, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,8 +156,8 @@ func TestColdStartsAreShared(t *testing.T) {
 			for _, l := range leases {
 				l.Release(false)
 			}
-			if started := len(e.driver.Specs()) - before; started != tt.wantStarts {
-				t.Errorf("%d concurrent requests started %d instances, want %d", tt.requests, started, tt.wantStarts)
+			if started := len(e.driver.Specs()) - before; started < tt.minStarts || started > tt.maxStarts {
+				t.Errorf("%d concurrent requests started %d instances, want %d-%d", tt.requests, started, tt.minStarts, tt.maxStarts)
 			}
 		})
 	}

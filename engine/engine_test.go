@@ -65,6 +65,12 @@ func newEnv(t *testing.T) *env {
 
 func newEnvWith(t *testing.T, driver *drivertest.Fake, path string) *env {
 	t.Helper()
+	return newEnvWithSetup(t, driver, path, func(*env) {})
+}
+
+// newEnvWithSetup lets setup adjust the engine before it opens.
+func newEnvWithSetup(t *testing.T, driver *drivertest.Fake, path string, setup func(*env)) *env {
+	t.Helper()
 	db := sqlite.NewDB(path)
 	if err := db.Open(context.Background()); err != nil {
 		t.Fatal(err)
@@ -77,6 +83,7 @@ func newEnvWith(t *testing.T, driver *drivertest.Fake, path string) *env {
 	})
 	e.eng.ReconcileInterval = 10 * time.Millisecond
 	e.eng.StopGrace = 0
+	setup(e)
 	if err := e.eng.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,11 @@ type ErrorBody struct {
 // DeployRequest is the "config" part of a deploy upload.
 type DeployRequest struct {
 	Config lambda.Config `json:"config"`
+	// Scaling changes the function's scaling settings with the deploy.
+	Scaling lambda.ScalingPatch `json:"scaling,omitzero"`
+	// Image names an image on the server's host to deploy; the upload then
+	// has no part after the config.
+	Image string `json:"image,omitempty"`
 }
 
 // Deploy event types, streamed as NDJSON while a deploy runs.

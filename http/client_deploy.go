@@ -20,6 +20,31 @@ import (
 // sends them. A failed deploy returns a *lambda.Error; the server keeps the
 // previous version serving.
 func (c *Client) Deploy(ctx context.Context, name string, req DeployRequest, code io.Reader, onEvent func(DeployEvent)) (*FunctionDetail, error) {
+	req.Image = ""
+	return c.deploy(ctx, name, req, PartCode, code, onEvent)
+}
+
+// DeployImage deploys image, an image on the server's host (pulled there
+// if missing and a registry answers), as a new version of name.
+func (c *Client) DeployImage(ctx context.Context, name string, req DeployRequest, image string, onEvent func(DeployEvent)) (*FunctionDetail, error) {
+	if image == "" {
+		return nil, lambda.Errorf(lambda.EINVALID, "image name is empty")
+	}
+	req.Image = image
+	return c.deploy(ctx, name, req, "", nil, onEvent)
+}
+
+// DeployArchive uploads a `docker save` tarball, streamed, and deploys the
+// image it holds as a new version of name. The server refuses archives
+// over MaxImageArchiveBytes.
+func (c *Client) DeployArchive(ctx context.Context, name string, req DeployRequest, archive io.Reader, onEvent func(DeployEvent)) (*FunctionDetail, error) {
+	req.Image = ""
+	return c.deploy(ctx, name, req, PartImageArchive, archive, onEvent)
+}
+
+// deploy sends the config part, then body as the part called part (none
+// when part is "").
+func (c *Client) deploy(ctx context.Context, name string, req DeployRequest, part string, body io.Reader, onEvent func(DeployEvent)) (*FunctionDetail, error) {
 	config, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("encode deploy config: %w", err)
@@ -35,7 +60,7 @@ func (c *Client) Deploy(ctx context.Context, name string, req DeployRequest, cod
 
 	written := make(chan error, 1)
 	go func() {
-		err := writeDeployParts(mw, config, code)
+		err := writeDeployParts(mw, config, part, body)
 		pw.CloseWithError(err)
 		written <- err
 	}()
@@ -46,7 +71,7 @@ func (c *Client) Deploy(ctx context.Context, name string, req DeployRequest, cod
 	if err != nil {
 		pr.CloseWithError(errDeployFinished)
 		if werr := <-written; werr != nil && !errors.Is(werr, errDeployFinished) && !errors.Is(werr, io.ErrClosedPipe) && ctx.Err() == nil {
-			return nil, fmt.Errorf("upload code: %w", werr)
+			return nil, fmt.Errorf("upload %s: %w", uploadWhat(part), werr)
 		}
 		return nil, err
 	}
@@ -65,9 +90,16 @@ func (c *Client) Deploy(ctx context.Context, name string, req DeployRequest, cod
 	return readDeployEvents(resp.Body, onEvent)
 }
 
+func uploadWhat(part string) string {
+	if part == PartImageArchive {
+		return "image archive"
+	}
+	return "code"
+}
+
 var errDeployFinished = errors.New("deploy request finished")
 
-func writeDeployParts(mw *multipart.Writer, config []byte, code io.Reader) error {
+func writeDeployParts(mw *multipart.Writer, config []byte, name string, body io.Reader) error {
 	h := textproto.MIMEHeader{}
 	h.Set("Content-Disposition", `form-data; name="config"`)
 	h.Set("Content-Type", "application/json")
@@ -78,14 +110,22 @@ func writeDeployParts(mw *multipart.Writer, config []byte, code io.Reader) error
 	if _, err := part.Write(config); err != nil {
 		return err
 	}
-	h = textproto.MIMEHeader{}
-	h.Set("Content-Disposition", `form-data; name="code"; filename="code.tar.gz"`)
-	h.Set("Content-Type", "application/gzip")
-	if part, err = mw.CreatePart(h); err != nil {
-		return err
-	}
-	if _, err := io.Copy(part, code); err != nil {
-		return err
+	if name != "" {
+		h = textproto.MIMEHeader{}
+		switch name {
+		case PartImageArchive:
+			h.Set("Content-Disposition", `form-data; name="image-archive"; filename="image.tar"`)
+			h.Set("Content-Type", "application/x-tar")
+		default:
+			h.Set("Content-Disposition", `form-data; name="code"; filename="code.tar.gz"`)
+			h.Set("Content-Type", "application/gzip")
+		}
+		if part, err = mw.CreatePart(h); err != nil {
+			return err
+		}
+		if _, err := io.Copy(part, body); err != nil {
+			return err
+		}
 	}
 	return mw.Close()
 }

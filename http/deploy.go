@@ -2,16 +2,34 @@ package http
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
-	"mime/multipart"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/lambdahq/lambda"
 )
 
-// handleDeploy reads a multipart upload (config, then code) and streams the
-// deploy's progress as NDJSON. Errors found before the build starts are
+// Upload limits of the deploy endpoint.
+const (
+	// MaxImageArchiveBytes bounds an uploaded `docker save` archive.
+	MaxImageArchiveBytes int64 = 2 << 30
+)
+
+// imageArchiveLimit is MaxImageArchiveBytes; tests lower it.
+var imageArchiveLimit = MaxImageArchiveBytes
+
+// Multipart part names of a deploy upload.
+const (
+	PartConfig       = "config"
+	PartCode         = "code"
+	PartImageArchive = "image-archive"
+)
+
+// handleDeploy reads a multipart upload (config, then the code or an image
+// archive, or nothing when the config names an image) and streams the
+// deploy's progress as NDJSON. Errors found before the deploy starts are
 // answered as plain JSON errors with their status; later ones arrive as an
 // "error" event, since the 200 has been sent by then.
 func (s *Server) handleDeploy(w http.ResponseWriter, r *http.Request) {
@@ -20,18 +38,20 @@ func (s *Server) handleDeploy(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	cfg, code, err := readDeployUpload(r)
+	req, err := readDeployUpload(r)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
+	// Progress events start while an image archive still uploads: without
+	// full duplex, the server would discard the rest of the body at the
+	// first event.
+	if err := http.NewResponseController(w).EnableFullDuplex(); err != nil {
+		s.Logger.Debug("full duplex is not available", "err", err)
+	}
 	stream := &eventStream{w: w}
-	fn, err := s.Functions.Deploy(r.Context(), lambda.DeployRequest{
-		Name:     name,
-		Config:   cfg,
-		Code:     &limitedReader{r: code, left: lambda.DefaultMaxCodeSize},
-		Progress: stream,
-	})
+	req.Name, req.Progress = name, stream
+	fn, err := s.Functions.Deploy(r.Context(), req)
 	if err != nil {
 		if !stream.started() {
 			writeError(w, r, s.Logger, err)
@@ -46,53 +66,72 @@ func (s *Server) handleDeploy(w http.ResponseWriter, r *http.Request) {
 	stream.send(DeployEvent{Type: EventDone, Function: s.detail(r.Context(), fn)})
 }
 
-// readDeployUpload returns the validated config and a reader positioned on
-// the code part.
-func readDeployUpload(r *http.Request) (lambda.Config, io.Reader, error) {
-	var cfg lambda.Config
+// readDeployUpload checks the config part and returns a request whose
+// source is the part that follows it (code or image archive, size-limited)
+// or the image the config names. The config keeps its zero fields: the
+// deploy fills in defaults, which may depend on the source (an image's
+// exposed port).
+func readDeployUpload(r *http.Request) (lambda.DeployRequest, error) {
+	var out lambda.DeployRequest
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return cfg, nil, lambda.Errorf(lambda.EINVALID, "deploy expects multipart/form-data with a \"config\" part and then a \"code\" part: %v", err)
+		return out, lambda.Errorf(lambda.EINVALID, "deploy expects multipart/form-data with a %q part and then a %q or %q part: %v", PartConfig, PartCode, PartImageArchive, err)
 	}
 	part, err := mr.NextPart()
-	if err != nil || part.FormName() != "config" {
-		return cfg, nil, lambda.Errorf(lambda.EINVALID, "deploy upload must start with a \"config\" part")
+	if err != nil || part.FormName() != PartConfig {
+		return out, lambda.Errorf(lambda.EINVALID, "deploy upload must start with a %q part", PartConfig)
 	}
 	var req DeployRequest
 	dec := json.NewDecoder(io.LimitReader(part, maxJSONBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return cfg, nil, lambda.Errorf(lambda.EINVALID, "deploy config is not valid JSON: %v", err)
+		return out, lambda.Errorf(lambda.EINVALID, "deploy config is not valid JSON: %v", err)
 	}
-	cfg = req.Config.WithDefaults()
-	if err := cfg.Validate(); err != nil {
-		return cfg, nil, err
+	if err := req.Config.WithDefaults().Validate(); err != nil {
+		return out, err
 	}
-	code, err := nextPart(mr, "code")
-	if err != nil {
-		return cfg, nil, err
+	if err := req.Scaling.Apply(lambda.Scaling{}).Validate(); err != nil {
+		return out, err
 	}
-	return cfg, code, nil
+	if req.Image != "" && (len(req.Image) > 512 || strings.ContainsAny(req.Image, " \t\r\n")) {
+		return out, lambda.Errorf(lambda.EINVALID, "image reference %.40q is invalid: use a name like nginx:1.27 or an image ID", req.Image)
+	}
+	out.Config, out.Scaling, out.Image = req.Config, req.Scaling, req.Image
+
+	part, err = mr.NextPart()
+	switch {
+	case errors.Is(err, io.EOF) && req.Image != "":
+		return out, nil
+	case errors.Is(err, io.EOF):
+		return out, lambda.Errorf(lambda.EINVALID, "deploy upload has nothing to deploy: send a %q or %q part after %q, or name an image in the config", PartCode, PartImageArchive, PartConfig)
+	case err != nil:
+		return out, lambda.Errorf(lambda.EINVALID, "deploy upload is not valid multipart data: %v", err)
+	case req.Image != "":
+		return out, lambda.Errorf(lambda.EINVALID, "deploy upload names image %q and also sends a %q part: send exactly one source", req.Image, part.FormName())
+	case part.FormName() == PartCode:
+		out.Code = &limitedReader{r: part, left: lambda.DefaultMaxCodeSize,
+			err: lambda.Errorf(lambda.ETOOLARGE, "code upload is over the %d MB limit; exclude files with .lambdaignore", lambda.DefaultMaxCodeSize>>20)}
+	case part.FormName() == PartImageArchive:
+		out.ImageArchive = &limitedReader{r: part, left: imageArchiveLimit,
+			err: lambda.Errorf(lambda.ETOOLARGE, "image archive upload is over the %d GB limit; make the image smaller, or load it on the server's host with docker load and deploy it with --image", MaxImageArchiveBytes>>30)}
+	default:
+		return out, lambda.Errorf(lambda.EINVALID, "deploy upload has an unknown part %q after %q: send %q or %q", part.FormName(), PartConfig, PartCode, PartImageArchive)
+	}
+	return out, nil
 }
 
-func nextPart(mr *multipart.Reader, name string) (*multipart.Part, error) {
-	part, err := mr.NextPart()
-	if err != nil || part.FormName() != name {
-		return nil, lambda.Errorf(lambda.EINVALID, "deploy upload has no %q part after \"config\"", name)
-	}
-	return part, nil
-}
-
-// limitedReader fails with ETOOLARGE once more than left bytes are read,
-// so an oversized upload is refused with a message instead of truncated.
+// limitedReader fails with err (an ETOOLARGE) once more than left bytes
+// are read, so an oversized upload is refused with a message instead of
+// truncated.
 type limitedReader struct {
 	r    io.Reader
 	left int64
+	err  error
 }
 
 func (l *limitedReader) Read(p []byte) (int, error) {
 	if l.left < 0 {
-		return 0, lambda.Errorf(lambda.ETOOLARGE, "code upload is over the %d MB limit; exclude files with .lambdaignore", lambda.DefaultMaxCodeSize>>20)
+		return 0, l.err
 	}
 	if int64(len(p)) > l.left+1 {
 		p = p[:l.left+1]
@@ -100,7 +139,7 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	l.left -= int64(n)
 	if l.left < 0 {
-		return n, lambda.Errorf(lambda.ETOOLARGE, "code upload is over the %d MB limit; exclude files with .lambdaignore", lambda.DefaultMaxCodeSize>>20)
+		return n, l.err
 	}
 	return n, err
 }

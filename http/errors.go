@@ -47,6 +47,10 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	// Marks the answer as the platform's, so clients never mistake a
 	// function's own error JSON for it.
 	w.Header().Set(ErrorHeader, code)
+	if code == lambda.ETHROTTLED {
+		// Capacity frees as requests finish; a second is a fair first wait.
+		w.Header().Set("Retry-After", "1")
+	}
 	w.WriteHeader(ErrorStatus(err))
 	_ = json.NewEncoder(w).Encode(ErrorResponse{Error: ErrorBody{Code: code, Message: lambda.ErrorMessage(err)}})
 }

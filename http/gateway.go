@@ -114,6 +114,8 @@ func (g *gateway) rewrite(pr *httputil.ProxyRequest) {
 
 func (g *gateway) modifyResponse(resp *http.Response) error {
 	st := resp.Request.Context().Value(stateKey{}).(*proxyState)
+	// Only the platform may mark an answer as its own error.
+	resp.Header.Del(ErrorHeader)
 	resp.Header.Set("X-Lambda-Version", strconv.Itoa(st.lease.Version))
 	resp.Header.Set("X-Lambda-Cold-Start", strconv.FormatBool(st.lease.Cold))
 	return nil

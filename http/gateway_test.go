@@ -27,6 +27,9 @@ type fakeRouter struct {
 func (f *fakeRouter) Acquire(ctx context.Context, name string) (*lambda.Lease, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if name == "busy" {
+		return nil, lambda.Errorf(lambda.ETHROTTLED, "function %q is at capacity", name)
+	}
 	addr, ok := f.backends[name]
 	if !ok {
 		return nil, lambda.Errorf(lambda.ENOTFOUND, "function %q not found", name)
@@ -149,6 +152,7 @@ func TestGatewayErrors(t *testing.T) {
 		{"refused", "dead.localhost", "/", nil, 502, lambda.EFUNCTION, true},
 		{"too large", "greet.localhost", "/", strings.NewReader(strings.Repeat("x", lambda.MaxPayloadBytes+1)), 413, lambda.ETOOLARGE, false},
 		{"no route", "localhost", "/nope", nil, 404, lambda.ENOTFOUND, false},
+		{"throttled", "busy.localhost", "/", nil, 429, lambda.ETHROTTLED, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,8 +160,11 @@ func TestGatewayErrors(t *testing.T) {
 			resp := send(s, "POST", tt.host, tt.target, tt.body)
 			var e ErrorResponse
 			_ = json.NewDecoder(resp.Body).Decode(&e)
-			if resp.StatusCode != tt.status || e.Error.Code != tt.code || e.Error.Message == "" {
+			if resp.StatusCode != tt.status || e.Error.Code != tt.code || e.Error.Message == "" || resp.Header.Get(ErrorHeader) != tt.code {
 				t.Errorf("got %d %+v, want %d with code %s", resp.StatusCode, e, tt.status, tt.code)
+			}
+			if (tt.code == lambda.ETHROTTLED) != (resp.Header.Get("Retry-After") != "") {
+				t.Errorf("Retry-After %q on a %s answer", resp.Header.Get("Retry-After"), tt.code)
 			}
 			if tt.failed && (len(r.released) == 0 || !r.released[0]) {
 				t.Errorf("lease released %v, want failed", r.released)

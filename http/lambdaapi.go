@@ -116,7 +116,7 @@ func (s *Server) resolveLambdaTarget(ctx context.Context, inv *lambdaInvocation,
 		return lambda.Errorf(lambda.ENOTFOUND, "function %q has no active version: deploy it first", fn.Name)
 	}
 	inv.name, inv.version = fn.Name, fn.ActiveVersion
-	inv.timeout = time.Duration(fn.Active.Config.Timeout)
+	inv.timeout = time.Duration(fn.Active.Config.WithDefaults().Timeout)
 	inv.shim = fn.Active.Config.Protocol != "" && fn.Active.Config.Protocol != lambda.ProtocolHTTP
 	if ref.Qualifier == "" || ref.Qualifier == latest {
 		return nil

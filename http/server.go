@@ -22,6 +22,8 @@ type Server struct {
 	Functions lambda.FunctionService
 	Store     lambda.FunctionStore
 	Schedules lambda.ScheduleStore
+	Images    lambda.ImageDriver    // lists deployable images; nil: not offered
+	Runtimes  lambda.RuntimeService // lists and prepares runtimes; nil: not offered
 	Router    lambda.Router
 	Cron      lambda.CronParser
 	Logger    *slog.Logger
@@ -133,6 +135,9 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("POST /v1/functions/{name}/rollback", s.handleRollback)
 	mux.HandleFunc("POST /v1/functions/{name}/invoke", s.handleInvoke)
 	mux.HandleFunc("POST /2015-03-31/functions/{function}/invocations", s.handleLambdaInvoke)
+	mux.HandleFunc("GET /v1/images", s.handleListImages)
+	mux.HandleFunc("GET /v1/runtimes", s.handleListRuntimes)
+	mux.HandleFunc("POST /v1/runtimes/prepare", s.handlePrepareRuntimes)
 	mux.HandleFunc("POST /v1/schedules", s.handleCreateSchedule)
 	mux.HandleFunc("GET /v1/schedules", s.handleListSchedules)
 	mux.HandleFunc("DELETE /v1/schedules/{id}", s.handleDeleteSchedule)

@@ -25,14 +25,14 @@ const maxFileSize = 1 << 20
 
 // Manifest is a parsed lambda.yaml. Zero fields were not set in the file.
 type Manifest struct {
-	Name         string
-	Runtime      string
-	Handler      string
-	Protocol     string
-	Port         int
-	Env          map[string]string
-	MemoryBytes  int64
-	Timeout      time.Duration
+	Name        string
+	Runtime     string
+	Handler     string
+	Protocol    string
+	Port        int
+	Env         map[string]string
+	MemoryBytes int64
+	Timeout     time.Duration
 	// Scaling holds concurrency, min_instances and max_instances; a key
 	// the file sets is non-nil, even when it sets 0.
 	Scaling   lambda.ScalingPatch

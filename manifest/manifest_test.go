@@ -47,7 +47,7 @@ schedules:
 		Name: "greet", Runtime: "python", Handler: "handler.handler", Protocol: "aws", Port: 9000,
 		Env:         map[string]string{"GREETING": "Hello", "DEBUG": "true", "RETRIES": "3", "EMPTY": ""},
 		MemoryBytes: 512 << 20, Timeout: 90 * time.Second,
-		Scaling:     lambda.ScalingPatch{Concurrency: ptr(4), MinInstances: ptr(1), MaxInstances: ptr(5)},
+		Scaling: lambda.ScalingPatch{Concurrency: ptr(4), MinInstances: ptr(1), MaxInstances: ptr(5)},
 		Schedules: []Schedule{
 			{Cron: "0 * * * *", Line: 18},
 			{Cron: "30 8 * * 1-5", Timezone: "Europe/Paris", Overlap: "allow", Line: 19,

@@ -13,25 +13,54 @@ import (
 	"github.com/moby/patternmatcher/ignorefile"
 )
 
-// dockerfileRuntime builds a directory with its own Dockerfile as is. The
-// image must serve HTTP on $PORT, which the platform sets.
-type dockerfileRuntime struct{}
+// dockerfileRuntime builds a directory with its own Dockerfile. With the
+// http protocol the image must serve HTTP on $PORT, which the platform
+// sets; with aws or stdio the built image's command runs behind the shim.
+type dockerfileRuntime struct{ reg *Registry }
 
-func (dockerfileRuntime) Name() string           { return lambda.RuntimeDockerfile }
-func (dockerfileRuntime) Files() []string        { return []string{"Dockerfile"} }
-func (dockerfileRuntime) Detect(dir string) bool { return hasFile(dir, "Dockerfile") }
+func (*dockerfileRuntime) Name() string           { return lambda.RuntimeDockerfile }
+func (*dockerfileRuntime) Files() []string        { return []string{"Dockerfile"} }
+func (*dockerfileRuntime) Detect(dir string) bool { return hasFile(dir, "Dockerfile") }
+
+func (*dockerfileRuntime) Resolve(dir string, cfg lambda.Config) (lambda.Config, error) {
+	if cfg.Handler != "" {
+		return cfg, lambda.Errorf(lambda.EINVALID, "handler %q is set, but a Dockerfile function has no handler setting: "+
+			"remove it, or remove the Dockerfile to use the python or node runtime", cfg.Handler)
+	}
+	switch cfg.Protocol {
+	case "":
+		cfg.Protocol = lambda.ProtocolHTTP
+	case lambda.ProtocolHTTP, lambda.ProtocolAWS, lambda.ProtocolStdio:
+	case lambda.ProtocolHandler:
+		return cfg, lambda.Errorf(lambda.EINVALID, "protocol handler is for the python and node runtimes and the Go SDK: "+
+			"a Dockerfile function uses http, aws or stdio")
+	default:
+		return cfg, badProtocol(cfg.Protocol)
+	}
+	return cfg, nil
+}
 
 // Context tars dir, leaving out what its .dockerignore excludes, as
 // `docker build` does: the engine itself would send ignored files to COPY.
-func (dockerfileRuntime) Context(ctx context.Context, dir string, out io.Writer) (io.ReadCloser, error) {
+// For aws and stdio it builds that first and wraps the result.
+func (d *dockerfileRuntime) Context(ctx context.Context, dir string, cfg lambda.Config, out io.Writer) (io.ReadCloser, error) {
+	if out == nil {
+		out = io.Discard
+	}
+	cfg, err := d.Resolve(dir, cfg)
+	if err != nil {
+		return nil, err
+	}
 	skip, err := dockerignore(dir)
 	if err != nil {
 		return nil, err
 	}
-	if out != nil {
-		fmt.Fprintln(out, "runtime dockerfile: building the function's own Dockerfile")
+	fmt.Fprintln(out, "runtime dockerfile: building the function's own Dockerfile")
+	own := streamTar(func(tw *tar.Writer) error { return addDir(tw, dir, skip) }, nil)
+	if cfg.Protocol == lambda.ProtocolHTTP {
+		return own, nil
 	}
-	return streamTar(func(tw *tar.Writer) error { return addDir(tw, dir, skip) }, nil), nil
+	return d.reg.wrapBuilt(ctx, own, cfg, out)
 }
 
 // dockerignore returns a skip function for addDir from dir/.dockerignore,

@@ -40,7 +40,8 @@ func inspectGo(dir string) (goKind, error) {
 	var k goKind
 	k.sdk = requires(f, sdkModule)
 	k.aws = requires(f, awsModule)
-	if pkg, err := linuxContext().ImportDir(dir, 0); err == nil {
+	bc := linuxContext()
+	if pkg, err := bc.ImportDir(dir, 0); err == nil {
 		for _, imp := range pkg.Imports {
 			k.sdk = k.sdk || imp == sdkPackage || strings.HasPrefix(imp, sdkPackage+"/")
 			k.aws = k.aws || imp == awsPackage

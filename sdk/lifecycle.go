@@ -61,7 +61,7 @@ func Start(handler any, opts ...Option) {
 
 func (p *process) start(handler any, opts []Option) int {
 	w, err := asWorker(handler)
-	return p.main(stateless{w}, w, err, opts)
+	return p.main(stateless{w}, stateless{w}, err, opts)
 }
 
 func (p *process) run(fn Function, opts []Option) int {
@@ -88,6 +88,14 @@ type stateless struct{ w Worker }
 func (stateless) Init(context.Context) error                  { return nil }
 func (s stateless) NewWorker(context.Context) (Worker, error) { return s.w, nil }
 func (stateless) Stop(context.Context) error                  { return nil }
+
+func (s stateless) describe(m *Metadata) {
+	if d, ok := s.w.(describer); ok {
+		d.describe(m)
+		return
+	}
+	m.Style, m.Event = "handler", &TypeInfo{Type: "json.RawMessage", Kind: "any"}
+}
 
 // pool keeps idle workers. Workers are created outside the lock so a slow
 // NewWorker does not hold up invocations that find an idle worker.

@@ -140,7 +140,7 @@ func (typedError) ErrorType() string { return "Custom.Type" }
 
 type tracedError struct{}
 
-func (tracedError) Error() string         { return "traced" }
+func (tracedError) Error() string        { return "traced" }
 func (tracedError) StackTrace() []string { return []string{"main.f (main.go:3)"} }
 
 func TestReturnedErrors(t *testing.T) {

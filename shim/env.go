@@ -46,6 +46,9 @@ func commandEnv(environ []string, fn function, runtimeAPI string) []string {
 	}
 	if runtimeAPI != "" {
 		set("AWS_LAMBDA_RUNTIME_API", runtimeAPI)
+		// One invocation at a time: aws-lambda-go would otherwise poll
+		// /next from several goroutines.
+		set("AWS_LAMBDA_MAX_CONCURRENCY", "1")
 	}
 	set("AWS_LAMBDA_FUNCTION_NAME", fn.name)
 	set("AWS_LAMBDA_FUNCTION_VERSION", fn.version)

@@ -58,7 +58,7 @@ func appendCookies(dst []byte, headers []string) []byte {
 	dst = append(dst, '[')
 	n := 0
 	for _, h := range headers {
-		for c := range strings.SplitSeq(h, ";") {
+		for _, c := range strings.Split(h, ";") {
 			if c = strings.TrimSpace(c); c == "" {
 				continue
 			}

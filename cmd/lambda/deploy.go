@@ -7,62 +7,82 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lambdahq/lambda"
 	"github.com/lambdahq/lambda/archive"
 	lambdahttp "github.com/lambdahq/lambda/http"
+	"github.com/lambdahq/lambda/manifest"
 )
-
-type deployOptions struct {
-	name    string
-	env     []string
-	memory  string
-	timeout string
-	runtime string
-	output  string
-}
 
 func newDeployCommand(s *streams, root *rootOptions) *cobra.Command {
 	o := &deployOptions{}
 	cmd := &cobra.Command{
 		Use:   "deploy [DIR]",
-		Short: "Build a directory into a new version of a function and serve it",
+		Short: "Deploy a directory, an image or an image archive as a new version of a function",
 		Long: `Deploy packs DIR (default ".") without the files listed in .dockerignore or
 .lambdaignore, uploads it, builds an image and switches traffic to it once a
-new instance is up. If anything fails, the previous version keeps serving.`,
+new instance is up. If anything fails, the previous version keeps serving.
+
+A lambda.yaml in DIR declares the function's settings (name, runtime, handler,
+protocol, port, env, memory, timeout, concurrency, min_instances,
+max_instances) and its cron schedules; flags override it. Schedules it lists
+are created after the deploy unless an identical one exists.
+
+With --image the function runs an image already on the server's host; with
+--image-archive it runs the image of a "docker save" tarball, uploaded first.`,
 		Example: `  lambda deploy ./greet
-  lambda deploy . --name greet --env GREETING=hello --memory 128m --timeout 10s`,
+  lambda deploy . --name greet --env GREETING=hello --memory 128m --timeout 10s
+  lambda deploy --image nginx:1.27 --name web --port 80
+  lambda deploy --image-archive app.tar --name app --protocol aws`,
 		Args: argsRange(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := "."
-			if len(args) == 1 {
-				dir = args[0]
-			}
-			return runDeploy(cmd.Context(), s, root, o, dir)
+			o.changed = cmd.Flags().Changed
+			return runDeploy(cmd.Context(), s, root, o, args)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.name, "name", "", "function name (default: the directory's name)")
+	f.StringVar(&o.name, "name", "", "function name (default: lambda.yaml's name, else the directory's name)")
+	f.StringVar(&o.image, "image", "", "deploy this image from the server's host instead of a directory")
+	f.StringVar(&o.archive, "image-archive", "", `upload and deploy the image in this "docker save" tarball`)
+	f.StringVar(&o.runtime, "runtime", "", "runtime, e.g. python, node, go or dockerfile (default: detected from the directory)")
+	f.StringVar(&o.handler, "handler", "", `handler, e.g. handler.main for Python (default: the runtime's, e.g. handler.handler)`)
+	f.StringVar(&o.protocol, "protocol", "", "how the platform talks to the function: http, aws or stdio")
+	f.IntVar(&o.port, "port", 0, "port the function listens on in its container (default 8080)")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "environment variable KEY=VALUE (repeatable)")
 	f.StringVar(&o.memory, "memory", "", "memory limit, e.g. 128m or 1g (default 256m)")
 	f.StringVar(&o.timeout, "timeout", "", "time limit of one invocation, e.g. 10s or 5m (default 30s)")
-	f.StringVar(&o.runtime, "runtime", "", "runtime: dockerfile or go (default: detected from the directory)")
+	f.IntVar(&o.concurrency, "concurrency", 0, "requests one instance serves at once (default: 1 for aws and stdio, 16 for http)")
+	f.IntVar(&o.minInstances, "min-instances", 0, "instances kept warm at all times")
+	f.IntVar(&o.maxInstances, "max-instances", 0, "most instances at once (default 10)")
 	addOutputFlag(cmd, &o.output)
 	return cmd
 }
 
-func runDeploy(ctx context.Context, s *streams, root *rootOptions, o *deployOptions, dir string) error {
+func runDeploy(ctx context.Context, s *streams, root *rootOptions, o *deployOptions, args []string) error {
 	if err := checkOutput(o.output); err != nil {
 		return err
 	}
-	name, err := deployName(dir, o.name)
+	if err := o.checkSource(args); err != nil {
+		return err
+	}
+	if o.image != "" || o.archive != "" {
+		return runImageDeploy(ctx, s, root, o)
+	}
+	dir := "."
+	if len(args) == 1 {
+		dir = args[0]
+	}
+	m, err := manifest.Load(dir)
 	if err != nil {
 		return err
 	}
-	cfg, err := o.config()
+	name, err := deployName(dir, o.name, m)
+	if err != nil {
+		return err
+	}
+	req, err := o.request(m)
 	if err != nil {
 		return err
 	}
@@ -89,7 +109,37 @@ func runDeploy(ctx context.Context, s *streams, root *rootOptions, o *deployOpti
 
 	client := root.client()
 	p := &deployProgress{w: s.Err}
-	fn, err := client.Deploy(ctx, name, lambdahttp.DeployRequest{Config: cfg}, code, p.event)
+	fn, err := client.Deploy(ctx, name, req, code, p.event)
+	return finishDeploy(ctx, s, client, o, p, name, fn, err, m)
+}
+
+// checkSource enforces exactly one source: a directory, --image or
+// --image-archive.
+func (o *deployOptions) checkSource(args []string) error {
+	var sources []string
+	if len(args) == 1 {
+		sources = append(sources, fmt.Sprintf("the directory %q", args[0]))
+	}
+	if o.changed("image") {
+		sources = append(sources, "--image")
+	}
+	if o.changed("image-archive") {
+		sources = append(sources, "--image-archive")
+	}
+	switch {
+	case len(sources) > 1:
+		return usageErrorf("deploy takes exactly one source: a directory, --image or --image-archive; got %s", strings.Join(sources, " and "))
+	case o.changed("image") && strings.TrimSpace(o.image) == "":
+		return usageErrorf("--image is empty: name an image on the server's host, e.g. --image nginx:1.27")
+	case o.changed("image-archive") && o.archive == "":
+		return usageErrorf(`--image-archive is empty: give the path of a "docker save" tarball`)
+	}
+	return nil
+}
+
+// finishDeploy reports the deploy's outcome and, once it is live, creates
+// the schedules of the manifest m (may be nil).
+func finishDeploy(ctx context.Context, s *streams, client *lambdahttp.Client, o *deployOptions, p *deployProgress, name string, fn *lambdahttp.FunctionDetail, err error, m *manifest.Manifest) error {
 	if err != nil {
 		p.fail()
 		var le *lambda.Error
@@ -101,20 +151,33 @@ func runDeploy(ctx context.Context, s *streams, root *rootOptions, o *deployOpti
 	}
 	p.finish()
 	if o.output == outputJSON {
-		return printJSON(s.Out, fn)
+		if err := printJSON(s.Out, fn); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(s.Out, "Your function is live at: %s\n", fn.URL)
 	}
-	fmt.Fprintf(s.Out, "Your function is live at: %s\n", fn.URL)
-	return nil
+	if m == nil || len(m.Schedules) == 0 {
+		return nil
+	}
+	out := s.Out
+	if o.output == outputJSON {
+		out = s.Err // stdout holds the JSON document alone
+	}
+	return createSchedules(ctx, out, client, name, m.Schedules)
 }
 
-// deployName picks the function name: --name, else the directory's name if
-// it is a valid function name.
-func deployName(dir, flag string) (string, error) {
+// deployName picks the function name: --name, else the manifest's, else
+// the directory's name if it is a valid function name.
+func deployName(dir, flag string, m *manifest.Manifest) (string, error) {
 	if flag != "" {
 		if err := lambda.ValidateName(flag); err != nil {
 			return "", usageErrorf("--name: %w", err)
 		}
 		return flag, nil
+	}
+	if m != nil && m.Name != "" {
+		return m.Name, nil
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -122,7 +185,7 @@ func deployName(dir, flag string) (string, error) {
 	}
 	base := filepath.Base(abs)
 	if err := lambda.ValidateName(base); err != nil {
-		return "", usageErrorf("the directory name %q is not a valid function name: choose one with --name (%s)", base, nameRule(err))
+		return "", usageErrorf("the directory name %q is not a valid function name: choose one with --name or name: in %s (%s)", base, manifest.FileName, nameRule(err))
 	}
 	return base, nil
 }
@@ -134,54 +197,6 @@ func nameRule(err error) string {
 		return msg[i+2:]
 	}
 	return msg
-}
-
-// config turns the flags into a Config; fields left unset stay zero so the
-// server applies its defaults, but the values are checked here first.
-func (o *deployOptions) config() (lambda.Config, error) {
-	cfg := lambda.Config{Runtime: o.runtime}
-	env, err := parseEnv(o.env)
-	if err != nil {
-		return cfg, err
-	}
-	cfg.Env = env
-	if o.memory != "" {
-		n, err := lambda.ParseBytes(o.memory)
-		if err != nil {
-			return cfg, usageErrorf("--memory: %w", err)
-		}
-		cfg.MemoryBytes = n
-	}
-	if o.timeout != "" {
-		d, err := time.ParseDuration(o.timeout)
-		if err != nil {
-			return cfg, usageErrorf("--timeout %q is invalid: use a duration like 500ms, 30s or 5m", o.timeout)
-		}
-		cfg.Timeout = lambda.Duration(d)
-	}
-	if err := cfg.WithDefaults().Validate(); err != nil {
-		return cfg, usageErrorf("%w", err)
-	}
-	return cfg, nil
-}
-
-// parseEnv parses repeated KEY=VALUE flags; a later KEY wins.
-func parseEnv(pairs []string) (map[string]string, error) {
-	if len(pairs) == 0 {
-		return nil, nil
-	}
-	env := make(map[string]string, len(pairs))
-	for _, kv := range pairs {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return nil, usageErrorf("--env %q is invalid: use KEY=VALUE", kv)
-		}
-		if err := lambda.ValidateEnvName(k); err != nil {
-			return nil, usageErrorf("--env %q: %w", kv, err)
-		}
-		env[k] = v
-	}
-	return env, nil
 }
 
 // dropSeenTail removes from an error message the build log tail the server

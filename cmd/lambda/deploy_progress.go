@@ -1,26 +1,48 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 
 	lambdahttp "github.com/lambdahq/lambda/http"
 )
 
 // deployProgress renders the server's deploy events: a step stays on its
 // line until the next one starts ("... Done.") unless build output streams
-// in below it.
+// in below it. An upload the CLI announces itself (beginUpload) is step 1:
+// the server's own step 1 is then not shown again.
 type deployProgress struct {
-	w       io.Writer
-	started bool // an event arrived: the server got as far as building
-	open    bool // a step line waits for its " Done."
-	midLine bool // the last log chunk did not end its line
+	w   io.Writer
+	tty bool // w is a terminal: the upload gets a progress bar
+
+	mu      sync.Mutex // events and the upload report from two goroutines
+	started bool       // an event arrived: the server got as far as deploying
+	open    bool       // a step line waits for its " Done."
+	midLine bool       // the last log chunk did not end its line
 	log     tailBuffer
+
+	uploading   bool   // the upload step is the open line (or the bar)
+	uploadLabel string // e.g. "[1/2] Uploading image archive"
+	bar         *progressbar.ProgressBar
 }
 
 func (p *deployProgress) event(ev lambdahttp.DeployEvent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.started = true
+	if p.uploadLabel != "" && ev.Type == lambdahttp.EventStep && ev.Step <= 1 {
+		return // announced by the CLI as its upload
+	}
+	// Anything else the server says comes after the whole upload.
+	p.endUploadLocked(" Done.")
 	switch ev.Type {
 	case lambdahttp.EventStep:
 		p.endLine(" Done.")
@@ -40,6 +62,65 @@ func (p *deployProgress) event(ev lambdahttp.DeployEvent) {
 	}
 }
 
+// beginUpload opens the upload step: a bar of size bytes on a terminal,
+// else the label alone until the upload ends.
+func (p *deployProgress) beginUpload(label string, size int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.uploadLabel, p.uploading = label, true
+	if !p.tty {
+		fmt.Fprintf(p.w, "%s...", label)
+		return
+	}
+	p.bar = progressbar.NewOptions64(size,
+		progressbar.OptionSetWriter(p.w),
+		progressbar.OptionSetDescription(label),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetPredictTime(true),
+	)
+}
+
+// uploadReader counts what is read from r into the bar and ends the
+// upload step when r is exhausted.
+func (p *deployProgress) uploadReader(r io.Reader) io.Reader {
+	return &uploadReader{r: r, p: p}
+}
+
+type uploadReader struct {
+	r io.Reader
+	p *deployProgress
+}
+
+func (u *uploadReader) Read(b []byte) (int, error) {
+	n, err := u.r.Read(b)
+	u.p.mu.Lock()
+	defer u.p.mu.Unlock()
+	if u.p.bar != nil && u.p.uploading && n > 0 {
+		_ = u.p.bar.Add(n)
+	}
+	if errors.Is(err, io.EOF) {
+		u.p.endUploadLocked(" Done.")
+	}
+	return n, err
+}
+
+// endUploadLocked closes the upload step with suffix, once.
+func (p *deployProgress) endUploadLocked(suffix string) {
+	if !p.uploading {
+		return
+	}
+	p.uploading = false
+	if p.bar != nil {
+		_ = p.bar.Finish() // clears the bar's line
+		_ = p.bar.Exit()
+		fmt.Fprintf(p.w, "%s...", p.uploadLabel)
+	}
+	fmt.Fprintln(p.w, suffix)
+}
+
 // endLine closes an open step line with suffix, or ends a log line left
 // unterminated.
 func (p *deployProgress) endLine(suffix string) {
@@ -52,8 +133,25 @@ func (p *deployProgress) endLine(suffix string) {
 	p.open, p.midLine = false, false
 }
 
-func (p *deployProgress) finish() { p.endLine(" Done.") }
-func (p *deployProgress) fail()   { p.endLine(" Failed.") }
+func (p *deployProgress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.endUploadLocked(" Done.")
+	p.endLine(" Done.")
+}
+
+func (p *deployProgress) fail() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.endUploadLocked(" Failed.")
+	p.endLine(" Failed.")
+}
+
+// isTerminal reports whether w is a terminal, where progress bars belong.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
 
 // tailBuffer keeps the last 64 KB written to it.
 type tailBuffer struct{ b []byte }

@@ -102,7 +102,7 @@ func TestDeployErrors(t *testing.T) {
 		want string // first line of stderr
 	}{
 		{"directory name is not a function name", []string{"deploy", badName},
-			`Error: the directory name "My_App" is not a valid function name: choose one with --name (use 1-63 lowercase letters, digits or dashes, not starting or ending with a dash)`},
+			`Error: the directory name "My_App" is not a valid function name: choose one with --name or name: in lambda.yaml (use 1-63 lowercase letters, digits or dashes, not starting or ending with a dash)`},
 		{"bad --name", []string{"deploy", greet, "--name", "-x"},
 			`Error: --name: function name "-x" starts or ends with a dash: use 1-63 lowercase letters, digits or dashes, not starting or ending with a dash`},
 		{"env without =", []string{"deploy", greet, "--env", "FOO"}, `Error: --env "FOO" is invalid: use KEY=VALUE`},

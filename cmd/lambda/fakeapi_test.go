@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,9 +26,15 @@ type fakeAPI struct {
 	functions map[string]*lambdahttp.FunctionDetail
 	versions  map[string][]lambdahttp.VersionInfo
 	schedules []*lambda.Schedule
-	// lastDeploy is the config part of the last deploy upload.
-	lastDeploy lambdahttp.DeployRequest
-	lastInvoke string
+	// lastDeploy is the config part of the last deploy upload, lastSource
+	// what followed it (code, image-archive, or image for none) and
+	// lastArchive the image archive uploaded.
+	lastDeploy  lambdahttp.DeployRequest
+	lastSource  string
+	lastArchive []byte
+	lastInvoke  string
+	// images is what GET /v1/images lists; nil answers not_implemented.
+	images []*lambda.Image
 }
 
 func newFakeAPI(t *testing.T) (*fakeAPI, string) {
@@ -41,6 +48,7 @@ func newFakeAPI(t *testing.T) (*fakeAPI, string) {
 	mux.HandleFunc("GET /v1/functions/{name}/versions", f.listVersions)
 	mux.HandleFunc("POST /v1/functions/{name}/rollback", f.rollback)
 	mux.HandleFunc("POST /v1/functions/{name}/invoke", f.invoke)
+	mux.HandleFunc("GET /v1/images", f.listImages)
 	mux.HandleFunc("POST /v1/schedules", f.createSchedule)
 	mux.HandleFunc("GET /v1/schedules", f.listSchedules)
 	mux.HandleFunc("DELETE /v1/schedules/{id}", f.deleteSchedule)
@@ -98,21 +106,31 @@ func (f *fakeAPI) deploy(w http.ResponseWriter, r *http.Request) {
 		apiError(w, 400, lambda.EINVALID, "not multipart: %v", err)
 		return
 	}
+	p, err := mr.NextPart()
+	if err != nil || p.FormName() != "config" {
+		apiError(w, 400, lambda.EINVALID, "part 0 must be %q", "config")
+		return
+	}
 	var req lambdahttp.DeployRequest
-	for i, want := range []string{"config", "code"} {
-		p, err := mr.NextPart()
-		if err != nil || p.FormName() != want {
-			apiError(w, 400, lambda.EINVALID, "part %d must be %q", i, want)
-			return
-		}
+	dec := json.NewDecoder(p)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		apiError(w, 400, lambda.EINVALID, "config: %v", err)
+		return
+	}
+	source := "image"
+	var archive []byte
+	switch p, err := mr.NextPart(); {
+	case errors.Is(err, io.EOF) && req.Image != "":
+	case err != nil:
+		apiError(w, 400, lambda.EINVALID, "no source part: %v", err)
+		return
+	case req.Image != "":
+		apiError(w, 400, lambda.EINVALID, "image and a %q part", p.FormName())
+		return
+	case p.FormName() == "code":
+		source = "code"
 		body, _ := io.ReadAll(p)
-		if want == "config" {
-			if err := json.Unmarshal(body, &req); err != nil {
-				apiError(w, 400, lambda.EINVALID, "config: %v", err)
-				return
-			}
-			continue
-		}
 		if zr, err := gzip.NewReader(bytes.NewReader(body)); err != nil {
 			apiError(w, 400, lambda.EINVALID, "code is not gzip: %v", err)
 			return
@@ -120,9 +138,15 @@ func (f *fakeAPI) deploy(w http.ResponseWriter, r *http.Request) {
 			apiError(w, 400, lambda.EINVALID, "code is not gzip: %v", err)
 			return
 		}
+	case p.FormName() == "image-archive":
+		source = "image-archive"
+		archive, _ = io.ReadAll(p)
+	default:
+		apiError(w, 400, lambda.EINVALID, "unknown part %q", p.FormName())
+		return
 	}
 	f.mu.Lock()
-	f.lastDeploy = req
+	f.lastDeploy, f.lastSource, f.lastArchive = req, source, archive
 	f.mu.Unlock()
 	if name == "toolarge" {
 		apiError(w, 413, lambda.ETOOLARGE, "code archive is over the limit")
@@ -134,14 +158,36 @@ func (f *fakeAPI) deploy(w http.ResponseWriter, r *http.Request) {
 		_ = enc.Encode(ev)
 		w.(http.Flusher).Flush()
 	}
-	send(lambdahttp.DeployEvent{Type: lambdahttp.EventStep, Step: 2, Total: 3, Message: fmt.Sprintf("Building image %q", "func-"+name)})
-	send(lambdahttp.DeployEvent{Type: lambdahttp.EventLog, Message: "Step 1/2 : FROM scratch\n"})
-	send(lambdahttp.DeployEvent{Type: lambdahttp.EventLog, Message: "Step 2/2 : COPY app /app"})
-	if name == "broken" {
-		send(lambdahttp.DeployEvent{Type: lambdahttp.EventError, Error: &lambdahttp.ErrorBody{Code: lambda.EINVALID, Message: "build failed: COPY failed: no such file app\nStep 1/2 : FROM scratch\nStep 2/2 : COPY app /app\n"}})
-		return
+	fail := func(code, msg string) {
+		send(lambdahttp.DeployEvent{Type: lambdahttp.EventError, Error: &lambdahttp.ErrorBody{Code: code, Message: msg}})
 	}
-	send(lambdahttp.DeployEvent{Type: lambdahttp.EventStep, Step: 3, Total: 3, Message: "Starting container"})
+	total := 3
+	switch source {
+	case "image":
+		total = 2
+		send(lambdahttp.DeployEvent{Type: lambdahttp.EventStep, Step: 1, Total: 2, Message: fmt.Sprintf("Resolving image %q", req.Image)})
+		if req.Image == "missing:v1" {
+			fail(lambda.ENOTFOUND, `image "missing:v1" is not on the host and could not be pulled: no registry answers`)
+			return
+		}
+	case "image-archive":
+		total = 2
+		send(lambdahttp.DeployEvent{Type: lambdahttp.EventStep, Step: 1, Total: 2, Message: "Loading image archive"})
+		if bytes.Contains(archive, []byte("CORRUPT")) {
+			fail(lambda.EINVALID, "not a docker save archive: its manifest.json is invalid")
+			return
+		}
+		send(lambdahttp.DeployEvent{Type: lambdahttp.EventLog, Message: "Loaded image: app:v1\n"})
+	default:
+		send(lambdahttp.DeployEvent{Type: lambdahttp.EventStep, Step: 2, Total: 3, Message: fmt.Sprintf("Building image %q", "func-"+name)})
+		send(lambdahttp.DeployEvent{Type: lambdahttp.EventLog, Message: "Step 1/2 : FROM scratch\n"})
+		send(lambdahttp.DeployEvent{Type: lambdahttp.EventLog, Message: "Step 2/2 : COPY app /app"})
+		if name == "broken" {
+			fail(lambda.EINVALID, "build failed: COPY failed: no such file app\nStep 1/2 : FROM scratch\nStep 2/2 : COPY app /app\n")
+			return
+		}
+	}
+	send(lambdahttp.DeployEvent{Type: lambdahttp.EventStep, Step: total, Total: total, Message: "Starting container"})
 	f.mu.Lock()
 	if f.functions[name] == nil {
 		f.mu.Unlock()
@@ -151,6 +197,16 @@ func (f *fakeAPI) deploy(w http.ResponseWriter, r *http.Request) {
 	fn := *f.functions[name]
 	f.mu.Unlock()
 	send(lambdahttp.DeployEvent{Type: lambdahttp.EventDone, Function: &fn})
+}
+
+func (f *fakeAPI) listImages(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.images == nil {
+		apiError(w, 501, lambda.ENOTIMPLEMENTED, "this server cannot deploy prebuilt images")
+		return
+	}
+	reply(w, 200, lambdahttp.ImageList{Images: f.images})
 }
 
 func (f *fakeAPI) list(w http.ResponseWriter, r *http.Request) {

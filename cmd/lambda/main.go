@@ -87,6 +87,7 @@ Start the server with "lambda server", then deploy a directory with
 		newRollbackCommand(s, o),
 		newDeleteCommand(s, o),
 		newScheduleCommand(s, o),
+		newImagesCommand(s, o),
 	)
 	return cmd
 }

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lambdahq/lambda"
+	lambdahttp "github.com/lambdahq/lambda/http"
+	"github.com/lambdahq/lambda/manifest"
+)
+
+type deployOptions struct {
+	name         string
+	image        string
+	archive      string
+	runtime      string
+	handler      string
+	protocol     string
+	port         int
+	env          []string
+	memory       string
+	timeout      string
+	concurrency  int
+	minInstances int
+	maxInstances int
+	output       string
+	// changed reports whether the user set a flag; only those override
+	// the manifest.
+	changed func(flag string) bool
+}
+
+// request builds the deploy's config part: the manifest's settings (m may
+// be nil), overridden by the flags the user set. Unset fields stay zero so
+// the server applies its defaults, but every value is checked here first.
+func (o *deployOptions) request(m *manifest.Manifest) (lambdahttp.DeployRequest, error) {
+	var req lambdahttp.DeployRequest
+	if m != nil {
+		req.Config = m.Config()
+		req.Config.Env = maps.Clone(req.Config.Env)
+		req.Scaling = m.Scaling
+	}
+	cfg := &req.Config
+	if o.changed("runtime") {
+		cfg.Runtime = o.runtime
+	}
+	if o.changed("handler") {
+		cfg.Handler = o.handler
+	}
+	if o.changed("protocol") {
+		if !slices.Contains(lambda.Protocols, o.protocol) {
+			return req, usageErrorf("--protocol %q is not supported: use %s", o.protocol, strings.Join(lambda.Protocols, ", "))
+		}
+		cfg.Protocol = o.protocol
+	}
+	if o.changed("port") {
+		if o.port < 1 || o.port > 65535 {
+			return req, usageErrorf("--port %d is out of range 1-65535", o.port)
+		}
+		cfg.Port = o.port
+	}
+	env, err := parseEnv(o.env)
+	if err != nil {
+		return req, err
+	}
+	if len(env) > 0 {
+		// Flags add to the manifest's variables, replacing same names.
+		if cfg.Env == nil {
+			cfg.Env = map[string]string{}
+		}
+		maps.Copy(cfg.Env, env)
+	}
+	if o.changed("memory") {
+		n, err := lambda.ParseBytes(o.memory)
+		if err != nil {
+			return req, usageErrorf("--memory: %w", err)
+		}
+		cfg.MemoryBytes = n
+	}
+	if o.changed("timeout") {
+		d, err := time.ParseDuration(o.timeout)
+		if err != nil {
+			return req, usageErrorf("--timeout %q is invalid: use a duration like 500ms, 30s or 5m", o.timeout)
+		}
+		cfg.Timeout = lambda.Duration(d)
+	}
+	setInt := func(flag string, v int, dst **int) {
+		if o.changed(flag) {
+			*dst = &v
+		}
+	}
+	setInt("concurrency", o.concurrency, &req.Scaling.Concurrency)
+	setInt("min-instances", o.minInstances, &req.Scaling.MinInstances)
+	setInt("max-instances", o.maxInstances, &req.Scaling.MaxInstances)
+	if err := cfg.WithDefaults().Validate(); err != nil {
+		return req, usageErrorf("%w", err)
+	}
+	if err := req.Scaling.Apply(lambda.Scaling{}).Validate(); err != nil {
+		return req, usageErrorf("%w", err)
+	}
+	return req, nil
+}
+
+// parseEnv parses repeated KEY=VALUE flags; a later KEY wins.
+func parseEnv(pairs []string) (map[string]string, error) {
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	env := make(map[string]string, len(pairs))
+	for _, kv := range pairs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, usageErrorf("--env %q is invalid: use KEY=VALUE", kv)
+		}
+		if err := lambda.ValidateEnvName(k); err != nil {
+			return nil, usageErrorf("--env %q: %w", kv, err)
+		}
+		env[k] = v
+	}
+	return env, nil
+}

@@ -1,0 +1,40 @@
+package docker
+
+import (
+	"context"
+	"io"
+
+	"github.com/distribution/reference"
+	"github.com/lambdahq/lambda"
+	"github.com/moby/moby/client"
+)
+
+// ImportImage creates image ref from rootfs, a tar stream of a root
+// filesystem, as `docker import` does. changes are Dockerfile instructions
+// applied to its configuration (CMD, ENV, LABEL, WORKDIR...). The runtimes
+// package assembles base images with it where no registry answers.
+func (d *Driver) ImportImage(ctx context.Context, rootfs io.Reader, ref string, changes []string) error {
+	if _, err := reference.ParseNormalizedNamed(ref); err != nil {
+		return lambda.Errorf(lambda.EINVALID, "image reference %q is invalid: %v", ref, err)
+	}
+	rc, err := d.cli.ImageImport(ctx, client.ImageImportSource{Source: rootfs, SourceName: "-"}, ref,
+		client.ImageImportOptions{Changes: changes, Message: "assembled by lambda"})
+	if err != nil {
+		if isUnreachable(err) || ctx.Err() != nil {
+			return d.wrap(err, "import image %s", ref)
+		}
+		return lambda.Errorf(lambda.EINVALID, "import image %s failed: %s", ref, daemonMessage(err))
+	}
+	defer rc.Close()
+	sr, err := renderStream(rc, io.Discard)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return d.wrap(err, "read import progress of %s", ref)
+	}
+	if sr.Err != "" {
+		return lambda.Errorf(lambda.EINVALID, "import image %s failed: %s", ref, sr.Err)
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+package shim
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// runtimeServer runs the aws and handler protocols: one function process,
+// the Runtime API it polls, and the HTTP server on $PORT feeding it.
+type runtimeServer struct {
+	cfg      *config
+	aws      bool // Function URL events and Lambda's raw results
+	q        *queue
+	logs     logs
+	initOnce sync.Once
+	initDone chan struct{} // closed by the first /next
+	fatal    chan string   // why the instance must stop (timeout, init error)
+}
+
+func runRuntime(cfg *config) int {
+	s := &runtimeServer{cfg: cfg, aws: cfg.protocol == protoAWS, initDone: make(chan struct{}), fatal: make(chan string, 4)}
+	s.q = newQueue(s.timedOut)
+	apiLn, err := net.Listen("tcp", cfg.runtimeAPI)
+	if err != nil {
+		s.logf("cannot serve the Runtime API: %v", err)
+		return 1
+	}
+	api := &http.Server{Handler: s.apiHandler(), ErrorLog: s.errorLog()}
+	go func() { _ = api.Serve(apiLn) }()
+	defer api.Close()
+
+	env := commandEnv(cfg.environ, cfg.fn, apiLn.Addr().String())
+	proc, err := startProcess(cfg.command, env, &s.logs, cfg.stdout, cfg.stderr)
+	if err != nil {
+		s.logf("cannot start the function: %v (is the command in the image, and executable?)", err)
+		return 1
+	}
+	defer s.logs.snapshot() // copy the process's last words before the shim goes
+	select {
+	case <-s.initDone:
+	case <-s.fatal: // the reason is printed already
+		proc.stop(time.Second)
+		return 1
+	case <-proc.done:
+		s.logs.snapshot() // copy its last words to the logs before we go
+		s.logf("the function process %s before asking for its first event: initialisation failed", proc.describe())
+		return 1
+	case <-cfg.signals:
+		proc.stop(cfg.shutdownTimeout)
+		return 0
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		s.logf("cannot listen: %v", err)
+		proc.kill()
+		proc.wait(5 * time.Second)
+		return 1
+	}
+	srv := &http.Server{
+		Handler:           http.HandlerFunc(s.serveHTTP),
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       10 * time.Minute, // longer than the gateway's, so it closes first
+		ErrorLog:          s.errorLog(),
+	}
+	go func() { _ = srv.Serve(ln) }()
+	return s.supervise(srv, proc)
+}
+
+// supervise serves until the process exits, an invocation times out or a
+// signal asks the shim to stop, and returns the exit status.
+func (s *runtimeServer) supervise(srv *http.Server, proc *process) int {
+	var drained chan error
+	for {
+		select {
+		case <-proc.done:
+			s.logs.snapshot()
+			s.logf("the function process %s", proc.describe())
+			return s.stop(srv, proc, "the function process "+proc.describe()+" during the invocation", proc.status)
+		case reason := <-s.fatal:
+			proc.kill()
+			proc.wait(5 * time.Second)
+			return s.stop(srv, proc, reason, 1)
+		case <-s.cfg.signals:
+			if drained == nil {
+				// Stop accepting, let the requests in the shim finish
+				// (bounded), and only then stop the process, as Lambda
+				// shuts a sandbox down between invocations.
+				drained = make(chan error, 1)
+				go func() {
+					ctx, cancel := context.WithTimeout(context.Background(), s.cfg.shutdownTimeout)
+					defer cancel()
+					drained <- srv.Shutdown(ctx)
+				}()
+			}
+		case <-drained:
+			proc.stop(2 * time.Second)
+			return s.stop(srv, proc, "the function instance was stopped", 0)
+		}
+	}
+}
+
+// stop ends the instance: the running invocation fails with reason, the
+// waiting requests get 503, and the answers get a moment to be written.
+func (s *runtimeServer) stop(srv *http.Server, proc *process, reason string, status int) int {
+	s.q.close(
+		result{kind: resFailure, errType: "Runtime.ExitError", message: reason, tail: s.logs.snapshot()},
+		result{kind: resUnavailable, message: "the function instance stopped before this request reached it: retry it"},
+	)
+	proc.kill() // whatever the process left behind in its group
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
+	srv.Close()
+	return status
+}
+
+// timedOut ends the running invocation inv at its deadline; the process
+// is then killed, as Lambda discards a timed-out sandbox.
+func (s *runtimeServer) timedOut(inv *invocation) {
+	if s.finish(inv, result{kind: resTimeout}) {
+		s.fail(fmt.Sprintf("invocation %s: %s: stopping the function process", inv.id, inv.timeoutMessage()))
+	}
+}
+
+// fail prints why the instance must stop and tells supervise.
+func (s *runtimeServer) fail(reason string) {
+	s.logf("%s", reason)
+	select {
+	case s.fatal <- reason:
+	default:
+	}
+}
+
+func (s *runtimeServer) logf(format string, args ...any) {
+	fmt.Fprintf(s.cfg.stderr, "lambda-shim: "+format+"\n", args...)
+}
+
+func (s *runtimeServer) errorLog() *log.Logger {
+	return log.New(s.cfg.stderr, "lambda-shim: ", 0)
+}
