@@ -57,8 +57,9 @@ func instanceEnv(v *lambda.Version) map[string]string {
 	return env
 }
 
-// waitReady dials the instance with a short, growing backoff until it
-// accepts a connection, the container exits, or ctx ends. Accepting a TCP
+// waitReady dials the instance every few milliseconds until it accepts a
+// connection, the container exits, or ctx ends, so a cold start is noticed
+// within ~5 ms of the function listening (a refused dial costs ~20 µs). Accepting a TCP
 // connection is the readiness signal: an HTTP probe would invoke the
 // function and run user code for nothing.
 func (e *Engine) waitReady(ctx context.Context, in *lambda.Instance) error {
@@ -84,7 +85,7 @@ func (e *Engine) waitReady(ctx context.Context, in *lambda.Instance) error {
 		case <-e.exits.changed(in.ID):
 		case <-time.After(backoff):
 		}
-		backoff = min(backoff*2, 50*time.Millisecond)
+		backoff = min(backoff*2, 5*time.Millisecond)
 	}
 }
 

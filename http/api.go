@@ -71,6 +71,7 @@ type FunctionDetail struct {
 	PathURL   string             `json:"path_url"`
 	Status    string             `json:"status"`
 	Active    *lambda.Version    `json:"active"`
+	Scaling   lambda.Scaling     `json:"scaling"` // in force: defaults filled in
 	Instances []*lambda.Instance `json:"instances"`
 	CreatedAt time.Time          `json:"created_at"`
 	UpdatedAt time.Time          `json:"updated_at"`

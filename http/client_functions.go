@@ -81,3 +81,12 @@ func (c *Client) Rollback(ctx context.Context, name string, version int) (*Funct
 	}
 	return &out, nil
 }
+
+// UpdateScaling changes name's scaling settings; nil fields stay as they are.
+func (c *Client) UpdateScaling(ctx context.Context, name string, patch lambda.ScalingPatch) (*FunctionDetail, error) {
+	var out FunctionDetail
+	if err := c.doJSON(ctx, http.MethodPatch, apiPath("v1", "functions", name, "scaling"), patch, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

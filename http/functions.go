@@ -50,6 +50,9 @@ func (s *Server) detail(ctx context.Context, fn *lambda.Function) *FunctionDetai
 		Active: fn.Active, CreatedAt: fn.CreatedAt, UpdatedAt: fn.UpdatedAt,
 		Instances: []*lambda.Instance{},
 	}
+	if fn.Active != nil {
+		d.Scaling = fn.Scaling.Effective(fn.Active.Config.Protocol)
+	}
 	instances, err := s.Functions.Instances(ctx, fn.Name)
 	running := map[string]map[int]bool{}
 	if err != nil {

@@ -20,6 +20,7 @@ type Server struct {
 	Domain string // functions answer at NAME.Domain
 
 	Functions lambda.FunctionService
+	Scaling   lambda.ScalingService
 	Store     lambda.FunctionStore
 	Schedules lambda.ScheduleStore
 	Images    lambda.ImageDriver    // lists deployable images; nil: not offered
@@ -133,6 +134,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("DELETE /v1/functions/{name}", s.handleDeleteFunction)
 	mux.HandleFunc("GET /v1/functions/{name}/versions", s.handleListVersions)
 	mux.HandleFunc("POST /v1/functions/{name}/rollback", s.handleRollback)
+	mux.HandleFunc("PATCH /v1/functions/{name}/scaling", s.handleScaling)
 	mux.HandleFunc("POST /v1/functions/{name}/invoke", s.handleInvoke)
 	mux.HandleFunc("POST /2015-03-31/functions/{function}/invocations", s.handleLambdaInvoke)
 	mux.HandleFunc("GET /v1/images", s.handleListImages)

@@ -58,13 +58,13 @@ func runDescribe(ctx context.Context, s *streams, root *rootOptions, o *describe
 	}
 	fmt.Fprintln(s.Out, "INSTANCES")
 	tw := newTable(s.Out)
-	fmt.Fprintln(tw, "ID\tVERSION\tADDR\tRUNNING\tAGE")
+	fmt.Fprintln(tw, "ID\tVERSION\tSTATE\tIN FLIGHT\tREQUESTS\tADDR\tAGE")
 	for _, in := range fn.Instances {
-		running := "no"
-		if in.Running {
-			running = "yes"
+		state := in.State
+		if state == "" {
+			state = map[bool]string{true: "running", false: "stopped"}[in.Running]
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", shortID(in.ID), in.Version, orDash(in.Addr), running, age(now, in.CreatedAt))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\t%s\n", shortID(in.ID), in.Version, state, in.Inflight, in.Requests, orDash(in.Addr), age(now, in.CreatedAt))
 	}
 	return tw.Flush()
 }
@@ -85,6 +85,8 @@ func printDetail(w io.Writer, fn *lambdahttp.FunctionDetail, now time.Time) erro
 		row("Image ID", orDash(shortID(v.ImageID)))
 		row("Memory", memory(cfg.MemoryBytes))
 		row("Timeout", timeout(cfg.Timeout))
+		row("Protocol", orDash(cfg.Protocol))
+		row("Scaling", describeScaling(fn.Scaling))
 		keys := slices.Sorted(maps.Keys(cfg.Env))
 		if len(keys) == 0 {
 			row("Env", "-")

@@ -85,9 +85,11 @@ Start the server with "lambda server", then deploy a directory with
 		newDescribeCommand(s, o),
 		newVersionsCommand(s, o),
 		newRollbackCommand(s, o),
+		newConfigCommand(s, o),
 		newDeleteCommand(s, o),
 		newScheduleCommand(s, o),
 		newImagesCommand(s, o),
+		newRuntimesCommand(s, o),
 	)
 	return cmd
 }

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lambdahq/lambda"
+)
+
+type configOptions struct {
+	concurrency  int
+	minInstances int
+	maxInstances int
+	idleTimeout  string
+	reserved     string
+	output       string
+}
+
+func newConfigCommand(s *streams, root *rootOptions) *cobra.Command {
+	o := &configOptions{}
+	cmd := &cobra.Command{
+		Use:   "config NAME",
+		Short: "Change how a function scales, without a redeploy",
+		Long: `Config changes a function's instance pool at once, without a redeploy:
+how many requests one instance serves at a time, how many instances are kept
+warm and allowed, how long an idle instance lives, and a cap on the function's
+concurrent requests (0 disables the function: every request gets 429).
+Flags you do not give keep their value.`,
+		Example: `  lambda config greet --min-instances 1 --max-instances 5
+  lambda config greet --concurrency 8 --idle-timeout 30s
+  lambda config greet --reserved-concurrency 0      # disable
+  lambda config greet --reserved-concurrency none   # remove the cap`,
+		Args: argsRange(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			patch, err := o.patch(cmd)
+			if err != nil {
+				return err
+			}
+			return runConfig(cmd.Context(), s, root, o, args[0], patch)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.concurrency, "concurrency", 0, "requests one instance serves at a time (0: 1 for handler, aws and stdio functions, 16 for http)")
+	f.IntVar(&o.minInstances, "min-instances", 0, "instances kept warm at all times")
+	f.IntVar(&o.maxInstances, "max-instances", 0, "most instances at once (0: 10)")
+	f.StringVar(&o.idleTimeout, "idle-timeout", "", "how long an idle instance above the minimum lives, e.g. 30s or 5m")
+	f.StringVar(&o.reserved, "reserved-concurrency", "", "cap on concurrent requests; 0 disables the function, none removes the cap")
+	addOutputFlag(cmd, &o.output)
+	return cmd
+}
+
+// patch holds only the flags the user set.
+func (o *configOptions) patch(cmd *cobra.Command) (lambda.ScalingPatch, error) {
+	var p lambda.ScalingPatch
+	f := cmd.Flags()
+	if f.Changed("concurrency") {
+		p.Concurrency = &o.concurrency
+	}
+	if f.Changed("min-instances") {
+		p.MinInstances = &o.minInstances
+	}
+	if f.Changed("max-instances") {
+		p.MaxInstances = &o.maxInstances
+	}
+	if f.Changed("idle-timeout") {
+		d, err := time.ParseDuration(o.idleTimeout)
+		if err != nil || d <= 0 {
+			return p, usageErrorf("--idle-timeout %q is invalid: use a duration like 30s or 5m", o.idleTimeout)
+		}
+		ld := lambda.Duration(d)
+		p.IdleTimeout = &ld
+	}
+	if f.Changed("reserved-concurrency") {
+		n := -1
+		if o.reserved != "none" {
+			v, err := strconv.Atoi(o.reserved)
+			if err != nil || v < 0 {
+				return p, usageErrorf("--reserved-concurrency %q is invalid: use a number from 0, or none", o.reserved)
+			}
+			n = v
+		}
+		p.Reserved = &n
+	}
+	if p.IsZero() {
+		return p, usageErrorf("nothing to change: give at least one of --concurrency, --min-instances, --max-instances, --idle-timeout, --reserved-concurrency")
+	}
+	return p, nil
+}
+
+func runConfig(ctx context.Context, s *streams, root *rootOptions, o *configOptions, name string, patch lambda.ScalingPatch) error {
+	if err := checkOutput(o.output); err != nil {
+		return err
+	}
+	if err := lambda.ValidateName(name); err != nil {
+		return usageErrorf("%w", err)
+	}
+	fn, err := root.client().UpdateScaling(ctx, name, patch)
+	if err != nil {
+		return err
+	}
+	if o.output == outputJSON {
+		return printJSON(s.Out, fn)
+	}
+	fmt.Fprintf(s.Out, "Updated function %q: %s\n", name, describeScaling(fn.Scaling))
+	return nil
+}
+
+// describeScaling renders scaling settings on one line.
+func describeScaling(sc lambda.Scaling) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "concurrency %d, instances %d-%d, idle timeout %s, reserved ", sc.Concurrency, sc.MinInstances, sc.MaxInstances, time.Duration(sc.IdleTimeout))
+	if sc.Reserved == nil {
+		b.WriteString("none")
+	} else {
+		b.WriteString(strconv.Itoa(*sc.Reserved))
+	}
+	return b.String()
+}

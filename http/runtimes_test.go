@@ -1,0 +1,88 @@
+package http
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/lambdahq/lambda"
+)
+
+// fakeRuntimes is a RuntimeService whose prepare reports two steps and
+// then returns err.
+type fakeRuntimes struct {
+	infos []lambda.RuntimeInfo
+	err   error
+}
+
+func (f *fakeRuntimes) ListRuntimes(context.Context) ([]lambda.RuntimeInfo, error) {
+	return f.infos, f.err
+}
+
+func (f *fakeRuntimes) PrepareRuntimes(ctx context.Context, p lambda.Progress) error {
+	p.Step(1, 2, "Shim images")
+	p.Log("shim: building lambda-shim:abc\n")
+	p.Step(2, 2, "Python runtime")
+	return f.err
+}
+
+func newRuntimesClient(t *testing.T, rt lambda.RuntimeService) *Client {
+	t.Helper()
+	s := NewServer()
+	s.Runtimes = rt
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return NewClient(srv.URL)
+}
+
+func TestRuntimesRoundTrip(t *testing.T) {
+	infos := []lambda.RuntimeInfo{{Name: "python", Protocol: "handler", Detects: []string{"handler.py"},
+		Images: []lambda.BaseImage{{Name: "python:3.12-slim", Role: "base", Present: true, Source: "assembled from Debian packages"}}}}
+	c := newRuntimesClient(t, &fakeRuntimes{infos: infos})
+	got, err := c.ListRuntimes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Name != "python" || !got[0].Images[0].Present || got[0].Images[0].Source == "" {
+		t.Fatalf("ListRuntimes = %+v", got)
+	}
+
+	var events []string
+	err = c.PrepareRuntimes(context.Background(), func(ev DeployEvent) { events = append(events, ev.Type+":"+ev.Message) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "step:Shim images|log:shim: building lambda-shim:abc\n|step:Python runtime"
+	if strings.Join(events, "|") != want {
+		t.Fatalf("events = %q, want %q", strings.Join(events, "|"), want)
+	}
+}
+
+func TestRuntimesErrors(t *testing.T) {
+	failing := &fakeRuntimes{err: lambda.Errorf(lambda.EUNAVAILABLE, "1 of 4 runtime steps failed: node: no apt-get")}
+	c := newRuntimesClient(t, failing)
+	if _, err := c.ListRuntimes(context.Background()); lambda.ErrorCode(err) != lambda.EUNAVAILABLE {
+		t.Fatalf("ListRuntimes error = %v, want unavailable", err)
+	}
+	var steps int
+	err := c.PrepareRuntimes(context.Background(), func(DeployEvent) { steps++ })
+	if lambda.ErrorCode(err) != lambda.EUNAVAILABLE || !strings.Contains(err.Error(), "no apt-get") || steps != 3 {
+		t.Fatalf("PrepareRuntimes = %v after %d events, want the failure after 3", err, steps)
+	}
+
+	none := newRuntimesClient(t, nil)
+	if _, err := none.ListRuntimes(context.Background()); lambda.ErrorCode(err) != lambda.ENOTIMPLEMENTED {
+		t.Fatalf("without a RuntimeService: %v", err)
+	}
+	if err := none.PrepareRuntimes(context.Background(), nil); lambda.ErrorCode(err) != lambda.ENOTIMPLEMENTED {
+		t.Fatalf("prepare without a RuntimeService: %v", err)
+	}
+}
+
+func TestReadPrepareEventsTruncated(t *testing.T) {
+	err := readPrepareEvents(strings.NewReader(`{"type":"step","step":1,"total":2,"message":"x"}`+"\n"), nil)
+	if lambda.ErrorCode(err) != lambda.EINTERNAL || !strings.Contains(err.Error(), "without a result") {
+		t.Fatalf("truncated stream: %v", err)
+	}
+}
