@@ -66,8 +66,8 @@ type Engine struct {
 	functions map[string]*fnState // routing state, by function name
 	deploying map[string]*sync.Mutex
 	exits     *exitLog
-	owned     sync.Map // IDs of containers this engine started; reconcile leaves them be
-	live      sync.Map // container ID → *instance, for exits and describe
+	owned     sync.Map     // IDs of containers this engine started; reconcile leaves them be
+	live      sync.Map     // container ID → *instance, for exits and describe
 	total     atomic.Int64 // instances running or starting, for MaxTotalInstances
 	// images is held shared by builds and exclusively by image removal:
 	// removing an image prunes parent layers a concurrent build may be

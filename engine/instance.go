@@ -2,12 +2,12 @@ package engine
 
 import (
 	"context"
-	"sync"
 	"errors"
 	"fmt"
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lambdahq/lambda"
