@@ -3,6 +3,7 @@ package drivertest
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lambdahq/lambda"
@@ -82,4 +83,27 @@ func TestValidTag(t *testing.T) {
 			t.Errorf("validTag(%q) = %v, want %v", tag, got, want)
 		}
 	}
+}
+
+// FuzzReadSaveArchive checks that the Fake refuses any input it cannot
+// load with an EINVALID about the archive, and never panics.
+func FuzzReadSaveArchive(f *testing.F) {
+	archive, _ := ImageArchive(f, ArchiveImage{Tags: []string{"a:v1"}, Files: []File{{Name: "x", Data: []byte("x")}}})
+	f.Add(archive)
+	f.Add([]byte("garbage"))
+	f.Add(Tar(f, File{Name: "manifest.json", Data: []byte(`[{"Config":"c.json","Layers":["l"]}]`)}, File{Name: "c.json", Data: []byte(`{"rootfs":{"diff_ids":["x"]}}`)}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		imgs, err := readSaveArchive(bytes.NewReader(data))
+		if err != nil {
+			if lambda.ErrorCode(err) != lambda.EINVALID || !strings.HasPrefix(err.Error(), "not a docker save archive: ") {
+				t.Fatalf("error %v is not an EINVALID about the archive", err)
+			}
+			return
+		}
+		for _, img := range imgs {
+			if !strings.HasPrefix(img.meta.ID, "sha256:") || len(img.meta.ID) != 71 {
+				t.Fatalf("loaded image with ID %q", img.meta.ID)
+			}
+		}
+	})
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lambdahq/lambda"
 )
 
 // requireDocker skips when no Docker engine answers, except under CI=true
@@ -81,7 +83,7 @@ func TestGoContextRunsInDocker(t *testing.T) {
 	requireDocker(t)
 	r := newTestRegistry(t, deadRegistry())
 	dir := filepath.Join(examplesDir, "greet")
-	rc, err := r.runtimes[1].Context(context.Background(), dir, nil)
+	rc, err := r.runtimes[1].Context(context.Background(), dir, lambda.Config{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +105,7 @@ func TestDockerfileContextRunsInDocker(t *testing.T) {
 		t.Skip("busybox:latest is missing: run scripts/base-images.sh")
 	}
 	dir := filepath.Join(examplesDir, "hello-docker")
-	rc, err := dockerfileRuntime{}.Context(context.Background(), dir, nil)
+	rc, err := (&dockerfileRuntime{}).Context(context.Background(), dir, lambda.Config{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func TestDockerfileContext(t *testing.T) {
 				t.Fatal(err)
 			}
 			var out bytes.Buffer
-			rc, err := rt.Context(context.Background(), dir, &out)
+			rc, err := rt.Context(context.Background(), dir, lambda.Config{}, &out)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +90,7 @@ func TestDockerfileContext(t *testing.T) {
 
 func TestDockerfileContextBadIgnoreFile(t *testing.T) {
 	dir := writeTree(t, map[string]string{"Dockerfile": "FROM scratch\n", ".dockerignore": "[\n"})
-	_, err := dockerfileRuntime{}.Context(context.Background(), dir, nil)
+	_, err := (&dockerfileRuntime{}).Context(context.Background(), dir, lambda.Config{}, nil)
 	wantCode(t, err, lambda.EINVALID)
 	if !strings.Contains(err.Error(), ".dockerignore") {
 		t.Fatalf("error %q does not name .dockerignore", err)
@@ -104,7 +104,7 @@ func TestContextCloseEarly(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "big"), bytes.Repeat([]byte("x"), 4<<20), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rc, err := dockerfileRuntime{}.Context(context.Background(), dir, nil)
+	rc, err := (&dockerfileRuntime{}).Context(context.Background(), dir, lambda.Config{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ func TestExamples(t *testing.T) {
 
 func mustContext(t *testing.T, rt Runtime, dir string) io.ReadCloser {
 	t.Helper()
-	rc, err := rt.Context(context.Background(), dir, nil)
+	rc, err := rt.Context(context.Background(), dir, lambda.Config{}, nil)
 	if err != nil {
 		t.Fatalf("Context: %v", err)
 	}

@@ -43,7 +43,7 @@ func TestGoHostBuild(t *testing.T) {
 	dir := writeTree(t, map[string]string{"go.mod": testGoMod, "main.go": testServer})
 
 	var out bytes.Buffer
-	rc, err := r.runtimes[1].Context(context.Background(), dir, &out)
+	rc, err := r.runtimes[1].Context(context.Background(), dir, lambda.Config{}, &out)
 	if err != nil {
 		t.Fatalf("Context: %v\n%s", err, out.String())
 	}
@@ -96,7 +96,7 @@ func TestGoHostBuildWithoutCABundle(t *testing.T) {
 	r.CABundle = ""
 	dir := writeTree(t, map[string]string{"go.mod": testGoMod, "main.go": "package main\n\nfunc main() {}\n"})
 	var out bytes.Buffer
-	rc, err := r.runtimes[1].Context(context.Background(), dir, &out)
+	rc, err := r.runtimes[1].Context(context.Background(), dir, lambda.Config{}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestGoBuildErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newTestRegistry(t, deadRegistry())
 			dir := writeTree(t, tt.files)
-			rc, err := r.runtimes[1].Context(context.Background(), dir, nil)
+			rc, err := r.runtimes[1].Context(context.Background(), dir, lambda.Config{}, nil)
 			if err == nil {
 				rc.Close()
 				t.Fatal("Context succeeded, want an error")
@@ -162,7 +162,7 @@ func TestGoReplaceInsideFunctionBuilds(t *testing.T) {
 		"lib/go.mod": "module example.com/lib\n\ngo 1.26\n",
 		"lib/lib.go": "package lib\n\nfunc F() {}\n",
 	})
-	rc, err := r.runtimes[1].Context(context.Background(), dir, nil)
+	rc, err := r.runtimes[1].Context(context.Background(), dir, lambda.Config{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestGoBuilderImage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rc, err := rt.Context(context.Background(), dir, nil)
+			rc, err := rt.Context(context.Background(), dir, lambda.Config{}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -226,13 +226,13 @@ func TestGoBuilderImage(t *testing.T) {
 }
 
 func TestGoBuilderDockerfileVendor(t *testing.T) {
-	df := builderDockerfile("golang:1.26", "-mod=vendor")
-	if !strings.Contains(df, "GOFLAGS=-mod=vendor") || strings.Contains(df, "go mod download") {
-		t.Fatalf("vendored build should not download modules:\n%s", df)
-	}
 	dir := writeTree(t, map[string]string{"go.mod": testGoMod, "vendor/modules.txt": ""})
 	if got := modFlag(dir); got != "-mod=vendor" {
 		t.Fatalf("modFlag with vendor/ = %s", got)
+	}
+	df := builderDockerfile("golang:1.26", &goProgram{dir: dir, base: "scratch", bin: "/function"})
+	if !strings.Contains(df, "GOFLAGS=-mod=vendor") || strings.Contains(df, "go mod download") {
+		t.Fatalf("vendored build should not download modules:\n%s", df)
 	}
 }
 
@@ -240,7 +240,7 @@ func TestGoBuilderImageInvalid(t *testing.T) {
 	r := NewRegistry(&fakeDriver{images: map[string]bool{"golang:1.26\nRUN evil": true}})
 	r.GoBuilderImage = "golang:1.26\nRUN evil"
 	dir := writeTree(t, map[string]string{"go.mod": testGoMod, "main.go": "package main\n\nfunc main() {}\n"})
-	_, err := r.runtimes[1].Context(context.Background(), dir, nil)
+	_, err := r.runtimes[1].Context(context.Background(), dir, lambda.Config{}, nil)
 	wantCode(t, err, lambda.EUNAVAILABLE)
 }
 
@@ -249,11 +249,11 @@ func TestGoPullFailureRemembered(t *testing.T) {
 	d := deadRegistry()
 	r := newTestRegistry(t, d)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	r.builder.now = func() time.Time { return now }
+	r.now = func() time.Time { return now }
 	dir := writeTree(t, map[string]string{"go.mod": testGoMod, "main.go": "package main\n\nfunc main() {}\n"})
 	build := func() string {
 		var out bytes.Buffer
-		rc, err := r.runtimes[1].Context(context.Background(), dir, &out)
+		rc, err := r.runtimes[1].Context(context.Background(), dir, lambda.Config{}, &out)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,7 +278,7 @@ func TestGoNoToolchainNoBuilder(t *testing.T) {
 	r := NewRegistry(deadRegistry())
 	r.HostGo = ""
 	dir := writeTree(t, map[string]string{"go.mod": testGoMod, "main.go": "package main\n\nfunc main() {}\n"})
-	_, err := r.runtimes[1].Context(context.Background(), dir, nil)
+	_, err := r.runtimes[1].Context(context.Background(), dir, lambda.Config{}, nil)
 	wantCode(t, err, lambda.EUNAVAILABLE)
 	for _, p := range []string{"install Go on the server host", "docker pull golang:1.26", "no route to host"} {
 		if !strings.Contains(err.Error(), p) {
@@ -292,7 +292,7 @@ func TestGoBuildCancelled(t *testing.T) {
 	dir := writeTree(t, map[string]string{"go.mod": testGoMod, "main.go": "package main\n\nfunc main() {}\n"})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := r.runtimes[1].Context(ctx, dir, nil)
+	_, err := r.runtimes[1].Context(ctx, dir, lambda.Config{}, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}

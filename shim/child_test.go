@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -158,9 +159,13 @@ func fakeCommand() int {
 	case "/sleep":
 		fmt.Fprintln(os.Stderr, "going to sleep")
 		time.Sleep(10 * time.Second)
-	case "/nap":
+	case "/nap": // reports how many naps run at once, counted in SHIM_TEST_DIR
+		mark := filepath.Join(os.Getenv("SHIM_TEST_DIR"), strconv.Itoa(os.Getpid()))
+		os.WriteFile(mark, nil, 0o644)
 		time.Sleep(200 * time.Millisecond)
-		fmt.Print(`{"napped":true}`)
+		running, _ := os.ReadDir(os.Getenv("SHIM_TEST_DIR"))
+		os.Remove(mark)
+		fmt.Printf(`{"running":%d}`, len(running))
 	case "/big":
 		os.Stdout.Write(bytes.Repeat([]byte("x"), maxPayload+100))
 	case "/env":

@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lambdahq/lambda"
 	"github.com/lambdahq/lambda/archive"
 	"github.com/lambdahq/lambda/cron"
 	"github.com/lambdahq/lambda/docker"
@@ -30,6 +29,13 @@ type serverOptions struct {
 	dataDir  string
 	domain   string
 	logLevel string
+	images   imageOptions
+}
+
+// imageOptions name the images runtimes build on; each is pulled, or
+// assembled from the host's Debian packages, when missing.
+type imageOptions struct {
+	python, node, goBuilder string
 }
 
 func newServerCommand(s *streams) *cobra.Command {
@@ -38,6 +44,11 @@ func newServerCommand(s *streams) *cobra.Command {
 		dataDir:  envOr("LAMBDA_DATA", defaultDataDir()),
 		domain:   envOr("LAMBDA_DOMAIN", "localhost"),
 		logLevel: envOr("LAMBDA_LOG_LEVEL", "info"),
+		images: imageOptions{
+			python:    envOr("LAMBDA_PYTHON_IMAGE", runtimes.DefaultPythonImage),
+			node:      envOr("LAMBDA_NODE_IMAGE", runtimes.DefaultNodeImage),
+			goBuilder: envOr("LAMBDA_GO_BUILDER_IMAGE", runtimes.DefaultGoBuilderImage),
+		},
 	}
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -57,6 +68,9 @@ as containers on the local Docker engine (DOCKER_HOST is honoured).`,
 	f.StringVar(&opts.dataDir, "data", opts.dataDir, "data directory (env LAMBDA_DATA)")
 	f.StringVar(&opts.domain, "domain", opts.domain, "functions answer at NAME.DOMAIN (env LAMBDA_DOMAIN)")
 	f.StringVar(&opts.logLevel, "log-level", opts.logLevel, "debug, info, warn or error (env LAMBDA_LOG_LEVEL)")
+	f.StringVar(&opts.images.python, "python-image", opts.images.python, "base image of the python runtime (env LAMBDA_PYTHON_IMAGE)")
+	f.StringVar(&opts.images.node, "node-image", opts.images.node, "base image of the node runtime (env LAMBDA_NODE_IMAGE)")
+	f.StringVar(&opts.images.goBuilder, "go-builder-image", opts.images.goBuilder, "image Go functions compile in when present; else the host's Go (env LAMBDA_GO_BUILDER_IMAGE)")
 	return cmd
 }
 
@@ -88,8 +102,11 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 
 	functions := sqlite.NewFunctionStore(db)
 	schedules := sqlite.NewScheduleStore(db)
-	eng := engine.New(functions, driver, builder{runtimes.NewRegistry(driver)}, extract)
+	reg := runtimes.NewRegistry(driver)
+	reg.PythonImage, reg.NodeImage, reg.GoBuilderImage = opts.images.python, opts.images.node, opts.images.goBuilder
+	eng := engine.New(functions, driver, reg, extract)
 	eng.Logger = logger
+	eng.Images = driver
 	if err := eng.Open(ctx); err != nil {
 		return err
 	}
@@ -97,9 +114,11 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 
 	srv := lhttp.NewServer()
 	srv.Addr, srv.Domain, srv.Logger = opts.addr, opts.domain, logger
-	srv.Functions, srv.Store, srv.Schedules, srv.Router = eng, functions, schedules, eng
+	srv.Functions, srv.Store, srv.Schedules, srv.Router, srv.Scaling = eng, functions, schedules, eng, eng
 	srv.Cron = cron.Parser{}
+	srv.Images = driver
 	srv.StorePing, srv.DockerPing = db.Ping, driver.Ping
+	srv.Runtimes = reg
 
 	sched := cron.NewScheduler(schedules, srv)
 	sched.Logger = logger
@@ -123,26 +142,6 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 		logger.Error("scheduler shutdown", "err", err)
 	}
 	return nil
-}
-
-// builder adapts the runtime registry to what the engine needs.
-type builder struct{ reg *runtimes.Registry }
-
-func (b builder) BuildContext(ctx context.Context, dir string, cfg lambda.Config, out io.Writer) (lambda.Config, io.ReadCloser, error) {
-	rt, err := b.reg.Detect(dir, cfg.Runtime)
-	if err != nil {
-		return cfg, nil, err
-	}
-	tar, err := rt.Context(ctx, dir, out)
-	cfg.Runtime = rt.Name()
-	if cfg.Protocol == "" {
-		cfg.Protocol = lambda.ProtocolHTTP
-	}
-	return cfg, tar, err
-}
-
-func (b builder) WrapContext(ctx context.Context, image *lambda.Image, cfg lambda.Config, out io.Writer) (io.ReadCloser, error) {
-	return nil, lambda.Errorf(lambda.ENOTIMPLEMENTED, "wrapping images is not available yet")
 }
 
 func extract(r io.Reader, dest string) (string, error) {

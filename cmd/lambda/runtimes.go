@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+type runtimesOptions struct {
+	output string
+}
+
+func newRuntimesCommand(s *streams, root *rootOptions) *cobra.Command {
+	o := &runtimesOptions{}
+	cmd := &cobra.Command{
+		Use:   "runtimes",
+		Short: "List the runtimes and whether the images they build on are present",
+		Long: `Runtimes lists how the server builds functions (dockerfile, go, python, node,
+image) and the images each one needs on the server's Docker host: base images
+(the interpreter), builder images (Go), the shim, and the runtime images shared
+by all functions of a runtime. Make them all available with
+"lambda runtimes prepare".`,
+		Example: `  lambda runtimes
+  lambda runtimes -o json
+  lambda runtimes prepare`,
+		Args: argsRange(0, 0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRuntimes(cmd.Context(), s, root, o)
+		},
+	}
+	addOutputFlag(cmd, &o.output)
+	cmd.AddCommand(newRuntimesPrepareCommand(s, root))
+	return cmd
+}
+
+func runRuntimes(ctx context.Context, s *streams, root *rootOptions, o *runtimesOptions) error {
+	if err := checkOutput(o.output); err != nil {
+		return err
+	}
+	infos, err := root.client().ListRuntimes(ctx)
+	if err != nil {
+		return err
+	}
+	if o.output == outputJSON {
+		return printJSON(s.Out, infos)
+	}
+	tw := newTable(s.Out)
+	fmt.Fprintln(tw, "NAME\tIMAGE\tROLE\tPRESENT")
+	missing := 0
+	for _, rt := range infos {
+		if len(rt.Images) == 0 {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\n", rt.Name)
+		}
+		for _, img := range rt.Images {
+			present := "no"
+			if img.Present {
+				present = "yes"
+			} else {
+				missing++
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rt.Name, img.Name, img.Role, present)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if missing > 0 {
+		fmt.Fprintln(s.Err, `Missing images are made on the first deploy that needs them; "lambda runtimes prepare" makes them all now.`)
+	}
+	return nil
+}
