@@ -54,6 +54,10 @@ func instanceEnv(v *lambda.Version) map[string]string {
 	env["LAMBDA_FUNCTION_NAME"] = v.Function
 	env["LAMBDA_FUNCTION_VERSION"] = strconv.Itoa(v.Number)
 	env["LAMBDA_FUNCTION_MEMORY_MB"] = strconv.FormatInt(v.Config.MemoryBytes>>20, 10)
+	env["LAMBDA_FUNCTION_TIMEOUT_MS"] = strconv.FormatInt(time.Duration(v.Config.Timeout).Milliseconds(), 10)
+	if v.Config.Handler != "" {
+		env["LAMBDA_HANDLER"] = v.Config.Handler
+	}
 	return env
 }
 

@@ -93,9 +93,13 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name string, inv
 	}
 	st := &proxyState{lease: lease, prefix: prefix}
 	st.path, st.rawPath = stripPrefix(r, prefix)
-	ctx, cancel := context.WithTimeout(r.Context(), lease.Timeout)
+	// The function's deadline goes to the shim, which answers 504 itself
+	// (with the function's logs) and recycles the instance; the proxy
+	// gives it a moment more before it gives up on its own.
+	deadline := time.Now().Add(lease.Timeout)
+	ctx, cancel := context.WithDeadline(r.Context(), deadline.Add(timeoutSlack))
 	defer cancel()
-	setPlatformHeaders(ctx, r.Header, inv)
+	setPlatformHeaders(r.Header, inv, deadline)
 	defer func() { lease.Release(st.failed) }()
 	g.proxy.ServeHTTP(w, r.WithContext(context.WithValue(ctx, stateKey{}, st)))
 }
@@ -130,6 +134,7 @@ func (g *gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.As(err, &tooBig):
 		writeError(w, r, g.logger, tooLarge())
 	case errors.Is(r.Context().Err(), context.DeadlineExceeded):
+		st.failed = true // a function stuck past its deadline is recycled, as Lambda does
 		writeError(w, r, g.logger, lambda.Errorf(lambda.ETIMEOUT, "function %q timed out after %s", st.lease.Function, st.lease.Timeout))
 	case r.Context().Err() != nil:
 		// The client went away; nobody is left to answer.
@@ -143,7 +148,7 @@ func (g *gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 
 // setPlatformHeaders replaces whatever platform headers a client sent with
 // the gateway's own.
-func setPlatformHeaders(ctx context.Context, h http.Header, inv invocation) {
+func setPlatformHeaders(h http.Header, inv invocation, deadline time.Time) {
 	requestID := h.Get(HeaderRequestID)
 	for _, k := range []string{HeaderInvokeMode, HeaderRequestID, HeaderDeadline, HeaderLogType} {
 		h.Del(k)
@@ -158,10 +163,12 @@ func setPlatformHeaders(ctx context.Context, h http.Header, inv invocation) {
 		requestID = newRequestID()
 	}
 	h.Set(HeaderRequestID, requestID)
-	if d, ok := ctx.Deadline(); ok {
-		h.Set(HeaderDeadline, strconv.FormatInt(d.UnixMilli(), 10))
-	}
+	h.Set(HeaderDeadline, strconv.FormatInt(deadline.UnixMilli(), 10))
 }
+
+// timeoutSlack is how long past a function's deadline the proxy waits for
+// the shim's own timeout answer.
+const timeoutSlack = 500 * time.Millisecond
 
 func tooLarge() error {
 	return lambda.Errorf(lambda.ETOOLARGE, "request body is over the %d MB limit", lambda.MaxPayloadBytes>>20)

@@ -126,7 +126,7 @@ func TestGatewayErrors(t *testing.T) {
 	s, r := newTestServer(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		switch req.URL.Path {
 		case "/slow":
-			time.Sleep(300 * time.Millisecond)
+			time.Sleep(time.Second) // past the 100ms timeout and the slack
 		case "/hangup":
 			conn, _, _ := w.(http.Hijacker).Hijack()
 			conn.Close()

@@ -14,17 +14,23 @@ import (
 // examplesDir holds the example functions shipped with the repository.
 var examplesDir = filepath.Join("..", "examples")
 
-// exampleRuntimes is every example and the runtime it must be detected as,
-// so that a new example without an entry here fails.
-var exampleRuntimes = map[string]string{
-	"greet":        lambda.RuntimeGo,
-	"echo":         lambda.RuntimeGo,
-	"calculator":   lambda.RuntimeGo,
-	"hello-docker": lambda.RuntimeDockerfile,
+// exampleRuntimes is every example with the runtime and protocol it must
+// resolve to, so that a new example without an entry here fails.
+var exampleRuntimes = map[string][2]string{
+	"greet":         {lambda.RuntimeGo, lambda.ProtocolHTTP},
+	"echo":          {lambda.RuntimeGo, lambda.ProtocolHTTP},
+	"calculator":    {lambda.RuntimeGo, lambda.ProtocolHTTP},
+	"sdk-add":       {lambda.RuntimeGo, lambda.ProtocolHandler},
+	"sdk-lifecycle": {lambda.RuntimeGo, lambda.ProtocolHandler},
+	"hello-docker":  {lambda.RuntimeDockerfile, lambda.ProtocolHTTP},
+	"python-greet":  {lambda.RuntimePython, lambda.ProtocolHandler},
+	"node-greet":    {lambda.RuntimeNode, lambda.ProtocolHandler},
 }
 
-// TestExamples vets each Go example and builds it the way a deploy without
-// a builder image would, so a broken example fails CI.
+// TestExamples resolves each example; it vets each Go example and builds
+// it the way a deploy without a builder image would, and compiles the
+// Python and Node ones when the host has the interpreter, so a broken
+// example fails CI.
 func TestExamples(t *testing.T) {
 	entries, err := os.ReadDir(examplesDir)
 	if err != nil {
@@ -44,24 +50,31 @@ func TestExamples(t *testing.T) {
 			}
 			dir := filepath.Join(examplesDir, name)
 			r := newTestRegistry(t, deadRegistry())
-			rt, err := r.Detect(dir, "")
+			rt, cfg, err := r.Resolve(dir, lambda.Config{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rt.Name() != want {
-				t.Fatalf("detected %s, want %s", rt.Name(), want)
+			if cfg.Runtime != want[0] || cfg.Protocol != want[1] {
+				t.Fatalf("resolved to %s/%s, want %s/%s", cfg.Runtime, cfg.Protocol, want[0], want[1])
 			}
-			if want != lambda.RuntimeGo {
-				readContext(t, mustContext(t, rt, dir))
-				return
+			switch want[0] {
+			case lambda.RuntimeGo:
+				vet := exec.Command(r.HostGo, "vet", "./...")
+				vet.Dir = dir
+				vet.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod")
+				if out, err := vet.CombinedOutput(); err != nil {
+					t.Fatalf("go vet: %v\n%s", err, out)
+				}
+				if cfg.Protocol == lambda.ProtocolHTTP {
+					assertStaticELF(t, readContext(t, mustContext(t, rt, dir, cfg))["function"].data)
+				}
+			case lambda.RuntimeDockerfile:
+				readContext(t, mustContext(t, rt, dir, cfg))
+			case lambda.RuntimePython:
+				checkSyntax(t, "python3", "-m", "py_compile", filepath.Join(dir, "handler.py"))
+			case lambda.RuntimeNode:
+				checkSyntax(t, "node", "--check", filepath.Join(dir, "index.js"))
 			}
-			vet := exec.Command(r.HostGo, "vet", "./...")
-			vet.Dir = dir
-			vet.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod")
-			if out, err := vet.CombinedOutput(); err != nil {
-				t.Fatalf("go vet: %v\n%s", err, out)
-			}
-			assertStaticELF(t, readContext(t, mustContext(t, rt, dir))["function"].data)
 		})
 	}
 	if seen != len(exampleRuntimes) {
@@ -69,9 +82,23 @@ func TestExamples(t *testing.T) {
 	}
 }
 
-func mustContext(t *testing.T, rt Runtime, dir string) io.ReadCloser {
+// checkSyntax runs an interpreter's syntax check when the host has it.
+func checkSyntax(t *testing.T, name string, args ...string) {
 	t.Helper()
-	rc, err := rt.Context(context.Background(), dir, lambda.Config{}, nil)
+	if _, err := exec.LookPath(name); err != nil {
+		t.Logf("no %s on this host: syntax not checked", name)
+		return
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+}
+
+func mustContext(t *testing.T, rt Runtime, dir string, cfg lambda.Config) io.ReadCloser {
+	t.Helper()
+	rc, err := rt.Context(context.Background(), dir, cfg, nil)
 	if err != nil {
 		t.Fatalf("Context: %v", err)
 	}

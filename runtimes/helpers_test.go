@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,14 +14,69 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-// fakeDriver implements the two Driver calls the runtimes make; calling
-// any other method panics on the nil embedded interface.
+// fakeDriver implements the Driver calls the runtimes make; calling any
+// other method panics on the nil embedded interface. Builds are recorded
+// (their contexts read) and tag their image.
 type fakeDriver struct {
 	lambda.Driver
-	mu      sync.Mutex
-	images  map[string]bool
-	pullErr error
-	pulls   int
+	mu       sync.Mutex
+	images   map[string]bool
+	pullErr  error
+	pulls    int
+	builds   []map[string]tarEntry // the contexts built, in order
+	buildErr error
+	removed  []string
+	inspect  map[string]*lambda.Image // what InspectImage answers
+}
+
+func (f *fakeDriver) BuildImage(ctx context.Context, req lambda.BuildRequest) (string, error) {
+	entries := map[string]tarEntry{}
+	tr := tar.NewReader(req.Context)
+	for {
+		hdr, err := tr.Next()
+		if err != nil {
+			break
+		}
+		data, _ := io.ReadAll(tr)
+		entries[hdr.Name] = tarEntry{hdr, data}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.builds = append(f.builds, entries)
+	if f.buildErr != nil {
+		return "", f.buildErr
+	}
+	id := fmt.Sprintf("sha256:built%d", len(f.builds))
+	if f.images == nil {
+		f.images = map[string]bool{}
+	}
+	for _, tag := range req.Tags {
+		f.images[tag] = true
+	}
+	f.images[id] = true
+	return id, nil
+}
+
+func (f *fakeDriver) RemoveImage(ctx context.Context, ref string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.removed = append(f.removed, ref)
+	return nil
+}
+
+// fakeImages answers InspectImage from the driver's inspect map.
+type fakeImages struct {
+	lambda.ImageDriver
+	d *fakeDriver
+}
+
+func (f fakeImages) InspectImage(ctx context.Context, ref string) (*lambda.Image, error) {
+	f.d.mu.Lock()
+	defer f.d.mu.Unlock()
+	if img, ok := f.d.inspect[ref]; ok {
+		return img, nil
+	}
+	return nil, lambda.Errorf(lambda.ENOTFOUND, "image %s not found", ref)
 }
 
 func (f *fakeDriver) ImageExists(ctx context.Context, ref string) (bool, error) {

@@ -102,7 +102,7 @@ func parseConfig(args, environ []string, output io.Writer) (*config, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&cfg.protocol, "protocol", "", "aws, handler or stdio (required)")
-	fs.IntVar(&port, "port", port, "port to serve HTTP on (default $PORT, else 8080)")
+	fs.IntVar(&port, "port", port, "port to serve HTTP on ($PORT sets the default)")
 	fs.StringVar(&cfg.runtimeAPI, "runtime-api", defaultRuntimeAPI, "address of the Runtime API given to COMMAND (aws, handler)")
 	fs.IntVar(&cfg.maxConcurrency, "max-concurrency", defaultMaxConcurrency, "parallel runs of COMMAND (stdio)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "on SIGTERM, how long in-flight requests may take to finish")

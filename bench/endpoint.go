@@ -1,0 +1,93 @@
+package bench
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Endpoint is an HTTP endpoint the load generator calls.
+type Endpoint struct {
+	URL    string // absolute, e.g. http://127.0.0.1:8080/
+	Host   string // Host header, e.g. NAME.localhost for the gateway; "" keeps the URL's
+	Method string // "" is GET, or POST when Body is set
+	Body   []byte
+}
+
+// NewTransport returns the keep-alive transport the load generator shares
+// between workers: enough idle connections per host for every worker, so
+// no request pays for a new connection once the load runs.
+func NewTransport(conns int) *http.Transport {
+	return &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        4 * conns,
+		MaxIdleConnsPerHost: conns,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
+}
+
+// request is one worker's reusable request: sending it again costs no
+// allocation of ours, only the transport's.
+type request struct {
+	req  *http.Request
+	body *replay
+}
+
+func (t Endpoint) newRequest(ctx context.Context) (*request, error) {
+	method := t.Method
+	if method == "" {
+		method = http.MethodGet
+		if t.Body != nil {
+			method = http.MethodPost
+		}
+	}
+	r := &request{}
+	var body io.Reader
+	if t.Body != nil {
+		r.body = &replay{b: t.Body}
+		body = r.body
+	}
+	req, err := http.NewRequestWithContext(ctx, method, t.URL, body)
+	if err != nil {
+		return nil, err
+	}
+	if t.Host != "" {
+		req.Host = t.Host
+	}
+	if r.body != nil {
+		req.ContentLength = int64(len(t.Body))
+		req.GetBody = func() (io.ReadCloser, error) { r.body.off = 0; return r.body, nil }
+		req.Header.Set("Content-Type", "application/json")
+	}
+	r.req = req
+	return r, nil
+}
+
+// prepare rewinds the body for the next send.
+func (r *request) prepare() *http.Request {
+	if r.body != nil {
+		r.body.off = 0
+		r.req.Body = r.body
+	}
+	return r.req
+}
+
+// replay is a request body that can be sent again after a rewind.
+type replay struct {
+	b   []byte
+	off int
+}
+
+func (r *replay) Read(p []byte) (int, error) {
+	if r.off >= len(r.b) {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b[r.off:])
+	r.off += n
+	return n, nil
+}
+
+func (r *replay) Close() error { return nil }

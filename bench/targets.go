@@ -1,0 +1,60 @@
+package bench
+
+import "fmt"
+
+// Target is a goal a figure of the report should reach (issue 4). Targets
+// are reported, never asserted: a missed one says by how much.
+type Target struct {
+	Figure   string  `json:"figure"` // e.g. warm.rps_ratio
+	Op       string  `json:"op"`     // ">=" or "<="
+	Goal     float64 `json:"goal"`
+	Measured float64 `json:"measured"`
+	Met      bool    `json:"met"`
+}
+
+// Verdict says whether the target is met, or how far off it is.
+func (t Target) Verdict() string {
+	if t.Met {
+		return "met"
+	}
+	return fmt.Sprintf("missed by %s", formatNumber(abs(t.Measured-t.Goal)))
+}
+
+// evaluate sets the report's targets from its figures.
+func (r *Report) evaluate() {
+	r.Targets = []Target{
+		atLeast("warm.rps_ratio", 0.8, r.Warm.RPSRatio),
+		atMost("warm.added_p50_ms", 0.2, r.Warm.AddedP50Ms),
+		atMost("cold.ratio", 1.1, r.Cold.Ratio),
+		atLeast("stdio.ratio", 100, r.Stdio.Ratio),
+	}
+}
+
+func atLeast(figure string, goal, v float64) Target {
+	return Target{Figure: figure, Op: ">=", Goal: goal, Measured: v, Met: v >= goal}
+}
+
+func atMost(figure string, goal, v float64) Target {
+	return Target{Figure: figure, Op: "<=", Goal: goal, Measured: v, Met: v <= goal}
+}
+
+func abs(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// formatNumber prints v with as many decimals as its size deserves.
+func formatNumber(v float64) string {
+	switch a := abs(v); {
+	case a >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 10:
+		return fmt.Sprintf("%.1f", v)
+	case a >= 1:
+		return fmt.Sprintf("%.2f", v)
+	default:
+		return fmt.Sprintf("%.3f", v)
+	}
+}
