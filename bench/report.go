@@ -19,7 +19,7 @@ type Report struct {
 	Cold      Cold      `json:"cold"`
 	Stdio     Stdio     `json:"stdio"`
 	Scale     Scale     `json:"scale"`
-	Targets   []Target `json:"targets"`
+	Targets   []Target  `json:"targets"`
 }
 
 // Machine describes where the figures were measured.

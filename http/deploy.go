@@ -43,15 +43,19 @@ func (s *Server) handleDeploy(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	// Progress events start while an image archive still uploads: without
-	// full duplex, the server would discard the rest of the body at the
-	// first event.
-	if err := http.NewResponseController(w).EnableFullDuplex(); err != nil {
-		s.Logger.Debug("full duplex is not available", "err", err)
+	// An HTTP/1 server may not read the request body once the response
+	// has started, so events wait until the upload has been read.
+	stream := &eventStream{w: w, open: req.Code == nil && req.ImageArchive == nil}
+	for _, src := range []io.Reader{req.Code, req.ImageArchive} {
+		if l, ok := src.(*limitedReader); ok {
+			l.done = stream.release
+		}
 	}
-	stream := &eventStream{w: w}
 	req.Name, req.Progress = name, stream
 	fn, err := s.Functions.Deploy(r.Context(), req)
+	if stream.pending() && err == nil {
+		stream.release()
+	}
 	if err != nil {
 		if !stream.started() {
 			writeError(w, r, s.Logger, err)
@@ -127,6 +131,7 @@ type limitedReader struct {
 	r    io.Reader
 	left int64
 	err  error
+	done func() // called once the upload has been read to its end
 }
 
 func (l *limitedReader) Read(p []byte) (int, error) {
@@ -141,15 +146,38 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	if l.left < 0 {
 		return n, l.err
 	}
+	if err == io.EOF && l.done != nil {
+		l.done()
+	}
 	return n, err
 }
 
 // eventStream implements lambda.Progress over an NDJSON response. The
-// status line is sent with the first event.
+// status line is sent with the first event; until the stream is open
+// (the upload has been read) events are held back.
 type eventStream struct {
 	mu   sync.Mutex
 	w    http.ResponseWriter
 	sent bool
+	open bool
+	held []DeployEvent
+}
+
+// release opens the stream and sends what was held back.
+func (s *eventStream) release() {
+	s.mu.Lock()
+	held := s.held
+	s.held, s.open = nil, true
+	s.mu.Unlock()
+	for _, ev := range held {
+		s.send(ev)
+	}
+}
+
+func (s *eventStream) pending() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.open
 }
 
 func (s *eventStream) started() bool {
@@ -161,6 +189,10 @@ func (s *eventStream) started() bool {
 func (s *eventStream) send(ev DeployEvent) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.open {
+		s.held = append(s.held, ev)
+		return
+	}
 	if !s.sent {
 		s.w.Header().Set("Content-Type", "application/x-ndjson")
 		s.w.Header().Set("X-Content-Type-Options", "nosniff")

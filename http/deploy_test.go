@@ -215,8 +215,9 @@ func TestListImages(t *testing.T) {
 	}
 }
 
-// TestDeployArchiveReadAfterFirstEvent guards the full-duplex deploy: the
-// stream's first event must not cut the upload still arriving.
+// TestDeployArchiveReadAfterFirstEvent: an event sent while the upload is
+// still arriving must not cut the upload; it is held until the upload has
+// been read.
 func TestDeployArchiveReadAfterFirstEvent(t *testing.T) {
 	d, _, c := newDeployServer(t)
 	d.stepFirst = true

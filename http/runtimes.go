@@ -37,7 +37,7 @@ func (s *Server) handlePrepareRuntimes(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, errNoRuntimes)
 		return
 	}
-	stream := &eventStream{w: w}
+	stream := &eventStream{w: w, open: true}
 	err := s.Runtimes.PrepareRuntimes(r.Context(), stream)
 	if err != nil {
 		if !stream.started() {

@@ -47,6 +47,7 @@ func newFakeAPI(t *testing.T) (*fakeAPI, string) {
 	mux.HandleFunc("DELETE /v1/functions/{name}", f.delete)
 	mux.HandleFunc("GET /v1/functions/{name}/versions", f.listVersions)
 	mux.HandleFunc("POST /v1/functions/{name}/rollback", f.rollback)
+	mux.HandleFunc("PATCH /v1/functions/{name}/scaling", f.scaling)
 	mux.HandleFunc("POST /v1/functions/{name}/invoke", f.invoke)
 	mux.HandleFunc("GET /v1/images", f.listImages)
 	mux.HandleFunc("POST /v1/schedules", f.createSchedule)
@@ -74,7 +75,8 @@ func (f *fakeAPI) add(name string, n int, updated time.Time) {
 	f.functions[name] = &lambdahttp.FunctionDetail{
 		Name: name, URL: "http://" + name + ".localhost:8080", PathURL: "http://localhost:8080/fn/" + name,
 		Status: "ready", Active: &vs[n-1].Version, CreatedAt: updated, UpdatedAt: updated,
-		Instances: []*lambda.Instance{{ID: "0123456789abcdef0123", Function: name, Version: n, Addr: "127.0.0.1:32768", Running: true, CreatedAt: updated}},
+		Scaling:   lambda.Scaling{}.Effective("http"),
+		Instances: []*lambda.Instance{{ID: "0123456789abcdef0123", Function: name, Version: n, Addr: "127.0.0.1:32768", Running: true, CreatedAt: updated, State: "busy", Inflight: 2, Requests: 17}},
 	}
 }
 
@@ -271,6 +273,27 @@ func (f *fakeAPI) rollback(w http.ResponseWriter, r *http.Request) {
 		vs[i].Active = vs[i].Number == to
 	}
 	fn.Active = &vs[to-1].Version
+	reply(w, 200, fn)
+}
+
+func (f *fakeAPI) scaling(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn := f.find(w, r)
+	if fn == nil {
+		return
+	}
+	var p lambda.ScalingPatch
+	if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
+		apiError(w, 400, lambda.EINVALID, "bad body: %v", err)
+		return
+	}
+	sc := p.Apply(fn.Scaling)
+	if err := sc.Validate(); err != nil {
+		apiError(w, 400, lambda.EINVALID, "%s", lambda.ErrorMessage(err))
+		return
+	}
+	fn.Scaling = sc
 	reply(w, 200, fn)
 }
 

@@ -52,14 +52,16 @@ Image:            func-greet:v2
 Image ID:         20123456789a
 Memory:           128m
 Timeout:          10s
+Protocol:         http
+Scaling:          concurrency 16, instances 0-10, idle timeout 5m0s, reserved none
 Env:              A=1
                   B=2
 Created:          2026-11-22T07:00:00Z (` + ago + `)
 Updated:          2026-11-22T07:00:00Z (` + ago + `)
 
 INSTANCES
-ID             VERSION   ADDR              RUNNING   AGE
-0123456789ab   2         127.0.0.1:32768   yes       ` + ago + `
+ID             VERSION   STATE   IN FLIGHT   REQUESTS   ADDR              AGE
+0123456789ab   2         busy    2           17         127.0.0.1:32768   ` + ago + `
 `
 	if code != 0 || stdout != want {
 		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant:\n%s", code, stderr, stdout, want)

@@ -1,0 +1,67 @@
+package bench
+
+import "time"
+
+// Plan sizes a run: how many rounds, requests and samples each comparison
+// gets.
+type Plan struct {
+	Mode string // quick or full
+
+	// warm: latency at concurrency 1, throughput at Concurrency.
+	LatencyRounds   int
+	LatencyRequests int // per variant and round
+	RPSRounds       int
+	RPSDuration     time.Duration // per variant and round
+	Concurrency     int
+	WarmupRequests  int // per variant, unmeasured, before the rounds
+
+	// cold: one gateway and one bare sample per round.
+	ColdSamples int
+
+	// stdio: both variants at StdioConcurrency.
+	StdioRounds      int
+	StdioDuration    time.Duration // per variant and round
+	StdioConcurrency int
+
+	// scale: ScaleInstances started in parallel, ScaleRounds times.
+	ScaleInstances int
+	ScaleRounds    int
+}
+
+// QuickPlan fits a run, builds included, within 90 s on a 2-core machine.
+func QuickPlan() Plan {
+	return Plan{
+		Mode:             "quick",
+		LatencyRounds:    4,
+		LatencyRequests:  500,
+		RPSRounds:        3,
+		RPSDuration:      time.Second,
+		Concurrency:      32,
+		WarmupRequests:   300,
+		ColdSamples:      5,
+		StdioRounds:      2,
+		StdioDuration:    1500 * time.Millisecond,
+		StdioConcurrency: 4,
+		ScaleInstances:   5,
+		ScaleRounds:      1,
+	}
+}
+
+// FullPlan is longer and steadier: more rounds, more samples.
+func FullPlan() Plan {
+	return Plan{
+		Mode:             "full",
+		LatencyRounds:    10,
+		LatencyRequests:  2000,
+		RPSRounds:        8,
+		RPSDuration:      3 * time.Second,
+		Concurrency:      32,
+		WarmupRequests:   2000,
+		ColdSamples:      20,
+		StdioRounds:      5,
+		StdioDuration:    3 * time.Second,
+		StdioConcurrency: 4,
+		ScaleInstances:   10,
+		ScaleRounds:      3,
+	}
+}

@@ -1,0 +1,77 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Platform is the Lambda platform under test, driven between measurements
+// (never during one) to put the http bench function in the state a
+// measurement needs.
+type Platform interface {
+	// WarmInstance leaves the http bench function with exactly one warm
+	// instance that takes at least concurrency requests at once, and
+	// returns its address (host:port) for direct requests.
+	WarmInstance(ctx context.Context, concurrency int) (addr string, err error)
+	// ScaleToZero stops every instance of the http bench function and
+	// returns once none is left, so the next request is a cold start.
+	ScaleToZero(ctx context.Context) error
+	// StartInstances has the platform start n instances of the http bench
+	// function in parallel and returns once all n serve.
+	StartInstances(ctx context.Context, n int) error
+}
+
+// Bare is the baseline: the Docker API used directly, no platform.
+type Bare interface {
+	// ColdStart creates and starts a container of the http bench
+	// function's image, waits for its first 200, removes it, and returns
+	// the time from the create call to the first 200.
+	ColdStart(ctx context.Context) (time.Duration, error)
+	// RunOnce runs the stdio bench function's command in a container of
+	// its own, stdin attached, and returns what it wrote to stdout.
+	RunOnce(ctx context.Context, stdin []byte) ([]byte, error)
+}
+
+// Runner runs the four comparisons of a Plan.
+type Runner struct {
+	Plan     Plan
+	Platform Platform
+	Bare     Bare
+	// HTTP and Stdio are the bench functions behind the gateway.
+	HTTP, Stdio Endpoint
+	Machine     Machine
+	Progress    io.Writer // progress lines; nil discards them
+}
+
+// Run measures everything and returns the report, or the first error.
+func (r *Runner) Run(ctx context.Context) (*Report, error) {
+	start := time.Now()
+	rep := &Report{Mode: r.Plan.Mode, Date: start.UTC().Truncate(time.Second), Machine: r.Machine}
+	phases := []struct {
+		name string
+		run  func(context.Context, *Report) error
+	}{
+		{"warm", r.warm},
+		{"cold", r.cold},
+		{"stdio", r.stdio},
+		{"scale", r.scale},
+	}
+	for _, p := range phases {
+		t := time.Now()
+		if err := p.run(ctx, rep); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+		r.logf("%s: done in %.1fs", p.name, time.Since(t).Seconds())
+	}
+	rep.DurationS = round(time.Since(start).Seconds(), 1)
+	rep.evaluate()
+	return rep, nil
+}
+
+func (r *Runner) logf(format string, args ...any) {
+	if r.Progress != nil {
+		fmt.Fprintf(r.Progress, "bench: "+format+"\n", args...)
+	}
+}
