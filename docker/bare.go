@@ -72,7 +72,11 @@ func (d *Driver) ColdStart(ctx context.Context, image string, port int) (time.Du
 	if ip == "" {
 		return 0, lambda.Errorf(lambda.EFUNCTION, "the container of %s has no address on network %s (did it exit?)", image, d.network())
 	}
-	if err := pollOK(ctx, "http://"+net.JoinHostPort(ip, strconv.Itoa(port))+"/"); err != nil {
+	running := func() bool {
+		res, err := d.cli.ContainerInspect(ctx, created.ID, client.ContainerInspectOptions{})
+		return err == nil && res.Container.State != nil && res.Container.State.Running
+	}
+	if err := pollOK(ctx, "http://"+net.JoinHostPort(ip, strconv.Itoa(port))+"/", running); err != nil {
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
@@ -83,15 +87,27 @@ func (d *Driver) ColdStart(ctx context.Context, image string, port int) (time.Du
 }
 
 // pollOK requests url until it answers 200, as fast as the refused
-// connections come back, within bareReadyTimeout.
-func pollOK(ctx context.Context, url string) error {
+// connections come back, within bareReadyTimeout. Every 100 ms it checks
+// that the container still runs: the address of an exited container does
+// not refuse connections, it leaves them hanging.
+func pollOK(ctx context.Context, url string, running func() bool) error {
 	ctx, cancel := context.WithTimeout(ctx, bareReadyTimeout)
 	defer cancel()
-	tr := &http.Transport{DisableKeepAlives: true}
+	tr := &http.Transport{
+		DialContext:       (&net.Dialer{Timeout: 100 * time.Millisecond}).DialContext,
+		DisableKeepAlives: true,
+	}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr}
 	var last error
+	checked := time.Now()
 	for {
+		if time.Since(checked) > 100*time.Millisecond {
+			if !running() {
+				return fmt.Errorf("the container exited (last attempt: %v)", last)
+			}
+			checked = time.Now()
+		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			return err

@@ -32,7 +32,8 @@ func main() {
 }
 `
 
-// catImage builds an image holding the cat command at /cat.
+// catImage builds an image whose command is /cat: without stdin it exits
+// at once.
 func catImage(t *testing.T, d *Driver) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -54,7 +55,7 @@ func catImage(t *testing.T, d *Driver) string {
 	}
 	tag := "bare-test-cat-" + randSuffix() + ":v1"
 	ctx := drivertest.Tar(t,
-		drivertest.File{Name: "Dockerfile", Data: []byte("FROM scratch\nCOPY cat /cat\n")},
+		drivertest.File{Name: "Dockerfile", Data: []byte("FROM scratch\nCOPY cat /cat\nENTRYPOINT [\"/cat\"]\n")},
 		drivertest.File{Name: "cat", Data: bin, Mode: 0o755},
 	)
 	id, err := d.BuildImage(t.Context(), lambda.BuildRequest{Context: strings.NewReader(string(ctx)), Tags: []string{tag}})
@@ -103,12 +104,14 @@ func TestColdStart(t *testing.T) {
 
 func TestColdStartGivesUpAndCleansUp(t *testing.T) {
 	d := bareDriver(t)
-	img := testImage(t, d)
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	img := catImage(t, d)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	// Nothing listens on 9999: the start never becomes ready.
-	if _, err := d.ColdStart(ctx, img, 9999); err == nil {
-		t.Fatal("cold start of a container that never answers succeeded")
+	// The command serves nothing and exits: the start never becomes ready,
+	// which ColdStart must notice long before ctx ends.
+	_, err := d.ColdStart(ctx, img, 8080)
+	if lambda.ErrorCode(err) != lambda.EFUNCTION || !strings.Contains(err.Error(), "exited") {
+		t.Errorf("cold start of a container that exits = %v, want EFUNCTION saying it exited", err)
 	}
 	requireNoContainers(t, d)
 }

@@ -1,0 +1,3 @@
+module example.com/stdio-fn
+
+go 1.26
