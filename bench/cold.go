@@ -45,6 +45,11 @@ func (r *Runner) cold(ctx context.Context, rep *Report) error {
 		return nil
 	}
 	bare := func(ctx context.Context, round int) error {
+		// The platform's instance of the previous sample must be gone:
+		// its teardown would slow this start down.
+		if err := r.Platform.ScaleToZero(ctx); err != nil {
+			return err
+		}
 		d, err := r.Bare.ColdStart(ctx)
 		if err != nil {
 			return err

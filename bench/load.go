@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,12 +76,17 @@ func (l Loop) Run(ctx context.Context, newOp func(worker int) (Op, error)) (Resu
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil && !stop.Load() {
-				if l.Requests > 0 && left.Add(-1) < 0 {
-					return
+			// The label (inherited by the connections' goroutines) lets
+			// a CPU profile of an in-process bench tell the load from the
+			// server under test: go tool pprof -tagignore bench=load.
+			pprof.Do(ctx, loadLabels, func(ctx context.Context) {
+				for ctx.Err() == nil && !stop.Load() {
+					if l.Requests > 0 && left.Add(-1) < 0 {
+						return
+					}
+					w.once(ctx)
 				}
-				w.once(ctx)
-			}
+			})
 		}()
 	}
 	wg.Wait()
@@ -102,6 +108,8 @@ func (l Loop) Run(ctx context.Context, newOp func(worker int) (Op, error)) (Resu
 	}
 	return res, nil
 }
+
+var loadLabels = pprof.Labels("bench", "load")
 
 // loopWorker is one closed loop; only its goroutine touches it until the
 // load ends.

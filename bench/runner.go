@@ -43,6 +43,9 @@ type Runner struct {
 	HTTP, Stdio Endpoint
 	Machine     Machine
 	Progress    io.Writer // progress lines; nil discards them
+	// Phase, if set, is called as each phase (warm, cold, stdio, scale)
+	// begins and ends, e.g. to profile one of them.
+	Phase func(name string, begin bool)
 }
 
 // Run measures everything and returns the report, or the first error.
@@ -60,7 +63,10 @@ func (r *Runner) Run(ctx context.Context) (*Report, error) {
 	}
 	for _, p := range phases {
 		t := time.Now()
-		if err := p.run(ctx, rep); err != nil {
+		r.phase(p.name, true)
+		err := p.run(ctx, rep)
+		r.phase(p.name, false)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p.name, err)
 		}
 		r.logf("%s: done in %.1fs", p.name, time.Since(t).Seconds())
@@ -68,6 +74,12 @@ func (r *Runner) Run(ctx context.Context) (*Report, error) {
 	rep.DurationS = round(time.Since(start).Seconds(), 1)
 	rep.evaluate()
 	return rep, nil
+}
+
+func (r *Runner) phase(name string, begin bool) {
+	if r.Phase != nil {
+		r.Phase(name, begin)
+	}
 }
 
 func (r *Runner) logf(format string, args ...any) {

@@ -19,9 +19,12 @@ func (d *Driver) BuildImage(ctx context.Context, req lambda.BuildRequest) (strin
 	if req.Context == nil {
 		return "", lambda.Errorf(lambda.EINVALID, "build context is missing")
 	}
-	res, err := d.cli.ImageBuild(ctx, req.Context, client.ImageBuildOptions{
+	buildContext := req.Context
+	if len(req.Labels) > 0 {
+		buildContext = withLabels(req.Context, req.Labels)
+	}
+	res, err := d.cli.ImageBuild(ctx, buildContext, client.ImageBuildOptions{
 		Tags:        req.Tags,
-		Labels:      req.Labels,
 		Dockerfile:  "Dockerfile",
 		Remove:      true,
 		ForceRemove: true,

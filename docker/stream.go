@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/moby/moby/api/types/jsonstream"
@@ -54,12 +55,16 @@ func renderStream(r io.Reader, out io.Writer) (streamResult, error) {
 	}
 }
 
+// ansi matches terminal escape sequences (the classic builder colours
+// RUN output red), which are noise in logs and the CLI's stderr.
+var ansi = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)
+
 // renderMessage turns one message into text. Progress ticks (a layer's
 // bytes so far) are dropped: they only make sense on a terminal.
 func renderMessage(m jsonstream.Message) string {
 	switch {
 	case m.Stream != "":
-		return m.Stream
+		return ansi.ReplaceAllString(m.Stream, "")
 	case m.Status == "":
 		return ""
 	case m.Progress != nil && m.Progress.Current > 0:

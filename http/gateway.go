@@ -56,9 +56,14 @@ type stateKey struct{}
 func newGateway(router lambda.Router, logger *slog.Logger) *gateway {
 	g := &gateway{router: router, logger: logger}
 	g.proxy = &httputil.ReverseProxy{
-		Rewrite:        g.rewrite,
-		Transport:      newTransport(),
-		FlushInterval:  -1,
+		Rewrite:   g.rewrite,
+		Transport: newTransport(),
+		// 0, not -1: ReverseProxy still flushes streams (no
+		// Content-Length, or text/event-stream) at once, while a response
+		// of known length goes out in one write with its headers. With -1
+		// every response also started a timer goroutine that flushed the
+		// headers alone: two writes, two wake-ups of the client.
+		FlushInterval:  0,
 		BufferPool:     newBufferPool(),
 		ErrorHandler:   g.proxyError,
 		ModifyResponse: g.modifyResponse,

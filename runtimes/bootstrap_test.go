@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -69,7 +70,25 @@ func newFakeRuntimeAPI(t *testing.T, invocations ...invocationSpec) (*fakeRuntim
 	return f, strings.TrimPrefix(srv.URL, "http://")
 }
 
-func (f *fakeRuntimeAPI) next(t *testing.T, stderr *bytes.Buffer) postedResult {
+// syncBuffer is a bytes.Buffer the process writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (f *fakeRuntimeAPI) next(t *testing.T, stderr *syncBuffer) postedResult {
 	t.Helper()
 	select {
 	case res := <-f.results:
@@ -84,7 +103,7 @@ func (f *fakeRuntimeAPI) next(t *testing.T, stderr *bytes.Buffer) postedResult {
 // task root holding files, skipping when the host lacks the interpreter.
 type bootstrapProcess struct {
 	cmd    *exec.Cmd
-	stderr *bytes.Buffer
+	stderr *syncBuffer
 	done   chan error
 }
 
@@ -112,7 +131,7 @@ func startBootstrap(t *testing.T, interpreter, bootstrap, api, handler string, f
 		"AWS_LAMBDA_RUNTIME_API=" + api, "LAMBDA_TASK_ROOT=" + task, "_HANDLER=" + handler,
 		"AWS_LAMBDA_FUNCTION_NAME=greet", "AWS_LAMBDA_FUNCTION_VERSION=7", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
 	}
-	p := &bootstrapProcess{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	p := &bootstrapProcess{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr, cmd.Stdout = p.stderr, p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -222,7 +241,7 @@ func TestBootstrapInvocations(t *testing.T) {
 			if st, _ := res.body["stackTrace"].([]any); len(st) == 0 {
 				t.Errorf("no stack trace in %s", res.raw)
 			}
-			if !strings.Contains(p.stderr.String(), "boom") {
+			if !eventually(func() bool { return strings.Contains(p.stderr.String(), "boom") }) {
 				t.Errorf("the exception was not logged:\n%s", p.stderr)
 			}
 
@@ -286,7 +305,7 @@ func TestBootstrapInitErrors(t *testing.T) {
 				if code := p.exitCode(t); code != 1 {
 					t.Errorf("exit code %d, want 1", code)
 				}
-				if !strings.Contains(p.stderr.String(), tt.errorType) {
+				if !eventually(func() bool { return strings.Contains(p.stderr.String(), tt.errorType) }) {
 					t.Errorf("stderr does not report %s:\n%s", tt.errorType, p.stderr)
 				}
 			})
@@ -317,6 +336,17 @@ func TestBootstrapNodeHandlerStyles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// eventually polls cond for a few seconds: a process's output goes
+// through a pipe and may arrive after what it posted.
+func eventually(cond func() bool) bool {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return cond()
 }
 
 func mustJSON(v any) string {

@@ -36,6 +36,11 @@ func (c cliDriver) run(ctx context.Context, stdin io.Reader, args ...string) (st
 	return strings.TrimSpace(stdout.String()), nil
 }
 
+func (c cliDriver) Ping(ctx context.Context) error {
+	_, err := c.run(ctx, nil, "version")
+	return err
+}
+
 func (c cliDriver) ImageExists(ctx context.Context, ref string) (bool, error) {
 	_, err := c.run(ctx, nil, "image", "inspect", ref)
 	return err == nil, nil

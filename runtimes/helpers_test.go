@@ -29,6 +29,8 @@ type fakeDriver struct {
 	inspect  map[string]*lambda.Image // what InspectImage answers
 }
 
+func (f *fakeDriver) Ping(ctx context.Context) error { return nil }
+
 func (f *fakeDriver) BuildImage(ctx context.Context, req lambda.BuildRequest) (string, error) {
 	entries := map[string]tarEntry{}
 	tr := tar.NewReader(req.Context)

@@ -66,16 +66,14 @@ func (r *Registry) pullLocked(ctx context.Context, p *imageProbe, ref, what stri
 
 // Sources of base images, as lambda.BaseImage.Source reports them.
 const (
-	sourcePulled    = "pulled"
-	sourceDebian    = "assembled from Debian packages"
-	sourceBuilt     = "built"
-	sourceHostGo    = "not needed: Go builds use the host toolchain"
-	labelSource     = "lambda.source"
-	labelSourceDeb  = "debian"
-	labelRole       = "lambda.role"
-	labelBaseImage  = "lambda.base-image"
-	labelBaseID     = "lambda.base-id"
-	labelRecipeHash = "lambda.recipe"
+	sourcePulled   = "pulled"
+	sourceDebian   = "assembled from Debian packages"
+	sourceBuilt    = "built"
+	labelSource    = "lambda.source"
+	labelSourceDeb = "debian"
+	labelRole      = "lambda.role"
+	labelBaseImage = "lambda.base-image"
+	labelBaseID    = "lambda.base-id"
 )
 
 // errNoDriver is returned when the registry has no container engine.

@@ -18,9 +18,9 @@ type debianImage struct {
 	packages []string            // roots of the dependency closure
 	exclude  []string            // path.Match patterns of packages to leave out
 	files    map[string][]string // packages of which only these files are wanted
-	binary   string   // must exist afterwards, e.g. usr/bin/python3
-	cmd      []string // the image's CMD
-	env      []string // extra ENV, KEY=VALUE
+	binary   string              // must exist afterwards, e.g. usr/bin/python3
+	cmd      []string            // the image's CMD
+	env      []string            // extra ENV, KEY=VALUE
 }
 
 // pruned are directories no function needs at run time.

@@ -96,6 +96,13 @@ func (r *Registry) PrepareRuntimes(ctx context.Context, p lambda.Progress) error
 	if p == nil {
 		p = nopProgress{}
 	}
+	if r.Driver == nil {
+		return errNoDriver
+	}
+	// Every step needs the engine: say once that it is down.
+	if err := r.Driver.Ping(ctx); err != nil {
+		return err
+	}
 	out := progressWriter{p}
 	steps := []struct {
 		name, message string

@@ -90,6 +90,7 @@ Start the server with "lambda server", then deploy a directory with
 		newScheduleCommand(s, o),
 		newImagesCommand(s, o),
 		newRuntimesCommand(s, o),
+		newBenchCommand(s),
 	)
 	return cmd
 }

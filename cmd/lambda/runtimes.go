@@ -54,9 +54,10 @@ func runRuntimes(ctx context.Context, s *streams, root *rootOptions, o *runtimes
 		}
 		for _, img := range rt.Images {
 			present := "no"
-			if img.Present {
+			switch {
+			case img.Present:
 				present = "yes"
-			} else {
+			case img.Role != "builder": // Go builds fall back to the host's toolchain
 				missing++
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rt.Name, img.Name, img.Role, present)

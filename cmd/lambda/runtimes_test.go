@@ -82,4 +82,3 @@ func TestRuntimesPrepare(t *testing.T) {
 		t.Errorf("failing prepare: exit %d, stderr %q", code, stderr)
 	}
 }
-

@@ -1,0 +1,146 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakePlatform plays the platform: its "gateway" reports a cold start for
+// the first request after each ScaleToZero, except when scaling down was
+// made to fail (every failEvery-th call), as a platform that kept an
+// instance would.
+type fakePlatform struct {
+	mu        sync.Mutex
+	direct    string
+	zero      bool
+	calls     int
+	failEvery int
+	started   []int
+}
+
+func (f *fakePlatform) WarmInstance(context.Context, int) (string, error) { return f.direct, nil }
+
+func (f *fakePlatform) ScaleToZero(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	f.zero = f.failEvery == 0 || f.calls%f.failEvery != 0
+	return nil
+}
+
+func (f *fakePlatform) StartInstances(_ context.Context, n int) error {
+	time.Sleep(10 * time.Millisecond)
+	f.mu.Lock()
+	f.started = append(f.started, n)
+	f.mu.Unlock()
+	return nil
+}
+
+// takeCold reports whether a request finds no instance, and leaves one.
+func (f *fakePlatform) takeCold() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cold := f.zero
+	f.zero = false
+	return cold
+}
+
+type fakeBare struct{ runs int }
+
+func (b *fakeBare) ColdStart(context.Context) (time.Duration, error) {
+	return 300 * time.Millisecond, nil
+}
+
+func (b *fakeBare) RunOnce(_ context.Context, stdin []byte) ([]byte, error) {
+	time.Sleep(5 * time.Millisecond)
+	if !bytes.Equal(stdin, StdioInput) {
+		return nil, fmt.Errorf("stdin %q", stdin)
+	}
+	return StdioOutput, nil
+}
+
+func tinyPlan() Plan {
+	return Plan{
+		Mode: "test", LatencyRounds: 2, LatencyRequests: 20, RPSRounds: 2, RPSDuration: 50 * time.Millisecond,
+		Concurrency: 4, WarmupRequests: 10, ColdSamples: 4, StdioRounds: 2, StdioDuration: 50 * time.Millisecond,
+		StdioConcurrency: 2, ScaleInstances: 3, ScaleRounds: 2,
+	}
+}
+
+func TestRunnerWithFakes(t *testing.T) {
+	direct := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	defer direct.Close()
+	fp := &fakePlatform{direct: strings.TrimPrefix(direct.URL, "http://"), failEvery: 5}
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Host {
+		case "http.localhost":
+			w.Header().Set(HeaderColdStart, fmt.Sprint(fp.takeCold()))
+			fmt.Fprint(w, "ok")
+		case "stdio.localhost":
+			w.Write(StdioOutput)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer gateway.Close()
+
+	var progress bytes.Buffer
+	r := &Runner{
+		Plan: tinyPlan(), Platform: fp, Bare: &fakeBare{},
+		HTTP:     Endpoint{URL: gateway.URL + "/", Host: "http.localhost"},
+		Stdio:    Endpoint{URL: gateway.URL + "/", Host: "stdio.localhost"},
+		Machine:  DetectMachine(),
+		Progress: &progress,
+	}
+	rep, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	w, c, s, sc := rep.Warm, rep.Cold, rep.Stdio, rep.Scale
+	if w.LatencySamples != 40 || w.DirectP50Ms <= 0 || w.GatewayP50Ms <= 0 || w.DirectRPS <= 0 || w.GatewayRPS <= 0 || w.RPSRatio <= 0 || w.Errors != 0 {
+		t.Errorf("warm = %+v", w)
+	}
+	// Every sample scales to zero first: calls 1 and 2 for the warm-up
+	// pair, then odd calls before gateway samples. Call 5 "fails" (round
+	// 2), so one of the four gateway samples is discarded.
+	if c.GatewaySamples != 3 || c.Discarded != 1 || c.BareSamples != 4 || c.BareP50Ms != 300 || c.Ratio >= 1 {
+		t.Errorf("cold = %+v; want 3 gateway samples, 1 discarded, 4 bare at 300 ms", c)
+	}
+	if s.PerCallRPS <= 0 || s.PoolRPS <= 0 || s.Ratio <= 0 || s.Errors != 0 || s.PerCallP50Ms < 5 {
+		t.Errorf("stdio = %+v", s)
+	}
+	if sc.Instances != 3 || sc.Rounds != 2 || sc.ContainersPerS <= 0 || sc.SecondsP50 < 0.01 || len(fp.started) != 2 {
+		t.Errorf("scale = %+v, started %v", sc, fp.started)
+	}
+	if len(rep.Targets) != 4 || rep.Mode != "test" || rep.Machine.Cores == 0 {
+		t.Errorf("report = %+v", rep)
+	}
+	if !strings.Contains(progress.String(), "sample discarded") {
+		t.Errorf("progress does not mention the discarded sample:\n%s", progress.String())
+	}
+}
+
+func TestRunnerFailsWithoutColdStarts(t *testing.T) {
+	direct := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	defer direct.Close()
+	// A gateway that never reports a cold start: no sample can be kept.
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(HeaderColdStart, "false")
+		fmt.Fprint(w, "ok")
+	}))
+	defer gateway.Close()
+	r := &Runner{
+		Plan: tinyPlan(), Platform: &fakePlatform{direct: strings.TrimPrefix(direct.URL, "http://")}, Bare: &fakeBare{},
+		HTTP: Endpoint{URL: gateway.URL + "/", Host: "http.localhost"}, Stdio: Endpoint{URL: gateway.URL + "/"},
+	}
+	if _, err := r.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "cold start") {
+		t.Errorf("err = %v, want a cold phase failure", err)
+	}
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lambdahq/lambda/bench"
+)
+
+type benchOptions struct {
+	quick, json, keep bool
+	cpuProfile        string // of the warm phase, for tuning the gateway
+}
+
+func newBenchCommand(s *streams) *cobra.Command {
+	o := &benchOptions{}
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure the platform against bare Docker on this machine",
+		Long: `Bench starts a private, in-process Lambda server on 127.0.0.1 with its own
+temporary data directory, deploys two tiny Go functions through the real build
+pipeline (no registry needed), and measures side by side, in interleaved rounds:
+
+  warm   the same container hit directly and through the gateway
+         (p50/p99 latency at concurrency 1, requests/s at concurrency 32)
+  cold   a request to a function without a warm instance, through the gateway,
+         against a bare Docker create+start+first 200 of the same image
+  stdio  a container per call (create, attach, start, wait, remove) against the
+         warm pool of a stdio function
+  scale  instances started in parallel (containers per second)
+
+Progress goes to stderr, the results to stdout. Everything it creates is
+removed at the end, even on Ctrl-C; --keep leaves the function images.
+docs/performance.md explains the figures.`,
+		Example: `  lambda bench --quick
+  lambda bench --json > bench.json`,
+		Args: argsRange(0, 0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runBench(cmd.Context(), s, o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.quick, "quick", false, "a short run (under 90 s on 2 cores) instead of the longer, steadier one")
+	f.BoolVar(&o.json, "json", false, "print the results as one JSON document")
+	f.BoolVar(&o.keep, "keep", false, "keep the images of the bench functions")
+	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the warm phase (gateway and load) to this file")
+	_ = f.MarkHidden("cpuprofile")
+	return cmd
+}
+
+func runBench(ctx context.Context, s *streams, o *benchOptions) (err error) {
+	start := time.Now()
+	plan := bench.FullPlan()
+	if o.quick {
+		plan = bench.QuickPlan()
+	}
+	progress := func(format string, args ...any) { fmt.Fprintf(s.Err, "bench: "+format+"\n", args...) }
+	progress("%s run; the platform under test runs in this process", plan.Mode)
+
+	p, err := openBenchPlatform(ctx, s.Err)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if ctx.Err() != nil {
+			progress("interrupted; cleaning up")
+		} else {
+			progress("cleaning up")
+		}
+		if cerr := p.close(o.keep, progress); err == nil {
+			err = cerr
+		}
+	}()
+	progress("run %s: functions %s and %s on Docker namespace %s", p.suffix, p.httpFn, p.stdioFn, p.driver.Namespace)
+	if err := p.deploy(ctx, plan, progress); err != nil {
+		return benchError(ctx, err)
+	}
+	machine := bench.DetectMachine()
+	machine.DockerVersion, _ = p.driver.ServerVersion(ctx)
+	r := &bench.Runner{
+		Plan:     plan,
+		Platform: p,
+		Bare:     p.bare(),
+		HTTP:     p.endpoint(p.httpFn),
+		Stdio:    p.endpoint(p.stdioFn),
+		Machine:  machine,
+		Progress: s.Err,
+	}
+	if o.cpuProfile != "" {
+		r.Phase = profilePhase("warm", o.cpuProfile, progress)
+	}
+	rep, err := r.Run(ctx)
+	if err != nil {
+		return benchError(ctx, err)
+	}
+	rep.DurationS = float64(time.Since(start).Round(100*time.Millisecond).Milliseconds()) / 1000
+	if o.json {
+		return printJSON(s.Out, rep)
+	}
+	return bench.WriteTable(s.Out, rep)
+}
+
+// profilePhase returns a bench.Runner.Phase hook that writes a CPU
+// profile of phase to path.
+func profilePhase(phase, path string, progress func(string, ...any)) func(string, bool) {
+	var f *os.File
+	return func(name string, begin bool) {
+		switch {
+		case name != phase:
+		case begin:
+			var err error
+			if f, err = os.Create(path); err == nil {
+				err = pprof.StartCPUProfile(f)
+			}
+			if err != nil {
+				progress("cannot profile: %v", err)
+			}
+		case f != nil:
+			pprof.StopCPUProfile()
+			f.Close()
+			progress("wrote the CPU profile of the %s phase to %s", phase, path)
+		}
+	}
+}
+
+// benchError says that an interrupted run was interrupted, rather than
+// which operation the interruption happened to cancel.
+func benchError(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return errors.New("bench interrupted")
+	}
+	return fmt.Errorf("bench: %w", err)
+}

@@ -1,0 +1,308 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/bench"
+	"github.com/lambdahq/lambda/docker"
+	"github.com/lambdahq/lambda/engine"
+	lhttp "github.com/lambdahq/lambda/http"
+	"github.com/lambdahq/lambda/runtimes"
+	"github.com/lambdahq/lambda/sqlite"
+)
+
+// benchPlatform is a private Lambda server for `lambda bench`, wired as
+// `lambda server` wires it (runServer), minus the scheduler: its own data
+// directory, a Docker namespace of its own so that it never touches a real
+// server's containers, and the gateway on 127.0.0.1:0. It implements
+// bench.Platform for the http bench function.
+type benchPlatform struct {
+	dir    string
+	db     *sqlite.DB
+	driver *docker.Driver
+	eng    *engine.Engine
+	srv    *lhttp.Server
+
+	suffix          string // of every name the run creates
+	httpFn, stdioFn string
+	deployed        []string // functions to delete at the end
+	images          map[string]string
+}
+
+// benchReapInterval makes idle instances stop within milliseconds, so that
+// cold samples follow each other quickly; servers check every second.
+const benchReapInterval = 20 * time.Millisecond
+
+// benchPoll is how often the bench looks at the instances of a function
+// while it waits for a state; never during a measurement.
+const benchPoll = 10 * time.Millisecond
+
+func openBenchPlatform(ctx context.Context, logOut io.Writer) (p *benchPlatform, err error) {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	p = &benchPlatform{suffix: hex.EncodeToString(b[:]), images: map[string]string{}}
+	p.httpFn, p.stdioFn = "bench-http-"+p.suffix, "bench-stdio-"+p.suffix
+	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	if p.dir, err = os.MkdirTemp("", "lambda-bench-"); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			p.close(false, func(string, ...any) {})
+		}
+	}()
+	p.db = sqlite.NewDB(filepath.Join(p.dir, "lambda.db"))
+	if err := p.db.Open(ctx); err != nil {
+		return p, fmt.Errorf("open the bench database: %w", err)
+	}
+	if p.driver, err = docker.New(); err != nil {
+		return p, fmt.Errorf("docker client: %w", err)
+	}
+	p.driver.Logger, p.driver.Namespace = logger, "bench-"+p.suffix
+	if err := p.driver.Ping(ctx); err != nil {
+		return p, fmt.Errorf("lambda bench runs functions on Docker: %w", err)
+	}
+
+	functions := sqlite.NewFunctionStore(p.db)
+	reg := runtimes.NewRegistry(p.driver)
+	p.eng = engine.New(functions, p.driver, reg, extract)
+	p.eng.Logger, p.eng.ReapInterval = logger, benchReapInterval
+	if err := p.eng.Open(ctx); err != nil {
+		return p, err
+	}
+
+	p.srv = lhttp.NewServer()
+	p.srv.Addr, p.srv.Domain, p.srv.Logger = "127.0.0.1:0", "localhost", logger
+	p.srv.Functions, p.srv.Store, p.srv.Router, p.srv.Scaling = p.eng, functions, p.eng, p.eng
+	p.srv.StorePing, p.srv.DockerPing = p.db.Ping, p.driver.Ping
+	p.srv.Runtimes = reg
+	if err := p.srv.Open(ctx); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// endpoint is function name behind the gateway, routed by host name.
+func (p *benchPlatform) endpoint(name string) bench.Endpoint {
+	return bench.Endpoint{URL: "http://127.0.0.1:" + strconv.Itoa(p.srv.Port()) + "/", Host: name + ".localhost"}
+}
+
+// deploy builds and starts both bench functions, in parallel: the http one
+// with one warm instance, the stdio one with a warm pool of one instance
+// per concurrent request (Lambda's concurrency of 1 per instance).
+func (p *benchPlatform) deploy(ctx context.Context, plan bench.Plan, progress func(string, ...any)) error {
+	httpCode, err := bench.HTTPFunction()
+	if err != nil {
+		return err
+	}
+	stdioCode, err := bench.StdioFunction()
+	if err != nil {
+		return err
+	}
+	one, pool, concurrency := 1, plan.StdioConcurrency, plan.Concurrency
+	reqs := []lambda.DeployRequest{
+		{
+			Name:    p.httpFn,
+			Config:  lambda.Config{Runtime: lambda.RuntimeGo, Protocol: lambda.ProtocolHTTP},
+			Scaling: lambda.ScalingPatch{Concurrency: &concurrency, MinInstances: &one, MaxInstances: &one},
+			Code:    bytes.NewReader(httpCode),
+		},
+		{
+			Name:    p.stdioFn,
+			Config:  lambda.Config{Runtime: lambda.RuntimeGo, Protocol: lambda.ProtocolStdio},
+			Scaling: lambda.ScalingPatch{Concurrency: &one, MinInstances: &pool, MaxInstances: &pool},
+			Code:    bytes.NewReader(stdioCode),
+		},
+	}
+	p.deployed = append(p.deployed, p.httpFn, p.stdioFn)
+	errs := make([]error, len(reqs))
+	var wg sync.WaitGroup
+	for i, req := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.Now()
+			progress("deploying %s (build and start)", req.Name)
+			fn, err := p.eng.Deploy(ctx, req)
+			if err != nil {
+				errs[i] = fmt.Errorf("deploy %s: %w", req.Name, err)
+				return
+			}
+			p.images[req.Name] = fn.Active.ImageID
+			progress("deployed %s in %.1fs", req.Name, time.Since(t).Seconds())
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bare returns the bare Docker baseline for the bench functions' images.
+func (p *benchPlatform) bare() bench.Bare {
+	return &bareDocker{p: p}
+}
+
+// WarmInstance implements bench.Platform.
+func (p *benchPlatform) WarmInstance(ctx context.Context, concurrency int) (string, error) {
+	one, idle := 1, lambda.Duration(lambda.DefaultIdleTimeout)
+	if _, err := p.eng.UpdateScaling(ctx, p.httpFn, lambda.ScalingPatch{Concurrency: &concurrency, MinInstances: &one, MaxInstances: &one, IdleTimeout: &idle}); err != nil {
+		return "", err
+	}
+	ins, err := p.waitInstances(ctx, 1)
+	if err != nil {
+		return "", err
+	}
+	return ins[0].Addr, nil
+}
+
+// ScaleToZero implements bench.Platform with the pool's own scale-down:
+// no minimum and an idle timeout of a millisecond, so the reaper stops
+// every instance at its next pass; it returns once Docker has none left.
+func (p *benchPlatform) ScaleToZero(ctx context.Context) error {
+	zero, idle := 0, lambda.Duration(time.Millisecond)
+	if _, err := p.eng.UpdateScaling(ctx, p.httpFn, lambda.ScalingPatch{MinInstances: &zero, IdleTimeout: &idle}); err != nil {
+		return err
+	}
+	_, err := p.waitInstances(ctx, 0)
+	return err
+}
+
+// StartInstances implements bench.Platform: it raises the minimum to n,
+// which the pool fills by starting the missing instances in parallel.
+func (p *benchPlatform) StartInstances(ctx context.Context, n int) error {
+	idle := lambda.Duration(lambda.DefaultIdleTimeout)
+	if _, err := p.eng.UpdateScaling(ctx, p.httpFn, lambda.ScalingPatch{MinInstances: &n, MaxInstances: &n, IdleTimeout: &idle}); err != nil {
+		return err
+	}
+	_, err := p.waitInstances(ctx, n)
+	return err
+}
+
+// waitInstances waits until the http function has exactly n containers,
+// all in its pool and ready (idle or busy), and returns them.
+func (p *benchPlatform) waitInstances(ctx context.Context, n int) ([]*lambda.Instance, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	for {
+		ins, err := p.eng.Instances(ctx, p.httpFn)
+		if err != nil {
+			return nil, err
+		}
+		ready := !slices.ContainsFunc(ins, func(in *lambda.Instance) bool {
+			return in.State != lambda.InstanceIdle && in.State != lambda.InstanceBusy
+		})
+		if len(ins) == n && ready {
+			return ins, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%s did not reach %d ready instances (has %d): %w", p.httpFn, n, len(ins), ctx.Err())
+		case <-time.After(benchPoll):
+		}
+	}
+}
+
+// close removes what the run created: the functions with their containers
+// and images (only the containers with keep), any container left in the
+// run's namespace, the data directory. The network and the shared shim
+// images stay: servers use them too.
+func (p *benchPlatform) close(keep bool, progress func(string, ...any)) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var errs []error
+	if p.srv != nil {
+		errs = append(errs, p.srv.Close(ctx))
+	}
+	if p.eng != nil && !keep {
+		for _, name := range p.deployed {
+			if err := p.eng.Delete(ctx, name); err != nil && lambda.ErrorCode(err) != lambda.ENOTFOUND {
+				errs = append(errs, fmt.Errorf("delete %s: %w", name, err))
+			}
+		}
+	}
+	if p.driver != nil {
+		left, err := p.driver.ListInstances(ctx)
+		errs = append(errs, err)
+		for _, in := range left {
+			errs = append(errs, p.driver.StopInstance(ctx, in.ID, 0))
+		}
+	}
+	if keep {
+		for name := range p.images {
+			progress("kept the image of %s: %s", name, engine.ImageName(name))
+		}
+	}
+	if p.eng != nil {
+		errs = append(errs, p.eng.Close(ctx))
+	}
+	if p.driver != nil {
+		p.driver.Close()
+	}
+	if p.db != nil {
+		errs = append(errs, p.db.Close(ctx))
+	}
+	if p.dir != "" {
+		errs = append(errs, os.RemoveAll(p.dir))
+	}
+	for _, err := range errs {
+		if err != nil {
+			return fmt.Errorf("bench clean-up: %w", err)
+		}
+	}
+	return nil
+}
+
+// bareDocker is the bench's baseline: the Docker API used directly on the
+// images the platform built for the bench functions.
+type bareDocker struct {
+	p *benchPlatform
+
+	once    sync.Once
+	command []string
+	err     error
+}
+
+func (b *bareDocker) ColdStart(ctx context.Context) (time.Duration, error) {
+	return b.p.driver.ColdStart(ctx, b.p.images[b.p.httpFn], lambda.DefaultPort)
+}
+
+// RunOnce runs the stdio function's own command, the one its shim runs
+// per request, without the shim.
+func (b *bareDocker) RunOnce(ctx context.Context, stdin []byte) ([]byte, error) {
+	b.once.Do(func() { b.command, b.err = b.stdioCommand(ctx) })
+	if b.err != nil {
+		return nil, b.err
+	}
+	return b.p.driver.RunOnce(ctx, b.p.images[b.p.stdioFn], b.command, stdin)
+}
+
+// stdioCommand reads the command after "--" in the shim's entrypoint.
+func (b *bareDocker) stdioCommand(ctx context.Context) ([]string, error) {
+	img, err := b.p.driver.InspectImage(ctx, b.p.images[b.p.stdioFn])
+	if err != nil {
+		return nil, err
+	}
+	args := append(slices.Clone(img.Entrypoint), img.Cmd...)
+	if i := slices.Index(args, "--"); i >= 0 && i+1 < len(args) {
+		return args[i+1:], nil
+	}
+	return nil, fmt.Errorf("the image of %s does not run a command behind the shim (entrypoint %q)", b.p.stdioFn, args)
+}
