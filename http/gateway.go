@@ -127,6 +127,9 @@ func (g *gateway) modifyResponse(resp *http.Response) error {
 	resp.Header.Del(ErrorHeader)
 	resp.Header.Set("X-Lambda-Version", strconv.Itoa(st.lease.Version))
 	resp.Header.Set("X-Lambda-Cold-Start", strconv.FormatBool(st.lease.Cold))
+	// Time spent getting an instance (queue wait and cold start), for
+	// browsers' dev tools and the metrics to come.
+	resp.Header.Set("Server-Timing", "lambda-wait;dur="+strconv.FormatFloat(float64(st.lease.Wait.Microseconds())/1000, 'f', 3, 64))
 	return nil
 }
 
