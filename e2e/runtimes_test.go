@@ -125,7 +125,7 @@ func TestGoSDK(t *testing.T) {
 	}
 	checkJSON(t, "RunFunc by subdomain", s.get(s.host("sdk-add"), "/?a=1.5&b=2"), `3.5`)
 	checkJSON(t, "RunFunc by CLI", s.mustLambda("invoke", "sdk-add", "--data", `{"a": 2, "b": 40}`).stdout, `42`)
-	if resp, body := s.request("GET", s.host("sdk-add"), "/?a=x&b=2", nil); resp.StatusCode != 400 || !strings.Contains(body, `"a"`) {
+	if resp, body := s.request("GET", s.host("sdk-add"), "/?a=x&b=2", nil); resp.StatusCode != 400 || !strings.Contains(body, `parameter \"a\"`) {
 		t.Errorf("RunFunc bad argument: %d %s", resp.StatusCode, body)
 	}
 
