@@ -100,3 +100,27 @@ type Instance struct {
 	Inflight int    `json:"inflight"`
 	Requests int64  `json:"requests"` // served since the instance started
 }
+
+// Validate rejects specs an engine would refuse with a less helpful
+// message, or that would produce an unreachable instance.
+func (spec InstanceSpec) Validate() error {
+	if err := ValidateName(spec.Function); err != nil {
+		return err
+	}
+	switch {
+	case spec.Version < 0:
+		return Errorf(EINVALID, "instance version %d is negative", spec.Version)
+	case spec.Image == "":
+		return Errorf(EINVALID, "instance of %s v%d has no image: build the function first", spec.Function, spec.Version)
+	case spec.Port < 1 || spec.Port > 65535:
+		return Errorf(EINVALID, "port %d is out of range 1-65535", spec.Port)
+	case spec.MemoryBytes < 0 || spec.CPUShares < 0 || spec.PidsLimit < 0:
+		return Errorf(EINVALID, "instance limits must not be negative (memory %d, cpu shares %d, pids %d)", spec.MemoryBytes, spec.CPUShares, spec.PidsLimit)
+	}
+	for k := range spec.Env {
+		if err := ValidateEnvName(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -47,7 +47,7 @@ func (d *Driver) ServerVersion(ctx context.Context) (string, error) {
 // first 200 — a cold start with nothing but the Docker API.
 func (d *Driver) ColdStart(ctx context.Context, image string, port int) (time.Duration, error) {
 	spec := lambda.InstanceSpec{Function: bareFunction, Image: image, Port: port}
-	if err := validateSpec(spec); err != nil {
+	if err := spec.Validate(); err != nil {
 		return 0, err
 	}
 	netID, err := d.ensureNetwork(ctx)
@@ -137,7 +137,7 @@ func pollOK(ctx context.Context, url string, running func() bool) error {
 // The container has no network: a command fed by stdin needs none.
 func (d *Driver) RunOnce(ctx context.Context, image string, cmd []string, stdin []byte) ([]byte, error) {
 	spec := lambda.InstanceSpec{Function: bareFunction, Image: image, Port: lambda.DefaultPort}
-	if err := validateSpec(spec); err != nil {
+	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	if len(cmd) == 0 {

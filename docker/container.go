@@ -23,7 +23,7 @@ const cleanupTimeout = 10 * time.Second
 // StartInstance creates and starts a hardened container for spec on the
 // dedicated network and returns its address there.
 func (d *Driver) StartInstance(ctx context.Context, spec lambda.InstanceSpec) (*lambda.Instance, error) {
-	if err := validateSpec(spec); err != nil {
+	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	inst, err := d.start(ctx, spec)

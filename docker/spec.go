@@ -13,30 +13,6 @@ import (
 	"github.com/moby/moby/client"
 )
 
-// validateSpec rejects specs the daemon would refuse with a less helpful
-// message, or that would produce an unreachable instance.
-func validateSpec(spec lambda.InstanceSpec) error {
-	if err := lambda.ValidateName(spec.Function); err != nil {
-		return err
-	}
-	switch {
-	case spec.Version < 0:
-		return lambda.Errorf(lambda.EINVALID, "instance version %d is negative", spec.Version)
-	case spec.Image == "":
-		return lambda.Errorf(lambda.EINVALID, "instance of %s v%d has no image: build the function first", spec.Function, spec.Version)
-	case spec.Port < 1 || spec.Port > 65535:
-		return lambda.Errorf(lambda.EINVALID, "port %d is out of range 1-65535", spec.Port)
-	case spec.MemoryBytes < 0 || spec.CPUShares < 0 || spec.PidsLimit < 0:
-		return lambda.Errorf(lambda.EINVALID, "instance limits must not be negative (memory %d, cpu shares %d, pids %d)", spec.MemoryBytes, spec.CPUShares, spec.PidsLimit)
-	}
-	for k := range spec.Env {
-		if err := lambda.ValidateEnvName(k); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // containerName is unique per start, yet tells a human which function and
 // version a container serves.
 func containerName(spec lambda.InstanceSpec) string {

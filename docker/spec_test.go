@@ -28,7 +28,7 @@ func TestValidateSpec(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			spec := good
 			tt.mutate(&spec)
-			if got := lambda.ErrorCode(validateSpec(spec)); got != tt.code {
+			if got := lambda.ErrorCode(spec.Validate()); got != tt.code {
 				t.Errorf("code %q, want %q", got, tt.code)
 			}
 		})

@@ -35,7 +35,7 @@ func (f *Fake) StartInstance(ctx context.Context, spec lambda.InstanceSpec) (*la
 	if err := f.check(ctx); err != nil {
 		return nil, err
 	}
-	if err := validateSpec(spec); err != nil {
+	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
@@ -59,28 +59,6 @@ func (f *Fake) StartInstance(ctx context.Context, spec lambda.InstanceSpec) (*la
 	f.logLocked(fi, fmt.Sprintf("%s on :%d", StartLine, spec.Port))
 	inst := fi.inst
 	return &inst, nil
-}
-
-func validateSpec(spec lambda.InstanceSpec) error {
-	if err := lambda.ValidateName(spec.Function); err != nil {
-		return err
-	}
-	switch {
-	case spec.Version < 0:
-		return lambda.Errorf(lambda.EINVALID, "instance version %d is negative", spec.Version)
-	case spec.Image == "":
-		return lambda.Errorf(lambda.EINVALID, "instance of %s v%d has no image: build the function first", spec.Function, spec.Version)
-	case spec.Port < 1 || spec.Port > 65535:
-		return lambda.Errorf(lambda.EINVALID, "port %d is out of range 1-65535", spec.Port)
-	case spec.MemoryBytes < 0 || spec.CPUShares < 0 || spec.PidsLimit < 0:
-		return lambda.Errorf(lambda.EINVALID, "instance limits must not be negative")
-	}
-	for k := range spec.Env {
-		if err := lambda.ValidateEnvName(k); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // serve wraps the current handler for one instance.

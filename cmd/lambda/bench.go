@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -101,7 +102,10 @@ func runBench(ctx context.Context, s *streams, o *benchOptions) (err error) {
 	}
 	rep.DurationS = float64(time.Since(start).Round(100*time.Millisecond).Milliseconds()) / 1000
 	if o.json {
-		return printJSON(s.Out, rep)
+		enc := json.NewEncoder(s.Out)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // the targets' ">=" stay readable
+		return enc.Encode(rep)
 	}
 	return bench.WriteTable(s.Out, rep)
 }
