@@ -82,7 +82,7 @@ func (p *pool) acquire(ctx context.Context, sc lambda.Scaling) (*instance, bool,
 		return nil, false, err
 	case <-ctx.Done():
 		if in := p.abandon(w); in != nil {
-			in.pool.release(in, false)
+			in.owner.Load().release(in, false)
 		}
 		return nil, false, lambda.Errorf(lambda.ETIMEOUT, "no instance of %q became free before the request ended: %w", p.fn.name, ctx.Err())
 	case <-p.e.Clock.After(p.e.QueueTimeout):
@@ -99,7 +99,7 @@ func throttled(format string, args ...any) error {
 
 func (e *Engine) lease(st *fnState, in *instance, cold bool, wait time.Duration) *lambda.Lease {
 	var once sync.Once
-	v := in.pool.version
+	v := in.owner.Load().version
 	return &lambda.Lease{
 		Function: st.name,
 		Version:  v.Number,
@@ -109,7 +109,7 @@ func (e *Engine) lease(st *fnState, in *instance, cold bool, wait time.Duration)
 		Wait:     wait,
 		Done: func(failed bool) {
 			once.Do(func() {
-				in.pool.release(in, failed)
+				in.owner.Load().release(in, failed)
 				st.inflight.Add(-1)
 			})
 		},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/lambdahq/lambda"
 )
@@ -180,6 +181,9 @@ func killAll(t *testing.T, e *env, name string) {
 		}
 		return true
 	})
+	// The container is gone; the engine learns it from the exit event,
+	// which may still be on its way.
+	time.Sleep(100 * time.Millisecond)
 }
 
 func TestFailedRequestReplacesInstance(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lambdahq/lambda"
@@ -97,7 +98,7 @@ func (e *Engine) waitReady(ctx context.Context, in *lambda.Instance) error {
 // the pool's mutex.
 type instance struct {
 	*lambda.Instance
-	pool      *pool
+	owner     atomic.Pointer[pool] // set once it joins a pool; read without its lock
 	inflight  int
 	requests  int64
 	idleSince time.Time
@@ -145,7 +146,7 @@ func (e *Engine) dropInstance(id string) {
 		return
 	}
 	in := v.(*instance)
-	p := in.pool
+	p := in.owner.Load()
 	if p == nil {
 		return
 	}

@@ -154,7 +154,7 @@ func (e *Engine) Instances(ctx context.Context, name string) ([]*lambda.Instance
 
 // describe copies in's pool state into c.
 func (e *Engine) describe(in *instance, c *lambda.Instance) {
-	p := in.pool
+	p := in.owner.Load()
 	if p == nil {
 		return // still starting
 	}

@@ -41,7 +41,8 @@ func (p *pool) add(ins []*instance) {
 	defer p.mu.Unlock()
 	now := p.e.Clock.Now()
 	for _, in := range ins {
-		in.pool, in.idleSince = p, now
+		in.owner.Store(p)
+		in.idleSince = now
 		p.instances = append(p.instances, in)
 	}
 }
@@ -93,7 +94,8 @@ func (p *pool) start() {
 		p.e.stopInstance(in)
 		return
 	}
-	in.pool, in.idleSince = p, p.e.Clock.Now()
+	in.owner.Store(p)
+	in.idleSince = p.e.Clock.Now()
 	p.instances = append(p.instances, in)
 	p.dispatchLocked(in, sc.Concurrency, true)
 }

@@ -46,8 +46,9 @@ type benchPlatform struct {
 // cold samples follow each other quickly; servers check every second.
 const benchReapInterval = 20 * time.Millisecond
 
-// benchPoll is how often the bench looks at the instances of a function
-// while it waits for a state; never during a measurement.
+// benchPoll is how often the bench asks Docker for the instances of a
+// function while it waits for a state: between measurements, and as the
+// clock of the scale phase, where it bounds the error to a poll or so.
 const benchPoll = 10 * time.Millisecond
 
 func openBenchPlatform(ctx context.Context, logOut io.Writer) (p *benchPlatform, err error) {
@@ -130,6 +131,7 @@ func (p *benchPlatform) deploy(ctx context.Context, plan bench.Plan, progress fu
 	}
 	p.deployed = append(p.deployed, p.httpFn, p.stdioFn)
 	errs := make([]error, len(reqs))
+	images := make([]string, len(reqs))
 	var wg sync.WaitGroup
 	for i, req := range reqs {
 		wg.Add(1)
@@ -142,15 +144,16 @@ func (p *benchPlatform) deploy(ctx context.Context, plan bench.Plan, progress fu
 				errs[i] = fmt.Errorf("deploy %s: %w", req.Name, err)
 				return
 			}
-			p.images[req.Name] = fn.Active.ImageID
+			images[i] = fn.Active.ImageID
 			progress("deployed %s in %.1fs", req.Name, time.Since(t).Seconds())
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
+	for i, err := range errs {
 		if err != nil {
 			return err
 		}
+		p.images[reqs[i].Name] = images[i]
 	}
 	return nil
 }
