@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,8 @@ type serverOptions struct {
 	domain   string
 	logLevel string
 	images   imageOptions
+	// maxInstances caps the instances on this host, all functions together.
+	maxInstances string
 }
 
 // imageOptions name the images runtimes build on; each is pulled, or
@@ -40,10 +43,11 @@ type imageOptions struct {
 
 func newServerCommand(s *streams) *cobra.Command {
 	opts := serverOptions{
-		addr:     envOr("LAMBDA_ADDR", ":8080"),
-		dataDir:  envOr("LAMBDA_DATA", defaultDataDir()),
-		domain:   envOr("LAMBDA_DOMAIN", "localhost"),
-		logLevel: envOr("LAMBDA_LOG_LEVEL", "info"),
+		addr:         envOr("LAMBDA_ADDR", ":8080"),
+		dataDir:      envOr("LAMBDA_DATA", defaultDataDir()),
+		domain:       envOr("LAMBDA_DOMAIN", "localhost"),
+		logLevel:     envOr("LAMBDA_LOG_LEVEL", "info"),
+		maxInstances: envOr("LAMBDA_MAX_INSTANCES", "200"),
 		images: imageOptions{
 			python:    envOr("LAMBDA_PYTHON_IMAGE", runtimes.DefaultPythonImage),
 			node:      envOr("LAMBDA_NODE_IMAGE", runtimes.DefaultNodeImage),
@@ -68,6 +72,7 @@ as containers on the local Docker engine (DOCKER_HOST is honoured).`,
 	f.StringVar(&opts.dataDir, "data", opts.dataDir, "data directory (env LAMBDA_DATA)")
 	f.StringVar(&opts.domain, "domain", opts.domain, "functions answer at NAME.DOMAIN (env LAMBDA_DOMAIN)")
 	f.StringVar(&opts.logLevel, "log-level", opts.logLevel, "debug, info, warn or error (env LAMBDA_LOG_LEVEL)")
+	f.StringVar(&opts.maxInstances, "max-instances", opts.maxInstances, "most function instances on this host, all functions together (env LAMBDA_MAX_INSTANCES)")
 	f.StringVar(&opts.images.python, "python-image", opts.images.python, "base image of the python runtime (env LAMBDA_PYTHON_IMAGE)")
 	f.StringVar(&opts.images.node, "node-image", opts.images.node, "base image of the node runtime (env LAMBDA_NODE_IMAGE)")
 	f.StringVar(&opts.images.goBuilder, "go-builder-image", opts.images.goBuilder, "image Go functions compile in when present; else the host's Go (env LAMBDA_GO_BUILDER_IMAGE)")
@@ -106,6 +111,9 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	reg.PythonImage, reg.NodeImage, reg.GoBuilderImage = opts.images.python, opts.images.node, opts.images.goBuilder
 	eng := engine.New(functions, driver, reg, extract)
 	eng.Logger = logger
+	if eng.MaxTotalInstances, err = strconv.Atoi(opts.maxInstances); err != nil || eng.MaxTotalInstances < 1 {
+		return fmt.Errorf("--max-instances %q is invalid: use a positive number", opts.maxInstances)
+	}
 	eng.Images = driver
 	if err := eng.Open(ctx); err != nil {
 		return err
