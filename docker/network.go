@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/lambdahq/lambda"
@@ -36,7 +37,14 @@ func (d *Driver) ensureNetwork(ctx context.Context) (string, error) {
 		}
 		// Docker 20.10 does not refuse a second network with the same name,
 		// so two servers starting together may both create one. All agree on
-		// the oldest; the others remove the one they made.
+		// the oldest; the others remove the one they made. A moment's wait
+		// lets a concurrent creation show up in the list first, so every
+		// creator chooses among the same networks.
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(networkSettle):
+		}
 		if id, err = d.findNetwork(ctx, name); err != nil {
 			return "", err
 		}
@@ -53,6 +61,10 @@ func (d *Driver) ensureNetwork(ctx context.Context) (string, error) {
 	d.netID = id
 	return id, nil
 }
+
+// networkSettle is how long a creator waits before choosing among networks
+// of the same name; it is paid once per server, when the network is new.
+const networkSettle = 250 * time.Millisecond
 
 // findNetwork returns the ID of the oldest network called name, or "".
 func (d *Driver) findNetwork(ctx context.Context, name string) (string, error) {
