@@ -102,6 +102,14 @@ func TestRedeploySwitchesAndDrains(t *testing.T) {
 	if n := len(e.running(t, "greet")); n != 2 {
 		t.Errorf("%d instances while the old one drains, want 2", n)
 	}
+	states := map[int]string{}
+	all, _ := e.eng.Instances(context.Background(), "greet")
+	for _, in := range all {
+		states[in.Version] = in.State
+	}
+	if states[1] != lambda.InstanceDraining || states[2] != lambda.InstanceIdle {
+		t.Errorf("instance states by version %v, want 1 draining and 2 idle", states)
+	}
 	// ...and is stopped once it finishes.
 	old.Release(false)
 	eventually(t, "old instance stopped", func() bool { return len(e.running(t, "greet")) == 1 })

@@ -142,7 +142,8 @@ func (e *Engine) Instances(ctx context.Context, name string) ([]*lambda.Instance
 		}
 		c.State = lambda.InstanceStopped
 		if c.Running {
-			c.State = lambda.InstanceStarting
+			// A running container the pools no longer hold is on its way out.
+			c.State = lambda.InstanceDraining
 			if v, ok := e.live.Load(c.ID); ok {
 				e.describe(v.(*instance), c)
 			}
@@ -156,7 +157,8 @@ func (e *Engine) Instances(ctx context.Context, name string) ([]*lambda.Instance
 func (e *Engine) describe(in *instance, c *lambda.Instance) {
 	p := in.owner.Load()
 	if p == nil {
-		return // still starting
+		c.State = lambda.InstanceStarting // not ready yet
+		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
