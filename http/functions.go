@@ -54,14 +54,12 @@ func (s *Server) detail(ctx context.Context, fn *lambda.Function) *FunctionDetai
 		d.Scaling = fn.Scaling.Effective(fn.Active.Config.Protocol)
 	}
 	instances, err := s.Functions.Instances(ctx, fn.Name)
-	running := map[string]map[int]bool{}
 	if err != nil {
-		running = nil
-	} else {
-		d.Instances = instances
-		running[fn.Name] = runningSet(instances)
+		d.Status = status(nil, fn)
+		return d
 	}
-	d.Status = status(running, fn)
+	d.Instances = instances
+	d.Status = status(groupRunning(instances), fn)
 	return d
 }
 
@@ -72,6 +70,11 @@ func (s *Server) runningVersions(ctx context.Context, name string) map[string]ma
 	if err != nil {
 		return nil
 	}
+	return groupRunning(instances)
+}
+
+// groupRunning maps function → versions with a running instance.
+func groupRunning(instances []*lambda.Instance) map[string]map[int]bool {
 	out := map[string]map[int]bool{}
 	for _, in := range instances {
 		if in.Running {
@@ -82,16 +85,6 @@ func (s *Server) runningVersions(ctx context.Context, name string) map[string]ma
 		}
 	}
 	return out
-}
-
-func runningSet(instances []*lambda.Instance) map[int]bool {
-	set := map[int]bool{}
-	for _, in := range instances {
-		if in.Running {
-			set[in.Version] = true
-		}
-	}
-	return set
 }
 
 func status(running map[string]map[int]bool, fn *lambda.Function) string {
