@@ -1,68 +1,17 @@
 package docker
 
 import (
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/lambdahq/lambda/drivertest"
 
 	"github.com/lambdahq/lambda"
 	"github.com/moby/moby/client"
 )
-
-// socketProxy forwards a unix socket to the real daemon and can be turned
-// off and on, standing for a Docker engine that stops and comes back.
-type socketProxy struct {
-	path, target string
-	mu           sync.Mutex
-	ln           net.Listener
-	conns        []net.Conn
-}
-
-func (p *socketProxy) up(t *testing.T) {
-	ln, err := net.Listen("unix", p.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("unix", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(up, c); up.Close() }()
-			go func() { _, _ = io.Copy(c, up); c.Close() }()
-		}
-	}()
-}
-
-func (p *socketProxy) down() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close() // also removes the socket file
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
 
 func TestRecoversWhenDockerComesBack(t *testing.T) {
 	real := newTestDriver(t) // skips without Docker
@@ -75,9 +24,9 @@ func TestRecoversWhenDockerComesBack(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p := &socketProxy{path: filepath.Join(t.TempDir(), "docker.sock"), target: target}
-	t.Cleanup(p.down)
-	t.Setenv("DOCKER_HOST", "unix://"+p.path)
+	p := &drivertest.SocketProxy{Path: filepath.Join(t.TempDir(), "docker.sock"), Target: target}
+	t.Cleanup(p.Down)
+	t.Setenv("DOCKER_HOST", "unix://"+p.Path)
 	d, err := New()
 	if err != nil {
 		t.Fatal(err)
@@ -85,8 +34,8 @@ func TestRecoversWhenDockerComesBack(t *testing.T) {
 	defer d.Close()
 
 	// Down from the start: negotiation fails along with everything else.
-	if err := d.Ping(t.Context()); lambda.ErrorCode(err) != lambda.EUNAVAILABLE || !strings.Contains(err.Error(), p.path) {
-		t.Fatalf("Ping while down: %v, want EUNAVAILABLE naming %s", err, p.path)
+	if err := d.Ping(t.Context()); lambda.ErrorCode(err) != lambda.EUNAVAILABLE || !strings.Contains(err.Error(), p.Path) {
+		t.Fatalf("Ping while down: %v, want EUNAVAILABLE naming %s", err, p.Path)
 	}
 	if _, err := d.ListInstances(t.Context()); lambda.ErrorCode(err) != lambda.EUNAVAILABLE {
 		t.Fatalf("ListInstances while down: %v", err)
@@ -96,7 +45,7 @@ func TestRecoversWhenDockerComesBack(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p.up(t)
+	p.Up(t)
 	if _, err := d.ListInstances(t.Context()); err != nil {
 		t.Fatalf("ListInstances once Docker is back: %v", err)
 	}
@@ -111,14 +60,14 @@ func TestRecoversWhenDockerComesBack(t *testing.T) {
 
 	// Down again mid-life; the instance exits meanwhile (the server talks
 	// to it directly, not through Docker).
-	p.down()
+	p.Down()
 	if err := d.Ping(t.Context()); lambda.ErrorCode(err) != lambda.EUNAVAILABLE {
 		t.Fatalf("Ping while down again: %v", err)
 	}
 	httpDo(t, "GET", inst.Addr, "/exit")
 	time.Sleep(500 * time.Millisecond)
-	_ = os.Remove(p.path)
-	p.up(t)
+	_ = os.Remove(p.Path)
+	p.Up(t)
 	if err := d.Ping(t.Context()); err != nil {
 		t.Fatalf("Ping once back again: %v", err)
 	}
