@@ -71,7 +71,9 @@ func (s *Server) Close(ctx context.Context) error {
 	if s.srv == nil {
 		return nil
 	}
-	err := s.srv.Shutdown(ctx)
+	srv := s.srv
+	s.srv = nil // a second Close has nothing left to do
+	err := srv.Shutdown(ctx)
 	if serveErr := <-s.done; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -17,11 +16,7 @@ import (
 
 	"github.com/lambdahq/lambda"
 	"github.com/lambdahq/lambda/bench"
-	"github.com/lambdahq/lambda/docker"
 	"github.com/lambdahq/lambda/engine"
-	lhttp "github.com/lambdahq/lambda/http"
-	"github.com/lambdahq/lambda/runtimes"
-	"github.com/lambdahq/lambda/sqlite"
 )
 
 // benchPlatform is a private Lambda server for `lambda bench`, wired as
@@ -30,11 +25,8 @@ import (
 // server's containers, and the gateway on 127.0.0.1:0. It implements
 // bench.Platform for the http bench function.
 type benchPlatform struct {
-	dir    string
-	db     *sqlite.DB
-	driver *docker.Driver
-	eng    *engine.Engine
-	srv    *lhttp.Server
+	*platform
+	dir string
 
 	suffix          string // of every name the run creates
 	httpFn, stdioFn string
@@ -66,31 +58,16 @@ func openBenchPlatform(ctx context.Context, logOut io.Writer) (p *benchPlatform,
 			p.close(false, func(string, ...any) {})
 		}
 	}()
-	p.db = sqlite.NewDB(filepath.Join(p.dir, "lambda.db"))
-	if err := p.db.Open(ctx); err != nil {
-		return p, fmt.Errorf("open the bench database: %w", err)
+	p.platform, err = openPlatform(ctx, platformOptions{
+		dataDir: p.dir, addr: "127.0.0.1:0", domain: "localhost", logger: logger,
+		namespace: "bench-" + p.suffix, reapInterval: benchReapInterval,
+	})
+	if err != nil {
+		return p, err
 	}
-	if p.driver, err = docker.New(); err != nil {
-		return p, fmt.Errorf("docker client: %w", err)
-	}
-	p.driver.Logger, p.driver.Namespace = logger, "bench-"+p.suffix
 	if err := p.driver.Ping(ctx); err != nil {
 		return p, fmt.Errorf("lambda bench runs functions on Docker: %w", err)
 	}
-
-	functions := sqlite.NewFunctionStore(p.db)
-	reg := runtimes.NewRegistry(p.driver)
-	p.eng = engine.New(functions, p.driver, reg, extract)
-	p.eng.Logger, p.eng.ReapInterval = logger, benchReapInterval
-	if err := p.eng.Open(ctx); err != nil {
-		return p, err
-	}
-
-	p.srv = lhttp.NewServer()
-	p.srv.Addr, p.srv.Domain, p.srv.Logger = "127.0.0.1:0", "localhost", logger
-	p.srv.Functions, p.srv.Store, p.srv.Router, p.srv.Scaling = p.eng, functions, p.eng, p.eng
-	p.srv.StorePing, p.srv.DockerPing = p.db.Ping, p.driver.Ping
-	p.srv.Runtimes = reg
 	if err := p.srv.Open(ctx); err != nil {
 		return p, err
 	}
@@ -231,36 +208,26 @@ func (p *benchPlatform) close(keep bool, progress func(string, ...any)) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var errs []error
-	if p.srv != nil {
-		errs = append(errs, p.srv.Close(ctx))
-	}
-	if p.eng != nil && !keep {
-		for _, name := range p.deployed {
-			if err := p.eng.Delete(ctx, name); err != nil && lambda.ErrorCode(err) != lambda.ENOTFOUND {
-				errs = append(errs, fmt.Errorf("delete %s: %w", name, err))
+	if p.platform != nil {
+		errs = append(errs, p.srv.Close(ctx)) // no new requests while functions go
+		if !keep {
+			for _, name := range p.deployed {
+				if err := p.eng.Delete(ctx, name); err != nil && lambda.ErrorCode(err) != lambda.ENOTFOUND {
+					errs = append(errs, fmt.Errorf("delete %s: %w", name, err))
+				}
 			}
 		}
-	}
-	if p.driver != nil {
 		left, err := p.driver.ListInstances(ctx)
 		errs = append(errs, err)
 		for _, in := range left {
 			errs = append(errs, p.driver.StopInstance(ctx, in.ID, 0))
 		}
+		errs = append(errs, p.platform.close(ctx))
 	}
 	if keep {
 		for name := range p.images {
 			progress("kept the image of %s: %s", name, engine.ImageName(name))
 		}
-	}
-	if p.eng != nil {
-		errs = append(errs, p.eng.Close(ctx))
-	}
-	if p.driver != nil {
-		p.driver.Close()
-	}
-	if p.db != nil {
-		errs = append(errs, p.db.Close(ctx))
 	}
 	if p.dir != "" {
 		errs = append(errs, os.RemoveAll(p.dir))

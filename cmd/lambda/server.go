@@ -18,11 +18,7 @@ import (
 
 	"github.com/lambdahq/lambda/archive"
 	"github.com/lambdahq/lambda/cron"
-	"github.com/lambdahq/lambda/docker"
-	"github.com/lambdahq/lambda/engine"
-	lhttp "github.com/lambdahq/lambda/http"
 	"github.com/lambdahq/lambda/runtimes"
-	"github.com/lambdahq/lambda/sqlite"
 )
 
 type serverOptions struct {
@@ -86,64 +82,38 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	}
 	logger := slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{Level: level}))
 
-	db := sqlite.NewDB(filepath.Join(opts.dataDir, "lambda.db"))
-	if err := db.Open(ctx); err != nil {
-		return fmt.Errorf("open the database in %s: %w", opts.dataDir, err)
+	maxInstances, err := strconv.Atoi(opts.maxInstances)
+	if err != nil || maxInstances < 1 {
+		return fmt.Errorf("--max-instances %q is invalid: use a positive number", opts.maxInstances)
 	}
-	defer db.Close(context.Background())
-
-	driver, err := docker.New()
+	p, err := openPlatform(ctx, platformOptions{
+		dataDir: opts.dataDir, addr: opts.addr, domain: opts.domain,
+		logger: logger, images: opts.images, maxInstances: maxInstances,
+	})
 	if err != nil {
-		return fmt.Errorf("docker client: %w", err)
-	}
-	driver.Logger = logger
-	if driver.Namespace, err = serverID(opts.dataDir); err != nil {
 		return err
 	}
-	defer driver.Close()
-	if err := driver.Ping(ctx); err != nil {
+	defer p.close(context.Background())
+	if err := p.driver.Ping(ctx); err != nil {
 		logger.Warn("Docker is not reachable yet; deploys and invocations answer 503 until it is", "err", err)
 	}
 
-	functions := sqlite.NewFunctionStore(db)
-	schedules := sqlite.NewScheduleStore(db)
-	reg := runtimes.NewRegistry(driver)
-	reg.PythonImage, reg.NodeImage, reg.GoBuilderImage = opts.images.python, opts.images.node, opts.images.goBuilder
-	eng := engine.New(functions, driver, reg, extract)
-	eng.Logger = logger
-	if eng.MaxTotalInstances, err = strconv.Atoi(opts.maxInstances); err != nil || eng.MaxTotalInstances < 1 {
-		return fmt.Errorf("--max-instances %q is invalid: use a positive number", opts.maxInstances)
-	}
-	eng.Images = driver
-	if err := eng.Open(ctx); err != nil {
-		return err
-	}
-	defer eng.Close(context.Background())
-
-	srv := lhttp.NewServer()
-	srv.Addr, srv.Domain, srv.Logger = opts.addr, opts.domain, logger
-	srv.Functions, srv.Store, srv.Schedules, srv.Router, srv.Scaling = eng, functions, schedules, eng, eng
-	srv.Cron = cron.Parser{}
-	srv.Images = driver
-	srv.StorePing, srv.DockerPing = db.Ping, driver.Ping
-	srv.Runtimes = reg
-
-	sched := cron.NewScheduler(schedules, srv)
+	sched := cron.NewScheduler(p.schedules, p.srv)
 	sched.Logger = logger
-	srv.SchedulesChanged = sched.Notify
-	if err := srv.Open(ctx); err != nil {
+	p.srv.SchedulesChanged = sched.Notify
+	if err := p.srv.Open(ctx); err != nil {
 		return err
 	}
 	if err := sched.Open(ctx); err != nil {
 		return err
 	}
-	logger.Info("Lambda server listening", "addr", opts.addr, "functions", srv.FunctionURL("NAME"), "data", opts.dataDir)
+	logger.Info("Lambda server listening", "addr", opts.addr, "functions", p.srv.FunctionURL("NAME"), "data", opts.dataDir)
 
 	<-ctx.Done()
 	logger.Info("shutting down")
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := srv.Close(shutdown); err != nil {
+	if err := p.srv.Close(shutdown); err != nil {
 		logger.Error("http shutdown", "err", err)
 	}
 	if err := sched.Close(shutdown); err != nil {
