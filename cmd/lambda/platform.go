@@ -22,6 +22,7 @@ type platformOptions struct {
 	logger                *slog.Logger
 	images                imageOptions
 	maxInstances          int           // 0: the engine's default
+	queueSize             int           // 0: the engine's default
 	reapInterval          time.Duration // 0: the engine's default
 	// namespace labels the server's containers; "" derives it from the
 	// data directory (serverID), so a restarted server finds its own.
@@ -81,6 +82,9 @@ func openPlatform(ctx context.Context, o platformOptions) (p *platform, err erro
 	p.eng.Logger, p.eng.Images = o.logger, p.driver
 	if o.maxInstances > 0 {
 		p.eng.MaxTotalInstances = o.maxInstances
+	}
+	if o.queueSize > 0 {
+		p.eng.QueueSize = o.queueSize
 	}
 	if o.reapInterval > 0 {
 		p.eng.ReapInterval = o.reapInterval

@@ -29,6 +29,9 @@ type serverOptions struct {
 	images   imageOptions
 	// maxInstances caps the instances on this host, all functions together.
 	maxInstances string
+	// queueSize bounds each function's queue of requests waiting for an
+	// instance; past it requests get 429.
+	queueSize string
 }
 
 // imageOptions name the images runtimes build on; each is pulled, or
@@ -44,6 +47,7 @@ func newServerCommand(s *streams) *cobra.Command {
 		domain:       envOr("LAMBDA_DOMAIN", "localhost"),
 		logLevel:     envOr("LAMBDA_LOG_LEVEL", "info"),
 		maxInstances: envOr("LAMBDA_MAX_INSTANCES", "200"),
+		queueSize:    envOr("LAMBDA_QUEUE_SIZE", "1000"),
 		images: imageOptions{
 			python:    envOr("LAMBDA_PYTHON_IMAGE", runtimes.DefaultPythonImage),
 			node:      envOr("LAMBDA_NODE_IMAGE", runtimes.DefaultNodeImage),
@@ -69,6 +73,7 @@ as containers on the local Docker engine (DOCKER_HOST is honoured).`,
 	f.StringVar(&opts.domain, "domain", opts.domain, "functions answer at NAME.DOMAIN (env LAMBDA_DOMAIN)")
 	f.StringVar(&opts.logLevel, "log-level", opts.logLevel, "debug, info, warn or error (env LAMBDA_LOG_LEVEL)")
 	f.StringVar(&opts.maxInstances, "max-instances", opts.maxInstances, "most function instances on this host, all functions together (env LAMBDA_MAX_INSTANCES)")
+	f.StringVar(&opts.queueSize, "queue-size", opts.queueSize, "most requests a function queues while its instances are busy; more get 429 (env LAMBDA_QUEUE_SIZE)")
 	f.StringVar(&opts.images.python, "python-image", opts.images.python, "base image of the python runtime (env LAMBDA_PYTHON_IMAGE)")
 	f.StringVar(&opts.images.node, "node-image", opts.images.node, "base image of the node runtime (env LAMBDA_NODE_IMAGE)")
 	f.StringVar(&opts.images.goBuilder, "go-builder-image", opts.images.goBuilder, "image Go functions compile in when present; else the host's Go (env LAMBDA_GO_BUILDER_IMAGE)")
@@ -86,9 +91,13 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	if err != nil || maxInstances < 1 {
 		return fmt.Errorf("--max-instances %q is invalid: use a positive number", opts.maxInstances)
 	}
+	queueSize, err := strconv.Atoi(opts.queueSize)
+	if err != nil || queueSize < 1 {
+		return fmt.Errorf("--queue-size %q is invalid: use a positive number", opts.queueSize)
+	}
 	p, err := openPlatform(ctx, platformOptions{
 		dataDir: opts.dataDir, addr: opts.addr, domain: opts.domain,
-		logger: logger, images: opts.images, maxInstances: maxInstances,
+		logger: logger, images: opts.images, maxInstances: maxInstances, queueSize: queueSize,
 	})
 	if err != nil {
 		return err
