@@ -4,6 +4,7 @@ package cron
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	// Zone names must mean the same on every host, including a scratch
@@ -189,10 +190,46 @@ func checkField(p robfig.Parser, f field, i int, w string) error {
 			return fmt.Errorf("%s field %q has an empty item in its comma-separated list", f.name, w)
 		}
 	}
+	if err := checkRanges(f, lower); err != nil {
+		return err
+	}
 	probe := []string{"*", "*", "*", "*", "*", "*"}
 	probe[i] = lower
 	if _, err := p.Parse(strings.Join(probe, " ")); err != nil {
 		return explain(f, w, err)
 	}
 	return nil
+}
+
+// names maps the month and day names the library accepts to their values.
+var names = map[string]int{
+	"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+	"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6,
+}
+
+// checkRanges refuses a range written backwards ("5-1"): the library reads
+// it as wrapping around, which few readers of the schedule would guess.
+// Values it cannot read are left to the library's own checks.
+func checkRanges(f field, w string) error {
+	for item := range strings.SplitSeq(w, ",") {
+		rng, _, _ := strings.Cut(item, "/")
+		lo, hi, ok := strings.Cut(rng, "-")
+		if !ok {
+			continue
+		}
+		a, okA := fieldValue(lo)
+		b, okB := fieldValue(hi)
+		if okA && okB && a > b {
+			return fmt.Errorf("%s range %q runs backwards: write the lower value first, or split it in two (%d-%d,%d-%d)", f.name, rng, a, f.max, f.min, b)
+		}
+	}
+	return nil
+}
+
+func fieldValue(s string) (int, bool) {
+	if n, ok := names[s]; ok {
+		return n, true
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
 }
