@@ -19,6 +19,10 @@ const (
 	hdrLogType       = "X-Lambda-Log-Type"
 	hdrLogResult     = "X-Lambda-Log-Result"
 	hdrFunctionError = "X-Lambda-Function-Error"
+	// hdrInstanceFailed on an answer says the instance is broken (its
+	// function process died, or is being stopped): the gateway takes it out
+	// of the pool at once instead of handing it the next request.
+	hdrInstanceFailed = "X-Lambda-Instance-Failed"
 )
 
 // isControlHeader reports the headers meant for the shim, not the function.
@@ -42,6 +46,7 @@ type invocation struct {
 	done     chan result   // receives exactly one result (buffered)
 	finished atomic.Bool
 	timer    *time.Timer // the running invocation's deadline; guarded by queue.mu
+	polls    uint64      // queue.polls when the function answered it; guarded by queue.mu
 }
 
 // newInvocation reads the control headers of r.
@@ -108,6 +113,9 @@ type result struct {
 	errType string        // resError: Lambda-Runtime-Function-Error-Type
 	message string        // resFailure, resUnavailable: why
 	tail    []byte        // the log tail, when asked for
+	// instanceFailed, when set, says why the instance cannot serve another
+	// request; the answer carries it in X-Lambda-Instance-Failed.
+	instanceFailed string
 }
 
 func validRequestID(id string) bool {

@@ -63,6 +63,10 @@ func describeExit(ps *os.ProcessState) string {
 // describe words how the process ended; call it after done.
 func (p *process) describe() string { return describeExit(p.cmd.ProcessState) }
 
+// failure is X-Lambda-Instance-Failed for a process that ended; call it
+// after done.
+func (p *process) failure() string { return "the function process " + p.describe() }
+
 // kill kills the process group at once.
 func (p *process) kill() {
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)

@@ -17,7 +17,12 @@ type queue struct {
 	closed    bool
 	wake      chan struct{} // a token: items may be waiting
 	onTimeout func(*invocation)
+	polls     uint64        // calls of next: the process asking for work
+	polled    chan struct{} // closed at the next call of next; nil until wanted
 }
+
+// closedChan is a channel that is always ready.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 func newQueue(onTimeout func(*invocation)) *queue {
 	return &queue{wake: make(chan struct{}, 1), onTimeout: onTimeout}
@@ -67,8 +72,15 @@ func (q *queue) drop(i int) {
 // with a timeout without reaching the function. A running invocation the
 // function never answered fails: asking for the next event gives it up.
 func (q *queue) next(ctx context.Context) (*invocation, error) {
-	for {
+	for first := true; ; first = false {
 		q.mu.Lock()
+		if first {
+			q.polls++
+			if q.polled != nil {
+				close(q.polled)
+				q.polled = nil
+			}
+		}
 		if prev := q.current; prev != nil {
 			q.current = nil
 			prev.timer.Stop()
@@ -121,8 +133,24 @@ func (q *queue) complete(inv *invocation, res result) bool {
 	}
 	q.current = nil
 	inv.timer.Stop()
+	inv.polls = q.polls
 	q.mu.Unlock()
 	return inv.finish(res)
+}
+
+// afterPoll returns a channel closed once the process has asked for its
+// next event since it answered inv (at once if it has already): a process
+// that does so outlived its answer.
+func (q *queue) afterPoll(inv *invocation) <-chan struct{} {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.polls > inv.polls {
+		return closedChan
+	}
+	if q.polled == nil {
+		q.polled = make(chan struct{})
+	}
+	return q.polled
 }
 
 // close ends the running invocation with running, the waiting ones with

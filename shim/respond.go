@@ -71,6 +71,9 @@ var furlInternalError = []byte(`{"message":"Internal Server Error"}`)
 // setBaseHeaders sets the headers every answer carries.
 func setBaseHeaders(h http.Header, inv *invocation, res result) {
 	h.Set(hdrRequestID, inv.id)
+	if res.instanceFailed != "" {
+		h.Set(hdrInstanceFailed, res.instanceFailed)
+	}
 	if inv.tail {
 		h.Set(hdrLogResult, base64.StdEncoding.EncodeToString(res.tail))
 	}

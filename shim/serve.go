@@ -31,12 +31,18 @@ func (s *runtimeServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.q.push(inv) {
 		putBuffer(inv.event)
+		if failed := s.failed.Load(); failed != nil {
+			w.Header().Set(hdrInstanceFailed, *failed)
+		}
 		writeErrorDoc(w, http.StatusServiceUnavailable, "ServiceUnavailable", "the function instance is stopping: retry the request")
 		return
 	}
 	res, ok := s.wait(r.Context(), inv)
 	if !ok {
 		return // the caller went away; the result, if any, is dropped
+	}
+	if res.kind == resError || res.kind == resFailure && res.instanceFailed == "" {
+		s.settle(r.Context(), inv, &res)
 	}
 	if problem := answer(w, inv, res, s.aws); problem != "" {
 		s.logf("invocation %s: %s", inv.id, problem)
@@ -81,6 +87,25 @@ func (s *runtimeServer) wait(ctx context.Context, inv *invocation) (result, bool
 			putBuffer(inv.event)
 		}
 		return result{}, false
+	}
+}
+
+// settle holds the answer to a failed invocation until the function
+// process asks for its next event or exits, so that the answer says when
+// the failure took the process down: aws-lambda-go posts a panic to /error
+// and exits right after, and without the header the gateway would hand
+// the next request to a dead instance. Runtimes that survive their errors
+// ask for the next event within a loopback round trip; the wait is bounded
+// in case one does neither.
+func (s *runtimeServer) settle(ctx context.Context, inv *invocation, res *result) {
+	t := time.NewTimer(settleTimeout)
+	defer t.Stop()
+	select {
+	case <-s.q.afterPoll(inv):
+	case <-s.proc.done:
+		res.instanceFailed = s.proc.failure()
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 

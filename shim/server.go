@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,7 +21,15 @@ type runtimeServer struct {
 	initOnce sync.Once
 	initDone chan struct{} // closed by the first /next
 	fatal    chan string   // why the instance must stop (timeout, init error)
+	proc     *process      // set before the HTTP server starts
+	// failed says why the instance stopped serving, once it has: the
+	// X-Lambda-Instance-Failed of answers to requests that arrive after.
+	failed atomic.Pointer[string]
 }
+
+// settleTimeout bounds how long an answer to a failed invocation waits to
+// learn whether the function process survived the failure.
+var settleTimeout = time.Second
 
 func runRuntime(cfg *config) int {
 	s := &runtimeServer{cfg: cfg, aws: cfg.protocol == protoAWS, initDone: make(chan struct{}), fatal: make(chan string, 4)}
@@ -40,6 +49,7 @@ func runRuntime(cfg *config) int {
 		s.logf("cannot start the function: %v (is the command in the image, and executable?)", err)
 		return 1
 	}
+	s.proc = proc
 	defer s.logs.snapshot() // copy the process's last words before the shim goes
 	select {
 	case <-s.initDone:
@@ -80,11 +90,11 @@ func (s *runtimeServer) supervise(srv *http.Server, proc *process) int {
 		case <-proc.done:
 			s.logs.snapshot()
 			s.logf("the function process %s", proc.describe())
-			return s.stop(srv, proc, "the function process "+proc.describe()+" during the invocation", proc.status)
+			return s.stop(srv, proc, "the function process "+proc.describe()+" during the invocation", proc.failure(), proc.status)
 		case reason := <-s.fatal:
 			proc.kill()
 			proc.wait(5 * time.Second)
-			return s.stop(srv, proc, reason, 1)
+			return s.stop(srv, proc, reason, "the function process was stopped: "+reason, 1)
 		case <-s.cfg.signals:
 			if drained == nil {
 				// Stop accepting, let the requests in the shim finish
@@ -99,17 +109,21 @@ func (s *runtimeServer) supervise(srv *http.Server, proc *process) int {
 			}
 		case <-drained:
 			proc.stop(2 * time.Second)
-			return s.stop(srv, proc, "the function instance was stopped", 0)
+			return s.stop(srv, proc, "the function instance was stopped", "the function instance was stopped", 0)
 		}
 	}
 }
 
 // stop ends the instance: the running invocation fails with reason, the
-// waiting requests get 503, and the answers get a moment to be written.
-func (s *runtimeServer) stop(srv *http.Server, proc *process, reason string, status int) int {
+// waiting requests get 503, all with failure in X-Lambda-Instance-Failed,
+// and the answers get a moment to be written: Shutdown waits for the
+// handlers that have a request, so the gateway learns from them that the
+// instance is gone rather than from a refused connection.
+func (s *runtimeServer) stop(srv *http.Server, proc *process, reason, failure string, status int) int {
+	s.failed.Store(&failure)
 	s.q.close(
-		result{kind: resFailure, errType: "Runtime.ExitError", message: reason, tail: s.logs.snapshot()},
-		result{kind: resUnavailable, message: "the function instance stopped before this request reached it: retry it"},
+		result{kind: resFailure, errType: "Runtime.ExitError", message: reason, tail: s.logs.snapshot(), instanceFailed: failure},
+		result{kind: resUnavailable, message: "the function instance stopped before this request reached it: retry it", instanceFailed: failure},
 	)
 	proc.kill() // whatever the process left behind in its group
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -122,7 +136,7 @@ func (s *runtimeServer) stop(srv *http.Server, proc *process, reason string, sta
 // timedOut ends the running invocation inv at its deadline; the process
 // is then killed, as Lambda discards a timed-out sandbox.
 func (s *runtimeServer) timedOut(inv *invocation) {
-	if s.finish(inv, result{kind: resTimeout}) {
+	if s.finish(inv, result{kind: resTimeout, instanceFailed: "the invocation timed out: the function process is being stopped"}) {
 		s.fail(fmt.Sprintf("invocation %s: %s: stopping the function process", inv.id, inv.timeoutMessage()))
 	}
 }

@@ -135,6 +135,7 @@ func (s *stdioServer) run(w http.ResponseWriter, r *http.Request, inv *invocatio
 	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
 		writeStdioError(w, http.StatusGatewayTimeout, "timeout", withTail(fmt.Sprintf("command timed out after %.2f seconds", inv.deadline.Sub(inv.received).Seconds()), tail))
 	case err != nil && s.runs.Err() != nil:
+		w.Header().Set(hdrInstanceFailed, "the function instance was stopped during the run")
 		writeStdioError(w, http.StatusServiceUnavailable, "unavailable", "the function instance was stopped during the run")
 	case errors.As(err, &exitErr):
 		writeStdioError(w, http.StatusBadGateway, "function_error", withTail("command "+describeStdioExit(exitErr), tail))
