@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -32,3 +33,53 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 }
 
 func (d Duration) String() string { return time.Duration(d).String() }
+
+// Bounds of the durations a user sets. Durations are kept to whole
+// milliseconds: the platform measures and reports nothing finer, and the
+// environment carries the timeout in ms (LAMBDA_FUNCTION_TIMEOUT_MS).
+const (
+	MinTimeout     = time.Second // as AWS Lambda
+	MinIdleTimeout = time.Second
+)
+
+// ValidateTimeout checks a function's timeout: MinTimeout to MaxTimeout.
+// A zero Config.Timeout means "unset" (the default applies) and is never
+// passed here.
+func ValidateTimeout(d time.Duration) error {
+	return validateDuration("timeout", d, MinTimeout, MaxTimeout)
+}
+
+// ValidateIdleTimeout checks an idle timeout: 0 means the default
+// (DefaultIdleTimeout), else MinIdleTimeout to MaxIdleTimeout.
+func ValidateIdleTimeout(d time.Duration) error {
+	if d == 0 {
+		return nil
+	}
+	if err := validateDuration("idle timeout", d, MinIdleTimeout, MaxIdleTimeout); err != nil {
+		return Errorf(EINVALID, "%s (0 means the default, %s)", ErrorMessage(err), FormatDuration(DefaultIdleTimeout))
+	}
+	return nil
+}
+
+func validateDuration(what string, d, lo, hi time.Duration) error {
+	switch {
+	case d < lo || d > hi:
+		return Errorf(EINVALID, "%s %s is out of range %s-%s", what, d, FormatDuration(lo), FormatDuration(hi))
+	case d%time.Millisecond != 0:
+		return Errorf(EINVALID, "%s %s is not a whole number of milliseconds", what, d)
+	}
+	return nil
+}
+
+// FormatDuration renders d without the zero units time.Duration.String
+// appends ("15m", not "15m0s").
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -92,17 +92,13 @@ func (c Config) Validate() error {
 		return Errorf(EINVALID, "port %d is out of range 1-65535", c.Port)
 	case c.MemoryBytes < MinMemoryBytes || c.MemoryBytes > MaxMemoryBytes:
 		return Errorf(EINVALID, "memory %s is out of range %s-%s", FormatBytes(c.MemoryBytes), FormatBytes(MinMemoryBytes), FormatBytes(MaxMemoryBytes))
-	case c.Timeout <= 0 || time.Duration(c.Timeout) > MaxTimeout:
-		return Errorf(EINVALID, "timeout %s is out of range (0, %s]", time.Duration(c.Timeout), MaxTimeout)
 	case c.Protocol != "" && c.Protocol != ProtocolHTTP && c.Protocol != ProtocolAWS && c.Protocol != ProtocolStdio && c.Protocol != ProtocolHandler:
 		return Errorf(EINVALID, "protocol %q is not supported: use %s", c.Protocol, strings.Join(Protocols, ", "))
 	}
-	for k := range c.Env {
-		if err := ValidateEnvName(k); err != nil {
-			return err
-		}
+	if err := ValidateTimeout(time.Duration(c.Timeout)); err != nil {
+		return err
 	}
-	return nil
+	return ValidateEnv(c.Env)
 }
 
 // Version is one immutable deployment of a function.

@@ -60,8 +60,8 @@ func (s Scaling) Validate() error {
 		return Errorf(EINVALID, "max instances %d is out of range 0-%d", s.MaxInstances, MaxInstancesLimit)
 	case s.MaxInstances > 0 && s.MinInstances > s.MaxInstances:
 		return Errorf(EINVALID, "min instances %d is above max instances %d", s.MinInstances, s.MaxInstances)
-	case s.IdleTimeout < 0 || time.Duration(s.IdleTimeout) > MaxIdleTimeout:
-		return Errorf(EINVALID, "idle timeout %s is out of range 0-%s", s.IdleTimeout, MaxIdleTimeout)
+	case ValidateIdleTimeout(time.Duration(s.IdleTimeout)) != nil:
+		return ValidateIdleTimeout(time.Duration(s.IdleTimeout))
 	case s.Reserved != nil && (*s.Reserved < 0 || *s.Reserved > MaxConcurrency*MaxInstancesLimit):
 		return Errorf(EINVALID, "reserved concurrency %d is out of range", *s.Reserved)
 	}

@@ -2,6 +2,8 @@ package lambda
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -75,4 +77,63 @@ func FormatBytes(n int64) string {
 		return fmt.Sprintf("%dk", n>>10)
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// Limits of a function's environment, checked before anything is built:
+// the container engine would refuse an oversized one only at start.
+const (
+	MaxEnvBytes     = 4 << 10 // names and values together, as AWS Lambda
+	MaxEnvNameBytes = 128
+)
+
+// reservedEnvPrefixes and reservedEnv are the variables the platform and
+// the shim set in every instance (engine/instance.go, shim/env.go): a
+// user's value would be silently overridden.
+var (
+	reservedEnvPrefixes = []string{"LAMBDA_", "AWS_LAMBDA_"}
+	reservedEnv         = map[string]string{
+		"PORT":     "the platform sets it to the function's port: use --port (port: in lambda.yaml) to change it",
+		"_HANDLER": "the platform sets it from the handler: use --handler (handler: in lambda.yaml)",
+	}
+)
+
+// ValidateEnv checks a function's environment: valid names, none the
+// platform sets itself, no NUL byte, and at most MaxEnvBytes in all.
+func ValidateEnv(env map[string]string) error {
+	total := 0
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		v := env[k]
+		if err := ValidateEnvName(k); err != nil {
+			return err
+		}
+		if len(k) > MaxEnvNameBytes {
+			return Errorf(EINVALID, "environment variable name %.20q... is %d bytes long: the limit is %d", k, len(k), MaxEnvNameBytes)
+		}
+		if why, ok := reservedEnv[k]; ok {
+			return Errorf(EINVALID, "environment variable %s is reserved: %s", k, why)
+		}
+		for _, p := range reservedEnvPrefixes {
+			if strings.HasPrefix(k, p) {
+				return Errorf(EINVALID, "environment variable %s is reserved: names starting with %s are set by the platform", k, p)
+			}
+		}
+		if strings.IndexByte(v, 0) >= 0 {
+			return Errorf(EINVALID, "environment variable %s contains a NUL byte", k)
+		}
+		total += len(k) + len(v)
+	}
+	if total > MaxEnvBytes {
+		return Errorf(EINVALID, "environment is %d bytes (names and values): the limit is %d; keep large values in files of the function", total, MaxEnvBytes)
+	}
+	return nil
+}
+
+// ValidateVersion checks a version number a user names: versions are
+// numbered from 1. Where a version is optional ("the previous one"), it is
+// left out rather than given as 0.
+func ValidateVersion(n int) error {
+	if n < 1 {
+		return Errorf(EINVALID, "version %d is invalid: versions are numbered from 1; leave the version out for the one before the active version", n)
+	}
+	return nil
 }

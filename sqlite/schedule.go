@@ -50,6 +50,7 @@ func (s *ScheduleStore) CreateSchedule(ctx context.Context, sc *lambda.Schedule)
 	if sc.CreatedAt.IsZero() {
 		sc.CreatedAt = s.db.now()
 	}
+	sc.Timezone = lambda.NormalizeTimezone(sc.Timezone)
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM functions WHERE name = ?`, sc.Function).Scan(&n); err != nil {
@@ -91,6 +92,8 @@ func scanSchedule(row scanner) (*lambda.Schedule, error) {
 	if data != nil {
 		sc.Data = data
 	}
+	// Rows of older versions kept "" for UTC: read the zone by its name.
+	sc.Timezone = lambda.NormalizeTimezone(sc.Timezone)
 	if sc.NextRunAt, err = parseTime(next); err != nil {
 		return nil, err
 	}
