@@ -12,9 +12,9 @@ const (
 	LabelManaged  = "lambda.managed"
 	LabelFunction = "lambda.function"
 	LabelVersion  = "lambda.version"
-	// LabelServer holds the namespace of the server that owns a container,
-	// so that several servers (or test runs) can share one engine without
-	// reconciling away each other's containers.
+	// LabelServer holds the namespace of the server that owns a container
+	// or an image, so that several servers (or test runs) can share one
+	// engine without reconciling away each other's.
 	LabelServer = "lambda.server"
 )
 
@@ -51,9 +51,18 @@ type Driver interface {
 	ListInstances(ctx context.Context) ([]*Instance, error)
 	// InstanceLogs returns up to tail lines of the container's output.
 	InstanceLogs(ctx context.Context, id string, tail int) (string, error)
-	// WatchExits sends the IDs of platform containers that stop, until ctx
-	// ends. Consumers must also cope with missed events (reconnects).
-	WatchExits(ctx context.Context) (<-chan string, error)
+	// WatchExits sends the exits of platform containers, until ctx ends.
+	// Consumers must also cope with missed events (reconnects).
+	WatchExits(ctx context.Context) (<-chan Exit, error)
+}
+
+// Exit is how a container ended, as its exit event tells it.
+type Exit struct {
+	ID       string `json:"id"`
+	ExitCode int    `json:"exit_code"` // -1 when unknown
+	// OOMKilled reports that the kernel killed a process of the container
+	// because it reached its memory limit.
+	OOMKilled bool `json:"oom_killed"`
 }
 
 // BuildRequest is the input of Driver.BuildImage.

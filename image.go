@@ -33,4 +33,9 @@ type ImageDriver interface {
 	// ListImages lists the images on the host that could be deployed
 	// (tagged, not the platform's own function images).
 	ListImages(ctx context.Context) ([]*Image, error)
+	// ListImagesByLabel lists the images, tagged or dangling, that carry
+	// every label of labels and, when the driver has a namespace, that
+	// namespace's LabelServer: the server's own images, to clean up. It
+	// lists top-level images only, not the layers below them.
+	ListImagesByLabel(ctx context.Context, labels map[string]string) ([]*Image, error)
 }

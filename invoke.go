@@ -26,6 +26,21 @@ type Lease struct {
 	// that the instance could not be reached or broke the connection, so
 	// the router can replace it.
 	Done func(failed bool)
+	// Diagnose, when set, explains why the instance broke a request; see
+	// Failure.
+	Diagnose func(ctx context.Context) error
+}
+
+// Failure tells why the instance broke the connection instead of
+// answering: an EFUNCTION error saying, for instance, that it ran out of
+// memory, or nil when the router does not know (the instance still runs,
+// or its exit was not observed within a short, bounded wait). Call it
+// before Release.
+func (l *Lease) Failure(ctx context.Context) error {
+	if l.Diagnose == nil {
+		return nil
+	}
+	return l.Diagnose(ctx)
 }
 
 // Release ends the lease; failed marks the instance as broken.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 
 	"github.com/lambdahq/lambda"
 	"github.com/moby/moby/api/types/build"
@@ -20,8 +21,8 @@ func (d *Driver) BuildImage(ctx context.Context, req lambda.BuildRequest) (strin
 		return "", lambda.Errorf(lambda.EINVALID, "build context is missing")
 	}
 	buildContext := req.Context
-	if len(req.Labels) > 0 {
-		buildContext = withLabels(req.Context, req.Labels)
+	if labels := d.buildLabels(req.Labels); len(labels) > 0 {
+		buildContext = withLabels(req.Context, labels)
 	}
 	res, err := d.cli.ImageBuild(ctx, buildContext, client.ImageBuildOptions{
 		Tags:        req.Tags,
@@ -64,4 +65,17 @@ func (d *Driver) BuildImage(ctx context.Context, req lambda.BuildRequest) (strin
 		return img.ID, nil
 	}
 	return "", fmt.Errorf("docker: build finished without reporting an image ID; tag the image to find it")
+}
+
+// buildLabels adds the driver's namespace to the labels of a function's
+// image, so that a restarted server cleans up its own images and no other
+// server's. Images shared by every server (runtimes, the shim) carry no
+// function label and get no namespace.
+func (d *Driver) buildLabels(labels map[string]string) map[string]string {
+	if d.Namespace == "" || labels[lambda.LabelFunction] == "" {
+		return labels
+	}
+	out := maps.Clone(labels)
+	out[lambda.LabelServer] = d.Namespace
+	return out
 }

@@ -30,6 +30,14 @@ func TestDriverSuite(t *testing.T) {
 	drivertest.Run(t, func(t *testing.T) lambda.Driver { return newTestDriver(t) })
 }
 
+func TestDriverNamespaces(t *testing.T) {
+	drivertest.RunNamespaces(t, func(t *testing.T, namespace string) drivertest.ImageEngine {
+		d := newTestDriver(t)
+		d.Namespace = namespace
+		return d
+	})
+}
+
 func TestUnreachableDocker(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "unix:///nonexistent.sock")
 	d, err := New()
@@ -80,8 +88,8 @@ func TestWatchExitsSurvivesDockerDown(t *testing.T) {
 		t.Fatalf("WatchExits must keep retrying while Docker is down, got %v", err)
 	}
 	select {
-	case id, ok := <-ch:
-		t.Fatalf("got %q, %v from a daemon that does not exist", id, ok)
+	case exit, ok := <-ch:
+		t.Fatalf("got %+v, %v from a daemon that does not exist", exit, ok)
 	case <-time.After(700 * time.Millisecond): // a few reconnect attempts
 	}
 	cancel()

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
+	"github.com/lambdahq/lambda"
 	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/client"
 )
@@ -16,35 +18,36 @@ const (
 	maxBackoff = 5 * time.Second
 )
 
-// WatchExits sends the IDs of platform containers that die or run out of
-// memory. It never fails while Docker is down: it keeps reconnecting until
+// WatchExits sends the exits of platform containers, with their exit code
+// and whether they ran out of memory. It never fails while Docker is down: it keeps reconnecting until
 // ctx ends, then closes the channel. On reconnect it asks for the events
 // since the stream broke, so a short outage loses nothing (an ID may then
 // arrive twice), but a daemon restart forgets its events: consumers must
 // still reconcile with ListInstances.
-func (d *Driver) WatchExits(ctx context.Context) (<-chan string, error) {
+func (d *Driver) WatchExits(ctx context.Context) (<-chan lambda.Exit, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ch := make(chan string, 16)
+	ch := make(chan lambda.Exit, 16)
 	go d.watch(ctx, ch)
 	return ch, nil
 }
 
-func (d *Driver) watch(ctx context.Context, ch chan<- string) {
+func (d *Driver) watch(ctx context.Context, ch chan<- lambda.Exit) {
 	defer close(ch)
 	filters := d.managedFilters().
 		Add("type", string(events.ContainerEventType)).
 		Add("event", string(events.ActionDie), string(events.ActionOOM))
 	backoff := minBackoff
 	var since time.Time
+	oom := make(map[string]bool) // containers whose oom event came before their die
 	for {
 		opts := client.EventsListOptions{Filters: filters}
 		if !since.IsZero() {
 			opts.Since = fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())
 		}
 		connected := time.Now()
-		err := d.pump(ctx, opts, ch, &since)
+		err := d.pump(ctx, opts, ch, &since, oom)
 		if ctx.Err() != nil {
 			return
 		}
@@ -69,9 +72,11 @@ func (d *Driver) watch(ctx context.Context, ch chan<- string) {
 	}
 }
 
-// pump forwards one connection's events until it breaks. since advances
-// to each event's time so a reconnect resumes where this one stopped.
-func (d *Driver) pump(ctx context.Context, opts client.EventsListOptions, ch chan<- string, since *time.Time) error {
+// pump forwards one connection's die events until it breaks. since
+// advances to each event's time so a reconnect resumes where this one
+// stopped. oom remembers the oom events, which Docker sends before the
+// die event of a container whose process the kernel killed.
+func (d *Driver) pump(ctx context.Context, opts client.EventsListOptions, ch chan<- lambda.Exit, since *time.Time, oom map[string]bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // ends the client's reader goroutine
 	res := d.cli.Events(ctx, opts)
@@ -84,8 +89,17 @@ func (d *Driver) pump(ctx context.Context, opts client.EventsListOptions, ch cha
 			if m.Actor.ID == "" {
 				continue
 			}
+			if m.Action == events.ActionOOM {
+				if len(oom) >= maxOOMMemory {
+					clear(oom) // oom events of containers that did not die (their init survived)
+				}
+				oom[m.Actor.ID] = true
+				continue
+			}
+			exit := d.exitOf(ctx, m, oom[m.Actor.ID])
+			delete(oom, m.Actor.ID)
 			select {
-			case ch <- m.Actor.ID:
+			case ch <- exit:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
@@ -94,3 +108,32 @@ func (d *Driver) pump(ctx context.Context, opts client.EventsListOptions, ch cha
 		}
 	}
 }
+
+// maxOOMMemory bounds the oom events remembered while waiting for a die.
+const maxOOMMemory = 1024
+
+// exitStatusKilled is the status of a process killed by SIGKILL (128+9),
+// which is what the kernel's OOM killer sends.
+const exitStatusKilled = 137
+
+// exitOf reads a die event. An exit by SIGKILL without an oom event seen
+// (the stream may have missed it) is checked with an inspect, whose state
+// is final by the time Docker sends the die event.
+func (d *Driver) exitOf(ctx context.Context, m events.Message, oomSeen bool) lambda.Exit {
+	exit := lambda.Exit{ID: m.Actor.ID, ExitCode: -1, OOMKilled: oomSeen}
+	if code, err := strconv.Atoi(m.Actor.Attributes["exitCode"]); err == nil {
+		exit.ExitCode = code
+	}
+	if !exit.OOMKilled && exit.ExitCode == exitStatusKilled {
+		ictx, cancel := context.WithTimeout(ctx, inspectExitTimeout)
+		defer cancel()
+		res, err := d.cli.ContainerInspect(ictx, m.Actor.ID, client.ContainerInspectOptions{})
+		if err == nil && res.Container.State != nil {
+			exit.OOMKilled = res.Container.State.OOMKilled
+		}
+	}
+	return exit
+}
+
+// inspectExitTimeout bounds the inspect of a container that died.
+const inspectExitTimeout = 2 * time.Second

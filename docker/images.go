@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -88,6 +89,32 @@ func (d *Driver) ListImages(ctx context.Context) ([]*lambda.Image, error) {
 		out = append(out, &lambda.Image{ID: s.ID, Tags: tags, Labels: s.Labels, Size: s.Size, CreatedAt: time.Unix(s.Created, 0).UTC()})
 	}
 	slices.SortFunc(out, func(a, b *lambda.Image) int { return strings.Compare(a.Tags[0], b.Tags[0]) })
+	return out, nil
+}
+
+// ListImagesByLabel lists the top-level images, dangling ones included,
+// that carry labels and the driver's namespace, oldest first.
+func (d *Driver) ListImagesByLabel(ctx context.Context, labels map[string]string) ([]*lambda.Image, error) {
+	f := make(client.Filters)
+	for k, v := range labels {
+		f.Add("label", k+"="+v)
+	}
+	if d.Namespace != "" {
+		f.Add("label", lambda.LabelServer+"="+d.Namespace)
+	}
+	res, err := d.cli.ImageList(ctx, client.ImageListOptions{Filters: f})
+	if err != nil {
+		return nil, d.wrap(err, "list images")
+	}
+	out := make([]*lambda.Image, 0, len(res.Items))
+	for _, s := range res.Items {
+		tags := slices.DeleteFunc(slices.Clone(s.RepoTags), func(t string) bool { return t == "<none>:<none>" })
+		slices.Sort(tags)
+		out = append(out, &lambda.Image{ID: s.ID, Tags: tags, Labels: s.Labels, Size: s.Size, CreatedAt: time.Unix(s.Created, 0).UTC()})
+	}
+	slices.SortFunc(out, func(a, b *lambda.Image) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
 	return out, nil
 }
 

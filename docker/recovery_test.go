@@ -15,16 +15,13 @@ import (
 
 func TestRecoversWhenDockerComesBack(t *testing.T) {
 	real := newTestDriver(t) // skips without Docker
-	target, ok := strings.CutPrefix(real.Host(), "unix://")
-	if !ok {
-		t.Skipf("Docker is at %s, not on a unix socket", real.Host())
-	}
+	network, target := drivertest.DockerTarget(t, real.Host())
 	ping, err := real.cli.Ping(t.Context(), client.PingOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	p := &drivertest.SocketProxy{Path: filepath.Join(t.TempDir(), "docker.sock"), Target: target}
+	p := &drivertest.SocketProxy{Path: filepath.Join(t.TempDir(), "docker.sock"), Target: target, TargetNetwork: network}
 	t.Cleanup(p.Down)
 	t.Setenv("DOCKER_HOST", "unix://"+p.Path)
 	d, err := New()
@@ -56,7 +53,13 @@ func TestRecoversWhenDockerComesBack(t *testing.T) {
 	img := testImage(t, d)
 	inst := startTest(t, d, lambda.InstanceSpec{Function: "recover", Version: 1, Image: img, Port: 8080})
 	httpDo(t, "GET", inst.Addr, "/env/PORT")
-	time.Sleep(2 * maxBackoff / 5) // let the watcher reconnect
+	// The watcher has reconnected once it reports an exit that happens
+	// now: the outage below then breaks a live stream.
+	probe := startTest(t, d, lambda.InstanceSpec{Function: "recover-probe", Version: 1, Image: img, Port: 8080})
+	if err := d.StopInstance(t.Context(), probe.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	waitExit(t, exits, probe.ID, "the watcher did not reconnect after Docker came back")
 
 	// Down again mid-life; the instance exits meanwhile (the server talks
 	// to it directly, not through Docker).
@@ -65,7 +68,7 @@ func TestRecoversWhenDockerComesBack(t *testing.T) {
 		t.Fatalf("Ping while down again: %v", err)
 	}
 	httpDo(t, "GET", inst.Addr, "/exit")
-	time.Sleep(500 * time.Millisecond)
+	waitNotRunning(t, real, inst.ID) // through the real socket: the proxy is down
 	_ = os.Remove(p.Path)
 	p.Up(t)
 	if err := d.Ping(t.Context()); err != nil {
@@ -73,15 +76,43 @@ func TestRecoversWhenDockerComesBack(t *testing.T) {
 	}
 
 	// The watcher reconnected by itself and caught up on what it missed.
+	waitExit(t, exits, inst.ID, "WatchExits did not report the exit that happened while Docker was unreachable")
+}
+
+// waitExit waits (bounded) for exits to report the container id.
+func waitExit(t *testing.T, exits <-chan lambda.Exit, id, failure string) {
+	t.Helper()
 	deadline := time.After(20 * time.Second)
 	for {
 		select {
-		case id := <-exits:
-			if id == inst.ID {
+		case exit, ok := <-exits:
+			if !ok {
+				t.Fatalf("%s: the exits channel closed", failure)
+			}
+			if exit.ID == id {
 				return
 			}
 		case <-deadline:
-			t.Fatal("WatchExits did not report the exit that happened while Docker was unreachable")
+			t.Fatal(failure)
 		}
 	}
+}
+
+// waitNotRunning polls d (bounded) until the container id has stopped.
+func waitNotRunning(t *testing.T, d *Driver, id string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		res, err := d.cli.ContainerInspect(t.Context(), id, client.ContainerInspectOptions{})
+		if err != nil {
+			t.Fatalf("inspect %s: %v", id, err)
+		}
+		if res.Container.State != nil && !res.Container.State.Running {
+			return
+		}
+		select {
+		case <-t.Context().Done():
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("container %s still runs 20s after /exit", id)
 }

@@ -24,7 +24,17 @@ type Fake struct {
 	// X-Drivertest-Instance, -Function and -Version. Set it before starting
 	// instances, or use SetHandler while they run.
 	Handler http.Handler
+	// Namespace, as the Docker driver's: when set, it labels the instances
+	// and images this Fake creates (lambda.server), and limits listings and
+	// exit events to them. WithNamespace returns a view of the same engine
+	// under another namespace, as a second server sharing it would have.
+	Namespace string
 
+	*fakeEngine
+}
+
+// fakeEngine is the state that Fakes of several namespaces share.
+type fakeEngine struct {
 	mu        sync.Mutex
 	down      bool
 	images    map[string]*FakeImage    // by ID
@@ -32,7 +42,7 @@ type Fake struct {
 	meta      map[string]*lambda.Image // by image ID: what InspectImage reports (fake_images.go)
 	instances map[string]*fakeInstance
 	specs     []lambda.InstanceSpec
-	watchers  map[chan string]struct{}
+	watchers  map[chan lambda.Exit]string // → the watcher's namespace
 }
 
 // FakeImage is an image the Fake built.
@@ -44,13 +54,25 @@ type FakeImage struct {
 
 // NewFake returns an empty, working fake engine.
 func NewFake() *Fake {
-	return &Fake{
+	return &Fake{fakeEngine: &fakeEngine{
 		images:    map[string]*FakeImage{},
 		tags:      map[string]string{},
 		instances: map[string]*fakeInstance{},
-		watchers:  map[chan string]struct{}{},
-	}
+		watchers:  map[chan lambda.Exit]string{},
+	}}
 }
+
+// WithNamespace returns a Fake on the same engine whose instances and
+// images carry namespace, like a second server's driver on one Docker.
+func (f *Fake) WithNamespace(namespace string) *Fake {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return &Fake{Handler: f.Handler, Namespace: namespace, fakeEngine: f.fakeEngine}
+}
+
+// sees reports whether something labelled namespace ns is f's, as the
+// Docker driver's label filter decides.
+func (f *Fake) sees(ns string) bool { return f.Namespace == "" || f.Namespace == ns }
 
 // SetHandler replaces the handler of all instances, running ones included.
 func (f *Fake) SetHandler(h http.Handler) {
@@ -110,16 +132,16 @@ func (f *Fake) check(ctx context.Context) error {
 // Ping fails only while the fake is down.
 func (f *Fake) Ping(ctx context.Context) error { return f.check(ctx) }
 
-// WatchExits reports instances that exit, crash (Kill) or are stopped.
-// Events a slow consumer leaves unread beyond a generous buffer are
-// dropped, as the contract allows.
-func (f *Fake) WatchExits(ctx context.Context) (<-chan string, error) {
+// WatchExits reports instances of its namespace that exit, crash (Kill,
+// OOM) or are stopped. Events a slow consumer leaves unread beyond a
+// generous buffer are dropped, as the contract allows.
+func (f *Fake) WatchExits(ctx context.Context) (<-chan lambda.Exit, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ch := make(chan string, 256)
+	ch := make(chan lambda.Exit, 256)
 	f.mu.Lock()
-	f.watchers[ch] = struct{}{}
+	f.watchers[ch] = f.Namespace
 	f.mu.Unlock()
 	go func() {
 		<-ctx.Done()
@@ -131,10 +153,13 @@ func (f *Fake) WatchExits(ctx context.Context) (<-chan string, error) {
 	return ch, nil
 }
 
-func (f *Fake) notifyLocked(id string) {
-	for ch := range f.watchers {
+func (e *fakeEngine) notifyLocked(exit lambda.Exit, namespace string) {
+	for ch, ns := range e.watchers {
+		if ns != "" && ns != namespace {
+			continue
+		}
 		select {
-		case ch <- id:
+		case ch <- exit:
 		default:
 		}
 	}

@@ -37,8 +37,14 @@ func (f *Fake) BuildImage(ctx context.Context, req lambda.BuildRequest) (string,
 	if err != nil {
 		return "", lambda.Errorf(lambda.EINVALID, "build failed: %v", err)
 	}
-	for _, k := range slices.Sorted(maps.Keys(req.Labels)) {
-		fmt.Fprintf(hash, "\x00%s=%s", k, req.Labels[k])
+	labels := req.Labels
+	if f.Namespace != "" && labels[lambda.LabelFunction] != "" {
+		// As the Docker driver: a function's image is its server's.
+		labels = maps.Clone(labels)
+		labels[lambda.LabelServer] = f.Namespace
+	}
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		fmt.Fprintf(hash, "\x00%s=%s", k, labels[k])
 	}
 	id := "sha256:" + hex.EncodeToString(hash.Sum(nil))
 
@@ -55,10 +61,10 @@ func (f *Fake) BuildImage(ctx context.Context, req lambda.BuildRequest) (string,
 	f.mu.Lock()
 	img := f.images[id]
 	if img == nil {
-		img = &FakeImage{ID: id, Labels: maps.Clone(req.Labels)}
+		img = &FakeImage{ID: id, Labels: maps.Clone(labels)}
 		f.images[id] = img
 	}
-	f.recordBuildLocked(id, steps, req.Labels)
+	f.recordBuildLocked(id, steps, labels)
 	for _, tag := range req.Tags {
 		tag = normalizeTag(tag)
 		if old := f.images[f.tags[tag]]; old != nil {

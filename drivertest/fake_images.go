@@ -57,6 +57,40 @@ func (f *Fake) ListImages(ctx context.Context) ([]*lambda.Image, error) {
 	return out, nil
 }
 
+// ListImagesByLabel lists the images, tagged or not, that carry labels
+// and the Fake's namespace, as the Docker driver does.
+func (f *Fake) ListImagesByLabel(ctx context.Context, labels map[string]string) ([]*lambda.Image, error) {
+	if err := f.check(ctx); err != nil {
+		return nil, err
+	}
+	if f.Namespace != "" {
+		labels = maps.Clone(labels)
+		labels[lambda.LabelServer] = f.Namespace
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := []*lambda.Image{}
+	for _, img := range f.images {
+		d := f.describeLocked(img)
+		if !hasLabels(d.Labels, labels) {
+			continue
+		}
+		slices.Sort(d.Tags)
+		out = append(out, &lambda.Image{ID: d.ID, Tags: d.Tags, Labels: d.Labels, Size: d.Size, CreatedAt: d.CreatedAt})
+	}
+	slices.SortFunc(out, func(a, b *lambda.Image) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func hasLabels(have, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := have[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
 // LoadImage loads a `docker save` archive (plain or gzip, manifest.json
 // format) after checking it as Docker would: a tar stream, a manifest
 // naming configs and layers that exist, layers matching the config's diff

@@ -13,6 +13,11 @@ func TestFakeImageSuite(t *testing.T) {
 	RunImages(t, func(t *testing.T) ImageEngine { return NewFake() })
 }
 
+func TestFakeNamespaces(t *testing.T) {
+	engine := NewFake() // one engine, a view per namespace
+	RunNamespaces(t, func(t *testing.T, namespace string) ImageEngine { return engine.WithNamespace(namespace) })
+}
+
 func TestFakeBuildRecordsConfig(t *testing.T) {
 	f := NewFake()
 	ctx := t.Context()

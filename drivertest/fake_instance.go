@@ -20,13 +20,14 @@ import (
 const maxLogLines = 10000
 
 type fakeInstance struct {
-	inst     lambda.Instance // guarded by Fake.mu
-	spec     lambda.InstanceSpec
-	imageID  string
-	srv      *httptest.Server
-	logs     []string // guarded by Fake.mu
-	stopping bool     // guarded by Fake.mu: the server is being shut down
-	active   atomic.Int64
+	inst      lambda.Instance // guarded by Fake.mu
+	spec      lambda.InstanceSpec
+	namespace string
+	imageID   string
+	srv       *httptest.Server
+	logs      []string // guarded by Fake.mu
+	stopping  bool     // guarded by Fake.mu: the server is being shut down
+	active    atomic.Int64
 }
 
 // StartInstance validates spec as the Docker driver does and starts an
@@ -45,7 +46,7 @@ func (f *Fake) StartInstance(ctx context.Context, spec lambda.InstanceSpec) (*la
 	if img == nil {
 		return nil, lambda.Errorf(lambda.ENOTFOUND, "image %q of %s v%d not found: build or pull it first", spec.Image, spec.Function, spec.Version)
 	}
-	fi := &fakeInstance{spec: spec, imageID: img.ID}
+	fi := &fakeInstance{spec: spec, imageID: img.ID, namespace: f.Namespace}
 	fi.srv = httptest.NewServer(f.serve(fi))
 	fi.inst = lambda.Instance{
 		ID:        randHex(32),
@@ -105,7 +106,7 @@ func (f *Fake) testServer(fi *fakeInstance, w http.ResponseWriter, r *http.Reque
 		io.WriteString(w, "bye")
 		w.(http.Flusher).Flush()
 		f.log(fi, ExitLine)
-		go f.exit(fi, time.Second)
+		go f.exit(fi, time.Second, 3, false)
 	default:
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		f.log(fi, fmt.Sprintf("drivertest server request %s %s", r.Method, p))
@@ -128,7 +129,7 @@ func (f *Fake) logLocked(fi *fakeInstance, line string) {
 
 // exit ends a running instance after grace for its requests in flight,
 // and reports it; the instance stays listed, not running.
-func (f *Fake) exit(fi *fakeInstance, grace time.Duration) {
+func (f *Fake) exit(fi *fakeInstance, grace time.Duration, code int, oom bool) {
 	f.mu.Lock()
 	if fi.stopping {
 		f.mu.Unlock()
@@ -139,7 +140,7 @@ func (f *Fake) exit(fi *fakeInstance, grace time.Duration) {
 	shutdown(fi, grace)
 	f.mu.Lock()
 	fi.inst.Running = false
-	f.notifyLocked(fi.inst.ID)
+	f.notifyLocked(lambda.Exit{ID: fi.inst.ID, ExitCode: code, OOMKilled: oom}, fi.namespace)
 	f.mu.Unlock()
 }
 
@@ -156,18 +157,25 @@ func shutdown(fi *fakeInstance, grace time.Duration) {
 	go fi.srv.Close()
 }
 
-// Kill simulates a crash of instance id: its server stops at once and the
-// exit is reported on WatchExits. The instance stays listed, not running.
-func (f *Fake) Kill(id string) error {
+// Kill simulates a crash of instance id (SIGKILL, status 137): its server
+// stops at once and the exit is reported on WatchExits. The instance
+// stays listed, not running.
+func (f *Fake) Kill(id string) error { return f.kill(id, "killed", false) }
+
+// OOM simulates the kernel killing instance id at its memory limit: as
+// Kill, with the exit reported as OOMKilled.
+func (f *Fake) OOM(id string) error { return f.kill(id, "out of memory: killed", true) }
+
+func (f *Fake) kill(id, line string, oom bool) error {
 	f.mu.Lock()
 	fi := f.instances[id]
 	if fi == nil {
 		f.mu.Unlock()
 		return lambda.Errorf(lambda.ENOTFOUND, "instance %s not found", id)
 	}
-	f.logLocked(fi, "killed")
+	f.logLocked(fi, line)
 	f.mu.Unlock()
-	f.exit(fi, 0)
+	f.exit(fi, 0, 137, oom)
 	return nil
 }
 
@@ -182,7 +190,7 @@ func (f *Fake) StopInstance(ctx context.Context, id string, grace time.Duration)
 	delete(f.instances, id)
 	f.mu.Unlock()
 	if fi != nil {
-		f.exit(fi, grace)
+		f.exit(fi, grace, 0, false)
 	}
 	return nil
 }
@@ -196,6 +204,9 @@ func (f *Fake) ListInstances(ctx context.Context) ([]*lambda.Instance, error) {
 	defer f.mu.Unlock()
 	out := make([]*lambda.Instance, 0, len(f.instances))
 	for _, fi := range f.instances {
+		if !f.sees(fi.namespace) {
+			continue
+		}
 		inst := fi.inst
 		out = append(out, &inst)
 	}

@@ -77,33 +77,45 @@ func TestFakeDown(t *testing.T) {
 }
 
 func TestFakeKill(t *testing.T) {
-	f, id := newFakeWithImage(t)
-	ctx := t.Context()
-	exits, _ := f.WatchExits(ctx)
-	inst, err := f.StartInstance(ctx, lambda.InstanceSpec{Function: "fn", Version: 2, Image: id, Port: 8080})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		kill func(f *Fake, id string) error
+		want lambda.Exit
+	}{
+		{"Kill", (*Fake).Kill, lambda.Exit{ExitCode: 137}},
+		{"OOM", (*Fake).OOM, lambda.Exit{ExitCode: 137, OOMKilled: true}},
 	}
-	if err := f.Kill(inst.ID); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case got := <-exits:
-		if got != inst.ID {
-			t.Errorf("exit of %q reported, want %q", got, inst.ID)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Kill was not reported")
-	}
-	if _, err := httpClient.Get("http://" + inst.Addr + "/"); err == nil {
-		t.Error("a killed instance still answers")
-	}
-	list, _ := f.ListInstances(ctx)
-	if len(list) != 1 || list[0].Running {
-		t.Errorf("after Kill, ListInstances = %+v; want the instance, not running", list)
-	}
-	if err := f.Kill("nope"); lambda.ErrorCode(err) != lambda.ENOTFOUND {
-		t.Errorf("Kill of a missing instance: %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, id := newFakeWithImage(t)
+			ctx := t.Context()
+			exits, _ := f.WatchExits(ctx)
+			inst, err := f.StartInstance(ctx, lambda.InstanceSpec{Function: "fn", Version: 2, Image: id, Port: 8080})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.kill(f, inst.ID); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case got := <-exits:
+				if want := (lambda.Exit{ID: inst.ID, ExitCode: tt.want.ExitCode, OOMKilled: tt.want.OOMKilled}); got != want {
+					t.Errorf("exit %+v reported, want %+v", got, want)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%s was not reported", tt.name)
+			}
+			if _, err := httpClient.Get("http://" + inst.Addr + "/"); err == nil {
+				t.Error("a killed instance still answers")
+			}
+			list, _ := f.ListInstances(ctx)
+			if len(list) != 1 || list[0].Running {
+				t.Errorf("after %s, ListInstances = %+v; want the instance, not running", tt.name, list)
+			}
+			if err := tt.kill(f, "nope"); lambda.ErrorCode(err) != lambda.ENOTFOUND {
+				t.Errorf("%s of a missing instance: %v", tt.name, err)
+			}
+		})
 	}
 }
 

@@ -46,6 +46,7 @@ func RunImages(t *testing.T, newDriver func(t *testing.T) ImageEngine) {
 			{"LoadReservedTags", s.testReservedTags},
 			{"InspectBuilt", s.testInspectBuilt},
 			{"InspectMissing", s.testInspectMissing},
+			{"ListByLabel", s.testListByLabel},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -271,6 +272,49 @@ func (s *imageSuite) testInspectMissing(t *testing.T) {
 	wantCode(t, "InspectImage of a missing image", err, lambda.ENOTFOUND)
 	_, err = s.img.InspectImage(testContext(t), "")
 	wantCode(t, "InspectImage of an empty reference", err, lambda.EINVALID)
+}
+
+func (s *imageSuite) testListByLabel(t *testing.T) {
+	fn := s.prefix + "-labelled"
+	tag := s.prefix + "-labelled:v1"
+	first := buildFunctionImage(t, s.d.(ImageEngine), fn, tag)
+	// Building the tag again with other content leaves the first image
+	// dangling, as a version rebuilt after a crash does.
+	var out bytes.Buffer
+	second, err := s.d.BuildImage(testContext(t), lambda.BuildRequest{
+		Context: bytes.NewReader(TestImage(t)),
+		Tags:    []string{tag},
+		Labels:  map[string]string{lambda.LabelManaged: "true", lambda.LabelFunction: fn, lambda.LabelVersion: "2"},
+		Output:  &out,
+	})
+	if err != nil {
+		t.Fatalf("BuildImage: %v\n%s", err, out.String())
+	}
+	t.Cleanup(func() { _ = s.d.RemoveImage(context.Background(), second) })
+	list, err := s.img.ListImagesByLabel(testContext(t), map[string]string{lambda.LabelManaged: "true", lambda.LabelFunction: fn})
+	if err != nil {
+		t.Fatalf("ListImagesByLabel: %v", err)
+	}
+	got := map[string][]string{}
+	for _, img := range list {
+		got[img.ID] = img.Tags
+	}
+	if tags, ok := got[first.ID]; !ok || len(tags) != 0 {
+		t.Errorf("ListImagesByLabel lists the dangling image %s as %q (listed: %v), want it without tags", first.ID, tags, ok)
+	}
+	if tags := got[second]; !slices.Equal(tags, []string{tag}) {
+		t.Errorf("ListImagesByLabel lists %s with tags %q, want [%s]", second, tags, tag)
+	}
+	if len(got) != 2 {
+		t.Errorf("ListImagesByLabel lists %d images, want the 2 of function %s: %v", len(got), fn, got)
+	}
+	if _, ok := got[s.imageID]; ok {
+		t.Errorf("ListImagesByLabel of function %s lists an image without that label", fn)
+	}
+	none, err := s.img.ListImagesByLabel(testContext(t), map[string]string{lambda.LabelFunction: fn + "-nothing"})
+	if err != nil || len(none) != 0 {
+		t.Errorf("ListImagesByLabel of a function without images = %v, %v; want none", none, err)
+	}
 }
 
 // listed returns the listed image with id, or nil.

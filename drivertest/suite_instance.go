@@ -105,11 +105,13 @@ func (s *suite) testWatchExits(t *testing.T) {
 	timeout := time.After(20 * time.Second)
 	for seen := false; !seen; {
 		select {
-		case id, ok := <-exits:
+		case exit, ok := <-exits:
 			if !ok {
 				t.Fatal("WatchExits closed its channel before ctx ended")
 			}
-			seen = id == inst.ID // other tests' instances stop too
+			if seen = exit.ID == inst.ID; seen && (exit.ExitCode != 3 || exit.OOMKilled) {
+				t.Errorf("WatchExits reported %+v, want exit code 3, not out of memory", exit)
+			}
 		case <-timeout:
 			t.Fatalf("WatchExits did not report that %s exited", inst.ID)
 		}

@@ -1,46 +1,64 @@
 package engine
 
 import (
+	"context"
 	"sync"
 	"time"
+
+	"github.com/lambdahq/lambda"
 )
 
-// exitLog remembers recently exited containers, so that a start that is
-// still waiting for readiness learns at once that its container died, even
-// when the exit event arrived before the waiter looked.
+// exitLog remembers recently exited containers and how they ended, so that
+// a start that is still waiting for readiness learns at once that its
+// container died, even when the exit event arrived before the waiter
+// looked, and so that a request the instance broke can say why.
 type exitLog struct {
 	mu      sync.Mutex
-	at      map[string]time.Time
+	at      map[string]exitRecord
 	waiters map[string]chan struct{}
+}
+
+type exitRecord struct {
+	lambda.Exit
+	at time.Time
 }
 
 const exitMemory = 10 * time.Minute
 
 func newExitLog() *exitLog {
-	return &exitLog{at: make(map[string]time.Time), waiters: make(map[string]chan struct{})}
+	return &exitLog{at: make(map[string]exitRecord), waiters: make(map[string]chan struct{})}
 }
 
-func (l *exitLog) record(id string) {
+func (l *exitLog) record(exit lambda.Exit) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
-	l.at[id] = now
-	for k, t := range l.at {
-		if now.Sub(t) > exitMemory {
+	if old, ok := l.at[exit.ID]; ok && old.OOMKilled {
+		exit.OOMKilled = true // a repeated event (reconnect) may know less
+	}
+	l.at[exit.ID] = exitRecord{Exit: exit, at: now}
+	for k, r := range l.at {
+		if now.Sub(r.at) > exitMemory {
 			delete(l.at, k)
 		}
 	}
-	if ch, ok := l.waiters[id]; ok {
+	if ch, ok := l.waiters[exit.ID]; ok {
 		close(ch)
-		delete(l.waiters, id)
+		delete(l.waiters, exit.ID)
 	}
 }
 
 func (l *exitLog) exited(id string) bool {
+	_, ok := l.exit(id)
+	return ok
+}
+
+// exit returns how id ended, if it has.
+func (l *exitLog) exit(id string) (lambda.Exit, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_, ok := l.at[id]
-	return ok
+	r, ok := l.at[id]
+	return r.Exit, ok
 }
 
 // changed returns a channel closed when id exits.
@@ -72,12 +90,52 @@ func (e *Engine) watchExits() {
 				continue
 			}
 		}
-		for id := range ch {
-			e.exits.record(id)
-			e.dropInstance(id)
+		for exit := range ch {
+			e.exits.record(exit)
+			e.dropInstance(exit.ID)
 		}
 		if e.ctx.Err() != nil {
 			return
 		}
 	}
+}
+
+// exitWait bounds how long a request its instance broke waits for the
+// instance's exit event, to tell the client why: Docker reports a death
+// a little after the connection breaks.
+const exitWait = 2 * time.Second
+
+// diagnose explains a request that in broke (see lambda.Lease.Failure):
+// it waits up to exitWait for the container's exit and describes it; nil
+// when the container still runs.
+func (e *Engine) diagnose(ctx context.Context, in *instance, v *lambda.Version) error {
+	ctx, cancel := context.WithTimeout(ctx, exitWait)
+	defer cancel()
+	select {
+	case <-e.exits.changed(in.ID):
+	case <-ctx.Done():
+		return nil
+	}
+	exit, _ := e.exits.exit(in.ID)
+	return exitError(v, exit)
+}
+
+// exitError is what a client is told about an instance that ended while
+// serving it.
+func exitError(v *lambda.Version, exit lambda.Exit) error {
+	switch {
+	case exit.OOMKilled:
+		return lambda.Errorf(lambda.EFUNCTION, "function %q ran out of memory (limit %s) and was stopped; raise it with \"lambda deploy --memory\"", v.Function, lambda.FormatBytes(memoryLimit(v)))
+	case exit.ExitCode >= 0:
+		return lambda.Errorf(lambda.EFUNCTION, "function %q exited with status %d while handling the request", v.Function, exit.ExitCode)
+	}
+	return nil
+}
+
+// memoryLimit is the limit the driver applied to v's instances.
+func memoryLimit(v *lambda.Version) int64 {
+	if v.Config.MemoryBytes > 0 {
+		return v.Config.MemoryBytes
+	}
+	return lambda.DefaultMemoryBytes
 }
