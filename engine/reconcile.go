@@ -3,28 +3,41 @@ package engine
 import (
 	"context"
 	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/lambdahq/lambda"
 )
 
-// reconcileLoop reconciles once the container engine answers, retrying
-// while it is unreachable, so a server started before Docker recovers by
-// itself.
+// reconcileLoop reconciles containers, then images, once the container
+// engine answers, retrying each while it is unreachable, so a server
+// started before Docker recovers by itself.
 func (e *Engine) reconcileLoop() {
-	for {
-		err := e.reconcile(e.ctx)
-		if err == nil {
-			return
-		}
-		if e.ctx.Err() != nil {
-			return
-		}
-		e.Logger.Warn("cannot reconcile containers yet; retrying", "err", err)
-		select {
-		case <-e.ctx.Done():
-			return
-		case <-time.After(e.ReconcileInterval):
+	steps := []struct {
+		what string
+		run  func(context.Context) error
+	}{
+		{"containers", e.reconcile},
+		{"images", e.reconcileImages},
+	}
+	for _, step := range steps {
+		for {
+			err := step.run(e.ctx)
+			if err == nil {
+				break
+			}
+			if e.ctx.Err() != nil {
+				return
+			}
+			e.Logger.Warn("cannot reconcile "+step.what+" yet; retrying", "err", err)
+			select {
+			case <-e.ctx.Done():
+				return
+			case <-time.After(e.ReconcileInterval):
+			}
 		}
 	}
 }
@@ -74,4 +87,93 @@ func (e *Engine) adopt(ctx context.Context, c *lambda.Instance) bool {
 	p.kick()
 	e.Logger.Info("re-adopted instance", "function", c.Function, "version", c.Version, "container", short(c.ID))
 	return true
+}
+
+// reconcileImages removes this server's function images that no recorded
+// version uses: what a server killed during a deploy left, a dangling
+// image of a build that never finished or a func-NAME:vN tag that was
+// never recorded. The driver lists only images labelled with the server's
+// namespace, so other servers' images, base images and images without
+// the platform's labels are never touched.
+func (e *Engine) reconcileImages(ctx context.Context) error {
+	if e.Images == nil {
+		return nil
+	}
+	imgs, err := e.Images.ListImagesByLabel(ctx, map[string]string{lambda.LabelManaged: "true"})
+	if err != nil {
+		return err
+	}
+	byFunction := map[string][]*lambda.Image{}
+	for _, img := range imgs {
+		if fn := img.Labels[lambda.LabelFunction]; fn != "" {
+			byFunction[fn] = append(byFunction[fn], img)
+		}
+	}
+	for fn, imgs := range byFunction {
+		if err := e.removeUnusedImages(ctx, fn, imgs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeUnusedImages removes those of fn's images no version of fn
+// records. It holds fn's deploy lock, so an image a deploy is building or
+// starting (not recorded yet) is never taken for a leftover.
+func (e *Engine) removeUnusedImages(ctx context.Context, fn string, imgs []*lambda.Image) error {
+	unlock := e.lockDeploys(fn)
+	defer unlock()
+	used := map[string]bool{}
+	versions, err := e.Store.ListVersions(ctx, fn)
+	if err != nil && lambda.ErrorCode(err) != lambda.ENOTFOUND {
+		return err
+	}
+	for _, v := range versions {
+		used[v.ImageID] = true
+	}
+	e.images.Lock()
+	defer e.images.Unlock()
+	for _, img := range imgs {
+		if used[img.ID] {
+			continue
+		}
+		e.Logger.Info("removing leftover image", "function", fn, "image", short(strings.TrimPrefix(img.ID, "sha256:")), "tags", img.Tags)
+		for _, ref := range append(slices.Clone(img.Tags), img.ID) {
+			err := e.Driver.RemoveImage(ctx, ref)
+			if lambda.ErrorCode(err) == lambda.ECONFLICT {
+				// A container still uses it: the next start retries.
+				e.Logger.Warn("leftover image is in use; leaving it", "function", fn, "image", ref, "err", err)
+				break
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// tempPrefix starts the name of every temporary directory the engine and
+// the builders create in TempDir.
+const tempPrefix = "lambda-"
+
+// removeLeftoverDirs removes the temporary directories a previous run of
+// the server left in TempDir (extracted code of deploys it was killed
+// in, builders' work directories). It runs at Open, before any deploy can
+// create one. The shared system temporary directory (TempDir "") is left
+// alone: other servers use it too.
+func (e *Engine) removeLeftoverDirs() {
+	if e.TempDir == "" {
+		return
+	}
+	dirs, err := filepath.Glob(filepath.Join(e.TempDir, tempPrefix+"*"))
+	if err != nil {
+		return // only a malformed pattern fails
+	}
+	for _, dir := range dirs {
+		e.Logger.Info("removing leftover temporary directory", "dir", dir)
+		if err := os.RemoveAll(dir); err != nil {
+			e.Logger.Warn("cannot remove leftover temporary directory", "dir", dir, "err", err)
+		}
+	}
 }
