@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -78,8 +79,15 @@ func openPlatform(ctx context.Context, o platformOptions) (p *platform, err erro
 	if o.images.goBuilder != "" {
 		p.reg.GoBuilderImage = o.images.goBuilder
 	}
+	// Temporary directories of deploys and builds live in the server's own
+	// directory, so that the engine removes what a killed server left.
+	tmp := filepath.Join(o.dataDir, "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return nil, fmt.Errorf("create the temporary directory in %s: %w", o.dataDir, err)
+	}
+	p.reg.TempDir = tmp
 	p.eng = engine.New(p.functions, p.driver, p.reg, extract)
-	p.eng.Logger, p.eng.Images = o.logger, p.driver
+	p.eng.Logger, p.eng.Images, p.eng.TempDir = o.logger, p.driver, tmp
 	if o.maxInstances > 0 {
 		p.eng.MaxTotalInstances = o.maxInstances
 	}
