@@ -21,6 +21,8 @@ func newClockEnv(t *testing.T) (*env, *fakeClock) {
 	e := newEnvWithSetup(t, drivertest.NewFake(), filepath.Join(t.TempDir(), "lambda.db"), func(e *env) {
 		e.eng.Clock = clock
 	})
+	// The reaper's timer is armed before any test counts waiters.
+	clock.BlockUntil(t, 1)
 	return e, clock
 }
 
@@ -32,6 +34,31 @@ func (e *env) scale(t *testing.T, name string, p lambda.ScalingPatch) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// recvErr receives from ch, failing the test after 5 s.
+func recvErr(t *testing.T, ch <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("no result within 5s")
+		return nil
+	}
+}
+
+// held is the running instances of name that a pool holds: not those on
+// their way out.
+func (e *env) held(t *testing.T, name string) []*lambda.Instance {
+	t.Helper()
+	var out []*lambda.Instance
+	for _, in := range e.running(t, name) {
+		if in.State != lambda.InstanceDraining {
+			out = append(out, in)
+		}
+	}
+	return out
+}
 
 // TestSlotAccounting hammers a pool from many goroutines: no instance ever
 // serves more requests than its concurrency, and the pool never exceeds
@@ -109,7 +136,7 @@ func TestQueueThenThrottle(t *testing.T) {
 			results <- err
 		}()
 	}
-	time.Sleep(50 * time.Millisecond) // let both queue
+	eventually(t, "both requests queued", func() bool { return e.eng.Queued("greet") == 2 })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := e.eng.Acquire(ctx, "greet"); lambda.ErrorCode(err) != lambda.ETHROTTLED {
@@ -117,21 +144,24 @@ func TestQueueThenThrottle(t *testing.T) {
 	}
 	// A slot freed goes to the first in the queue.
 	held.Release(false)
-	if err := <-results; err != nil {
-		t.Fatalf("queued request: %v", err)
-	}
-	if err := <-results; err != nil {
-		t.Fatalf("queued request: %v", err)
+	for range 2 {
+		if err := recvErr(t, results); err != nil {
+			t.Fatalf("queued request: %v", err)
+		}
 	}
 
 	held, _ = e.eng.Acquire(context.Background(), "greet")
+	// The queue wait counts from when the request arms it: advance only
+	// once it has (earlier waits that were served stay armed, hence n+1).
+	armed := clock.Waiters()
 	go func() {
 		_, err := e.eng.Acquire(context.Background(), "greet")
 		results <- err
 	}()
-	time.Sleep(20 * time.Millisecond) // let it queue
+	eventually(t, "the request queued", func() bool { return e.eng.Queued("greet") == 1 })
+	clock.BlockUntil(t, armed+1)
 	clock.Advance(e.eng.QueueTimeout)
-	if err := <-results; lambda.ErrorCode(err) != lambda.ETHROTTLED {
+	if err := recvErr(t, results); lambda.ErrorCode(err) != lambda.ETHROTTLED {
 		t.Errorf("request past the queue timeout: %v, want throttled", err)
 	}
 	held.Release(false)
@@ -179,9 +209,11 @@ func TestIdleScaleDown(t *testing.T) {
 		return len(e.running(t, "greet")) == 2
 	})
 
+	// A pass run to completion, checked on what the pools hold (a reaped
+	// instance leaves its pool at once; its container stops later).
 	clock.Advance(2 * time.Minute)
-	time.Sleep(20 * time.Millisecond)
-	if n := len(e.running(t, "greet")); n != 2 {
+	e.eng.ReapNow()
+	if n := len(e.held(t, "greet")); n != 2 {
 		t.Errorf("%d instances after idling, want the minimum 2", n)
 	}
 
@@ -198,10 +230,10 @@ func TestIdleScaleDown(t *testing.T) {
 	busy, _ := e.eng.Acquire(context.Background(), "greet")
 	for range 5 { // several reaper passes, each an hour later
 		clock.Advance(time.Hour)
-		time.Sleep(10 * time.Millisecond)
+		e.eng.ReapNow()
 	}
-	if n := len(e.running(t, "greet")); n != 1 {
-		t.Errorf("busy instance reaped: %d running", n)
+	if n := len(e.held(t, "greet")); n != 1 {
+		t.Errorf("busy instance reaped: the pool holds %d", n)
 	}
 	busy.Release(false)
 }

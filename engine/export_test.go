@@ -1,0 +1,24 @@
+package engine
+
+// Queued is the number of requests queued for a slot of name's active
+// pool (0 when name is not loaded), for the engine_test package to wait on.
+func (e *Engine) Queued(name string) int {
+	for _, st := range e.loaded() {
+		if st.name == name {
+			_, p := st.effective()
+			return p.queued()
+		}
+	}
+	return 0
+}
+
+// ReapNow runs one reaper pass at the clock's time and returns when it is
+// done, so a test can check what a pass left without waiting on the loop.
+func (e *Engine) ReapNow() { e.reap() }
+
+// queued is the number of requests waiting for a slot of p.
+func (p *pool) queued() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.queue)
+}
