@@ -7,11 +7,13 @@ import (
 	"testing"
 )
 
-// SocketProxy forwards a unix socket (Path) to another (Target, the real
-// Docker socket) and can be turned off and on: a Docker engine that stops
-// and comes back, for recovery tests.
+// SocketProxy forwards a unix socket (Path) to the real Docker engine
+// (Target, on TargetNetwork: see DockerTarget) and can be turned off and
+// on: a Docker engine that stops and comes back, for recovery tests.
 type SocketProxy struct {
 	Path, Target string
+	// TargetNetwork is "unix" (when empty) or "tcp".
+	TargetNetwork string
 
 	mu    sync.Mutex
 	ln    net.Listener
@@ -34,7 +36,11 @@ func (p *SocketProxy) Up(t testing.TB) {
 			if err != nil {
 				return
 			}
-			up, err := net.Dial("unix", p.Target)
+			network := p.TargetNetwork
+			if network == "" {
+				network = "unix"
+			}
+			up, err := net.Dial(network, p.Target)
 			if err != nil {
 				c.Close()
 				continue

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,7 +16,10 @@ import (
 // by itself when Docker comes back.
 func TestDockerDown(t *testing.T) {
 	requireDocker(t)
-	p := &drivertest.SocketProxy{Path: filepath.Join(t.TempDir(), "docker.sock"), Target: "/var/run/docker.sock"}
+	// The proxy stands in for the engine the environment names, so the
+	// test runs wherever the rest of the suite does (DOCKER_HOST=tcp://...).
+	network, target := drivertest.DockerTarget(t, os.Getenv("DOCKER_HOST"))
+	p := &drivertest.SocketProxy{Path: filepath.Join(t.TempDir(), "docker.sock"), Target: target, TargetNetwork: network}
 	t.Cleanup(p.Down)
 	s := startServer(t, "DOCKER_HOST=unix://"+p.Path)
 	cleanupFunction(t, "phoenix")

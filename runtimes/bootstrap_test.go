@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lambdahq/lambda/drivertest"
 )
 
 // fakeRuntimeAPI serves the Runtime API the shim gives a bootstrap: it
@@ -109,12 +111,7 @@ type bootstrapProcess struct {
 
 func startBootstrap(t *testing.T, interpreter, bootstrap, api, handler string, files map[string]string) *bootstrapProcess {
 	t.Helper()
-	if _, err := exec.LookPath(interpreter); err != nil {
-		if os.Getenv("CI") == "true" && interpreter == "python3" {
-			t.Fatalf("CI=true and %s is missing", interpreter)
-		}
-		t.Skipf("no %s on this host", interpreter)
-	}
+	drivertest.LookPath(t, interpreter)
 	task := writeTree(t, files)
 	boot, err := bootstraps.ReadFile(bootstrap)
 	if err != nil {

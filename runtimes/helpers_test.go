@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/drivertest"
 )
 
 // fakeDriver implements the Driver calls the runtimes make; calling any
@@ -169,7 +170,7 @@ func newTestRegistry(t *testing.T, d lambda.Driver) *Registry {
 	t.Helper()
 	r := NewRegistry(d)
 	if r.HostGo == "" {
-		t.Skip("no Go toolchain on this host")
+		drivertest.SkipOrFail(t, "no Go toolchain on this host")
 	}
 	return r
 }

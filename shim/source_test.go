@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lambdahq/lambda/drivertest"
 )
 
 // TestSourceBuildsStandalone builds the embedded source the way the
@@ -14,10 +16,7 @@ import (
 // a module of their own, with no dependencies, and a main like
 // cmd/lambda-shim's.
 func TestSourceBuildsStandalone(t *testing.T) {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build with")
-	}
+	goBin := drivertest.LookPath(t, "go")
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "shim"), 0o755); err != nil {
 		t.Fatal(err)
