@@ -2,7 +2,6 @@ package runtimes
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
