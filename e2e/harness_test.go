@@ -6,6 +6,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,9 +18,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lambdahq/lambda/drivertest"
 )
 
 var binary string // path of the lambda binary under test
+
+// runID makes this run's function names unique (fnName), so two runs
+// sharing one Docker engine never touch each other's functions.
+var runID string
 
 func TestMain(m *testing.M) {
 	code, err := run(m)
@@ -30,18 +38,46 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) (int, error) {
-	dir, err := os.MkdirTemp("", "lambda-e2e-bin-")
-	if err != nil {
+	var b [3]byte
+	if _, err := rand.Read(b[:]); err != nil {
 		return 0, err
 	}
-	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "lambda")
-	build := exec.Command("go", "build", "-o", binary, "../cmd/lambda")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("build lambda: %v\n%s", err, out)
+	runID = hex.EncodeToString(b[:])
+	// LAMBDA_E2E_BINARY runs the suite against a binary built elsewhere
+	// (a release, or a snapshot of the tree).
+	if binary = os.Getenv("LAMBDA_E2E_BINARY"); binary == "" {
+		dir, err := os.MkdirTemp("", "lambda-e2e-bin-")
+		if err != nil {
+			return 0, err
+		}
+		defer os.RemoveAll(dir)
+		binary = filepath.Join(dir, "lambda")
+		build := exec.Command("go", "build", "-o", binary, "../cmd/lambda")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			return 0, fmt.Errorf("build lambda: %v\n%s", err, out)
+		}
 	}
-	return m.Run(), nil
+	code := m.Run()
+	removeImages()
+	if err := stopShared(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: shared server:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code, nil
+}
+
+// fnName is base made unique to this run: tests name every function
+// through it.
+func fnName(t *testing.T, base string) string {
+	t.Helper()
+	name := base + "-" + runID
+	if len(name) > 63 {
+		t.Fatalf("function name %q is too long", name)
+	}
+	return name
 }
 
 // requireDocker skips the test without a Docker engine, except in CI where
@@ -52,21 +88,27 @@ func requireDocker(t *testing.T) {
 	if err == nil {
 		return
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("Docker is required in CI: %v\n%s", err, out)
-	}
-	t.Skipf("Docker is not available: %v", err)
+	drivertest.SkipOrFail(t, "Docker is not available: %v\n%s", err, out)
 }
 
-// server is a running `lambda server` process.
+// server is a running `lambda server` process, seen from one test: t is
+// the test the helpers report to. Servers from startServer belong to one
+// test; the shared one (sharedServer) is one process that many tests see
+// through copies of this struct.
 type server struct {
 	t       *testing.T
 	port    int
 	dataDir string
 	env     []string
-	cmd     *exec.Cmd
-	logs    *syncBuffer
-	done    chan error
+	*process
+	shared bool
+}
+
+// process is the server process itself.
+type process struct {
+	cmd  *exec.Cmd
+	logs *syncBuffer
+	done chan error
 }
 
 func freePort(t *testing.T) int {
@@ -79,63 +121,174 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// startServer starts a server with a fresh data directory; extra env vars
-// (e.g. DOCKER_HOST) are added to its environment.
+// startServer starts a server of the test's own with a fresh data
+// directory; extra env vars (e.g. DOCKER_HOST, LAMBDA_QUEUE_SIZE) are added
+// to its environment. Use it for tests that restart the server, change its
+// flags or break Docker; the others use sharedServer.
 func startServer(t *testing.T, env ...string) *server {
 	t.Helper()
 	s := &server{t: t, port: freePort(t), dataDir: t.TempDir(), env: env}
-	s.start()
-	t.Cleanup(s.stop)
+	if err := s.launch(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.stop()
+		removeNamespace(s.namespace())
+	})
 	return s
 }
 
-func (s *server) start() {
-	s.t.Helper()
-	s.logs = &syncBuffer{}
-	s.cmd = exec.Command(binary, "server", "--addr", fmt.Sprintf("127.0.0.1:%d", s.port), "--data", s.dataDir, "--domain", "localhost", "--log-level", "debug")
-	s.cmd.Env = append(os.Environ(), s.env...)
-	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatal(err)
+var shared struct {
+	once sync.Once
+	s    *server
+	dir  string
+	err  error
+}
+
+// sharedServer returns the package's shared server, started on first use
+// and stopped by TestMain. Tests on it must name their functions with
+// fnName and must not restart it.
+func sharedServer(t *testing.T) *server {
+	t.Helper()
+	shared.once.Do(func() {
+		dir, err := os.MkdirTemp("", "lambda-e2e-shared-")
+		if err != nil {
+			shared.err = err
+			return
+		}
+		shared.dir = dir
+		shared.s = &server{port: freePort(t), dataDir: dir, shared: true}
+		shared.err = shared.s.launch()
+	})
+	if shared.err != nil {
+		t.Fatalf("shared server: %v", shared.err)
 	}
-	s.done = make(chan error, 1)
-	go func() { s.done <- s.cmd.Wait() }()
+	c := *shared.s
+	c.t = t
+	return &c
+}
+
+// stopShared stops the shared server and removes what it left: its
+// containers (its functions' images are deleted by the tests) and its data.
+func stopShared() error {
+	if shared.s == nil {
+		return nil
+	}
+	ns := shared.s.namespace()
+	err := shared.s.shutdown()
+	if err != nil {
+		err = fmt.Errorf("%w\n%s", err, shared.s.logs.String())
+	}
+	removeNamespace(ns)
+	_ = os.RemoveAll(shared.dir)
+	return err
+}
+
+// launch starts the process and waits for /healthz to answer.
+func (s *server) launch() error {
+	p := &process{logs: &syncBuffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(binary, "server", "--addr", fmt.Sprintf("127.0.0.1:%d", s.port), "--data", s.dataDir, "--domain", "localhost", "--log-level", "debug")
+	p.cmd.Env = append(os.Environ(), s.env...)
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if err := p.cmd.Start(); err != nil {
+		return err
+	}
+	s.process = p
+	go func() { p.done <- p.cmd.Wait() }()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(s.url("/healthz"))
 		if err == nil {
 			resp.Body.Close()
-			return
+			return nil
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case err := <-p.done:
+			return fmt.Errorf("server exited at start: %v\n%s", err, p.logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	s.t.Fatalf("server did not start:\n%s", s.logs.String())
+	return fmt.Errorf("server did not start within 20s:\n%s", p.logs.String())
 }
 
-// stop sends SIGTERM and waits for a graceful exit.
-func (s *server) stop() {
-	if s.cmd == nil || s.cmd.ProcessState != nil {
-		return
+func (s *server) start() {
+	s.t.Helper()
+	if err := s.launch(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// shutdown sends SIGTERM and waits for a graceful exit.
+func (s *server) shutdown() error {
+	if s.process == nil || s.cmd.ProcessState != nil {
+		return nil
 	}
 	_ = s.cmd.Process.Signal(os.Interrupt)
 	select {
 	case err := <-s.done:
 		if err != nil {
-			s.t.Errorf("server exited with %v:\n%s", err, s.logs.String())
+			return fmt.Errorf("server exited with %v", err)
 		}
+		return nil
 	case <-time.After(40 * time.Second):
 		_ = s.cmd.Process.Kill()
-		s.t.Errorf("server did not shut down within 40s")
+		<-s.done
+		return fmt.Errorf("server did not shut down within 40s")
 	}
-	if s.t.Failed() {
+}
+
+// stop stops a test's own server, failing the test if it does not exit
+// cleanly.
+func (s *server) stop() {
+	if s.shared {
+		s.t.Fatal("the shared server cannot be stopped by a test: use startServer")
+	}
+	if err := s.shutdown(); err != nil {
+		s.t.Errorf("%v:\n%s", err, s.logs.String())
+	}
+	if s.t.Failed() && s.process != nil {
 		s.t.Logf("server log:\n%s", s.logs.String())
 	}
+}
+
+// kill ends the server with SIGKILL, as a crash would.
+func (s *server) kill() {
+	if s.shared {
+		s.t.Fatal("the shared server cannot be killed by a test: use startServer")
+	}
+	if s.process == nil || s.cmd.ProcessState != nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
 }
 
 func (s *server) restart() {
 	s.t.Helper()
 	s.stop()
 	s.start()
+}
+
+// namespace is the server's Docker namespace (the lambda.server label of
+// its containers), written by the server in its data directory.
+func (s *server) namespace() string {
+	b, err := os.ReadFile(filepath.Join(s.dataDir, "server-id"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// removeNamespace removes the containers of one server namespace; it never
+// touches another server's.
+func removeNamespace(ns string) {
+	if ns == "" {
+		return
+	}
+	out, _ := exec.Command("docker", "ps", "-aq", "--filter", "label=lambda.server="+ns).Output()
+	if ids := strings.Fields(string(out)); len(ids) > 0 {
+		_ = exec.Command("docker", append([]string{"rm", "-f"}, ids...)...).Run()
+	}
 }
 
 func (s *server) url(path string) string {
@@ -233,7 +386,8 @@ func docker(t *testing.T, args ...string) string {
 }
 
 // cleanupFunction removes whatever a test left of function name, so a
-// failing test does not leak containers or images into the next.
+// failing test does not leak containers or images into the next. Names
+// come from fnName, so this never touches another run's function.
 func cleanupFunction(t *testing.T, name string) {
 	t.Cleanup(func() {
 		ids := docker(t, "ps", "-aq", "--filter", "label=lambda.function="+name)
@@ -245,4 +399,92 @@ func cleanupFunction(t *testing.T, name string) {
 			_ = exec.Command("docker", append([]string{"rmi", "-f"}, strings.Fields(imgs)...)...).Run()
 		}
 	})
+}
+
+// fn names a function of this run (fnName) and removes what the test
+// leaves of it.
+func (s *server) fn(base string) string {
+	s.t.Helper()
+	name := fnName(s.t, base)
+	cleanupFunction(s.t, name)
+	return name
+}
+
+// containers lists the IDs of function's containers of this server only
+// (running ones unless all).
+func (s *server) containers(function string, all bool) []string {
+	s.t.Helper()
+	args := []string{"ps", "-q", "--filter", "label=lambda.server=" + s.namespace(), "--filter", "label=lambda.function=" + function}
+	if all {
+		args = append(args, "-a")
+	}
+	return strings.Fields(docker(s.t, args...))
+}
+
+// images are the test images built once per run from testdata (goImage).
+var images struct {
+	mu    sync.Mutex
+	built map[string]*builtImage
+}
+
+type builtImage struct {
+	once sync.Once
+	tag  string
+	err  error
+}
+
+// fixtureImage is the fixture built once per run as a FROM scratch image:
+// tests that do not test the build deploy it with --image, which adds a
+// one-line image instead of compiling the fixture again.
+func fixtureImage(t *testing.T) string { return goImage(t, "fixture") }
+
+// goImage builds the Go program in testdata/dir once per run into a FROM
+// scratch image and returns its tag; TestMain removes it.
+func goImage(t *testing.T, dir string) string {
+	t.Helper()
+	images.mu.Lock()
+	if images.built == nil {
+		images.built = map[string]*builtImage{}
+	}
+	b := images.built[dir]
+	if b == nil {
+		b = &builtImage{tag: "e2e-" + dir + ":" + runID}
+		images.built[dir] = b
+	}
+	images.mu.Unlock()
+	b.once.Do(func() { b.err = buildGoImage(filepath.Join("testdata", dir), b.tag) })
+	if b.err != nil {
+		t.Fatalf("build testdata/%s: %v", dir, b.err)
+	}
+	return b.tag
+}
+
+func buildGoImage(src, tag string) error {
+	dir, err := os.MkdirTemp("", "lambda-e2e-image-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "server"), ".")
+	build.Dir = src
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOTOOLCHAIN=local")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v\n%s", err, out)
+	}
+	df := "FROM scratch\nCOPY server /server\nEXPOSE 8080\nENTRYPOINT [\"/server\"]\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
+		return err
+	}
+	if out, err := exec.Command("docker", "build", "-q", "-t", tag, dir).CombinedOutput(); err != nil {
+		return fmt.Errorf("docker build: %v\n%s", err, out)
+	}
+	return nil
+}
+
+func removeImages() {
+	images.mu.Lock()
+	defer images.mu.Unlock()
+	for _, b := range images.built {
+		_ = exec.Command("docker", "rmi", "-f", b.tag).Run()
+	}
 }
