@@ -40,6 +40,7 @@ func (e *Engine) reconcileLoop() {
 			}
 		}
 	}
+	e.Logger.Info("reconciled containers and images")
 }
 
 // reconcile adopts, for each function, one running container of its active
