@@ -4,16 +4,20 @@ import "context"
 
 // RuntimeInfo describes a runtime and the base images it builds on.
 type RuntimeInfo struct {
-	Name        string      `json:"name"`
-	Description string      `json:"description"`
-	Detects     []string    `json:"detects"` // files that select it, e.g. handler.py
-	Protocol    string      `json:"protocol"`
-	Images      []BaseImage `json:"images"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Detects     []string `json:"detects"` // files that select it, e.g. handler.py
+	Protocol    string   `json:"protocol"`
+	// Version is the language version the runtime's functions run (e.g.
+	// 3.11.2), as the base image in use says; "" when there is no
+	// language or it cannot be told.
+	Version string      `json:"version,omitempty"`
+	Images  []BaseImage `json:"images"`
 }
 
 // BaseImage is an image a runtime needs at build time.
 type BaseImage struct {
-	Name    string `json:"name"`             // configured reference, e.g. python:3.12-slim
+	Name    string `json:"name"`             // the image in use, e.g. python:3.12-slim or lambda-base/python:3.11-debian12
 	Role    string `json:"role"`             // base, builder, shim
 	Present bool   `json:"present"`          // on the host now
 	Source  string `json:"source,omitempty"` // pulled, assembled from Debian packages, built

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/distribution/reference"
 	"github.com/lambdahq/lambda"
 	"github.com/moby/moby/client"
@@ -35,6 +36,23 @@ func (d *Driver) ImportImage(ctx context.Context, rootfs io.Reader, ref string, 
 	}
 	if sr.Err != "" {
 		return lambda.Errorf(lambda.EINVALID, "import image %s failed: %s", ref, sr.Err)
+	}
+	return nil
+}
+
+// TagImage gives image source (a tag or ID) the further name target, moving
+// target from whatever image it named before. The runtimes package makes
+// shared images under private names and tags them once complete, so that
+// servers sharing an engine never race on one name.
+func (d *Driver) TagImage(ctx context.Context, source, target string) error {
+	if _, err := reference.ParseNormalizedNamed(target); err != nil {
+		return lambda.Errorf(lambda.EINVALID, "image reference %q is invalid: %v", target, err)
+	}
+	if _, err := d.cli.ImageTag(ctx, client.ImageTagOptions{Source: source, Target: target}); err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return lambda.Errorf(lambda.ENOTFOUND, "image %s not found", source)
+		}
+		return d.wrap(err, "tag image %s as %s", source, target)
 	}
 	return nil
 }

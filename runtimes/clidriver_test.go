@@ -82,8 +82,8 @@ func (c cliDriver) InspectImage(ctx context.Context, ref string) (*lambda.Image,
 		RepoTags []string
 		Size     int64
 		Config   struct {
-			Entrypoint, Cmd []string
-			Labels          map[string]string
+			Entrypoint, Cmd, Env []string
+			Labels               map[string]string
 		}
 		RootFS struct{ Layers []string }
 	}
@@ -91,7 +91,7 @@ func (c cliDriver) InspectImage(ctx context.Context, ref string) (*lambda.Image,
 		return nil, fmt.Errorf("inspect %s: %v", ref, err)
 	}
 	i := imgs[0]
-	return &lambda.Image{ID: i.ID, Tags: i.RepoTags, Entrypoint: i.Config.Entrypoint, Cmd: i.Config.Cmd, Labels: i.Config.Labels, Size: i.Size}, nil
+	return &lambda.Image{ID: i.ID, Tags: i.RepoTags, Entrypoint: i.Config.Entrypoint, Cmd: i.Config.Cmd, Env: i.Config.Env, Labels: i.Config.Labels, Size: i.Size}, nil
 }
 
 func (c cliDriver) LoadImage(context.Context, io.Reader, io.Writer) ([]string, error) {
@@ -99,6 +99,15 @@ func (c cliDriver) LoadImage(context.Context, io.Reader, io.Writer) ([]string, e
 }
 
 func (c cliDriver) ListImages(context.Context) ([]*lambda.Image, error) { return nil, nil }
+
+func (c cliDriver) ListImagesByLabel(context.Context, map[string]string) ([]*lambda.Image, error) {
+	return nil, nil
+}
+
+func (c cliDriver) TagImage(ctx context.Context, source, target string) error {
+	_, err := c.run(ctx, nil, "tag", source, target)
+	return err
+}
 
 func (c cliDriver) ImportImage(ctx context.Context, rootfs io.Reader, ref string, changes []string) error {
 	args := []string{"import"}
@@ -130,7 +139,7 @@ func dockerRegistry(t *testing.T) (*Registry, cliDriver) {
 	requireDocker(t)
 	d := cliDriver{t: t}
 	r := NewRegistry(d)
-	r.Images, r.Importer = d, d
+	r.Images, r.Importer, r.Tagger = d, d, d
 	return r, d
 }
 

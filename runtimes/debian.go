@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/lambdahq/lambda"
@@ -59,22 +60,13 @@ func (d *Debian) rootfs(ctx context.Context, root string, spec debianImage, out 
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	tmp, err := os.MkdirTemp("", "lambda-debian-")
+	a, cleanup, err := d.newRun(out)
 	if err != nil {
-		return nil, fmt.Errorf("assemble: %w", err)
+		return nil, err
 	}
-	defer os.RemoveAll(tmp)
-	status := filepath.Join(tmp, "status")
+	defer cleanup()
+	tmp := a.tmp
 	debs := filepath.Join(tmp, "debs")
-	for _, dir := range []string{debs, filepath.Join(tmp, "picked"), filepath.Join(tmp, "archives", "partial")} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("assemble: %w", err)
-		}
-	}
-	if err := os.WriteFile(status, nil, 0o644); err != nil {
-		return nil, fmt.Errorf("assemble: %w", err)
-	}
-	a := &aptRun{d: d, tmp: tmp, status: status, out: out}
 	excluded := excluder(spec.exclude)
 	var picked []string
 	for p := range spec.files {
@@ -119,6 +111,28 @@ func (d *Debian) rootfs(ctx context.Context, root string, spec debianImage, out 
 		}
 	}
 	return pkgs, nil
+}
+
+// newRun prepares a temporary directory for apt runs against an empty
+// dpkg status; cleanup removes it.
+func (d *Debian) newRun(out io.Writer) (*aptRun, func(), error) {
+	tmp, err := os.MkdirTemp("", "lambda-debian-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("assemble: %w", err)
+	}
+	cleanup := func() { os.RemoveAll(tmp) }
+	status := filepath.Join(tmp, "status")
+	for _, dir := range []string{filepath.Join(tmp, "debs"), filepath.Join(tmp, "picked"), filepath.Join(tmp, "archives", "partial")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			cleanup()
+			return nil, nil, fmt.Errorf("assemble: %w", err)
+		}
+	}
+	if err := os.WriteFile(status, nil, 0o644); err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("assemble: %w", err)
+	}
+	return &aptRun{d: d, tmp: tmp, status: status, out: out}, cleanup, nil
 }
 
 // pick copies files (relative paths) of package p, downloaded without its
@@ -246,6 +260,13 @@ func (a *aptRun) update(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Join(lists, "partial"), 0o755); err != nil {
 		return lambda.Errorf(lambda.EUNAVAILABLE, "cannot create the apt cache directory %s: %w", lists, err)
 	}
+	// Other servers on this host share the directory: apt-get update
+	// fails on the lists' lock while another runs, so take turns.
+	unlock, err := lockFile(ctx, filepath.Join(a.cacheDir(), "update.lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	a.d.private = true
 	args := append(a.opts(), "-q", "update")
 	if _, err := a.run(ctx, "", "apt-get", args...); err != nil {
@@ -309,4 +330,29 @@ func firstArg(args []string) string {
 func firstLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s
+}
+
+// lockFile takes an exclusive lock on path, shared with other processes,
+// waiting until ctx ends; unlock releases it.
+func lockFile(ctx context.Context, path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, lambda.Errorf(lambda.EUNAVAILABLE, "cannot create the lock file %s: %w", path, err)
+	}
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil // closing releases the lock
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

@@ -35,6 +35,9 @@ type language struct {
 	env       []string               // KEY=VALUE set in the runtime image
 	check     []string               // fails the build when the base image cannot run the bootstrap
 	debian    debianImage
+	// versionParts is how much of the version names an assembled base
+	// image: 2 for python:3.11, 1 for node:18.
+	versionParts int
 }
 
 // runtimeImage is the tag of l's runtime image.
@@ -71,14 +74,13 @@ func runtimeDockerfile(l *language, base, shim string) string {
 // and the shim, and returns its tag. A runtime image built on an older
 // version of the base image is rebuilt.
 func (r *Registry) ensureRuntime(ctx context.Context, l *language, out io.Writer) (string, error) {
-	base := l.image(r)
-	if !validRef(base) {
-		return "", lambda.Errorf(lambda.EUNAVAILABLE, "the %s base image %q is not a valid image reference: fix the server's %s setting", l.name, base, l.setting)
+	configured := l.image(r)
+	if !validRef(configured) {
+		return "", lambda.Errorf(lambda.EUNAVAILABLE, "the %s base image %q is not a valid image reference: fix the server's %s setting", l.name, configured, l.setting)
 	}
-	what := "runtime " + l.name + ": base image"
-	assemble := func(ctx context.Context, out io.Writer) error { return r.assembleBase(ctx, base, l.debian, out) }
-	if err := r.ensureBase(ctx, base, what, assemble, out); err != nil {
-		return "", lambda.Errorf(lambda.EUNAVAILABLE, "the %s base image %s is not available: %w", l.name, base, err)
+	base, err := r.ensureBase(ctx, l, out)
+	if err != nil {
+		return "", lambda.Errorf(lambda.EUNAVAILABLE, "the %s base image %s is not available: %w", l.name, configured, err)
 	}
 	shim, err := r.ensureShim(ctx, out)
 	if err != nil {
@@ -101,12 +103,13 @@ func (r *Registry) ensureRuntime(ctx context.Context, l *language, out io.Writer
 		return "", err
 	}
 	defer p.unlock()
-	if ok, err := r.runtimeCurrent(ctx, ref, baseID); err != nil || ok {
+	current := func(ctx context.Context) (bool, error) { return r.runtimeCurrent(ctx, ref, baseID) }
+	if ok, err := current(ctx); err != nil || ok {
 		return ref, err
 	}
 	fmt.Fprintf(out, "runtime %s: building %s from %s\n", l.name, ref, base)
 	labels := map[string]string{labelRole: roleRuntime, labelBaseImage: base, labelBaseID: baseID}
-	err = r.build(ctx, ref, out, func() (io.ReadCloser, error) {
+	err = r.build(ctx, ref, out, current, func() (io.ReadCloser, error) {
 		boot, err := bootstraps.ReadFile(l.bootstrap)
 		if err != nil {
 			return nil, err

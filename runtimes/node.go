@@ -28,12 +28,14 @@ var node = &language{
 		"console.error('the Node base image has Node ' + process.version + ': the bootstrap needs 18 or newer'); process.exit(1) }"},
 	debian: debianImage{
 		// dash is /bin/sh, for npm scripts; env runs npm's #!/usr/bin/env node.
-		packages: []string{"nodejs", "npm", "dash"},
-		files:    map[string][]string{"coreutils": {"usr/bin/env"}},
-		exclude:  []string{"python3*", "libpython3*", "gyp", "eslint", "webpack", "terser", "handlebars", "node-typescript"},
-		binary:   "usr/bin/node",
-		cmd:      []string{"node"},
+		packages:  []string{"nodejs", "npm", "dash"},
+		files:     map[string][]string{"coreutils": {"usr/bin/env"}},
+		exclude:   []string{"python3*", "libpython3*", "gyp", "eslint", "webpack", "terser", "handlebars", "node-typescript"},
+		binary:    "usr/bin/node",
+		cmd:       []string{"node"},
+		versionOf: "nodejs",
 	},
+	versionParts: 1,
 }
 
 // nodeRuntime runs exports.handler of index.js or handler.js (or the file

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/lambdahq/lambda"
 )
 
 // imageProbe serialises the work that makes one image available, so that
@@ -16,6 +18,7 @@ type imageProbe struct {
 	failedAt time.Time
 	failErr  error
 	source   string // how this process made the image available
+	local    string // the base image assembled in its stead, once known; guarded by Registry.mu
 }
 
 // probe returns the probe of image ref, creating it on first use.
@@ -79,39 +82,105 @@ const (
 // errNoDriver is returned when the registry has no container engine.
 var errNoDriver = errors.New("no container engine is configured")
 
-// ensureBase makes the base image ref available: present, else pulled,
-// else made by assemble (when not nil). what names it in progress lines.
-func (r *Registry) ensureBase(ctx context.Context, ref, what string, assemble func(context.Context, io.Writer) error, out io.Writer) error {
+// ensureBase makes l's base image available and returns the image to
+// build on: the configured one when present or pulled, else one assembled
+// from the host's Debian packages under a name of our own that says what
+// it holds (lambda-base/python:3.11-debian12), reused once made.
+func (r *Registry) ensureBase(ctx context.Context, l *language, out io.Writer) (string, error) {
 	if r.Driver == nil {
-		return errNoDriver
+		return "", errNoDriver
 	}
+	ref := l.image(r)
+	what := "runtime " + l.name + ": base image"
 	p := r.probe(ref)
 	if err := p.lock(ctx); err != nil {
-		return err
+		return "", err
 	}
 	defer p.unlock()
-	ok, err := r.Driver.ImageExists(ctx, ref)
-	if err != nil {
-		return fmt.Errorf("cannot look up %s: %w", ref, err)
+	if ok, err := r.officialPresent(ctx, ref); err != nil || ok {
+		return ref, err
 	}
-	if ok {
-		return nil
+	if local := r.localOf(ref); local != "" {
+		ok, err := r.Driver.ImageExists(ctx, local)
+		if err != nil {
+			return "", fmt.Errorf("cannot look up %s: %w", local, err)
+		}
+		if ok {
+			return local, nil
+		}
 	}
 	pullErr := r.pullLocked(ctx, p, ref, what, out)
 	if pullErr == nil {
-		return nil
+		return ref, nil
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return "", err
 	}
-	if assemble == nil {
-		return pullErr
+	if err := r.canAssemble(ref); err != nil {
+		fmt.Fprintf(out, "%s: %s is %v\n", what, ref, pullErr)
+		return "", err
 	}
-	fmt.Fprintf(out, "%s: %s is %v; assembling it from the host's Debian packages\n", what, ref, pullErr)
-	if err := assemble(ctx, out); err != nil {
-		return err
+	local, version, err := r.localBase(ctx, l, out)
+	if err != nil {
+		return "", err
 	}
-	p.source = sourceDebian
+	ok, err := r.Driver.ImageExists(ctx, local)
+	if err != nil {
+		return "", fmt.Errorf("cannot look up %s: %w", local, err)
+	}
+	if !ok {
+		fmt.Fprintf(out, "%s: %s is %v; assembling %s (%s %s from the host's Debian packages)\n",
+			what, ref, pullErr, local, l.name, upstreamVersion(version))
+		if err := r.assembleBase(ctx, local, l.debian, version, out); err != nil {
+			return "", err
+		}
+	}
+	r.mu.Lock()
+	p.local = local
+	r.mu.Unlock()
+	return local, nil
+}
+
+// localOf is the base image assembled in ref's stead, "" when this
+// process has not made or found one.
+func (r *Registry) localOf(ref string) string {
+	p := r.probe(ref)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return p.local
+}
+
+// officialPresent reports whether ref is on the host and is not an image
+// an older server assembled under that official name, which held another
+// version than the name says: such an image is left alone, not used.
+func (r *Registry) officialPresent(ctx context.Context, ref string) (bool, error) {
+	ok, err := r.Driver.ImageExists(ctx, ref)
+	if err != nil {
+		return false, fmt.Errorf("cannot look up %s: %w", ref, err)
+	}
+	if !ok || r.Images == nil {
+		return ok, nil
+	}
+	img, err := r.Images.InspectImage(ctx, ref)
+	if err != nil {
+		return false, fmt.Errorf("inspect %s: %w", ref, err)
+	}
+	return img.Labels[labelSource] != labelSourceDeb, nil
+}
+
+// canAssemble says why base images cannot be assembled here, nil when they
+// can.
+func (r *Registry) canAssemble(ref string) error {
+	switch {
+	case r.Importer == nil:
+		return lambda.Errorf(lambda.EUNAVAILABLE, "cannot assemble %s: this server's container driver cannot import images", ref)
+	case r.Debian == nil:
+		return lambda.Errorf(lambda.EUNAVAILABLE, "cannot assemble %s: assembling from Debian packages is turned off", ref)
+	}
+	if err := r.Debian.Available(); err != nil {
+		return lambda.Errorf(lambda.EUNAVAILABLE, "%s is not on this host and cannot be pulled; %s: "+
+			"load it from a machine with registry access (docker save | docker load) or point the server at an image present here", ref, lambda.ErrorMessage(err))
+	}
 	return nil
 }
 

@@ -36,10 +36,12 @@ var python = &language{
 		"import compileall, re, sysconfig; compileall.compile_dir(sysconfig.get_path('stdlib'), quiet=1, workers=0, " +
 		"rx=re.compile(r'/(test|tests|idlelib|lib2to3|tkinter|turtledemo|ensurepip)/'))"},
 	debian: debianImage{
-		packages: []string{"python3", "python3-pip"},
-		binary:   "usr/bin/python3",
-		cmd:      []string{"python3"},
+		packages:  []string{"python3", "python3-pip"},
+		binary:    "usr/bin/python3",
+		cmd:       []string{"python3"},
+		versionOf: "python3",
 	},
+	versionParts: 2,
 }
 
 // pythonRuntime runs handler(event, context) from handler.py (or the file

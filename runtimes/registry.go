@@ -47,6 +47,10 @@ type Registry struct {
 	// Importer makes base images from Debian packages when no registry
 	// answers; nil turns that off. NewRegistry takes it from the driver.
 	Importer Importer
+	// Tagger names images once they are complete, so that servers sharing
+	// an engine never see (or leave behind) half-made ones. NewRegistry
+	// takes it from the driver; nil makes images under their final name.
+	Tagger Tagger
 
 	// GoBuilderImage builds Go functions (and the shim) inside Docker when
 	// it is present locally or can be pulled.
@@ -55,11 +59,18 @@ type Registry struct {
 	// runtimes: pulled, or assembled from the host's Debian packages.
 	PythonImage string
 	NodeImage   string
+	// BaseRepo is the repository prefix of base images assembled from
+	// Debian packages ("" = DefaultBaseRepo): lambda-base/python:3.11-debian12.
+	BaseRepo string
 	// HostGo is the go binary used when the builder image is unavailable;
 	// "" means the server host has no Go toolchain.
 	HostGo string
 	// GoBuildTimeout bounds a go build on the host.
 	GoBuildTimeout time.Duration
+	// TempDir holds the builders' temporary directories (lambda-*; "" =
+	// os.TempDir). The server points it at a directory of its own, whose
+	// leftovers the engine removes at start.
+	TempDir string
 	// PullRetryAfter is how long a failed pull of an image is remembered,
 	// so that deploys do not each wait on a dead registry.
 	PullRetryAfter time.Duration
@@ -89,6 +100,7 @@ func NewRegistry(d lambda.Driver) *Registry {
 		GoBuilderImage: DefaultGoBuilderImage,
 		PythonImage:    DefaultPythonImage,
 		NodeImage:      DefaultNodeImage,
+		BaseRepo:       DefaultBaseRepo,
 		HostGo:         findHostGo(),
 		GoBuildTimeout: DefaultGoBuildTimeout,
 		PullRetryAfter: DefaultPullRetryAfter,
@@ -104,6 +116,9 @@ func NewRegistry(d lambda.Driver) *Registry {
 	}
 	if imp, ok := d.(Importer); ok {
 		r.Importer = imp
+	}
+	if t, ok := d.(Tagger); ok {
+		r.Tagger = t
 	}
 	// An explicit Dockerfile says exactly how to build, so it comes first;
 	// a go.mod next; the handler runtimes last, Python before Node.

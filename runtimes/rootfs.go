@@ -19,8 +19,10 @@ type debianImage struct {
 	exclude  []string            // path.Match patterns of packages to leave out
 	files    map[string][]string // packages of which only these files are wanted
 	binary   string              // must exist afterwards, e.g. usr/bin/python3
-	cmd      []string            // the image's CMD
-	env      []string            // extra ENV, KEY=VALUE
+	// versionOf is the package whose version the image is named for.
+	versionOf string
+	cmd       []string // the image's CMD
+	env       []string // extra ENV, KEY=VALUE
 }
 
 // pruned are directories no function needs at run time.
@@ -39,19 +41,13 @@ const (
 	group  = "root:x:0:\nlambda:x:1000:\nnogroup:x:65534:\n"
 )
 
-// assembleBase builds ref from the host's Debian packages and imports it.
-func (r *Registry) assembleBase(ctx context.Context, ref string, spec debianImage, out io.Writer) error {
-	if r.Importer == nil {
-		return lambda.Errorf(lambda.EUNAVAILABLE, "cannot assemble %s: this server's container driver cannot import images", ref)
+// assembleBase builds ref from the host's Debian packages and imports it;
+// version is the Debian version of spec.versionOf that apt resolved.
+func (r *Registry) assembleBase(ctx context.Context, ref string, spec debianImage, version string, out io.Writer) error {
+	if err := r.canAssemble(ref); err != nil {
+		return err
 	}
-	if r.Debian == nil {
-		return lambda.Errorf(lambda.EUNAVAILABLE, "cannot assemble %s: assembling from Debian packages is turned off", ref)
-	}
-	if err := r.Debian.Available(); err != nil {
-		return lambda.Errorf(lambda.EUNAVAILABLE, "%s is not on this host and cannot be pulled; %s: "+
-			"load it from a machine with registry access (docker save | docker load) or point the server at an image present here", ref, lambda.ErrorMessage(err))
-	}
-	tmp, err := os.MkdirTemp("", "lambda-rootfs-")
+	tmp, err := os.MkdirTemp(r.TempDir, "lambda-rootfs-")
 	if err != nil {
 		return fmt.Errorf("assemble %s: %w", ref, err)
 	}
@@ -74,17 +70,19 @@ func (r *Registry) assembleBase(ctx context.Context, ref string, spec debianImag
 		"ENV LANG=C.UTF-8",
 		"LABEL " + labelSource + "=" + labelSourceDeb,
 		"LABEL lambda.packages=" + strconv.Quote(strings.Join(spec.packages, " ")),
+		"LABEL " + labelPackageVersion + "=" + strconv.Quote(version),
+		"LABEL " + labelLanguageVersion + "=" + strconv.Quote(upstreamVersion(version)),
 		"CMD " + execForm(spec.cmd),
 	}
 	for _, e := range spec.env {
 		changes = append(changes, "ENV "+e)
 	}
-	rc := streamTar(func(tw *tar.Writer) error { return addDir(tw, root, nil) }, nil)
-	defer rc.Close()
-	if err := r.Importer.ImportImage(ctx, rc, ref, changes); err != nil {
-		return err
-	}
-	return nil
+	exists := func(ctx context.Context) (bool, error) { return r.Driver.ImageExists(ctx, ref) }
+	return r.publish(ctx, ref, out, exists, func(tmp string) error {
+		rc := streamTar(func(tw *tar.Writer) error { return addDir(tw, root, nil) }, nil)
+		defer rc.Close()
+		return r.Importer.ImportImage(ctx, rc, tmp, changes)
+	})
 }
 
 // finishRootfs turns unpacked packages into a root filesystem that runs as

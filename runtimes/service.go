@@ -36,6 +36,7 @@ func (r *Registry) ListRuntimes(ctx context.Context) ([]lambda.RuntimeInfo, erro
 	if err != nil {
 		return nil, err
 	}
+	pyBase, nodeBase := r.baseInUse(ctx, python, pyImage), r.baseInUse(ctx, node, nodeImage)
 	goDesc := "a Go main package: a server (http), a Go SDK function (handler) or an aws-lambda-go function (aws)"
 	if r.HostGo != "" {
 		goDesc += "; compiled with the host's Go toolchain when the builder image is missing"
@@ -49,10 +50,10 @@ func (r *Registry) ListRuntimes(ctx context.Context) ([]lambda.RuntimeInfo, erro
 			Images: []lambda.BaseImage{{Name: r.GoBuilderImage, Role: roleBuilder}, {Name: shimBase, Role: roleShim}}},
 		{Name: lambda.RuntimePython, Description: "handler(event, context) in handler.py; requirements.txt installed at build time",
 			Detects: []string{"handler.py"}, Protocol: lambda.ProtocolHandler,
-			Images: []lambda.BaseImage{{Name: r.PythonImage, Role: roleBase}, {Name: pyImage, Role: roleRuntime}}},
+			Images: []lambda.BaseImage{{Name: pyBase, Role: roleBase}, {Name: pyImage, Role: roleRuntime}}},
 		{Name: lambda.RuntimeNode, Description: "exports.handler of index.js or handler.js, sync or async; package.json dependencies installed at build time",
 			Detects: []string{"index.js", "handler.js"}, Protocol: lambda.ProtocolHandler,
-			Images: []lambda.BaseImage{{Name: r.NodeImage, Role: roleBase}, {Name: nodeImage, Role: roleRuntime}}},
+			Images: []lambda.BaseImage{{Name: nodeBase, Role: roleBase}, {Name: nodeImage, Role: roleRuntime}}},
 		{Name: lambda.RuntimeImage, Description: "a prebuilt image or a docker save archive; with protocol aws or stdio its command runs behind the shim",
 			Detects: []string{}, Protocol: lambda.ProtocolHTTP,
 			Images: []lambda.BaseImage{{Name: shim, Role: roleShim}}},
@@ -68,8 +69,49 @@ func (r *Registry) ListRuntimes(ctx context.Context) ([]lambda.RuntimeInfo, erro
 			}
 			img.Source = r.imageSource(ctx, img)
 		}
+		infos[i].Version = r.languageVersion(ctx, &infos[i])
 	}
 	return infos, nil
+}
+
+// baseInUse is the base image l's functions build on: the configured one
+// when it is present, else the one assembled in its stead, as this process
+// knows it or as the runtime image's label says.
+func (r *Registry) baseInUse(ctx context.Context, l *language, runtimeRef string) string {
+	ref := l.image(r)
+	if r.Driver == nil {
+		return ref
+	}
+	if ok, err := r.officialPresent(ctx, ref); err == nil && ok {
+		return ref
+	}
+	if local := r.localOf(ref); local != "" {
+		return local
+	}
+	if r.Images != nil {
+		if img, err := r.Images.InspectImage(ctx, runtimeRef); err == nil && img.Labels[labelBaseImage] != "" {
+			return img.Labels[labelBaseImage]
+		}
+	}
+	return ref
+}
+
+// languageVersion is the version of the language info's functions run:
+// what its base (or builder) image says, or the host's Go toolchain's.
+func (r *Registry) languageVersion(ctx context.Context, info *lambda.RuntimeInfo) string {
+	for _, img := range info.Images {
+		if (img.Role == roleBase || img.Role == roleBuilder) && img.Present && r.Images != nil {
+			if i, err := r.Images.InspectImage(ctx, img.Name); err == nil {
+				if v := languageVersion(i, info.Name); v != "" {
+					return v
+				}
+			}
+		}
+	}
+	if info.Name == lambda.RuntimeGo {
+		return hostGoVersion(r.HostGo)
+	}
+	return ""
 }
 
 // imageSource says where a present image came from, as far as the host

@@ -111,7 +111,7 @@ func (r *Registry) ensureShim(ctx context.Context, out io.Writer) (string, error
 	}
 	return ref, r.ensureBuilt(ctx, ref, out, func() (io.ReadCloser, error) {
 		fmt.Fprintf(out, "shim: building %s\n", ref)
-		dir, err := os.MkdirTemp("", "lambda-shim-src-")
+		dir, err := os.MkdirTemp(r.TempDir, "lambda-shim-src-")
 		if err != nil {
 			return nil, fmt.Errorf("shim: %w", err)
 		}
@@ -197,14 +197,17 @@ func (r *Registry) ensureBuilt(ctx context.Context, ref string, out io.Writer, m
 		return err
 	}
 	defer p.unlock()
-	ok, err := r.Driver.ImageExists(ctx, ref)
-	if err != nil {
-		return fmt.Errorf("cannot look up %s: %w", ref, err)
+	exists := func(ctx context.Context) (bool, error) {
+		ok, err := r.Driver.ImageExists(ctx, ref)
+		if err != nil {
+			return false, fmt.Errorf("cannot look up %s: %w", ref, err)
+		}
+		return ok, nil
 	}
-	if ok {
-		return nil
+	if ok, err := exists(ctx); err != nil || ok {
+		return err
 	}
-	if err := r.build(ctx, ref, out, makeContext); err != nil {
+	if err := r.build(ctx, ref, out, exists, makeContext); err != nil {
 		return err
 	}
 	p.source = sourceBuilt
@@ -212,17 +215,20 @@ func (r *Registry) ensureBuilt(ctx context.Context, ref string, out io.Writer, m
 }
 
 // build builds ref from a context made by makeContext, whose Dockerfile
-// sets the image's labels with labelLine.
-func (r *Registry) build(ctx context.Context, ref string, out io.Writer, makeContext func() (io.ReadCloser, error)) error {
+// sets the image's labels with labelLine; current tells whether another
+// server made ref meanwhile (see publish).
+func (r *Registry) build(ctx context.Context, ref string, out io.Writer, current func(context.Context) (bool, error), makeContext func() (io.ReadCloser, error)) error {
 	rc, err := makeContext()
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	if _, err := r.Driver.BuildImage(ctx, lambda.BuildRequest{Context: rc, Tags: []string{ref}, Output: out}); err != nil {
-		return fmt.Errorf("build %s: %w", ref, err)
-	}
-	return nil
+	return r.publish(ctx, ref, out, current, func(tmp string) error {
+		if _, err := r.Driver.BuildImage(ctx, lambda.BuildRequest{Context: rc, Tags: []string{tmp}, Output: out}); err != nil {
+			return fmt.Errorf("build %s: %w", ref, err)
+		}
+		return nil
+	})
 }
 
 // labelLine is one LABEL instruction with labels and lambda.managed: the

@@ -1,0 +1,81 @@
+package runtimes
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Tagger gives an image a further name. The docker driver implements it.
+type Tagger interface {
+	TagImage(ctx context.Context, source, target string) error
+}
+
+// publish makes image ref with makeImage, safely when other servers (or
+// test runs) on the same engine make the same ref at the same time: the
+// image is made under a name of its own, then ref is checked with current
+// and tagged, and the private name removed. A loser of the race reuses the
+// winner's image, and removing the private name deletes its own copy, so
+// no untagged image is left behind whichever way the race goes; an older
+// image that ref named (not current) is removed unless something still
+// uses it. Without a Tagger (fake drivers) ref is made directly.
+func (r *Registry) publish(ctx context.Context, ref string, out io.Writer, current func(context.Context) (bool, error), makeImage func(tmp string) error) error {
+	if r.Tagger == nil {
+		return makeImage(ref)
+	}
+	tmp := privateRef(ref)
+	defer r.removeQuietly(ctx, tmp) // untags it; deletes our copy when we lost
+	if err := makeImage(tmp); err != nil {
+		return err
+	}
+	ok, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	if ok {
+		fmt.Fprintf(out, "image %s: made meanwhile by another server on this Docker engine; using that one\n", ref)
+		return nil
+	}
+	old := ""
+	if r.Images != nil {
+		// A cached build makes the same image again: that one stays.
+		prev, err1 := r.Images.InspectImage(ctx, ref)
+		made, err2 := r.Images.InspectImage(ctx, tmp)
+		if err1 == nil && err2 == nil && prev.ID != made.ID {
+			old = prev.ID
+		}
+	}
+	if err := r.Tagger.TagImage(ctx, tmp, ref); err != nil {
+		return fmt.Errorf("tag %s: %w", ref, err)
+	}
+	if old != "" {
+		r.removeQuietly(ctx, old) // refused while containers or images build on it
+	}
+	return nil
+}
+
+// removeQuietly removes ref, bounded, even when ctx ended: it cleans up.
+func (r *Registry) removeQuietly(ctx context.Context, ref string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	_ = r.Driver.RemoveImage(ctx, ref)
+}
+
+// privateRef is ref with a random suffix on its tag.
+func privateRef(ref string) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	suffix := "-making-" + hex.EncodeToString(b[:])
+	name, tag := ref, "latest"
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		name, tag = ref[:i], ref[i+1:]
+	}
+	if max := 128 - len(suffix); len(tag) > max {
+		tag = tag[:max]
+	}
+	return name + ":" + tag + suffix
+}
