@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # base-images.sh makes busybox:latest available to the local Docker engine
 # when it is missing, without any registry: it builds the image from
-# Debian's busybox-static package. The examples (hello-docker) and tests
-# that need a shell image use it.
+# Debian's busybox-static package. The examples (hello-docker, whose
+# Dockerfile says FROM busybox) and tests that need a shell image use it.
+#
+# The image holds Debian's busybox (1.35 on Debian 12), not Docker Hub's, so
+# it is tagged first under a name that says so, lambda-base/busybox:1.35-debian12,
+# and labelled with the version; busybox:latest is an alias for the examples.
 #
 # On machines that can pull from Docker Hub you do not need this script:
 # `docker pull busybox:latest` gets the official image, and this script does
@@ -71,7 +75,22 @@ www-data:x:33:
 nogroup:x:65534:
 GROUP
 
-say "importing it as $IMAGE"
+# The name says what the image holds: Debian's version, Debian's release.
+debver="$(dpkg-deb -f busybox-static_*.deb Version)"   # e.g. 1:1.35.0-4+b3
+upstream="${debver#*:}"
+upstream="${upstream%-*}"
+upstream="${upstream%%[+~]*}"                          # 1.35.0
+short="$(printf '%s' "$upstream" | cut -d. -f1-2)"     # 1.35
+distro="$(. /etc/os-release 2>/dev/null; printf '%s%s' "${ID:-debian}" "${VERSION_ID:-}" | tr -cd 'A-Za-z0-9_.-')"
+LOCAL="lambda-base/busybox:${short}-${distro}"
+
+say "importing it as $LOCAL (busybox $upstream from $distro packages)"
 tar --numeric-owner --owner=0 --group=0 -C "$root" -cf - . |
-	docker import --change 'CMD ["sh"]' --message "busybox-static from Debian, by scripts/base-images.sh" - "$IMAGE" >/dev/null
-say "done: $(docker image inspect --format '{{.Id}}' "$IMAGE")"
+	docker import --change 'CMD ["sh"]' \
+		--change "LABEL lambda.source=debian lambda.package-version=$debver lambda.language-version=$upstream" \
+		--message "busybox-static $debver from $distro, by scripts/base-images.sh" - "$LOCAL" >/dev/null
+if [ "$IMAGE" != "$LOCAL" ]; then
+	say "tagging it $IMAGE as well, for the examples (it holds Debian's busybox $upstream, not Docker Hub's)"
+	docker tag "$LOCAL" "$IMAGE"
+fi
+say "done: $(docker image inspect --format '{{.Id}}' "$LOCAL")"
