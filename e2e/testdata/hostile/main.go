@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -33,9 +32,6 @@ func main() {
 		log.Print("hostile: listening on the wrong port as asked")
 		p, _ := strconv.Atoi(port)
 		port = strconv.Itoa(p + 1)
-	case "child":
-		time.Sleep(time.Minute)
-		return
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -60,20 +56,10 @@ func main() {
 		}
 	})
 	mux.HandleFunc("/fork", func(w http.ResponseWriter, r *http.Request) {
-		self, _ := os.Executable()
-		n := 0
-		var ferr error
-		for n < 5000 {
-			cmd := exec.Command(self)
-			cmd.Env = append(os.Environ(), "HOSTILE_START=child")
-			if ferr = cmd.Start(); ferr != nil {
-				break
-			}
-			n++
-		}
+		n, err := forkBomb(5000)
 		errText := ""
-		if ferr != nil {
-			errText = ferr.Error()
+		if err != nil {
+			errText = err.Error()
 		}
 		reply(w, map[string]any{"spawned": n, "error": errText})
 	})
