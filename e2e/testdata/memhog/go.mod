@@ -1,0 +1,3 @@
+module memhog
+
+go 1.22
