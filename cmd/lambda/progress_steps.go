@@ -19,6 +19,9 @@ const maxStepLine = 120
 // a line split across two chunks is held until its end arrives.
 type stepFilter struct {
 	partial strings.Builder // the current line, not yet ended
+	// keep, when set, passes the lines it accepts as well: the server's
+	// own progress lines in `lambda runtimes prepare`.
+	keep func(line string) bool
 }
 
 // Filter returns the step lines completed by chunk, each ending in "\n".
@@ -36,7 +39,7 @@ func (f *stepFilter) Filter(chunk string) string {
 			line = f.partial.String()
 			f.partial.Reset()
 		}
-		writeStep(&out, line)
+		writeStep(&out, line, f.keep)
 	}
 	return out.String()
 }
@@ -46,13 +49,13 @@ func (f *stepFilter) Flush() string {
 	line := f.partial.String()
 	f.partial.Reset()
 	var out strings.Builder
-	writeStep(&out, line)
+	writeStep(&out, line, f.keep)
 	return out.String()
 }
 
-func writeStep(out *strings.Builder, line string) {
+func writeStep(out *strings.Builder, line string, keep func(string) bool) {
 	line = strings.TrimRight(line, "\r")
-	if !stepLine.MatchString(line) {
+	if !stepLine.MatchString(line) && (keep == nil || !keep(line)) {
 		return
 	}
 	if r := []rune(line); len(r) > maxStepLine {

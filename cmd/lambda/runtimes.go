@@ -17,10 +17,12 @@ func newRuntimesCommand(s *streams, root *rootOptions) *cobra.Command {
 		Use:   "runtimes",
 		Short: "List the runtimes and whether the images they build on are present",
 		Long: `Runtimes lists how the server builds functions (dockerfile, go, python, node,
-image) and the images each one needs on the server's Docker host: base images
-(the interpreter), builder images (Go), the shim, and the runtime images shared
-by all functions of a runtime. Make them all available with
-"lambda runtimes prepare".`,
+image), the language version each one runs, and the images it needs on the
+server's Docker host: base images (the interpreter: an official image, or one
+assembled from the host's Debian packages under a name of our own such as
+lambda-base/python:3.11-debian12), builder images (Go), the shim, and the
+runtime images shared by all functions of a runtime. Make them all available
+with "lambda runtimes prepare".`,
 		Example: `  lambda runtimes
   lambda runtimes -o json
   lambda runtimes prepare`,
@@ -46,11 +48,15 @@ func runRuntimes(ctx context.Context, s *streams, root *rootOptions, o *runtimes
 		return printJSON(s.Out, infos)
 	}
 	tw := newTable(s.Out)
-	fmt.Fprintln(tw, "NAME\tIMAGE\tROLE\tPRESENT")
+	fmt.Fprintln(tw, "NAME\tVERSION\tIMAGE\tROLE\tPRESENT")
 	missing := 0
 	for _, rt := range infos {
+		version := rt.Version
+		if version == "" {
+			version = "-"
+		}
 		if len(rt.Images) == 0 {
-			fmt.Fprintf(tw, "%s\t-\t-\t-\n", rt.Name)
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\n", rt.Name, version)
 		}
 		for _, img := range rt.Images {
 			present := "no"
@@ -60,7 +66,7 @@ func runRuntimes(ctx context.Context, s *streams, root *rootOptions, o *runtimes
 			case img.Role != "builder": // Go builds fall back to the host's toolchain
 				missing++
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rt.Name, img.Name, img.Role, present)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", rt.Name, version, img.Name, img.Role, present)
 		}
 	}
 	if err := tw.Flush(); err != nil {
