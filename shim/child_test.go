@@ -45,6 +45,7 @@ func fakeRuntime() int {
 		post(api+"/init/error", `{"errorMessage":"cannot import module","errorType":"Runtime.ImportModuleError"}`)
 		return 1
 	case strings.HasPrefix(init, "gate:"):
+		mark("gated") // the process runs and has not asked for an event
 		for {
 			if _, err := os.Stat(strings.TrimPrefix(init, "gate:")); err == nil {
 				break
@@ -62,6 +63,7 @@ func fakeRuntime() int {
 		resp.Body.Close()
 		id := resp.Header.Get("Lambda-Runtime-Aws-Request-Id")
 		act := parseAction(event)
+		mark("started-" + strconv.Itoa(seq)) // the invocation reached the function
 		respond := func(result string) { post(api+"/invocation/"+id+"/response", result) }
 		switch act["action"] {
 		case "result":
@@ -98,6 +100,15 @@ func fakeRuntime() int {
 			})
 			respond(fmt.Sprintf(`{"next":%s,"headers":%s,"seq":%d}`, event, hdr, seq))
 		}
+	}
+}
+
+// mark tells the test (which waits for it with waitMark) that the fake
+// runtime reached a point, by creating a file named name in SHIM_TEST_DIR
+// when that is set.
+func mark(name string) {
+	if dir := os.Getenv("SHIM_TEST_DIR"); dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, name), nil, 0o644)
 	}
 }
 

@@ -18,9 +18,10 @@ import (
 // the test binary as the function process (child_test.go).
 
 func TestListensOnlyAfterInit(t *testing.T) {
-	gate := filepath.Join(t.TempDir(), "gate")
-	s := startShim(t, protoHandler, "SHIM_TEST_INIT=gate:"+gate)
-	time.Sleep(300 * time.Millisecond) // the process runs but has not asked for an event
+	dir := t.TempDir()
+	gate := filepath.Join(dir, "gate")
+	s := startShim(t, protoHandler, "SHIM_TEST_INIT=gate:"+gate, "SHIM_TEST_DIR="+dir)
+	waitMark(t, dir, "gated") // the process runs but has not asked for an event
 	if c, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://")); err == nil {
 		c.Close()
 		t.Fatal("the shim listens before the function asked for its first event")
@@ -240,6 +241,7 @@ func TestFIFO(t *testing.T) {
 	const n = 5
 	tags := make(chan string, n)
 	var wg sync.WaitGroup
+	base := parkedRequests()
 	for i := range n {
 		wg.Add(1)
 		go func() {
@@ -252,7 +254,7 @@ func TestFIFO(t *testing.T) {
 			json.Unmarshal(r.body, &res)
 			tags <- fmt.Sprintf("%s@%d", res.Tag, res.Seq)
 		}()
-		time.Sleep(30 * time.Millisecond) // so arrival order is i's order
+		waitParked(t, base+i+1) // so arrival order is i's order
 	}
 	wg.Wait()
 	close(tags)
@@ -269,11 +271,12 @@ func TestFIFO(t *testing.T) {
 
 func TestTimeouts(t *testing.T) {
 	t.Run("waiting request times out without reaching the function", func(t *testing.T) {
-		s := startShim(t, protoHandler)
+		dir := t.TempDir()
+		s := startShim(t, protoHandler, "SHIM_TEST_DIR="+dir)
 		s.waitReady()
 		first := make(chan *response)
 		go func() { first <- s.do("POST", "/", `{"action":"sleep","ms":"600"}`) }()
-		time.Sleep(100 * time.Millisecond)
+		waitMark(t, dir, "started-1")
 		start := time.Now()
 		r := s.do("POST", "/", `{"action":"echo"}`, "X-Lambda-Deadline-Ms", deadlineIn(200*time.Millisecond)).expect(504)
 		if d := time.Since(start); d > 450*time.Millisecond {
@@ -327,11 +330,12 @@ func TestProcessExit(t *testing.T) {
 }
 
 func TestWaitingRequestsWhenTheProcessExits(t *testing.T) {
-	s := startShim(t, protoHandler)
+	dir := t.TempDir()
+	s := startShim(t, protoHandler, "SHIM_TEST_DIR="+dir)
 	s.waitReady()
 	first := make(chan *response)
 	go func() { first <- s.do("POST", "/", `{"action":"exit","code":"5","ms":"300"}`) }()
-	time.Sleep(100 * time.Millisecond)
+	waitMark(t, dir, "started-1")
 	r := s.do("POST", "/", `{"action":"echo"}`).expect(503)
 	if !strings.Contains(string(r.body), "retry") || r.header.Get("X-Lambda-Function-Error") != "" {
 		t.Errorf("waiting request: %v %s", r.header, r.body)
@@ -369,11 +373,12 @@ func TestTailLogs(t *testing.T) {
 }
 
 func TestSIGTERMFinishesInFlight(t *testing.T) {
-	s := startShim(t, protoHandler)
+	dir := t.TempDir()
+	s := startShim(t, protoHandler, "SHIM_TEST_DIR="+dir)
 	s.waitReady()
 	done := make(chan *response)
 	go func() { done <- s.do("POST", "/", `{"action":"sleep","ms":"400"}`) }()
-	time.Sleep(100 * time.Millisecond)
+	waitMark(t, dir, "started-1") // in flight in the process
 	s.signals <- os.Interrupt
 	(<-done).expect(200)
 	if st := s.exitStatus(); st != 0 {

@@ -115,11 +115,12 @@ func TestStdioConcurrencyLimit(t *testing.T) {
 }
 
 func TestStdioSIGTERM(t *testing.T) {
-	s := startShim(t, protoStdio, "SHIM_TEST_DIR="+t.TempDir())
+	dir := t.TempDir()
+	s := startShim(t, protoStdio, "SHIM_TEST_DIR="+dir)
 	s.waitReady()
 	done := make(chan *response)
 	go func() { done <- s.do("GET", "/nap", "") }()
-	time.Sleep(50 * time.Millisecond)
+	waitAnyFile(t, dir) // the nap runs
 	s.signals <- os.Interrupt
 	(<-done).expect(200)
 	if st := s.exitStatus(); st != 0 {
