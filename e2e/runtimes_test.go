@@ -31,14 +31,17 @@ func prepareRuntimes(t *testing.T, s *server) {
 // dependency, and calls them by subdomain, by path and by CLI.
 func TestHandlerRuntimes(t *testing.T) {
 	requireDocker(t)
-	s := startServer(t)
+	t.Parallel()
+	s := sharedServer(t)
 	prepareRuntimes(t, s)
 	for _, tc := range []struct{ name, dir, runtime, errorType string }{
 		{"py", "testdata/python-hello", "python", "ValueError"},
 		{"js", "testdata/node-hello", "node", "Error"},
 	} {
 		t.Run(tc.runtime, func(t *testing.T) {
-			cleanupFunction(t, tc.name)
+			t.Parallel()
+			s := sharedServer(t)
+			tc.name = s.fn(tc.name)
 			s.mustLambda("deploy", tc.dir, "--name", tc.name)
 			const hello = `{"message": "Hello, World!"}`
 			checkJSON(t, "by subdomain", s.get(s.host(tc.name), "/?name=World"), hello)
@@ -114,28 +117,28 @@ func (s *server) get(host, path string) string {
 // Stop) and RunFunc.
 func TestGoSDK(t *testing.T) {
 	requireDocker(t)
-	s := startServer(t)
+	t.Parallel()
+	s := sharedServer(t)
 	prepareRuntimes(t, s)
-	cleanupFunction(t, "sdk-add")
-	cleanupFunction(t, "sdk-life")
+	sdkAdd, sdkLife := s.fn("sdk-add"), s.fn("sdk-life")
 
-	s.mustLambda("deploy", "../examples/sdk-add", "--name", "sdk-add")
-	if res := s.mustLambda("describe", "sdk-add", "-o", "json"); !strings.Contains(res.stdout, `"protocol": "handler"`) {
+	s.mustLambda("deploy", "../examples/sdk-add", "--name", sdkAdd)
+	if res := s.mustLambda("describe", sdkAdd, "-o", "json"); !strings.Contains(res.stdout, `"protocol": "handler"`) {
 		t.Errorf("sdk-add protocol: %s", res.stdout)
 	}
-	checkJSON(t, "RunFunc by subdomain", s.get(s.host("sdk-add"), "/?a=1.5&b=2"), `3.5`)
-	checkJSON(t, "RunFunc by CLI", s.mustLambda("invoke", "sdk-add", "--data", `{"a": 2, "b": 40}`).stdout, `42`)
-	if resp, body := s.request("GET", s.host("sdk-add"), "/?a=x&b=2", nil); resp.StatusCode != 400 || !strings.Contains(body, `parameter \"a\"`) {
+	checkJSON(t, "RunFunc by subdomain", s.get(s.host(sdkAdd), "/?a=1.5&b=2"), `3.5`)
+	checkJSON(t, "RunFunc by CLI", s.mustLambda("invoke", sdkAdd, "--data", `{"a": 2, "b": 40}`).stdout, `42`)
+	if resp, body := s.request("GET", s.host(sdkAdd), "/?a=x&b=2", nil); resp.StatusCode != 400 || !strings.Contains(body, `parameter \"a\"`) {
 		t.Errorf("RunFunc bad argument: %d %s", resp.StatusCode, body)
 	}
 
-	s.mustLambda("deploy", "../examples/sdk-lifecycle", "--name", "sdk-life")
+	s.mustLambda("deploy", "../examples/sdk-lifecycle", "--name", sdkLife)
 	var words struct {
 		Words, Distinct, Served int
 		Worker                  int
 	}
 	for i := 1; i <= 2; i++ {
-		body := s.get(s.host("sdk-life"), "/?text=The+cat+sat+on+the+mat")
+		body := s.get(s.host(sdkLife), "/?text=The+cat+sat+on+the+mat")
 		if err := json.Unmarshal([]byte(body), &words); err != nil {
 			t.Fatalf("lifecycle: %v %s", err, body)
 		}
@@ -144,43 +147,45 @@ func TestGoSDK(t *testing.T) {
 			t.Errorf("lifecycle call %d: %+v", i, words)
 		}
 	}
-	s.mustLambda("delete", "sdk-add")
-	s.mustLambda("delete", "sdk-life")
+	s.mustLambda("delete", sdkAdd)
+	s.mustLambda("delete", sdkLife)
 }
 
 // TestStdio runs a stdin/stdout command per request inside a warm
 // container.
 func TestStdio(t *testing.T) {
 	requireDocker(t)
-	s := startServer(t)
+	t.Parallel()
+	s := sharedServer(t)
 	prepareRuntimes(t, s)
-	cleanupFunction(t, "stdio")
-	s.mustLambda("deploy", "testdata/stdio-fn", "--name", "stdio", "--protocol", "stdio")
-	resp, body := s.request("POST", s.host("stdio"), "/", []byte(`{"name":"World"}`))
+	stdio := s.fn("stdio")
+	s.mustLambda("deploy", "testdata/stdio-fn", "--name", stdio, "--protocol", "stdio")
+	resp, body := s.request("POST", s.host(stdio), "/", []byte(`{"name":"World"}`))
 	if resp.StatusCode != 200 || !strings.Contains(body, `"message":"Hello, World!"`) || !strings.Contains(body, `"method":"POST"`) {
 		t.Errorf("stdio: %d %s", resp.StatusCode, body)
 	}
-	checkJSON(t, "stdio by CLI", s.mustLambda("invoke", "stdio", "--data", `{"name":"Ada"}`).stdout, `{"message":"Hello, Ada!","method":"POST","bytes":14}`)
-	resp, body = s.request("POST", s.host("stdio"), "/", []byte(`{"fail":true}`))
+	checkJSON(t, "stdio by CLI", s.mustLambda("invoke", stdio, "--data", `{"name":"Ada"}`).stdout, `{"message":"Hello, Ada!","method":"POST","bytes":14}`)
+	resp, body = s.request("POST", s.host(stdio), "/", []byte(`{"fail":true}`))
 	if resp.StatusCode != 502 || !strings.Contains(body, "failing as asked") || !strings.Contains(body, "3") {
 		t.Errorf("failing command: %d %s", resp.StatusCode, body)
 	}
 	// Calls reuse the warm container.
 	var d struct{ Instances []struct{ ID string } }
-	_ = json.Unmarshal([]byte(s.mustLambda("describe", "stdio", "-o", "json").stdout), &d)
+	_ = json.Unmarshal([]byte(s.mustLambda("describe", stdio, "-o", "json").stdout), &d)
 	if len(d.Instances) != 1 {
 		t.Errorf("%d containers for 4 stdio calls, want 1", len(d.Instances))
 	}
-	s.mustLambda("delete", "stdio")
+	s.mustLambda("delete", stdio)
 }
 
 // TestRuntimeBadInput: each mistake fails the deploy with a clear message
 // and leaves nothing behind.
 func TestRuntimeBadInput(t *testing.T) {
 	requireDocker(t)
-	s := startServer(t)
+	t.Parallel()
+	s := sharedServer(t)
 	prepareRuntimes(t, s)
-	cleanupFunction(t, "bad")
+	bad := s.fn("bad")
 	write := func(t *testing.T, files map[string]string) string {
 		dir := t.TempDir()
 		for name, body := range files {
@@ -210,7 +215,7 @@ func TestRuntimeBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := write(t, tc.files)
-			res := s.lambda(append([]string{"deploy", dir, "--name", "bad"}, tc.args...)...)
+			res := s.lambda(append([]string{"deploy", dir, "--name", bad}, tc.args...)...)
 			if res.code == 0 {
 				t.Fatalf("deploy succeeded:\n%s", res.stderr)
 			}
@@ -221,13 +226,13 @@ func TestRuntimeBadInput(t *testing.T) {
 			}
 		})
 	}
-	if res := s.lambda("describe", "bad"); res.code == 0 {
+	if res := s.lambda("describe", bad); res.code == 0 {
 		t.Error("a failed deploy registered the function")
 	}
-	if out := docker(t, "ps", "-aq", "--filter", "label=lambda.function=bad"); out != "" {
+	if out := s.containers(bad, true); len(out) != 0 {
 		t.Errorf("failed deploys left containers: %s", out)
 	}
-	if out := docker(t, "images", "-q", "func-bad"); out != "" {
+	if out := docker(t, "images", "-q", "func-"+bad); out != "" {
 		t.Errorf("failed deploys left images: %s", out)
 	}
 }

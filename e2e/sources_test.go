@@ -14,18 +14,9 @@ import (
 // docker CLI, standing in for an image a user built elsewhere.
 func buildFixtureImage(t *testing.T, tag string) {
 	t.Helper()
-	dir := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "server"), ".")
-	build.Dir = "testdata/fixture"
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOTOOLCHAIN=local")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build fixture: %v\n%s", err, out)
+	if err := buildGoImage("testdata/fixture", tag); err != nil {
+		t.Fatalf("build fixture: %v", err)
 	}
-	df := "FROM scratch\nCOPY server /server\nEXPOSE 8080\nENTRYPOINT [\"/server\"]\n"
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	docker(t, "build", "-q", "-t", tag, dir)
 	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", tag).Run() })
 }
 
@@ -33,39 +24,38 @@ func buildFixtureImage(t *testing.T, tag string) {
 // manifest-driven directory.
 func TestDeploySources(t *testing.T) {
 	requireDocker(t)
-	s := startServer(t)
-	for _, name := range []string{"prebuilt", "archived", "manifested"} {
-		cleanupFunction(t, name)
-	}
+	t.Parallel()
+	s := sharedServer(t)
+	prebuilt, archived, manifested := s.fn("prebuilt"), s.fn("archived"), s.fn("manifested")
 	tag := fmt.Sprintf("e2e-prebuilt:%d", time.Now().UnixNano())
 	buildFixtureImage(t, tag)
 
-	res := s.mustLambda("deploy", "--image", tag, "--name", "prebuilt")
-	if !strings.Contains(res.stdout, "http://prebuilt.localhost") {
+	res := s.mustLambda("deploy", "--image", tag, "--name", prebuilt)
+	if !strings.Contains(res.stdout, "http://"+prebuilt+".localhost") {
 		t.Errorf("deploy --image said %q", res.stdout)
 	}
-	if e := decodeEcho(t, s.get(s.host("prebuilt"), "/x?q=1")); e.Path != "/x" {
+	if e := decodeEcho(t, s.get(s.host(prebuilt), "/x?q=1")); e.Path != "/x" {
 		t.Errorf("prebuilt: %+v", e)
 	}
 	if res := s.mustLambda("images"); !strings.Contains(res.stdout, tag) {
 		t.Errorf("lambda images lacks %s:\n%s", tag, res.stdout)
 	}
-	if res := s.lambda("deploy", "--image", "e2e-missing:nope", "--name", "prebuilt"); res.code == 0 || !strings.Contains(res.stderr, "e2e-missing:nope") {
+	if res := s.lambda("deploy", "--image", "e2e-missing:nope", "--name", prebuilt); res.code == 0 || !strings.Contains(res.stderr, "e2e-missing:nope") {
 		t.Errorf("missing image: %+v", res)
 	}
 
 	archive := filepath.Join(t.TempDir(), "image.tar")
 	docker(t, "save", "-o", archive, tag)
 	docker(t, "rmi", tag) // the archive alone must be enough
-	res = s.mustLambda("deploy", "--image-archive", archive, "--name", "archived")
-	if e := decodeEcho(t, s.get(s.host("archived"), "/y")); e.Path != "/y" {
+	res = s.mustLambda("deploy", "--image-archive", archive, "--name", archived)
+	if e := decodeEcho(t, s.get(s.host(archived), "/y")); e.Path != "/y" {
 		t.Errorf("archived: %+v", e)
 	}
 	corrupt := filepath.Join(t.TempDir(), "corrupt.tar")
 	if err := os.WriteFile(corrupt, []byte("this is not a docker save archive"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if res := s.lambda("deploy", "--image-archive", corrupt, "--name", "archived"); res.code == 0 || !strings.Contains(res.stderr, "not a docker save archive") {
+	if res := s.lambda("deploy", "--image-archive", corrupt, "--name", archived); res.code == 0 || !strings.Contains(res.stderr, "not a docker save archive") {
 		t.Errorf("corrupt archive: %+v", res)
 	}
 	if res := s.lambda("deploy", "testdata/fixture", "--image", tag, "--name", "x"); res.code == 0 {
@@ -75,7 +65,7 @@ func TestDeploySources(t *testing.T) {
 	// A manifest names the function, sets its configuration and schedules.
 	dir := t.TempDir()
 	copyDir(t, "testdata/fixture", dir)
-	manifest := `name: manifested
+	manifest := `name: ` + manifested + `
 env:
   FIXTURE_TAG: from-manifest
 memory: 128m
@@ -89,27 +79,27 @@ schedules:
 		t.Fatal(err)
 	}
 	s.mustLambda("deploy", dir)
-	if e := decodeEcho(t, s.get(s.host("manifested"), "/")); e.Env != "from-manifest" {
+	if e := decodeEcho(t, s.get(s.host(manifested), "/")); e.Env != "from-manifest" {
 		t.Errorf("manifest env: %+v", e)
 	}
-	res = s.mustLambda("describe", "manifested")
+	res = s.mustLambda("describe", manifested)
 	for _, want := range []string{"Memory:           128m", "Timeout:          5s", "instances 0-2"} {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("describe lacks %q:\n%s", want, res.stdout)
 		}
 	}
-	if res := s.mustLambda("schedule", "list", "manifested"); !strings.Contains(res.stdout, "@hourly") {
+	if res := s.mustLambda("schedule", "list", manifested); !strings.Contains(res.stdout, "@hourly") {
 		t.Errorf("manifest schedule missing:\n%s", res.stdout)
 	}
 	// Flags override the manifest; a redeploy does not duplicate schedules.
 	s.mustLambda("deploy", dir, "--env", "FIXTURE_TAG=from-flag")
-	if e := decodeEcho(t, s.get(s.host("manifested"), "/")); e.Env != "from-flag" {
+	if e := decodeEcho(t, s.get(s.host(manifested), "/")); e.Env != "from-flag" {
 		t.Errorf("flag over manifest: %+v", e)
 	}
-	if res := s.mustLambda("schedule", "list", "manifested"); strings.Count(res.stdout, "@hourly") != 1 {
+	if res := s.mustLambda("schedule", "list", manifested); strings.Count(res.stdout, "@hourly") != 1 {
 		t.Errorf("schedules after redeploy:\n%s", res.stdout)
 	}
-	for _, name := range []string{"prebuilt", "archived", "manifested"} {
+	for _, name := range []string{prebuilt, archived, manifested} {
 		s.mustLambda("delete", name)
 	}
 }
