@@ -5,7 +5,6 @@ import (
 	"context"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/lambdahq/lambda"
 )
@@ -175,10 +174,12 @@ func TestColdStartsAreShared(t *testing.T) {
 // killAll crashes every instance of name and waits until the engine noticed.
 func killAll(t *testing.T, e *env, name string) {
 	t.Helper()
+	var killed []string
 	for _, in := range e.running(t, name) {
 		if err := e.driver.Kill(in.ID); err != nil {
 			t.Fatal(err)
 		}
+		killed = append(killed, in.ID)
 	}
 	eventually(t, "dead instances dropped", func() bool {
 		all, _ := e.eng.Instances(context.Background(), name)
@@ -190,8 +191,15 @@ func killAll(t *testing.T, e *env, name string) {
 		return true
 	})
 	// The container is gone; the engine learns it from the exit event,
-	// which may still be on its way.
-	time.Sleep(100 * time.Millisecond)
+	// which may still be on its way: wait until it stopped routing to them.
+	eventually(t, "the exits processed", func() bool {
+		for _, id := range killed {
+			if e.eng.Live(id) {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 func TestFailedRequestReplacesInstance(t *testing.T) {

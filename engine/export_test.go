@@ -22,3 +22,10 @@ func (p *pool) queued() int {
 	defer p.mu.Unlock()
 	return len(p.queue)
 }
+
+// Live reports whether the engine still routes to the instance id: false
+// once it has processed the instance's exit (or stopped it).
+func (e *Engine) Live(id string) bool {
+	_, ok := e.live.Load(id)
+	return ok
+}
