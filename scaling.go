@@ -9,6 +9,11 @@ import (
 const (
 	DefaultIdleTimeout = 5 * time.Minute
 	MaxIdleTimeout     = 24 * time.Hour
+	// DefaultStartTimeout bounds how long a new instance may take to
+	// become ready (listen, or ask the Runtime API for its first event).
+	DefaultStartTimeout = 60 * time.Second
+	MinStartTimeout     = time.Second
+	MaxStartTimeout     = 15 * time.Minute
 )
 
 // Scaling is how a function's instance pool grows and shrinks. It belongs
@@ -22,6 +27,12 @@ type Scaling struct {
 	MinInstances int      `json:"min_instances"` // kept warm at all times
 	MaxInstances int      `json:"max_instances"` // 0: DefaultMaxInstances
 	IdleTimeout  Duration `json:"idle_timeout"`  // 0: DefaultIdleTimeout
+	// StartTimeout bounds every wait for an instance to become ready: the
+	// warm-up of a deploy or rollback and cold starts on demand. It is a
+	// setting of the function, not of a version, so that `lambda config`
+	// can raise it for a slow starter without a redeploy. 0:
+	// DefaultStartTimeout.
+	StartTimeout Duration `json:"start_timeout"`
 	// Reserved caps the function's concurrent requests; nil is no cap and
 	// 0 disables the function (every request is throttled).
 	Reserved *int `json:"reserved_concurrency,omitempty"`
@@ -46,6 +57,9 @@ func (s Scaling) Effective(protocol string) Scaling {
 	if s.IdleTimeout == 0 {
 		s.IdleTimeout = Duration(DefaultIdleTimeout)
 	}
+	if s.StartTimeout == 0 {
+		s.StartTimeout = Duration(DefaultStartTimeout)
+	}
 	return s
 }
 
@@ -62,6 +76,8 @@ func (s Scaling) Validate() error {
 		return Errorf(EINVALID, "min instances %d is above max instances %d", s.MinInstances, s.MaxInstances)
 	case ValidateIdleTimeout(time.Duration(s.IdleTimeout)) != nil:
 		return ValidateIdleTimeout(time.Duration(s.IdleTimeout))
+	case s.StartTimeout != 0 && (time.Duration(s.StartTimeout) < MinStartTimeout || time.Duration(s.StartTimeout) > MaxStartTimeout):
+		return Errorf(EINVALID, "start timeout %s is out of range %s-%s", s.StartTimeout, MinStartTimeout, MaxStartTimeout)
 	case s.Reserved != nil && (*s.Reserved < 0 || *s.Reserved > MaxConcurrency*MaxInstancesLimit):
 		return Errorf(EINVALID, "reserved concurrency %d is out of range", *s.Reserved)
 	}
@@ -74,6 +90,7 @@ type ScalingPatch struct {
 	MinInstances *int      `json:"min_instances,omitempty"`
 	MaxInstances *int      `json:"max_instances,omitempty"`
 	IdleTimeout  *Duration `json:"idle_timeout,omitempty"`
+	StartTimeout *Duration `json:"start_timeout,omitempty"`
 	// Reserved: a negative value removes the cap.
 	Reserved *int `json:"reserved_concurrency,omitempty"`
 }
@@ -92,6 +109,9 @@ func (p ScalingPatch) Apply(s Scaling) Scaling {
 	if p.IdleTimeout != nil {
 		s.IdleTimeout = *p.IdleTimeout
 	}
+	if p.StartTimeout != nil {
+		s.StartTimeout = *p.StartTimeout
+	}
 	if p.Reserved != nil {
 		if *p.Reserved < 0 {
 			s.Reserved = nil
@@ -105,7 +125,7 @@ func (p ScalingPatch) Apply(s Scaling) Scaling {
 
 // IsZero reports whether p changes nothing.
 func (p ScalingPatch) IsZero() bool {
-	return p.Concurrency == nil && p.MinInstances == nil && p.MaxInstances == nil && p.IdleTimeout == nil && p.Reserved == nil
+	return p.Concurrency == nil && p.MinInstances == nil && p.MaxInstances == nil && p.IdleTimeout == nil && p.StartTimeout == nil && p.Reserved == nil
 }
 
 // ScalingService changes a function's scaling at run time.

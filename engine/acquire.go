@@ -25,11 +25,16 @@ func (e *Engine) Acquire(ctx context.Context, name string) (*lambda.Lease, error
 	for {
 		in, cold, err := p.acquire(ctx, sc)
 		if err == errDraining {
-			sc, p = st.effective()
-			continue
+			prev := p
+			if sc, p = st.effective(); p == prev {
+				// Drained with no successor: the function was deleted.
+				err = errDeleted(name)
+			} else {
+				continue
+			}
 		}
 		if err != nil {
-			st.inflight.Add(-1)
+			st.finish()
 			return nil, err
 		}
 		return e.lease(st, in, cold, e.Clock.Now().Sub(start)), nil
@@ -43,11 +48,11 @@ func (st *fnState) admit(sc lambda.Scaling) error {
 		return nil
 	}
 	if *sc.Reserved == 0 {
-		st.inflight.Add(-1)
+		st.finish()
 		return throttled("function %q is disabled: its reserved concurrency is 0 (raise it with \"lambda config %s --reserved-concurrency N\")", st.name, st.name)
 	}
 	if n > int64(*sc.Reserved) {
-		st.inflight.Add(-1)
+		st.finish()
 		return throttled("function %q is at its reserved concurrency of %d requests", st.name, *sc.Reserved)
 	}
 	return nil
@@ -110,8 +115,9 @@ func (e *Engine) lease(st *fnState, in *instance, cold bool, wait time.Duration)
 		Done: func(failed bool) {
 			once.Do(func() {
 				in.owner.Load().release(in, failed)
-				st.inflight.Add(-1)
+				st.finish()
 			})
 		},
+		Diagnose: func(ctx context.Context) error { return e.diagnose(ctx, in, v) },
 	}
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -47,7 +48,7 @@ func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 		return nil, err
 	}
 
-	unlock := e.lockDeploys(req.Name)
+	ctx, unlock := e.lockCancelable(ctx, req.Name)
 	defer unlock()
 	number, err := e.Store.NextVersion(ctx, req.Name)
 	if err != nil {
@@ -56,7 +57,7 @@ func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 	p.Step(2, 3, fmt.Sprintf("Building image %q", ImageName(req.Name)))
 	v, err := e.build(ctx, req.Name, dir, cfg, number, sum, logWriter{p})
 	if err != nil {
-		return nil, err
+		return nil, canceled(ctx, err)
 	}
 	p.Step(3, 3, "Starting container")
 	return e.activate(ctx, v, req.Scaling)
@@ -66,6 +67,11 @@ func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 // records v and switches traffic to it. On failure v's image is removed and
 // nothing is recorded.
 func (e *Engine) activate(ctx context.Context, v *lambda.Version, patch lambda.ScalingPatch) (*lambda.Function, error) {
+	fn, err := e.activateOnce(ctx, v, patch)
+	return fn, canceled(ctx, err)
+}
+
+func (e *Engine) activateOnce(ctx context.Context, v *lambda.Version, patch lambda.ScalingPatch) (*lambda.Function, error) {
 	var current lambda.Scaling
 	fn, err := e.Store.FindFunction(ctx, v.Function)
 	switch {
@@ -80,7 +86,7 @@ func (e *Engine) activate(ctx context.Context, v *lambda.Version, patch lambda.S
 		e.removeImage(v.Image)
 		return nil, err
 	}
-	warm, err := e.warmUp(ctx, v, max(1, sc.Effective(v.Config.Protocol).MinInstances))
+	warm, err := e.warmUp(ctx, v, sc.Effective(v.Config.Protocol))
 	if err != nil {
 		e.removeImage(v.Image)
 		return nil, fmt.Errorf("version %d did not start, the previous version keeps serving: %w", v.Number, err)
@@ -159,6 +165,17 @@ func (e *Engine) removeImage(ref string) {
 	if err := e.Driver.RemoveImage(ctx, ref); err != nil {
 		e.Logger.Error("remove image", "image", ref, "err", err)
 	}
+}
+
+// canceled returns why ctx was cancelled in place of err when a delete of
+// the function ended the deploy: the build's or warm-up's own error would
+// only say "context canceled".
+func canceled(ctx context.Context, err error) error {
+	var le *lambda.Error
+	if err != nil && ctx.Err() != nil && errors.As(context.Cause(ctx), &le) {
+		return le
+	}
+	return err
 }
 
 type discardProgress struct{}

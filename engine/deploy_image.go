@@ -45,7 +45,7 @@ func (e *Engine) deployImage(ctx context.Context, req lambda.DeployRequest, cfg 
 		cfg.Protocol = lambda.ProtocolHTTP
 	}
 
-	unlock := e.lockDeploys(req.Name)
+	ctx, unlock := e.lockCancelable(ctx, req.Name)
 	defer unlock()
 	number, err := e.Store.NextVersion(ctx, req.Name)
 	if err != nil {
@@ -65,7 +65,7 @@ func (e *Engine) deployImage(ctx context.Context, req lambda.DeployRequest, cfg 
 	v, err := e.buildImage(ctx, req.Name, number, cfg, img.ID, bctx, logWriter{p})
 	e.images.RUnlock()
 	if err != nil {
-		return nil, err
+		return nil, canceled(ctx, err)
 	}
 	p.Step(2, 2, "Starting container")
 	return e.activate(ctx, v, req.Scaling)

@@ -39,8 +39,6 @@ type Engine struct {
 	Extract ExtractFunc
 	Logger  *slog.Logger
 
-	// StartTimeout bounds how long a new instance may take to listen.
-	StartTimeout time.Duration
 	// DrainTimeout bounds how long a replaced instance may finish its
 	// in-flight requests before it is stopped anyway.
 	DrainTimeout time.Duration
@@ -64,7 +62,8 @@ type Engine struct {
 
 	mu        sync.Mutex
 	functions map[string]*fnState // routing state, by function name
-	deploying map[string]*sync.Mutex
+	deploying map[string]*deployLock
+	deleting  map[string]bool // functions a Delete is draining: not routable
 	exits     *exitLog
 	owned     sync.Map     // IDs of containers this engine started; reconcile leaves them be
 	live      sync.Map     // container ID → *instance, for exits and describe
@@ -87,7 +86,6 @@ func New(store lambda.FunctionStore, driver lambda.Driver, builder Builder, extr
 		Builder:           builder,
 		Extract:           extract,
 		Logger:            slog.Default(),
-		StartTimeout:      60 * time.Second,
 		DrainTimeout:      lambda.MaxTimeout,
 		StopGrace:         5 * time.Second,
 		ReconcileInterval: 2 * time.Second,
@@ -97,7 +95,8 @@ func New(store lambda.FunctionStore, driver lambda.Driver, builder Builder, extr
 		ReapInterval:      time.Second,
 		Clock:             realClock{},
 		functions:         make(map[string]*fnState),
-		deploying:         make(map[string]*sync.Mutex),
+		deploying:         make(map[string]*deployLock),
+		deleting:          make(map[string]bool),
 		exits:             newExitLog(),
 	}
 }
@@ -137,17 +136,60 @@ func (e *Engine) Close(ctx context.Context) error {
 	return nil
 }
 
-// lockDeploys serializes deploys, rollbacks and deletes of one function.
-func (e *Engine) lockDeploys(name string) func() {
+// deployLock serializes the changes of one function: deploys, rollbacks,
+// scaling changes and deletes.
+type deployLock struct {
+	mu sync.Mutex
+	// cancel ends the deploy or rollback holding mu, so that a delete does
+	// not wait for a build or a warm-up of a function going away (as AWS
+	// Lambda, where a deleted function's update stops). Guarded by Engine.mu.
+	cancel context.CancelCauseFunc
+}
+
+func (e *Engine) deployLock(name string) *deployLock {
 	e.mu.Lock()
-	m, ok := e.deploying[name]
+	defer e.mu.Unlock()
+	l, ok := e.deploying[name]
 	if !ok {
-		m = new(sync.Mutex)
-		e.deploying[name] = m
+		l = new(deployLock)
+		e.deploying[name] = l
 	}
+	return l
+}
+
+// lockDeploys takes name's lock for a change that must run to its end.
+func (e *Engine) lockDeploys(name string) func() {
+	l := e.deployLock(name)
+	l.mu.Lock()
+	return l.mu.Unlock
+}
+
+// lockCancelable takes name's lock for a deploy or rollback; the returned
+// context ends when a delete of name begins (cancelDeploy).
+func (e *Engine) lockCancelable(ctx context.Context, name string) (context.Context, func()) {
+	l := e.deployLock(name)
+	l.mu.Lock()
+	ctx, cancel := context.WithCancelCause(ctx)
+	e.mu.Lock()
+	l.cancel = cancel
 	e.mu.Unlock()
-	m.Lock()
-	return m.Unlock
+	return ctx, func() {
+		e.mu.Lock()
+		l.cancel = nil
+		e.mu.Unlock()
+		cancel(nil)
+		l.mu.Unlock()
+	}
+}
+
+// cancelDeploy ends the deploy or rollback of name in progress, if any,
+// with cause.
+func (e *Engine) cancelDeploy(name string, cause error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if l, ok := e.deploying[name]; ok && l.cancel != nil {
+		l.cancel(cause)
+	}
 }
 
 func (e *Engine) background(f func(ctx context.Context)) {

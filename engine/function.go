@@ -17,6 +17,36 @@ type fnState struct {
 	mu      sync.Mutex
 	active  *pool
 	scaling lambda.Scaling // as configured; see effective
+	idle    chan struct{}  // closed once no request is in flight; see drained
+	closed  bool           // idle is closed
+}
+
+// finish ends a request counted by admit.
+func (st *fnState) finish() {
+	if st.inflight.Add(-1) > 0 {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.idle != nil && !st.closed && st.inflight.Load() == 0 {
+		close(st.idle)
+		st.closed = true
+	}
+}
+
+// drained returns a channel closed once no request is in flight. Meant for
+// a function no longer routable (forget): its count only goes down.
+func (st *fnState) drained() <-chan struct{} {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.idle == nil {
+		st.idle = make(chan struct{})
+	}
+	if !st.closed && st.inflight.Load() == 0 {
+		close(st.idle)
+		st.closed = true
+	}
+	return st.idle
 }
 
 // effective returns the scaling in force for the active version.
@@ -31,9 +61,13 @@ func (st *fnState) effective() (lambda.Scaling, *pool) {
 func (e *Engine) state(ctx context.Context, name string) (*fnState, error) {
 	e.mu.Lock()
 	st, ok := e.functions[name]
+	deleting := e.deleting[name]
 	e.mu.Unlock()
 	if ok {
 		return st, nil
+	}
+	if deleting {
+		return nil, errDeleted(name)
 	}
 	fn, err := e.Store.FindFunction(ctx, name)
 	if err != nil {
@@ -46,6 +80,9 @@ func (e *Engine) state(ctx context.Context, name string) (*fnState, error) {
 	defer e.mu.Unlock()
 	if st, ok := e.functions[name]; ok {
 		return st, nil
+	}
+	if e.deleting[name] {
+		return nil, errDeleted(name)
 	}
 	st = &fnState{name: name, scaling: fn.Scaling}
 	st.active = newPool(e, st, fn.Active)
@@ -86,18 +123,26 @@ func (e *Engine) switchTo(name string, v *lambda.Version, sc lambda.Scaling, war
 	}
 }
 
-// forget drops name from routing; its instances stop after their requests.
-func (e *Engine) forget(name string) {
+// forget drops name from routing and returns its state (nil if it was not
+// loaded): queued requests fail, instances stop after their requests.
+func (e *Engine) forget(name string) *fnState {
 	e.mu.Lock()
 	st, ok := e.functions[name]
 	delete(e.functions, name)
 	e.mu.Unlock()
-	if ok {
-		st.mu.Lock()
-		p := st.active
-		st.mu.Unlock()
-		p.drainInto(nil)
+	if !ok {
+		return nil
 	}
+	st.mu.Lock()
+	p := st.active
+	st.mu.Unlock()
+	p.drainInto(nil)
+	return st
+}
+
+// errDeleted answers requests for a function being deleted.
+func errDeleted(name string) error {
+	return lambda.Errorf(lambda.ENOTFOUND, "function %q was deleted", name)
 }
 
 // setScaling changes name's scaling in routing, if it is loaded.

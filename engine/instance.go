@@ -14,9 +14,11 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-// startInstance starts a container for v and waits until it listens. On
-// failure the container is removed and the error carries its log tail.
-func (e *Engine) startInstance(ctx context.Context, v *lambda.Version) (*instance, error) {
+// startInstance starts a container for v and waits, at most timeout, until
+// it is ready. On failure the container is removed and the error says what
+// was waited for and carries the container's log tail; when ctx ends first
+// (the deploy was cancelled) the error is why it ended.
+func (e *Engine) startInstance(ctx context.Context, v *lambda.Version, timeout time.Duration) (*instance, error) {
 	spec := lambda.InstanceSpec{
 		Function:    v.Function,
 		Version:     v.Number,
@@ -25,17 +27,26 @@ func (e *Engine) startInstance(ctx context.Context, v *lambda.Version) (*instanc
 		Port:        v.Config.Port,
 		MemoryBytes: v.Config.MemoryBytes,
 	}
-	li, err := e.Driver.StartInstance(ctx, spec)
+	// The start timeout is the function's budget: it runs from the moment
+	// its container runs, so that a busy container engine does not spend it.
+	sctx, cancel := context.WithTimeout(ctx, containerStartTimeout)
+	li, err := e.Driver.StartInstance(sctx, spec)
+	cancel()
 	if err != nil {
 		return nil, err
 	}
+	bounded, cancel := context.WithTimeoutCause(ctx, timeout, errNotReady)
+	defer cancel()
 	e.owned.Store(li.ID, true)
 	in := &instance{Instance: li}
 	e.live.Store(li.ID, in)
-	if err := e.waitReady(ctx, li); err != nil {
+	if err := e.waitReady(bounded, li, v, timeout); err != nil {
 		logs, _ := e.Driver.InstanceLogs(context.WithoutCancel(ctx), li.ID, 20)
 		e.live.Delete(li.ID)
 		e.stopContainer(li.ID)
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
 		if logs = strings.TrimSpace(logs); logs != "" {
 			err = fmt.Errorf("%w\nlast lines of the function's output:\n%s", err, logs)
 		}
@@ -62,17 +73,25 @@ func instanceEnv(v *lambda.Version) map[string]string {
 	return env
 }
 
+// errNotReady is the cause of a start's context ending at its timeout.
+var errNotReady = errors.New("start timeout")
+
+// containerStartTimeout bounds creating and starting a container (150-400
+// ms as a rule; much longer means the container engine is in trouble).
+const containerStartTimeout = 2 * time.Minute
+
 // waitReady dials the instance every few milliseconds until it accepts a
 // connection, the container exits, or ctx ends, so a cold start is noticed
 // within ~5 ms of the function listening (a refused dial costs ~20 µs). Accepting a TCP
 // connection is the readiness signal: an HTTP probe would invoke the
-// function and run user code for nothing.
-func (e *Engine) waitReady(ctx context.Context, in *lambda.Instance) error {
+// function and run user code for nothing. The shims of the aws and handler
+// protocols listen only once the function asked for its first event.
+func (e *Engine) waitReady(ctx context.Context, in *lambda.Instance, v *lambda.Version, timeout time.Duration) error {
 	backoff := time.Millisecond
 	var d net.Dialer
 	for {
 		if e.exits.exited(in.ID) {
-			return fmt.Errorf("function exited before listening on port %s (it must serve HTTP on $PORT)", port(in.Addr))
+			return exitedBeforeReady(v.Config.Protocol, port(in.Addr))
 		}
 		dctx, cancel := context.WithTimeout(ctx, 250*time.Millisecond)
 		c, err := d.DialContext(dctx, "tcp", in.Addr)
@@ -83,8 +102,8 @@ func (e *Engine) waitReady(ctx context.Context, in *lambda.Instance) error {
 		}
 		select {
 		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("function did not listen on port %s within %s (it must serve HTTP on $PORT)", port(in.Addr), e.StartTimeout)
+			if context.Cause(ctx) == errNotReady {
+				return fmt.Errorf("instance did not become ready within %s: waited for %s; if it only needs longer, raise its --start-timeout", timeout, readiness(v.Config.Protocol, strconv.Itoa(v.Config.Port)))
 			}
 			return ctx.Err()
 		case <-e.exits.changed(in.ID):
@@ -92,6 +111,18 @@ func (e *Engine) waitReady(ctx context.Context, in *lambda.Instance) error {
 		}
 		backoff = min(backoff*2, 5*time.Millisecond)
 	}
+}
+
+// readiness says what an instance of a function speaking protocol must do
+// to become ready.
+func readiness(protocol, port string) string {
+	switch protocol {
+	case lambda.ProtocolAWS, lambda.ProtocolHandler:
+		return "the function to call the Runtime API /next (the first event is asked for once initialisation is done)"
+	case lambda.ProtocolStdio:
+		return "the shim to listen on port " + port
+	}
+	return "the function to listen on port " + port + " (it must serve HTTP on $PORT)"
 }
 
 // instance is a container in a pool. Fields below Instance are guarded by
@@ -108,10 +139,8 @@ type instance struct {
 
 // startWarm starts an instance of v for a pool, detached from any one
 // request so that a client hanging up does not waste the start for others.
-func (e *Engine) startWarm(v *lambda.Version) (*instance, error) {
-	ctx, cancel := context.WithTimeout(e.ctx, e.StartTimeout)
-	defer cancel()
-	return e.startInstance(ctx, v)
+func (e *Engine) startWarm(v *lambda.Version, timeout time.Duration) (*instance, error) {
+	return e.startInstance(e.ctx, v, timeout)
 }
 
 // stopInstance stops in's container in the background and frees its slot

@@ -10,8 +10,13 @@ import (
 
 // Rollback implements lambda.FunctionService.
 func (e *Engine) Rollback(ctx context.Context, name string, to int) (*lambda.Function, error) {
-	unlock := e.lockDeploys(name)
+	ctx, unlock := e.lockCancelable(ctx, name)
 	defer unlock()
+	fn, err := e.rollback(ctx, name, to)
+	return fn, canceled(ctx, err)
+}
+
+func (e *Engine) rollback(ctx context.Context, name string, to int) (*lambda.Function, error) {
 	fn, err := e.Store.FindFunction(ctx, name)
 	if err != nil {
 		return nil, err
@@ -25,7 +30,7 @@ func (e *Engine) Rollback(ctx context.Context, name string, to int) (*lambda.Fun
 	} else if !ok {
 		return nil, lambda.Errorf(lambda.ECONFLICT, "the image of version %d of %q (%s) is gone; deploy the code again instead", target.Number, name, target.Image)
 	}
-	warm, err := e.warmUp(ctx, target, max(1, fn.Scaling.Effective(target.Config.Protocol).MinInstances))
+	warm, err := e.warmUp(ctx, target, fn.Scaling.Effective(target.Config.Protocol))
 	if err != nil {
 		return nil, fmt.Errorf("version %d did not start, version %d keeps serving: %w", target.Number, fn.ActiveVersion, err)
 	}
@@ -65,8 +70,12 @@ func (e *Engine) rollbackTarget(ctx context.Context, fn *lambda.Function, to int
 	return prev, nil
 }
 
-// Delete implements lambda.FunctionService.
+// Delete implements lambda.FunctionService. A deploy or rollback in
+// progress is cancelled; requests in flight finish (within the function's
+// timeout) while new and queued ones get ENOTFOUND; then the containers,
+// images and rows go.
 func (e *Engine) Delete(ctx context.Context, name string) error {
+	e.cancelDeploy(name, lambda.Errorf(lambda.ECONFLICT, "function %q is being deleted", name))
 	unlock := e.lockDeploys(name)
 	defer unlock()
 	versions, err := e.Store.ListVersions(ctx, name)
@@ -76,7 +85,17 @@ func (e *Engine) Delete(ctx context.Context, name string) error {
 	if err := e.Driver.Ping(ctx); err != nil {
 		return err
 	}
-	e.forget(name)
+	e.mu.Lock()
+	e.deleting[name] = true
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		delete(e.deleting, name)
+		e.mu.Unlock()
+	}()
+	if err := e.drain(ctx, name, versions); err != nil {
+		return err
+	}
 	if err := e.removeContainers(ctx, name); err != nil {
 		return err
 	}
@@ -101,8 +120,34 @@ func (e *Engine) removeImages(ctx context.Context, versions []*lambda.Version) e
 	return nil
 }
 
-// removeContainers stops every container of function now, in-flight
-// requests included: the function is going away. It returns once none is
+// drain takes name out of routing and waits for its requests in flight,
+// at most the longest timeout of its versions (plus a little for the
+// gateway to answer a request that timed out): no request outlives it.
+func (e *Engine) drain(ctx context.Context, name string, versions []*lambda.Version) error {
+	st := e.forget(name)
+	if st == nil {
+		return nil
+	}
+	var bound time.Duration
+	for _, v := range versions {
+		bound = max(bound, time.Duration(v.Config.Timeout))
+	}
+	select {
+	case <-st.drained():
+	case <-e.Clock.After(bound + drainSlack):
+		e.Logger.Warn("requests still in flight after the function's timeout; deleting anyway", "function", name, "inflight", st.inflight.Load())
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
+}
+
+// drainSlack is how long past its timeout a request may take to end: the
+// gateway answers 504 and releases its instance.
+const drainSlack = 2 * time.Second
+
+// removeContainers stops every container of function now: the function is
+// going away and its requests are drained. It returns once none is
 // left, since a removal still in progress (a drain finishing at the same
 // time) would keep the function's images in use.
 func (e *Engine) removeContainers(ctx context.Context, function string) error {

@@ -68,13 +68,13 @@ func (p *pool) takeLocked(concurrency int) *instance {
 func (p *pool) growLocked(sc lambda.Scaling) {
 	for p.starting*sc.Concurrency < len(p.queue) && len(p.instances)+p.starting < sc.MaxInstances && p.e.reserveSlot() {
 		p.starting++
-		go p.start()
+		go p.start(time.Duration(sc.StartTimeout))
 	}
 }
 
 // start starts one instance and hands its slots to the queue.
-func (p *pool) start() {
-	in, err := p.e.startWarm(p.version)
+func (p *pool) start(timeout time.Duration) {
+	in, err := p.e.startWarm(p.version, timeout)
 	sc, _ := p.fn.effective()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -183,7 +183,7 @@ func (p *pool) drainInto(next *pool) {
 	p.mu.Unlock()
 	if next == nil {
 		for _, w := range queue {
-			w.fail <- lambda.Errorf(lambda.ENOTFOUND, "function %q was deleted", p.fn.name)
+			w.fail <- errDeleted(p.fn.name)
 		}
 		return
 	}
@@ -240,6 +240,6 @@ func (p *pool) reap(now time.Time, sc lambda.Scaling) {
 	}
 	for len(p.instances)+p.starting < sc.MinInstances && p.e.reserveSlot() {
 		p.starting++
-		go p.start()
+		go p.start(time.Duration(sc.StartTimeout))
 	}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/lambdahq/lambda"
 )
@@ -28,9 +29,11 @@ func (e *Engine) UpdateScaling(ctx context.Context, name string, patch lambda.Sc
 	return e.Store.FindFunction(ctx, name)
 }
 
-// warmUp starts n instances of v in parallel, for a switch. Either all
-// start or none is left running.
-func (e *Engine) warmUp(ctx context.Context, v *lambda.Version, n int) ([]*instance, error) {
+// warmUp starts max(1, sc.MinInstances) instances of v in parallel, for a
+// switch, each bounded by sc.StartTimeout. Either all start or none is left
+// running.
+func (e *Engine) warmUp(ctx context.Context, v *lambda.Version, sc lambda.Scaling) ([]*instance, error) {
+	n := max(1, sc.MinInstances)
 	out := make([]*instance, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -42,7 +45,7 @@ func (e *Engine) warmUp(ctx context.Context, v *lambda.Version, n int) ([]*insta
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i], errs[i] = e.startInstance(ctx, v)
+			out[i], errs[i] = e.startInstance(ctx, v, time.Duration(sc.StartTimeout))
 			if errs[i] != nil {
 				e.releaseSlot()
 			}

@@ -33,8 +33,8 @@ type Manifest struct {
 	Env         map[string]string
 	MemoryBytes int64
 	Timeout     time.Duration
-	// Scaling holds concurrency, min_instances and max_instances; a key
-	// the file sets is non-nil, even when it sets 0.
+	// Scaling holds concurrency, min_instances, max_instances and
+	// start_timeout; a key the file sets is non-nil, even when it sets 0.
 	Scaling   lambda.ScalingPatch
 	Schedules []Schedule
 }

@@ -29,6 +29,7 @@ timeout: 1m30s
 concurrency: 4
 min_instances: 1
 max_instances: 5
+start_timeout: 2m
 schedules:
   - cron: "0 * * * *"
   - cron: "30 8 * * 1-5"
@@ -47,10 +48,10 @@ schedules:
 		Name: "greet", Runtime: "python", Handler: "handler.handler", Protocol: "aws", Port: 9000,
 		Env:         map[string]string{"GREETING": "Hello", "DEBUG": "true", "RETRIES": "3", "EMPTY": ""},
 		MemoryBytes: 512 << 20, Timeout: 90 * time.Second,
-		Scaling: lambda.ScalingPatch{Concurrency: ptr(4), MinInstances: ptr(1), MaxInstances: ptr(5)},
+		Scaling: lambda.ScalingPatch{Concurrency: ptr(4), MinInstances: ptr(1), MaxInstances: ptr(5), StartTimeout: durPtr(2 * time.Minute)},
 		Schedules: []Schedule{
-			{Cron: "0 * * * *", Line: 18},
-			{Cron: "30 8 * * 1-5", Timezone: "Europe/Paris", Overlap: "allow", Line: 19,
+			{Cron: "0 * * * *", Line: 19},
+			{Cron: "30 8 * * 1-5", Timezone: "Europe/Paris", Overlap: "allow", Line: 20,
 				Data: json.RawMessage(`{"kind":"daily","list":[1,2.5,"x",null,false],"when":"2026-01-02"}`)},
 		},
 	}
@@ -85,6 +86,7 @@ func TestParseScalars(t *testing.T) {
 		{"min_instances: 3\nmax_instances: 0", Manifest{Scaling: lambda.ScalingPatch{MinInstances: ptr(3), MaxInstances: ptr(0)}}},
 		{"memory: 16777216", Manifest{MemoryBytes: 16 << 20}},
 		{"timeout: 500ms", Manifest{Timeout: 500 * time.Millisecond}},
+		{"start_timeout: 1s", Manifest{Scaling: lambda.ScalingPatch{StartTimeout: durPtr(time.Second)}}},
 		{"port: 0x1F90", Manifest{Port: 8080}},
 		{"name: '123'", Manifest{Name: "123"}},
 		{"name: &n greet\nhandler: *n", Manifest{Name: "greet", Handler: "greet"}},
@@ -110,14 +112,17 @@ func TestParseErrors(t *testing.T) {
 		name, src, want string
 	}{
 		{"unknown key with suggestion", "name: greet\n\nmemroy: 256m\n", `lambda.yaml: line 3: unknown key "memroy": did you mean "memory"?`},
-		{"short key far from any", "base: x", `lambda.yaml: line 1: unknown key "base": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, schedules`},
-		{"unknown key", "colour: red", `lambda.yaml: line 1: unknown key "colour": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, schedules`},
+		{"short key far from any", "base: x", `lambda.yaml: line 1: unknown key "base": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, start_timeout, schedules`},
+		{"unknown key", "colour: red", `lambda.yaml: line 1: unknown key "colour": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, start_timeout, schedules`},
 		{"duplicate key", "name: a\nname: b", `lambda.yaml: line 2: key "name" is set twice (first on line 1): keep one`},
 		{"bad size", "memory: lots", `lambda.yaml: line 1: memory: "lots" is not a size: use a number with a unit k, m or g, e.g. 256m`},
 		{"size without unit", "memory: 256", `lambda.yaml: line 1: memory: 256 is out of range 16m-10g (a number without unit counts bytes)`},
 		{"memory too big", "memory: 11g", `lambda.yaml: line 1: memory: 11g is out of range 16m-10g (a number without unit counts bytes)`},
 		{"bad duration", "timeout: 30", `lambda.yaml: line 1: timeout: "30" is not a duration: use a value like 500ms, 30s or 5m`},
 		{"duration too long", "timeout: 1h", `lambda.yaml: line 1: timeout: 1h is out of range: use more than 0 and at most 15m0s`},
+		{"start timeout too short", "start_timeout: 500ms", `lambda.yaml: line 1: start_timeout: 500ms is out of range: use 1s to 15m0s`},
+		{"start timeout too long", "start_timeout: 1h", `lambda.yaml: line 1: start_timeout: 1h is out of range: use 1s to 15m0s`},
+		{"bad start timeout", "start_timeout: 60", `lambda.yaml: line 1: start_timeout: "60" is not a duration: use a value like 30s or 2m`},
 		{"negative duration", "timeout: -1s", `lambda.yaml: line 1: timeout: -1s is out of range: use more than 0 and at most 15m0s`},
 		{"bad name", "name: My_App", `lambda.yaml: line 1: name: function name "My_App" contains 'M': use 1-63 lowercase letters, digits or dashes, not starting or ending with a dash`},
 		{"empty name", "name:", `lambda.yaml: line 1: name: is empty: set a value or remove the key`},
@@ -149,7 +154,7 @@ func TestParseErrors(t *testing.T) {
 		{"syntax error", "name: a\n  port: 1", `lambda.yaml: line 2: mapping values are not allowed in this context (is it valid YAML?)`},
 		{"tab indentation", "env:\n\tA: 1", `lambda.yaml: line 2: found character that cannot start any token (is it valid YAML?)`},
 		{"complex key", "? [a]\n: 1", `lambda.yaml: line 1: keys must be plain words, not a list`},
-		{"merge key", "name: greet\n<<: {port: 1}", `lambda.yaml: line 2: unknown key "<<": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, schedules`},
+		{"merge key", "name: greet\n<<: {port: 1}", `lambda.yaml: line 2: unknown key "<<": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, start_timeout, schedules`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -276,3 +281,5 @@ func FuzzParse(f *testing.F) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func durPtr(d time.Duration) *lambda.Duration { return ptr(lambda.Duration(d)) }

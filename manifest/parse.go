@@ -17,7 +17,7 @@ import (
 
 // Keys lists the top-level keys of lambda.yaml, in documentation order.
 var Keys = []string{"name", "runtime", "handler", "protocol", "port", "env", "memory", "timeout",
-	"concurrency", "min_instances", "max_instances", "schedules"}
+	"concurrency", "min_instances", "max_instances", "start_timeout", "schedules"}
 
 // scheduleKeys are the keys of one schedules entry.
 var scheduleKeys = []string{"cron", "data", "tz", "overlap"}
@@ -120,6 +120,8 @@ func (p *parser) field(m *Manifest, key string, v *yaml.Node) error {
 		m.Scaling.MinInstances, err = p.optInt(key, v, 0, lambda.MaxInstancesLimit)
 	case "max_instances":
 		m.Scaling.MaxInstances, err = p.optInt(key, v, 0, lambda.MaxInstancesLimit)
+	case "start_timeout":
+		m.Scaling.StartTimeout, err = p.startTimeout(key, v)
 	case "schedules":
 		m.Schedules, err = p.schedules(v)
 	}
@@ -192,6 +194,23 @@ func (p *parser) duration(key string, v *yaml.Node) (time.Duration, error) {
 		return 0, p.errAt(v.Line, key, "%s is out of range: use more than 0 and at most %s", s, lambda.MaxTimeout)
 	}
 	return d, nil
+}
+
+// startTimeout reads a function's start timeout.
+func (p *parser) startTimeout(key string, v *yaml.Node) (*lambda.Duration, error) {
+	s, err := p.str(key, v)
+	if err != nil {
+		return nil, err
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return nil, p.errAt(v.Line, key, "%q is not a duration: use a value like 30s or 2m", s)
+	}
+	if d < lambda.MinStartTimeout || d > lambda.MaxStartTimeout {
+		return nil, p.errAt(v.Line, key, "%s is out of range: use %s to %s", s, lambda.MinStartTimeout, lambda.MaxStartTimeout)
+	}
+	ld := lambda.Duration(d)
+	return &ld, nil
 }
 
 // env reads a mapping of variable names to scalar values; numbers and

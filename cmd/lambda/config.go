@@ -17,6 +17,7 @@ type configOptions struct {
 	minInstances int
 	maxInstances int
 	idleTimeout  string
+	startTimeout string
 	reserved     string
 	output       string
 }
@@ -28,11 +29,13 @@ func newConfigCommand(s *streams, root *rootOptions) *cobra.Command {
 		Short: "Change how a function scales, without a redeploy",
 		Long: `Config changes a function's instance pool at once, without a redeploy:
 how many requests one instance serves at a time, how many instances are kept
-warm and allowed, how long an idle instance lives, and a cap on the function's
-concurrent requests (0 disables the function: every request gets 429).
-Flags you do not give keep their value.`,
+warm and allowed, how long an idle instance lives, how long a new instance
+may take to become ready (deploys, rollbacks and cold starts fail past it),
+and a cap on the function's concurrent requests (0 disables the function:
+every request gets 429). Flags you do not give keep their value.`,
 		Example: `  lambda config greet --min-instances 1 --max-instances 5
   lambda config greet --concurrency 8 --idle-timeout 30s
+  lambda config greet --start-timeout 2m            # a slow starter
   lambda config greet --reserved-concurrency 0      # disable
   lambda config greet --reserved-concurrency none   # remove the cap`,
 		Args: argsRange(1, 1),
@@ -48,7 +51,8 @@ Flags you do not give keep their value.`,
 	f.IntVar(&o.concurrency, "concurrency", 0, "requests one instance serves at a time (0: 1 for handler, aws and stdio functions, 16 for http)")
 	f.IntVar(&o.minInstances, "min-instances", 0, "instances kept warm at all times")
 	f.IntVar(&o.maxInstances, "max-instances", 0, "most instances at once (0: 10)")
-	f.StringVar(&o.idleTimeout, "idle-timeout", "", "how long an idle instance above the minimum lives, e.g. 30s or 5m")
+	f.StringVar(&o.idleTimeout, "idle-timeout", "", "how long an idle instance above the minimum lives, 1s-24h, e.g. 30s (0: the default, 5m)")
+	f.StringVar(&o.startTimeout, "start-timeout", "", "how long a new instance may take to become ready, 1s-15m, e.g. 2m (0: the default, 60s)")
 	f.StringVar(&o.reserved, "reserved-concurrency", "", "cap on concurrent requests; 0 disables the function, none removes the cap")
 	addOutputFlag(cmd, &o.output)
 	return cmd
@@ -69,11 +73,21 @@ func (o *configOptions) patch(cmd *cobra.Command) (lambda.ScalingPatch, error) {
 	}
 	if f.Changed("idle-timeout") {
 		d, err := time.ParseDuration(o.idleTimeout)
-		if err != nil || d <= 0 {
-			return p, usageErrorf("--idle-timeout %q is invalid: use a duration like 30s or 5m", o.idleTimeout)
+		if err != nil {
+			return p, usageErrorf("--idle-timeout %q is invalid: use a duration like 30s or 5m, or 0 for the default", o.idleTimeout)
+		}
+		if err := lambda.ValidateIdleTimeout(d); err != nil {
+			return p, usageErrorf("--idle-timeout: %w", err)
 		}
 		ld := lambda.Duration(d)
 		p.IdleTimeout = &ld
+	}
+	if f.Changed("start-timeout") {
+		d, err := parseStartTimeout(o.startTimeout)
+		if err != nil {
+			return p, err
+		}
+		p.StartTimeout = &d
 	}
 	if f.Changed("reserved-concurrency") {
 		n := -1
@@ -87,7 +101,7 @@ func (o *configOptions) patch(cmd *cobra.Command) (lambda.ScalingPatch, error) {
 		p.Reserved = &n
 	}
 	if p.IsZero() {
-		return p, usageErrorf("nothing to change: give at least one of --concurrency, --min-instances, --max-instances, --idle-timeout, --reserved-concurrency")
+		return p, usageErrorf("nothing to change: give at least one of --concurrency, --min-instances, --max-instances, --idle-timeout, --start-timeout, --reserved-concurrency")
 	}
 	return p, nil
 }
@@ -113,7 +127,7 @@ func runConfig(ctx context.Context, s *streams, root *rootOptions, o *configOpti
 // describeScaling renders scaling settings on one line.
 func describeScaling(sc lambda.Scaling) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "concurrency %d, instances %d-%d, idle timeout %s, reserved ", sc.Concurrency, sc.MinInstances, sc.MaxInstances, time.Duration(sc.IdleTimeout))
+	fmt.Fprintf(&b, "concurrency %d, instances %d-%d, idle timeout %s, start timeout %s, reserved ", sc.Concurrency, sc.MinInstances, sc.MaxInstances, time.Duration(sc.IdleTimeout), time.Duration(sc.StartTimeout))
 	if sc.Reserved == nil {
 		b.WriteString("none")
 	} else {

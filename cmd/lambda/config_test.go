@@ -17,11 +17,15 @@ func TestConfig(t *testing.T) {
 		stderr string
 	}{
 		{"pool settings", []string{"config", "greet", "--concurrency", "1", "--max-instances", "3", "--idle-timeout", "30s"}, 0,
-			`Updated function "greet": concurrency 1, instances 0-3, idle timeout 30s, reserved none` + "\n", ""},
+			`Updated function "greet": concurrency 1, instances 0-3, idle timeout 30s, start timeout 1m0s, reserved none` + "\n", ""},
 		{"disable", []string{"config", "greet", "--reserved-concurrency", "0"}, 0,
-			`Updated function "greet": concurrency 1, instances 0-3, idle timeout 30s, reserved 0` + "\n", ""},
+			`Updated function "greet": concurrency 1, instances 0-3, idle timeout 30s, start timeout 1m0s, reserved 0` + "\n", ""},
 		{"remove the cap", []string{"config", "greet", "--reserved-concurrency", "none"}, 0,
-			`Updated function "greet": concurrency 1, instances 0-3, idle timeout 30s, reserved none` + "\n", ""},
+			`Updated function "greet": concurrency 1, instances 0-3, idle timeout 30s, start timeout 1m0s, reserved none` + "\n", ""},
+		{"start timeout", []string{"config", "greet", "--start-timeout", "2m"}, 0,
+			`Updated function "greet": concurrency 1, instances 0-3, idle timeout 30s, start timeout 2m0s, reserved none` + "\n", ""},
+		{"bad start timeout", []string{"config", "greet", "--start-timeout", "soon"}, 1, "", `--start-timeout "soon" is invalid`},
+		{"start timeout out of range", []string{"config", "greet", "--start-timeout", "500ms"}, 1, "", `--start-timeout 500ms is out of range 1s-15m0s`},
 		{"nothing to change", []string{"config", "greet"}, 1, "", "nothing to change"},
 		{"bad idle timeout", []string{"config", "greet", "--idle-timeout", "soon"}, 1, "", `--idle-timeout "soon" is invalid`},
 		{"bad reserved", []string{"config", "greet", "--reserved-concurrency", "-2"}, 1, "", "use a number from 0, or none"},

@@ -27,7 +27,7 @@ new instance is up. If anything fails, the previous version keeps serving.
 
 A lambda.yaml in DIR declares the function's settings (name, runtime, handler,
 protocol, port, env, memory, timeout, concurrency, min_instances,
-max_instances) and its cron schedules; flags override it. Schedules it lists
+max_instances, start_timeout) and its cron schedules; flags override it. Schedules it lists
 are created after the deploy unless an identical one exists.
 
 With --image the function runs an image already on the server's host; with
@@ -56,6 +56,7 @@ With --image the function runs an image already on the server's host; with
 	f.IntVar(&o.concurrency, "concurrency", 0, "requests one instance serves at once (default: 1 for aws and stdio, 16 for http)")
 	f.IntVar(&o.minInstances, "min-instances", 0, "instances kept warm at all times")
 	f.IntVar(&o.maxInstances, "max-instances", 0, "most instances at once (default 10)")
+	f.StringVar(&o.startTimeout, "start-timeout", "", "how long a new instance may take to become ready, e.g. 2m (default 60s; range 1s-15m)")
 	addOutputFlag(cmd, &o.output)
 	return cmd
 }

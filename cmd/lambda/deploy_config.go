@@ -25,6 +25,7 @@ type deployOptions struct {
 	concurrency  int
 	minInstances int
 	maxInstances int
+	startTimeout string
 	output       string
 	// changed reports whether the user set a flag; only those override
 	// the manifest.
@@ -93,6 +94,13 @@ func (o *deployOptions) request(m *manifest.Manifest) (lambdahttp.DeployRequest,
 	setInt("concurrency", o.concurrency, &req.Scaling.Concurrency)
 	setInt("min-instances", o.minInstances, &req.Scaling.MinInstances)
 	setInt("max-instances", o.maxInstances, &req.Scaling.MaxInstances)
+	if o.changed("start-timeout") {
+		d, err := parseStartTimeout(o.startTimeout)
+		if err != nil {
+			return req, err
+		}
+		req.Scaling.StartTimeout = &d
+	}
 	if err := cfg.WithDefaults().Validate(); err != nil {
 		return req, usageErrorf("%w", err)
 	}
@@ -100,6 +108,18 @@ func (o *deployOptions) request(m *manifest.Manifest) (lambdahttp.DeployRequest,
 		return req, usageErrorf("%w", err)
 	}
 	return req, nil
+}
+
+// parseStartTimeout parses --start-timeout, for deploy and config.
+func parseStartTimeout(s string) (lambda.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, usageErrorf("--start-timeout %q is invalid: use a duration like 30s or 2m", s)
+	}
+	if d != 0 && (d < lambda.MinStartTimeout || d > lambda.MaxStartTimeout) {
+		return 0, usageErrorf("--start-timeout %s is out of range %s-%s (0: the default, %s)", d, lambda.MinStartTimeout, lambda.MaxStartTimeout, lambda.DefaultStartTimeout)
+	}
+	return lambda.Duration(d), nil
 }
 
 // parseEnv parses repeated KEY=VALUE flags; a later KEY wins.

@@ -36,6 +36,7 @@ timeout: 1m
 concurrency: 3
 min_instances: 1
 max_instances: 4
+start_timeout: 90s
 `
 
 func TestDeployManifestAndFlags(t *testing.T) {
@@ -51,19 +52,19 @@ func TestDeployManifestAndFlags(t *testing.T) {
 				time.Duration(c.Timeout) != time.Minute || len(c.Env) != 2 || c.Env["B"] != "manifest" {
 				t.Errorf("config = %+v", c)
 			}
-			if s := req.Scaling; *s.Concurrency != 3 || *s.MinInstances != 1 || *s.MaxInstances != 4 {
+			if s := req.Scaling; *s.Concurrency != 3 || *s.MinInstances != 1 || *s.MaxInstances != 4 || time.Duration(*s.StartTimeout) != 90*time.Second {
 				t.Errorf("scaling = %+v", s)
 			}
 		}},
 		{"flags override", []string{"--name", "other", "--runtime", "node", "--handler", "index.handler", "--protocol", "http", "--port", "8081",
-			"--env", "B=flag", "--env", "C=3", "--memory", "128m", "--timeout", "5s", "--concurrency", "0", "--max-instances", "6"}, "other",
+			"--env", "B=flag", "--env", "C=3", "--memory", "128m", "--timeout", "5s", "--concurrency", "0", "--max-instances", "6", "--start-timeout", "2m"}, "other",
 			func(t *testing.T, req lambdahttp.DeployRequest) {
 				c := req.Config
 				if c.Runtime != "node" || c.Handler != "index.handler" || c.Protocol != "http" || c.Port != 8081 || c.MemoryBytes != 128<<20 ||
 					time.Duration(c.Timeout) != 5*time.Second || c.Env["A"] != "1" || c.Env["B"] != "flag" || c.Env["C"] != "3" {
 					t.Errorf("config = %+v", c)
 				}
-				if s := req.Scaling; *s.Concurrency != 0 || *s.MinInstances != 1 || *s.MaxInstances != 6 {
+				if s := req.Scaling; *s.Concurrency != 0 || *s.MinInstances != 1 || *s.MaxInstances != 6 || time.Duration(*s.StartTimeout) != 2*time.Minute {
 					t.Errorf("scaling = %+v", s)
 				}
 			}},
@@ -105,6 +106,8 @@ func TestDeployManifestErrors(t *testing.T) {
 		{"unknown key", "name: hello\nmemroy: 1g\n", nil, `: line 2: unknown key "memroy": did you mean "memory"?`},
 		{"bad value", "timeout: soon\n", nil, `: line 1: timeout: "soon" is not a duration: use a value like 500ms, 30s or 5m`},
 		{"conflict with a flag", "min_instances: 5\n", []string{"--max-instances", "2"}, "min instances 5 is above max instances 2"},
+		{"start timeout out of range", "", []string{"--start-timeout", "500ms"}, "--start-timeout 500ms is out of range 1s-15m0s (0: the default, 1m0s)"},
+		{"bad start timeout", "", []string{"--start-timeout", "soon"}, `--start-timeout "soon" is invalid: use a duration like 30s or 2m`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

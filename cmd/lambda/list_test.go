@@ -53,7 +53,7 @@ Image ID:         20123456789a
 Memory:           128m
 Timeout:          10s
 Protocol:         http
-Scaling:          concurrency 16, instances 0-10, idle timeout 5m0s, reserved none
+Scaling:          concurrency 16, instances 0-10, idle timeout 5m0s, start timeout 1m0s, reserved none
 Env:              A=1
                   B=2
 Created:          2026-11-22T07:00:00Z (` + ago + `)
