@@ -156,8 +156,9 @@ func TestFakeHandlerAndSpecs(t *testing.T) {
 
 func TestFakeStopWaitsForRequests(t *testing.T) {
 	f, id := newFakeWithImage(t)
-	release := make(chan struct{})
+	release, arrived := make(chan struct{}), make(chan struct{})
 	f.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
 		<-release
 		io.WriteString(w, "done")
 	})
@@ -176,7 +177,11 @@ func TestFakeStopWaitsForRequests(t *testing.T) {
 		resp.Body.Close()
 		answered <- string(b)
 	}()
-	time.Sleep(100 * time.Millisecond) // the request is in flight
+	select { // the request is in flight
+	case <-arrived:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the request never reached the instance")
+	}
 	time.AfterFunc(100*time.Millisecond, func() { close(release) })
 	if err := f.StopInstance(t.Context(), inst.ID, 2*time.Second); err != nil {
 		t.Fatal(err)
