@@ -32,7 +32,7 @@ func (r *Registry) hostBuild(ctx context.Context, p *goProgram, out io.Writer) (
 	if err := checkReplaces(f, skip); err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp("", "lambda-go-build-")
+	tmp, err := os.MkdirTemp(r.TempDir, "lambda-go-build-")
 	if err != nil {
 		return nil, fmt.Errorf("go build: %w", err)
 	}
