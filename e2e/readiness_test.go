@@ -59,6 +59,10 @@ func TestDeployNeverReady(t *testing.T) {
 	if res := s.mustLambda("describe", name, "-o", "json"); !strings.Contains(res.stdout, `"start_timeout": "2m0s"`) {
 		t.Errorf("start timeout not recorded:\n%s", res.stdout)
 	}
+	// A setting of the function: lambda config changes it without a redeploy.
+	if res := s.mustLambda("config", name, "--start-timeout", "90s"); !strings.Contains(res.stdout, "start timeout 1m30s") {
+		t.Errorf("config --start-timeout: %s", res.stdout)
+	}
 
 	// A delete does not wait for a deploy stuck for up to 15 minutes.
 	before := map[string]bool{}
