@@ -15,6 +15,7 @@ const (
 	ETOOLARGE       = "too_large"       // a body or upload exceeds its limit
 	EFUNCTION       = "function_error"  // the function crashed, refused or answered garbage
 	ETIMEOUT        = "timeout"         // the function ran past its deadline
+	ECLIENTTIMEOUT  = "client_timeout"  // the client was too slow sending its request
 	ETHROTTLED      = "throttled"       // no capacity now; retry later
 	EUNAVAILABLE    = "unavailable"     // a dependency of the platform (Docker) is down
 	ENOTIMPLEMENTED = "not_implemented" // a known feature that this build does not offer yet

@@ -51,7 +51,7 @@ func parseErrorBody(body []byte) *lambda.Error {
 func knownCode(code string) bool {
 	switch code {
 	case lambda.EINVALID, lambda.ENOTFOUND, lambda.ECONFLICT, lambda.EUNAUTHORIZED,
-		lambda.ETOOLARGE, lambda.EFUNCTION, lambda.ETIMEOUT, lambda.ETHROTTLED,
+		lambda.ETOOLARGE, lambda.EFUNCTION, lambda.ETIMEOUT, lambda.ECLIENTTIMEOUT, lambda.ETHROTTLED,
 		lambda.EUNAVAILABLE, lambda.ENOTIMPLEMENTED, lambda.EINTERNAL:
 		return true
 	}
@@ -70,6 +70,8 @@ func codeFromStatus(status int) string {
 		return lambda.ENOTFOUND
 	case http.StatusConflict:
 		return lambda.ECONFLICT
+	case http.StatusRequestTimeout:
+		return lambda.ECLIENTTIMEOUT
 	case http.StatusRequestEntityTooLarge:
 		return lambda.ETOOLARGE
 	case http.StatusTooManyRequests:

@@ -24,6 +24,7 @@ var statusOf = map[string]int{
 	lambda.EFUNCTION:       http.StatusBadGateway,
 	lambda.EUNAVAILABLE:    http.StatusServiceUnavailable,
 	lambda.ETIMEOUT:        http.StatusGatewayTimeout,
+	lambda.ECLIENTTIMEOUT:  http.StatusRequestTimeout,
 	lambda.EINTERNAL:       http.StatusInternalServerError,
 }
 

@@ -20,8 +20,12 @@ import (
 type fakeRouter struct {
 	mu       sync.Mutex
 	backends map[string]string // name → addr
+	next     []string          // when set, the addresses of the next leases, in order
 	timeout  time.Duration
+	acquired int
 	released []bool
+	// onRelease, when set, receives each release.
+	onRelease chan bool
 }
 
 func (f *fakeRouter) Acquire(ctx context.Context, name string) (*lambda.Lease, error) {
@@ -34,11 +38,26 @@ func (f *fakeRouter) Acquire(ctx context.Context, name string) (*lambda.Lease, e
 	if !ok {
 		return nil, lambda.Errorf(lambda.ENOTFOUND, "function %q not found", name)
 	}
+	if len(f.next) > 0 {
+		addr, f.next = f.next[0], f.next[1:]
+	}
+	f.acquired++
 	return &lambda.Lease{Function: name, Version: 7, Addr: addr, Timeout: f.timeout, Done: func(failed bool) {
 		f.mu.Lock()
-		defer f.mu.Unlock()
 		f.released = append(f.released, failed)
+		ch := f.onRelease
+		f.mu.Unlock()
+		if ch != nil {
+			ch <- failed
+		}
 	}}, nil
+}
+
+// counts returns how many leases were taken and how each was released.
+func (f *fakeRouter) counts() (acquired int, released []bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.acquired, append([]bool(nil), f.released...)
 }
 
 func newTestServer(t *testing.T, backend http.Handler) (*Server, *fakeRouter) {

@@ -35,6 +35,17 @@ type Server struct {
 	StorePing  func(ctx context.Context) error
 	DockerPing func(ctx context.Context) error
 
+	// Limits on slow or oversized clients (NewServer sets the defaults).
+	// ReadHeaderTimeout bounds the arrival of a request's headers and
+	// BodyReadTimeout that of a function request's body, which the gateway
+	// reads before it takes an instance (408 past it). WriteTimeout is how
+	// long past the function's deadline a client may take to read its
+	// answer. MaxHeaderBytes bounds the request line and headers (431).
+	ReadHeaderTimeout time.Duration
+	BodyReadTimeout   time.Duration
+	WriteTimeout      time.Duration
+	MaxHeaderBytes    int
+
 	ln      net.Listener
 	srv     *http.Server
 	mux     *http.ServeMux
@@ -42,9 +53,24 @@ type Server struct {
 	done    chan error
 }
 
+// Defaults of the client limits.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultBodyReadTimeout   = 30 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	// DefaultMaxHeaderBytes is generous for any browser or SDK (AWS's own
+	// front ends allow 10 to 64 KB) and keeps what an idle connection can
+	// make the server hold small.
+	DefaultMaxHeaderBytes = 64 << 10
+)
+
 // NewServer returns a Server with defaults; set the services before Open.
 func NewServer() *Server {
-	return &Server{Addr: ":8080", Domain: "localhost", Logger: slog.Default(), SchedulesChanged: func() {}}
+	return &Server{
+		Addr: ":8080", Domain: "localhost", Logger: slog.Default(), SchedulesChanged: func() {},
+		ReadHeaderTimeout: DefaultReadHeaderTimeout, BodyReadTimeout: DefaultBodyReadTimeout,
+		WriteTimeout: DefaultWriteTimeout, MaxHeaderBytes: DefaultMaxHeaderBytes,
+	}
 }
 
 // Open listens on Addr and serves in the background.
@@ -56,12 +82,16 @@ func (s *Server) Open(ctx context.Context) error {
 	s.ln = ln
 	s.srv = &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelDebug),
+		ReadHeaderTimeout: s.ReadHeaderTimeout,
+		// No ReadTimeout or WriteTimeout: they would bound deploy uploads
+		// and streamed answers alike. The gateway bounds a function
+		// request's body and answer itself.
+		MaxHeaderBytes: s.MaxHeaderBytes,
+		IdleTimeout:    2 * time.Minute,
+		ErrorLog:       slog.NewLogLogger(s.Logger.Handler(), slog.LevelDebug),
 	}
 	s.done = make(chan error, 1)
-	go func() { s.done <- s.srv.Serve(ln) }()
+	go func() { s.done <- s.srv.Serve(jsonErrorListener{Listener: ln, maxHeaderBytes: s.MaxHeaderBytes}) }()
 	return nil
 }
 
@@ -109,7 +139,7 @@ func (s *Server) portSuffix() string {
 // whatever the path, so a function owns its whole URL space.
 func (s *Server) Handler() http.Handler {
 	if s.mux == nil {
-		s.gateway = newGateway(s.Router, s.Logger)
+		s.gateway = newGateway(s.Router, s.Logger, clientLimits{bodyRead: s.BodyReadTimeout, responseWrite: s.WriteTimeout})
 		s.mux = s.routes()
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/lambdahq/lambda/archive"
 	"github.com/lambdahq/lambda/cron"
+	lhttp "github.com/lambdahq/lambda/http"
 	"github.com/lambdahq/lambda/runtimes"
 )
 
@@ -32,6 +33,12 @@ type serverOptions struct {
 	// queueSize bounds each function's queue of requests waiting for an
 	// instance; past it requests get 429.
 	queueSize string
+	limits    clientLimitOptions
+}
+
+// clientLimitOptions bound slow clients (durations as text until checked).
+type clientLimitOptions struct {
+	readTimeout, readHeaderTimeout, writeTimeout string
 }
 
 // imageOptions name the images runtimes build on; each is pulled, or
@@ -72,6 +79,14 @@ as containers on the local Docker engine (DOCKER_HOST is honoured).`,
 	f.StringVar(&opts.dataDir, "data", opts.dataDir, "data directory (env LAMBDA_DATA)")
 	f.StringVar(&opts.domain, "domain", opts.domain, "functions answer at NAME.DOMAIN (env LAMBDA_DOMAIN)")
 	f.StringVar(&opts.logLevel, "log-level", opts.logLevel, "debug, info, warn or error (env LAMBDA_LOG_LEVEL)")
+	opts.limits = clientLimitOptions{
+		readTimeout:       envOr("LAMBDA_READ_TIMEOUT", lhttp.DefaultBodyReadTimeout.String()),
+		readHeaderTimeout: envOr("LAMBDA_READ_HEADER_TIMEOUT", lhttp.DefaultReadHeaderTimeout.String()),
+		writeTimeout:      envOr("LAMBDA_WRITE_TIMEOUT", lhttp.DefaultWriteTimeout.String()),
+	}
+	f.StringVar(&opts.limits.readTimeout, "read-timeout", opts.limits.readTimeout, "a function request's body must arrive within this, else 408; the function's timeout starts after it (env LAMBDA_READ_TIMEOUT)")
+	f.StringVar(&opts.limits.readHeaderTimeout, "read-header-timeout", opts.limits.readHeaderTimeout, "a request's headers must arrive within this (env LAMBDA_READ_HEADER_TIMEOUT)")
+	f.StringVar(&opts.limits.writeTimeout, "write-timeout", opts.limits.writeTimeout, "how long past the function's timeout a client may take to read its response (env LAMBDA_WRITE_TIMEOUT)")
 	f.StringVar(&opts.maxInstances, "max-instances", opts.maxInstances, "most function instances on this host, all functions together (env LAMBDA_MAX_INSTANCES)")
 	f.StringVar(&opts.queueSize, "queue-size", opts.queueSize, "most requests a function queues while its instances are busy; more get 429 (env LAMBDA_QUEUE_SIZE)")
 	f.StringVar(&opts.images.python, "python-image", opts.images.python, "base image of the python runtime (env LAMBDA_PYTHON_IMAGE)")
@@ -110,6 +125,9 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	sched := cron.NewScheduler(p.schedules, p.srv)
 	sched.Logger = logger
 	p.srv.SchedulesChanged = sched.Notify
+	if err := opts.limits.apply(p.srv); err != nil {
+		return err
+	}
 	if err := p.srv.Open(ctx); err != nil {
 		return err
 	}
@@ -127,6 +145,25 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	}
 	if err := sched.Close(shutdown); err != nil {
 		logger.Error("scheduler shutdown", "err", err)
+	}
+	return nil
+}
+
+// apply checks the limits and sets them on srv.
+func (o clientLimitOptions) apply(srv *lhttp.Server) error {
+	for _, l := range []struct {
+		flag, value string
+		dst         *time.Duration
+	}{
+		{"--read-timeout", o.readTimeout, &srv.BodyReadTimeout},
+		{"--read-header-timeout", o.readHeaderTimeout, &srv.ReadHeaderTimeout},
+		{"--write-timeout", o.writeTimeout, &srv.WriteTimeout},
+	} {
+		d, err := time.ParseDuration(l.value)
+		if err != nil || d < time.Millisecond {
+			return fmt.Errorf("%s %q is invalid: use a duration of at least 1ms, such as 30s", l.flag, l.value)
+		}
+		*l.dst = d
 	}
 	return nil
 }

@@ -1,0 +1,174 @@
+package http
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// The gateway reads a request's whole body before it takes an instance, so
+// that a function's timeout measures the function alone: a client sending
+// its body at one byte per second occupies a goroutine and a buffer until
+// the read timeout, never an instance. Reading first also lets a function
+// answer before a large upload has finished arriving (it sees the body only
+// once it is complete), and lets an undelivered request be sent again.
+
+// payload is a request body held in memory while it is forwarded.
+type payload struct {
+	mu   sync.Mutex
+	buf  *[]byte // from payloadPool; nil once released
+	data []byte  // the body: a prefix of *buf
+}
+
+// payloadPool recycles body buffers. Buffers grown past maxPooledPayload are
+// left to the garbage collector, so a burst of 6 MB uploads does not pin
+// that memory in the pool.
+var payloadPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+const maxPooledPayload = 1 << 20
+
+var errPayloadReleased = errors.New("request body already released")
+
+// readPayload reads r's body, at most lambda.MaxPayloadBytes of it, within
+// timeout when the connection allows a read deadline. A nil payload means
+// the request has no body. The read deadline is cleared before it returns:
+// net/http keeps reading the connection in the background to notice a
+// client going away, and a deadline left behind would cancel a request
+// whose function simply runs longer than the read timeout.
+func readPayload(w http.ResponseWriter, r *http.Request, timeout time.Duration) (*payload, error) {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return nil, nil
+	}
+	if r.ContentLength > lambda.MaxPayloadBytes {
+		return nil, tooLarge()
+	}
+	if timeout > 0 {
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(time.Now().Add(timeout)) == nil {
+			defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+		}
+	}
+	p := &payload{buf: payloadPool.Get().(*[]byte)}
+	var err error
+	if r.ContentLength > 0 {
+		err = p.readKnown(r.Body, int(r.ContentLength))
+	} else {
+		err = p.readChunked(r.Body)
+	}
+	if err != nil {
+		p.release()
+		return nil, bodyError(err, timeout)
+	}
+	return p, nil
+}
+
+// readKnown reads a body of announced length n in one buffer of that size:
+// no growing, no copying.
+func (p *payload) readKnown(body io.Reader, n int) error {
+	if cap(*p.buf) < n {
+		b := make([]byte, 0, n)
+		p.buf = &b
+	}
+	p.data = (*p.buf)[:n]
+	if _, err := io.ReadFull(body, p.data); err != nil {
+		return err
+	}
+	// Reading to EOF tells net/http the body is done, which starts its
+	// background read: a client that then goes away cancels the request.
+	probe := (*p.buf)[n:cap(*p.buf)]
+	if len(probe) == 0 {
+		probe = make([]byte, 1)
+	}
+	switch m, err := body.Read(probe); {
+	case err == io.EOF && m == 0:
+		return nil
+	case err == nil || err == io.EOF:
+		return lambda.Errorf(lambda.EINVALID, "the request body is longer than its Content-Length of %d bytes", n)
+	default:
+		return err
+	}
+}
+
+// readChunked reads a body of unknown length, growing the buffer as it
+// arrives and stopping one byte past the limit.
+func (p *payload) readChunked(body io.Reader) error {
+	b := (*p.buf)[:0]
+	defer func() { *p.buf = b; p.data = b }()
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if len(b) > lambda.MaxPayloadBytes {
+			return tooLarge()
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// bodyError says why a body could not be read. A client that is merely
+// slow gets 408 with the limit it ran into.
+func bodyError(err error, timeout time.Duration) error {
+	var le *lambda.Error
+	switch {
+	case errors.As(err, &le):
+		return err
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return lambda.Errorf(lambda.ECLIENTTIMEOUT, "the request body did not arrive within %s, the server's read timeout: send it at once", timeout)
+	default:
+		return lambda.Errorf(lambda.EINVALID, "could not read the request body: %v", err)
+	}
+}
+
+// reader returns a new reader of the whole body, one per attempt to
+// deliver it.
+func (p *payload) reader() io.ReadCloser { return &payloadReader{p: p} }
+
+// release returns the buffer to the pool. The Transport may still hold a
+// reader after the proxy returns (it closes request bodies in its own
+// goroutine), so readers take p.mu and find the buffer gone rather than
+// reading memory that another request now owns.
+func (p *payload) release() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.buf != nil && cap(*p.buf) <= maxPooledPayload {
+		*p.buf = (*p.buf)[:0]
+		payloadPool.Put(p.buf)
+	}
+	p.buf, p.data = nil, nil
+}
+
+type payloadReader struct {
+	p   *payload
+	off int
+}
+
+func (r *payloadReader) Read(b []byte) (int, error) {
+	r.p.mu.Lock()
+	defer r.p.mu.Unlock()
+	if r.p.buf == nil {
+		return 0, errPayloadReleased
+	}
+	if r.off >= len(r.p.data) {
+		return 0, io.EOF
+	}
+	n := copy(b, r.p.data[r.off:])
+	r.off += n
+	return n, nil
+}
+
+func (r *payloadReader) Close() error { return nil }
