@@ -47,6 +47,7 @@ func TestDeployNeverReady(t *testing.T) {
 		}
 	}
 	// The image is built in a second or two; the wait is what is bounded.
+	t.Logf("deploy with --start-timeout 3s failed after %s", took)
 	if took > 30*time.Second {
 		t.Errorf("failed deploy took %s with a 3s start timeout", took)
 	}
@@ -86,6 +87,8 @@ func TestDeployNeverReady(t *testing.T) {
 	s.mustLambda("delete", name)
 	if took := time.Since(start); took > 30*time.Second {
 		t.Errorf("delete during a stuck deploy took %s", took)
+	} else {
+		t.Logf("delete during a deploy stuck with --start-timeout 15m took %s", took)
 	}
 	select {
 	case res := <-stuck:
@@ -119,6 +122,7 @@ func TestAWSNeverCallsNext(t *testing.T) {
 			t.Errorf("deploy error lacks %q:\n%s", want, res.stderr)
 		}
 	}
+	t.Logf("aws deploy with --start-timeout 3s failed after %s", took)
 	if took > time.Minute { // the shim image may be built first
 		t.Errorf("failed deploy took %s with a 3s start timeout", took)
 	}
@@ -168,6 +172,7 @@ func TestDeleteDrains(t *testing.T) {
 	var wg sync.WaitGroup
 	var del result
 	wg.Add(1)
+	start := time.Now()
 	go func() { defer wg.Done(); del = s.lambda("delete", name) }()
 
 	for range slow {
@@ -180,6 +185,7 @@ func TestDeleteDrains(t *testing.T) {
 	if del.code != 0 {
 		t.Fatalf("delete: %+v", del)
 	}
+	t.Logf("delete with %d requests of 4s in flight took %s", slow, time.Since(start))
 	if resp, body := s.request("GET", s.host(name), "/", nil); resp.StatusCode != 404 {
 		t.Errorf("request after the delete: %d %s", resp.StatusCode, body)
 	}
