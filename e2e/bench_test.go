@@ -23,6 +23,7 @@ var benchKeys = []string{
 // logged, never compared with the targets: they depend on the machine.
 func TestBenchQuick(t *testing.T) {
 	requireDocker(t)
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer

@@ -16,6 +16,7 @@ import (
 // by itself when Docker comes back.
 func TestDockerDown(t *testing.T) {
 	requireDocker(t)
+	t.Parallel()
 	// The proxy stands in for the engine the environment names, so the
 	// test runs wherever the rest of the suite does (DOCKER_HOST=tcp://...).
 	network, target := drivertest.DockerTarget(t, os.Getenv("DOCKER_HOST"))

@@ -35,6 +35,7 @@ func decodeEcho(t *testing.T, body string) echoed {
 // function's failures.
 func TestGateway(t *testing.T) {
 	requireDocker(t)
+	t.Parallel()
 	s := startServer(t)
 	cleanupFunction(t, "gw")
 	s.mustLambda("deploy", "testdata/fixture", "--name", "gw", "--timeout", "1s")
