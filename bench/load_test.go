@@ -163,13 +163,23 @@ func TestLoopCheckFailure(t *testing.T) {
 func TestLoopStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	running := make(chan struct{})
+	var once sync.Once
 	go func() {
 		_, err := Loop{Concurrency: 2, Duration: time.Hour}.Run(ctx, func(int) (Op, error) {
-			return func(context.Context) error { time.Sleep(time.Millisecond); return nil }, nil
+			return func(context.Context) error {
+				once.Do(func() { close(running) })
+				time.Sleep(time.Millisecond)
+				return nil
+			}, nil
 		})
 		done <- err
 	}()
-	time.Sleep(20 * time.Millisecond)
+	select { // cancel a load that is running, not one still starting
+	case <-running:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the load never ran an operation")
+	}
 	cancel()
 	select {
 	case err := <-done:
