@@ -29,6 +29,10 @@ type DeployRequest struct {
 	// Image names an image on the server's host to deploy; the upload then
 	// has no part after the config.
 	Image string `json:"image,omitempty"`
+	// Schedules are those the client creates once the function is live
+	// (a manifest's): the server checks them before building, so that a
+	// bad one fails the deploy instead of following it.
+	Schedules []ScheduleRequest `json:"schedules,omitempty"`
 }
 
 // Deploy event types, streamed as NDJSON while a deploy runs.
@@ -88,10 +92,11 @@ type VersionList struct {
 	Versions []VersionInfo `json:"versions"`
 }
 
-// RollbackRequest is the body of POST /v1/functions/{name}/rollback.
-// Version 0 means the version before the active one.
+// RollbackRequest is the body of POST /v1/functions/{name}/rollback: a
+// JSON object, {} for the version before the active one. A version, when
+// given, is numbered from 1.
 type RollbackRequest struct {
-	Version int `json:"version"`
+	Version *int `json:"version,omitempty"`
 }
 
 // ScheduleRequest is the body of POST /v1/schedules.

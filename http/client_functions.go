@@ -75,7 +75,10 @@ func (c *Client) ListVersions(ctx context.Context, name string) ([]VersionInfo, 
 // Rollback makes version active again; 0 means the one before the active one.
 func (c *Client) Rollback(ctx context.Context, name string, version int) (*FunctionDetail, error) {
 	var out FunctionDetail
-	in := RollbackRequest{Version: version}
+	var in RollbackRequest // {}: the version before the active one
+	if version != 0 {
+		in.Version = &version
+	}
 	if err := c.doJSON(ctx, http.MethodPost, apiPath("v1", "functions", name, "rollback"), in, &out); err != nil {
 		return nil, err
 	}

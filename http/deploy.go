@@ -1,6 +1,7 @@
 package http
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -38,7 +39,7 @@ func (s *Server) handleDeploy(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	req, err := readDeployUpload(r)
+	req, err := s.readDeployUpload(r, name)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -57,6 +58,12 @@ func (s *Server) handleDeploy(w http.ResponseWriter, r *http.Request) {
 		stream.release()
 	}
 	if err != nil {
+		if r.Context().Err() != nil {
+			// The client disconnected (or gave up) and the deploy stopped
+			// with it: nobody to answer, and no platform failure to report.
+			s.Logger.Info("deploy abandoned: client went away", "function", name, "err", err)
+			return
+		}
 		if !stream.started() {
 			writeError(w, r, s.Logger, err)
 			return
@@ -75,7 +82,7 @@ func (s *Server) handleDeploy(w http.ResponseWriter, r *http.Request) {
 // or the image the config names. The config keeps its zero fields: the
 // deploy fills in defaults, which may depend on the source (an image's
 // exposed port).
-func readDeployUpload(r *http.Request) (lambda.DeployRequest, error) {
+func (s *Server) readDeployUpload(r *http.Request, name string) (lambda.DeployRequest, error) {
 	var out lambda.DeployRequest
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -85,8 +92,20 @@ func readDeployUpload(r *http.Request) (lambda.DeployRequest, error) {
 	if err != nil || part.FormName() != PartConfig {
 		return out, lambda.Errorf(lambda.EINVALID, "deploy upload must start with a %q part", PartConfig)
 	}
+	// Read whole, one byte past the limit: a config cut at the limit would
+	// be reported as broken JSON rather than as too large.
+	config, err := io.ReadAll(io.LimitReader(part, maxJSONBody+1))
+	if err != nil {
+		return out, lambda.Errorf(lambda.EINVALID, "deploy upload is not valid multipart data: %v", err)
+	}
+	if len(config) > maxJSONBody {
+		return out, lambda.Errorf(lambda.ETOOLARGE, "deploy config is over the %d MB limit: keep large settings in the function's files", maxJSONBody>>20)
+	}
+	if c := bytes.TrimSpace(config); len(c) == 0 || c[0] != '{' {
+		return out, lambda.Errorf(lambda.EINVALID, "deploy config must be a JSON object, got %.20q", c)
+	}
 	var req DeployRequest
-	dec := json.NewDecoder(io.LimitReader(part, maxJSONBody))
+	dec := json.NewDecoder(bytes.NewReader(config))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		return out, lambda.Errorf(lambda.EINVALID, "deploy config is not valid JSON: %v", err)
@@ -95,6 +114,9 @@ func readDeployUpload(r *http.Request) (lambda.DeployRequest, error) {
 		return out, err
 	}
 	if err := req.Scaling.Apply(lambda.Scaling{}).Validate(); err != nil {
+		return out, err
+	}
+	if err := s.checkDeploySchedules(name, req.Schedules); err != nil {
 		return out, err
 	}
 	if req.Image != "" && (len(req.Image) > 512 || strings.ContainsAny(req.Image, " \t\r\n")) {

@@ -132,11 +132,15 @@ func (s *Server) handleRollback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	if req.Version < 0 {
-		writeError(w, r, s.Logger, lambda.Errorf(lambda.EINVALID, "version %d is invalid: use a version number from \"lambda versions\"", req.Version))
-		return
+	to := 0 // the version before the active one
+	if req.Version != nil {
+		if err := lambda.ValidateVersion(*req.Version); err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
+		to = *req.Version
 	}
-	fn, err := s.Functions.Rollback(r.Context(), r.PathValue("name"), req.Version)
+	fn, err := s.Functions.Rollback(r.Context(), r.PathValue("name"), to)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return

@@ -1,7 +1,9 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -19,12 +21,47 @@ func (s *Server) handleCreateSchedule(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	if err := s.Schedules.CreateSchedule(r.Context(), sch); err != nil {
+	if err := s.createSchedule(r.Context(), sch); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
 	s.SchedulesChanged()
 	respondJSON(w, http.StatusCreated, sch)
+}
+
+// createSchedule stores sch unless it duplicates one of its function's
+// schedules or exceeds their limit. The check and the insert are one step
+// for this server's clients.
+func (s *Server) createSchedule(ctx context.Context, sch *lambda.Schedule) error {
+	s.schedulesMu.Lock()
+	defer s.schedulesMu.Unlock()
+	existing, err := s.Schedules.ListSchedules(ctx, sch.Function)
+	if err != nil {
+		return err
+	}
+	if err := lambda.CheckNewSchedule(existing, sch); err != nil {
+		return err
+	}
+	return s.Schedules.CreateSchedule(ctx, sch)
+}
+
+// checkDeploySchedules validates the schedules a deploy's client creates
+// once the function is live: each one, their number and their duplicates.
+func (s *Server) checkDeploySchedules(name string, reqs []ScheduleRequest) error {
+	var seen []*lambda.Schedule
+	for i, req := range reqs {
+		req.Function = name
+		sch, err := s.newSchedule(req)
+		if err == nil {
+			err = lambda.CheckNewSchedule(seen, sch)
+		}
+		if err != nil {
+			return lambda.Errorf(lambda.ErrorCode(err), "schedules[%d]: %s", i, lambda.ErrorMessage(err))
+		}
+		sch.ID = fmt.Sprintf("schedules[%d]", i)
+		seen = append(seen, sch)
+	}
+	return nil
 }
 
 // newSchedule validates req and computes its first run.
@@ -53,7 +90,7 @@ func (s *Server) newSchedule(req ScheduleRequest) (*lambda.Schedule, error) {
 	return &lambda.Schedule{
 		Function:  req.Function,
 		Cron:      req.Cron,
-		Timezone:  req.Timezone,
+		Timezone:  lambda.NormalizeTimezone(req.Timezone),
 		Data:      req.Data,
 		Overlap:   req.Overlap,
 		NextRunAt: next,

@@ -154,10 +154,10 @@ func (p *benchPlatform) WarmInstance(ctx context.Context, concurrency int) (stri
 }
 
 // ScaleToZero implements bench.Platform with the pool's own scale-down:
-// no minimum and an idle timeout of a millisecond, so the reaper stops
-// every instance at its next pass; it returns once Docker has none left.
+// no minimum and the shortest idle timeout, so the reaper stops every
+// instance within about a second; it returns once Docker has none left.
 func (p *benchPlatform) ScaleToZero(ctx context.Context) error {
-	zero, idle := 0, lambda.Duration(time.Millisecond)
+	zero, idle := 0, lambda.Duration(lambda.MinIdleTimeout)
 	if _, err := p.eng.UpdateScaling(ctx, p.httpFn, lambda.ScalingPatch{MinInstances: &zero, IdleTimeout: &idle}); err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func TestCommands(t *testing.T) {
 		{"rollback --to", []string{"rollback", "greet", "--to", "1"}, 0, "Rolled back function \"greet\" to version 1\n", ""},
 		{"rollback to a missing version", []string{"rollback", "greet", "--to", "9"}, 1, "", "Error: version 9 of function \"greet\" not found\n"},
 		{"rollback negative", []string{"rollback", "greet", "--to", "-1"}, 1, "",
-			"Error: --to -1 is invalid: versions are numbered from 1 (see \"lambda versions greet\")\nUsage: lambda rollback NAME [flags]\nRun 'lambda rollback --help' for more information.\n"},
+			"Error: --to -1 is invalid: versions are numbered from 1 (see \"lambda versions greet\"); leave out --to for the version before the active one\nUsage: lambda rollback NAME [flags]\nRun 'lambda rollback --help' for more information.\n"},
 		{"delete", []string{"delete", "greet"}, 0, "Deleted function \"greet\"\n", ""},
 		{"delete unknown", []string{"delete", "nope"}, 1, "", "Error: function \"nope\" not found\n"},
 		{"describe unknown", []string{"describe", "nope"}, 1, "", "Error: function \"nope\" not found\n"},

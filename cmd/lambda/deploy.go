@@ -57,6 +57,9 @@ With --image the function runs an image already on the server's host; with
 	f.IntVar(&o.minInstances, "min-instances", 0, "instances kept warm at all times")
 	f.IntVar(&o.maxInstances, "max-instances", 0, "most instances at once (default 10)")
 	f.StringVar(&o.startTimeout, "start-timeout", "", "how long a new instance may take to become ready, e.g. 2m (default 60s; range 1s-15m)")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the whole build log, not one line per build step")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "show no progress: only the function's URL, or the error")
+	cmd.MarkFlagsMutuallyExclusive("verbose", "quiet")
 	addOutputFlag(cmd, &o.output)
 	return cmd
 }
@@ -75,11 +78,14 @@ func runDeploy(ctx context.Context, s *streams, root *rootOptions, o *deployOpti
 	if len(args) == 1 {
 		dir = args[0]
 	}
+	if err := checkDeployDir(dir); err != nil {
+		return err
+	}
 	m, err := manifest.Load(dir)
 	if err != nil {
 		return err
 	}
-	name, err := deployName(dir, o.name, m)
+	name, err := deployName(dir, o.name, o.changed, m)
 	if err != nil {
 		return err
 	}
@@ -87,11 +93,16 @@ func runDeploy(ctx context.Context, s *streams, root *rootOptions, o *deployOpti
 	if err != nil {
 		return err
 	}
+	if req.Schedules, err = manifestSchedules(name, m); err != nil {
+		return err
+	}
 
-	fmt.Fprint(s.Err, "[1/3] Packaging function code...")
+	p := newDeployProgress(s.Err, o.verbose, o.quiet)
+	p.buildStep = isBuildStep
+	fmt.Fprint(p.w, "[1/3] Packaging function code...")
 	code, err := os.CreateTemp("", "lambda-deploy-*.tar.gz")
 	if err != nil {
-		fmt.Fprintln(s.Err, " Failed.")
+		fmt.Fprintln(p.w, " Failed.")
 		return fmt.Errorf("create a temporary file for the code archive: %w", err)
 	}
 	defer os.Remove(code.Name())
@@ -99,17 +110,16 @@ func runDeploy(ctx context.Context, s *streams, root *rootOptions, o *deployOpti
 	// Packing fully before uploading reports a directory that is too
 	// large or unreadable before anything reaches the server.
 	if _, err := archive.Pack(dir, code, archive.PackOptions{}); err != nil {
-		fmt.Fprintln(s.Err, " Failed.")
+		fmt.Fprintln(p.w, " Failed.")
 		return err
 	}
 	if _, err := code.Seek(0, 0); err != nil {
-		fmt.Fprintln(s.Err, " Failed.")
+		fmt.Fprintln(p.w, " Failed.")
 		return fmt.Errorf("rewind the code archive: %w", err)
 	}
-	fmt.Fprintln(s.Err, " Done.")
+	fmt.Fprintln(p.w, " Done.")
 
 	client := root.client()
-	p := &deployProgress{w: s.Err}
 	fn, err := client.Deploy(ctx, name, req, code, p.event)
 	return finishDeploy(ctx, s, client, o, p, name, fn, err, m)
 }
@@ -145,7 +155,7 @@ func finishDeploy(ctx context.Context, s *streams, client *lambdahttp.Client, o 
 		p.fail()
 		var le *lambda.Error
 		if p.started && errors.As(err, &le) && ctx.Err() == nil {
-			msg := dropSeenTail(le.Message, p.log.String())
+			msg := strings.TrimRight(dropSeenTail(le.Message, p.seenLog()), "\n")
 			return fmt.Errorf("%s\n%s", msg, stillServing(ctx, client, name))
 		}
 		return err
@@ -168,10 +178,30 @@ func finishDeploy(ctx context.Context, s *streams, client *lambdahttp.Client, o 
 	return createSchedules(ctx, out, client, name, m.Schedules)
 }
 
+// checkDeployDir says what to do when the source is not a directory,
+// rather than the error of opening it as one.
+func checkDeployDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return usageErrorf("%s does not exist: deploy takes a function's directory", dir)
+	case err != nil:
+		return fmt.Errorf("deploy %s: %w", dir, err)
+	case !fi.IsDir():
+		return usageErrorf("%s is a file: deploy needs a directory; for an image archive use --image-archive %s", dir, dir)
+	}
+	return nil
+}
+
+// isBuildStep tells the deploy step that streams a Docker build log (the
+// engine's "Building image ..."), shown one line per build step.
+func isBuildStep(message string) bool { return strings.HasPrefix(message, "Building image") }
+
 // deployName picks the function name: --name, else the manifest's, else
-// the directory's name if it is a valid function name.
-func deployName(dir, flag string, m *manifest.Manifest) (string, error) {
-	if flag != "" {
+// the directory's name if it is a valid function name. An explicitly empty
+// --name is an error, not a fallback (changed reports a flag the user set).
+func deployName(dir, flag string, changed func(string) bool, m *manifest.Manifest) (string, error) {
+	if changed("name") {
 		if err := lambda.ValidateName(flag); err != nil {
 			return "", usageErrorf("--name: %w", err)
 		}

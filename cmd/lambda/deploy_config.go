@@ -27,6 +27,8 @@ type deployOptions struct {
 	maxInstances int
 	startTimeout string
 	output       string
+	verbose      bool
+	quiet        bool
 	// changed reports whether the user set a flag; only those override
 	// the manifest.
 	changed func(flag string) bool
@@ -83,6 +85,10 @@ func (o *deployOptions) request(m *manifest.Manifest) (lambdahttp.DeployRequest,
 		d, err := time.ParseDuration(o.timeout)
 		if err != nil {
 			return req, usageErrorf("--timeout %q is invalid: use a duration like 500ms, 30s or 5m", o.timeout)
+		}
+		// Checked here, before defaults apply: an explicit 0 is not "unset".
+		if err := lambda.ValidateTimeout(d); err != nil {
+			return req, usageErrorf("--%w", err)
 		}
 		cfg.Timeout = lambda.Duration(d)
 	}

@@ -18,7 +18,7 @@ func runImageDeploy(ctx context.Context, s *streams, root *rootOptions, o *deplo
 	if o.archive != "" {
 		flag = "--image-archive"
 	}
-	if o.name == "" {
+	if !o.changed("name") {
 		return usageErrorf("--name is required with %s: choose the function's name, e.g. --name web", flag)
 	}
 	if err := lambda.ValidateName(o.name); err != nil {
@@ -32,7 +32,8 @@ func runImageDeploy(ctx context.Context, s *streams, root *rootOptions, o *deplo
 		return err
 	}
 	client := root.client()
-	p := &deployProgress{w: s.Err, tty: isTerminal(s.Err)}
+	p := newDeployProgress(s.Err, o.verbose, o.quiet)
+	p.buildStep = isBuildStep
 	if o.image != "" {
 		fn, err := client.DeployImage(ctx, o.name, req, o.image, p.event)
 		return finishDeploy(ctx, s, client, o, p, o.name, fn, err, nil)

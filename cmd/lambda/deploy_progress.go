@@ -22,6 +22,20 @@ import (
 type deployProgress struct {
 	w   io.Writer
 	tty bool // w is a terminal: the upload gets a progress bar
+	// verbose streams the whole build log; otherwise only its step lines
+	// show ("Step 3/9 : RUN ..."), and the whole log follows if the step
+	// that produced it fails.
+	verbose bool
+	quiet   bool // nothing is shown: the error says it all
+
+	steps stepFilter
+	// buildStep, when set, tells the steps whose log is a build log to
+	// reduce to its step lines (by the step's message); the log of other
+	// steps (an image pulled or loaded) shows whole. Unset: every step's.
+	buildStep func(message string) bool
+	reduce    bool // the log of the step under way is reduced
+	reduced   bool // some of the step's log was held back
+	logSeen   bool // the whole log was written to w
 
 	mu      sync.Mutex // events and the upload report from two goroutines
 	started bool       // an event arrived: the server got as far as deploying
@@ -45,21 +59,48 @@ func (p *deployProgress) event(ev lambdahttp.DeployEvent) {
 	p.endUploadLocked(" Done.")
 	switch ev.Type {
 	case lambdahttp.EventStep:
+		if !p.verbose {
+			p.show(p.steps.Flush()) // the last step line of the log may lack its newline
+		}
 		p.endLine(" Done.")
+		p.reduce = !p.verbose && (p.buildStep == nil || p.buildStep(ev.Message))
+		p.reduced = false
 		fmt.Fprintf(p.w, "[%d/%d] %s...", ev.Step, ev.Total, ev.Message)
 		p.open = true
 	case lambdahttp.EventLog:
 		if ev.Message == "" {
 			return
 		}
-		if p.open {
-			fmt.Fprintln(p.w)
-			p.open = false
-		}
-		io.WriteString(p.w, ev.Message)
 		p.log.Write([]byte(ev.Message))
-		p.midLine = !strings.HasSuffix(ev.Message, "\n")
+		text := ev.Message
+		if p.reduce || (!p.verbose && p.buildStep == nil) {
+			text = p.steps.Filter(text)
+			p.reduced = true
+		}
+		p.show(text)
 	}
+}
+
+// show writes log text below the open step line.
+func (p *deployProgress) show(text string) {
+	if text == "" {
+		return
+	}
+	if p.open {
+		fmt.Fprintln(p.w)
+		p.open = false
+	}
+	io.WriteString(p.w, text)
+	p.midLine = !strings.HasSuffix(text, "\n")
+}
+
+// newDeployProgress renders a deploy's progress to w: step lines only,
+// the whole build log when verbose, nothing when quiet.
+func newDeployProgress(w io.Writer, verbose, quiet bool) *deployProgress {
+	if quiet {
+		return &deployProgress{w: io.Discard, quiet: true}
+	}
+	return &deployProgress{w: w, tty: isTerminal(w), verbose: verbose}
 }
 
 // beginUpload opens the upload step: a bar of size bytes on a terminal,
@@ -136,15 +177,51 @@ func (p *deployProgress) endLine(suffix string) {
 func (p *deployProgress) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.verbose {
+		p.show(p.steps.Flush())
+	}
 	p.endUploadLocked(" Done.")
 	p.endLine(" Done.")
 }
 
+// fail closes the open step; when that step's log was filtered, the whole
+// log follows (a failing build is read in full).
 func (p *deployProgress) fail() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.verbose {
+		p.show(p.steps.Flush())
+	}
 	p.endUploadLocked(" Failed.")
 	p.endLine(" Failed.")
+	full := p.log.String()
+	if p.quiet {
+		return
+	}
+	if p.verbose {
+		p.logSeen = true
+		return
+	}
+	if !p.reduced {
+		return
+	}
+	fmt.Fprintln(p.w, "Build output:")
+	io.WriteString(p.w, full)
+	if !strings.HasSuffix(full, "\n") {
+		fmt.Fprintln(p.w)
+	}
+	p.logSeen = true
+}
+
+// seenLog returns the log the user has read in full, for error messages
+// not to quote it again.
+func (p *deployProgress) seenLog() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.logSeen {
+		return ""
+	}
+	return p.log.String()
 }
 
 // isTerminal reports whether w is a terminal, where progress bars belong.

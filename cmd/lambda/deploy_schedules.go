@@ -9,9 +9,35 @@ import (
 	"reflect"
 
 	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/cron"
 	lambdahttp "github.com/lambdahq/lambda/http"
 	"github.com/lambdahq/lambda/manifest"
 )
+
+// manifestSchedules checks the schedules of m (may be nil) as the server
+// will, each cron expression and time zone, their number and duplicates,
+// so that a bad one stops the deploy before anything is built; the deploy
+// request carries them for the server to check too.
+func manifestSchedules(name string, m *manifest.Manifest) ([]lambdahttp.ScheduleRequest, error) {
+	if m == nil {
+		return nil, nil
+	}
+	var out []lambdahttp.ScheduleRequest
+	var seen []*lambda.Schedule
+	for i, ms := range m.Schedules {
+		sch := &lambda.Schedule{ID: fmt.Sprintf("schedules[%d]", i), Function: name, Cron: ms.Cron, Timezone: ms.Timezone, Data: ms.Data}
+		err := cron.Validate(ms.Cron, ms.Timezone)
+		if err == nil {
+			err = lambda.CheckNewSchedule(seen, sch)
+		}
+		if err != nil {
+			return nil, lambda.Errorf(lambda.ErrorCode(err), "%s: line %d: schedules[%d]: %s", manifest.FileName, ms.Line, i, lambda.ErrorMessage(err))
+		}
+		seen = append(seen, sch)
+		out = append(out, lambdahttp.ScheduleRequest{Function: name, Cron: ms.Cron, Timezone: ms.Timezone, Data: ms.Data, Overlap: ms.Overlap})
+	}
+	return out, nil
+}
 
 // createSchedules creates the manifest's schedules of function name that
 // do not exist yet, so that deploying the same manifest again adds

@@ -76,6 +76,9 @@ func TestDeployBuildFailure(t *testing.T) {
 [2/3] Building image "func-broken"...
 Step 1/2 : FROM scratch
 Step 2/2 : COPY app /app
+Build output:
+Step 1/2 : FROM scratch
+Step 2/2 : COPY app /app
 Error: build failed: COPY failed: no such file app
 Nothing changed: version 2 of "broken" still serves requests.
 `
@@ -114,7 +117,22 @@ func TestDeployErrors(t *testing.T) {
 		{"bad timeout", []string{"deploy", greet, "--timeout", "10"}, `Error: --timeout "10" is invalid: use a duration like 500ms, 30s or 5m`},
 		{"bad output", []string{"deploy", greet, "-o", "yaml"}, `Error: --output "yaml" is not supported: use table or json`},
 		{"too many args", []string{"deploy", greet, "other"}, `Error: wrong number of arguments: expected [DIR], got 2`},
-		{"missing dir", []string{"deploy", filepath.Join(greet, "nope"), "--name", "greet"}, `[1/3] Packaging function code... Failed.`},
+		{"missing dir", []string{"deploy", filepath.Join(greet, "nope"), "--name", "greet"}, `Error: ` + filepath.Join(greet, "nope") + ` does not exist: deploy takes a function's directory`},
+		{"a file", []string{"deploy", filepath.Join(greet, "Dockerfile")},
+			`Error: ` + filepath.Join(greet, "Dockerfile") + ` is a file: deploy needs a directory; for an image archive use --image-archive ` + filepath.Join(greet, "Dockerfile")},
+		{"empty --name", []string{"deploy", greet, "--name", ""},
+			`Error: --name: function name is empty: use 1-63 lowercase letters, digits or dashes, not starting or ending with a dash`},
+		{"empty --name with an image", []string{"deploy", "--image", "nginx", "--name", ""}, `Error: --name: function name is empty: use 1-63 lowercase letters, digits or dashes, not starting or ending with a dash`},
+		{"timeout 0s", []string{"deploy", greet, "--timeout", "0s"}, `Error: --timeout 0s is out of range 1s-15m`},
+		{"timeout 1ns", []string{"deploy", greet, "--timeout", "1ns"}, `Error: --timeout 1ns is out of range 1s-15m`},
+		{"timeout below a ms", []string{"deploy", greet, "--timeout", "1.0001s"}, `Error: --timeout 1.0001s is not a whole number of milliseconds`},
+		{"env PORT", []string{"deploy", greet, "--env", "PORT=9000"},
+			`Error: environment variable PORT is reserved: the platform sets it to the function's port: use --port (port: in lambda.yaml) to change it`},
+		{"env LAMBDA_", []string{"deploy", greet, "--env", "LAMBDA_FUNCTION_NAME=x"},
+			`Error: environment variable LAMBDA_FUNCTION_NAME is reserved: names starting with LAMBDA_ are set by the platform`},
+		{"env too large", []string{"deploy", greet, "--env", "A=" + strings.Repeat("x", 4096)},
+			`Error: environment is 4097 bytes (names and values): the limit is 4096; keep large values in files of the function`},
+		{"verbose and quiet", []string{"deploy", greet, "-v", "-q"}, `Error: if any flags in the group [verbose quiet] are set none of the others can be; [quiet verbose] were all set`},
 		{"server rejects upload", []string{"deploy", functionDir(t, "toolarge")}, `[1/3] Packaging function code... Done.`},
 	}
 	for _, tt := range tests {

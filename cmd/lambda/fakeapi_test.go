@@ -33,6 +33,8 @@ type fakeAPI struct {
 	lastSource  string
 	lastArchive []byte
 	lastInvoke  string
+	// lastRollback is the body of the last rollback.
+	lastRollback lambdahttp.RollbackRequest
 	// images is what GET /v1/images lists; nil answers not_implemented.
 	images []*lambda.Image
 }
@@ -260,9 +262,10 @@ func (f *fakeAPI) rollback(w http.ResponseWriter, r *http.Request) {
 		apiError(w, 400, lambda.EINVALID, "bad body: %v", err)
 		return
 	}
-	to := req.Version
-	if to == 0 {
-		to = fn.Active.Number - 1
+	f.lastRollback = req
+	to := fn.Active.Number - 1
+	if req.Version != nil {
+		to = *req.Version
 	}
 	vs := f.versions[fn.Name]
 	if to < 1 || to > len(vs) {
@@ -293,7 +296,7 @@ func (f *fakeAPI) scaling(w http.ResponseWriter, r *http.Request) {
 		apiError(w, 400, lambda.EINVALID, "%s", lambda.ErrorMessage(err))
 		return
 	}
-	fn.Scaling = sc
+	fn.Scaling = sc.Effective(fn.Active.Config.Protocol)
 	reply(w, 200, fn)
 }
 

@@ -78,7 +78,7 @@ Start the server with "lambda server", then deploy a directory with
 	cmd.PersistentFlags().StringVar(&o.server, "server", server, "URL of the Lambda server (env LAMBDA_SERVER)")
 
 	cmd.AddCommand(
-		newServerCommand(s),
+		withoutServerFlag(newServerCommand(s)),
 		newDeployCommand(s, o),
 		newInvokeCommand(s, o),
 		newListCommand(s, o),
@@ -90,7 +90,27 @@ Start the server with "lambda server", then deploy a directory with
 		newScheduleCommand(s, o),
 		newImagesCommand(s, o),
 		newRuntimesCommand(s, o),
-		newBenchCommand(s),
+		withoutServerFlag(newBenchCommand(s)),
 	)
+	return cmd
+}
+
+// withoutServerFlag marks cmd as one that talks to no server (it runs the
+// platform itself): the clients' --server flag is neither listed in its
+// help nor accepted.
+func withoutServerFlag(cmd *cobra.Command) *cobra.Command {
+	help := cmd.HelpFunc()
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+		if f := c.InheritedFlags().Lookup("server"); f != nil {
+			f.Hidden = true // the process ends after the help
+		}
+		help(c, args)
+	})
+	cmd.PreRunE = func(c *cobra.Command, _ []string) error {
+		if c.Flags().Changed("server") {
+			return usageErrorf("--server is for the commands that call a server: %q runs the platform itself", c.CommandPath())
+		}
+		return nil
+	}
 	return cmd
 }

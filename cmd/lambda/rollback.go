@@ -11,6 +11,7 @@ import (
 
 type rollbackOptions struct {
 	to     int
+	toSet  bool // --to was given: 0 is then an error, not "the previous version"
 	output string
 }
 
@@ -25,10 +26,11 @@ together. Without --to it goes back to the version before the active one.`,
   lambda rollback greet --to 2`,
 		Args: argsRange(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.toSet = cmd.Flags().Changed("to")
 			return runRollback(cmd.Context(), s, root, o, args[0])
 		},
 	}
-	cmd.Flags().IntVar(&o.to, "to", 0, "version to serve (default: the one before the active version)")
+	cmd.Flags().IntVar(&o.to, "to", 0, "version to serve, from 1 (default: the one before the active version)")
 	addOutputFlag(cmd, &o.output)
 	return cmd
 }
@@ -40,8 +42,8 @@ func runRollback(ctx context.Context, s *streams, root *rootOptions, o *rollback
 	if err := lambda.ValidateName(name); err != nil {
 		return usageErrorf("%w", err)
 	}
-	if o.to < 0 {
-		return usageErrorf("--to %d is invalid: versions are numbered from 1 (see \"lambda versions %s\")", o.to, name)
+	if o.toSet && lambda.ValidateVersion(o.to) != nil {
+		return usageErrorf("--to %d is invalid: versions are numbered from 1 (see \"lambda versions %s\"); leave out --to for the version before the active one", o.to, name)
 	}
 	fn, err := root.client().Rollback(ctx, name, o.to)
 	if err != nil {
