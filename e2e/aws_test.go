@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -17,26 +18,27 @@ import (
 // a function URL, through the CLI, and through the real AWS SDK client.
 func TestAWSFunction(t *testing.T) {
 	requireDocker(t)
-	s := startServer(t)
+	t.Parallel()
+	s := sharedServer(t)
 	prepareRuntimes(t, s)
-	cleanupFunction(t, "awsfn")
-	s.mustLambda("deploy", "testdata/aws-fn", "--name", "awsfn")
-	if res := s.mustLambda("describe", "awsfn", "-o", "json"); !strings.Contains(res.stdout, `"protocol": "aws"`) {
+	name := s.fn("awsfn")
+	s.mustLambda("deploy", "testdata/aws-fn", "--name", name)
+	if res := s.mustLambda("describe", name, "-o", "json"); !strings.Contains(res.stdout, `"protocol": "aws"`) {
 		t.Errorf("protocol not detected: %s", res.stdout)
 	}
 
 	// HTTP requests arrive as function URL events; the response maps back.
-	resp, body := s.request("GET", s.host("awsfn"), "/hello?name=World", nil)
+	resp, body := s.request("GET", s.host(name), "/hello?name=World", nil)
 	if resp.StatusCode != 201 || resp.Header.Get("X-From") != "aws-fn" {
 		t.Errorf("function URL: %d %v %s", resp.StatusCode, resp.Header, body)
 	}
 	checkJSON(t, "function URL body", body, `{"message":"Hello, World!","path":"/hello"}`)
 
-	res := s.mustLambda("invoke", "awsfn", "--data", `{"name":"CLI"}`)
+	res := s.mustLambda("invoke", name, "--data", `{"name":"CLI"}`)
 	if !strings.Contains(res.stdout, `"message":"Hello, CLI!"`) || !strings.Contains(res.stdout, `"has_deadline":true`) || !strings.Contains(res.stdout, "arn:aws:lambda:") {
 		t.Errorf("invoke: %s", res.stdout)
 	}
-	if res := s.lambda("invoke", "awsfn", "--data", `{"fail":true}`); res.code == 0 || !strings.Contains(res.stdout, "asked to fail") {
+	if res := s.lambda("invoke", name, "--data", `{"fail":true}`); res.code == 0 || !strings.Contains(res.stdout, "asked to fail") {
 		t.Errorf("handled error: %+v", res)
 	}
 
@@ -46,7 +48,7 @@ func TestAWSFunction(t *testing.T) {
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 	})
 	ctx := context.Background()
-	out, err := client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String("awsfn"), Payload: []byte(`{"name":"SDK"}`), LogType: types.LogTypeTail})
+	out, err := client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(`{"name":"SDK"}`), LogType: types.LogTypeTail})
 	if err != nil {
 		t.Fatalf("SDK invoke: %v", err)
 	}
@@ -54,11 +56,11 @@ func TestAWSFunction(t *testing.T) {
 	if out.StatusCode != 200 || out.FunctionError != nil || !strings.Contains(string(out.Payload), "Hello, SDK!") || !strings.Contains(string(logs), `invoked with {"name":"SDK"}`) || aws.ToString(out.ExecutedVersion) != "1" {
 		t.Errorf("SDK invoke: %d %v %s logs %q version %v", out.StatusCode, out.FunctionError, out.Payload, logs, aws.ToString(out.ExecutedVersion))
 	}
-	out, err = client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String("awsfn"), Payload: []byte(`{"fail":true}`)})
+	out, err = client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(`{"fail":true}`)})
 	if err != nil || aws.ToString(out.FunctionError) != "Unhandled" || !strings.Contains(string(out.Payload), "asked to fail") {
 		t.Errorf("SDK function error: %v %+v", err, out)
 	}
-	dry, err := client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String("awsfn"), InvocationType: types.InvocationTypeDryRun})
+	dry, err := client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String(name), InvocationType: types.InvocationTypeDryRun})
 	if err != nil || dry.StatusCode != 204 {
 		t.Errorf("DryRun: %v %+v", err, dry)
 	}
@@ -67,20 +69,69 @@ func TestAWSFunction(t *testing.T) {
 	if !errors.As(err, &notFound) {
 		t.Errorf("unknown function: %v", err)
 	}
-	arn := "arn:aws:lambda:us-east-1:000000000000:function:awsfn"
+	arn := "arn:aws:lambda:us-east-1:000000000000:function:" + name
 	if out, err := client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String(arn), Payload: []byte(`{"name":"ARN"}`)}); err != nil || !strings.Contains(string(out.Payload), "Hello, ARN!") {
 		t.Errorf("invoke by ARN: %v", err)
 	}
 
-	// A panic fails that invocation; the instance is replaced and the next
-	// one succeeds.
-	out, err = client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String("awsfn"), Payload: []byte(`{"panic":true}`)})
-	if err != nil || out.FunctionError == nil {
+	// A panic fails that invocation and takes its instance down (issue 7,
+	// defect 10): the shim's answer says so and the gateway drops the
+	// instance at once, so the very next invocation succeeds, on a new
+	// instance, without any retry by the client.
+	out, err = client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(`{"panic":true}`)})
+	if err != nil || aws.ToString(out.FunctionError) != "Unhandled" {
 		t.Errorf("panic: %v %+v", err, out)
 	}
-	waitFor(t, 30e9, func() bool {
-		out, err := client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String("awsfn"), Payload: []byte(`{"name":"again"}`)})
-		return err == nil && out.FunctionError == nil && strings.Contains(string(out.Payload), "Hello, again!")
-	})
-	s.mustLambda("delete", "awsfn")
+	out, err = client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(`{"name":"again"}`)})
+	if err != nil || out.FunctionError != nil || !strings.Contains(string(out.Payload), "Hello, again!") {
+		t.Errorf("the invocation right after a panic failed: %v %+v", err, out)
+	}
+
+	// The same over HTTP, checking which instance serves.
+	before := runningInstances(t, s, name)
+	if len(before) == 0 {
+		t.Fatalf("no running instance before the panic")
+	}
+	resp, body = s.request("GET", s.host(name), "/hello?panic=1", nil)
+	if resp.StatusCode != 502 || resp.Header.Get("X-Lambda-Function-Error") != "Unhandled" || resp.Header.Get("X-Lambda-Instance-Failed") != "" {
+		t.Errorf("panic over HTTP: %d %v %s", resp.StatusCode, resp.Header, body)
+	}
+	resp, body = s.request("GET", s.host(name), "/hello?name=next", nil)
+	if resp.StatusCode != 201 || resp.Header.Get("X-Lambda-Cold-Start") != "true" {
+		t.Errorf("the request right after a panic: %d cold start %q %s", resp.StatusCode, resp.Header.Get("X-Lambda-Cold-Start"), body)
+	}
+	after := runningInstances(t, s, name)
+	for id := range after {
+		if before[id] {
+			t.Errorf("the panicked instance %s still serves: %v", id, after)
+		}
+	}
+	if len(after) == 0 {
+		t.Errorf("no instance serves after the panic")
+	}
+	s.mustLambda("delete", name)
+}
+
+// runningInstances are the IDs of name's instances that `lambda describe`
+// shows running and not draining.
+func runningInstances(t *testing.T, s *server, name string) map[string]bool {
+	t.Helper()
+	var d struct {
+		Instances []struct {
+			ID      string `json:"id"`
+			Running bool   `json:"running"`
+			State   string `json:"state"`
+		} `json:"instances"`
+	}
+	res := s.mustLambda("describe", name, "-o", "json")
+	if err := json.Unmarshal([]byte(res.stdout), &d); err != nil {
+		t.Fatalf("describe -o json: %v\n%s", err, res.stdout)
+	}
+	ids := map[string]bool{}
+	for _, in := range d.Instances {
+		if in.Running && in.State != "draining" {
+			ids[in.ID] = true
+		}
+	}
+	return ids
 }
