@@ -165,7 +165,17 @@ func sharedServer(t *testing.T) *server {
 	}
 	c := *shared.s
 	c.t = t
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("shared server log (last 100 lines):\n%s", lastLines(c.logs.String(), 100))
+		}
+	})
 	return &c
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // stopShared stops the shared server and removes what it left: its
