@@ -48,6 +48,8 @@ type Engine struct {
 	// container engine is unreachable.
 	ReconcileInterval time.Duration
 	// TempDir holds extracted code while a deploy runs ("" = os.TempDir).
+	// Set it to a directory of this server's own: Open removes the
+	// lambda-* directories a killed server left in it.
 	TempDir string
 	// MaxTotalInstances caps the instances on this host, all functions
 	// together, to protect the machine.
@@ -112,6 +114,7 @@ var (
 // engine is unreachable.
 func (e *Engine) Open(ctx context.Context) error {
 	e.ctx, e.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	e.removeLeftoverDirs() // before any deploy can create one
 	e.wg.Add(3)
 	go func() { defer e.wg.Done(); e.watchExits() }()
 	go func() { defer e.wg.Done(); e.reconcileLoop() }()

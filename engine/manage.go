@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -99,7 +100,7 @@ func (e *Engine) Delete(ctx context.Context, name string) error {
 	if err := e.removeContainers(ctx, name); err != nil {
 		return err
 	}
-	if err := e.removeImages(ctx, versions); err != nil {
+	if err := e.removeImages(ctx, name, versions); err != nil {
 		return err
 	}
 	if err := e.Store.DeleteFunction(ctx, name); err != nil {
@@ -109,12 +110,48 @@ func (e *Engine) Delete(ctx context.Context, name string) error {
 	return nil
 }
 
-func (e *Engine) removeImages(ctx context.Context, versions []*lambda.Version) error {
+// removeImages removes every image of function name: those of its
+// recorded versions and those labelled with it on this server, leftovers
+// of interrupted deploys included. Images are removed by ID with their
+// tags: a func-NAME:vN tag may have moved to another server's image since.
+// An image already gone is not an error.
+func (e *Engine) removeImages(ctx context.Context, name string, versions []*lambda.Version) error {
 	e.images.Lock()
 	defer e.images.Unlock()
+	if e.Images == nil {
+		for _, v := range versions {
+			if err := e.Driver.RemoveImage(ctx, v.Image); err != nil {
+				return fmt.Errorf("remove image %s: %w", v.Image, err)
+			}
+		}
+		return nil
+	}
+	var ids []string
 	for _, v := range versions {
-		if err := e.Driver.RemoveImage(ctx, v.Image); err != nil {
-			return fmt.Errorf("remove image %s: %w", v.Image, err)
+		ids = append(ids, cmp.Or(v.ImageID, v.Image))
+	}
+	labelled, err := e.Images.ListImagesByLabel(ctx, map[string]string{lambda.LabelManaged: "true", lambda.LabelFunction: name})
+	if err != nil {
+		return err
+	}
+	for _, img := range labelled {
+		ids = append(ids, img.ID)
+	}
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		img, err := e.Images.InspectImage(ctx, id)
+		if lambda.ErrorCode(err) == lambda.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return err
+		}
+		// Tags first: removing an ID that has several is a conflict.
+		for _, ref := range append(img.Tags, img.ID) {
+			if err := e.Driver.RemoveImage(ctx, ref); err != nil {
+				return fmt.Errorf("remove image %s: %w", ref, err)
+			}
 		}
 	}
 	return nil
