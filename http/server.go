@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/lambdahq/lambda"
@@ -52,8 +51,6 @@ type Server struct {
 	mux     *http.ServeMux
 	gateway *gateway
 	done    chan error
-
-	schedulesMu sync.Mutex // serializes schedule checks and inserts (limit, duplicates)
 }
 
 // Defaults of the client limits.
