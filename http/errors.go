@@ -1,6 +1,7 @@
 package http
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -65,16 +66,25 @@ func respondJSON(w http.ResponseWriter, status int, v any) {
 // maxJSONBody bounds control-API request bodies.
 const maxJSONBody = 1 << 20
 
-// readJSON decodes a control-API body into v, rejecting unknown fields so
-// typos do not pass silently.
+// readJSON decodes a control-API body, a JSON object, into v, rejecting
+// unknown fields so typos do not pass silently. Anything but an object is
+// refused: json would decode null into v as "nothing set", so that a
+// stray `null` would act, e.g. roll a function back.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	var raw json.RawMessage
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody)).Decode(&raw); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return lambda.Errorf(lambda.ETOOLARGE, "request body is over %d bytes", maxJSONBody)
 		}
+		return lambda.Errorf(lambda.EINVALID, "request body is not valid JSON: %v", err)
+	}
+	if raw[0] != '{' {
+		return lambda.Errorf(lambda.EINVALID, "request body must be a JSON object, got %.20s", raw)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
 		return lambda.Errorf(lambda.EINVALID, "request body is not valid JSON: %v", err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lambdahq/lambda"
@@ -51,6 +52,8 @@ type Server struct {
 	mux     *http.ServeMux
 	gateway *gateway
 	done    chan error
+
+	schedulesMu sync.Mutex // serializes schedule checks and inserts (limit, duplicates)
 }
 
 // Defaults of the client limits.
