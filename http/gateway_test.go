@@ -60,7 +60,7 @@ func (f *fakeRouter) counts() (acquired int, released []bool) {
 	return f.acquired, append([]bool(nil), f.released...)
 }
 
-func newTestServer(t *testing.T, backend http.Handler) (*Server, *fakeRouter) {
+func newTestServer(t testing.TB, backend http.Handler) (*Server, *fakeRouter) {
 	t.Helper()
 	fn := httptest.NewServer(backend)
 	t.Cleanup(fn.Close)
