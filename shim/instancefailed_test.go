@@ -13,21 +13,22 @@ func TestInstanceFailedHeader(t *testing.T) {
 	for _, tc := range []struct {
 		name, protocol, body string
 		header               []string
+		env                  []string
 		status               int
 		failed               string // what X-Lambda-Instance-Failed must hold; "" = absent
 		exit                 int    // the shim's exit status, -1 when it keeps running
 	}{
 		// aws-lambda-go posts the panic to /error and exits right after:
 		// the answer waits to see the exit.
-		{"aws panic raw", protoAWS, `{"action":"panic"}`, []string{"X-Lambda-Invoke-Mode", "raw"}, 500, "the function process exited with status 2", 2},
-		{"aws panic function url", protoAWS, `{"action":"panic"}`, nil, 502, "the function process exited with status 2", 2},
-		{"handler panic", protoHandler, `{"action":"panic"}`, nil, 500, "the function process exited with status 2", 2},
-		{"exit during the invocation", protoHandler, `{"action":"exit","code":"3"}`, nil, 502, "the function process exited with status 3", 3},
-		{"timeout", protoAWS, `{"action":"sleep","ms":"5000"}`, []string{"X-Lambda-Deadline-Ms", deadlineIn(300 * time.Millisecond)}, 504, "the invocation timed out", 1},
+		{"aws panic raw", protoAWS, `{"action":"panic"}`, []string{"X-Lambda-Invoke-Mode", "raw"}, nil, 500, "the function process exited with status 2", 2},
+		{"aws panic function url", protoAWS, `{"action":"panic"}`, nil, nil, 502, "the function process exited with status 2", 2},
+		{"handler panic", protoHandler, `{"action":"panic"}`, nil, nil, 500, "the function process exited with status 2", 2},
+		{"exit during the invocation", protoHandler, `{"action":"exit","code":"3"}`, nil, nil, 502, "the function process exited with status 3", 3},
+		{"timeout", protoAWS, `{"action":"sleep","ms":"5000"}`, nil, []string{"LAMBDA_FUNCTION_TIMEOUT_MS=1000"}, 504, "the invocation timed out", 1},
 		// A runtime that survives its error asks for the next event: no
 		// header, and the answer does not wait for settleTimeout.
-		{"handled error", protoHandler, `{"action":"error"}`, nil, 500, "", -1},
-		{"aws handled error", protoAWS, `{"action":"error"}`, []string{"X-Lambda-Invoke-Mode", "raw"}, 500, "", -1},
+		{"handled error", protoHandler, `{"action":"error"}`, nil, nil, 500, "", -1},
+		{"aws handled error", protoAWS, `{"action":"error"}`, []string{"X-Lambda-Invoke-Mode", "raw"}, nil, 500, "", -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.failed == "" {
@@ -36,7 +37,7 @@ func TestInstanceFailedHeader(t *testing.T) {
 				settleTimeout = time.Hour
 				t.Cleanup(func() { settleTimeout = old })
 			}
-			s := startShim(t, tc.protocol)
+			s := startShim(t, tc.protocol, tc.env...)
 			s.waitReady()
 			r := s.do("POST", "/", tc.body, tc.header...).expect(tc.status)
 			got := r.header.Get(hdrInstanceFailed)
