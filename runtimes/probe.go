@@ -128,7 +128,10 @@ func (r *Registry) ensureBase(ctx context.Context, l *language, out io.Writer) (
 	if err != nil {
 		return "", fmt.Errorf("cannot look up %s: %w", local, err)
 	}
-	if !ok {
+	if ok {
+		fmt.Fprintf(out, "%s: %s is %v; using %s (%s %s from the host's Debian packages)\n",
+			what, ref, pullErr, local, l.name, upstreamVersion(version))
+	} else {
 		fmt.Fprintf(out, "%s: %s is %v; assembling %s (%s %s from the host's Debian packages)\n",
 			what, ref, pullErr, local, l.name, upstreamVersion(version))
 		if err := r.assembleBase(ctx, local, l.debian, version, out); err != nil {

@@ -152,8 +152,8 @@ func (r *Registry) PrepareRuntimes(ctx context.Context, p lambda.Progress) error
 	}{
 		{"go", "Go builder image " + r.GoBuilderImage, func() error { return r.prepareBuilder(ctx, out) }},
 		{"shim", "Shim images", func() error { _, err := r.ensureShimBase(ctx, out); return err }},
-		{"python", "Python runtime on " + r.PythonImage, func() error { _, err := r.ensureRuntime(ctx, python, out); return err }},
-		{"node", "Node runtime on " + r.NodeImage, func() error { _, err := r.ensureRuntime(ctx, node, out); return err }},
+		{"python", "Python runtime", func() error { _, err := r.ensureRuntime(ctx, python, out); return err }},
+		{"node", "Node runtime", func() error { _, err := r.ensureRuntime(ctx, node, out); return err }},
 	}
 	var failed []string
 	var first error
