@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/lambdahq/lambda"
 )
@@ -98,6 +99,16 @@ func (lw *lambdaWriter) FlushError() error {
 		return nil
 	}
 	return http.NewResponseController(lw.w).Flush()
+}
+
+// SetReadDeadline and SetWriteDeadline reach the connection, so that the
+// gateway's bounds on slow clients (gateway.bindWrite) hold here too.
+func (lw *lambdaWriter) SetReadDeadline(t time.Time) error {
+	return http.NewResponseController(lw.w).SetReadDeadline(t)
+}
+
+func (lw *lambdaWriter) SetWriteDeadline(t time.Time) error {
+	return http.NewResponseController(lw.w).SetWriteDeadline(t)
 }
 
 // finish answers a held answer once the gateway is done with it.

@@ -1,0 +1,52 @@
+package http
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// The Invoke API answers through the gateway too: a caller that stops
+// reading holds the instance only until the function's deadline plus the
+// write timeout.
+func TestLambdaInvokeSlowReaderIsBounded(t *testing.T) {
+	big := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		chunk := []byte(strings.Repeat("x", 64<<10))
+		for range 256 { // 16 MB: more than any socket buffers
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(big.Close)
+	store := &fakeFunctionStore{fns: map[string]*lambda.Function{}, versions: map[string][]int{}}
+	store.add("big", 1, lambda.ProtocolHTTP, 100*time.Millisecond)
+	r := &fakeRouter{backends: map[string]string{"big": big.Listener.Addr().String()}, timeout: 100 * time.Millisecond, onRelease: make(chan bool, 1)}
+	s := NewServer()
+	s.Store, s.Router, s.WriteTimeout = store, r, 200*time.Millisecond
+	addr, _ := openGateway(t, s)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, _ = io.WriteString(conn, "POST /2015-03-31/functions/big/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+	if line, err := bufio.NewReader(conn).ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 200") {
+		t.Fatalf("%q %v", line, err)
+	}
+	select {
+	case failed := <-r.onRelease:
+		if failed {
+			t.Error("a slow reader marked the instance as failed")
+		}
+	case <-time.After(20 * time.Second): // the bound is 0.8 s; this only catches "never"
+		t.Fatal("the instance is still held by a caller that does not read")
+	}
+}
