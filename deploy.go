@@ -11,6 +11,9 @@ type DeployRequest struct {
 	Config Config
 	// Scaling changes the function's scaling settings with this deploy.
 	Scaling ScalingPatch
+	// Force publishes a new version even when the code and configuration
+	// are those of the active version.
+	Force bool
 	// Exactly one source is set. Code is a tar.gz of the function
 	// directory (untrusted); Image names an image on the host (pulled if
 	// missing); ImageArchive is a `docker save` tarball (untrusted).
@@ -20,6 +23,15 @@ type DeployRequest struct {
 	// Progress receives the stages and the build log as they happen.
 	// It may be nil.
 	Progress Progress
+}
+
+// Deployment is the outcome of a deploy: the function as it now is and
+// whether the deploy published a new version.
+type Deployment struct {
+	*Function
+	// Changed is false when the deploy found the code and configuration of
+	// the active version: nothing was built and that version stays active.
+	Changed bool
 }
 
 // Progress reports a deploy's stages and output to whoever started it.
@@ -35,8 +47,11 @@ type Progress interface {
 type FunctionService interface {
 	// Deploy builds the code into a new version, starts and warms an
 	// instance, then switches traffic to it. On any failure nothing is
-	// recorded and the previous version keeps serving.
-	Deploy(ctx context.Context, req DeployRequest) (*Function, error)
+	// recorded and the previous version keeps serving. Code (or an image)
+	// and configuration identical to the active version's publish nothing
+	// unless req.Force: the active version stays, and only req.Scaling
+	// applies.
+	Deploy(ctx context.Context, req DeployRequest) (*Deployment, error)
 	// Rollback makes version `to` active (0: the one before the active
 	// version), warming it before the switch.
 	Rollback(ctx context.Context, name string, to int) (*Function, error)

@@ -110,6 +110,10 @@ type Version struct {
 	Config     Config    `json:"config"`
 	CodeSHA256 string    `json:"code_sha256"`
 	CreatedAt  time.Time `json:"created_at"`
+	// PrunedAt is when the version's image was removed to keep only the
+	// newest versions (nil: the image is kept). The metadata stays, so the
+	// version is still listed; serving it again takes a redeploy.
+	PrunedAt *time.Time `json:"pruned_at,omitempty"`
 }
 
 // FunctionStore persists functions and their versions.
@@ -126,6 +130,9 @@ type FunctionStore interface {
 	FindVersion(ctx context.Context, name string, number int) (*Version, error)
 	// ListVersions returns name's versions, oldest first.
 	ListVersions(ctx context.Context, name string) ([]*Version, error)
+	// MarkVersionPruned records that the image of an existing version was
+	// removed; marking a pruned version again keeps its first time.
+	MarkVersionPruned(ctx context.Context, name string, number int) error
 	// SetScaling replaces the scaling settings of an existing function.
 	SetScaling(ctx context.Context, name string, s Scaling) error
 	// DeleteFunction removes the function, its versions and its schedules.

@@ -16,7 +16,7 @@ import (
 func ImageName(function string) string { return "func-" + function }
 
 // Deploy implements lambda.FunctionService.
-func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.Function, error) {
+func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.Deployment, error) {
 	if err := lambda.ValidateName(req.Name); err != nil {
 		return nil, err
 	}
@@ -50,6 +50,9 @@ func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 
 	ctx, unlock := e.lockCancelable(ctx, req.Name)
 	defer unlock()
+	if d, err := e.unchangedCode(ctx, req, dir, cfg, sum); d != nil || err != nil {
+		return d, err
+	}
 	number, err := e.Store.NextVersion(ctx, req.Name)
 	if err != nil {
 		return nil, err
@@ -60,7 +63,7 @@ func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 		return nil, canceled(ctx, err)
 	}
 	p.Step(3, 3, "Starting container")
-	return e.activate(ctx, v, req.Scaling)
+	return e.published(e.activate(ctx, v, req.Scaling))
 }
 
 // activate warms max(1, min instances) instances of the freshly built v,

@@ -15,7 +15,7 @@ import (
 // of a `docker save` archive. The image is never modified: the version gets
 // its own image FROM it, labelled as the platform's, with the shim in front
 // for the aws and stdio protocols.
-func (e *Engine) deployImage(ctx context.Context, req lambda.DeployRequest, cfg lambda.Config, p lambda.Progress) (*lambda.Function, error) {
+func (e *Engine) deployImage(ctx context.Context, req lambda.DeployRequest, cfg lambda.Config, p lambda.Progress) (*lambda.Deployment, error) {
 	if e.Images == nil {
 		return nil, lambda.Errorf(lambda.ENOTIMPLEMENTED, "this server cannot deploy prebuilt images")
 	}
@@ -47,6 +47,9 @@ func (e *Engine) deployImage(ctx context.Context, req lambda.DeployRequest, cfg 
 
 	ctx, unlock := e.lockCancelable(ctx, req.Name)
 	defer unlock()
+	if d, err := e.unchangedImage(ctx, req, cfg, img.ID); d != nil || err != nil {
+		return d, err
+	}
 	number, err := e.Store.NextVersion(ctx, req.Name)
 	if err != nil {
 		return nil, err
@@ -68,7 +71,7 @@ func (e *Engine) deployImage(ctx context.Context, req lambda.DeployRequest, cfg 
 		return nil, canceled(ctx, err)
 	}
 	p.Step(2, 2, "Starting container")
-	return e.activate(ctx, v, req.Scaling)
+	return e.published(e.activate(ctx, v, req.Scaling))
 }
 
 // resolveImage inspects ref, pulling it first when it is not on the host.

@@ -60,6 +60,10 @@ type Engine struct {
 	QueueTimeout time.Duration
 	// ReapInterval is how often idle instances are looked for.
 	ReapInterval time.Duration
+	// KeepVersions is how many of a function's newest versions keep their
+	// image; older ones (never the active one) are pruned in the
+	// background, their metadata kept. 0 keeps every image.
+	KeepVersions int
 	Clock        Clock
 
 	mu        sync.Mutex
@@ -67,6 +71,7 @@ type Engine struct {
 	deploying map[string]*deployLock
 	deleting  map[string]bool // functions a Delete is draining: not routable
 	exits     *exitLog
+	pruning   *pruneQueue
 	owned     sync.Map     // IDs of containers this engine started; reconcile leaves them be
 	live      sync.Map     // container ID → *instance, for exits and describe
 	total     atomic.Int64 // instances running or starting, for MaxTotalInstances
@@ -100,6 +105,8 @@ func New(store lambda.FunctionStore, driver lambda.Driver, builder Builder, extr
 		deploying:         make(map[string]*deployLock),
 		deleting:          make(map[string]bool),
 		exits:             newExitLog(),
+		pruning:           newPruneQueue(),
+		KeepVersions:      DefaultKeepVersions,
 	}
 }
 
@@ -115,10 +122,11 @@ var (
 func (e *Engine) Open(ctx context.Context) error {
 	e.ctx, e.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	e.removeLeftoverDirs() // before any deploy can create one
-	e.wg.Add(3)
+	e.wg.Add(4)
 	go func() { defer e.wg.Done(); e.watchExits() }()
 	go func() { defer e.wg.Done(); e.reconcileLoop() }()
 	go func() { defer e.wg.Done(); e.reapLoop() }()
+	go func() { defer e.wg.Done(); e.pruneLoop() }()
 	return nil
 }
 

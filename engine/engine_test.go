@@ -111,7 +111,11 @@ func (p *progress) Log(text string) {
 
 func (e *env) deploy(t *testing.T, name string, cfg lambda.Config) (*lambda.Function, error) {
 	t.Helper()
-	return e.eng.Deploy(context.Background(), lambda.DeployRequest{Name: name, Config: cfg, Code: bytes.NewReader([]byte("code")), Progress: &progress{}})
+	d, err := e.eng.Deploy(context.Background(), lambda.DeployRequest{Name: name, Config: cfg, Code: bytes.NewReader([]byte("code")), Progress: &progress{}})
+	if err != nil {
+		return nil, err
+	}
+	return d.Function, nil
 }
 
 func (e *env) mustDeploy(t *testing.T, name string, cfg lambda.Config) *lambda.Function {

@@ -26,6 +26,9 @@ func (e *Engine) rollback(ctx context.Context, name string, to int) (*lambda.Fun
 	if err != nil {
 		return nil, err
 	}
+	if err := checkNotPruned(target); err != nil {
+		return nil, err
+	}
 	if ok, err := e.Driver.ImageExists(ctx, target.ImageID); err != nil {
 		return nil, err
 	} else if !ok {

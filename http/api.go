@@ -29,6 +29,9 @@ type DeployRequest struct {
 	// Image names an image on the server's host to deploy; the upload then
 	// has no part after the config.
 	Image string `json:"image,omitempty"`
+	// Force publishes a new version even when the code (or image) and the
+	// configuration are those of the active version.
+	Force bool `json:"force,omitempty"`
 	// Schedules are those the client creates once the function is live
 	// (a manifest's): the server checks them before building, so that a
 	// bad one fails the deploy instead of following it.
@@ -39,7 +42,7 @@ type DeployRequest struct {
 const (
 	EventStep  = "step"  // a stage starts: Step/Total and Message
 	EventLog   = "log"   // a chunk of build output in Message
-	EventDone  = "done"  // success: Function, Version and URL are set
+	EventDone  = "done"  // success: Function and Changed are set
 	EventError = "error" // failure: Error is set; the previous version still serves
 )
 
@@ -50,7 +53,17 @@ type DeployEvent struct {
 	Total    int             `json:"total,omitempty"`
 	Message  string          `json:"message,omitempty"`
 	Function *FunctionDetail `json:"function,omitempty"`
-	Error    *ErrorBody      `json:"error,omitempty"`
+	// Changed, in the done event, is false when the deploy found the code
+	// and configuration of the active version and published nothing.
+	Changed *bool      `json:"changed,omitempty"`
+	Error   *ErrorBody `json:"error,omitempty"`
+}
+
+// DeployResult is the outcome of a deploy as the client returns it: the
+// function, and whether a new version was published.
+type DeployResult struct {
+	FunctionDetail
+	Changed bool `json:"changed"`
 }
 
 // FunctionSummary is one row of the function list.
@@ -85,6 +98,9 @@ type FunctionDetail struct {
 type VersionInfo struct {
 	lambda.Version
 	Active bool `json:"active"`
+	// Pruned: the version's image was removed (see PrunedAt); it is
+	// listed but cannot serve again without a redeploy.
+	Pruned bool `json:"pruned"`
 }
 
 // VersionList is the body of GET /v1/functions/{name}/versions.

@@ -18,15 +18,17 @@ import (
 // new version of the function name. The upload is streamed, never held in
 // memory. onEvent (may be nil) sees the step and log events as the server
 // sends them. A failed deploy returns a *lambda.Error; the server keeps the
-// previous version serving.
-func (c *Client) Deploy(ctx context.Context, name string, req DeployRequest, code io.Reader, onEvent func(DeployEvent)) (*FunctionDetail, error) {
+// previous version serving. The result's Changed is false when the code
+// and configuration were the active version's (and not req.Force): no
+// version was published.
+func (c *Client) Deploy(ctx context.Context, name string, req DeployRequest, code io.Reader, onEvent func(DeployEvent)) (*DeployResult, error) {
 	req.Image = ""
 	return c.deploy(ctx, name, req, PartCode, code, onEvent)
 }
 
 // DeployImage deploys image, an image on the server's host (pulled there
 // if missing and a registry answers), as a new version of name.
-func (c *Client) DeployImage(ctx context.Context, name string, req DeployRequest, image string, onEvent func(DeployEvent)) (*FunctionDetail, error) {
+func (c *Client) DeployImage(ctx context.Context, name string, req DeployRequest, image string, onEvent func(DeployEvent)) (*DeployResult, error) {
 	if image == "" {
 		return nil, lambda.Errorf(lambda.EINVALID, "image name is empty")
 	}
@@ -37,14 +39,14 @@ func (c *Client) DeployImage(ctx context.Context, name string, req DeployRequest
 // DeployArchive uploads a `docker save` tarball, streamed, and deploys the
 // image it holds as a new version of name. The server refuses archives
 // over MaxImageArchiveBytes.
-func (c *Client) DeployArchive(ctx context.Context, name string, req DeployRequest, archive io.Reader, onEvent func(DeployEvent)) (*FunctionDetail, error) {
+func (c *Client) DeployArchive(ctx context.Context, name string, req DeployRequest, archive io.Reader, onEvent func(DeployEvent)) (*DeployResult, error) {
 	req.Image = ""
 	return c.deploy(ctx, name, req, PartImageArchive, archive, onEvent)
 }
 
 // deploy sends the config part, then body as the part called part (none
 // when part is "").
-func (c *Client) deploy(ctx context.Context, name string, req DeployRequest, part string, body io.Reader, onEvent func(DeployEvent)) (*FunctionDetail, error) {
+func (c *Client) deploy(ctx context.Context, name string, req DeployRequest, part string, body io.Reader, onEvent func(DeployEvent)) (*DeployResult, error) {
 	config, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("encode deploy config: %w", err)
@@ -80,8 +82,9 @@ func (c *Client) deploy(ctx context.Context, name string, req DeployRequest, par
 		return nil, responseError(resp)
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
-		// Not a stream: the server answered with the result at once.
-		var out FunctionDetail
+		// Not a stream: the server answered with the result at once. A
+		// server that does not say published a version.
+		out := DeployResult{Changed: true}
 		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 			return nil, fmt.Errorf("decode deploy answer: %w", err)
 		}
@@ -132,7 +135,7 @@ func writeDeployParts(mw *multipart.Writer, config []byte, name string, body io.
 
 // readDeployEvents follows the NDJSON event stream to its done or error
 // event.
-func readDeployEvents(r io.Reader, onEvent func(DeployEvent)) (*FunctionDetail, error) {
+func readDeployEvents(r io.Reader, onEvent func(DeployEvent)) (*DeployResult, error) {
 	dec := json.NewDecoder(r)
 	for {
 		var ev DeployEvent
@@ -147,7 +150,8 @@ func readDeployEvents(r io.Reader, onEvent func(DeployEvent)) (*FunctionDetail, 
 			if ev.Function == nil {
 				return nil, lambda.Errorf(lambda.EINTERNAL, "the server reported a finished deploy without the function")
 			}
-			return ev.Function, nil
+			// A server that does not say published a version.
+			return &DeployResult{FunctionDetail: *ev.Function, Changed: ev.Changed == nil || *ev.Changed}, nil
 		case EventError:
 			if ev.Error == nil {
 				return nil, &lambda.Error{Code: lambda.EINTERNAL, Message: "deploy failed (the server gave no reason)"}

@@ -57,6 +57,7 @@ func deployServer(t *testing.T, events []DeployEvent) http.HandlerFunc {
 
 func TestDeploy(t *testing.T) {
 	detail := &FunctionDetail{Name: "greet", URL: "http://greet.localhost:8080"}
+	result := &DeployResult{FunctionDetail: *detail, Changed: true}
 	steps := []DeployEvent{
 		{Type: EventStep, Step: 2, Total: 3, Message: `Building image "func-greet"`},
 		{Type: EventLog, Message: "Step 1/2 : FROM scratch\n"},
@@ -65,16 +66,16 @@ func TestDeploy(t *testing.T) {
 	tests := []struct {
 		name       string
 		events     []DeployEvent
-		want       *FunctionDetail
+		want       *DeployResult
 		wantCode   string
 		wantErr    string
 		wantEvents int
 	}{
-		{"done", append(steps, DeployEvent{Type: EventDone, Function: detail}), detail, "", "", 3},
+		{"done", append(steps, DeployEvent{Type: EventDone, Function: detail}), result, "", "", 3},
 		{"error event", append(steps, DeployEvent{Type: EventError, Error: &ErrorBody{Code: lambda.EINVALID, Message: "build failed: exit 1"}}),
 			nil, lambda.EINVALID, "build failed: exit 1", 3},
 		{"stream cut short", steps, nil, lambda.EINTERNAL, "ended the deploy stream without a result", 3},
-		{"unknown events are passed on", []DeployEvent{{Type: "warning", Message: "w"}, {Type: EventDone, Function: detail}}, detail, "", "", 1},
+		{"unknown events are passed on", []DeployEvent{{Type: "warning", Message: "w"}, {Type: EventDone, Function: detail}}, result, "", "", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -53,7 +53,7 @@ func (s *Server) handleDeploy(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	req.Name, req.Progress = name, stream
-	fn, err := s.Functions.Deploy(r.Context(), req)
+	d, err := s.Functions.Deploy(r.Context(), req)
 	if stream.pending() && err == nil {
 		stream.release()
 	}
@@ -74,7 +74,7 @@ func (s *Server) handleDeploy(w http.ResponseWriter, r *http.Request) {
 		stream.send(DeployEvent{Type: EventError, Error: &ErrorBody{Code: lambda.ErrorCode(err), Message: lambda.ErrorMessage(err)}})
 		return
 	}
-	stream.send(DeployEvent{Type: EventDone, Function: s.detail(r.Context(), fn)})
+	stream.send(DeployEvent{Type: EventDone, Function: s.detail(r.Context(), d.Function), Changed: &d.Changed})
 }
 
 // readDeployUpload checks the config part and returns a request whose
@@ -122,7 +122,7 @@ func (s *Server) readDeployUpload(r *http.Request, name string) (lambda.DeployRe
 	if req.Image != "" && (len(req.Image) > 512 || strings.ContainsAny(req.Image, " \t\r\n")) {
 		return out, lambda.Errorf(lambda.EINVALID, "image reference %.40q is invalid: use a name like nginx:1.27 or an image ID", req.Image)
 	}
-	out.Config, out.Scaling, out.Image = req.Config, req.Scaling, req.Image
+	out.Config, out.Scaling, out.Image, out.Force = req.Config, req.Scaling, req.Image, req.Force
 
 	part, err = mr.NextPart()
 	switch {

@@ -21,12 +21,13 @@ import (
 type fakeDeployer struct {
 	lambda.FunctionService
 	stepFirst bool
+	unchanged bool // the deploy finds the active version's code and config
 	mu        sync.Mutex
 	req       lambda.DeployRequest
 	source    string // what was read from Code or ImageArchive
 }
 
-func (f *fakeDeployer) Deploy(_ context.Context, req lambda.DeployRequest) (*lambda.Function, error) {
+func (f *fakeDeployer) Deploy(_ context.Context, req lambda.DeployRequest) (*lambda.Deployment, error) {
 	if f.stepFirst {
 		// As the engine does: the first step is announced before the
 		// archive is read.
@@ -51,7 +52,8 @@ func (f *fakeDeployer) Deploy(_ context.Context, req lambda.DeployRequest) (*lam
 	}
 	req.Progress.Step(2, 2, "Starting container")
 	now := time.Now()
-	return &lambda.Function{Name: req.Name, ActiveVersion: 1, Active: &lambda.Version{Function: req.Name, Number: 1}, CreatedAt: now, UpdatedAt: now}, nil
+	fn := &lambda.Function{Name: req.Name, ActiveVersion: 1, Active: &lambda.Version{Function: req.Name, Number: 1}, CreatedAt: now, UpdatedAt: now}
+	return &lambda.Deployment{Function: fn, Changed: !f.unchanged || req.Force}, nil
 }
 
 func (f *fakeDeployer) Instances(context.Context, string) ([]*lambda.Instance, error) {

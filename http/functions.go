@@ -121,7 +121,7 @@ func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) {
 	}
 	out := VersionList{Versions: make([]VersionInfo, 0, len(versions))}
 	for _, v := range versions {
-		out.Versions = append(out.Versions, VersionInfo{Version: *v, Active: v.Number == fn.ActiveVersion})
+		out.Versions = append(out.Versions, VersionInfo{Version: *v, Active: v.Number == fn.ActiveVersion, Pruned: v.PrunedAt != nil})
 	}
 	respondJSON(w, http.StatusOK, out)
 }

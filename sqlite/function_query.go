@@ -10,7 +10,7 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-const versionColumns = `v.function, v.number, v.image, v.image_id, v.config, v.code_sha256, v.created_at`
+const versionColumns = `v.function, v.number, v.image, v.image_id, v.config, v.code_sha256, v.created_at, v.pruned_at`
 
 // functionQuery joins each function with its active version, so listing
 // needs one query rather than one per function.
@@ -19,12 +19,12 @@ const functionQuery = `SELECT f.name, f.active_version, f.created_at, f.updated_
 
 // versionRow receives version columns that a LEFT JOIN may leave NULL.
 type versionRow struct {
-	function, image, imageID, config, codeSHA256, createdAt sql.NullString
-	number                                                  sql.NullInt64
+	function, image, imageID, config, codeSHA256, createdAt, prunedAt sql.NullString
+	number                                                            sql.NullInt64
 }
 
 func (r *versionRow) dest() []any {
-	return []any{&r.function, &r.number, &r.image, &r.imageID, &r.config, &r.codeSHA256, &r.createdAt}
+	return []any{&r.function, &r.number, &r.image, &r.imageID, &r.config, &r.codeSHA256, &r.createdAt, &r.prunedAt}
 }
 
 // version returns nil when the join found no version.
@@ -44,6 +44,9 @@ func (r *versionRow) version() (*lambda.Version, error) {
 	}
 	var err error
 	if v.CreatedAt, err = parseTime(r.createdAt.String); err != nil {
+		return nil, err
+	}
+	if v.PrunedAt, err = parseNullTime(r.prunedAt); err != nil {
 		return nil, err
 	}
 	return v, nil

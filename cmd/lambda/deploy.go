@@ -31,7 +31,12 @@ max_instances, start_timeout) and its cron schedules; flags override it. Schedul
 are created after the deploy unless an identical one exists.
 
 With --image the function runs an image already on the server's host; with
---image-archive it runs the image of a "docker save" tarball, uploaded first.`,
+--image-archive it runs the image of a "docker save" tarball, uploaded first.
+
+A deploy whose code (or image ID) and settings are those of the active version
+publishes nothing: it says "No changes" and that version stays active (scaling
+flags still apply). --force publishes a new version anyway, e.g. to rebuild on
+an updated base image.`,
 		Example: `  lambda deploy ./greet
   lambda deploy . --name greet --env GREETING=hello --memory 128m --timeout 10s
   lambda deploy --image nginx:1.27 --name web --port 80
@@ -56,6 +61,7 @@ With --image the function runs an image already on the server's host; with
 	f.IntVar(&o.concurrency, "concurrency", 0, "requests one instance serves at once (default: 1 for aws and stdio, 16 for http)")
 	f.IntVar(&o.minInstances, "min-instances", 0, "instances kept warm at all times")
 	f.IntVar(&o.maxInstances, "max-instances", 0, "most instances at once (default 10)")
+	f.BoolVar(&o.force, "force", false, "publish a new version even if the code and settings are unchanged")
 	f.StringVar(&o.startTimeout, "start-timeout", "", "how long a new instance may take to become ready, e.g. 2m (default 60s; range 1s-15m)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the whole build log, not one line per build step")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "show no progress: only the function's URL, or the error")
@@ -150,7 +156,7 @@ func (o *deployOptions) checkSource(args []string) error {
 
 // finishDeploy reports the deploy's outcome and, once it is live, creates
 // the schedules of the manifest m (may be nil).
-func finishDeploy(ctx context.Context, s *streams, client *lambdahttp.Client, o *deployOptions, p *deployProgress, name string, fn *lambdahttp.FunctionDetail, err error, m *manifest.Manifest) error {
+func finishDeploy(ctx context.Context, s *streams, client *lambdahttp.Client, o *deployOptions, p *deployProgress, name string, fn *lambdahttp.DeployResult, err error, m *manifest.Manifest) error {
 	if err != nil {
 		p.fail()
 		var le *lambda.Error
@@ -166,6 +172,9 @@ func finishDeploy(ctx context.Context, s *streams, client *lambdahttp.Client, o 
 			return err
 		}
 	} else {
+		if !fn.Changed && fn.Active != nil {
+			fmt.Fprintf(s.Out, "No changes: version %d stays active (--force publishes a new version anyway)\n", fn.Active.Number)
+		}
 		fmt.Fprintf(s.Out, "Your function is live at: %s\n", fn.URL)
 	}
 	if m == nil || len(m.Schedules) == 0 {

@@ -27,6 +27,7 @@ type deployOptions struct {
 	maxInstances int
 	startTimeout string
 	output       string
+	force        bool // publish even when nothing changed
 	verbose      bool
 	quiet        bool
 	// changed reports whether the user set a flag; only those override
@@ -38,7 +39,7 @@ type deployOptions struct {
 // be nil), overridden by the flags the user set. Unset fields stay zero so
 // the server applies its defaults, but every value is checked here first.
 func (o *deployOptions) request(m *manifest.Manifest) (lambdahttp.DeployRequest, error) {
-	var req lambdahttp.DeployRequest
+	req := lambdahttp.DeployRequest{Force: o.force}
 	if m != nil {
 		req.Config = m.Config()
 		req.Config.Env = maps.Clone(req.Config.Env)

@@ -200,7 +200,10 @@ func (f *fakeAPI) deploy(w http.ResponseWriter, r *http.Request) {
 	}
 	fn := *f.functions[name]
 	f.mu.Unlock()
-	send(lambdahttp.DeployEvent{Type: lambdahttp.EventDone, Function: &fn})
+	// "same" is always deployed with the code and config it has: nothing
+	// changes unless forced.
+	changed := name != "same" || req.Force
+	send(lambdahttp.DeployEvent{Type: lambdahttp.EventDone, Function: &fn, Changed: &changed})
 }
 
 func (f *fakeAPI) listImages(w http.ResponseWriter, r *http.Request) {

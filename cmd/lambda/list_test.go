@@ -81,9 +81,10 @@ func TestDescribeJSON(t *testing.T) {
 func TestVersions(t *testing.T) {
 	api, url := newFakeAPI(t)
 	api.add("greet", 2, time.Now().Add(-3*time.Hour))
+	api.versions["greet"][0].Pruned = true
 	stdout, stderr, code := runCLI(t, url, "", "versions", "greet")
-	want := `VERSION   CREATED   IMAGE           CODE SHA256    ACTIVE
-1         3h ago    func-greet:v1   11234567890a
+	want := `VERSION   CREATED   IMAGE           CODE SHA256    ACTIVE   PRUNED
+1         3h ago    func-greet:v1   11234567890a            yes
 2         3h ago    func-greet:v2   21234567890a   *
 `
 	if code != 0 || stdout != want {
@@ -91,7 +92,7 @@ func TestVersions(t *testing.T) {
 	}
 	stdout, _, code = runCLI(t, url, "", "versions", "greet", "-o", "json")
 	var got []lambdahttp.VersionInfo
-	if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 0 || len(got) != 2 || !got[1].Active {
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 0 || len(got) != 2 || !got[1].Active || !got[0].Pruned || got[1].Pruned {
 		t.Errorf("json: exit %d, %v, stdout %q", code, err, stdout)
 	}
 }

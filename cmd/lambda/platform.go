@@ -17,6 +17,10 @@ import (
 	"github.com/lambdahq/lambda/sqlite"
 )
 
+// The registry resolves a deploy's config without building, so that a
+// deploy that changes nothing publishes nothing.
+var _ engine.ConfigResolver = (*runtimes.Registry)(nil)
+
 // platformOptions configure the parts every Lambda server is made of.
 type platformOptions struct {
 	dataDir, addr, domain string
@@ -24,6 +28,7 @@ type platformOptions struct {
 	images                imageOptions
 	maxInstances          int           // 0: the engine's default
 	queueSize             int           // 0: the engine's default
+	keepVersions          int           // 0: the engine's default
 	reapInterval          time.Duration // 0: the engine's default
 	// namespace labels the server's containers; "" derives it from the
 	// data directory (serverID), so a restarted server finds its own.
@@ -93,6 +98,9 @@ func openPlatform(ctx context.Context, o platformOptions) (p *platform, err erro
 	}
 	if o.queueSize > 0 {
 		p.eng.QueueSize = o.queueSize
+	}
+	if o.keepVersions > 0 {
+		p.eng.KeepVersions = o.keepVersions
 	}
 	if o.reapInterval > 0 {
 		p.eng.ReapInterval = o.reapInterval

@@ -21,7 +21,10 @@ func newRollbackCommand(s *streams, root *rootOptions) *cobra.Command {
 		Use:   "rollback NAME",
 		Short: "Serve an earlier version of a function again",
 		Long: `Rollback makes an earlier version active again, code and configuration
-together. Without --to it goes back to the version before the active one.`,
+together. Without --to it goes back to the version before the active one.
+A version whose image was pruned (PRUNED in "lambda versions": the server keeps
+the images of the newest --keep-versions versions) cannot serve again: deploy
+its code again instead.`,
 		Example: `  lambda rollback greet
   lambda rollback greet --to 2`,
 		Args: argsRange(1, 1),

@@ -18,6 +18,7 @@ import (
 
 	"github.com/lambdahq/lambda/archive"
 	"github.com/lambdahq/lambda/cron"
+	"github.com/lambdahq/lambda/engine"
 	lhttp "github.com/lambdahq/lambda/http"
 	"github.com/lambdahq/lambda/runtimes"
 )
@@ -33,7 +34,10 @@ type serverOptions struct {
 	// queueSize bounds each function's queue of requests waiting for an
 	// instance; past it requests get 429.
 	queueSize string
-	limits    clientLimitOptions
+	// keepVersions is how many of a function's newest versions keep
+	// their image; older ones are pruned.
+	keepVersions string
+	limits       clientLimitOptions
 }
 
 // clientLimitOptions bound slow clients (durations as text until checked).
@@ -55,6 +59,7 @@ func newServerCommand(s *streams) *cobra.Command {
 		logLevel:     envOr("LAMBDA_LOG_LEVEL", "info"),
 		maxInstances: envOr("LAMBDA_MAX_INSTANCES", "200"),
 		queueSize:    envOr("LAMBDA_QUEUE_SIZE", "1000"),
+		keepVersions: envOr("LAMBDA_KEEP_VERSIONS", strconv.Itoa(engine.DefaultKeepVersions)),
 		images: imageOptions{
 			python:    envOr("LAMBDA_PYTHON_IMAGE", runtimes.DefaultPythonImage),
 			node:      envOr("LAMBDA_NODE_IMAGE", runtimes.DefaultNodeImage),
@@ -89,6 +94,7 @@ as containers on the local Docker engine (DOCKER_HOST is honoured).`,
 	f.StringVar(&opts.limits.writeTimeout, "write-timeout", opts.limits.writeTimeout, "how long past the function's timeout a client may take to read its response (env LAMBDA_WRITE_TIMEOUT)")
 	f.StringVar(&opts.maxInstances, "max-instances", opts.maxInstances, "most function instances on this host, all functions together (env LAMBDA_MAX_INSTANCES)")
 	f.StringVar(&opts.queueSize, "queue-size", opts.queueSize, "most requests a function queues while its instances are busy; more get 429 (env LAMBDA_QUEUE_SIZE)")
+	f.StringVar(&opts.keepVersions, "keep-versions", opts.keepVersions, "images kept per function: older versions' images are removed in the background (never the active one's) and they stay listed as pruned (env LAMBDA_KEEP_VERSIONS)")
 	f.StringVar(&opts.images.python, "python-image", opts.images.python, "base image of the python runtime (env LAMBDA_PYTHON_IMAGE)")
 	f.StringVar(&opts.images.node, "node-image", opts.images.node, "base image of the node runtime (env LAMBDA_NODE_IMAGE)")
 	f.StringVar(&opts.images.goBuilder, "go-builder-image", opts.images.goBuilder, "image Go functions compile in when present; else the host's Go (env LAMBDA_GO_BUILDER_IMAGE)")
@@ -110,9 +116,14 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	if err != nil || queueSize < 1 {
 		return fmt.Errorf("--queue-size %q is invalid: use a positive number", opts.queueSize)
 	}
+	keepVersions, err := strconv.Atoi(opts.keepVersions)
+	if err != nil || keepVersions < 1 {
+		return fmt.Errorf("--keep-versions %q is invalid: use a positive number of versions whose images each function keeps", opts.keepVersions)
+	}
 	p, err := openPlatform(ctx, platformOptions{
 		dataDir: opts.dataDir, addr: opts.addr, domain: opts.domain,
 		logger: logger, images: opts.images, maxInstances: maxInstances, queueSize: queueSize,
+		keepVersions: keepVersions,
 	})
 	if err != nil {
 		return err

@@ -19,7 +19,12 @@ func newVersionsCommand(s *streams, root *rootOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "versions NAME",
 		Short: "List a function's versions",
-		Args:  argsRange(1, 1),
+		Long: `Versions lists a function's versions, oldest first, and marks the active one.
+
+The server keeps the images of the newest versions only (lambda server
+--keep-versions, default 10); older versions stay listed with PRUNED set and
+cannot be rolled back to: deploy their code again instead.`,
+		Args: argsRange(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runVersions(cmd.Context(), s, root, o, args[0])
 		},
@@ -44,7 +49,7 @@ func runVersions(ctx context.Context, s *streams, root *rootOptions, o *versions
 	}
 	now := time.Now()
 	tw := newTable(s.Out)
-	fmt.Fprintln(tw, "VERSION\tCREATED\tIMAGE\tCODE SHA256\tACTIVE")
+	fmt.Fprintln(tw, "VERSION\tCREATED\tIMAGE\tCODE SHA256\tACTIVE\tPRUNED")
 	for _, v := range versions {
 		active := ""
 		if v.Active {
@@ -54,7 +59,11 @@ func runVersions(ctx context.Context, s *streams, root *rootOptions, o *versions
 		if len(sha) > 12 {
 			sha = sha[:12]
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.Number, age(now, v.CreatedAt), orDash(v.Image), orDash(sha), active)
+		pruned := ""
+		if v.Pruned {
+			pruned = "yes"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.Number, age(now, v.CreatedAt), orDash(v.Image), orDash(sha), active, pruned)
 	}
 	return tw.Flush()
 }

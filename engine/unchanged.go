@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"context"
+	"maps"
+	"reflect"
+
+	"github.com/lambdahq/lambda"
+)
+
+// ConfigResolver is implemented by Builders that can decide a config's
+// runtime, protocol and handler from the code alone, as BuildContext
+// would, without building anything. Without it every deploy of code
+// publishes a new version.
+type ConfigResolver interface {
+	ResolveConfig(dir string, cfg lambda.Config) (lambda.Config, error)
+}
+
+// unchangedCode returns the deployment of the active version when the code
+// extracted in dir (sum) and cfg, once resolved, are the active version's;
+// nil when a new version is to be published. The caller holds name's lock.
+func (e *Engine) unchangedCode(ctx context.Context, req lambda.DeployRequest, dir string, cfg lambda.Config, sum string) (*lambda.Deployment, error) {
+	r, ok := e.Builder.(ConfigResolver)
+	if !ok || req.Force {
+		return nil, nil
+	}
+	return e.unchanged(ctx, req, sum, func() (lambda.Config, bool) {
+		// A config that does not resolve fails the build the same way,
+		// with the build's message.
+		resolved, err := r.ResolveConfig(dir, cfg)
+		return resolved, err == nil
+	})
+}
+
+// unchangedImage is unchangedCode for an image deploy: the same image ID
+// with the same config changes nothing.
+func (e *Engine) unchangedImage(ctx context.Context, req lambda.DeployRequest, cfg lambda.Config, imageID string) (*lambda.Deployment, error) {
+	if req.Force {
+		return nil, nil
+	}
+	return e.unchanged(ctx, req, imageID, func() (lambda.Config, bool) { return cfg, true })
+}
+
+// unchanged compares the active version with sum and the config resolve
+// returns (called only when the sums match). When they are the same, only
+// req.Scaling applies. A version whose image has gone from the host is
+// published again, so a redeploy repairs it.
+func (e *Engine) unchanged(ctx context.Context, req lambda.DeployRequest, sum string, resolve func() (lambda.Config, bool)) (*lambda.Deployment, error) {
+	fn, err := e.Store.FindFunction(ctx, req.Name)
+	switch {
+	case lambda.ErrorCode(err) == lambda.ENOTFOUND:
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case fn.Active == nil || sum == "" || fn.Active.CodeSHA256 != sum:
+		return nil, nil
+	}
+	cfg, ok := resolve()
+	if !ok || !sameConfig(fn.Active.Config, cfg) {
+		return nil, nil
+	}
+	if present, err := e.Driver.ImageExists(ctx, fn.Active.ImageID); err != nil {
+		return nil, err
+	} else if !present {
+		e.Logger.Warn("the active version's image is gone; publishing the deploy as a new version", "function", req.Name, "version", fn.Active.Number, "image", fn.Active.Image)
+		return nil, nil
+	}
+	if !req.Scaling.IsZero() {
+		sc := req.Scaling.Apply(fn.Scaling)
+		if err := sc.Validate(); err != nil {
+			return nil, err
+		}
+		if err := e.Store.SetScaling(ctx, req.Name, sc); err != nil {
+			return nil, err
+		}
+		e.setScaling(req.Name, sc)
+		if fn, err = e.Store.FindFunction(ctx, req.Name); err != nil {
+			return nil, err
+		}
+	}
+	e.Logger.Info("deploy changed nothing", "function", req.Name, "version", fn.ActiveVersion)
+	return &lambda.Deployment{Function: fn, Changed: false}, nil
+}
+
+// sameConfig compares two resolved configs field by field, whatever fields
+// Config gains; an empty environment equals a missing one, as the store
+// keeps neither.
+func sameConfig(a, b lambda.Config) bool {
+	if !maps.Equal(a.Env, b.Env) {
+		return false
+	}
+	a.Env, b.Env = nil, nil
+	return reflect.DeepEqual(a, b)
+}
+
+// published wraps the outcome of a deploy that published a new version and
+// queues the pruning of the function's old versions.
+func (e *Engine) published(fn *lambda.Function, err error) (*lambda.Deployment, error) {
+	if err != nil {
+		return nil, err
+	}
+	e.queuePrune(fn.Name)
+	return &lambda.Deployment{Function: fn, Changed: true}, nil
+}
