@@ -123,7 +123,7 @@ func (e *Engine) pruneFunction(ctx context.Context, name string) bool {
 		e.Logger.Warn("prune: list versions", "function", name, "err", err)
 		return false
 	}
-	stale := staleVersions(versions, fn.ActiveVersion, e.KeepVersions)
+	stale := staleVersions(versions, e.KeepVersions, fn.ActiveVersion)
 	if len(stale) == 0 {
 		return true
 	}
@@ -173,9 +173,10 @@ func (e *Engine) removeVersionImage(ctx context.Context, v *lambda.Version) erro
 }
 
 // staleVersions returns the versions (oldest first) whose image is to be
-// removed: those not yet pruned, older than the newest keep, and not the
-// active one.
-func staleVersions(versions []*lambda.Version, active, keep int) []*lambda.Version {
+// removed: those not yet pruned, older than the newest keep, and not
+// protected: the active one (and, once functions have aliases, their
+// targets).
+func staleVersions(versions []*lambda.Version, keep int, protected ...int) []*lambda.Version {
 	if keep <= 0 || len(versions) <= keep {
 		return nil
 	}
@@ -183,7 +184,7 @@ func staleVersions(versions []*lambda.Version, active, keep int) []*lambda.Versi
 	slices.SortFunc(byNumber, func(a, b *lambda.Version) int { return b.Number - a.Number })
 	var out []*lambda.Version
 	for _, v := range byNumber[keep:] {
-		if v.Number != active && v.PrunedAt == nil {
+		if !slices.Contains(protected, v.Number) && v.PrunedAt == nil {
 			out = append(out, v)
 		}
 	}

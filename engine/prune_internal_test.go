@@ -41,7 +41,7 @@ func TestStaleVersions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []int
-			for _, v := range staleVersions(tt.versions, tt.active, tt.keep) {
+			for _, v := range staleVersions(tt.versions, tt.keep, tt.active) {
 				got = append(got, v.Number)
 			}
 			if !slices.Equal(got, tt.want) {
