@@ -47,12 +47,7 @@ func readPayload(w http.ResponseWriter, r *http.Request, timeout time.Duration) 
 	if r.ContentLength > lambda.MaxPayloadBytes {
 		return nil, tooLarge()
 	}
-	if timeout > 0 {
-		rc := http.NewResponseController(w)
-		if rc.SetReadDeadline(time.Now().Add(timeout)) == nil {
-			defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
-		}
-	}
+	defer readDeadline(w, timeout)()
 	p := &payload{buf: payloadPool.Get().(*[]byte)}
 	var err error
 	if r.ContentLength > 0 {
@@ -67,10 +62,24 @@ func readPayload(w http.ResponseWriter, r *http.Request, timeout time.Duration) 
 	return p, nil
 }
 
+// readDeadline sets a read deadline timeout from now on w's connection,
+// when it has one, and returns the func that clears it.
+func readDeadline(w http.ResponseWriter, timeout time.Duration) (clear func()) {
+	if timeout <= 0 {
+		return func() {}
+	}
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(time.Now().Add(timeout)) != nil {
+		return func() {}
+	}
+	return func() { _ = rc.SetReadDeadline(time.Time{}) }
+}
+
 // readKnown reads a body of announced length n in one buffer of that size:
 // no growing, no copying.
 func (p *payload) readKnown(body io.Reader, n int) error {
 	if cap(*p.buf) < n {
+		payloadPool.Put(p.buf) // too small for this body; another may use it
 		b := make([]byte, 0, n)
 		p.buf = &b
 	}
@@ -122,10 +131,10 @@ func (p *payload) readChunked(body io.Reader) error {
 func bodyError(err error, timeout time.Duration) error {
 	var le *lambda.Error
 	switch {
-	case errors.As(err, &le):
-		return err
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return lambda.Errorf(lambda.ECLIENTTIMEOUT, "the request body did not arrive within %s, the server's read timeout: send it at once", timeout)
+	case errors.As(err, &le):
+		return err
 	default:
 		return lambda.Errorf(lambda.EINVALID, "could not read the request body: %v", err)
 	}

@@ -50,3 +50,21 @@ func TestLambdaInvokeSlowReaderIsBounded(t *testing.T) {
 		t.Fatal("the instance is still held by a caller that does not read")
 	}
 }
+
+// A payload that does not arrive within the read timeout is a 408 in the
+// Invoke API's format, and takes no instance.
+func TestLambdaInvokeSlowPayloadTimesOut(t *testing.T) {
+	store := &fakeFunctionStore{fns: map[string]*lambda.Function{}, versions: map[string][]int{}}
+	store.add("greet", 1, lambda.ProtocolHTTP, time.Second)
+	r := &fakeRouter{backends: map[string]string{"greet": deadAddr(t)}, timeout: time.Second}
+	s := NewServer()
+	s.Store, s.Router, s.BodyReadTimeout = store, r, 200*time.Millisecond
+	addr, _ := openGateway(t, s)
+	resp, body := rawRequest(t, addr, "POST /2015-03-31/functions/greet/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"a\"", nil, 0)
+	if resp.StatusCode != 408 || resp.Header.Get("X-Amzn-ErrorType") != "RequestTimeoutException" || !strings.Contains(body, "200ms") {
+		t.Errorf("%d %v %s", resp.StatusCode, resp.Header, body)
+	}
+	if acquired, _ := r.counts(); acquired != 0 {
+		t.Errorf("%d instances taken", acquired)
+	}
+}

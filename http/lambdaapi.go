@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -57,7 +58,15 @@ func (s *Server) handleLambdaInvoke(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	// The payload must arrive within the read timeout, as on the gateway.
+	clearDeadline := readDeadline(w, s.BodyReadTimeout)
 	payload, err := readLambdaPayload(r)
+	clearDeadline()
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// Else net/http would wait for the rest of the body before answering.
+		w.Header().Set("Connection", "close")
+		err = bodyError(err, s.BodyReadTimeout)
+	}
 	if errors.Is(err, errNotJSON) {
 		inv.writeOutcome(w, invalidContent, lambda.ErrorMessage(err))
 		return
@@ -154,7 +163,7 @@ func readLambdaPayload(r *http.Request) ([]byte, error) {
 	payload, err := io.ReadAll(io.LimitReader(r.Body, lambda.MaxPayloadBytes+1))
 	switch {
 	case err != nil:
-		return nil, lambda.Errorf(lambda.EINVALID, "could not read the payload: %v", err)
+		return nil, lambda.Errorf(lambda.EINVALID, "could not read the payload: %w", err)
 	case len(payload) > lambda.MaxPayloadBytes:
 		return nil, tooLarge
 	case len(bytes.TrimSpace(payload)) == 0:

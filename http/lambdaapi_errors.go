@@ -51,6 +51,8 @@ var lambdaOutcomes = map[string]lambdaOutcome{
 	lambda.EINTERNAL:    {status: 500, name: "ServiceException", fault: "Service"},
 	lambda.EFUNCTION:    {errorType: "Runtime.ExitError"},
 	lambda.ETIMEOUT:     {errorType: "Sandbox.Timedout"},
+	// Not a Lambda exception: Lambda's front end cuts slow uploads itself.
+	lambda.ECLIENTTIMEOUT: {status: 408, name: "RequestTimeoutException", fault: "User"},
 }
 
 // invalidContent is Lambda's answer to a payload that is not JSON; the
