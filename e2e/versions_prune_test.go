@@ -21,8 +21,12 @@ func TestVersionsStopPilingUp(t *testing.T) {
 		return s.mustLambda(append([]string{"deploy", "testdata/fixture", "--name", name}, args...)...)
 	}
 
+	start := time.Now()
 	deploy("--env", "FIXTURE_TAG=one")
+	built := time.Since(start)
+	start = time.Now()
 	res := deploy("--env", "FIXTURE_TAG=one")
+	t.Logf("first deploy (build) %.1fs, identical deploy (nothing built) %.2fs", built.Seconds(), time.Since(start).Seconds())
 	if !strings.Contains(res.stdout, "No changes: version 1 stays active") {
 		t.Errorf("second identical deploy said:\n%s", res.stdout)
 	}
@@ -53,6 +57,7 @@ func TestVersionsStopPilingUp(t *testing.T) {
 		Pruned   bool    `json:"pruned"`
 		PrunedAt *string `json:"pruned_at"`
 	}
+	start = time.Now()
 	waitFor(t, 90*time.Second, func() bool {
 		res := s.mustLambda("versions", name, "-o", "json")
 		if err := json.Unmarshal([]byte(res.stdout), &versions); err != nil {
@@ -60,6 +65,7 @@ func TestVersionsStopPilingUp(t *testing.T) {
 		}
 		return len(versions) == 4 && versions[0].Pruned && versions[1].Pruned
 	})
+	t.Logf("versions 1 and 2 pruned %.1fs after the 4th deploy returned", time.Since(start).Seconds())
 	for _, v := range versions {
 		wantPruned := v.Number <= 2
 		if v.Pruned != wantPruned || (v.PrunedAt != nil) != wantPruned || v.Active != (v.Number == 4) {
