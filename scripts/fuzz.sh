@@ -15,6 +15,9 @@ if [ "${1:-}" = -l ]; then
 	shift
 fi
 
+# Listed first so that a package that does not load fails the run instead
+# of silently dropping its targets.
+dirs=$("$GO" list -f '{{.Dir}}' "${@:-./...}")
 targets=()
 while IFS= read -r dir; do
 	for file in "$dir"/*_test.go; do
@@ -23,7 +26,7 @@ while IFS= read -r dir; do
 			targets+=("$dir $name")
 		done < <(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*\*testing\.F).*/\1/p' "$file")
 	done
-done < <("$GO" list -f '{{.Dir}}' "${@:-./...}")
+done <<<"$dirs"
 
 if [ ${#targets[@]} -eq 0 ]; then
 	echo "fuzz: no fuzz targets found" >&2
