@@ -172,7 +172,7 @@ func finishDeploy(ctx context.Context, s *streams, client *lambdahttp.Client, o 
 			return err
 		}
 	} else {
-		if !fn.Changed && fn.Active != nil {
+		if !fn.Changed && fn.Active != nil && !o.quiet {
 			fmt.Fprintf(s.Out, "No changes: version %d stays active (--force publishes a new version anyway)\n", fn.Active.Number)
 		}
 		fmt.Fprintf(s.Out, "Your function is live at: %s\n", fn.URL)

@@ -15,6 +15,7 @@ func TestDeployUnchanged(t *testing.T) {
 	}{
 		{"nothing changed", nil, false, "No changes: version 1 stays active (--force publishes a new version anyway)\nYour function is live at: http://same.localhost:8080\n"},
 		{"forced", []string{"--force"}, true, "Your function is live at: http://same.localhost:8080\n"},
+		{"quiet: the URL alone", []string{"-q"}, false, "Your function is live at: http://same.localhost:8080\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
