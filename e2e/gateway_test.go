@@ -116,6 +116,47 @@ func TestGateway(t *testing.T) {
 			t.Errorf("exactly 6 MB: %d", resp.StatusCode)
 		}
 	})
+	t.Run("chunked uploads", func(t *testing.T) {
+		// A function that answers without reading its body (/sleep)
+		// while a 5 MB chunked upload arrives: its answer reaches the
+		// client (it was a 502). Over 6 MB chunked is 413 JSON.
+		for size, want := range map[int]int{5 << 20: 200, 6<<20 + 1: 413} {
+			pr, pw := io.Pipe()
+			go func() {
+				chunk := bytes.Repeat([]byte("x"), 64<<10)
+				for sent := 0; sent < size; sent += len(chunk) {
+					if _, err := pw.Write(chunk[:min(len(chunk), size-sent)]); err != nil {
+						return
+					}
+				}
+				pw.Close()
+			}()
+			req, _ := http.NewRequest("POST", s.url("/fn/gw/sleep?d=0s"), pr) // no length: chunked
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatalf("%d bytes: %v", size, err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			pr.CloseWithError(io.ErrClosedPipe)
+			if resp.StatusCode != want || (want == 200 && !strings.Contains(string(body), "slept")) || (want == 413 && !strings.Contains(string(body), `"too_large"`)) {
+				t.Errorf("%d bytes chunked: %d %s", size, resp.StatusCode, body)
+			}
+		}
+	})
+	t.Run("headers over 64 KB are 431 JSON", func(t *testing.T) {
+		req, _ := http.NewRequest("GET", s.url("/fn/gw/"), nil)
+		req.Header.Set("X-Big", strings.Repeat("b", 80<<10))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 431 || resp.Header.Get("Content-Type") != "application/json" || !strings.Contains(string(body), `"too_large"`) {
+			t.Errorf("%d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	})
 	t.Run("timeout is 504", func(t *testing.T) {
 		resp, body := s.request("GET", s.host("gw"), "/sleep?d=3s", nil)
 		if resp.StatusCode != 504 || !strings.Contains(body, `"timeout"`) {
