@@ -1,10 +1,17 @@
 # The README's test command is `make test`; .ci/run runs it too.
 GO ?= go
 
-.PHONY: build test images vet fuzz
+.PHONY: build install test images vet fuzz
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/lambda ./cmd/lambda
+
+# Puts `lambda` on PATH as `go install` does: in $GOBIN, else $(go env GOPATH)/bin.
+install:
+	CGO_ENABLED=0 $(GO) install -trimpath ./cmd/lambda
+	@dir="$$($(GO) env GOBIN)"; [ -n "$$dir" ] || dir="$$($(GO) env GOPATH)/bin"; \
+	echo "Installed $$dir/lambda"; \
+	case ":$$PATH:" in *":$$dir:"*) ;; *) echo "$$dir is not on your PATH: add it, e.g. export PATH=\"$$dir:\$$PATH\"";; esac
 
 # Base images the examples and tests use, built locally when missing.
 images:
