@@ -30,7 +30,7 @@ func TestSlowClients(t *testing.T) {
 	}
 	before := instanceIDs(t, s, name)
 
-	const slow, stalled = 40, 10
+	const slow, stalled = 150, 50 // 200 clients, as in the report
 	// 20 bytes at one per 100 ms: 2 s, twice the function's timeout.
 	const body = "0123456789abcdefghij"
 	var wg sync.WaitGroup
