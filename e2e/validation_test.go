@@ -185,3 +185,59 @@ func (s *server) apiCall(method, path, contentType string, body []byte) (status 
 	_ = json.NewDecoder(resp.Body).Decode(&e)
 	return resp.StatusCode, e.Error.Code, e.Error.Message
 }
+
+// TestDeployOutput: a deploy shows one line per build step, the whole log
+// with --verbose or when the build fails, and nothing but the URL with
+// --quiet.
+func TestDeployOutput(t *testing.T) {
+	requireDocker(t)
+	t.Parallel()
+	s := sharedServer(t)
+	fn := s.fn("output")
+	dir := t.TempDir()
+	for name, body := range map[string]string{"Dockerfile": "FROM scratch\nCOPY hello.txt /hello.txt\nCMD [\"/nothing\"]\n", "hello.txt": "hi\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	broken := t.TempDir()
+	if err := os.WriteFile(filepath.Join(broken, "Dockerfile"), []byte("FROM scratch\nCOPY missing.txt /x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The container cannot start (nothing to run): the build alone is
+	// under test, so every deploy fails at its third step or earlier.
+	tests := []struct {
+		name     string
+		args     []string
+		want     []string
+		wantNone []string
+	}{
+		{"steps", []string{"deploy", dir, "--name", fn, "--start-timeout", "1s"},
+			[]string{"[2/3] Building image", "\nStep 1/4 : FROM scratch\nStep 2/4 : COPY hello.txt /hello.txt\n"},
+			[]string{" ---> ", "Successfully built", "Build output:"}},
+		{"verbose", []string{"deploy", dir, "--name", fn, "--start-timeout", "1s", "--verbose"},
+			[]string{"Step 1/4 : FROM scratch\n ---> "}, []string{"Build output:"}},
+		{"quiet", []string{"deploy", dir, "--name", fn, "--start-timeout", "1s", "--quiet"},
+			[]string{"Error: "}, []string{"[1/3]", "Step 1/4"}},
+		{"build fails: whole log", []string{"deploy", broken, "--name", fn},
+			[]string{"Step 2/3 : COPY missing.txt /x\nBuild output:\n", "Error: build failed: COPY failed"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := s.lambda(tc.args...)
+			if res.code != 1 || res.stdout != "" {
+				t.Errorf("exit %d, stdout %q", res.code, res.stdout)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(res.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, res.stderr)
+				}
+			}
+			for _, w := range tc.wantNone {
+				if strings.Contains(res.stderr, w) {
+					t.Errorf("stderr has %q:\n%s", w, res.stderr)
+				}
+			}
+		})
+	}
+}
