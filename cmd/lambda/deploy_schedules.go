@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"reflect"
 
 	"github.com/lambdahq/lambda"
 	"github.com/lambdahq/lambda/cron"
@@ -83,22 +81,6 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// sameJSON compares two payloads by value; no data is the empty object
-// each invocation then receives.
-func sameJSON(a, b json.RawMessage) bool {
-	var va, vb any
-	if err := json.Unmarshal(orEmpty(a), &va); err != nil {
-		return bytes.Equal(a, b)
-	}
-	if err := json.Unmarshal(orEmpty(b), &vb); err != nil {
-		return false
-	}
-	return reflect.DeepEqual(va, vb)
-}
-
-func orEmpty(b json.RawMessage) json.RawMessage {
-	if len(bytes.TrimSpace(b)) == 0 {
-		return json.RawMessage("{}")
-	}
-	return b
-}
+// sameJSON compares two payloads by value, as the server does for
+// duplicates; no data is the empty object each invocation then receives.
+func sameJSON(a, b json.RawMessage) bool { return lambda.SameJSON(a, b) }
