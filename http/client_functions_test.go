@@ -82,6 +82,8 @@ func TestClientDecodesAnswers(t *testing.T) {
 			[]VersionInfo{{Version: lambda.Version{Number: 1}}, {Version: lambda.Version{Number: 2}, Active: true}}, call{"GET", "/v1/functions/greet/versions", "", ""}},
 		{"rollback", func() (any, error) { return c.Rollback(ctx, "greet", 1) },
 			&detail, call{"POST", "/v1/functions/greet/rollback", "", `{"version":1}`}},
+		{"rollback to the previous version", func() (any, error) { return c.Rollback(ctx, "greet", 0) },
+			&detail, call{"POST", "/v1/functions/greet/rollback", "", `{}`}},
 		{"create schedule", func() (any, error) {
 			return c.CreateSchedule(ctx, ScheduleRequest{Function: "greet", Cron: "0 * * * *", Data: json.RawMessage(`{"a":1}`)})
 		}, schedule, call{"POST", "/v1/schedules", "", `{"function":"greet","cron":"0 * * * *","data":{"a":1}}`}},
