@@ -56,3 +56,22 @@ func (d *Driver) TagImage(ctx context.Context, source, target string) error {
 	}
 	return nil
 }
+
+// DanglingImages lists the IDs of the untagged top-level images carrying
+// every label of labels, in any namespace: the runtimes package removes the
+// copies of shared images that concurrent servers left untagged.
+func (d *Driver) DanglingImages(ctx context.Context, labels map[string]string) ([]string, error) {
+	f := make(client.Filters).Add("dangling", "true")
+	for k, v := range labels {
+		f.Add("label", k+"="+v)
+	}
+	res, err := d.cli.ImageList(ctx, client.ImageListOptions{Filters: f})
+	if err != nil {
+		return nil, d.wrap(err, "list images")
+	}
+	ids := make([]string, 0, len(res.Items))
+	for _, img := range res.Items {
+		ids = append(ids, img.ID)
+	}
+	return ids, nil
+}

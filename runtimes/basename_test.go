@@ -85,7 +85,8 @@ func TestLanguageVersion(t *testing.T) {
 	}
 }
 
-// taggingDriver is a fakeDriver that can tag, as the docker driver does.
+// taggingDriver is a fakeDriver that can tag, as the docker driver does;
+// its images are never dangling.
 type taggingDriver struct {
 	*fakeDriver
 	tagged [][2]string
@@ -104,6 +105,10 @@ func (d *taggingDriver) TagImage(ctx context.Context, source, target string) err
 	d.images[target] = true
 	d.tagged = append(d.tagged, [2]string{source, target})
 	return nil
+}
+
+func (d *taggingDriver) DanglingImages(context.Context, map[string]string) ([]string, error) {
+	return nil, nil
 }
 
 // publish makes an image under a private name and tags it; when another

@@ -109,6 +109,15 @@ func (c cliDriver) TagImage(ctx context.Context, source, target string) error {
 	return err
 }
 
+func (c cliDriver) DanglingImages(ctx context.Context, labels map[string]string) ([]string, error) {
+	args := []string{"images", "-q", "--no-trunc", "--filter", "dangling=true"}
+	for k, v := range labels {
+		args = append(args, "--filter", "label="+k+"="+v)
+	}
+	out, err := c.run(ctx, nil, args...)
+	return strings.Fields(out), err
+}
+
 func (c cliDriver) ImportImage(ctx context.Context, rootfs io.Reader, ref string, changes []string) error {
 	args := []string{"import"}
 	for _, ch := range changes {

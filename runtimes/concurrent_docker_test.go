@@ -24,7 +24,6 @@ func TestConcurrentPrepareInDocker(t *testing.T) {
 		t.Fatalf("assembling needs apt: %v", err) // the runtime tests need it anyway
 	}
 	run := fmt.Sprintf("t%d", time.Now().UnixNano())
-	danglingBefore := danglingOurs(t)
 	var regs [2]*Registry
 	for i := range regs {
 		r, _ := dockerRegistry(t)
@@ -73,36 +72,20 @@ func TestConcurrentPrepareInDocker(t *testing.T) {
 	if out := docker(t, nil, "images", "-q", "--filter", "reference=*/*:*-making-*", "--filter", "reference=*:*-making-*"); out != "" {
 		t.Errorf("private names left: %s", out)
 	}
-	if left := newItems(danglingBefore, danglingOurs(t)); len(left) > 0 {
-		t.Errorf("untagged images of ours left behind: %v", left)
-	}
-}
-
-// danglingOurs lists the untagged base and runtime images on the engine:
-// assembled ones (lambda.source) and built ones (lambda.role), not the
-// functions' (other tests' SIGKILLed builds may leave those).
-func danglingOurs(t *testing.T) []string {
-	t.Helper()
-	var ids []string
-	for _, label := range []string{labelSource, labelRole} {
-		out := docker(t, nil, "images", "-q", "--no-trunc", "--filter", "dangling=true", "--filter", "label="+label)
-		ids = append(ids, strings.Fields(out)...)
-	}
-	return ids
-}
-
-func newItems(before, after []string) []string {
-	seen := map[string]bool{}
-	for _, id := range before {
-		seen[id] = true
-	}
-	var out []string
-	for _, id := range after {
-		if !seen[id] {
-			out = append(out, id)
+	for _, ref := range []string{base, runtimeRef} {
+		if left := dangling(t, ref); len(left) > 0 {
+			t.Errorf("untagged copies of %s left behind: %v", ref, left)
+			exec.Command("docker", append([]string{"rmi"}, left...)...).Run()
 		}
 	}
-	return out
+}
+
+// dangling lists the untagged images made for ref (labelImage): copies a
+// race left behind. Other runs on the engine never make these names.
+func dangling(t *testing.T, ref string) []string {
+	t.Helper()
+	out := docker(t, nil, "images", "-q", "--no-trunc", "--filter", "dangling=true", "--filter", "label="+labelImage+"="+ref)
+	return strings.Fields(out)
 }
 
 // testProgressWriter logs a server's output with its time.
@@ -124,50 +107,119 @@ func (w testProgressWriter) Write(b []byte) (int, error) {
 
 // Two servers building the same shared image at once (the shim, a runtime
 // image): each build differs a little, as a server with another CA bundle
-// would, and both have looked the name up before either finishes.
+// would, and both have looked the name up before either finishes. The
+// interleavings are forced: "in turn", both find the name missing after
+// their build and tag it one after the other, the first having finished
+// before the second tags (tagging is no compare-and-swap); "reuse", the
+// second finds the first's image when its build ends.
 func TestConcurrentBuildsInDocker(t *testing.T) {
 	requireDocker(t)
-	run := fmt.Sprintf("t%d", time.Now().UnixNano())
-	ref := "lambda-concurrency-" + run + ":1"
-	t.Cleanup(func() {
-		out, _ := exec.Command("docker", "images", "-q", "--filter", "label=lambda.test="+run).Output()
-		for _, id := range strings.Fields(string(out)) {
-			exec.Command("docker", "rmi", "-f", id).Run()
-		}
-	})
-	var looked sync.WaitGroup // both servers found ref missing
-	looked.Add(2)
-	var wg sync.WaitGroup
-	var errs [2]error
-	for i := range 2 {
-		r, _ := dockerRegistry(t)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = r.ensureBuilt(context.Background(), ref, io.Discard, func() (io.ReadCloser, error) {
-				looked.Done()
-				looked.Wait()
-				df := fmt.Sprintf("FROM scratch\nCOPY server /server\nLABEL lambda.test=%q lambda.role=test\n", run)
-				return streamTar(func(tw *tar.Writer) error {
-					if err := addBytes(tw, "Dockerfile", []byte(df), 0o644); err != nil {
-						return err
-					}
-					return addBytes(tw, "server", []byte(fmt.Sprint(i)), 0o644)
-				}, nil), nil
+	for _, tc := range []struct {
+		name   string
+		inTurn bool
+	}{{"in turn", true}, {"reuse", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			run := fmt.Sprintf("t%d", time.Now().UnixNano())
+			ref := "lambda-concurrency-" + run + ":1"
+			t.Cleanup(func() {
+				out, _ := exec.Command("docker", "images", "-q", "--filter", "label=lambda.test="+run).Output()
+				for _, id := range strings.Fields(string(out)) {
+					exec.Command("docker", "rmi", "-f", id).Run()
+				}
 			})
-		}()
+			var looked sync.WaitGroup // both servers found ref missing
+			looked.Add(2)
+			firstDone := make(chan struct{})    // server 0's ensureBuilt returned
+			secondLooked := make(chan struct{}) // server 1 checked ref after its build
+			var wg sync.WaitGroup
+			var errs [2]error
+			for i := range 2 {
+				r, d := dockerRegistry(t)
+				rd := &raceDriver{cliDriver: d, ref: ref}
+				if i == 0 && tc.inTurn {
+					rd.beforeTag = func() { <-secondLooked }
+				}
+				if i == 1 {
+					rd.beforeCheck = func(n int) {
+						if n == 2 && !tc.inTurn {
+							<-firstDone
+						}
+					}
+					rd.afterCheck = func(n int) {
+						if n == 2 {
+							close(secondLooked)
+						}
+					}
+					rd.beforeTag = func() { <-firstDone }
+				}
+				r.Driver, r.Images, r.Tagger = rd, rd, rd
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = r.ensureBuilt(context.Background(), ref, io.Discard, func() (io.ReadCloser, error) {
+						looked.Done()
+						looked.Wait()
+						df := fmt.Sprintf("FROM scratch\nCOPY server /server\nLABEL lambda.test=%q lambda.role=test %s=%q\n", run, labelImage, ref)
+						return streamTar(func(tw *tar.Writer) error {
+							if err := addBytes(tw, "Dockerfile", []byte(df), 0o644); err != nil {
+								return err
+							}
+							return addBytes(tw, "server", []byte(fmt.Sprint(i)), 0o644)
+						}, nil), nil
+					})
+					if i == 0 {
+						close(firstDone)
+					}
+				}()
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("server %d: %v", i, err)
+				}
+			}
+			all := docker(t, nil, "images", "-q", "--filter", "label=lambda.test="+run)
+			if n := len(strings.Fields(all)); n != 1 {
+				t.Errorf("%d images of the test left, want 1 (%s): %s", n, ref, all)
+			}
+			if out := docker(t, nil, "images", "-q", "--filter", "dangling=true", "--filter", "label=lambda.test="+run); out != "" {
+				t.Errorf("untagged images left: %s", out)
+			}
+		})
 	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("server %d: %v", i, err)
-		}
+}
+
+// raceDriver lets a test order two servers' lookups and tags of one image.
+type raceDriver struct {
+	cliDriver
+	ref                     string
+	mu                      sync.Mutex
+	checks                  int
+	beforeCheck, afterCheck func(n int) // around the n-th lookup of ref
+	beforeTag               func()
+}
+
+func (d *raceDriver) ImageExists(ctx context.Context, ref string) (bool, error) {
+	if ref != d.ref {
+		return d.cliDriver.ImageExists(ctx, ref)
 	}
-	all := docker(t, nil, "images", "-q", "--filter", "label=lambda.test="+run)
-	if n := len(strings.Fields(all)); n != 1 {
-		t.Errorf("%d images of the test left, want 1 (%s): %s", n, ref, all)
+	d.mu.Lock()
+	d.checks++
+	n := d.checks
+	d.mu.Unlock()
+	if d.beforeCheck != nil {
+		d.beforeCheck(n)
 	}
-	if out := docker(t, nil, "images", "-q", "--filter", "dangling=true", "--filter", "label=lambda.test="+run); out != "" {
-		t.Errorf("untagged images left: %s", out)
+	ok, err := d.cliDriver.ImageExists(ctx, ref)
+	if d.afterCheck != nil {
+		d.afterCheck(n)
 	}
+	return ok, err
+}
+
+func (d *raceDriver) TagImage(ctx context.Context, source, target string) error {
+	if d.beforeTag != nil {
+		d.beforeTag()
+	}
+	return d.cliDriver.TagImage(ctx, source, target)
 }

@@ -108,7 +108,7 @@ func (r *Registry) ensureRuntime(ctx context.Context, l *language, out io.Writer
 		return ref, err
 	}
 	fmt.Fprintf(out, "runtime %s: building %s from %s\n", l.name, ref, base)
-	labels := map[string]string{labelRole: roleRuntime, labelBaseImage: base, labelBaseID: baseID}
+	labels := map[string]string{labelRole: roleRuntime, labelBaseImage: base, labelBaseID: baseID, labelImage: ref}
 	err = r.build(ctx, ref, out, current, func() (io.ReadCloser, error) {
 		boot, err := bootstraps.ReadFile(l.bootstrap)
 		if err != nil {

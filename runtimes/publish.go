@@ -10,24 +10,36 @@ import (
 	"time"
 )
 
-// Tagger gives an image a further name. The docker driver implements it.
+// Tagger gives an image a further name and finds untagged images. The
+// docker driver implements it.
 type Tagger interface {
 	TagImage(ctx context.Context, source, target string) error
+	// DanglingImages lists the IDs of the untagged top-level images that
+	// carry every label of labels, whichever server made them.
+	DanglingImages(ctx context.Context, labels map[string]string) ([]string, error)
 }
+
+// labelImage on an image the runtimes make is the name it is made for, so
+// that copies a race left untagged can be found and removed.
+const labelImage = "lambda.image"
 
 // publish makes image ref with makeImage, safely when other servers (or
 // test runs) on the same engine make the same ref at the same time: the
-// image is made under a name of its own, then ref is checked with current
-// and tagged, and the private name removed. A loser of the race reuses the
-// winner's image, and removing the private name deletes its own copy, so
-// no untagged image is left behind whichever way the race goes; an older
-// image that ref named (not current) is removed unless something still
-// uses it. Without a Tagger (fake drivers) ref is made directly.
+// image (labelled labelImage=ref) is made under a name of its own, then
+// ref is checked with current and tagged, and the private name removed. A
+// loser of the race reuses the winner's image, and removing the private
+// name deletes its own copy. Tagging is no compare-and-swap, though: two
+// servers may both find ref missing and tag it in turn, after the first
+// removed its private name, leaving the first's copy untagged; so the
+// untagged copies of ref are removed at the end, by whoever tags last. An
+// older image that ref named (not current) is removed unless something
+// still uses it. Without a Tagger (fake drivers) ref is made directly.
 func (r *Registry) publish(ctx context.Context, ref string, out io.Writer, current func(context.Context) (bool, error), makeImage func(tmp string) error) error {
 	if r.Tagger == nil {
 		return makeImage(ref)
 	}
 	tmp := privateRef(ref)
+	defer r.sweep(ctx, ref)
 	defer r.removeQuietly(ctx, tmp) // untags it; deletes our copy when we lost
 	if err := makeImage(tmp); err != nil {
 		return err
@@ -56,6 +68,19 @@ func (r *Registry) publish(ctx context.Context, ref string, out io.Writer, curre
 		r.removeQuietly(ctx, old) // refused while containers or images build on it
 	}
 	return nil
+}
+
+// sweep removes the untagged copies of ref that races left (see publish).
+func (r *Registry) sweep(ctx context.Context, ref string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	ids, err := r.Tagger.DanglingImages(ctx, map[string]string{labelImage: ref})
+	if err != nil {
+		return
+	}
+	for _, id := range ids {
+		_ = r.Driver.RemoveImage(ctx, id)
+	}
 }
 
 // removeQuietly removes ref, bounded, even when ctx ended: it cleans up.

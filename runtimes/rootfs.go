@@ -72,6 +72,7 @@ func (r *Registry) assembleBase(ctx context.Context, ref string, spec debianImag
 		"LABEL lambda.packages=" + strconv.Quote(strings.Join(spec.packages, " ")),
 		"LABEL " + labelPackageVersion + "=" + strconv.Quote(version),
 		"LABEL " + labelLanguageVersion + "=" + strconv.Quote(upstreamVersion(version)),
+		"LABEL " + labelImage + "=" + strconv.Quote(ref),
 		"CMD " + execForm(spec.cmd),
 	}
 	for _, e := range spec.env {

@@ -119,7 +119,7 @@ func (r *Registry) ensureShim(ctx context.Context, out io.Writer) (string, error
 			os.RemoveAll(dir)
 			return nil, err
 		}
-		tail := "ENTRYPOINT [\"/shim\"]\n" + labelLine(map[string]string{labelRole: roleShim})
+		tail := "ENTRYPOINT [\"/shim\"]\n" + labelLine(map[string]string{labelRole: roleShim, labelImage: ref})
 		p := &goProgram{dir: dir, base: "scratch", bin: "/shim", tail: tail, what: "shim"}
 		rc, err := r.compile(ctx, p, out)
 		if err != nil {
@@ -173,7 +173,7 @@ func (r *Registry) ensureShimBase(ctx context.Context, out io.Writer) (string, e
 		} else {
 			fmt.Fprintln(out, "shim: no CA bundle on the server host: Go functions will not be able to verify HTTPS servers")
 		}
-		df += "COPY --from=" + shim + " /shim " + shimPath + "\n" + labelLine(map[string]string{labelRole: roleShim})
+		df += "COPY --from=" + shim + " /shim " + shimPath + "\n" + labelLine(map[string]string{labelRole: roleShim, labelImage: ref})
 		return streamTar(func(tw *tar.Writer) error {
 			if err := addBytes(tw, "Dockerfile", []byte(df), 0o644); err != nil {
 				return err
