@@ -21,16 +21,43 @@ import (
 // payload is a request body held in memory while it is forwarded.
 type payload struct {
 	mu   sync.Mutex
-	buf  *[]byte // from payloadPool; nil once released
+	buf  *[]byte // from getBuffer; nil once released
 	data []byte  // the body: a prefix of *buf
 }
 
-// payloadPool recycles body buffers. Buffers grown past maxPooledPayload are
-// left to the garbage collector, so a burst of 6 MB uploads does not pin
-// that memory in the pool.
-var payloadPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+// payloadClasses are the capacities of pooled body buffers, one pool each,
+// so that a body reuses a buffer of about its size. A body over the
+// largest class gets a buffer of its own, left to the garbage collector:
+// a burst of 6 MB uploads does not pin that memory in a pool.
+var payloadClasses = [...]int{16 << 10, 128 << 10, 1 << 20}
 
-const maxPooledPayload = 1 << 20
+var payloadPools [len(payloadClasses)]sync.Pool
+
+// getBuffer returns an empty buffer with room for n bytes.
+func getBuffer(n int) *[]byte {
+	for i, c := range payloadClasses {
+		if n <= c {
+			if b, ok := payloadPools[i].Get().(*[]byte); ok {
+				return b
+			}
+			b := make([]byte, 0, c)
+			return &b
+		}
+	}
+	b := make([]byte, 0, n)
+	return &b
+}
+
+// putBuffer gives b back to the pool of its class; other sizes are dropped.
+func putBuffer(b *[]byte) {
+	for i, c := range payloadClasses {
+		if cap(*b) == c {
+			*b = (*b)[:0]
+			payloadPools[i].Put(b)
+			return
+		}
+	}
+}
 
 var errPayloadReleased = errors.New("request body already released")
 
@@ -48,7 +75,7 @@ func readPayload(w http.ResponseWriter, r *http.Request, timeout time.Duration) 
 		return nil, tooLarge()
 	}
 	defer readDeadline(w, timeout)()
-	p := &payload{buf: payloadPool.Get().(*[]byte)}
+	p := &payload{}
 	var err error
 	if r.ContentLength > 0 {
 		err = p.readKnown(r.Body, int(r.ContentLength))
@@ -78,11 +105,7 @@ func readDeadline(w http.ResponseWriter, timeout time.Duration) (clear func()) {
 // readKnown reads a body of announced length n in one buffer of that size:
 // no growing, no copying.
 func (p *payload) readKnown(body io.Reader, n int) error {
-	if cap(*p.buf) < n {
-		payloadPool.Put(p.buf) // too small for this body; another may use it
-		b := make([]byte, 0, n)
-		p.buf = &b
-	}
+	p.buf = getBuffer(n)
 	p.data = (*p.buf)[:n]
 	if _, err := io.ReadFull(body, p.data); err != nil {
 		return err
@@ -106,11 +129,16 @@ func (p *payload) readKnown(body io.Reader, n int) error {
 // readChunked reads a body of unknown length, growing the buffer as it
 // arrives and stopping one byte past the limit.
 func (p *payload) readChunked(body io.Reader) error {
-	b := (*p.buf)[:0]
+	p.buf = getBuffer(0)
+	b := *p.buf
 	defer func() { *p.buf = b; p.data = b }()
 	for {
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			// Twice the room, up to one byte past the limit.
+			bigger := getBuffer(min(2*cap(b), lambda.MaxPayloadBytes+1))
+			b = append(*bigger, b...)
+			putBuffer(p.buf)
+			p.buf = bigger
 		}
 		n, err := body.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
@@ -154,9 +182,8 @@ func (p *payload) release() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.buf != nil && cap(*p.buf) <= maxPooledPayload {
-		*p.buf = (*p.buf)[:0]
-		payloadPool.Put(p.buf)
+	if p.buf != nil {
+		putBuffer(p.buf)
 	}
 	p.buf, p.data = nil, nil
 }
