@@ -128,12 +128,13 @@ func (r *Registry) ensureBase(ctx context.Context, l *language, out io.Writer) (
 	if err != nil {
 		return "", fmt.Errorf("cannot look up %s: %w", local, err)
 	}
+	// What is used comes first: progress lines are cut at the terminal.
 	if ok {
-		fmt.Fprintf(out, "%s: %s is %v; using %s (%s %s from the host's Debian packages)\n",
-			what, ref, pullErr, local, l.name, upstreamVersion(version))
+		fmt.Fprintf(out, "%s: using %s (%s %s from the host's Debian packages): %s is %v\n",
+			what, local, l.name, upstreamVersion(version), ref, pullErr)
 	} else {
-		fmt.Fprintf(out, "%s: %s is %v; assembling %s (%s %s from the host's Debian packages)\n",
-			what, ref, pullErr, local, l.name, upstreamVersion(version))
+		fmt.Fprintf(out, "%s: assembling %s (%s %s from the host's Debian packages): %s is %v\n",
+			what, local, l.name, upstreamVersion(version), ref, pullErr)
 		if err := r.assembleBase(ctx, local, l.debian, version, out); err != nil {
 			return "", err
 		}
