@@ -120,6 +120,10 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	if err != nil || keepVersions < 1 {
 		return fmt.Errorf("--keep-versions %q is invalid: use a positive number of versions whose images each function keeps", opts.keepVersions)
 	}
+	setLimits, err := opts.limits.parse()
+	if err != nil {
+		return err
+	}
 	p, err := openPlatform(ctx, platformOptions{
 		dataDir: opts.dataDir, addr: opts.addr, domain: opts.domain,
 		logger: logger, images: opts.images, maxInstances: maxInstances, queueSize: queueSize,
@@ -136,9 +140,7 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	sched := cron.NewScheduler(p.schedules, p.srv)
 	sched.Logger = logger
 	p.srv.SchedulesChanged = sched.Notify
-	if err := opts.limits.apply(p.srv); err != nil {
-		return err
-	}
+	setLimits(p.srv)
 	if err := p.srv.Open(ctx); err != nil {
 		return err
 	}
@@ -160,23 +162,23 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	return nil
 }
 
-// apply checks the limits and sets them on srv.
-func (o clientLimitOptions) apply(srv *lhttp.Server) error {
-	for _, l := range []struct {
-		flag, value string
-		dst         *time.Duration
-	}{
-		{"--read-timeout", o.readTimeout, &srv.BodyReadTimeout},
-		{"--read-header-timeout", o.readHeaderTimeout, &srv.ReadHeaderTimeout},
-		{"--write-timeout", o.writeTimeout, &srv.WriteTimeout},
+// parse checks the limits before anything is opened; set puts them on
+// the server once it exists.
+func (o clientLimitOptions) parse() (set func(*lhttp.Server), err error) {
+	var d [3]time.Duration
+	for i, l := range []struct{ flag, value string }{
+		{"--read-timeout", o.readTimeout},
+		{"--read-header-timeout", o.readHeaderTimeout},
+		{"--write-timeout", o.writeTimeout},
 	} {
-		d, err := time.ParseDuration(l.value)
-		if err != nil || d < time.Millisecond {
-			return fmt.Errorf("%s %q is invalid: use a duration of at least 1ms, such as 30s", l.flag, l.value)
+		d[i], err = time.ParseDuration(l.value)
+		if err != nil || d[i] < time.Millisecond {
+			return nil, fmt.Errorf("%s %q is invalid: use a duration of at least 1ms, such as 30s", l.flag, l.value)
 		}
-		*l.dst = d
 	}
-	return nil
+	return func(srv *lhttp.Server) {
+		srv.BodyReadTimeout, srv.ReadHeaderTimeout, srv.WriteTimeout = d[0], d[1], d[2]
+	}, nil
 }
 
 func extract(r io.Reader, dest string) (string, error) {

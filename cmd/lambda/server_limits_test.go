@@ -23,8 +23,7 @@ func TestClientLimitOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := lhttp.NewServer()
-			err := tt.opts.apply(srv)
+			set, err := tt.opts.parse()
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Errorf("error %v, want one about %s", err, tt.wantErr)
@@ -34,6 +33,8 @@ func TestClientLimitOptions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			srv := lhttp.NewServer()
+			set(srv)
 			want := []string{tt.opts.readTimeout, tt.opts.readHeaderTimeout, tt.opts.writeTimeout}
 			for i, got := range []time.Duration{srv.BodyReadTimeout, srv.ReadHeaderTimeout, srv.WriteTimeout} {
 				if d, _ := time.ParseDuration(want[i]); got != d {
