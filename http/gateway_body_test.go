@@ -224,8 +224,8 @@ func TestGatewayClientGone(t *testing.T) {
 // until the function's deadline plus the write timeout.
 func TestGatewaySlowReaderIsBounded(t *testing.T) {
 	s, r := newTestServer(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		chunk := []byte(strings.Repeat("x", 64<<10))
-		for range 256 { // 16 MB: more than any socket buffers
+		chunk := []byte(strings.Repeat("x", 256<<10))
+		for range 256 { // 64 MB: more than the socket buffers on the way can hold
 			if _, err := w.Write(chunk); err != nil {
 				return
 			}

@@ -18,8 +18,8 @@ import (
 // write timeout.
 func TestLambdaInvokeSlowReaderIsBounded(t *testing.T) {
 	big := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		chunk := []byte(strings.Repeat("x", 64<<10))
-		for range 256 { // 16 MB: more than any socket buffers
+		chunk := []byte(strings.Repeat("x", 256<<10))
+		for range 256 { // 64 MB: more than the socket buffers on the way can hold
 			if _, err := w.Write(chunk); err != nil {
 				return
 			}
