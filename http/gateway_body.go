@@ -14,9 +14,10 @@ import (
 // The gateway reads a request's whole body before it takes an instance, so
 // that a function's timeout measures the function alone: a client sending
 // its body at one byte per second occupies a goroutine and a buffer until
-// the read timeout, never an instance. Reading first also lets a function
-// answer before a large upload has finished arriving (it sees the body only
-// once it is complete), and lets an undelivered request be sent again.
+// the read timeout, never an instance. Reading first also means a function
+// that answers without reading its body never races an upload still
+// arriving (it sees the request only once the body is complete), and lets
+// a request that could not be delivered be sent again.
 
 // payload is a request body held in memory while it is forwarded.
 type payload struct {
