@@ -14,9 +14,11 @@ func testSecrets() lambda.KeySecrets {
 	return lambda.KeySecrets{Master: bytes.Repeat([]byte{1}, lambda.MasterKeyBytes)}
 }
 
+// mustCreateKey creates a key at db.Now, so keys created one after the
+// other are listed in that order.
 func mustCreateKey(t *testing.T, ks *KeyStore, name, scope string, fns []string, expires time.Duration) (*lambda.Key, string) {
 	t.Helper()
-	k, secret, hash, err := testSecrets().NewKey(name, scope, fns, expires, t0)
+	k, secret, hash, err := testSecrets().NewKey(name, scope, fns, expires, ks.db.now())
 	if err != nil {
 		t.Fatalf("NewKey: %v", err)
 	}
@@ -48,7 +50,7 @@ func TestKeyStoreRoundTrip(t *testing.T) {
 			t.Fatalf("FindKey = %+v, %v; want %+v", byID, err, tt.want)
 		}
 	}
-	if !ci.ExpiresAt.Equal(t0.Add(30 * 24 * time.Hour)) {
+	if !ci.ExpiresAt.Equal(ci.CreatedAt.Add(30 * 24 * time.Hour)) {
 		t.Fatalf("ExpiresAt = %v", ci.ExpiresAt)
 	}
 	got, _ := ks.FindKey(ctx, ci.ID)
@@ -80,7 +82,7 @@ func TestKeyStoreRevoke(t *testing.T) {
 	ctx := context.Background()
 	ks := NewKeyStore(openTestDB(t))
 	k, secret := mustCreateKey(t, ks, "ci", lambda.ScopeDeploy, nil, 0)
-	first := t0.Add(time.Hour)
+	first := k.CreatedAt.Add(time.Hour)
 	if err := ks.RevokeKey(ctx, k.ID, first); err != nil {
 		t.Fatalf("RevokeKey: %v", err)
 	}
