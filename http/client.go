@@ -24,6 +24,9 @@ type Client struct {
 	BaseURL    string
 	HTTPClient *http.Client // nil: a client without timeout, as deploys and invokes may run long
 	UserAgent  string
+	// APIKey, when set, is sent as "Authorization: Bearer APIKey" on every
+	// request.
+	APIKey string
 }
 
 // NewClient returns a client for the server at baseURL. A URL without a
@@ -69,6 +72,9 @@ func (c *Client) newRequest(ctx context.Context, method, path string, body io.Re
 	}
 	if c.UserAgent != "" {
 		req.Header.Set("User-Agent", c.UserAgent)
+	}
+	if c.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.APIKey)
 	}
 	return req, nil
 }
