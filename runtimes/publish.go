@@ -71,6 +71,10 @@ func (r *Registry) publish(ctx context.Context, ref string, out io.Writer, curre
 }
 
 // sweep removes the untagged copies of ref that races left (see publish).
+// A third server's build of ref is untagged only between its last step and
+// its tagging, within the same daemon call: the sweep could meet it there
+// only by a hair, and that build would then fail and be retried by the
+// next deploy.
 func (r *Registry) sweep(ctx context.Context, ref string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
