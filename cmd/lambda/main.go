@@ -44,11 +44,17 @@ type streams struct {
 // rootOptions holds the flags every client command shares.
 type rootOptions struct {
 	server string
+	apiKey string // --api-key; see resolveAPIKey for where else a key comes from
+	caCert string // --ca-cert: a private CA the server's certificate chains to
 }
 
-// client returns an API client for the server the user pointed at.
+// client returns an API client for the server the user pointed at, with
+// the API key found for it.
 func (o *rootOptions) client() *lambdahttp.Client {
-	return lambdahttp.NewClient(o.server)
+	c := lambdahttp.NewClient(o.server)
+	c.APIKey = resolveAPIKey(o.apiKey, o.server)
+	c.CACertFile = o.caCert
+	return c
 }
 
 func newRootCommand(s *streams) *cobra.Command {
@@ -76,6 +82,10 @@ Start the server with "lambda server", then deploy a directory with
 		server = lambdahttp.DefaultServerURL
 	}
 	cmd.PersistentFlags().StringVar(&o.server, "server", server, "URL of the Lambda server (env LAMBDA_SERVER)")
+	// Certificates are always verified: this adds a CA, it never skips the check.
+	cmd.PersistentFlags().StringVar(&o.caCert, "ca-cert", os.Getenv("LAMBDA_CA_CERT"), "PEM certificate of a private CA to trust for an https:// server (env LAMBDA_CA_CERT)")
+	// No default shown: the help must never print a key taken from the env.
+	cmd.PersistentFlags().StringVar(&o.apiKey, "api-key", "", "API key (env LAMBDA_API_KEY; else the key saved by \"lambda login\", or the local server's admin.key)")
 
 	cmd.AddCommand(
 		withoutServerFlag(newServerCommand(s)),
@@ -90,6 +100,9 @@ Start the server with "lambda server", then deploy a directory with
 		newScheduleCommand(s, o),
 		newImagesCommand(s, o),
 		newRuntimesCommand(s, o),
+		newKeysCommand(s, o),
+		newLoginCommand(s, o),
+		newAuditCommand(s, o),
 		withoutServerFlag(newBenchCommand(s)),
 	)
 	return cmd

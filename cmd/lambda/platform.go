@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/lambdahq/lambda"
 	"github.com/lambdahq/lambda/cron"
 	"github.com/lambdahq/lambda/docker"
 	"github.com/lambdahq/lambda/engine"
@@ -44,6 +45,9 @@ type platform struct {
 	driver    *docker.Driver
 	functions *sqlite.FunctionStore
 	schedules *sqlite.ScheduleStore
+	keys      *sqlite.KeyStore
+	audit     *sqlite.AuditStore
+	secrets   lambda.KeySecrets
 	reg       *runtimes.Registry
 	eng       *engine.Engine
 	srv       *lhttp.Server
@@ -74,6 +78,13 @@ func openPlatform(ctx context.Context, o platformOptions) (p *platform, err erro
 
 	p.functions = sqlite.NewFunctionStore(p.db)
 	p.schedules = sqlite.NewScheduleStore(p.db)
+	p.keys, p.audit = sqlite.NewKeyStore(p.db), sqlite.NewAuditStore(p.db)
+	if p.secrets.Master, err = loadMasterKey(o.dataDir); err != nil {
+		return nil, err
+	}
+	if err := bootstrapAdminKey(ctx, p.keys, p.secrets, o.dataDir, o.logger); err != nil {
+		return nil, err
+	}
 	p.reg = runtimes.NewRegistry(p.driver)
 	if o.images.python != "" {
 		p.reg.PythonImage = o.images.python
@@ -114,6 +125,7 @@ func openPlatform(ctx context.Context, o platformOptions) (p *platform, err erro
 	p.srv.Functions, p.srv.Store, p.srv.Schedules, p.srv.Router, p.srv.Scaling = p.eng, p.functions, p.schedules, p.eng, p.eng
 	p.srv.Cron, p.srv.Images, p.srv.Runtimes = cron.Parser{}, p.driver, p.reg
 	p.srv.StorePing, p.srv.DockerPing = p.db.Ping, p.driver.Ping
+	p.srv.Keys, p.srv.Audit, p.srv.Secrets = p.keys, p.audit, p.secrets
 	return p, nil
 }
 

@@ -1,0 +1,288 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambdahq/lambda"
+	lambdahttp "github.com/lambdahq/lambda/http"
+	"github.com/lambdahq/lambda/sqlite"
+)
+
+// keysServer is a real server (middleware included) on a SQLite store in
+// its own data directory, whose first admin key was bootstrapped.
+type keysServer struct {
+	url, dataDir string
+	keys         *sqlite.KeyStore
+	secrets      lambda.KeySecrets
+	log          *bytes.Buffer
+}
+
+// isolateCredentials points every place the CLI finds keys at empty
+// temporary directories, so that no key of the machine's user is used.
+func isolateCredentials(t *testing.T) (configDir string) {
+	t.Helper()
+	configDir = t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", configDir)
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	t.Setenv("LAMBDA_DATA", t.TempDir())
+	t.Setenv("LAMBDA_API_KEY", "")
+	return configDir
+}
+
+func newKeysServer(t *testing.T) *keysServer {
+	t.Helper()
+	ctx := context.Background()
+	ks := &keysServer{dataDir: t.TempDir(), log: &bytes.Buffer{}}
+	db := sqlite.NewDB(filepath.Join(ks.dataDir, "lambda.db"))
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close(context.Background()) })
+	master, err := loadMasterKey(ks.dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks.keys, ks.secrets = sqlite.NewKeyStore(db), lambda.KeySecrets{Master: master}
+	logger := slog.New(slog.NewTextHandler(ks.log, nil))
+	if err := bootstrapAdminKey(ctx, ks.keys, ks.secrets, ks.dataDir, logger); err != nil {
+		t.Fatal(err)
+	}
+	srv := lambdahttp.NewServer()
+	srv.Logger = logger
+	srv.Keys, srv.Audit, srv.Secrets = ks.keys, sqlite.NewAuditStore(db), ks.secrets
+	h := httptest.NewServer(srv.Handler())
+	t.Cleanup(h.Close)
+	ks.url = h.URL
+	return ks
+}
+
+func (ks *keysServer) adminSecret(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(ks.dataDir, adminKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func TestBootstrapAdminKey(t *testing.T) {
+	ks := newKeysServer(t)
+	path := filepath.Join(ks.dataDir, adminKeyFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := strings.TrimSuffix(string(b), "\n")
+	if !strings.HasPrefix(secret, lambda.KeySecretPrefix) || strings.Contains(secret, "\n") {
+		t.Fatalf("admin.key = %q, want the secret alone on one line", b)
+	}
+	for _, name := range []string{adminKeyFile, masterKeyFile} {
+		if fi, err := os.Stat(filepath.Join(ks.dataDir, name)); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: mode %v, %v; want 0600", name, fi.Mode().Perm(), err)
+		}
+	}
+	k, err := ks.keys.FindKeyByHash(context.Background(), ks.secrets.Hash(secret))
+	if err != nil || k.Scope != lambda.ScopeAdmin {
+		t.Fatalf("the admin.key secret finds %+v, %v; want an admin key", k, err)
+	}
+	if log := ks.log.String(); !strings.Contains(log, path) || !strings.Contains(log, k.ID) || strings.Contains(log, secret) {
+		t.Fatalf("log = %q, want the file's path and the key ID, never the secret", log)
+	}
+	// A restart finds keys: no second admin key, the file is left alone.
+	os.Remove(path)
+	if err := bootstrapAdminKey(context.Background(), ks.keys, ks.secrets, ks.dataDir, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := ks.keys.CountKeys(context.Background()); n != 1 {
+		t.Fatalf("%d keys after a restart, want 1", n)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("admin.key written again on restart: %v", err)
+	}
+	// The master key survives a restart; a damaged one is an error.
+	again, err := loadMasterKey(ks.dataDir)
+	if err != nil || !bytes.Equal(again, ks.secrets.Master) {
+		t.Fatalf("loadMasterKey again = %x, %v; want the same key", again, err)
+	}
+	os.WriteFile(filepath.Join(ks.dataDir, masterKeyFile), []byte("short\n"), 0o600)
+	if _, err := loadMasterKey(ks.dataDir); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Fatalf("loadMasterKey of a damaged file: %v", err)
+	}
+}
+
+func TestKeysCommands(t *testing.T) {
+	isolateCredentials(t)
+	ks := newKeysServer(t)
+	// No key typed: the CLI uses the local server's admin.key.
+	t.Setenv("LAMBDA_DATA", ks.dataDir)
+
+	stdout, stderr, code := runCLI(t, ks.url, "", "keys", "create", "ci", "--scope", "deploy", "--function", "web", "--expires", "30d")
+	if code != 0 || !strings.HasPrefix(stdout, lambda.KeySecretPrefix) || strings.Count(stdout, "\n") != 1 ||
+		!strings.Contains(stderr, `"ci": scope deploy on functions web, expires `) {
+		t.Fatalf("keys create: exit %d\nstdout %q\nstderr %q", code, stdout, stderr)
+	}
+	ciSecret := strings.TrimSpace(stdout)
+
+	stdout, _, code = runCLI(t, ks.url, "", "keys", "create", "reader", "--scope", "read", "-o", "json")
+	var created struct{ ID, Secret string }
+	if code != 0 || json.Unmarshal([]byte(stdout), &created) != nil || !strings.HasPrefix(created.ID, "LK") || !strings.HasPrefix(created.Secret, "lmb_") {
+		t.Fatalf("keys create -o json: exit %d, %q", code, stdout)
+	}
+
+	stdout, _, code = runCLI(t, ks.url, "", "keys", "revoke", created.ID)
+	if code != 0 || stdout != "Revoked API key "+created.ID+" \"reader\"\n" {
+		t.Fatalf("keys revoke: exit %d, %q", code, stdout)
+	}
+
+	stdout, _, code = runCLI(t, ks.url, "", "keys", "list")
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if code != 0 || len(lines) != 4 || !strings.HasPrefix(lines[0], "ID ") ||
+		!strings.Contains(lines[1], "admin") || !strings.Contains(lines[2], "deploy   web") || !strings.Contains(lines[3], "revoked") {
+		t.Fatalf("keys list: exit %d\n%s", code, stdout)
+	}
+	stdout, _, _ = runCLI(t, ks.url, "", "keys", "list", "-o", "json")
+	if strings.Contains(stdout, lambda.KeySecretPrefix) || !strings.Contains(stdout, created.ID) {
+		t.Fatalf("keys list -o json = %s", stdout)
+	}
+
+	// A deploy key may not list keys: 403 with what to do.
+	_, stderr, code = runCLI(t, ks.url, "", "--api-key", ciSecret, "keys", "list")
+	if code != 1 || !strings.Contains(stderr, "has scope deploy") {
+		t.Fatalf("keys list with a deploy key: exit %d, %q", code, stderr)
+	}
+	// The revoked key is refused at once.
+	_, stderr, code = runCLI(t, ks.url, "", "--api-key", created.Secret, "keys", "list")
+	if code != 1 || !strings.Contains(stderr, "revoked") {
+		t.Fatalf("keys list with a revoked key: exit %d, %q", code, stderr)
+	}
+
+	stdout, _, code = runCLI(t, ks.url, "", "audit")
+	if code != 0 || strings.Count(stdout, "keys.create") != 2 || strings.Count(stdout, "keys.revoke") != 1 || !strings.Contains(stdout, "127.0.0.1") {
+		t.Fatalf("audit: exit %d\n%s", code, stdout)
+	}
+	stdout, _, code = runCLI(t, ks.url, "", "audit", "--since", "1h", "-o", "json")
+	var entries []lambda.AuditEntry
+	if code != 0 || json.Unmarshal([]byte(stdout), &entries) != nil || len(entries) != 3 {
+		t.Fatalf("audit --since 1h -o json: exit %d, %s", code, stdout)
+	}
+	stdout, stderr, code = runCLI(t, ks.url, "", "audit", "--since", "2999-01-01T00:00:00Z")
+	if code != 0 || stdout != "" || !strings.Contains(stderr, "No control-plane writes") {
+		t.Fatalf("audit in the future: exit %d, %q %q", code, stdout, stderr)
+	}
+}
+
+func TestKeysCommandsUsage(t *testing.T) {
+	isolateCredentials(t)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no scope", []string{"keys", "create", "x"}, "Error: --scope: key scope is empty"},
+		{"bad scope", []string{"keys", "create", "x", "--scope", "root"}, `key scope "root" is unknown`},
+		{"bad expiry", []string{"keys", "create", "x", "--scope", "read", "--expires", "1y"}, `--expires: expiry "1y" is invalid`},
+		{"bad function", []string{"keys", "create", "x", "--scope", "read", "--function", "A"}, "--function: function name"},
+		{"secret as ID", []string{"keys", "revoke", "lmb_abc"}, "that is a key's secret, not its ID"},
+		{"bad since", []string{"audit", "--since", "yesterday"}, `--since "yesterday" is invalid`},
+		{"login without key", []string{"login"}, "no API key on stdin"},
+		{"login with an ID", []string{"login", "--api-key", "LKABC"}, "that is not an API key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// No server: usage errors are found before any request.
+			_, stderr, code := runCLI(t, "http://127.0.0.1:1", "", tt.args...)
+			if code != 1 || !strings.Contains(stderr, tt.want) || !strings.Contains(stderr, "Usage:") {
+				t.Fatalf("exit %d, stderr %q; want a usage error containing %q", code, stderr, tt.want)
+			}
+		})
+	}
+}
+
+func TestLogin(t *testing.T) {
+	configDir := isolateCredentials(t)
+	ks := newKeysServer(t)
+	admin := ks.adminSecret(t)
+	// Nothing typed and no admin.key here: refused, with what to do.
+	_, stderr, code := runCLI(t, ks.url, "", "keys", "list")
+	if code != 1 || !strings.Contains(stderr, "lambda login") {
+		t.Fatalf("keys list without a key: exit %d, %q", code, stderr)
+	}
+	_, stderr, code = runCLI(t, ks.url, "lmb_wrong\n", "login")
+	if code != 1 || !strings.Contains(stderr, "refused the key") {
+		t.Fatalf("login with a wrong key: exit %d, %q", code, stderr)
+	}
+	path := filepath.Join(configDir, "lambda", credentialsFile)
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("a refused login saved something: %v", err)
+	}
+
+	stdout, stderr, code := runCLI(t, ks.url, admin+"\n", "login")
+	if code != 0 || !strings.Contains(stdout, "Logged in to "+ks.url+" with API key LK") || !strings.Contains(stdout, path) || strings.Contains(stdout+stderr, admin) {
+		t.Fatalf("login: exit %d\nstdout %q\nstderr %q", code, stdout, stderr)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file: %v, %v; want mode 0600", fi, err)
+	}
+	// The saved key serves later commands to that server...
+	if _, stderr, code := runCLI(t, ks.url+"/", "", "keys", "list"); code != 0 {
+		t.Fatalf("keys list after login: exit %d, %q", code, stderr)
+	}
+	// ...LAMBDA_API_KEY comes before it...
+	t.Setenv("LAMBDA_API_KEY", "lmb_wrong")
+	if _, stderr, code := runCLI(t, ks.url, "", "keys", "list"); code != 1 || !strings.Contains(stderr, "not valid") {
+		t.Fatalf("keys list with a wrong LAMBDA_API_KEY: exit %d, %q", code, stderr)
+	}
+	t.Setenv("LAMBDA_API_KEY", "")
+	// ...and an invoke key, which may not read, logs in too (whoami answers
+	// 403, which proves the key valid).
+	k, secret, hash, err := ks.secrets.NewKey("bot", lambda.ScopeInvoke, nil, 0, time.Now())
+	if err != nil || ks.keys.CreateKey(context.Background(), k, hash) != nil {
+		t.Fatal(err)
+	}
+	if stdout, stderr, code := runCLI(t, ks.url, "", "login", "--api-key", secret); code != 0 || !strings.Contains(stdout, "Logged in") {
+		t.Fatalf("login with an invoke key: exit %d, %q %q", code, stdout, stderr)
+	}
+	c, err := loadCredentials(path)
+	if err != nil || c.Servers[ks.url].APIKey != secret {
+		t.Fatalf("saved credentials = %+v, %v; want the invoke key for %s", c, err, ks.url)
+	}
+}
+
+func TestResolveAPIKey(t *testing.T) {
+	configDir := isolateCredentials(t)
+	dataDir := t.TempDir()
+	t.Setenv("LAMBDA_DATA", dataDir)
+	os.WriteFile(filepath.Join(dataDir, adminKeyFile), []byte("lmb_local\n"), 0o600)
+	path := filepath.Join(configDir, "lambda", credentialsFile)
+	if err := saveKey(path, "https://vm.example.com", savedKey{APIKey: "lmb_saved"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, flag, env, server, want string
+	}{
+		{"flag first", "lmb_flag", "lmb_env", "https://vm.example.com", "lmb_flag"},
+		{"then the env", "", "lmb_env", "https://vm.example.com", "lmb_env"},
+		{"then the saved key", "", "", "https://vm.example.com/", "lmb_saved"},
+		{"then the local admin.key", "", "", "http://localhost:8080", "lmb_local"},
+		{"loopback address", "", "", "127.0.0.1:8080", "lmb_local"},
+		{"never the local key to another host", "", "", "https://other.example.com", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("LAMBDA_API_KEY", tt.env)
+			if got := resolveAPIKey(tt.flag, tt.server); got != tt.want {
+				t.Fatalf("resolveAPIKey(%q, %q) = %q, want %q", tt.flag, tt.server, got, tt.want)
+			}
+		})
+	}
+}
