@@ -297,30 +297,65 @@ func TestUnitUsesRealServerFlags(t *testing.T) {
 	}
 }
 
-// systemd-analyze checks the unit as systemd would load it, and scores its
-// sandbox.
+// systemd-analyze checks the unit as systemd would load it, alone and with
+// the drop-in docs/deploy-vm.md installs, and scores its sandbox.
 func TestUnitVerifies(t *testing.T) {
 	analyze := drivertest.LookPath(t, "systemd-analyze")
-	// verify insists that ExecStart's binary exists: point it at a real one.
 	src, err := os.ReadFile("lambda.service")
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "lambda.service")
+	// verify insists that ExecStart's binary exists: point it at a real one.
 	unitText := strings.ReplaceAll(string(src), "/usr/local/bin/lambda", lambdaBinary(t))
-	if err := os.WriteFile(path, []byte(unitText), 0o644); err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name     string
+		dropIns  []string
+		exposure string // the most systemd-analyze security may score, in tenths
+	}{
+		{"the unit", nil, "20"},
+		{"with low-ports.conf", []string{"low-ports.conf"}, "20"},
 	}
-	// verify exits 0 on an unknown key or a bad value, but says so: any
-	// output is a finding.
-	out, err := exec.Command(analyze, "verify", path).CombinedOutput()
-	if err != nil || len(bytes.TrimSpace(out)) > 0 {
-		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
-	}
-	// Exposure is 0 (locked down) to 10 (unsandboxed); the threshold is in
-	// tenths. The unit scores 1.7: keep it under 2.
-	out, err = exec.Command(analyze, "security", "--offline=true", "--threshold=20", "--no-pager", path).CombinedOutput()
-	if err != nil {
-		t.Fatalf("systemd-analyze security: %v\n%s", err, out)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "lambda.service"), []byte(unitText), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range c.dropIns {
+				b, err := os.ReadFile(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.MkdirAll(filepath.Join(dir, "lambda.service.d"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, "lambda.service.d", d), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// By name, from the unit path: that is how systemd finds
+			// drop-ins (given a file's path, verify reads that file alone).
+			run := func(args ...string) (string, error) {
+				cmd := exec.Command(analyze, args...)
+				cmd.Dir = t.TempDir()
+				cmd.Env = append(os.Environ(), "SYSTEMD_UNIT_PATH="+dir+":")
+				out, err := cmd.CombinedOutput()
+				return string(out), err
+			}
+			// verify exits 0 on an unknown key or a bad value, but says
+			// so: any output is a finding.
+			if out, err := run("verify", "lambda.service"); err != nil || strings.TrimSpace(out) != "" {
+				t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+			}
+			// Exposure goes from 0 (locked down) to 10 (unsandboxed); the
+			// threshold is in tenths. The unit scores 1.7.
+			out, err := run("security", "--offline=true", "--threshold="+c.exposure, "--no-pager", "lambda.service")
+			if err != nil {
+				t.Fatalf("systemd-analyze security: %v\n%s", err, out)
+			}
+			if strings.Contains(out, "ignoring") {
+				t.Fatalf("systemd-analyze security ignored a line:\n%s", out)
+			}
+		})
 	}
 }
