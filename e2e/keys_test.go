@@ -68,7 +68,7 @@ func TestKeysLoginDeploy(t *testing.T) {
 	}
 
 	home := []string{"HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir(), "XDG_DATA_HOME=" + t.TempDir()}
-	local := append([]string{"LAMBDA_DATA=" + s.dataDir}, home...) // the server's host
+	local := append([]string{"LAMBDA_DATA=" + s.dataDir}, home...)                                              // the server's host
 	laptop := []string{"HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir(), "XDG_DATA_HOME=" + t.TempDir()} // another host
 
 	if res := keysCLI(t, s, laptop, "", "list"); res.code != 1 || !strings.Contains(res.stderr, "lambda login") {
