@@ -68,8 +68,10 @@ func TestKeysLoginDeploy(t *testing.T) {
 	}
 
 	home := []string{"HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir(), "XDG_DATA_HOME=" + t.TempDir()}
-	local := append([]string{"LAMBDA_DATA=" + s.dataDir}, home...)                                              // the server's host
-	laptop := []string{"HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir(), "XDG_DATA_HOME=" + t.TempDir()} // another host
+	// local is the server's host: its data directory is the CLI's; laptop
+	// is another host, with nothing but what login saves.
+	local := append([]string{"LAMBDA_DATA=" + s.dataDir}, home...)
+	laptop := []string{"HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir(), "XDG_DATA_HOME=" + t.TempDir()}
 
 	if res := keysCLI(t, s, laptop, "", "list"); res.code != 1 || !strings.Contains(res.stderr, "lambda login") {
 		t.Fatalf("list without a key: exit %d, %q", res.code, res.stderr)
