@@ -126,6 +126,11 @@ func TestHostileFunctions(t *testing.T) {
 		healthy(t)
 	})
 	t.Run("container killed mid-request", func(t *testing.T) {
+		// A function of its own, so the busy instance is the one serving
+		// this request.
+		fn := h.fn("killed-mid")
+		h.mustLambda("deploy", "--image", image, "--name", fn)
+		host := h.host(fn)
 		type answer struct {
 			status int
 			body   string
@@ -160,7 +165,8 @@ func TestHostileFunctions(t *testing.T) {
 		if resp.StatusCode != 200 || resp.Header.Get("X-Lambda-Cold-Start") != "true" {
 			t.Errorf("after the kill: %d cold=%q %s", resp.StatusCode, resp.Header.Get("X-Lambda-Cold-Start"), body)
 		}
-		healthy(t)
+		h.mustLambda("delete", fn)
+		h.checkClean(t, fn)
 	})
 	h.mustLambda("delete", fn)
 	h.checkClean(t, fn)

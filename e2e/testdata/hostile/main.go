@@ -26,7 +26,9 @@ func main() {
 		os.Exit(3)
 	case "hang":
 		log.Print("hostile: hanging before listening as asked")
-		select {}
+		for {
+			time.Sleep(time.Hour) // select{} alone would be a deadlock Go reports
+		}
 	case "wrong-port":
 		// Listens, but not where the platform looks.
 		log.Print("hostile: listening on the wrong port as asked")
