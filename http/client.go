@@ -27,6 +27,9 @@ type Client struct {
 	// APIKey, when set, is sent as "Authorization: Bearer APIKey" on every
 	// request.
 	APIKey string
+	// CACertFile, when set (and HTTPClient is nil), names a PEM CA
+	// certificate trusted besides the system's roots (tls_client.go).
+	CACertFile string
 }
 
 // NewClient returns a client for the server at baseURL. A URL without a
@@ -82,9 +85,9 @@ func (c *Client) newRequest(ctx context.Context, method, path string, body io.Re
 // send performs req, turning transport failures into errors that tell the
 // user how to get a server running.
 func (c *Client) send(req *http.Request) (*http.Response, error) {
-	hc := c.HTTPClient
-	if hc == nil {
-		hc = http.DefaultClient
+	hc, err := c.httpClientFor()
+	if err != nil {
+		return nil, err
 	}
 	resp, err := hc.Do(req)
 	if err == nil {
@@ -92,6 +95,9 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 	}
 	if ctxErr := req.Context().Err(); ctxErr != nil {
 		return nil, ctxErr
+	}
+	if certErr := c.certificateError(err); certErr != nil {
+		return nil, certErr
 	}
 	cause := err
 	var ue *url.Error

@@ -47,11 +47,18 @@ type Server struct {
 	WriteTimeout      time.Duration
 	MaxHeaderBytes    int
 
-	ln      net.Listener
-	srv     *http.Server
-	mux     *http.ServeMux
-	gateway *gateway
-	done    chan error
+	// TLSCert and TLSKey (PEM files) make the server speak HTTPS only;
+	// HTTPRedirect, when set, is an address whose plain HTTP requests are
+	// redirected to it (tls.go).
+	TLSCert, TLSKey string
+	HTTPRedirect    string
+
+	ln       net.Listener
+	redirect *http.Server
+	srv      *http.Server
+	mux      *http.ServeMux
+	gateway  *gateway
+	done     chan error
 
 	schedulesMu sync.Mutex // serializes schedule checks and inserts (limit, duplicates)
 }
@@ -83,6 +90,17 @@ func (s *Server) Open(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", s.Addr, err)
 	}
 	s.ln = ln
+	var served net.Listener = ln
+	if s.TLSCert != "" || s.TLSKey != "" {
+		if served, err = s.tlsListener(ln); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	if err := s.openRedirect(ctx); err != nil {
+		ln.Close()
+		return err
+	}
 	s.srv = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: s.ReadHeaderTimeout,
@@ -94,7 +112,8 @@ func (s *Server) Open(ctx context.Context) error {
 		ErrorLog:       slog.NewLogLogger(s.Logger.Handler(), slog.LevelDebug),
 	}
 	s.done = make(chan error, 1)
-	go func() { s.done <- s.srv.Serve(jsonErrorListener{Listener: ln, maxHeaderBytes: s.MaxHeaderBytes}) }()
+	srv := s.srv // Close may set s.srv to nil before this goroutine runs
+	go func() { s.done <- srv.Serve(jsonErrorListener{Listener: served, maxHeaderBytes: s.MaxHeaderBytes}) }()
 	return nil
 }
 
@@ -106,6 +125,9 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	srv := s.srv
 	s.srv = nil // a second Close has nothing left to do
+	if s.redirect != nil {
+		_ = s.redirect.Close() // redirects have nothing in flight worth waiting for
+	}
 	err := srv.Shutdown(ctx)
 	if serveErr := <-s.done; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
@@ -123,16 +145,20 @@ func (s *Server) Port() int {
 
 // FunctionURL is where function name answers by subdomain.
 func (s *Server) FunctionURL(name string) string {
-	return "http://" + name + "." + s.Domain + s.portSuffix()
+	return s.Scheme() + "://" + name + "." + s.Domain + s.portSuffix()
 }
 
 // PathURL is where function name answers by path on the server's host.
 func (s *Server) PathURL(name string) string {
+	if s.Scheme() == "https" {
+		// A certificate names the domain, never localhost.
+		return "https://" + s.Domain + s.portSuffix() + "/fn/" + name
+	}
 	return "http://localhost" + s.portSuffix() + "/fn/" + name
 }
 
 func (s *Server) portSuffix() string {
-	if p := s.Port(); p != 80 && p != 0 {
+	if p := s.Port(); p != 0 && !(p == 80 && s.Scheme() == "http") && !(p == 443 && s.Scheme() == "https") {
 		return fmt.Sprintf(":%d", p)
 	}
 	return ""

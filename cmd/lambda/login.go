@@ -62,7 +62,7 @@ func runLogin(ctx context.Context, s *streams, root *rootOptions, o *loginOption
 		return usageErrorf("that is not an API key: keys start with %q (the ID, LK..., is not the secret)", lambda.KeySecretPrefix)
 	}
 	c := lambdahttp.NewClient(root.server)
-	c.APIKey = secret
+	c.APIKey, c.CACertFile = secret, root.caCert
 	k, err := c.Whoami(ctx)
 	switch code := lambda.ErrorCode(err); {
 	case code == lambda.EFORBIDDEN:

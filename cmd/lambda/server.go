@@ -38,6 +38,12 @@ type serverOptions struct {
 	// their image; older ones are pruned.
 	keepVersions string
 	limits       clientLimitOptions
+	tls          tlsOptions
+}
+
+// tlsOptions make the server speak HTTPS on its port.
+type tlsOptions struct {
+	cert, key, httpRedirect string
 }
 
 // clientLimitOptions bound slow clients (durations as text until checked).
@@ -92,6 +98,10 @@ as containers on the local Docker engine (DOCKER_HOST is honoured).`,
 	f.StringVar(&opts.limits.readTimeout, "read-timeout", opts.limits.readTimeout, "a function request's body must arrive within this, else 408; the function's timeout starts after it (env LAMBDA_READ_TIMEOUT)")
 	f.StringVar(&opts.limits.readHeaderTimeout, "read-header-timeout", opts.limits.readHeaderTimeout, "a request's headers must arrive within this (env LAMBDA_READ_HEADER_TIMEOUT)")
 	f.StringVar(&opts.limits.writeTimeout, "write-timeout", opts.limits.writeTimeout, "how long past the function's timeout a client may take to read its response (env LAMBDA_WRITE_TIMEOUT)")
+	opts.tls = tlsOptions{cert: os.Getenv("LAMBDA_TLS_CERT"), key: os.Getenv("LAMBDA_TLS_KEY"), httpRedirect: os.Getenv("LAMBDA_HTTP_REDIRECT")}
+	f.StringVar(&opts.tls.cert, "tls-cert", opts.tls.cert, "serve HTTPS with this PEM certificate chain, e.g. a wildcard one for *.DOMAIN; reloaded when renewed (env LAMBDA_TLS_CERT)")
+	f.StringVar(&opts.tls.key, "tls-key", opts.tls.key, "PEM private key of --tls-cert (env LAMBDA_TLS_KEY)")
+	f.StringVar(&opts.tls.httpRedirect, "http-redirect", opts.tls.httpRedirect, "also listen on this address, e.g. :80, and redirect plain HTTP to HTTPS (env LAMBDA_HTTP_REDIRECT)")
 	f.StringVar(&opts.maxInstances, "max-instances", opts.maxInstances, "most function instances on this host, all functions together (env LAMBDA_MAX_INSTANCES)")
 	f.StringVar(&opts.queueSize, "queue-size", opts.queueSize, "most requests a function queues while its instances are busy; more get 429 (env LAMBDA_QUEUE_SIZE)")
 	f.StringVar(&opts.keepVersions, "keep-versions", opts.keepVersions, "images kept per function: older versions' images are removed in the background (never the active one's) and they stay listed as pruned (env LAMBDA_KEEP_VERSIONS)")
@@ -141,6 +151,7 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	sched.Logger = logger
 	p.srv.SchedulesChanged = sched.Notify
 	setLimits(p.srv)
+	p.srv.TLSCert, p.srv.TLSKey, p.srv.HTTPRedirect = opts.tls.cert, opts.tls.key, opts.tls.httpRedirect
 	if err := p.srv.Open(ctx); err != nil {
 		return err
 	}
