@@ -81,7 +81,7 @@ if ! getent group docker >/dev/null; then
 	exit 1
 fi
 if ! id -u lambda >/dev/null 2>&1; then
-	useradd --system --home-dir /var/lib/lambda --no-create-home --shell /usr/sbin/nologin lambda
+	useradd --system --user-group --home-dir /var/lib/lambda --no-create-home --shell /usr/sbin/nologin lambda
 	echo "created the system user lambda"
 fi
 usermod -a -G docker lambda
