@@ -122,11 +122,23 @@ type sigV4Secret func(ctx context.Context, id string) (*lambda.Key, string, erro
 // verifySigV4 checks r's signature over body (the whole payload, already
 // read) and returns the key that signed it. region, when not empty, is
 // the only region accepted; now is the server's clock.
+//
+// A refusal after the header parsed comes with a key holding only the
+// claimed access key ID, for the failure's log line; nothing else may use
+// it.
 func verifySigV4(r *http.Request, body []byte, region string, now time.Time, secretFor sigV4Secret) (*lambda.Key, error) {
 	a, err := parseSigV4(r.Header.Get("Authorization"))
 	if err != nil {
 		return nil, err
 	}
+	key, err := a.verify(r, body, region, now, secretFor)
+	if err != nil {
+		return &lambda.Key{ID: clip(a.keyID)}, err
+	}
+	return key, nil
+}
+
+func (a *sigV4Auth) verify(r *http.Request, body []byte, region string, now time.Time, secretFor sigV4Secret) (*lambda.Key, error) {
 	if a.service != sigV4Service {
 		return nil, invalidSignature("the credential scope names service %q: sign for service %q", clip(a.service), sigV4Service)
 	}

@@ -198,6 +198,10 @@ func TestVerifySigV4(t *testing.T) {
 			if !errors.Is(err, tt.want) || lambda.ErrorCode(err) != lambda.EUNAUTHORIZED || !strings.Contains(lambda.ErrorMessage(err), tt.msg) {
 				t.Fatalf("got key %v, err %v (%s); want %v mentioning %q", key, err, lambda.ErrorCode(err), tt.want, tt.msg)
 			}
+			// The claimed ID comes back for the failure's log line, alone.
+			if key == nil || !strings.HasPrefix(key.ID, "LK") || key.Scope != "" {
+				t.Errorf("refusal's key = %+v, want only the claimed ID", key)
+			}
 		})
 	}
 }
