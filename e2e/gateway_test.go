@@ -37,12 +37,12 @@ func TestGateway(t *testing.T) {
 	requireDocker(t)
 	t.Parallel()
 	s := startServer(t)
-	cleanupFunction(t, "gw")
-	s.mustLambda("deploy", "testdata/fixture", "--name", "gw", "--timeout", "1s")
+	gw := s.fn("gw")
+	s.mustLambda("deploy", "testdata/fixture", "--name", gw, "--timeout", "1s")
 
 	t.Run("request intact by subdomain", func(t *testing.T) {
 		req, _ := http.NewRequest("PATCH", s.url("/some/path?a=1&a=2&b=x%20y"), strings.NewReader("the body"))
-		req.Host = s.host("gw")
+		req.Host = s.host(gw)
 		req.Header.Set("X-Custom", "v")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -54,7 +54,7 @@ func TestGateway(t *testing.T) {
 		if e.Method != "PATCH" || e.Path != "/some/path" || e.Body != "the body" || len(e.Query["a"]) != 2 || e.Query["b"][0] != "x y" {
 			t.Errorf("forwarded %+v", e)
 		}
-		if e.Headers["X-Custom"][0] != "v" || e.Headers["X-Forwarded-For"] == nil || e.Headers["X-Forwarded-Host"][0] != s.host("gw") {
+		if e.Headers["X-Custom"][0] != "v" || e.Headers["X-Forwarded-For"] == nil || e.Headers["X-Forwarded-Host"][0] != s.host(gw) {
 			t.Errorf("headers %+v", e.Headers)
 		}
 		if resp.Header.Get("X-Lambda-Cold-Start") == "" {
@@ -62,20 +62,20 @@ func TestGateway(t *testing.T) {
 		}
 	})
 	t.Run("prefix stripped by path", func(t *testing.T) {
-		for path, want := range map[string]string{"/fn/gw": "/", "/fn/gw/": "/", "/fn/gw/x/y": "/x/y"} {
+		for path, want := range map[string]string{"/fn/" + gw: "/", "/fn/" + gw + "/": "/", "/fn/" + gw + "/x/y": "/x/y"} {
 			_, body := s.request("GET", "", path+"?q=1", nil)
-			if e := decodeEcho(t, body); e.Path != want || e.Query["q"][0] != "1" || e.Headers["X-Forwarded-Prefix"][0] != "/fn/gw" {
+			if e := decodeEcho(t, body); e.Path != want || e.Query["q"][0] != "1" || e.Headers["X-Forwarded-Prefix"][0] != "/fn/"+gw {
 				t.Errorf("%s → %+v", path, e)
 			}
 		}
 	})
 	t.Run("odd hosts", func(t *testing.T) {
-		for _, host := range []string{"GW.LOCALHOST", "gw.localhost.", "Gw.Localhost.:1234"} {
+		for _, host := range []string{strings.ToUpper(gw) + ".LOCALHOST", gw + ".localhost.", strings.ToUpper(gw[:1]) + gw[1:] + ".Localhost.:1234"} {
 			if resp, _ := s.request("GET", host, "/", nil); resp.StatusCode != 200 {
 				t.Errorf("Host %q: %d", host, resp.StatusCode)
 			}
 		}
-		for host, want := range map[string]int{"gw..localhost": 400, "a.gw.localhost": 400, "nope.localhost": 404, "bad_name.localhost": 400} {
+		for host, want := range map[string]int{gw + "..localhost": 400, "a." + gw + ".localhost": 400, "nope.localhost": 404, "bad_name.localhost": 400} {
 			resp, body := s.request("GET", host, "/", nil)
 			if resp.StatusCode != want || !strings.Contains(body, `"error"`) {
 				t.Errorf("Host %q: %d %s, want %d", host, resp.StatusCode, body, want)
@@ -83,7 +83,7 @@ func TestGateway(t *testing.T) {
 		}
 	})
 	t.Run("streamed response is flushed", func(t *testing.T) {
-		req, _ := http.NewRequest("GET", s.url("/fn/gw/stream"), nil)
+		req, _ := http.NewRequest("GET", s.url("/fn/"+gw+"/stream"), nil)
 		start := time.Now()
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -107,11 +107,11 @@ func TestGateway(t *testing.T) {
 		}
 	})
 	t.Run("body over 6 MB is 413", func(t *testing.T) {
-		resp, body := s.request("POST", s.host("gw"), "/", bytes.Repeat([]byte("x"), 6<<20+1))
+		resp, body := s.request("POST", s.host(gw), "/", bytes.Repeat([]byte("x"), 6<<20+1))
 		if resp.StatusCode != 413 || !strings.Contains(body, "too_large") {
 			t.Errorf("%d %s", resp.StatusCode, body)
 		}
-		resp, body = s.request("POST", s.host("gw"), "/", bytes.Repeat([]byte("x"), 6<<20))
+		resp, body = s.request("POST", s.host(gw), "/", bytes.Repeat([]byte("x"), 6<<20))
 		if resp.StatusCode != 200 || decodeEcho(t, body).Size != 6<<20 {
 			t.Errorf("exactly 6 MB: %d", resp.StatusCode)
 		}
@@ -131,7 +131,7 @@ func TestGateway(t *testing.T) {
 				}
 				pw.Close()
 			}()
-			req, _ := http.NewRequest("POST", s.url("/fn/gw/sleep?d=0s"), pr) // no length: chunked
+			req, _ := http.NewRequest("POST", s.url("/fn/"+gw+"/sleep?d=0s"), pr) // no length: chunked
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatalf("%d bytes: %v", size, err)
@@ -145,7 +145,7 @@ func TestGateway(t *testing.T) {
 		}
 	})
 	t.Run("headers over 64 KB are 431 JSON", func(t *testing.T) {
-		req, _ := http.NewRequest("GET", s.url("/fn/gw/"), nil)
+		req, _ := http.NewRequest("GET", s.url("/fn/"+gw+"/"), nil)
 		req.Header.Set("X-Big", strings.Repeat("b", 80<<10))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -158,17 +158,17 @@ func TestGateway(t *testing.T) {
 		}
 	})
 	t.Run("timeout is 504", func(t *testing.T) {
-		resp, body := s.request("GET", s.host("gw"), "/sleep?d=3s", nil)
+		resp, body := s.request("GET", s.host(gw), "/sleep?d=3s", nil)
 		if resp.StatusCode != 504 || !strings.Contains(body, `"timeout"`) {
 			t.Errorf("%d %s", resp.StatusCode, body)
 		}
 	})
 	t.Run("crash is 502 and the next request gets a new instance", func(t *testing.T) {
-		resp, body := s.request("GET", s.host("gw"), "/crash", nil)
+		resp, body := s.request("GET", s.host(gw), "/crash", nil)
 		if resp.StatusCode != 502 || !strings.Contains(body, "function_error") {
 			t.Errorf("%d %s", resp.StatusCode, body)
 		}
-		resp, _ = s.request("GET", s.host("gw"), "/", nil)
+		resp, _ = s.request("GET", s.host(gw), "/", nil)
 		if resp.StatusCode != 200 {
 			t.Errorf("after crash: %d", resp.StatusCode)
 		}
@@ -183,5 +183,5 @@ func TestGateway(t *testing.T) {
 			t.Errorf("invoke missing: %+v", res)
 		}
 	})
-	s.mustLambda("delete", "gw")
+	s.mustLambda("delete", gw)
 }
