@@ -12,6 +12,7 @@ const (
 	ENOTFOUND       = "not_found"       // the named resource does not exist
 	ECONFLICT       = "conflict"        // the resource exists or is busy
 	EUNAUTHORIZED   = "unauthorized"    // credentials missing or wrong
+	EFORBIDDEN      = "forbidden"       // valid credentials without the right scope or function
 	ETOOLARGE       = "too_large"       // a body or upload exceeds its limit
 	EFUNCTION       = "function_error"  // the function crashed, refused or answered garbage
 	ETIMEOUT        = "timeout"         // the function ran past its deadline

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -58,6 +59,9 @@ func run(m *testing.M) (int, error) {
 			return 0, fmt.Errorf("build lambda: %v\n%s", err, out)
 		}
 	}
+	// Direct API calls of the tests carry their server's admin key, as the
+	// CLI runs do (LAMBDA_API_KEY): see keyTransport.
+	http.DefaultTransport = &keyTransport{base: http.DefaultTransport}
 	code := m.Run()
 	removeImages()
 	if err := stopShared(); err != nil {
@@ -102,6 +106,9 @@ type server struct {
 	env     []string
 	*process
 	shared bool
+	// apiKey is the admin key the server wrote to DATA/admin.key at its
+	// first start; every CLI run and API call of the tests carries it.
+	apiKey string
 }
 
 // process is the server process itself.
@@ -210,7 +217,7 @@ func (s *server) launch() error {
 		resp, err := http.Get(s.url("/healthz"))
 		if err == nil {
 			resp.Body.Close()
-			return nil
+			return s.readAdminKey()
 		}
 		select {
 		case err := <-p.done:
@@ -321,6 +328,7 @@ func (s *server) lambdaIn(stdin []byte, args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, append([]string{"--server", s.url("")}, args...)...)
+	cmd.Env = s.cliEnv()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if stdin != nil {
@@ -497,4 +505,48 @@ func removeImages() {
 	for _, b := range images.built {
 		_ = exec.Command("docker", "rmi", "-f", b.tag).Run()
 	}
+}
+
+// readAdminKey reads the admin key the server created at its first start
+// and lets the test process's API calls to s carry it.
+func (s *server) readAdminKey() error {
+	b, err := os.ReadFile(filepath.Join(s.dataDir, "admin.key"))
+	if err != nil {
+		return fmt.Errorf("the server wrote no admin key: %w", err)
+	}
+	s.apiKey = strings.TrimSpace(string(b))
+	serverKeys.Store(s.port, s.apiKey)
+	return nil
+}
+
+// cliEnv is the environment of a CLI run against s: its admin key.
+func (s *server) cliEnv() []string {
+	return append(os.Environ(), "LAMBDA_API_KEY="+s.apiKey)
+}
+
+// serverKeys maps the port of each server the tests started to its admin
+// key.
+var serverKeys sync.Map
+
+// keyTransport adds the admin key of the tests' server to control API
+// requests (/v1/, the Invoke API) sent to it without an Authorization
+// header of their own. Function requests (by host name or /fn/) go as they
+// are, so what reaches a function is exactly what the test sent; tests of
+// refusals send a header of their own or use another transport.
+type keyTransport struct{ base http.RoundTripper }
+
+func (t *keyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("Authorization") != "" || (req.Host != "" && req.Host != req.URL.Host) ||
+		!(strings.HasPrefix(req.URL.Path, "/v1/") || strings.HasPrefix(req.URL.Path, "/2015-03-31/")) {
+		return t.base.RoundTrip(req)
+	}
+	_, portStr, err := net.SplitHostPort(req.URL.Host)
+	port, _ := strconv.Atoi(portStr)
+	key, ok := serverKeys.Load(port)
+	if err != nil || !ok {
+		return t.base.RoundTrip(req)
+	}
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+key.(string))
+	return t.base.RoundTrip(req)
 }

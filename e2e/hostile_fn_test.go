@@ -177,6 +177,7 @@ func TestHostileFunctions(t *testing.T) {
 	t.Run("server killed mid-deploy", func(t *testing.T) {
 		name := h.fn("killed")
 		cmd := exec.Command(binary, "--server", h.url(""), "deploy", "testdata/fixture", "--name", name)
+		cmd.Env = h.cliEnv()
 		stderr, err := cmd.StderrPipe()
 		if err != nil {
 			t.Fatal(err)

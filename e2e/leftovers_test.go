@@ -42,6 +42,7 @@ func TestKilledDuringBuild(t *testing.T) {
 	dir := t.TempDir()
 	writeDockerfile(t, dir, "RUN echo "+marker+" && sleep 60\n")
 	deploy := exec.Command(binary, "--server", s.url(""), "deploy", dir, "--name", name)
+	deploy.Env = s.cliEnv()
 	var out bytes.Buffer
 	deploy.Stdout, deploy.Stderr = &out, &out
 	if err := deploy.Start(); err != nil {

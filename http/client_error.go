@@ -50,7 +50,7 @@ func parseErrorBody(body []byte) *lambda.Error {
 
 func knownCode(code string) bool {
 	switch code {
-	case lambda.EINVALID, lambda.ENOTFOUND, lambda.ECONFLICT, lambda.EUNAUTHORIZED,
+	case lambda.EINVALID, lambda.ENOTFOUND, lambda.ECONFLICT, lambda.EUNAUTHORIZED, lambda.EFORBIDDEN,
 		lambda.ETOOLARGE, lambda.EFUNCTION, lambda.ETIMEOUT, lambda.ECLIENTTIMEOUT, lambda.ETHROTTLED,
 		lambda.EUNAVAILABLE, lambda.ENOTIMPLEMENTED, lambda.EINTERNAL:
 		return true
@@ -64,8 +64,10 @@ func codeFromStatus(status int) string {
 	switch status {
 	case http.StatusBadRequest:
 		return lambda.EINVALID
-	case http.StatusUnauthorized, http.StatusForbidden:
+	case http.StatusUnauthorized:
 		return lambda.EUNAUTHORIZED
+	case http.StatusForbidden:
+		return lambda.EFORBIDDEN
 	case http.StatusNotFound:
 		return lambda.ENOTFOUND
 	case http.StatusConflict:

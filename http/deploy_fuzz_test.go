@@ -59,7 +59,7 @@ func FuzzDeployUpload(f *testing.F) {
 	} {
 		f.Add([]byte(s.config), s.part, s.body)
 	}
-	s := NewServer()
+	s := openForTest(NewServer())
 	s.Cron = fuzzCron{}
 	f.Fuzz(func(t *testing.T, config []byte, part string, body []byte) {
 		var buf bytes.Buffer
@@ -122,7 +122,7 @@ func FuzzDeployUploadRaw(f *testing.F) {
 	f.Add("multipart/form-data", []byte("x"))
 	f.Add("application/json", []byte(`{"config":{}}`))
 	f.Add("multipart/mixed; boundary=\"\"", []byte{})
-	s := NewServer()
+	s := openForTest(NewServer())
 	s.Cron = fuzzCron{}
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
 		r := httptest.NewRequest("POST", "/v1/functions/greet/deploy", bytes.NewReader(body))

@@ -78,7 +78,7 @@ func (f *fakeImages) ListImages(context.Context) ([]*lambda.Image, error) { retu
 func newDeployServer(t *testing.T) (*fakeDeployer, *Server, *Client) {
 	t.Helper()
 	d := &fakeDeployer{}
-	s := NewServer()
+	s := openForTest(NewServer())
 	s.Functions = d
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)

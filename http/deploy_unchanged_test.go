@@ -80,7 +80,7 @@ func (versionStore) ListVersions(_ context.Context, name string) ([]*lambda.Vers
 }
 
 func TestListVersionsMarksPruned(t *testing.T) {
-	s := NewServer()
+	s := openForTest(NewServer())
 	s.Store = versionStore{}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)

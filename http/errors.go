@@ -17,6 +17,7 @@ const ErrorHeader = "X-Lambda-Error"
 var statusOf = map[string]int{
 	lambda.EINVALID:        http.StatusBadRequest,
 	lambda.EUNAUTHORIZED:   http.StatusUnauthorized,
+	lambda.EFORBIDDEN:      http.StatusForbidden,
 	lambda.ENOTFOUND:       http.StatusNotFound,
 	lambda.ECONFLICT:       http.StatusConflict,
 	lambda.ETOOLARGE:       http.StatusRequestEntityTooLarge,

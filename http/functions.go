@@ -23,6 +23,9 @@ func (s *Server) handleListFunctions(w http.ResponseWriter, r *http.Request) {
 	running := s.runningVersions(r.Context(), "")
 	out := FunctionList{Functions: make([]FunctionSummary, 0, len(fns))}
 	for _, fn := range fns {
+		if !allowed(r.Context(), lambda.ScopeRead, fn.Name) {
+			continue // a key limited to functions sees only those
+		}
 		sum := FunctionSummary{Name: fn.Name, Version: fn.ActiveVersion, URL: s.FunctionURL(fn.Name), UpdatedAt: fn.UpdatedAt}
 		if fn.Active != nil {
 			sum.Runtime = fn.Active.Config.Runtime

@@ -29,7 +29,7 @@ func TestLambdaInvokeSlowReaderIsBounded(t *testing.T) {
 	store := &fakeFunctionStore{fns: map[string]*lambda.Function{}, versions: map[string][]int{}}
 	store.add("big", 1, lambda.ProtocolHTTP, 100*time.Millisecond)
 	r := &fakeRouter{backends: map[string]string{"big": big.Listener.Addr().String()}, timeout: 100 * time.Millisecond, onRelease: make(chan bool, 1)}
-	s := NewServer()
+	s := openForTest(NewServer())
 	s.Store, s.Router, s.WriteTimeout = store, r, 200*time.Millisecond
 	addr, _ := openGateway(t, s)
 	conn, err := net.Dial("tcp", addr)
@@ -57,7 +57,7 @@ func TestLambdaInvokeSlowPayloadTimesOut(t *testing.T) {
 	store := &fakeFunctionStore{fns: map[string]*lambda.Function{}, versions: map[string][]int{}}
 	store.add("greet", 1, lambda.ProtocolHTTP, time.Second)
 	r := &fakeRouter{backends: map[string]string{"greet": deadAddr(t)}, timeout: time.Second}
-	s := NewServer()
+	s := openForTest(NewServer())
 	s.Store, s.Router, s.BodyReadTimeout = store, r, 200*time.Millisecond
 	addr, _ := openGateway(t, s)
 	resp, body := rawRequest(t, addr, "POST /2015-03-31/functions/greet/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"a\"", nil, 0)

@@ -65,7 +65,7 @@ func newTestServer(t testing.TB, backend http.Handler) (*Server, *fakeRouter) {
 	fn := httptest.NewServer(backend)
 	t.Cleanup(fn.Close)
 	r := &fakeRouter{backends: map[string]string{"greet": fn.Listener.Addr().String()}, timeout: time.Second}
-	s := NewServer()
+	s := openForTest(NewServer())
 	s.Router = r
 	return s, r
 }

@@ -38,6 +38,7 @@ type lambdaOutcome struct {
 var lambdaOutcomes = map[string]lambdaOutcome{
 	lambda.EINVALID:      {status: 400, name: "InvalidParameterValueException", fault: "User"},
 	lambda.EUNAUTHORIZED: {status: 403, name: "AccessDeniedException", fault: "User"},
+	lambda.EFORBIDDEN:    {status: 403, name: "AccessDeniedException", fault: "User"},
 	lambda.ENOTFOUND:     {status: 404, name: "ResourceNotFoundException", fault: "User"},
 	lambda.ECONFLICT:     {status: 409, name: "ResourceConflictException", fault: "User"},
 	lambda.ETOOLARGE:     {status: 413, name: "RequestTooLargeException", fault: "User"},

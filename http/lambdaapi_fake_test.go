@@ -154,7 +154,7 @@ func newLambdaAPIServer(t *testing.T) (*httptest.Server, *fakeShim) {
 	store.add("web", 1, lambda.ProtocolHTTP, 200*time.Millisecond)
 	store.add("down", 1, lambda.ProtocolAWS, time.Second)
 	store.add("busy", 1, lambda.ProtocolAWS, time.Second)
-	s := NewServer()
+	s := openForTest(NewServer())
 	s.Store = store
 	s.Router = &storeRouter{store: store,
 		addrs: map[string]string{"greet": shimSrv.Listener.Addr().String(), "web": webSrv.Listener.Addr().String()},

@@ -29,7 +29,7 @@ func (f *fakeRuntimes) PrepareRuntimes(ctx context.Context, p lambda.Progress) e
 
 func newRuntimesClient(t *testing.T, rt lambda.RuntimeService) *Client {
 	t.Helper()
-	s := NewServer()
+	s := openForTest(NewServer())
 	s.Runtimes = rt
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)

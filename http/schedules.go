@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/lambdahq/lambda"
@@ -13,6 +14,10 @@ import (
 func (s *Server) handleCreateSchedule(w http.ResponseWriter, r *http.Request) {
 	var req ScheduleRequest
 	if err := readJSON(w, r, &req); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if err := authorizeFunction(r.Context(), lambda.ScopeDeploy, req.Function); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
@@ -101,6 +106,10 @@ func (s *Server) newSchedule(req ScheduleRequest) (*lambda.Schedule, error) {
 func (s *Server) handleListSchedules(w http.ResponseWriter, r *http.Request) {
 	fn := r.URL.Query().Get("function")
 	if fn != "" {
+		if err := authorizeFunction(r.Context(), lambda.ScopeRead, fn); err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
 		if _, err := s.Store.FindFunction(r.Context(), fn); err != nil {
 			writeError(w, r, s.Logger, err)
 			return
@@ -111,6 +120,8 @@ func (s *Server) handleListSchedules(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
+	// A key limited to functions sees only theirs.
+	list = slices.DeleteFunc(list, func(sch *lambda.Schedule) bool { return !allowed(r.Context(), lambda.ScopeRead, sch.Function) })
 	if list == nil {
 		list = []*lambda.Schedule{}
 	}
@@ -118,6 +129,16 @@ func (s *Server) handleListSchedules(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleDeleteSchedule(w http.ResponseWriter, r *http.Request) {
+	if k := keyFrom(r.Context()); k != nil && len(k.Functions) > 0 {
+		sch, err := s.Schedules.FindSchedule(r.Context(), r.PathValue("id"))
+		if err == nil {
+			err = authorizeFunction(r.Context(), lambda.ScopeDeploy, sch.Function)
+		}
+		if err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
+	}
 	if err := s.Schedules.DeleteSchedule(r.Context(), r.PathValue("id")); err != nil {
 		writeError(w, r, s.Logger, err)
 		return

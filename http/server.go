@@ -30,6 +30,13 @@ type Server struct {
 	Cron      lambda.CronParser
 	Logger    *slog.Logger
 
+	// Keys authenticate every control request (Bearer, SigV4 on the Invoke
+	// API) and Audit records every control-plane write. Without Keys no
+	// key is valid: the server refuses every control request.
+	Keys    lambda.KeyStore
+	Audit   lambda.AuditStore
+	Secrets lambda.KeySecrets
+
 	// SchedulesChanged is called after schedules are created or deleted.
 	SchedulesChanged func()
 	// StorePing and DockerPing back /healthz.
@@ -61,6 +68,10 @@ type Server struct {
 	done     chan error
 
 	schedulesMu sync.Mutex // serializes schedule checks and inserts (limit, duplicates)
+
+	registered []route        // every route, for the tests that walk them
+	failures   failureLimiter // failed authentications per address
+	authOff    bool           // only openForTest sets it: no authentication at all
 }
 
 // Defaults of the client limits.
@@ -184,27 +195,41 @@ func (s *Server) Handler() http.Handler {
 	})
 }
 
+// routes is the route table: each registration names the scope a key
+// needs (scopePublic: none), the path value naming the function it acts
+// on, and the audit action of a write.
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.HandleFunc("/fn/{name}", s.handlePathInvoke)
-	mux.HandleFunc("/fn/{name}/{path...}", s.handlePathInvoke)
-	mux.HandleFunc("POST /v1/functions/{name}/deploy", s.handleDeploy)
-	mux.HandleFunc("GET /v1/functions", s.handleListFunctions)
-	mux.HandleFunc("GET /v1/functions/{name}", s.handleGetFunction)
-	mux.HandleFunc("DELETE /v1/functions/{name}", s.handleDeleteFunction)
-	mux.HandleFunc("GET /v1/functions/{name}/versions", s.handleListVersions)
-	mux.HandleFunc("POST /v1/functions/{name}/rollback", s.handleRollback)
-	mux.HandleFunc("PATCH /v1/functions/{name}/scaling", s.handleScaling)
-	mux.HandleFunc("POST /v1/functions/{name}/invoke", s.handleInvoke)
-	mux.HandleFunc("POST /2015-03-31/functions/{function}/invocations", s.handleLambdaInvoke)
-	mux.HandleFunc("GET /v1/images", s.handleListImages)
-	mux.HandleFunc("GET /v1/runtimes", s.handleListRuntimes)
-	mux.HandleFunc("POST /v1/runtimes/prepare", s.handlePrepareRuntimes)
-	mux.HandleFunc("POST /v1/schedules", s.handleCreateSchedule)
-	mux.HandleFunc("GET /v1/schedules", s.handleListSchedules)
-	mux.HandleFunc("DELETE /v1/schedules/{id}", s.handleDeleteSchedule)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	fn := onFunction("name")
+	s.route(mux, "GET /healthz", scopePublic, s.handleHealth)
+	s.route(mux, "/fn/{name}", scopePublic, s.handlePathInvoke)
+	s.route(mux, "/fn/{name}/{path...}", scopePublic, s.handlePathInvoke)
+	s.route(mux, "POST /v1/functions/{name}/deploy", lambda.ScopeDeploy, s.handleDeploy, fn, audited("deploy"))
+	s.route(mux, "GET /v1/functions", lambda.ScopeRead, s.handleListFunctions)
+	s.route(mux, "GET /v1/functions/{name}", lambda.ScopeRead, s.handleGetFunction, fn)
+	s.route(mux, "DELETE /v1/functions/{name}", lambda.ScopeDeploy, s.handleDeleteFunction, fn, audited("delete"))
+	s.route(mux, "GET /v1/functions/{name}/versions", lambda.ScopeRead, s.handleListVersions, fn)
+	s.route(mux, "POST /v1/functions/{name}/rollback", lambda.ScopeDeploy, s.handleRollback, fn, audited("rollback"))
+	s.route(mux, "PATCH /v1/functions/{name}/scaling", lambda.ScopeDeploy, s.handleScaling, fn, audited("config"))
+	s.route(mux, "POST /v1/functions/{name}/invoke", lambda.ScopeInvoke, s.handleInvoke, fn)
+	s.route(mux, "POST /2015-03-31/functions/{function}/invocations", lambda.ScopeInvoke, s.handleLambdaInvoke, onFunction("function"))
+	s.route(mux, "GET /v1/images", lambda.ScopeRead, s.handleListImages)
+	s.route(mux, "GET /v1/runtimes", lambda.ScopeRead, s.handleListRuntimes)
+	// Preparing builds images every function shares: the host's business.
+	s.route(mux, "POST /v1/runtimes/prepare", lambda.ScopeAdmin, s.handlePrepareRuntimes, audited("runtimes.prepare"))
+	// The schedule's function is in the body or the store: the handlers
+	// check it (authorizeFunction).
+	s.route(mux, "POST /v1/schedules", lambda.ScopeDeploy, s.handleCreateSchedule, audited("schedules.create"))
+	s.route(mux, "GET /v1/schedules", lambda.ScopeRead, s.handleListSchedules)
+	s.route(mux, "DELETE /v1/schedules/{id}", lambda.ScopeDeploy, s.handleDeleteSchedule, audited("schedules.delete"))
+	s.route(mux, "POST /v1/keys", lambda.ScopeAdmin, s.handleCreateKey, audited("keys.create"))
+	s.route(mux, "GET /v1/keys", lambda.ScopeAdmin, s.handleListKeys)
+	s.route(mux, "DELETE /v1/keys/{id}", lambda.ScopeAdmin, s.handleRevokeKey, audited("keys.revoke"))
+	s.route(mux, "GET /v1/audit", lambda.ScopeAdmin, s.handleListAudit)
+	// Any valid key may ask what it is (`lambda login` checks a key so):
+	// read is the rule; an invoke key gets 403, which still proves it valid.
+	s.route(mux, "GET /v1/whoami", lambda.ScopeRead, s.handleWhoami)
+	s.route(mux, "/", scopePublic, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, lambda.Errorf(lambda.ENOTFOUND, "no route for %s %s; functions answer at NAME.%s or /fn/NAME", r.Method, r.URL.Path, s.Domain))
 	})
 	return mux

@@ -122,7 +122,7 @@ func (h *recordingHandler) errors() []string {
 func newValidationServer(t *testing.T) (*validationService, *memSchedules, *recordingHandler, string) {
 	t.Helper()
 	svc, sch, logs := &validationService{}, &memSchedules{}, &recordingHandler{logged: make(chan slog.Record, 64)}
-	s := NewServer()
+	s := openForTest(NewServer())
 	s.Functions, s.Schedules, s.Cron, s.Logger = svc, sch, fakeCron{}, slog.New(logs)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)

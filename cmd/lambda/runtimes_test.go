@@ -34,6 +34,7 @@ func runtimesServer(t *testing.T, rt *stubRuntimes) string {
 	t.Helper()
 	s := lambdahttp.NewServer()
 	s.Runtimes = rt
+	t.Setenv("LAMBDA_API_KEY", withAdminKey(t, s))
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	return srv.URL
