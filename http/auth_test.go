@@ -425,3 +425,101 @@ func TestWritesAudited(t *testing.T) {
 		t.Errorf("refused write: %+v", e)
 	}
 }
+
+// listingStore lists fixed functions and schedules.
+type listingStore struct {
+	lambda.FunctionStore
+	lambda.FunctionService
+	lambda.ScheduleStore
+	names []string
+}
+
+func (l *listingStore) ListFunctions(context.Context) ([]*lambda.Function, error) {
+	var out []*lambda.Function
+	for _, n := range l.names {
+		out = append(out, &lambda.Function{Name: n})
+	}
+	return out, nil
+}
+
+func (l *listingStore) FindFunction(_ context.Context, name string) (*lambda.Function, error) {
+	return &lambda.Function{Name: name}, nil
+}
+
+func (l *listingStore) Instances(context.Context, string) ([]*lambda.Instance, error) {
+	return nil, nil
+}
+
+func (l *listingStore) ListSchedules(_ context.Context, fn string) ([]*lambda.Schedule, error) {
+	var out []*lambda.Schedule
+	for _, n := range l.names {
+		if fn == "" || fn == n {
+			out = append(out, &lambda.Schedule{ID: "s-" + n, Function: n})
+		}
+	}
+	return out, nil
+}
+
+func (l *listingStore) FindSchedule(_ context.Context, id string) (*lambda.Schedule, error) {
+	return &lambda.Schedule{ID: id, Function: strings.TrimPrefix(id, "s-")}, nil
+}
+
+func (l *listingStore) DeleteSchedule(context.Context, string) error { return nil }
+
+// TestListingsFilteredForLimitedKeys: a key limited to functions sees only
+// those in the function and schedule listings, and cannot reach another's
+// schedules by ID or filter.
+func TestListingsFilteredForLimitedKeys(t *testing.T) {
+	a := newAuthServer()
+	st := &listingStore{names: []string{"fa", "fb", "fc"}}
+	a.Store, a.Functions, a.Schedules = st, st, st
+	_, limited := a.newKey(t, lambda.ScopeDeploy, "fa", "fc")
+	_, all := a.newKey(t, lambda.ScopeRead)
+	h := a.Handler()
+	tests := []struct {
+		secret, path string
+		want         []string
+	}{
+		{limited, "/v1/functions", []string{"fa", "fc"}},
+		{all, "/v1/functions", []string{"fa", "fb", "fc"}},
+		{limited, "/v1/schedules", []string{"fa", "fc"}},
+		{all, "/v1/schedules", []string{"fa", "fb", "fc"}},
+		{limited, "/v1/schedules?function=fc", []string{"fc"}},
+	}
+	for _, tt := range tests {
+		w := doRequest(h, "GET", tt.path, "Bearer "+tt.secret)
+		var doc struct {
+			Functions []struct{ Name string }
+			Schedules []struct{ Function string }
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &doc); w.Code != 200 || err != nil {
+			t.Fatalf("GET %s: %d %s", tt.path, w.Code, w.Body)
+		}
+		var got []string
+		for _, f := range doc.Functions {
+			got = append(got, f.Name)
+		}
+		for _, s := range doc.Schedules {
+			got = append(got, s.Function)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("GET %s lists %v, want %v", tt.path, got, tt.want)
+		}
+	}
+	if w := doRequest(h, "GET", "/v1/schedules?function=fb", "Bearer "+limited); w.Code != 403 {
+		t.Errorf("schedules of another function: %d, want 403", w.Code)
+	}
+	if w := doRequest(h, "DELETE", "/v1/schedules/s-fb", "Bearer "+limited); w.Code != 403 {
+		t.Errorf("deleting another function's schedule: %d, want 403", w.Code)
+	}
+	if w := doRequest(h, "DELETE", "/v1/schedules/s-fa", "Bearer "+limited); w.Code != 204 {
+		t.Errorf("deleting its own function's schedule: %d %s, want 204", w.Code, w.Body)
+	}
+	r := httptest.NewRequest("POST", "/v1/schedules", strings.NewReader(`{"function":"fb","cron":"* * * * *"}`))
+	r.Header.Set("Authorization", "Bearer "+limited)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if rec.Code != 403 {
+		t.Errorf("a schedule for another function: %d %s, want 403", rec.Code, rec.Body)
+	}
+}
