@@ -286,3 +286,24 @@ func TestResolveAPIKey(t *testing.T) {
 		})
 	}
 }
+
+// TestServerTakesNoAPIKey: the commands that run the platform neither list
+// nor accept the clients' --api-key.
+func TestServerTakesNoAPIKey(t *testing.T) {
+	isolateCredentials(t)
+	// Bounded: without the check, the server would start and serve.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var errOut bytes.Buffer
+	code := run(ctx, []string{"server", "--addr", "127.0.0.1:0", "--api-key", "lmb_x"}, &streams{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &errOut})
+	if stderr := errOut.String(); code != 1 || !strings.Contains(stderr, `--api-key is for the commands that call a server: "lambda server" runs the platform itself`) {
+		t.Fatalf("server --api-key: exit %d, %q", code, stderr)
+	}
+	stdout, _, _ := runCLI(t, "", "", "server", "--help")
+	if strings.Contains(stdout, "--api-key") {
+		t.Fatalf("server --help lists --api-key:\n%s", stdout)
+	}
+	if stdout, _, _ := runCLI(t, "", "", "list", "--help"); !strings.Contains(stdout, "--api-key") {
+		t.Fatalf("list --help lacks --api-key:\n%s", stdout)
+	}
+}

@@ -114,14 +114,18 @@ Start the server with "lambda server", then deploy a directory with
 func withoutServerFlag(cmd *cobra.Command) *cobra.Command {
 	help := cmd.HelpFunc()
 	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
-		if f := c.InheritedFlags().Lookup("server"); f != nil {
-			f.Hidden = true // the process ends after the help
+		for _, name := range []string{"server", "api-key"} {
+			if f := c.InheritedFlags().Lookup(name); f != nil {
+				f.Hidden = true // the process ends after the help
+			}
 		}
 		help(c, args)
 	})
 	cmd.PreRunE = func(c *cobra.Command, _ []string) error {
-		if c.Flags().Changed("server") {
-			return usageErrorf("--server is for the commands that call a server: %q runs the platform itself", c.CommandPath())
+		for _, name := range []string{"server", "api-key"} {
+			if c.Flags().Changed(name) {
+				return usageErrorf("--%s is for the commands that call a server: %q runs the platform itself", name, c.CommandPath())
+			}
 		}
 		return nil
 	}
