@@ -307,3 +307,23 @@ func TestServerTakesNoAPIKey(t *testing.T) {
 		t.Fatalf("list --help lacks --api-key:\n%s", stdout)
 	}
 }
+
+func TestKeyStatus(t *testing.T) {
+	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	past, future := now.Add(-time.Hour), now.Add(time.Hour)
+	tests := []struct {
+		key  lambda.Key
+		want string
+	}{
+		{lambda.Key{}, "active"},
+		{lambda.Key{ExpiresAt: &future}, "active"},
+		{lambda.Key{ExpiresAt: &past}, "expired"},
+		{lambda.Key{ExpiresAt: &now}, "expired"},
+		{lambda.Key{RevokedAt: &past, ExpiresAt: &past}, "revoked"},
+	}
+	for _, tt := range tests {
+		if got := keyStatus(&tt.key, now); got != tt.want {
+			t.Errorf("keyStatus(%+v) = %q, want %q", tt.key, got, tt.want)
+		}
+	}
+}
