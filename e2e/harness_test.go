@@ -106,6 +106,9 @@ type server struct {
 	env     []string
 	*process
 	shared bool
+	// listenAll makes the server listen on every address, not only
+	// 127.0.0.1, so that function containers can reach it (auth tests).
+	listenAll bool
 	// apiKey is the admin key the server wrote to DATA/admin.key at its
 	// first start; every CLI run and API call of the tests carries it.
 	apiKey string
@@ -204,7 +207,11 @@ func stopShared() error {
 // launch starts the process and waits for /healthz to answer.
 func (s *server) launch() error {
 	p := &process{logs: &syncBuffer{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(binary, "server", "--addr", fmt.Sprintf("127.0.0.1:%d", s.port), "--data", s.dataDir, "--domain", "localhost", "--log-level", "debug")
+	addr := fmt.Sprintf("127.0.0.1:%d", s.port)
+	if s.listenAll {
+		addr = fmt.Sprintf(":%d", s.port)
+	}
+	p.cmd = exec.Command(binary, "server", "--addr", addr, "--data", s.dataDir, "--domain", "localhost", "--log-level", "debug")
 	p.cmd.Env = append(os.Environ(), s.env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {

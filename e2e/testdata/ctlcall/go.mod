@@ -1,0 +1,3 @@
+module example.com/ctlcall
+
+go 1.26
