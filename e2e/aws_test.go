@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
 )
 
 // TestAWSFunction runs an unmodified aws-lambda-go function: over HTTP as
@@ -42,12 +43,34 @@ func TestAWSFunction(t *testing.T) {
 		t.Errorf("handled error: %+v", res)
 	}
 
-	client := awslambda.New(awslambda.Options{
-		BaseEndpoint: aws.String(s.url("")),
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-	})
+	// Real credentials, verified by SigV4: the ID of a key as access key
+	// ID, its secret as secret access key.
+	var key struct{ ID, Secret string }
+	if err := json.Unmarshal([]byte(s.mustLambda("keys", "create", "sdk-"+name, "--scope", "invoke", "-o", "json").stdout), &key); err != nil || key.ID == "" {
+		t.Fatalf("keys create -o json: %v %+v", err, key)
+	}
+	sdkClient := func(id, secret string) *awslambda.Client {
+		return awslambda.New(awslambda.Options{
+			BaseEndpoint: aws.String(s.url("")),
+			Region:       "us-east-1",
+			Credentials:  credentials.NewStaticCredentialsProvider(id, secret, ""),
+		})
+	}
+	client := sdkClient(key.ID, key.Secret)
 	ctx := context.Background()
+	// A wrong secret or an unknown key answers as Lambda does, 403 with
+	// the exception's name, and invokes nothing.
+	for _, bad := range []struct{ id, secret, code string }{
+		{key.ID, key.Secret + "x", "InvalidSignatureException"},
+		{"AKIDEXAMPLE", "secret", "UnrecognizedClientException"},
+	} {
+		_, err := sdkClient(bad.id, bad.secret).Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(`{}`)})
+		var apiErr smithy.APIError
+		var status interface{ HTTPStatusCode() int }
+		if !errors.As(err, &apiErr) || apiErr.ErrorCode() != bad.code || !errors.As(err, &status) || status.HTTPStatusCode() != 403 {
+			t.Errorf("SDK with key %s and a wrong secret or none of ours: %v; want 403 %s", bad.id, err, bad.code)
+		}
+	}
 	out, err := client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(`{"name":"SDK"}`), LogType: types.LogTypeTail})
 	if err != nil {
 		t.Fatalf("SDK invoke: %v", err)
