@@ -72,9 +72,14 @@ type Engine struct {
 	deleting  map[string]bool // functions a Delete is draining: not routable
 	exits     *exitLog
 	pruning   *pruneQueue
-	owned     sync.Map     // IDs of containers this engine started; reconcile leaves them be
-	live      sync.Map     // container ID → *instance, for exits and describe
-	total     atomic.Int64 // instances running or starting, for MaxTotalInstances
+	owned     sync.Map // IDs of containers this engine started; reconcile leaves them be
+	// starts is held shared from a container's creation until it is in
+	// owned, and exclusively by reconcile: a container created while
+	// reconcile lists would otherwise look like a leftover and be removed
+	// under a deploy or cold start that is waiting for it.
+	starts sync.RWMutex
+	live   sync.Map     // container ID → *instance, for exits and describe
+	total  atomic.Int64 // instances running or starting, for MaxTotalInstances
 	// images is held shared by builds and exclusively by image removal:
 	// removing an image prunes parent layers a concurrent build may be
 	// reusing from the build cache.

@@ -29,15 +29,12 @@ func (e *Engine) startInstance(ctx context.Context, v *lambda.Version, timeout t
 	}
 	// The start timeout is the function's budget: it runs from the moment
 	// its container runs, so that a busy container engine does not spend it.
-	sctx, cancel := context.WithTimeout(ctx, containerStartTimeout)
-	li, err := e.Driver.StartInstance(sctx, spec)
-	cancel()
+	li, err := e.createInstance(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
 	bounded, cancel := context.WithTimeoutCause(ctx, timeout, errNotReady)
 	defer cancel()
-	e.owned.Store(li.ID, true)
 	in := &instance{Instance: li}
 	e.live.Store(li.ID, in)
 	if err := e.waitReady(bounded, li, v, timeout); err != nil {
@@ -71,6 +68,21 @@ func instanceEnv(v *lambda.Version) map[string]string {
 		env["LAMBDA_HANDLER"] = v.Config.Handler
 	}
 	return env
+}
+
+// createInstance creates and starts spec's container and marks it owned
+// before reconcile can list it (see starts).
+func (e *Engine) createInstance(ctx context.Context, spec lambda.InstanceSpec) (*lambda.Instance, error) {
+	ctx, cancel := context.WithTimeout(ctx, containerStartTimeout)
+	defer cancel()
+	e.starts.RLock()
+	defer e.starts.RUnlock()
+	li, err := e.Driver.StartInstance(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	e.owned.Store(li.ID, true)
+	return li, nil
 }
 
 // errNotReady is the cause of a start's context ending at its timeout.

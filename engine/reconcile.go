@@ -47,6 +47,8 @@ func (e *Engine) reconcileLoop() {
 // version that still answers, and removes every other container labelled as
 // the platform's: leftovers of old versions, deleted functions or crashes.
 func (e *Engine) reconcile(ctx context.Context) error {
+	e.starts.Lock()
+	defer e.starts.Unlock()
 	containers, err := e.Driver.ListInstances(ctx)
 	if err != nil {
 		return err
