@@ -114,7 +114,7 @@ Start the server with "lambda server", then deploy a directory with
 func withoutServerFlag(cmd *cobra.Command) *cobra.Command {
 	help := cmd.HelpFunc()
 	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
-		for _, name := range []string{"server", "api-key"} {
+		for _, name := range []string{"server", "api-key", "ca-cert"} {
 			if f := c.InheritedFlags().Lookup(name); f != nil {
 				f.Hidden = true // the process ends after the help
 			}
@@ -122,7 +122,7 @@ func withoutServerFlag(cmd *cobra.Command) *cobra.Command {
 		help(c, args)
 	})
 	cmd.PreRunE = func(c *cobra.Command, _ []string) error {
-		for _, name := range []string{"server", "api-key"} {
+		for _, name := range []string{"server", "api-key", "ca-cert"} {
 			if c.Flags().Changed(name) {
 				return usageErrorf("--%s is for the commands that call a server: %q runs the platform itself", name, c.CommandPath())
 			}

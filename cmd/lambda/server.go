@@ -46,6 +46,18 @@ type tlsOptions struct {
 	cert, key, httpRedirect string
 }
 
+// check refuses incomplete TLS options before anything is opened; the
+// files themselves are read when the server opens its port.
+func (o tlsOptions) check() error {
+	switch {
+	case (o.cert == "") != (o.key == ""):
+		return usageErrorf("--tls-cert and --tls-key go together: give the certificate chain and its private key (PEM files)")
+	case o.httpRedirect != "" && o.cert == "":
+		return usageErrorf("--http-redirect redirects to HTTPS: it needs --tls-cert and --tls-key")
+	}
+	return nil
+}
+
 // clientLimitOptions bound slow clients (durations as text until checked).
 type clientLimitOptions struct {
 	readTimeout, readHeaderTimeout, writeTimeout string
@@ -76,7 +88,10 @@ func newServerCommand(s *streams) *cobra.Command {
 		Use:   "server",
 		Short: "Run the Lambda server: gateway, control API, scheduler",
 		Long: `Run the Lambda server on one port: the control API under /v1/, functions at
-http://NAME.DOMAIN:PORT and http://HOST:PORT/fn/NAME/, and /healthz.
+http://NAME.DOMAIN:PORT and http://HOST:PORT/fn/NAME/, and /healthz. With
+--tls-cert and --tls-key the port speaks HTTPS only (a wildcard certificate for
+*.DOMAIN covers every function); --http-redirect adds a plain HTTP port that
+redirects to it.
 
 State lives in an embedded SQLite database in the data directory; functions run
 as containers on the local Docker engine (DOCKER_HOST is honoured).`,
@@ -132,6 +147,9 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	}
 	setLimits, err := opts.limits.parse()
 	if err != nil {
+		return err
+	}
+	if err := opts.tls.check(); err != nil {
 		return err
 	}
 	p, err := openPlatform(ctx, platformOptions{
