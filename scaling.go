@@ -36,6 +36,10 @@ type Scaling struct {
 	// Reserved caps the function's concurrent requests; nil is no cap and
 	// 0 disables the function (every request is throttled).
 	Reserved *int `json:"reserved_concurrency,omitempty"`
+	// Auth is who may invoke the function by its URL: AuthNone ("" too)
+	// or AuthKey. Like a Function URL's auth type it belongs to the
+	// function and changes without a redeploy.
+	Auth string `json:"auth,omitempty"`
 }
 
 // DefaultHTTPConcurrency is the per-instance concurrency of http functions
@@ -80,6 +84,8 @@ func (s Scaling) Validate() error {
 		return Errorf(EINVALID, "start timeout %s is out of range %s-%s", s.StartTimeout, MinStartTimeout, MaxStartTimeout)
 	case s.Reserved != nil && (*s.Reserved < 0 || *s.Reserved > MaxConcurrency*MaxInstancesLimit):
 		return Errorf(EINVALID, "reserved concurrency %d is out of range", *s.Reserved)
+	case ValidateAuth(s.Auth) != nil:
+		return ValidateAuth(s.Auth)
 	}
 	return nil
 }
@@ -92,7 +98,8 @@ type ScalingPatch struct {
 	IdleTimeout  *Duration `json:"idle_timeout,omitempty"`
 	StartTimeout *Duration `json:"start_timeout,omitempty"`
 	// Reserved: a negative value removes the cap.
-	Reserved *int `json:"reserved_concurrency,omitempty"`
+	Reserved *int    `json:"reserved_concurrency,omitempty"`
+	Auth     *string `json:"auth,omitempty"`
 }
 
 // Apply returns s changed by p.
@@ -112,6 +119,9 @@ func (p ScalingPatch) Apply(s Scaling) Scaling {
 	if p.StartTimeout != nil {
 		s.StartTimeout = *p.StartTimeout
 	}
+	if p.Auth != nil {
+		s.Auth = *p.Auth
+	}
 	if p.Reserved != nil {
 		if *p.Reserved < 0 {
 			s.Reserved = nil
@@ -125,7 +135,7 @@ func (p ScalingPatch) Apply(s Scaling) Scaling {
 
 // IsZero reports whether p changes nothing.
 func (p ScalingPatch) IsZero() bool {
-	return p.Concurrency == nil && p.MinInstances == nil && p.MaxInstances == nil && p.IdleTimeout == nil && p.StartTimeout == nil && p.Reserved == nil
+	return p.Concurrency == nil && p.MinInstances == nil && p.MaxInstances == nil && p.IdleTimeout == nil && p.StartTimeout == nil && p.Reserved == nil && p.Auth == nil
 }
 
 // ScalingService changes a function's scaling at run time.

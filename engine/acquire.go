@@ -19,6 +19,13 @@ func (e *Engine) Acquire(ctx context.Context, name string) (*lambda.Lease, error
 		return nil, err
 	}
 	sc, p := st.effective()
+	if sc.Auth == lambda.AuthKey {
+		// Before admission, so that refused requests take no capacity
+		// and start no instance.
+		if err := lambda.AuthorizeInvoke(ctx, name); err != nil {
+			return nil, err
+		}
+	}
 	if err := st.admit(sc); err != nil {
 		return nil, err
 	}

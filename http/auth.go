@@ -83,7 +83,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*lambda.K
 	switch {
 	case strings.EqualFold(scheme, "Bearer"):
 		return s.bearerKey(r.Context(), strings.TrimSpace(cred))
-	case scheme == sigV4Algorithm && strings.HasPrefix(r.URL.Path, lambdaAPIPrefix):
+	case scheme == sigV4Algorithm && w != nil && strings.HasPrefix(r.URL.Path, lambdaAPIPrefix):
 		return s.sigV4Key(w, r)
 	default:
 		return nil, lambda.Errorf(lambda.EUNAUTHORIZED, "the Authorization header is not \"Bearer KEY\": pass the key's secret (lmb_...) as a Bearer token")

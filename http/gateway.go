@@ -22,6 +22,10 @@ type gateway struct {
 	logger *slog.Logger
 	proxy  *httputil.ReverseProxy
 	limits clientLimits
+	// authorizer, when set, gives Acquire the check of a private
+	// function's caller (lambda.WithInvokeAuth); consumed is set when the
+	// request's Authorization header served it.
+	authorizer func(r *http.Request, consumed *bool) lambda.InvokeAuthorizer
 }
 
 // clientLimits bound what a client may cost the gateway.
@@ -120,10 +124,21 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name string, inv
 	if body != nil {
 		r.ContentLength = int64(len(body.data))
 	}
-	lease, err := g.router.Acquire(r.Context(), name)
+	ctx, consumed := r.Context(), false
+	if g.authorizer != nil {
+		ctx = lambda.WithInvokeAuth(ctx, g.authorizer(r, &consumed))
+	}
+	lease, err := g.router.Acquire(ctx, name)
 	if err != nil {
+		if lambda.ErrorCode(err) == lambda.EUNAUTHORIZED {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="lambda"`)
+		}
 		writeError(w, r, g.logger, err)
 		return
+	}
+	if consumed || keyFrom(r.Context()) != nil {
+		// The key was for the platform: the function never sees it.
+		r.Header.Del("Authorization")
 	}
 	st := &proxyState{lease: lease, body: body, prefix: inv.prefix, retry: true}
 	st.path, st.rawPath = stripPrefix(r, inv.prefix)
@@ -138,7 +153,7 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name string, inv
 	// the pool). It leaves the pool, and the request goes to another.
 	g.logger.Warn("instance unreachable; retrying on another", "function", lease.Function, "version", lease.Version, "addr", lease.Addr)
 	st.lease.Release(true)
-	if st.lease, err = g.router.Acquire(r.Context(), name); err != nil {
+	if st.lease, err = g.router.Acquire(ctx, name); err != nil {
 		st.lease = &lambda.Lease{} // already released; nothing left to release
 		writeError(w, r, g.logger, err)
 		return

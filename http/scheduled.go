@@ -14,7 +14,7 @@ import (
 // error carrying the start of the function's answer.
 func (s *Server) InvokeScheduled(ctx context.Context, function string, payload []byte) (err error) {
 	s.Handler() // builds the gateway when no listener was opened
-	r, err := http.NewRequestWithContext(ctx, http.MethodPost, "/", bytes.NewReader(payload))
+	r, err := http.NewRequestWithContext(withKey(ctx, schedulerKey), http.MethodPost, "/", bytes.NewReader(payload))
 	if err != nil {
 		return err
 	}

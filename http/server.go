@@ -180,6 +180,7 @@ func (s *Server) portSuffix() string {
 func (s *Server) Handler() http.Handler {
 	if s.mux == nil {
 		s.gateway = newGateway(s.Router, s.Logger, clientLimits{bodyRead: s.BodyReadTimeout, responseWrite: s.WriteTimeout})
+		s.gateway.authorizer = s.invokeAuthorizer
 		s.mux = s.routes()
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

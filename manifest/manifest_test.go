@@ -87,6 +87,7 @@ func TestParseScalars(t *testing.T) {
 		{"memory: 16777216", Manifest{MemoryBytes: 16 << 20}},
 		{"timeout: 500ms", Manifest{Timeout: 500 * time.Millisecond}},
 		{"start_timeout: 1s", Manifest{Scaling: lambda.ScalingPatch{StartTimeout: durPtr(time.Second)}}},
+		{"auth: key", Manifest{Scaling: lambda.ScalingPatch{Auth: ptr("key")}}},
 		{"port: 0x1F90", Manifest{Port: 8080}},
 		{"name: '123'", Manifest{Name: "123"}},
 		{"name: &n greet\nhandler: *n", Manifest{Name: "greet", Handler: "greet"}},
@@ -112,8 +113,8 @@ func TestParseErrors(t *testing.T) {
 		name, src, want string
 	}{
 		{"unknown key with suggestion", "name: greet\n\nmemroy: 256m\n", `lambda.yaml: line 3: unknown key "memroy": did you mean "memory"?`},
-		{"short key far from any", "base: x", `lambda.yaml: line 1: unknown key "base": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, start_timeout, schedules`},
-		{"unknown key", "colour: red", `lambda.yaml: line 1: unknown key "colour": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, start_timeout, schedules`},
+		{"short key far from any", "base: x", `lambda.yaml: line 1: unknown key "base": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, start_timeout, auth, schedules`},
+		{"unknown key", "colour: red", `lambda.yaml: line 1: unknown key "colour": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, start_timeout, auth, schedules`},
 		{"duplicate key", "name: a\nname: b", `lambda.yaml: line 2: key "name" is set twice (first on line 1): keep one`},
 		{"bad size", "memory: lots", `lambda.yaml: line 1: memory: "lots" is not a size: use a number with a unit k, m or g, e.g. 256m`},
 		{"size without unit", "memory: 256", `lambda.yaml: line 1: memory: 256 is out of range 16m-10g (a number without unit counts bytes)`},
@@ -122,6 +123,7 @@ func TestParseErrors(t *testing.T) {
 		{"duration too long", "timeout: 1h", `lambda.yaml: line 1: timeout: 1h is out of range: use more than 0 and at most 15m0s`},
 		{"start timeout too short", "start_timeout: 500ms", `lambda.yaml: line 1: start_timeout: 500ms is out of range: use 1s to 15m0s`},
 		{"start timeout too long", "start_timeout: 1h", `lambda.yaml: line 1: start_timeout: 1h is out of range: use 1s to 15m0s`},
+		{"auth unknown", "auth: iam", `lambda.yaml: line 1: auth: "iam" is unknown: use none (anyone may call the function) or key (a key of invoke scope)`},
 		{"bad start timeout", "start_timeout: 60", `lambda.yaml: line 1: start_timeout: "60" is not a duration: use a value like 30s or 2m`},
 		{"negative duration", "timeout: -1s", `lambda.yaml: line 1: timeout: -1s is out of range: use more than 0 and at most 15m0s`},
 		{"bad name", "name: My_App", `lambda.yaml: line 1: name: function name "My_App" contains 'M': use 1-63 lowercase letters, digits or dashes, not starting or ending with a dash`},
@@ -154,7 +156,7 @@ func TestParseErrors(t *testing.T) {
 		{"syntax error", "name: a\n  port: 1", `lambda.yaml: line 2: mapping values are not allowed in this context (is it valid YAML?)`},
 		{"tab indentation", "env:\n\tA: 1", `lambda.yaml: line 2: found character that cannot start any token (is it valid YAML?)`},
 		{"complex key", "? [a]\n: 1", `lambda.yaml: line 1: keys must be plain words, not a list`},
-		{"merge key", "name: greet\n<<: {port: 1}", `lambda.yaml: line 2: unknown key "<<": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, start_timeout, schedules`},
+		{"merge key", "name: greet\n<<: {port: 1}", `lambda.yaml: line 2: unknown key "<<": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, start_timeout, auth, schedules`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 
 // Keys lists the top-level keys of lambda.yaml, in documentation order.
 var Keys = []string{"name", "runtime", "handler", "protocol", "port", "env", "memory", "timeout",
-	"concurrency", "min_instances", "max_instances", "start_timeout", "schedules"}
+	"concurrency", "min_instances", "max_instances", "start_timeout", "auth", "schedules"}
 
 // scheduleKeys are the keys of one schedules entry.
 var scheduleKeys = []string{"cron", "data", "tz", "overlap"}
@@ -122,6 +122,15 @@ func (p *parser) field(m *Manifest, key string, v *yaml.Node) error {
 		m.Scaling.MaxInstances, err = p.optInt(key, v, 0, lambda.MaxInstancesLimit)
 	case "start_timeout":
 		m.Scaling.StartTimeout, err = p.startTimeout(key, v)
+	case "auth":
+		var auth string
+		if auth, err = p.str(key, v); err == nil {
+			if lambda.ValidateAuth(auth) != nil {
+				err = p.errAt(v.Line, key, "%q is unknown: use %s (anyone may call the function) or %s (a key of invoke scope)", auth, lambda.AuthNone, lambda.AuthKey)
+			} else {
+				m.Scaling.Auth = &auth
+			}
+		}
 	case "schedules":
 		m.Schedules, err = p.schedules(v)
 	}

@@ -19,6 +19,7 @@ type configOptions struct {
 	idleTimeout  string
 	startTimeout string
 	reserved     string
+	auth         string
 	output       string
 }
 
@@ -54,6 +55,7 @@ every request gets 429). Flags you do not give keep their value.`,
 	f.StringVar(&o.idleTimeout, "idle-timeout", "", "how long an idle instance above the minimum lives, 1s-24h, e.g. 30s (0: the default, 5m)")
 	f.StringVar(&o.startTimeout, "start-timeout", "", "how long a new instance may take to become ready, 1s-15m, e.g. 2m (0: the default, 60s)")
 	f.StringVar(&o.reserved, "reserved-concurrency", "", "cap on concurrent requests; 0 disables the function, none removes the cap")
+	f.StringVar(&o.auth, "auth", "", "who may call the function's URL: none (anyone) or key (Authorization: Bearer KEY of invoke scope)")
 	addOutputFlag(cmd, &o.output)
 	return cmd
 }
@@ -89,6 +91,12 @@ func (o *configOptions) patch(cmd *cobra.Command) (lambda.ScalingPatch, error) {
 		}
 		p.StartTimeout = &d
 	}
+	if f.Changed("auth") {
+		if err := lambda.ValidateAuth(o.auth); err != nil {
+			return p, usageErrorf("--auth: %w", err)
+		}
+		p.Auth = &o.auth
+	}
 	if f.Changed("reserved-concurrency") {
 		n := -1
 		if o.reserved != "none" {
@@ -101,7 +109,7 @@ func (o *configOptions) patch(cmd *cobra.Command) (lambda.ScalingPatch, error) {
 		p.Reserved = &n
 	}
 	if p.IsZero() {
-		return p, usageErrorf("nothing to change: give at least one of --concurrency, --min-instances, --max-instances, --idle-timeout, --start-timeout, --reserved-concurrency")
+		return p, usageErrorf("nothing to change: give at least one of --concurrency, --min-instances, --max-instances, --idle-timeout, --start-timeout, --reserved-concurrency, --auth")
 	}
 	return p, nil
 }
@@ -132,6 +140,9 @@ func describeScaling(sc lambda.Scaling) string {
 		b.WriteString("none")
 	} else {
 		b.WriteString(strconv.Itoa(*sc.Reserved))
+	}
+	if sc.Auth == lambda.AuthKey {
+		b.WriteString(", private (auth key)")
 	}
 	return b.String()
 }

@@ -63,6 +63,7 @@ an updated base image.`,
 	f.IntVar(&o.maxInstances, "max-instances", 0, "most instances at once (default 10)")
 	f.BoolVar(&o.force, "force", false, "publish a new version even if the code and settings are unchanged")
 	f.StringVar(&o.startTimeout, "start-timeout", "", "how long a new instance may take to become ready, e.g. 2m (default 60s; range 1s-15m)")
+	f.StringVar(&o.auth, "auth", "", "who may call the function's URL: none (anyone, the default) or key (Authorization: Bearer KEY of invoke scope)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the whole build log, not one line per build step")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "show no progress: only the function's URL, or the error")
 	cmd.MarkFlagsMutuallyExclusive("verbose", "quiet")

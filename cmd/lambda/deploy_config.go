@@ -26,6 +26,7 @@ type deployOptions struct {
 	minInstances int
 	maxInstances int
 	startTimeout string
+	auth         string // --auth: none or key
 	output       string
 	force        bool // publish even when nothing changed
 	verbose      bool
@@ -107,6 +108,12 @@ func (o *deployOptions) request(m *manifest.Manifest) (lambdahttp.DeployRequest,
 			return req, err
 		}
 		req.Scaling.StartTimeout = &d
+	}
+	if o.changed("auth") {
+		if err := lambda.ValidateAuth(o.auth); err != nil {
+			return req, usageErrorf("--auth: %w", err)
+		}
+		req.Scaling.Auth = &o.auth
 	}
 	if err := cfg.WithDefaults().Validate(); err != nil {
 		return req, usageErrorf("%w", err)

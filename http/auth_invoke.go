@@ -1,0 +1,47 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// schedulerKey is who the cron scheduler invokes as: the server itself,
+// allowed to invoke every function, private ones included. It is never
+// stored and no request can present it.
+var schedulerKey = &lambda.Key{ID: "scheduler", Name: "the cron scheduler", Scope: lambda.ScopeInvoke}
+
+// invokeAuthorizer returns the check the router runs before serving a
+// private function to r (lambda.AuthorizeInvoke): a request of the
+// control API (lambda invoke, the Invoke API) or of the scheduler was
+// authorized already; one by host name or path must bring a Bearer key
+// with invoke scope for the function. *consumed reports that r's
+// Authorization header was the platform's, not to be forwarded.
+func (s *Server) invokeAuthorizer(r *http.Request, consumed *bool) lambda.InvokeAuthorizer {
+	return func(ctx context.Context, function string) error {
+		if s.authOff || keyFrom(r.Context()) != nil {
+			return nil
+		}
+		*consumed = true
+		addr := clientAddr(r)
+		if wait := s.failures.wait(addr, time.Now()); wait > 0 {
+			return lambda.Errorf(lambda.ETHROTTLED, "too many failed authentications from %s: retry in %s", addr, wait.Round(time.Second))
+		}
+		key, err := s.authenticate(nil, r)
+		if err != nil {
+			if lambda.ErrorCode(err) == lambda.EUNAUTHORIZED {
+				s.failures.add(addr, time.Now())
+				s.Logger.Warn("authentication failed", "addr", addr, "function", function, "key", keyIDOf(key), "err", lambda.ErrorMessage(err))
+				return lambda.Errorf(lambda.EUNAUTHORIZED, "function %q is private: %s", function, lambda.ErrorMessage(err))
+			}
+			return err
+		}
+		if !key.Allows(lambda.ScopeInvoke, function) {
+			s.Logger.Warn("authorization failed", "addr", addr, "key", key.ID, "scope", key.Scope, "need", lambda.ScopeInvoke, "function", function)
+			return forbidden(key, lambda.ScopeInvoke, function)
+		}
+		return nil
+	}
+}
