@@ -127,6 +127,57 @@ func TestAuth(t *testing.T) {
 		}
 	})
 
+	t.Run("private function", func(t *testing.T) {
+		priv := s.fn("auth-private")
+		t.Cleanup(func() { cleanupFunction(t, priv) })
+		s.mustLambda("deploy", "--image", fixtureImage(t), "--name", priv, "--auth", "key")
+		_, inv := createKey("priv-"+priv, "--scope", "invoke", "--function", priv)
+		_, other := createKey("other-"+priv, "--scope", "invoke", "--function", target)
+		fnCall := func(path, authorization string) (int, http.Header, string) {
+			t.Helper()
+			req, _ := http.NewRequest("GET", s.url(path), nil)
+			req.Host = s.host(priv)
+			if authorization != "" {
+				req.Header.Set("Authorization", authorization)
+			}
+			resp, err := noKey.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, resp.Header, string(b)
+		}
+		if st, h, body := fnCall("/", ""); st != 401 || h.Get("WWW-Authenticate") == "" || !strings.Contains(body, "private") {
+			t.Errorf("private function by host without a key: %d %s, want 401", st, body)
+		}
+		if st, _, body := call("GET", "/fn/"+priv+"/", ""); st != 401 {
+			t.Errorf("private function by path without a key: %d %s, want 401", st, body)
+		}
+		if st, _, body := fnCall("/", other); st != 403 {
+			t.Errorf("private function with another function's key: %d %s, want 403", st, body)
+		}
+		st, _, body := fnCall("/", inv)
+		var echo struct{ Headers map[string][]string }
+		if err := json.Unmarshal([]byte(body), &echo); st != 200 || err != nil {
+			t.Fatalf("private function with its invoke key: %d %s", st, body)
+		}
+		if a, ok := echo.Headers["Authorization"]; ok {
+			t.Errorf("the function saw the key: Authorization %q", a)
+		}
+		// lambda invoke reaches it with the CLI's key, which the function
+		// never sees either.
+		out := s.mustLambda("invoke", priv).stdout
+		if strings.Contains(out, "lmb_") || strings.Contains(out, "Authorization") {
+			t.Errorf("lambda invoke: the function saw the key: %s", out)
+		}
+		// Public again, without a redeploy.
+		s.mustLambda("config", priv, "--auth", "none")
+		if st, _, body := fnCall("/", ""); st != 200 {
+			t.Errorf("after config --auth none: %d %s", st, body)
+		}
+	})
+
 	t.Run("malformed and huge headers", func(t *testing.T) {
 		for _, h := range []string{"Bearer", "Bearer   ", "Basic YWRtaW46YWRtaW4=", "lmb_" + strings.Repeat("x", 43),
 			"Bearer lmb_" + strings.Repeat("A", 5000), "AWS4-HMAC-SHA256 Credential=garbage"} {
