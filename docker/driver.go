@@ -19,6 +19,11 @@ import (
 // DefaultNetwork is the bridge network function containers are attached to.
 const DefaultNetwork = "lambda"
 
+// InternalNetwork is the network of a server run with --functions-network
+// none: internal, so functions have no route out, and named apart so that
+// it never meets a server whose functions reach the internet.
+const InternalNetwork = "lambda-internal"
+
 // Defaults applied when an InstanceSpec leaves a limit at zero.
 const (
 	DefaultPidsLimit = 256
@@ -38,7 +43,11 @@ var _ lambda.Driver = (*Driver)(nil)
 type Driver struct {
 	// Network is the dedicated bridge network (created on first use).
 	Network string
-	Logger  *slog.Logger
+	// Internal creates the network internal: Docker gives it no route
+	// out, so functions reach only the host, which is how the gateway
+	// reaches them.
+	Internal bool
+	Logger   *slog.Logger
 	// Namespace, when set, labels every container this driver creates
 	// (lambda.server) and limits listing and exit events to them.
 	Namespace string

@@ -28,9 +28,10 @@ func (d *Driver) ensureNetwork(ctx context.Context) (string, error) {
 	}
 	if id == "" {
 		created, err := d.cli.NetworkCreate(ctx, name, client.NetworkCreateOptions{
-			Driver:  "bridge",
-			Labels:  map[string]string{lambda.LabelManaged: "true"},
-			Options: map[string]string{"com.docker.network.bridge.enable_icc": "false"},
+			Driver:   "bridge",
+			Internal: d.Internal,
+			Labels:   map[string]string{lambda.LabelManaged: "true"},
+			Options:  map[string]string{"com.docker.network.bridge.enable_icc": "false"},
 		})
 		if err != nil && !cerrdefs.IsConflict(err) {
 			return "", d.wrap(err, "create Docker network %q", name)

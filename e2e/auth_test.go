@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -223,4 +224,32 @@ func TestAuth(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestFunctionsNetworkNone: with --functions-network none, functions run on
+// an internal Docker network (Docker gives it no route beyond the host);
+// the gateway still reaches them.
+func TestFunctionsNetworkNone(t *testing.T) {
+	requireDocker(t)
+	s := startServer(t, "LAMBDA_FUNCTIONS_NETWORK=none")
+	echo := s.fn("netnone-echo")
+	t.Cleanup(func() { cleanupFunction(t, echo) })
+	s.mustLambda("deploy", "--image", fixtureImage(t), "--name", echo)
+	if resp, body := s.request("GET", s.host(echo), "/", nil); resp.StatusCode != 200 {
+		t.Fatalf("function on the internal network: %d %s", resp.StatusCode, body)
+	}
+	ids := s.containers(echo, false)
+	if len(ids) == 0 {
+		t.Fatal("no container")
+	}
+	if nets := docker(t, "inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", ids[0]); strings.TrimSpace(nets) != "lambda-internal" {
+		t.Errorf("container networks %q, want lambda-internal", nets)
+	}
+	if internal := docker(t, "network", "inspect", "-f", "{{.Internal}}", "lambda-internal"); strings.TrimSpace(internal) != "true" {
+		t.Errorf("lambda-internal is not internal: %q", internal)
+	}
+	out, err := exec.Command(binary, "server", "--functions-network", "host", "--data", t.TempDir(), "--addr", "127.0.0.1:0").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "--functions-network") {
+		t.Errorf("server --functions-network host: %v %s", err, out)
+	}
 }

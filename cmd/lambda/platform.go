@@ -31,6 +31,9 @@ type platformOptions struct {
 	queueSize             int           // 0: the engine's default
 	keepVersions          int           // 0: the engine's default
 	reapInterval          time.Duration // 0: the engine's default
+	// internalNetwork puts functions on an internal Docker network: no
+	// route out, only the host (the gateway) reaches them.
+	internalNetwork bool
 	// namespace labels the server's containers; "" derives it from the
 	// data directory (serverID), so a restarted server finds its own.
 	namespace string
@@ -70,6 +73,9 @@ func openPlatform(ctx context.Context, o platformOptions) (p *platform, err erro
 		return nil, fmt.Errorf("docker client: %w", err)
 	}
 	p.driver.Logger, p.driver.Namespace = o.logger, o.namespace
+	if o.internalNetwork {
+		p.driver.Network, p.driver.Internal = docker.InternalNetwork, true
+	}
 	if p.driver.Namespace == "" {
 		if p.driver.Namespace, err = serverID(o.dataDir); err != nil {
 			return nil, err

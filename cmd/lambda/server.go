@@ -37,8 +37,11 @@ type serverOptions struct {
 	// keepVersions is how many of a function's newest versions keep
 	// their image; older ones are pruned.
 	keepVersions string
-	limits       clientLimitOptions
-	tls          tlsOptions
+	// functionsNetwork is bridge (the default) or none: functions on an
+	// internal network, reachable by the server alone.
+	functionsNetwork string
+	limits           clientLimitOptions
+	tls              tlsOptions
 }
 
 // tlsOptions make the server speak HTTPS on its port.
@@ -71,13 +74,14 @@ type imageOptions struct {
 
 func newServerCommand(s *streams) *cobra.Command {
 	opts := serverOptions{
-		addr:         envOr("LAMBDA_ADDR", ":8080"),
-		dataDir:      envOr("LAMBDA_DATA", defaultDataDir()),
-		domain:       envOr("LAMBDA_DOMAIN", "localhost"),
-		logLevel:     envOr("LAMBDA_LOG_LEVEL", "info"),
-		maxInstances: envOr("LAMBDA_MAX_INSTANCES", "200"),
-		queueSize:    envOr("LAMBDA_QUEUE_SIZE", "1000"),
-		keepVersions: envOr("LAMBDA_KEEP_VERSIONS", strconv.Itoa(engine.DefaultKeepVersions)),
+		addr:             envOr("LAMBDA_ADDR", ":8080"),
+		dataDir:          envOr("LAMBDA_DATA", defaultDataDir()),
+		domain:           envOr("LAMBDA_DOMAIN", "localhost"),
+		logLevel:         envOr("LAMBDA_LOG_LEVEL", "info"),
+		maxInstances:     envOr("LAMBDA_MAX_INSTANCES", "200"),
+		queueSize:        envOr("LAMBDA_QUEUE_SIZE", "1000"),
+		keepVersions:     envOr("LAMBDA_KEEP_VERSIONS", strconv.Itoa(engine.DefaultKeepVersions)),
+		functionsNetwork: envOr("LAMBDA_FUNCTIONS_NETWORK", "bridge"),
 		images: imageOptions{
 			python:    envOr("LAMBDA_PYTHON_IMAGE", runtimes.DefaultPythonImage),
 			node:      envOr("LAMBDA_NODE_IMAGE", runtimes.DefaultNodeImage),
@@ -119,6 +123,7 @@ as containers on the local Docker engine (DOCKER_HOST is honoured).`,
 	f.StringVar(&opts.tls.httpRedirect, "http-redirect", opts.tls.httpRedirect, "also listen on this address, e.g. :80, and redirect plain HTTP to HTTPS (env LAMBDA_HTTP_REDIRECT)")
 	f.StringVar(&opts.maxInstances, "max-instances", opts.maxInstances, "most function instances on this host, all functions together (env LAMBDA_MAX_INSTANCES)")
 	f.StringVar(&opts.queueSize, "queue-size", opts.queueSize, "most requests a function queues while its instances are busy; more get 429 (env LAMBDA_QUEUE_SIZE)")
+	f.StringVar(&opts.functionsNetwork, "functions-network", opts.functionsNetwork, "bridge: functions reach the internet and the host; none: an internal network, where they reach nothing but the host (env LAMBDA_FUNCTIONS_NETWORK)")
 	f.StringVar(&opts.keepVersions, "keep-versions", opts.keepVersions, "images kept per function: older versions' images are removed in the background (never the active one's) and they stay listed as pruned (env LAMBDA_KEEP_VERSIONS)")
 	f.StringVar(&opts.images.python, "python-image", opts.images.python, "base image of the python runtime (env LAMBDA_PYTHON_IMAGE)")
 	f.StringVar(&opts.images.node, "node-image", opts.images.node, "base image of the node runtime (env LAMBDA_NODE_IMAGE)")
@@ -145,6 +150,9 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	if err != nil || keepVersions < 1 {
 		return fmt.Errorf("--keep-versions %q is invalid: use a positive number of versions whose images each function keeps", opts.keepVersions)
 	}
+	if opts.functionsNetwork != "bridge" && opts.functionsNetwork != "none" {
+		return fmt.Errorf("--functions-network %q is invalid: use bridge (functions reach the internet) or none (they reach nothing but the host)", opts.functionsNetwork)
+	}
 	setLimits, err := opts.limits.parse()
 	if err != nil {
 		return err
@@ -155,7 +163,7 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	p, err := openPlatform(ctx, platformOptions{
 		dataDir: opts.dataDir, addr: opts.addr, domain: opts.domain,
 		logger: logger, images: opts.images, maxInstances: maxInstances, queueSize: queueSize,
-		keepVersions: keepVersions,
+		keepVersions: keepVersions, internalNetwork: opts.functionsNetwork == "none",
 	})
 	if err != nil {
 		return err
