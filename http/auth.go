@@ -66,6 +66,9 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		sw := &statusWriter{ResponseWriter: w}
 		rt.handler(sw, r)
+		if sw.function != "" {
+			function = sw.function
+		}
 		s.audit(r, key, rt.action, function, sw.code(), sw.Header().Get(ErrorHeader))
 	})
 }

@@ -37,6 +37,17 @@ func (s *Server) audit(r *http.Request, key *lambda.Key, action, function string
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	// function is the function the write acted on when only the handler
+	// knows it (a schedule's, from the body or the store).
+	function string
+}
+
+// auditFunction names the function a write acted on, for handlers whose
+// route does not name it in its path.
+func auditFunction(w http.ResponseWriter, function string) {
+	if sw, ok := w.(*statusWriter); ok {
+		sw.function = function
+	}
 }
 
 func (w *statusWriter) WriteHeader(code int) {

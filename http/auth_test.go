@@ -522,4 +522,14 @@ func TestListingsFilteredForLimitedKeys(t *testing.T) {
 	if rec.Code != 403 {
 		t.Errorf("a schedule for another function: %d %s, want 403", rec.Code, rec.Body)
 	}
+	// The audit names the schedules' functions, which their paths do not.
+	var got []string
+	entries, _ := a.keys.ListAudit(context.Background(), time.Time{})
+	for _, e := range entries {
+		got = append(got, e.Action+" "+e.Function+" "+e.Result)
+	}
+	want := []string{"schedules.delete fb forbidden", "schedules.delete fa ok", "schedules.create fb forbidden"}
+	if !slices.Equal(got, want) {
+		t.Errorf("audit %q, want %q", got, want)
+	}
 }

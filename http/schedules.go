@@ -17,6 +17,7 @@ func (s *Server) handleCreateSchedule(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
+	auditFunction(w, req.Function)
 	if err := authorizeFunction(r.Context(), lambda.ScopeDeploy, req.Function); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -129,15 +130,16 @@ func (s *Server) handleListSchedules(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleDeleteSchedule(w http.ResponseWriter, r *http.Request) {
-	if k := keyFrom(r.Context()); k != nil && len(k.Functions) > 0 {
-		sch, err := s.Schedules.FindSchedule(r.Context(), r.PathValue("id"))
-		if err == nil {
-			err = authorizeFunction(r.Context(), lambda.ScopeDeploy, sch.Function)
-		}
-		if err != nil {
-			writeError(w, r, s.Logger, err)
-			return
-		}
+	// The schedule's function: for the audit, and for a key limited to
+	// functions.
+	sch, err := s.Schedules.FindSchedule(r.Context(), r.PathValue("id"))
+	if err == nil {
+		auditFunction(w, sch.Function)
+		err = authorizeFunction(r.Context(), lambda.ScopeDeploy, sch.Function)
+	}
+	if err != nil && lambda.ErrorCode(err) != lambda.ENOTFOUND {
+		writeError(w, r, s.Logger, err)
+		return
 	}
 	if err := s.Schedules.DeleteSchedule(r.Context(), r.PathValue("id")); err != nil {
 		writeError(w, r, s.Logger, err)
