@@ -35,20 +35,14 @@ func (s *Server) guard(rt route) http.Handler {
 			return
 		}
 		addr := clientAddr(r)
-		if wait := s.failures.wait(addr, time.Now()); wait > 0 {
-			s.deny(w, r, &authFailure{retryAfter: wait,
-				err: lambda.Errorf(lambda.ETHROTTLED, "too many failed authentications from %s: retry in %s", addr, wait.Round(time.Second))})
-			return
-		}
 		key, err := s.authenticate(w, r)
 		if err != nil {
 			// Only bad credentials count towards the limit, not a body
 			// that was too large or too slow to arrive (SigV4 reads it).
 			if lambda.ErrorCode(err) == lambda.EUNAUTHORIZED {
-				s.failures.add(addr, time.Now())
-				s.Logger.Warn("authentication failed", "addr", addr, "method", r.Method, "path", r.URL.Path, "key", keyIDOf(key), "err", lambda.ErrorMessage(err))
+				err = s.authFailed(r, addr, key, err)
 			}
-			s.deny(w, r, &authFailure{err: err})
+			s.deny(w, r, &authFailure{err: err, retryAfter: throttledFor(err)})
 			return
 		}
 		function := functionOf(rt, r)
@@ -110,6 +104,38 @@ func (s *Server) bearerKey(ctx context.Context, secret string) (*lambda.Key, err
 		return nil, err
 	}
 	return k, activeKey(k, time.Now())
+}
+
+// authFailed counts a failed authentication of addr and logs it; past
+// the limit it returns a throttled error (429) instead of err, logged once
+// per window. A valid key from the same address still gets through: behind
+// a proxy every client shares one address, and a secret is 256 bits, not
+// a password to guess.
+func (s *Server) authFailed(r *http.Request, addr string, key *lambda.Key, err error) error {
+	wait, first := s.failures.add(addr, time.Now())
+	if wait == 0 || first {
+		s.Logger.Warn("authentication failed", "addr", addr, "method", r.Method, "host", r.Host, "path", r.URL.Path, "key", keyIDOf(key), "err", lambda.ErrorMessage(err), "throttled", wait > 0)
+	}
+	if wait > 0 {
+		return &throttled{err: lambda.Errorf(lambda.ETHROTTLED, "too many failed authentications from %s: retry in %s", addr, wait.Round(time.Second)), wait: wait}
+	}
+	return err
+}
+
+// throttled is the error of an address past the failure limit.
+type throttled struct {
+	err  *lambda.Error
+	wait time.Duration
+}
+
+func (t *throttled) Error() string { return t.err.Error() }
+func (t *throttled) Unwrap() error { return t.err }
+
+func throttledFor(err error) time.Duration {
+	if t, ok := err.(*throttled); ok {
+		return t.wait
+	}
+	return 0
 }
 
 // activeKey refuses a revoked or expired key.

@@ -3,7 +3,6 @@ package http
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/lambdahq/lambda"
 )
@@ -26,15 +25,11 @@ func (s *Server) invokeAuthorizer(r *http.Request, consumed *bool) lambda.Invoke
 		}
 		*consumed = true
 		addr := clientAddr(r)
-		if wait := s.failures.wait(addr, time.Now()); wait > 0 {
-			return lambda.Errorf(lambda.ETHROTTLED, "too many failed authentications from %s: retry in %s", addr, wait.Round(time.Second))
-		}
 		key, err := s.authenticate(nil, r)
 		if err != nil {
 			if lambda.ErrorCode(err) == lambda.EUNAUTHORIZED {
-				s.failures.add(addr, time.Now())
-				s.Logger.Warn("authentication failed", "addr", addr, "function", function, "key", keyIDOf(key), "err", lambda.ErrorMessage(err))
-				return lambda.Errorf(lambda.EUNAUTHORIZED, "function %q is private: %s", function, lambda.ErrorMessage(err))
+				err = lambda.Errorf(lambda.EUNAUTHORIZED, "function %q is private: %s", function, lambda.ErrorMessage(err))
+				return s.authFailed(r, addr, key, err)
 			}
 			return err
 		}

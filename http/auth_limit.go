@@ -6,9 +6,10 @@ import (
 )
 
 // Failed authentications from one address are limited in fixed windows:
-// past failureLimit in a window, the address gets 429 until the window
-// ends, which makes guessing keys (already hopeless: 256 bits) and
-// hammering the key store slow. Successful requests are never limited.
+// past failureLimit in a window, its failures get 429 until the window
+// ends (with Retry-After) and are logged once, so that a flood of bad keys
+// neither floods the log nor reads as anything but refused. Requests with
+// a valid key are never limited.
 const (
 	failureLimit  = 20
 	failureWindow = time.Minute
@@ -45,8 +46,9 @@ func (l *failureLimiter) wait(addr string, now time.Time) time.Duration {
 	return 0
 }
 
-// add counts a failure of addr.
-func (l *failureLimiter) add(addr string, now time.Time) {
+// add counts a failure of addr. Past the limit it returns how long until
+// the window ends, and first is true for the first failure past it.
+func (l *failureLimiter) add(addr string, now time.Time) (wait time.Duration, first bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.addrs == nil {
@@ -58,9 +60,13 @@ func (l *failureLimiter) add(addr string, now time.Time) {
 			l.sweep(now)
 		}
 		l.addrs[addr] = &failureWindowCount{start: now, n: 1}
-		return
+		return 0, false
 	}
 	c.n++
+	if c.n <= failureLimit {
+		return 0, false
+	}
+	return c.start.Add(failureWindow).Sub(now), c.n == failureLimit+1
 }
 
 func (l *failureLimiter) sweep(now time.Time) {

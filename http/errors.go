@@ -50,7 +50,7 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	// Marks the answer as the platform's, so clients never mistake a
 	// function's own error JSON for it.
 	w.Header().Set(ErrorHeader, code)
-	if code == lambda.ETHROTTLED {
+	if code == lambda.ETHROTTLED && w.Header().Get("Retry-After") == "" {
 		// Capacity frees as requests finish; a second is a fair first wait.
 		w.Header().Set("Retry-After", "1")
 	}
