@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -71,20 +72,42 @@ func (r *Registry) publish(ctx context.Context, ref string, out io.Writer, curre
 }
 
 // sweep removes the untagged copies of ref that races left (see publish).
-// A third server's build of ref is untagged only between its last step and
-// its tagging, within the same daemon call: the sweep could meet it there
-// only by a hair, and that build would then fail and be retried by the
-// next deploy.
+// A third server's build of ref is untagged too, between its last step and
+// its tagging within the same daemon call: so only the copies still
+// untagged after sweepGrace are removed, a build being far quicker than
+// that to tag what it made. (Removing such a build's image made it fail
+// with "failed to get digest", seen under load.)
 func (r *Registry) sweep(ctx context.Context, ref string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	ids, err := r.Tagger.DanglingImages(ctx, map[string]string{labelImage: ref})
+	labels := map[string]string{labelImage: ref}
+	first, err := r.Tagger.DanglingImages(ctx, labels)
+	if err != nil || len(first) == 0 {
+		return
+	}
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(r.sweepGrace()):
+	}
+	still, err := r.Tagger.DanglingImages(ctx, labels)
 	if err != nil {
 		return
 	}
-	for _, id := range ids {
-		_ = r.Driver.RemoveImage(ctx, id)
+	for _, id := range still {
+		if slices.Contains(first, id) {
+			_ = r.Driver.RemoveImage(ctx, id)
+		}
 	}
+}
+
+// sweepGrace is how long an untagged copy must stay untagged before sweep
+// takes it for a leftover.
+func (r *Registry) sweepGrace() time.Duration {
+	if r.SweepGrace > 0 {
+		return r.SweepGrace
+	}
+	return 3 * time.Second
 }
 
 // removeQuietly removes ref, bounded, even when ctx ended: it cleans up.

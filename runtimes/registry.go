@@ -51,6 +51,9 @@ type Registry struct {
 	// an engine never see (or leave behind) half-made ones. NewRegistry
 	// takes it from the driver; nil makes images under their final name.
 	Tagger Tagger
+	// SweepGrace is how long an untagged copy of a runtime image must stay
+	// untagged before it is removed as a race's leftover (0: 3s).
+	SweepGrace time.Duration
 
 	// GoBuilderImage builds Go functions (and the shim) inside Docker when
 	// it is present locally or can be pulled.
