@@ -65,12 +65,14 @@ func (l Loop) Run(ctx context.Context, newOp func(worker int) (Op, error)) (Resu
 	var left atomic.Int64 // operations not yet claimed, when counted
 	left.Store(int64(l.Requests))
 	var stop atomic.Bool
+	// start is taken before the timer is armed, so that a timed load's
+	// Elapsed is never shorter than its Duration.
+	start := time.Now()
 	if l.Requests <= 0 {
 		timer := time.AfterFunc(l.Duration, func() { stop.Store(true) })
 		defer timer.Stop()
 	}
 	var wg sync.WaitGroup
-	start := time.Now()
 	for i := range workers {
 		w := &workers[i]
 		wg.Add(1)
