@@ -69,8 +69,12 @@ func (d *Driver) ColdStart(ctx context.Context, image string, port int) (time.Du
 		return 0, d.wrap(err, "inspect container %s", created.ID)
 	}
 	ip := endpointIP(res.Container.NetworkSettings, d.network(), netID)
+	if st := res.Container.State; st != nil && !st.Running {
+		// It may exit before the inspect: Docker then reports no address.
+		return 0, lambda.Errorf(lambda.EFUNCTION, "the container of %s exited with status %d before it served", image, st.ExitCode)
+	}
 	if ip == "" {
-		return 0, lambda.Errorf(lambda.EFUNCTION, "the container of %s has no address on network %s (did it exit?)", image, d.network())
+		return 0, lambda.Errorf(lambda.EFUNCTION, "the container of %s has no address on network %s", image, d.network())
 	}
 	running := func() bool {
 		res, err := d.cli.ContainerInspect(ctx, created.ID, client.ContainerInspectOptions{})
