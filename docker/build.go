@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"strings"
 
 	"github.com/lambdahq/lambda"
 	"github.com/moby/moby/api/types/build"
@@ -51,7 +52,7 @@ func (d *Driver) BuildImage(ctx context.Context, req lambda.BuildRequest) (strin
 		return "", d.wrap(err, "read build output")
 	}
 	if sr.Err != "" {
-		return "", lambda.Errorf(lambda.EINVALID, "build failed: %s\n%s", sr.Err, tail.String())
+		return "", buildError(sr.Err, tail.String())
 	}
 	if sr.ImageID != "" {
 		return sr.ImageID, nil
@@ -78,4 +79,27 @@ func (d *Driver) buildLabels(labels map[string]string) map[string]string {
 	out := maps.Clone(labels)
 	out[lambda.LabelServer] = d.Namespace
 	return out
+}
+
+// buildError classifies a failure the build reported. Most are the
+// function's (a bad Dockerfile, a failing RUN): EINVALID. But removing an
+// image prunes its untagged parent layers, and the classic builder fails
+// when such a layer is one it reuses from the cache at that moment (another
+// server, a delete, a prune): that is a race with the engine's state, not
+// the user's input, and building again succeeds (ECONFLICT, which the
+// engine retries once).
+func buildError(msg, log string) error {
+	for _, race := range buildCacheRaces {
+		if strings.Contains(msg, race) {
+			return lambda.Errorf(lambda.ECONFLICT, "build raced with an image removal on the container engine: %s", msg)
+		}
+	}
+	return lambda.Errorf(lambda.EINVALID, "build failed: %s\n%s", msg, log)
+}
+
+// buildCacheRaces are what the classic builder says when a layer it was
+// using went away mid-build.
+var buildCacheRaces = []string{
+	"unknown parent image ID",
+	"failed to get digest",
 }

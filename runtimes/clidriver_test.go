@@ -61,10 +61,15 @@ func (c cliDriver) BuildImage(ctx context.Context, req lambda.BuildRequest) (str
 		args = append(args, "--label", k+"="+v)
 	}
 	id, err := c.run(ctx, req.Context, append(args, "-")...)
-	if err != nil {
-		return "", lambda.Errorf(lambda.EINVALID, "build failed: %v", err)
+	switch {
+	case err == nil:
+		return id, nil
+	case strings.Contains(err.Error(), "unknown parent image ID"), strings.Contains(err.Error(), "failed to get digest"):
+		// A cached layer was pruned under the build (another package's
+		// tests remove images meanwhile), as the docker driver reports it.
+		return "", lambda.Errorf(lambda.ECONFLICT, "build raced with an image removal: %v", err)
 	}
-	return id, nil
+	return "", lambda.Errorf(lambda.EINVALID, "build failed: %v", err)
 }
 
 func (c cliDriver) RemoveImage(ctx context.Context, ref string) error {

@@ -31,12 +31,21 @@ func prepared(t *testing.T) (*Registry, cliDriver) {
 // buildFunction builds dir as the engine would and returns the image ID.
 func buildFunction(t *testing.T, r *Registry, d cliDriver, dir string, cfg lambda.Config) (string, lambda.Config) {
 	t.Helper()
-	cfg, rc, err := r.BuildContext(context.Background(), dir, cfg, nil)
-	if err != nil {
-		t.Fatalf("BuildContext(%s): %v", dir, err)
+	build := func() (string, lambda.Config, error) {
+		cfg, rc, err := r.BuildContext(context.Background(), dir, cfg, nil)
+		if err != nil {
+			t.Fatalf("BuildContext(%s): %v", dir, err)
+		}
+		defer rc.Close()
+		id, err := d.BuildImage(context.Background(), lambda.BuildRequest{Context: rc})
+		return id, cfg, err
 	}
-	defer rc.Close()
-	id, err := d.BuildImage(context.Background(), lambda.BuildRequest{Context: rc})
+	// A build that raced with an image removal is retried once, as the
+	// engine does.
+	id, cfg, err := build()
+	if lambda.ErrorCode(err) == lambda.ECONFLICT {
+		id, cfg, err = build()
+	}
 	if err != nil {
 		t.Fatalf("build %s: %v", dir, err)
 	}
