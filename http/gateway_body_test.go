@@ -235,18 +235,25 @@ func TestGatewaySlowReaderIsBounded(t *testing.T) {
 	s.WriteTimeout = 200 * time.Millisecond
 	r.onRelease = make(chan bool, 1)
 	addr, _ := openGateway(t, s)
+	requireReleasedDespiteSlowReader(t, addr, "GET /fn/greet/ HTTP/1.1\r\nHost: x\r\n\r\n", r.onRelease)
+}
+
+// requireReleasedDespiteSlowReader sends request, reads the status line of
+// its answer and then nothing more: the instance must still be released,
+// and not as failed.
+func requireReleasedDespiteSlowReader(t *testing.T, addr, request string, onRelease <-chan bool) {
+	t.Helper()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	_, _ = io.WriteString(conn, "GET /fn/greet/ HTTP/1.1\r\nHost: x\r\n\r\n")
-	// Read the status line, then nothing more.
+	_, _ = io.WriteString(conn, request)
 	if line, err := bufio.NewReader(conn).ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 200") {
 		t.Fatalf("%q %v", line, err)
 	}
 	select {
-	case failed := <-r.onRelease:
+	case failed := <-onRelease:
 		if failed {
 			t.Error("a slow reader marked the instance as failed")
 		}
