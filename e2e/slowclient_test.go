@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -28,7 +27,7 @@ func TestSlowClients(t *testing.T) {
 	if resp, body := s.request("POST", s.host(name), "/", []byte("warm")); resp.StatusCode != 200 {
 		t.Fatalf("warm-up: %d %s", resp.StatusCode, body)
 	}
-	before := instanceIDs(t, s, name)
+	before := runningInstances(t, s, name)
 
 	const slow, stalled = 150, 50 // 200 clients, as in the report
 	// 20 bytes at one per 100 ms: 2 s, twice the function's timeout.
@@ -68,7 +67,7 @@ func TestSlowClients(t *testing.T) {
 		}
 	}
 	t.Logf("%d normal requests answered while %d slow and %d stalled clients sent", normal, slow, stalled)
-	after := instanceIDs(t, s, name)
+	after := runningInstances(t, s, name)
 	for id := range before {
 		if !after[id] {
 			t.Errorf("instance %s was replaced (before %v, after %v)", id, before, after)
@@ -108,29 +107,4 @@ func slowRequest(t *testing.T, s *server, name, body string, length int, pace ti
 	}
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
-}
-
-// instanceIDs are the IDs of name's running instances, from describe.
-func instanceIDs(t *testing.T, s *server, name string) map[string]bool {
-	t.Helper()
-	var d struct {
-		Instances []struct {
-			ID      string `json:"id"`
-			Running bool   `json:"running"`
-		} `json:"instances"`
-	}
-	res := s.mustLambda("describe", name, "-o", "json")
-	if err := json.Unmarshal([]byte(res.stdout), &d); err != nil {
-		t.Fatalf("describe -o json: %v\n%s", err, res.stdout)
-	}
-	ids := map[string]bool{}
-	for _, in := range d.Instances {
-		if in.Running {
-			ids[in.ID] = true
-		}
-	}
-	if len(ids) == 0 {
-		t.Fatalf("no running instance of %s:\n%s", name, res.stdout)
-	}
-	return ids
 }
