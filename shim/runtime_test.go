@@ -378,7 +378,21 @@ func TestSIGTERMFinishesInFlight(t *testing.T) {
 	s.waitReady()
 	done := make(chan *response)
 	go func() { done <- s.do("POST", "/", `{"action":"sleep","ms":"400"}`) }()
-	waitMark(t, dir, "started-1") // in flight in the process
+	var early *response
+	poll(t, "the function process to reach started-1", func() bool {
+		if _, err := os.Stat(filepath.Join(dir, "started-1")); err == nil {
+			return true
+		}
+		select {
+		case early = <-done: // answered without reaching the function
+			return true
+		default:
+			return false
+		}
+	})
+	if early != nil {
+		t.Fatalf("answered before the function started it: %d %s", early.status, early.body)
+	}
 	s.signals <- os.Interrupt
 	(<-done).expect(200)
 	if st := s.exitStatus(); st != 0 {

@@ -58,9 +58,12 @@ func waitParked(t testing.TB, n int) {
 // poll checks cond every millisecond for up to 10 s.
 func poll(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+	// Generous: under CI the race-instrumented child processes share two
+	// cores with every other package's tests. It only catches "never".
+	const bound = 30 * time.Second
+	for deadline := time.Now().Add(bound); !cond(); time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("waited 10s for %s", what)
+			t.Fatalf("waited %s for %s", bound, what)
 		}
 	}
 }
