@@ -8,19 +8,20 @@ import (
 // Error codes. Each names a class of failure the caller can act on; the HTTP
 // layer alone decides which status each one becomes.
 const (
-	EINVALID        = "invalid"         // the request is malformed or refers to bad input
-	ENOTFOUND       = "not_found"       // the named resource does not exist
-	ECONFLICT       = "conflict"        // the resource exists or is busy
-	EUNAUTHORIZED   = "unauthorized"    // credentials missing or wrong
-	EFORBIDDEN      = "forbidden"       // valid credentials without the right scope or function
-	ETOOLARGE       = "too_large"       // a body or upload exceeds its limit
-	EFUNCTION       = "function_error"  // the function crashed, refused or answered garbage
-	ETIMEOUT        = "timeout"         // the function ran past its deadline
-	ECLIENTTIMEOUT  = "client_timeout"  // the client was too slow sending its request
-	ETHROTTLED      = "throttled"       // no capacity now; retry later
-	EUNAVAILABLE    = "unavailable"     // a dependency of the platform (Docker) is down
-	ENOTIMPLEMENTED = "not_implemented" // a known feature that this build does not offer yet
-	EINTERNAL       = "internal"        // the platform failed
+	EINVALID        = "invalid"                // the request is malformed or refers to bad input
+	ENOTFOUND       = "not_found"              // the named resource does not exist
+	ECONFLICT       = "conflict"               // the resource exists or is busy
+	EIDEMPOTENCY    = "idempotency_key_reused" // an idempotency key came back with another payload
+	EUNAUTHORIZED   = "unauthorized"           // credentials missing or wrong
+	EFORBIDDEN      = "forbidden"              // valid credentials without the right scope or function
+	ETOOLARGE       = "too_large"              // a body or upload exceeds its limit
+	EFUNCTION       = "function_error"         // the function crashed, refused or answered garbage
+	ETIMEOUT        = "timeout"                // the function ran past its deadline
+	ECLIENTTIMEOUT  = "client_timeout"         // the client was too slow sending its request
+	ETHROTTLED      = "throttled"              // no capacity now; retry later
+	EUNAVAILABLE    = "unavailable"            // a dependency of the platform (Docker) is down
+	ENOTIMPLEMENTED = "not_implemented"        // a known feature that this build does not offer yet
+	EINTERNAL       = "internal"               // the platform failed
 )
 
 // Error is the one error type of the domain. Message is safe to show to the

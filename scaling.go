@@ -40,6 +40,21 @@ type Scaling struct {
 	// or AuthKey. Like a Function URL's auth type it belongs to the
 	// function and changes without a redeploy.
 	Auth string `json:"auth,omitempty"`
+
+	// Asynchronous invocations (job.go) belong to the function for the
+	// same reason: `lambda config` changes them without a redeploy.
+	// MaxRetries nil is DefaultMaxRetries (0 is a valid setting).
+	MaxRetries  *int     `json:"max_retries,omitempty"`
+	RetryDelay  Duration `json:"retry_delay,omitempty"`   // 0: DefaultRetryDelay, doubled per retry
+	MaxEventAge Duration `json:"max_event_age,omitempty"` // 0: DefaultMaxEventAge
+	// AsyncConcurrency caps the jobs of the function running at once, so
+	// that a burst of async work leaves room for synchronous requests;
+	// 0 is the function's whole capacity (MaxInstances × Concurrency).
+	AsyncConcurrency int `json:"async_concurrency,omitempty"`
+	// OnSuccess and OnFailure name functions of the platform that receive
+	// a DestinationRecord when a job succeeds or dies; "" is none.
+	OnSuccess string `json:"on_success,omitempty"`
+	OnFailure string `json:"on_failure,omitempty"`
 }
 
 // DefaultHTTPConcurrency is the per-instance concurrency of http functions
@@ -63,6 +78,19 @@ func (s Scaling) Effective(protocol string) Scaling {
 	}
 	if s.StartTimeout == 0 {
 		s.StartTimeout = Duration(DefaultStartTimeout)
+	}
+	if s.MaxRetries == nil {
+		n := DefaultMaxRetries
+		s.MaxRetries = &n
+	}
+	if s.RetryDelay == 0 {
+		s.RetryDelay = Duration(DefaultRetryDelay)
+	}
+	if s.MaxEventAge == 0 {
+		s.MaxEventAge = Duration(DefaultMaxEventAge)
+	}
+	if s.AsyncConcurrency == 0 {
+		s.AsyncConcurrency = s.MaxInstances * s.Concurrency
 	}
 	return s
 }

@@ -13,6 +13,7 @@ import (
 const (
 	OverlapSkip  = "skip"  // a tick is skipped while the previous run still runs
 	OverlapAllow = "allow" // ticks run regardless
+	OverlapQueue = "queue" // at most one tick waits for the running one; more are skipped
 )
 
 // Schedule invokes a function on a cron expression.

@@ -20,6 +20,7 @@ var statusOf = map[string]int{
 	lambda.EFORBIDDEN:      http.StatusForbidden,
 	lambda.ENOTFOUND:       http.StatusNotFound,
 	lambda.ECONFLICT:       http.StatusConflict,
+	lambda.EIDEMPOTENCY:    http.StatusUnprocessableEntity,
 	lambda.ETOOLARGE:       http.StatusRequestEntityTooLarge,
 	lambda.ETHROTTLED:      http.StatusTooManyRequests,
 	lambda.ENOTIMPLEMENTED: http.StatusNotImplemented,

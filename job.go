@@ -1,0 +1,201 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Job is an asynchronous invocation: an event accepted (202) and kept in
+// the store until it has run, as many times as its retries allow. Its ID
+// is the request ID every attempt runs under. Synchronous invocations with
+// an idempotency key are stored as jobs too (Sync set), so that a repeated
+// call can be answered from the record.
+type Job struct {
+	ID        string          `json:"id"`
+	Function  string          `json:"function"`
+	Qualifier string          `json:"qualifier,omitempty"`
+	Trigger   Trigger         `json:"trigger"` // async, api (Event), cron, or the sync trigger
+	Sync      bool            `json:"sync,omitempty"`
+	Payload   json.RawMessage `json:"payload,omitempty"`
+	Status    string          `json:"status"` // one of InvocationStatuses
+	// Attempts counts the attempts that consumed a try: the first run and
+	// each retry after a function error. Throttled or platform-failed
+	// attempts are retried without counting.
+	Attempts int `json:"attempts"`
+	// Timeout, when set, shortens the function's timeout for each attempt.
+	Timeout        Duration `json:"timeout,omitempty"`
+	IdempotencyKey string   `json:"idempotency_key,omitempty"`
+	// PayloadHash is the hex SHA-256 of Payload; a repeated idempotency key
+	// with another payload is refused by it.
+	PayloadHash string `json:"-"`
+	// Schedule is the schedule whose tick queued the job, Overlap that
+	// schedule's policy when it did: jobs of a schedule with overlap skip
+	// or queue never run at the same time.
+	Schedule string `json:"schedule,omitempty"`
+	Overlap  string `json:"overlap,omitempty"`
+
+	CreatedAt time.Time `json:"created_at"` // the event's age counts from here
+	// NextRunAt is when the job may next be taken (queued or retrying).
+	NextRunAt  time.Time  `json:"next_run_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"` // the first attempt's start
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Duration   Duration   `json:"duration,omitempty"` // of the last attempt
+
+	// The outcome of the last attempt.
+	Version           int    `json:"version,omitempty"` // the version that ran
+	HTTPStatus        int    `json:"http_status,omitempty"`
+	Response          []byte `json:"response,omitempty"`
+	ResponseTruncated bool   `json:"response_truncated,omitempty"`
+	FunctionError     string `json:"function_error,omitempty"` // "Unhandled", as Lambda
+	ErrorType         string `json:"error_type,omitempty"`     // an error code
+	ErrorMessage      string `json:"error_message,omitempty"`
+
+	// History holds every attempt, counted or not, oldest first (at most
+	// MaxJobAttemptsKept, the newest).
+	History []JobAttempt `json:"attempt_history,omitempty"`
+}
+
+// MaxJobAttemptsKept bounds a job's History: a job throttled for hours
+// would otherwise collect hundreds.
+const MaxJobAttemptsKept = 20
+
+// Pending reports whether the job has yet to end.
+func (j *Job) Pending() bool {
+	return j.Status == StatusQueued || j.Status == StatusRunning || j.Status == StatusRetrying
+}
+
+// JobAttempt is one run of a job.
+type JobAttempt struct {
+	Attempt    int       `json:"attempt"` // the job's Attempts after it; uncounted ones repeat it
+	Counted    bool      `json:"counted"` // false: throttled or platform error, no try consumed
+	Start      time.Time `json:"start"`
+	Duration   Duration  `json:"duration"`
+	Version    int       `json:"version,omitempty"`
+	Status     string    `json:"status"` // succeeded or failed
+	HTTPStatus int       `json:"http_status,omitempty"`
+	Cold       bool      `json:"cold_start,omitempty"`
+	ErrorType  string    `json:"error_type,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	// Logs is the tail of the function's output during the attempt.
+	Logs string `json:"logs,omitempty"`
+}
+
+// JobFilter selects jobs to list; zero fields select all.
+type JobFilter struct {
+	Function string
+	Status   string
+	Since    time.Time // created at or after
+	Limit    int       // 0: DefaultJobListLimit
+	// Before pages: jobs created strictly before it (the last listed).
+	Before time.Time
+}
+
+// Listing bounds.
+const (
+	DefaultJobListLimit = 50
+	MaxJobListLimit     = 1000
+)
+
+// NewJob describes a job to create and the checks its creation must pass
+// atomically with it.
+type NewJob struct {
+	Job *Job
+	// MaxQueued is the function's limit of pending jobs: past it the
+	// create fails with ETHROTTLED and nothing is stored.
+	MaxQueued int
+}
+
+// JobStore persists jobs. Writes that must survive a crash are committed
+// before they return; concurrent writes may share a commit (group commit).
+type JobStore interface {
+	// CreateJob stores a new job, queued (or running, for a Sync one). With
+	// an idempotency key still in its window it stores nothing and returns
+	// the existing job with created false, or EIDEMPOTENCY when the
+	// payload differs. A job of a schedule with overlap skip is refused
+	// with ECONFLICT while another of the schedule is pending; with
+	// overlap queue, while another is queued or retrying. ENOTFOUND when
+	// the function does not exist; ETHROTTLED past MaxQueued.
+	CreateJob(ctx context.Context, n NewJob) (job *Job, created bool, err error)
+	// ClaimJobs marks up to limit of function's due jobs running and
+	// returns them, oldest NextRunAt first (then creation order). A job is
+	// due when it is queued or retrying with NextRunAt <= now; a job of a
+	// schedule with overlap skip or queue is not taken while another of
+	// the same schedule runs.
+	ClaimJobs(ctx context.Context, function string, now time.Time, limit int) ([]*Job, error)
+	// UpdateJob writes a job's status, attempts, outcome and history.
+	UpdateJob(ctx context.Context, j *Job) error
+	FindJob(ctx context.Context, id string) (*Job, error)
+	// ListJobs returns jobs newest first, without payload and response.
+	ListJobs(ctx context.Context, f JobFilter) ([]*Job, error)
+	// DueJobs returns, per function with queued or retrying jobs, the
+	// earliest NextRunAt: what the dispatcher waits for.
+	DueJobs(ctx context.Context) (map[string]time.Time, error)
+	// CountJobs returns the number of jobs per function and status.
+	CountJobs(ctx context.Context) (map[string]map[string]int, error)
+	// RequeueRunning puts back every async job left running (the server
+	// stopped during it) as queued, attempts kept, and ends every sync one
+	// left running as failed. It returns how many it requeued.
+	RequeueRunning(ctx context.Context, now time.Time) (int, error)
+	// RedriveJobs queues dead jobs of function again with fresh attempts
+	// and the same IDs: those named by ids, or every dead one when ids is
+	// empty. An id that is unknown is ENOTFOUND, one that is not dead
+	// ECONFLICT, and then nothing is requeued.
+	RedriveJobs(ctx context.Context, function string, ids []string, now time.Time) ([]*Job, error)
+	// PruneJobs deletes jobs that ended before before, and idempotency
+	// keys past their window; it returns how many jobs went.
+	PruneJobs(ctx context.Context, before, now time.Time) (int, error)
+}
+
+// AsyncService accepts asynchronous invocations and answers for them.
+type AsyncService interface {
+	// Submit checks and stores an asynchronous invocation and returns its
+	// job once committed: the caller may then acknowledge it (202).
+	// created is false when an idempotency key named an existing job.
+	Submit(ctx context.Context, req *InvokeRequest) (job *Job, created bool, err error)
+	FindJob(ctx context.Context, id string) (*Job, error)
+	ListJobs(ctx context.Context, f JobFilter) ([]*Job, error)
+	// Redrive queues dead jobs of function again (all of them when ids is
+	// empty) and returns them.
+	Redrive(ctx context.Context, function string, ids []string) ([]*Job, error)
+}
+
+// Defaults and bounds of a function's asynchronous settings (Scaling).
+const (
+	DefaultMaxRetries   = 2
+	MaxMaxRetries       = 2
+	DefaultRetryDelay   = time.Minute // then doubled: 1 min, 2 min, as Lambda
+	MinRetryDelay       = time.Second
+	MaxRetryDelay       = time.Hour
+	DefaultMaxEventAge  = 6 * time.Hour
+	MinMaxEventAge      = time.Minute
+	MaxMaxEventAge      = 6 * time.Hour
+	DefaultMaxQueued    = 100_000 // pending jobs per function
+	DefaultJobRetention = 7 * 24 * time.Hour
+)
+
+// DestinationRecord is the event a destination function receives, shaped
+// as Lambda's.
+type DestinationRecord struct {
+	Version         string              `json:"version"` // "1.0"
+	Timestamp       time.Time           `json:"timestamp"`
+	RequestContext  DestinationRequest  `json:"requestContext"`
+	RequestPayload  json.RawMessage     `json:"requestPayload"`
+	ResponseContext DestinationResponse `json:"responseContext"`
+	ResponsePayload json.RawMessage     `json:"responsePayload,omitempty"`
+}
+
+// DestinationRequest is the requestContext of a DestinationRecord.
+type DestinationRequest struct {
+	RequestID              string `json:"requestId"`
+	FunctionArn            string `json:"functionArn"`
+	Condition              string `json:"condition"` // Success, RetriesExhausted or EventAgeExceeded
+	ApproximateInvokeCount int    `json:"approximateInvokeCount"`
+}
+
+// DestinationResponse is the responseContext of a DestinationRecord.
+type DestinationResponse struct {
+	StatusCode      int    `json:"statusCode"`
+	ExecutedVersion string `json:"executedVersion"`
+	FunctionError   string `json:"functionError,omitempty"`
+}
