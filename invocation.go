@@ -65,6 +65,10 @@ type InvokeRequest struct {
 	// QueueWait is how long an async job waited in the queue before this
 	// attempt, reported in its Invocation.
 	QueueWait time.Duration
+	// Schedule and Overlap, on a submission by the cron scheduler, name
+	// the schedule whose tick it is and its overlap policy (Job.Schedule).
+	Schedule string
+	Overlap  string
 }
 
 // InvokeResult is a function's answer to a direct invocation.

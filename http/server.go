@@ -27,8 +27,14 @@ type Server struct {
 	Images    lambda.ImageDriver    // lists deployable images; nil: not offered
 	Runtimes  lambda.RuntimeService // lists and prepares runtimes; nil: not offered
 	Router    lambda.Router
-	Cron      lambda.CronParser
-	Logger    *slog.Logger
+	// Invoker runs every invocation the server receives (gateway, invoke,
+	// Invoke API); nil: one over Router is made on Open.
+	Invoker *Invoker
+	// Async accepts and answers for asynchronous invocations; nil: they
+	// are refused as not implemented.
+	Async  lambda.AsyncService
+	Cron   lambda.CronParser
+	Logger *slog.Logger
 
 	// Keys authenticate every control request (Bearer, SigV4 on the Invoke
 	// API) and Audit records every control-plane write. Without Keys no
@@ -214,6 +220,12 @@ func (s *Server) routes() *http.ServeMux {
 	s.route(mux, "PATCH /v1/functions/{name}/scaling", lambda.ScopeDeploy, s.handleScaling, fn, audited("config"))
 	s.route(mux, "POST /v1/functions/{name}/invoke", lambda.ScopeInvoke, s.handleInvoke, fn)
 	s.route(mux, "POST /2015-03-31/functions/{function}/invocations", lambda.ScopeInvoke, s.handleLambdaInvoke, onFunction("function"))
+	// Asynchronous invocations (invocations.go). Submitting and redriving
+	// run the function: invoke scope; the records are read scope.
+	s.route(mux, "POST /v1/functions/{name}/invocations", lambda.ScopeInvoke, s.handleSubmitInvocation, fn)
+	s.route(mux, "GET /v1/functions/{name}/invocations", lambda.ScopeRead, s.handleListInvocations, fn)
+	s.route(mux, "POST /v1/functions/{name}/redrive", lambda.ScopeInvoke, s.handleRedrive, fn, audited("redrive"))
+	s.route(mux, "GET /v1/invocations/{id}", lambda.ScopeRead, s.handleGetInvocation)
 	s.route(mux, "GET /v1/images", lambda.ScopeRead, s.handleListImages)
 	s.route(mux, "GET /v1/runtimes", lambda.ScopeRead, s.handleListRuntimes)
 	// Preparing builds images every function shares: the host's business.
