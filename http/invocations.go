@@ -1,28 +1,365 @@
 package http
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/lambdahq/lambda"
 )
 
-// Handlers of asynchronous invocations and their records. Placeholders
-// until the async queue lands (issue 10): each answers 501.
+// Headers of idempotent calls, sync and async.
+const (
+	HeaderIdempotencyKey    = "Idempotency-Key"
+	HeaderIdempotentReplay  = "X-Lambda-Idempotent-Replay"
+	maxRedriveIDs           = lambda.MaxJobListLimit
+	invocationsNotAvailable = "asynchronous invocations are not available on this server"
+)
 
-func (s *Server) handleSubmitInvocation(w http.ResponseWriter, r *http.Request) {
-	writeError(w, r, s.Logger, errNoAsync)
+// InvocationList is the body of GET /v1/functions/{name}/invocations.
+type InvocationList struct {
+	Invocations []*lambda.Job `json:"invocations"`
+	// NextBefore, set when the page is full, is the "before" that lists
+	// the next (older) page.
+	NextBefore *time.Time `json:"next_before,omitempty"`
 }
 
-func (s *Server) handleListInvocations(w http.ResponseWriter, r *http.Request) {
-	writeError(w, r, s.Logger, errNoAsync)
+// RedriveRequest is the body of POST /v1/functions/{name}/redrive: the
+// dead invocations to queue again, or all of them.
+type RedriveRequest struct {
+	IDs []string `json:"ids,omitempty"`
+	All bool     `json:"all,omitempty"`
+}
+
+// RedriveResult is the answer of a redrive: the jobs queued again.
+type RedriveResult struct {
+	Redriven []*lambda.Job `json:"redriven"`
+}
+
+// handleSubmitInvocation queues an event for the function: 202 once the
+// job is committed, with its record and Location. Everything that can be
+// refused is refused before the queue sees it.
+func (s *Server) handleSubmitInvocation(w http.ResponseWriter, r *http.Request) {
+	req, err := s.asyncRequest(r, r.PathValue("name"), lambda.TriggerAsync)
+	if err == nil {
+		err = s.checkFunction(r.Context(), req.Function)
+	}
+	if err == nil {
+		clearDeadline := readDeadline(w, s.BodyReadTimeout)
+		req.Payload, err = readEvent(r, lambda.MaxAsyncPayloadBytes, "an asynchronous invocation")
+		clearDeadline()
+		err = s.bodyReadError(w, err)
+	}
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	job, created, err := s.Async.Submit(r.Context(), req)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/invocations/"+job.ID)
+	w.Header().Set(HeaderRequestID, job.ID)
+	if !created {
+		w.Header().Set(HeaderIdempotentReplay, "true")
+	}
+	respondJSON(w, http.StatusAccepted, summary(job))
+}
+
+// asyncRequest reads what an asynchronous submission says besides its
+// payload: the function, the idempotency key and the per-call timeout.
+func (s *Server) asyncRequest(r *http.Request, name string, trigger lambda.Trigger) (*lambda.InvokeRequest, error) {
+	if s.Async == nil {
+		return nil, lambda.Errorf(lambda.ENOTIMPLEMENTED, "%s", invocationsNotAvailable)
+	}
+	if err := lambda.ValidateName(name); err != nil {
+		return nil, err
+	}
+	key, err := idempotencyKey(r.Header)
+	if err != nil {
+		return nil, err
+	}
+	timeout, err := callTimeout(r.URL.Query().Get("timeout"))
+	if err != nil {
+		return nil, err
+	}
+	return &lambda.InvokeRequest{Function: name, Trigger: trigger, IdempotencyKey: key, Timeout: timeout}, nil
+}
+
+// checkFunction refuses an invocation of a function that cannot run, so
+// that nothing is queued for it.
+func (s *Server) checkFunction(ctx context.Context, name string) error {
+	fn, err := s.Store.FindFunction(ctx, name)
+	if err != nil {
+		return err
+	}
+	if fn.Active == nil {
+		return lambda.Errorf(lambda.ENOTFOUND, "function %q has no active version: deploy it first", name)
+	}
+	return nil
+}
+
+// bodyReadError turns a body that did not arrive in time into the
+// client-timeout error, closing the connection: net/http would otherwise
+// wait for the rest of the body before answering.
+func (s *Server) bodyReadError(w http.ResponseWriter, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		w.Header().Set("Connection", "close")
+	}
+	return bodyError(err, s.BodyReadTimeout)
+}
+
+// readEvent reads an invocation's event, at most limit bytes of one JSON
+// value; an empty body is the event {}, as Lambda passes it. A payload
+// that is not JSON is an EINVALID wrapping errNotJSON.
+func readEvent(r *http.Request, limit int, what string) ([]byte, error) {
+	tooLarge := func(n string) error {
+		return lambda.Errorf(lambda.ETOOLARGE, "the payload%s is over the limit of %s, %d MB (%d bytes): send a smaller event, such as a reference to data the function fetches", n, what, limit>>20, limit)
+	}
+	if r.ContentLength > int64(limit) {
+		return nil, tooLarge(fmt.Sprintf(" of %d bytes", r.ContentLength))
+	}
+	payload, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("read the payload: %w", err)
+	case len(payload) > limit:
+		return nil, tooLarge("")
+	case len(bytes.TrimSpace(payload)) == 0:
+		return []byte("{}"), nil
+	case !json.Valid(payload):
+		detail := "it is not a single JSON value"
+		var syntax *json.SyntaxError
+		if err := json.Unmarshal(payload, new(json.RawMessage)); errors.As(err, &syntax) {
+			detail = syntax.Error() + " at byte " + strconv.FormatInt(syntax.Offset, 10)
+		}
+		msg := "could not parse the payload as JSON (" + detail + "): send a JSON document such as {\"key\":\"value\"}"
+		return nil, &lambda.Error{Code: lambda.EINVALID, Message: msg, Err: errNotJSON}
+	}
+	return payload, nil
+}
+
+// idempotencyKey reads the Idempotency-Key header: "" when absent.
+func idempotencyKey(h http.Header) (string, error) {
+	key := h.Get(HeaderIdempotencyKey)
+	if len(key) > lambda.MaxIdempotencyKeyLength {
+		return "", lambda.Errorf(lambda.EINVALID, "%s is %d characters long, over the limit of %d: use a shorter key, such as a UUID or a hash of what makes the call unique", HeaderIdempotencyKey, len(key), lambda.MaxIdempotencyKeyLength)
+	}
+	return key, nil
+}
+
+// callTimeout reads a per-call timeout (?timeout=D): "" is none. It may
+// only shorten the function's timeout, which the invoker enforces.
+func callTimeout(v string) (time.Duration, error) {
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, lambda.Errorf(lambda.EINVALID, "timeout %q is not a duration: use a value such as 500ms, 10s or 2m", v)
+	}
+	if d < time.Millisecond || d > lambda.MaxTimeout {
+		return 0, lambda.Errorf(lambda.EINVALID, "timeout %s is out of range 1ms-%s", d, lambda.FormatDuration(lambda.MaxTimeout))
+	}
+	return d, nil
+}
+
+// summary is a job without its payload and response, which can be large:
+// answers that acknowledge or list jobs carry the rest.
+func summary(j *lambda.Job) *lambda.Job {
+	c := *j
+	c.Payload, c.Response = nil, nil
+	return &c
 }
 
 func (s *Server) handleGetInvocation(w http.ResponseWriter, r *http.Request) {
-	writeError(w, r, s.Logger, errNoAsync)
+	if s.Async == nil {
+		writeError(w, r, s.Logger, lambda.Errorf(lambda.ENOTIMPLEMENTED, "%s", invocationsNotAvailable))
+		return
+	}
+	id := r.PathValue("id")
+	job, err := s.Async.FindJob(r.Context(), id)
+	// A key limited to functions learns nothing of the others' jobs, not
+	// even that they exist.
+	if err == nil && !allowed(r.Context(), lambda.ScopeRead, job.Function) {
+		err = lambda.Errorf(lambda.ENOTFOUND, "not allowed")
+	}
+	if lambda.ErrorCode(err) == lambda.ENOTFOUND {
+		err = lambda.Errorf(lambda.ENOTFOUND, "invocation %q not found: IDs are those `lambda invoke --async` printed; list a function's with `lambda invocations NAME` (finished ones are kept for the server's --invocation-retention)", id)
+	}
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	respondJSON(w, http.StatusOK, job)
+}
+
+func (s *Server) handleListInvocations(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	f, err := jobFilter(r, name, time.Now())
+	if err == nil && s.Async == nil {
+		err = lambda.Errorf(lambda.ENOTIMPLEMENTED, "%s", invocationsNotAvailable)
+	}
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	jobs, err := s.Async.ListJobs(r.Context(), f)
+	if err == nil && len(jobs) == 0 {
+		// A typo'd name is an error, not an empty history; a deleted
+		// function's history is listed while it is kept.
+		err = s.checkFunction(r.Context(), name)
+	}
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	out := InvocationList{Invocations: make([]*lambda.Job, 0, len(jobs))}
+	for _, j := range jobs {
+		out.Invocations = append(out.Invocations, summary(j))
+	}
+	if limit := f.Limit; len(jobs) == limit && limit > 0 {
+		last := jobs[len(jobs)-1].CreatedAt
+		out.NextBefore = &last
+	}
+	respondJSON(w, http.StatusOK, out)
+}
+
+// jobFilter reads the listing's query: status, since (a duration back from
+// now or an RFC 3339 time), limit and before (an RFC 3339 time, the
+// next_before of the previous page).
+func jobFilter(r *http.Request, name string, now time.Time) (lambda.JobFilter, error) {
+	f := lambda.JobFilter{Function: name, Limit: lambda.DefaultJobListLimit}
+	if err := lambda.ValidateName(name); err != nil {
+		return f, err
+	}
+	q := r.URL.Query()
+	if st := q.Get("status"); st != "" {
+		if !slices.Contains(lambda.InvocationStatuses, st) {
+			return f, lambda.Errorf(lambda.EINVALID, "status %q is not a status: use one of %s", st, strings.Join(lambda.InvocationStatuses, ", "))
+		}
+		f.Status = st
+	}
+	if v := q.Get("since"); v != "" {
+		t, err := pastTime(v, now)
+		if err != nil {
+			return f, lambda.Errorf(lambda.EINVALID, "since %q is invalid: %s", v, err)
+		}
+		f.Since = t
+	}
+	if v := q.Get("before"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return f, lambda.Errorf(lambda.EINVALID, "before %q is not an RFC 3339 time: pass the next_before of the previous page, e.g. 2026-12-05T10:00:00.123Z", v)
+		}
+		f.Before = t
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > lambda.MaxJobListLimit {
+			return f, lambda.Errorf(lambda.EINVALID, "limit %q is invalid: use a number from 1 to %d", v, lambda.MaxJobListLimit)
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+// pastTime reads a point in the past as a duration back from now ("1h",
+// "30m") or an RFC 3339 time.
+func pastTime(v string, now time.Time) (time.Time, error) {
+	if d, err := time.ParseDuration(v); err == nil {
+		if d < 0 {
+			return time.Time{}, lambda.Errorf(lambda.EINVALID, "use a positive duration such as 30m or 24h, or an RFC 3339 time")
+		}
+		return now.Add(-d), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, lambda.Errorf(lambda.EINVALID, "use a duration back from now such as 30m or 24h, or an RFC 3339 time such as 2026-12-05T10:00:00Z")
+	}
+	return t, nil
 }
 
 func (s *Server) handleRedrive(w http.ResponseWriter, r *http.Request) {
-	writeError(w, r, s.Logger, errNoAsync)
+	name := r.PathValue("name")
+	var req RedriveRequest
+	err := lambda.ValidateName(name)
+	if err == nil && s.Async == nil {
+		err = lambda.Errorf(lambda.ENOTIMPLEMENTED, "%s", invocationsNotAvailable)
+	}
+	if err == nil {
+		err = readJSON(w, r, &req)
+	}
+	if err == nil {
+		err = checkRedrive(req)
+	}
+	if err == nil {
+		err = s.checkFunction(r.Context(), name)
+	}
+	if err == nil {
+		err = s.checkDead(r.Context(), name, req.IDs)
+	}
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	jobs, err := s.Async.Redrive(r.Context(), name, req.IDs)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	out := RedriveResult{Redriven: make([]*lambda.Job, 0, len(jobs))}
+	for _, j := range jobs {
+		out.Redriven = append(out.Redriven, summary(j))
+	}
+	respondJSON(w, http.StatusOK, out)
 }
 
-var errNoAsync = lambda.Errorf(lambda.ENOTIMPLEMENTED, "asynchronous invocations are not available on this server")
+// checkRedrive accepts exactly one of ids and all.
+func checkRedrive(req RedriveRequest) error {
+	switch {
+	case req.All && len(req.IDs) > 0:
+		return lambda.Errorf(lambda.EINVALID, `pass either "ids" or "all": true, not both`)
+	case !req.All && len(req.IDs) == 0:
+		return lambda.Errorf(lambda.EINVALID, `name the dead invocations to redrive in "ids", or pass "all": true for every dead one`)
+	case len(req.IDs) > maxRedriveIDs:
+		return lambda.Errorf(lambda.EINVALID, "%d ids is over the limit of %d per redrive: split them, or pass \"all\": true", len(req.IDs), maxRedriveIDs)
+	}
+	for i, id := range req.IDs {
+		if id == "" {
+			return lambda.Errorf(lambda.EINVALID, "ids[%d] is empty", i)
+		}
+	}
+	return nil
+}
+
+// checkDead explains why an invocation cannot be redriven before the store
+// refuses it (which it still does, atomically, if a job changed since).
+func (s *Server) checkDead(ctx context.Context, function string, ids []string) error {
+	for _, id := range ids {
+		j, err := s.Async.FindJob(ctx, id)
+		if lambda.ErrorCode(err) == lambda.ENOTFOUND || (err == nil && j.Function != function) {
+			return lambda.Errorf(lambda.ENOTFOUND, "invocation %q of function %q not found: list the dead ones with `lambda invocations %s --status dead`", id, function, function)
+		}
+		if err != nil {
+			return err
+		}
+		if j.Status != lambda.StatusDead {
+			return lambda.Errorf(lambda.ECONFLICT, "invocation %q is %s, not dead: only dead invocations can be redriven; list them with `lambda invocations %s --status dead`", id, j.Status, function)
+		}
+	}
+	return nil
+}

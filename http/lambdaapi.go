@@ -47,7 +47,8 @@ func (s *Server) handleLambdaInvoke(w http.ResponseWriter, r *http.Request) {
 		err = s.resolveLambdaTarget(r.Context(), inv, r.PathValue("function"), r.URL.Query().Get("Qualifier"))
 	}
 	if err == nil && inv.kind == invokeAsync {
-		err = lambda.Errorf(lambda.ENOTIMPLEMENTED, "invocation type Event (asynchronous) is not supported yet: it arrives with the async queue; invoke with RequestResponse (the default) for now")
+		s.handleLambdaEvent(w, r, inv) // lambdaapi_event.go
+		return
 	}
 	if err != nil {
 		s.writeLambdaError(w, r, inv, err)

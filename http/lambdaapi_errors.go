@@ -44,7 +44,7 @@ var lambdaOutcomes = map[string]lambdaOutcome{
 	lambda.ETOOLARGE:     {status: 413, name: "RequestTooLargeException", fault: "User"},
 	lambda.ETHROTTLED:    {status: 429, name: "TooManyRequestsException", fault: "User"},
 	// A typed, non-retried error the SDKs surface with our message; used
-	// for X-Amz-Invocation-Type: Event until the async queue exists.
+	// for X-Amz-Invocation-Type: Event on a server without the async queue.
 	lambda.ENOTIMPLEMENTED: {status: 400, name: "InvalidParameterValueException", fault: "User"},
 	// Docker down is the service failing, not the caller: the SDKs retry
 	// ServiceException with backoff, which suits a transient outage.

@@ -185,7 +185,7 @@ func TestLambdaInvokeSDKErrors(t *testing.T) {
 		{"unknown function", awslambda.InvokeInput{FunctionName: aws.String("nosuch")}, new(*types.ResourceNotFoundException), "not found", "User"},
 		{"payload not JSON", awslambda.InvokeInput{FunctionName: aws.String("greet"), Payload: []byte(`{"a":`)}, new(*types.InvalidRequestContentException), "could not parse the payload as JSON", "User"},
 		{"two JSON values", awslambda.InvokeInput{FunctionName: aws.String("greet"), Payload: []byte(`{} {}`)}, new(*types.InvalidRequestContentException), "invalid character", "User"},
-		{"event", awslambda.InvokeInput{FunctionName: aws.String("greet"), InvocationType: types.InvocationTypeEvent}, new(*types.InvalidParameterValueException), "not supported yet", "User"},
+		{"event without the async queue", awslambda.InvokeInput{FunctionName: aws.String("greet"), InvocationType: types.InvocationTypeEvent}, new(*types.InvalidParameterValueException), "not available on this server", "User"},
 		{"event on unknown function", awslambda.InvokeInput{FunctionName: aws.String("nosuch"), InvocationType: types.InvocationTypeEvent}, new(*types.ResourceNotFoundException), "not found", "User"},
 		{"unknown invocation type", awslambda.InvokeInput{FunctionName: aws.String("greet"), InvocationType: "Later"}, new(*types.InvalidParameterValueException), "RequestResponse, Event or DryRun", "User"},
 		{"unknown log type", awslambda.InvokeInput{FunctionName: aws.String("greet"), LogType: "Head"}, new(*types.InvalidParameterValueException), "None or Tail", "User"},
