@@ -1,0 +1,3 @@
+module example.com/asyncfn
+
+go 1.26
