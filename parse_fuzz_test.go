@@ -82,6 +82,8 @@ func FuzzScalingPatch(f *testing.F) {
 		`{"concurrency":10,"min_instances":1,"max_instances":5,"idle_timeout":"5m","start_timeout":"30s","reserved_concurrency":-1}`,
 		`{"concurrency":-1}`, `{"min_instances":9,"max_instances":2}`, `{"idle_timeout":"1ns"}`, `{"idle_timeout":0}`,
 		`{"reserved_concurrency":0}`, `{"start_timeout":"-1s"}`, `{"concurrency":1e10}`, `{}`, `[]`,
+		`{"max_retries":0,"retry_delay":"1s","max_event_age":"1m","async_concurrency":2,"on_success":"a","on_failure":""}`,
+		`{"max_retries":3}`, `{"retry_delay":"999ms"}`, `{"max_event_age":"7h"}`, `{"on_failure":"X"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -99,7 +101,12 @@ func FuzzScalingPatch(f *testing.F) {
 				s.MinInstances < 0 || s.MaxInstances < 0 || s.MinInstances > MaxInstancesLimit || s.MaxInstances > MaxInstancesLimit,
 				s.MaxInstances > 0 && s.MinInstances > s.MaxInstances,
 				s.IdleTimeout != 0 && (time.Duration(s.IdleTimeout) < MinIdleTimeout || time.Duration(s.IdleTimeout) > MaxIdleTimeout),
-				s.Reserved != nil && *s.Reserved < 0:
+				s.Reserved != nil && *s.Reserved < 0,
+				s.MaxRetries != nil && (*s.MaxRetries < 0 || *s.MaxRetries > MaxMaxRetries),
+				s.RetryDelay != 0 && (time.Duration(s.RetryDelay) < MinRetryDelay || time.Duration(s.RetryDelay) > MaxRetryDelay),
+				s.MaxEventAge != 0 && (time.Duration(s.MaxEventAge) < MinMaxEventAge || time.Duration(s.MaxEventAge) > MaxMaxEventAge),
+				s.AsyncConcurrency < 0,
+				s.OnSuccess != "" && ValidateName(s.OnSuccess) != nil, s.OnFailure != "" && ValidateName(s.OnFailure) != nil:
 				t.Fatalf("Validate accepted %+v from %s", s, b)
 			}
 		}

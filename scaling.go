@@ -115,7 +115,59 @@ func (s Scaling) Validate() error {
 	case ValidateAuth(s.Auth) != nil:
 		return ValidateAuth(s.Auth)
 	}
+	return s.validateAsync()
+}
+
+// validateAsync checks the settings of asynchronous invocations; zero
+// values mean the defaults.
+func (s Scaling) validateAsync() error {
+	if s.MaxRetries != nil && (*s.MaxRetries < 0 || *s.MaxRetries > MaxMaxRetries) {
+		return Errorf(EINVALID, "max retries %d is out of range 0-%d", *s.MaxRetries, MaxMaxRetries)
+	}
+	if err := validateDefaulted("retry delay", time.Duration(s.RetryDelay), MinRetryDelay, MaxRetryDelay, DefaultRetryDelay); err != nil {
+		return err
+	}
+	if err := validateDefaulted("max event age", time.Duration(s.MaxEventAge), MinMaxEventAge, MaxMaxEventAge, DefaultMaxEventAge); err != nil {
+		return err
+	}
+	if hi := MaxConcurrency * MaxInstancesLimit; s.AsyncConcurrency < 0 || s.AsyncConcurrency > hi {
+		return Errorf(EINVALID, "async concurrency %d is out of range 0-%d (0 means the function's whole capacity)", s.AsyncConcurrency, hi)
+	}
+	for _, d := range s.Destinations() {
+		if err := ValidateName(d.Function); err != nil {
+			return Errorf(EINVALID, "%s: %s", d.Setting, ErrorMessage(err))
+		}
+	}
 	return nil
+}
+
+// validateDefaulted checks a duration where 0 means def.
+func validateDefaulted(what string, d, lo, hi, def time.Duration) error {
+	if d == 0 {
+		return nil
+	}
+	if err := validateDuration(what, d, lo, hi); err != nil {
+		return Errorf(EINVALID, "%s (0 means the default, %s)", ErrorMessage(err), FormatDuration(def))
+	}
+	return nil
+}
+
+// Destination is a function named by an asynchronous setting.
+type Destination struct {
+	Setting  string // on_success or on_failure
+	Function string
+}
+
+// Destinations lists the destinations s sets.
+func (s Scaling) Destinations() []Destination {
+	var out []Destination
+	if s.OnSuccess != "" {
+		out = append(out, Destination{"on_success", s.OnSuccess})
+	}
+	if s.OnFailure != "" {
+		out = append(out, Destination{"on_failure", s.OnFailure})
+	}
+	return out
 }
 
 // ScalingPatch changes some scaling settings; nil fields stay as they are.
@@ -128,6 +180,15 @@ type ScalingPatch struct {
 	// Reserved: a negative value removes the cap.
 	Reserved *int    `json:"reserved_concurrency,omitempty"`
 	Auth     *string `json:"auth,omitempty"`
+
+	// Asynchronous invocations. A zero duration or async concurrency
+	// restores the default; "" removes a destination.
+	MaxRetries       *int      `json:"max_retries,omitempty"`
+	RetryDelay       *Duration `json:"retry_delay,omitempty"`
+	MaxEventAge      *Duration `json:"max_event_age,omitempty"`
+	AsyncConcurrency *int      `json:"async_concurrency,omitempty"`
+	OnSuccess        *string   `json:"on_success,omitempty"`
+	OnFailure        *string   `json:"on_failure,omitempty"`
 }
 
 // Apply returns s changed by p.
@@ -158,13 +219,48 @@ func (p ScalingPatch) Apply(s Scaling) Scaling {
 			s.Reserved = &r
 		}
 	}
+	return p.applyAsync(s)
+}
+
+func (p ScalingPatch) applyAsync(s Scaling) Scaling {
+	if p.MaxRetries != nil {
+		n := *p.MaxRetries
+		s.MaxRetries = &n
+	}
+	if p.RetryDelay != nil {
+		s.RetryDelay = *p.RetryDelay
+	}
+	if p.MaxEventAge != nil {
+		s.MaxEventAge = *p.MaxEventAge
+	}
+	if p.AsyncConcurrency != nil {
+		s.AsyncConcurrency = *p.AsyncConcurrency
+	}
+	if p.OnSuccess != nil {
+		s.OnSuccess = *p.OnSuccess
+	}
+	if p.OnFailure != nil {
+		s.OnFailure = *p.OnFailure
+	}
 	return s
 }
 
 // IsZero reports whether p changes nothing.
 func (p ScalingPatch) IsZero() bool {
-	return p.Concurrency == nil && p.MinInstances == nil && p.MaxInstances == nil && p.IdleTimeout == nil && p.StartTimeout == nil && p.Reserved == nil && p.Auth == nil
+	return p.Concurrency == nil && p.MinInstances == nil && p.MaxInstances == nil && p.IdleTimeout == nil && p.StartTimeout == nil && p.Reserved == nil && p.Auth == nil &&
+		!p.HasAsync()
 }
+
+// HasAsync reports whether p changes a setting of asynchronous
+// invocations.
+func (p ScalingPatch) HasAsync() bool {
+	return p.MaxRetries != nil || p.RetryDelay != nil || p.MaxEventAge != nil || p.AsyncConcurrency != nil || p.OnSuccess != nil || p.OnFailure != nil
+}
+
+// ScalingSettings names the settings a ScalingPatch can change, as in its
+// JSON, for messages that tell the user what to pass.
+var ScalingSettings = []string{"concurrency", "min_instances", "max_instances", "idle_timeout", "start_timeout", "reserved_concurrency", "auth",
+	"max_retries", "retry_delay", "max_event_age", "async_concurrency", "on_success", "on_failure"}
 
 // ScalingService changes a function's scaling at run time.
 type ScalingService interface {
