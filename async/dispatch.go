@@ -1,0 +1,224 @@
+package async
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// deletedBatch is how many jobs of a deleted function a round ends.
+const deletedBatch = 100
+
+// dispatcher takes one function's jobs in order and runs them, at most its
+// async concurrency at once.
+type dispatcher struct {
+	function string
+	signal   chan struct{} // buffered 1: a wake-up is pending
+	woken    bool          // guarded by Queue.mu: woken since the round began
+
+	mu        sync.Mutex
+	running   int
+	holdUntil time.Time // throttled or failing platform: no job before it
+	streak    int       // throttles and platform errors in a row
+}
+
+func newDispatcher(function string) *dispatcher {
+	return &dispatcher{function: function, signal: make(chan struct{}, 1)}
+}
+
+// dispatch runs rounds until the function has no pending job and none
+// running, or ctx ends. Between rounds it sleeps until woken (a job was
+// submitted, redriven or ended) or until the next job comes due.
+func (q *Queue) dispatch(ctx context.Context, d *dispatcher) {
+	defer q.loops.Done()
+	for {
+		q.mu.Lock()
+		d.woken = false
+		q.mu.Unlock()
+
+		next, idle, err := q.round(ctx, d)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			q.Logger.Error("async dispatch failed; retrying", "function", d.function, "err", err)
+			next = q.Clock.Now().Add(storeRetryDelay)
+		} else if idle {
+			q.mu.Lock()
+			if !d.woken {
+				delete(q.dispatchers, d.function)
+				q.mu.Unlock()
+				return
+			}
+			q.mu.Unlock()
+			continue
+		}
+		var timer Timer
+		var fired <-chan time.Time
+		if !next.IsZero() {
+			timer = q.Clock.TimerAt(next)
+			fired = timer.C()
+		}
+		select {
+		case <-ctx.Done():
+		case <-d.signal:
+		case <-fired:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// round claims and starts the jobs the function may run now. It returns
+// when the next round is due without a wake-up (zero: only a wake-up),
+// and idle when the function has nothing pending or running.
+func (q *Queue) round(ctx context.Context, d *dispatcher) (next time.Time, idle bool, err error) {
+	fn, err := q.functions.FindFunction(ctx, d.function)
+	if lambda.ErrorCode(err) == lambda.ENOTFOUND {
+		return q.endDeleted(ctx, d)
+	}
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	protocol := ""
+	if fn.Active != nil {
+		protocol = fn.Active.Config.Protocol
+	}
+	s := fn.Scaling.Effective(protocol)
+	limit := s.AsyncConcurrency
+	if s.Reserved != nil && *s.Reserved > 0 {
+		limit = min(limit, *s.Reserved)
+	}
+	limit = max(limit, 1)
+
+	now := q.Clock.Now()
+	d.mu.Lock()
+	hold, free := d.holdUntil, limit-d.running
+	d.mu.Unlock()
+	if now.Before(hold) {
+		return hold, false, nil
+	}
+	if free > 0 {
+		jobs, err := q.jobs.ClaimJobs(ctx, d.function, now, free)
+		if err != nil {
+			return time.Time{}, false, err
+		}
+		for _, j := range jobs {
+			q.start(d, j, s)
+		}
+		if len(jobs) == free {
+			return time.Time{}, false, nil // full: the next ending job wakes us
+		}
+	}
+	due, err := q.jobs.DueJobs(ctx)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	d.mu.Lock()
+	running := d.running
+	d.mu.Unlock()
+	at, pending := due[d.function]
+	switch {
+	case !pending:
+		return time.Time{}, running == 0, nil
+	case at.After(now):
+		return at, false, nil
+	case running > 0:
+		return time.Time{}, false, nil // a job ending frees a slot or its schedule
+	default:
+		// Due but not claimable with nothing of ours running: another
+		// queue on the same store runs its schedule's job. Look again.
+		return now.Add(storeRetryDelay), false, nil
+	}
+}
+
+// start runs j in its own goroutine, tracked by the queue.
+func (q *Queue) start(d *dispatcher, j *lambda.Job, s lambda.Scaling) {
+	d.mu.Lock()
+	d.running++
+	d.mu.Unlock()
+	q.runs.Add(1)
+	go func() {
+		defer q.runs.Done()
+		q.run(q.runCtx, d, j, s)
+		d.mu.Lock()
+		d.running--
+		d.mu.Unlock()
+		q.wake(d.function)
+	}()
+}
+
+// endDeleted ends the jobs of a function deleted while they waited: each
+// is dead, its function gone.
+func (q *Queue) endDeleted(ctx context.Context, d *dispatcher) (time.Time, bool, error) {
+	jobs, err := q.jobs.ClaimJobs(ctx, d.function, q.Clock.Now(), deletedBatch)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	for _, j := range jobs {
+		now := q.Clock.Now()
+		j.Status, j.FinishedAt = lambda.StatusDead, &now
+		j.ErrorType = lambda.ENOTFOUND
+		j.ErrorMessage = "function " + d.function + " was deleted before the job ran"
+		q.write(ctx, j)
+	}
+	if len(jobs) == deletedBatch {
+		return time.Time{}, false, nil
+	}
+	d.mu.Lock()
+	running := d.running
+	d.mu.Unlock()
+	due, err := q.jobs.DueJobs(ctx)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	at, pending := due[d.function]
+	if pending {
+		return at, false, nil
+	}
+	return time.Time{}, running == 0, nil
+}
+
+// throttled records a throttle or platform error and holds the function's
+// jobs back: it returns when the failed job may run again.
+func (q *Queue) throttled(d *dispatcher, now time.Time) time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.streak++
+	b := backoff(q.MinBackoff, q.MaxBackoff, d.streak)
+	at := now.Add(b)
+	if at.After(d.holdUntil) {
+		d.holdUntil = at
+	}
+	return at
+}
+
+// answered records that the function answered: the hold ends.
+func (d *dispatcher) answered() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.streak, d.holdUntil = 0, time.Time{}
+}
+
+// backoff returns the delay after the n-th failure in a row: lo doubled
+// per failure, capped at hi, with "equal jitter" (half fixed, half random)
+// so that the jobs held back together do not all come back at once.
+func backoff(lo, hi time.Duration, n int) time.Duration {
+	d := lo
+	for i := 1; i < n && d < hi; i++ {
+		d *= 2
+	}
+	d = min(d, hi)
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + rand.N(d-half+1)
+}

@@ -1,0 +1,26 @@
+package async
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+)
+
+// newJobID returns a random UUID (version 4), the form of Lambda's request
+// IDs and of the gateway's: a job's ID is the request ID of its attempts.
+func newJobID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}

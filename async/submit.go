@@ -1,0 +1,144 @@
+package async
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// emptyPayload is the event of an invocation sent without one.
+var emptyPayload = []byte("{}")
+
+// Submit checks an asynchronous invocation, stores it as a queued job and
+// wakes its function's dispatcher. Nothing is stored when a check fails.
+// With an idempotency key still in its window, the existing job is
+// returned with created false.
+func (q *Queue) Submit(ctx context.Context, req *lambda.InvokeRequest) (*lambda.Job, bool, error) {
+	if len(req.Payload) > lambda.MaxAsyncPayloadBytes {
+		return nil, false, lambda.Errorf(lambda.ETOOLARGE, "the payload is %s: asynchronous invocations accept at most 1 MB (%d bytes); send a smaller event, or a reference to the data (a URL or a key)", lambda.FormatBytes(int64(len(req.Payload))), lambda.MaxAsyncPayloadBytes)
+	}
+	return q.submit(ctx, req)
+}
+
+// submit is Submit without the size limit, which destination records,
+// built by the platform around a full event, may exceed.
+func (q *Queue) submit(ctx context.Context, req *lambda.InvokeRequest) (*lambda.Job, bool, error) {
+	trigger, err := checkSubmission(req)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := q.checkFunction(ctx, req.Function, req.Qualifier); err != nil {
+		return nil, false, err
+	}
+	payload := req.Payload
+	if len(payload) == 0 {
+		payload = emptyPayload
+	}
+	sum := sha256.Sum256(payload)
+	now := q.Clock.Now()
+	j := &lambda.Job{
+		ID:             newJobID(),
+		Function:       req.Function,
+		Qualifier:      req.Qualifier,
+		Trigger:        trigger,
+		Payload:        payload,
+		Status:         lambda.StatusQueued,
+		Timeout:        lambda.Duration(req.Timeout),
+		IdempotencyKey: req.IdempotencyKey,
+		PayloadHash:    hex.EncodeToString(sum[:]),
+		Schedule:       req.Schedule,
+		Overlap:        req.Overlap,
+		CreatedAt:      now,
+		NextRunAt:      now,
+	}
+	job, created, err := q.jobs.CreateJob(ctx, lambda.NewJob{Job: j, MaxQueued: q.MaxQueued})
+	if err != nil {
+		return nil, false, err
+	}
+	if created {
+		q.wake(job.Function)
+	}
+	return job, created, nil
+}
+
+// checkSubmission checks what can be checked without the store and
+// returns the job's trigger.
+func checkSubmission(req *lambda.InvokeRequest) (lambda.Trigger, error) {
+	if err := lambda.ValidateName(req.Function); err != nil {
+		return "", err
+	}
+	trigger := req.Trigger
+	switch trigger {
+	case "":
+		trigger = lambda.TriggerAsync
+	case lambda.TriggerAsync, lambda.TriggerAPI, lambda.TriggerCron, lambda.TriggerInvoke:
+	default:
+		return "", lambda.Errorf(lambda.EINVALID, "trigger %q cannot be queued: asynchronous invocations come from the API, the Invoke API or a schedule", trigger)
+	}
+	if err := checkPayload(req.Payload); err != nil {
+		return "", err
+	}
+	if n := len(req.IdempotencyKey); n > lambda.MaxIdempotencyKeyLength {
+		return "", lambda.Errorf(lambda.EINVALID, "the idempotency key is %d characters long: use at most %d", n, lambda.MaxIdempotencyKeyLength)
+	}
+	if t := req.Timeout; t != 0 && (t < time.Millisecond || t > lambda.MaxTimeout) {
+		return "", lambda.Errorf(lambda.EINVALID, "timeout %s is out of range 1ms-%s: it can only shorten the function's own timeout", t, lambda.MaxTimeout)
+	}
+	return trigger, nil
+}
+
+// checkPayload accepts nothing (the event is then {}) or exactly one JSON
+// value, and says where anything else breaks.
+func checkPayload(p []byte) error {
+	if len(p) == 0 {
+		return nil
+	}
+	var v json.RawMessage
+	err := json.Unmarshal(p, &v)
+	if err == nil {
+		return nil
+	}
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return lambda.Errorf(lambda.EINVALID, "the payload is not valid JSON: %v at byte %d; send one JSON value (or nothing, for {})", syn, syn.Offset)
+	}
+	return lambda.Errorf(lambda.EINVALID, "the payload is not valid JSON: %v; send one JSON value (or nothing, for {})", err)
+}
+
+// checkFunction checks that function exists, has an active version and
+// that qualifier names it.
+func (q *Queue) checkFunction(ctx context.Context, function, qualifier string) error {
+	fn, err := q.functions.FindFunction(ctx, function)
+	if lambda.ErrorCode(err) == lambda.ENOTFOUND {
+		return lambda.Errorf(lambda.ENOTFOUND, "function %q does not exist: deploy it with \"lambda deploy\" before invoking it", function)
+	}
+	if err != nil {
+		return err
+	}
+	if fn.ActiveVersion == 0 {
+		return lambda.Errorf(lambda.ENOTFOUND, "function %q has no active version: deploy it with \"lambda deploy\" before invoking it", function)
+	}
+	return checkQualifier(fn, qualifier)
+}
+
+// checkQualifier accepts "", $LATEST and the active version's number:
+// versions other than the active one are not served.
+func checkQualifier(fn *lambda.Function, qualifier string) error {
+	if qualifier == "" || qualifier == "$LATEST" {
+		return nil
+	}
+	n, err := strconv.Atoi(qualifier)
+	if err != nil || n < 1 {
+		return lambda.Errorf(lambda.EINVALID, "qualifier %q is not $LATEST or a version number", qualifier)
+	}
+	if n != fn.ActiveVersion {
+		return lambda.Errorf(lambda.EINVALID, "version %d of function %q is not its active version (%d): only the active version is invoked; use $LATEST, or roll back to version %d first", n, fn.Name, fn.ActiveVersion, n)
+	}
+	return nil
+}
