@@ -11,10 +11,13 @@ import (
 
 // Overlap policies of a schedule.
 const (
-	OverlapSkip  = "skip"  // a tick is skipped while the previous run still runs
+	OverlapSkip  = "skip"  // a tick is skipped while the previous tick's job is pending (queued, running or retrying)
 	OverlapAllow = "allow" // ticks run regardless
 	OverlapQueue = "queue" // at most one tick waits for the running one; more are skipped
 )
+
+// OverlapPolicies lists the overlap policies, the default first.
+var OverlapPolicies = []string{OverlapSkip, OverlapQueue, OverlapAllow}
 
 // Schedule invokes a function on a cron expression.
 type Schedule struct {

@@ -78,9 +78,9 @@ func (s *Server) newSchedule(req ScheduleRequest) (*lambda.Schedule, error) {
 	switch req.Overlap {
 	case "":
 		req.Overlap = lambda.OverlapSkip
-	case lambda.OverlapSkip, lambda.OverlapAllow:
+	case lambda.OverlapSkip, lambda.OverlapQueue, lambda.OverlapAllow:
 	default:
-		return nil, lambda.Errorf(lambda.EINVALID, "overlap %q is invalid: use %q or %q", req.Overlap, lambda.OverlapSkip, lambda.OverlapAllow)
+		return nil, lambda.Errorf(lambda.EINVALID, "overlap %q is invalid: use %q (no tick while one is pending), %q (at most one waits for the running one) or %q", req.Overlap, lambda.OverlapSkip, lambda.OverlapQueue, lambda.OverlapAllow)
 	}
 	if len(req.Data) > 0 && !json.Valid(req.Data) {
 		return nil, lambda.Errorf(lambda.EINVALID, "schedule data is not valid JSON")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -201,11 +202,22 @@ func TestCreateScheduleRules(t *testing.T) {
 		{"other data", `{"function":"greet","cron":"0 * * * *","data":{"a":2}}`, 201, ""},
 		{"other function", `{"function":"hello","cron":"0 * * * *","data":{"a":1,"b":2}}`, 201, ""},
 		{"null", `null`, 400, "request body must be a JSON object, got null"},
+		{"overlap queue", `{"function":"greet","cron":"5 * * * *","overlap":"queue"}`, 201, ""},
+		{"overlap allow", `{"function":"greet","cron":"6 * * * *","overlap":"allow"}`, 201, ""},
+		{"bad overlap", `{"function":"greet","cron":"7 * * * *","overlap":"wait"}`, 400,
+			`overlap "wait" is invalid: use "skip" (no tick while one is pending), "queue" (at most one waits for the running one) or "allow"`},
 	}
 	for _, tt := range tests {
 		if status, e := create(tt.body); status != tt.status || e.Message != tt.want {
 			t.Errorf("%s: answer %d %q, want %d %q", tt.name, status, e.Message, tt.status, tt.want)
 		}
+	}
+	overlaps := map[string]string{}
+	for _, s := range store.list {
+		overlaps[s.Cron] = s.Overlap
+	}
+	if want := map[string]string{"0 * * * *": "skip", "5 * * * *": "queue", "6 * * * *": "allow"}; !maps.Equal(overlaps, want) {
+		t.Errorf("overlap stored per cron = %v, want %v", overlaps, want)
 	}
 	for i := len(store.list); i < lambda.MaxSchedulesPerFunction+1; i++ {
 		store.list = append(store.list, &lambda.Schedule{ID: fmt.Sprintf("sch_x%d", i), Function: "greet", Cron: fmt.Sprintf("%d * * * *", i)})

@@ -145,7 +145,7 @@ func TestParseErrors(t *testing.T) {
 		{"schedule without cron", "schedules:\n  - data: {}", `lambda.yaml: line 2: schedules[0]: has no cron: add e.g. cron: "0 * * * *" (every hour)`},
 		{"schedule unknown key", "schedules:\n  - cron: '@daily'\n    timezone: UTC", `lambda.yaml: line 3: unknown key "schedules[0].timezone": use cron, data, tz, overlap`},
 		{"schedule typo", "schedules:\n  - crom: '@daily'", `lambda.yaml: line 2: unknown key "schedules[0].crom": did you mean "cron"?`},
-		{"schedule bad overlap", "schedules:\n  - cron: '@daily'\n    overlap: never", `lambda.yaml: line 3: schedules[0].overlap: "never" is invalid: use skip or allow`},
+		{"schedule bad overlap", "schedules:\n  - cron: '@daily'\n    overlap: never", `lambda.yaml: line 3: schedules[0].overlap: "never" is invalid: use skip, queue or allow`},
 		{"schedule not a mapping", "schedules:\n  - '@daily'", `lambda.yaml: line 2: schedules[0]: must be a mapping with cron and optionally data, tz and overlap, not "@daily"`},
 		{"data infinity", "schedules:\n  - cron: x\n    data: .inf", `lambda.yaml: line 3: schedules[0].data: .inf cannot be written as JSON`},
 		{"data custom tag", "schedules:\n  - cron: x\n    data: !secret abc", `lambda.yaml: line 3: schedules[0].data: tag !secret is not supported: use plain YAML values`},
@@ -171,6 +171,18 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestParseScheduleOverlap(t *testing.T) {
+	for _, overlap := range []string{"skip", "queue", "allow"} {
+		m, err := Parse([]byte("schedules:\n  - cron: '@daily'\n    overlap: " + overlap))
+		if err != nil {
+			t.Fatalf("overlap %s: %v", overlap, err)
+		}
+		if got := m.Schedules[0].Overlap; got != overlap {
+			t.Errorf("overlap %s parsed as %q", overlap, got)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -43,8 +44,8 @@ func (p *parser) schedules(v *yaml.Node) ([]Schedule, error) {
 			case "tz":
 				s.Timezone, err = p.str(name, val)
 			case "overlap":
-				if s.Overlap, err = p.str(name, val); err == nil && s.Overlap != lambda.OverlapSkip && s.Overlap != lambda.OverlapAllow {
-					err = p.errAt(val.Line, name, "%q is invalid: use %s or %s", s.Overlap, lambda.OverlapSkip, lambda.OverlapAllow)
+				if s.Overlap, err = p.str(name, val); err == nil && !slices.Contains(lambda.OverlapPolicies, s.Overlap) {
+					err = p.errAt(val.Line, name, "%q is invalid: use %s, %s or %s", s.Overlap, lambda.OverlapSkip, lambda.OverlapQueue, lambda.OverlapAllow)
 				}
 			case "data":
 				s.Data, err = p.data(name, val)

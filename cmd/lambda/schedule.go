@@ -24,9 +24,17 @@ func newScheduleCommand(s *streams, root *rootOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "schedule NAME --cron EXPR",
 		Short: "Invoke a function on a cron schedule",
-		Long: `Schedule invokes the function with --data (default {}) each time the cron
-expression fires, in the --tz time zone (default UTC). With --overlap skip (the
-default) a tick is skipped while the previous run is still going.`,
+		Long: `Schedule queues an asynchronous invocation of the function with --data
+(default {}) each time the cron expression fires, in the --tz time zone (default
+UTC). Each tick is a job with the function's retries and destinations: see it
+with "lambda invocations NAME".
+
+--overlap decides what a tick does while an earlier one has not finished:
+  skip   (default) the tick is skipped while an earlier one is queued, running
+         or retrying
+  queue  the tick waits for the running one to end; at most one waits, further
+         ticks are skipped meanwhile
+  allow  every tick runs, possibly at the same time as earlier ones`,
 		Example: `  lambda schedule greet --cron "0 * * * *"
   lambda schedule report --cron "30 8 * * 1-5" --tz Europe/Paris --data '{"kind":"daily"}'
   lambda schedule list
@@ -40,7 +48,7 @@ default) a tick is skipped while the previous run is still going.`,
 	f.StringVar(&o.cron, "cron", "", `cron expression, e.g. "0 * * * *" (required)`)
 	f.StringVarP(&o.data, "data", "d", "", "JSON payload of each invocation (default {})")
 	f.StringVar(&o.timezone, "tz", "", "time zone of the expression, e.g. Europe/Paris (default UTC)")
-	f.StringVar(&o.overlap, "overlap", "", "skip or allow a run while the previous one still runs (default skip)")
+	f.StringVar(&o.overlap, "overlap", "", "skip, queue or allow a tick while an earlier one has not finished (default skip)")
 	addOutputFlag(cmd, &o.output)
 	cmd.AddCommand(newScheduleListCommand(s, root), newScheduleDeleteCommand(s, root))
 	return cmd
@@ -57,9 +65,9 @@ func runSchedule(ctx context.Context, s *streams, root *rootOptions, o *schedule
 		return usageErrorf(`--cron is required, e.g. --cron "0 * * * *" for every hour`)
 	}
 	switch o.overlap {
-	case "", lambda.OverlapSkip, lambda.OverlapAllow:
+	case "", lambda.OverlapSkip, lambda.OverlapQueue, lambda.OverlapAllow:
 	default:
-		return usageErrorf("--overlap %q is invalid: use %s or %s", o.overlap, lambda.OverlapSkip, lambda.OverlapAllow)
+		return usageErrorf("--overlap %q is invalid: use %s, %s or %s", o.overlap, lambda.OverlapSkip, lambda.OverlapQueue, lambda.OverlapAllow)
 	}
 	req := lambdahttp.ScheduleRequest{Function: name, Cron: o.cron, Timezone: o.timezone, Overlap: o.overlap}
 	if o.data != "" {
