@@ -155,18 +155,27 @@ func listJobs(s *server, name, query string) []lambda.Job {
 	if status != 200 {
 		s.t.Fatalf("list invocations of %s: %d %s", name, status, body)
 	}
-	var jobs []lambda.Job
-	if err := json.Unmarshal([]byte(body), &jobs); err != nil {
-		// The listing may be wrapped in an object.
-		var wrapped struct {
-			Invocations []lambda.Job `json:"invocations"`
-		}
-		if err2 := json.Unmarshal([]byte(body), &wrapped); err2 != nil {
-			s.t.Fatalf("list invocations of %s: %v: %s", name, err, body)
-		}
-		jobs = wrapped.Invocations
+	jobs, err := decodeJobs(body)
+	if err != nil {
+		s.t.Fatalf("list invocations of %s: %v: %s", name, err, body)
 	}
 	return jobs
+}
+
+// decodeJobs reads a listing of jobs: an array, or an object holding it
+// in "invocations" (the API's InvocationList).
+func decodeJobs(body string) ([]lambda.Job, error) {
+	var jobs []lambda.Job
+	if err := json.Unmarshal([]byte(body), &jobs); err == nil {
+		return jobs, nil
+	}
+	var wrapped struct {
+		Invocations *[]lambda.Job `json:"invocations"`
+	}
+	if err := json.Unmarshal([]byte(body), &wrapped); err != nil || wrapped.Invocations == nil {
+		return nil, fmt.Errorf("neither a list of invocations nor an object with one (%v)", err)
+	}
+	return *wrapped.Invocations, nil
 }
 
 // cliJob reads `lambda invocation ID -o json`.

@@ -85,8 +85,8 @@ func TestAsyncSubmit(t *testing.T) {
 
 		// The listing shows them, newest first.
 		res = s.mustLambda("invocations", name, "-o", "json")
-		var list []lambda.Job
-		if err := json.Unmarshal([]byte(res.stdout), &list); err != nil || len(list) < 3 {
+		list, err := decodeJobs(res.stdout)
+		if err != nil || len(list) < 3 {
 			t.Fatalf("lambda invocations -o json: %v\n%s", err, res.stdout)
 		}
 		if list[0].ID != answer.ID {
