@@ -139,7 +139,9 @@ type JobStore interface {
 	RequeueRunning(ctx context.Context, now time.Time) (int, error)
 	// RedriveJobs queues dead jobs of function again with fresh attempts
 	// and the same IDs: those named by ids, or every dead one when ids is
-	// empty. An id that is unknown is ENOTFOUND, one that is not dead
+	// empty. Each is queued as at creation: Attempts 0, CreatedAt and
+	// NextRunAt now (its event age starts again, or a job that died of
+	// age would die again untried), FinishedAt nil; its History stays. An id that is unknown is ENOTFOUND, one that is not dead
 	// ECONFLICT, and then nothing is requeued.
 	RedriveJobs(ctx context.Context, function string, ids []string, now time.Time) ([]*Job, error)
 	// PruneJobs deletes jobs that ended before before, and idempotency
