@@ -33,8 +33,9 @@ type Manifest struct {
 	Env         map[string]string
 	MemoryBytes int64
 	Timeout     time.Duration
-	// Scaling holds concurrency, min_instances, max_instances and
-	// start_timeout; a key the file sets is non-nil, even when it sets 0.
+	// Scaling holds the function's settings that change without a
+	// redeploy (concurrency, instances, start_timeout, auth and the async
+	// settings); a key the file sets is non-nil, even when it sets 0.
 	Scaling   lambda.ScalingPatch
 	Schedules []Schedule
 }

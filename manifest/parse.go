@@ -17,7 +17,8 @@ import (
 
 // Keys lists the top-level keys of lambda.yaml, in documentation order.
 var Keys = []string{"name", "runtime", "handler", "protocol", "port", "env", "memory", "timeout",
-	"concurrency", "min_instances", "max_instances", "start_timeout", "auth", "schedules"}
+	"concurrency", "min_instances", "max_instances", "start_timeout", "auth",
+	"max_retries", "retry_delay", "max_event_age", "async_concurrency", "on_success", "on_failure", "schedules"}
 
 // scheduleKeys are the keys of one schedules entry.
 var scheduleKeys = []string{"cron", "data", "tz", "overlap"}
@@ -59,6 +60,11 @@ func (p *parser) parse(data []byte) (*Manifest, error) {
 	}
 	if lo, hi := m.Scaling.MinInstances, m.Scaling.MaxInstances; lo != nil && hi != nil && *hi > 0 && *lo > *hi {
 		return nil, p.errAt(lines["min_instances"], "min_instances", "%d is above max_instances %d", *lo, *hi)
+	}
+	for _, d := range m.Scaling.Apply(lambda.Scaling{}).Destinations() {
+		if d.Function == m.Name {
+			return nil, p.errAt(lines[d.Setting], d.Setting, "%q is this function: a function cannot be its own destination (it would loop); name another function", d.Function)
+		}
 	}
 	return m, nil
 }
@@ -131,6 +137,18 @@ func (p *parser) field(m *Manifest, key string, v *yaml.Node) error {
 				m.Scaling.Auth = &auth
 			}
 		}
+	case "max_retries":
+		m.Scaling.MaxRetries, err = p.optInt(key, v, 0, lambda.MaxMaxRetries)
+	case "retry_delay":
+		m.Scaling.RetryDelay, err = p.defaultedDuration(key, v, lambda.MinRetryDelay, lambda.MaxRetryDelay, lambda.DefaultRetryDelay)
+	case "max_event_age":
+		m.Scaling.MaxEventAge, err = p.defaultedDuration(key, v, lambda.MinMaxEventAge, lambda.MaxMaxEventAge, lambda.DefaultMaxEventAge)
+	case "async_concurrency":
+		m.Scaling.AsyncConcurrency, err = p.optInt(key, v, 0, lambda.MaxConcurrency*lambda.MaxInstancesLimit)
+	case "on_success":
+		m.Scaling.OnSuccess, err = p.destination(key, v)
+	case "on_failure":
+		m.Scaling.OnFailure, err = p.destination(key, v)
 	case "schedules":
 		m.Schedules, err = p.schedules(v)
 	}
@@ -220,6 +238,41 @@ func (p *parser) startTimeout(key string, v *yaml.Node) (*lambda.Duration, error
 	}
 	ld := lambda.Duration(d)
 	return &ld, nil
+}
+
+// defaultedDuration reads a duration from lo to hi, or 0 for def.
+func (p *parser) defaultedDuration(key string, v *yaml.Node, lo, hi, def time.Duration) (*lambda.Duration, error) {
+	s, err := p.str(key, v)
+	if err != nil {
+		return nil, err
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return nil, p.errAt(v.Line, key, "%q is not a duration: use a value like 30s or 5m", s)
+	}
+	if d != 0 && (d < lo || d > hi || d%time.Millisecond != 0) {
+		return nil, p.errAt(v.Line, key, "%s is out of range: use %s to %s, or 0 for the default (%s)", s,
+			lambda.FormatDuration(lo), lambda.FormatDuration(hi), lambda.FormatDuration(def))
+	}
+	ld := lambda.Duration(d)
+	return &ld, nil
+}
+
+// destination reads the function an asynchronous outcome is sent to; ""
+// (or no value) is none, which removes a destination set before.
+func (p *parser) destination(key string, v *yaml.Node) (*string, error) {
+	if v.Kind == yaml.ScalarNode && (v.Tag == "!!null" || v.Value == "") {
+		none := ""
+		return &none, nil
+	}
+	s, err := p.str(key, v)
+	if err != nil {
+		return nil, err
+	}
+	if err := lambda.ValidateName(s); err != nil {
+		return nil, p.errAt(v.Line, key, "%s", lambda.ErrorMessage(err))
+	}
+	return &s, nil
 }
 
 // env reads a mapping of variable names to scalar values; numbers and
