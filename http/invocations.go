@@ -89,7 +89,7 @@ func (s *Server) asyncRequest(r *http.Request, name string, trigger lambda.Trigg
 	if err != nil {
 		return nil, err
 	}
-	timeout, err := callTimeout(r.URL.Query().Get("timeout"))
+	timeout, err := timeoutParam(r.URL.Query().Get("timeout"))
 	if err != nil {
 		return nil, err
 	}
@@ -161,9 +161,9 @@ func idempotencyKey(h http.Header) (string, error) {
 	return key, nil
 }
 
-// callTimeout reads a per-call timeout (?timeout=D): "" is none. It may
+// timeoutParam reads a per-call timeout (?timeout=D): "" is none. It may
 // only shorten the function's timeout, which the invoker enforces.
-func callTimeout(v string) (time.Duration, error) {
+func timeoutParam(v string) (time.Duration, error) {
 	if v == "" {
 		return 0, nil
 	}
