@@ -27,6 +27,9 @@ func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 	if err := req.Scaling.Apply(lambda.Scaling{}).Validate(); err != nil {
 		return nil, err
 	}
+	if err := e.checkDestinations(ctx, req.Name, req.Scaling); err != nil {
+		return nil, err
+	}
 	p := req.Progress
 	if p == nil {
 		p = discardProgress{}

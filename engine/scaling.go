@@ -21,6 +21,9 @@ func (e *Engine) UpdateScaling(ctx context.Context, name string, patch lambda.Sc
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
+	if err := e.checkDestinations(ctx, name, patch); err != nil {
+		return nil, err
+	}
 	if err := e.Store.SetScaling(ctx, name, sc); err != nil {
 		return nil, err
 	}
