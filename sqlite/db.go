@@ -40,6 +40,9 @@ type DB struct {
 
 	write *sql.DB
 	read  *sql.DB
+	// batcher groups concurrent job writes into shared transactions
+	// (batch.go).
+	batcher batcher
 }
 
 // NewDB returns a DB for the file at path. It does no I/O.

@@ -1,0 +1,225 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Group commit. With synchronous=FULL every commit waits for an fsync, so
+// one transaction per write would cap the rate of durable writes at the
+// disk's fsync rate. Concurrent writes submitted through DB.batch instead
+// share transactions: many per fsync.
+//
+// There is no goroutine to start or stop. The caller that finds no batch in
+// progress becomes the leader: it takes what is pending (its own write
+// first), runs it in one IMMEDIATE transaction with a SAVEPOINT per write,
+// so that one write's failure leaves the others in, commits, and hands each
+// waiter its own result. If more writes arrived meanwhile it hands the lead
+// to the oldest of their callers (which then runs the next batch) rather
+// than running it itself: every caller waits for at most its own batch and
+// the one before it, however long the load lasts.
+//
+// A caller whose ctx ends before its write was taken into a batch is dropped
+// and nothing of it is written. Once taken, the write commits (or fails)
+// with its batch; a caller whose ctx ends meanwhile stops waiting and gets
+// an error saying the write may have committed. A leader finishes its batch
+// whatever its ctx says, since it carries other callers' writes: the batch
+// is bounded by batchTimeout instead.
+type batcher struct {
+	mu      sync.Mutex
+	pending []*batchOp
+	// leading: a caller runs a batch or has been handed the lead. While it
+	// is false, pending is empty.
+	leading bool
+
+	// Counters of committed-or-failed batches and of the writes they
+	// carried, for tests and measurements.
+	batches atomic.Int64
+	ops     atomic.Int64
+	// hook, when set (tests only), runs at the start of each batch with
+	// its number of writes, inside its transaction.
+	hook func(size int)
+}
+
+// batchOp is one write waiting for a batch.
+type batchOp struct {
+	fn   func(ctx context.Context, tx *sql.Tx) error
+	done chan error    // buffered: the write's result
+	lead chan struct{} // buffered: the caller is to run the next batch
+}
+
+const (
+	// maxBatchOps bounds a batch, so that one transaction stays short
+	// even behind a burst of thousands of writes.
+	maxBatchOps = 256
+	// batchTimeout bounds a batch's transaction, fsync included.
+	batchTimeout = 30 * time.Second
+)
+
+// batch runs fn in a transaction shared with concurrent callers and returns
+// once that transaction committed (fn's error, the commit's, or ctx's). fn
+// runs on the leader's goroutine with the batch's context, not ctx; it must
+// write only to state that its caller reads after batch returns nil or
+// fn's error, since a caller that gave up may already be gone. fn's error is
+// returned unchanged, so *lambda.Error survives.
+func (db *DB) batch(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	if _, _, err := db.pools(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b := &db.batcher
+	op := &batchOp{fn: fn, done: make(chan error, 1), lead: make(chan struct{}, 1)}
+	b.mu.Lock()
+	b.pending = append(b.pending, op)
+	if !b.leading {
+		b.leading = true
+		b.mu.Unlock()
+		db.lead()
+		return <-op.done // op was pending[0]: the batch just run took it
+	}
+	b.mu.Unlock()
+	select {
+	case err := <-op.done:
+		return err
+	case <-op.lead:
+		// Handed the lead while op was pending[0]: nothing else takes from
+		// pending until this caller does, so its batch carries op.
+		db.lead()
+		return <-op.done
+	case <-ctx.Done():
+		if b.drop(op) {
+			return ctx.Err()
+		}
+		select {
+		case err := <-op.done:
+			return err
+		default:
+			return fmt.Errorf("sqlite: stopped waiting for a write that may still commit: %w", ctx.Err())
+		}
+	}
+}
+
+// drop removes op from pending, reporting false when a batch already took
+// it. If op's caller was handed the lead meanwhile, the lead goes on to the
+// next pending write, or lapses.
+func (b *batcher) drop(op *batchOp) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	i := -1
+	for k, p := range b.pending {
+		if p == op {
+			i = k
+			break
+		}
+	}
+	if i < 0 {
+		return false
+	}
+	b.pending = append(b.pending[:i:i], b.pending[i+1:]...)
+	select {
+	case <-op.lead:
+		b.handOff()
+	default:
+	}
+	return true
+}
+
+// handOff passes the lead to the oldest pending write's caller, or ends it.
+// b.mu must be held.
+func (b *batcher) handOff() {
+	if len(b.pending) == 0 {
+		b.leading = false
+		b.pending = nil
+		return
+	}
+	b.pending[0].lead <- struct{}{}
+}
+
+// lead runs one batch of the pending writes, hands each its result and
+// passes the lead on.
+func (db *DB) lead() {
+	b := &db.batcher
+	b.mu.Lock()
+	n := min(len(b.pending), maxBatchOps)
+	ops := b.pending[:n:n]
+	b.pending = append([]*batchOp(nil), b.pending[n:]...)
+	b.mu.Unlock()
+
+	errs := db.runBatch(ops)
+	for i, op := range ops {
+		op.done <- errs[i]
+	}
+	b.batches.Add(1)
+	b.ops.Add(int64(len(ops)))
+
+	b.mu.Lock()
+	b.handOff()
+	b.mu.Unlock()
+}
+
+// runBatch runs ops in one transaction, each inside a savepoint, and
+// returns their results. A failure of the transaction itself (begin, a
+// savepoint, commit) fails every op that had not failed on its own.
+func (db *DB) runBatch(ops []*batchOp) []error {
+	errs := make([]error, len(ops))
+	failAll := func(err error) []error {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+		return errs
+	}
+	_, write, err := db.pools()
+	if err != nil {
+		return failAll(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
+	tx, err := write.BeginTx(ctx, nil)
+	if err != nil {
+		return failAll(fmt.Errorf("sqlite: begin: %w", err))
+	}
+	defer tx.Rollback()
+	if db.batcher.hook != nil {
+		db.batcher.hook(len(ops))
+	}
+	for i, op := range ops {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
+			return failAll(fmt.Errorf("sqlite: savepoint: %w", err))
+		}
+		if err := runOp(ctx, tx, op.fn); err != nil {
+			errs[i] = err
+			// Fails when the error already rolled the whole transaction
+			// back (SQLITE_FULL, I/O errors): then nothing of the batch
+			// stands.
+			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO op`); rerr != nil {
+				return failAll(fmt.Errorf("sqlite: roll back a failed write (%v): %w", err, rerr))
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE op`); err != nil {
+			return failAll(fmt.Errorf("sqlite: release savepoint: %w", err))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return failAll(fmt.Errorf("sqlite: commit: %w", err))
+	}
+	return errs
+}
+
+// runOp runs fn, turning a panic into its error: the leader runs other
+// callers' writes, which must not be left waiting by one bad write.
+func runOp(ctx context.Context, tx *sql.Tx, fn func(context.Context, *sql.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("sqlite: panic in a batched write: %v", r)
+		}
+	}()
+	return fn(ctx, tx)
+}

@@ -1,0 +1,237 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+var _ lambda.JobStore = (*JobStore)(nil)
+
+// JobStore implements lambda.JobStore. Its writes go through the DB's group
+// commit (batch.go): each returns once the transaction holding it has
+// committed, and concurrent writes share transactions.
+type JobStore struct {
+	db *DB
+}
+
+// NewJobStore returns a store on db, which must be opened before use.
+func NewJobStore(db *DB) *JobStore {
+	return &JobStore{db: db}
+}
+
+// jobColumns is the column order of jobArgs and scanJob.
+const jobColumns = `id, function, qualifier, trigger, sync, payload, status, attempts, timeout,
+	idempotency_key, payload_hash, schedule, overlap, created_at, next_run_at, started_at, finished_at,
+	duration, version, http_status, response, response_truncated, function_error, error_type,
+	error_message, history`
+
+// jobListColumns leaves out the payload and the response, which listings
+// do not show and which may weigh a megabyte each.
+var jobListColumns = strings.NewReplacer("payload,", "NULL,", "response,", "NULL,").Replace(jobColumns)
+
+// jobPlaceholders has one ? per column of jobColumns.
+var jobPlaceholders = strings.TrimSuffix(strings.Repeat("?, ", strings.Count(jobColumns, ",")+1), ", ")
+
+// Statuses as SQL lists, for queries.
+const (
+	sqlWaiting = `('queued', 'retrying')`
+	sqlPending = `('queued', 'running', 'retrying')`
+	sqlEnded   = `('succeeded', 'failed', 'dead')`
+)
+
+func jobNotFound(id string) error {
+	return lambda.Errorf(lambda.ENOTFOUND, "invocation %q not found: list a function's invocations with `lambda invocations NAME`", id)
+}
+
+// newJobID returns a random UUID (version 4), the form of Lambda's request
+// IDs, which a job's ID becomes.
+func newJobID() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails since Go 1.24
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func validStatus(s string) bool { return slices.Contains(lambda.InvocationStatuses, s) }
+
+func invalidStatus(s string) error {
+	return lambda.Errorf(lambda.EINVALID, "status %q is unknown: use one of %s", s, strings.Join(lambda.InvocationStatuses, ", "))
+}
+
+// ended reports whether status is final.
+func ended(status string) bool {
+	return status == lambda.StatusSucceeded || status == lambda.StatusFailed || status == lambda.StatusDead
+}
+
+// normalize enforces on j the bounds every stored job keeps: an ended job
+// has a FinishedAt, History holds at most MaxJobAttemptsKept attempts (the
+// newest) and Response at most MaxStoredResponseBytes.
+func normalize(j *lambda.Job, now time.Time) {
+	if ended(j.Status) && j.FinishedAt == nil {
+		j.FinishedAt = &now
+	}
+	if n := len(j.History); n > lambda.MaxJobAttemptsKept {
+		j.History = slices.Clone(j.History[n-lambda.MaxJobAttemptsKept:])
+	}
+	if len(j.Response) > lambda.MaxStoredResponseBytes {
+		j.Response = j.Response[:lambda.MaxStoredResponseBytes]
+		j.ResponseTruncated = true
+	}
+}
+
+// cloneJob copies j deeply enough that a batched write reading the copy
+// never shares memory with a caller that may have stopped waiting for it.
+func cloneJob(j *lambda.Job) *lambda.Job {
+	c := *j
+	c.Payload = slices.Clone(j.Payload)
+	c.Response = slices.Clone(j.Response)
+	c.History = slices.Clone(j.History)
+	if j.StartedAt != nil {
+		t := *j.StartedAt
+		c.StartedAt = &t
+	}
+	if j.FinishedAt != nil {
+		t := *j.FinishedAt
+		c.FinishedAt = &t
+	}
+	return &c
+}
+
+func encodeHistory(h []lambda.JobAttempt) (string, error) {
+	if len(h) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(h)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: encode attempt history: %w", err)
+	}
+	return string(b), nil
+}
+
+// jobArgs returns j's values in jobColumns order.
+func jobArgs(j *lambda.Job) ([]any, error) {
+	history, err := encodeHistory(j.History)
+	if err != nil {
+		return nil, err
+	}
+	return []any{
+		j.ID, j.Function, j.Qualifier, string(j.Trigger), j.Sync, nullBytes(j.Payload), j.Status, j.Attempts, int64(j.Timeout),
+		j.IdempotencyKey, j.PayloadHash, j.Schedule, j.Overlap, formatTime(j.CreatedAt), formatTime(j.NextRunAt),
+		formatNullTime(j.StartedAt), formatNullTime(j.FinishedAt),
+		int64(j.Duration), j.Version, j.HTTPStatus, nullBytes(j.Response), j.ResponseTruncated, j.FunctionError, j.ErrorType,
+		j.ErrorMessage, history,
+	}, nil
+}
+
+// nullBytes stores nil as NULL, so that it reads back as nil.
+func nullBytes(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
+}
+
+func scanJob(row scanner) (*lambda.Job, error) {
+	var (
+		j                      lambda.Job
+		trigger                string
+		payload, response      []byte
+		timeout, duration      int64
+		created, next, history string
+		started, finished      sql.NullString
+		sync, truncated        bool
+	)
+	err := row.Scan(&j.ID, &j.Function, &j.Qualifier, &trigger, &sync, &payload, &j.Status, &j.Attempts, &timeout,
+		&j.IdempotencyKey, &j.PayloadHash, &j.Schedule, &j.Overlap, &created, &next, &started, &finished,
+		&duration, &j.Version, &j.HTTPStatus, &response, &truncated, &j.FunctionError, &j.ErrorType,
+		&j.ErrorMessage, &history)
+	if err != nil {
+		return nil, err
+	}
+	j.Trigger, j.Sync, j.ResponseTruncated = lambda.Trigger(trigger), sync, truncated
+	j.Timeout, j.Duration = lambda.Duration(timeout), lambda.Duration(duration)
+	if payload != nil {
+		j.Payload = payload
+	}
+	if response != nil {
+		j.Response = response
+	}
+	if j.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if j.NextRunAt, err = parseTime(next); err != nil {
+		return nil, err
+	}
+	if j.StartedAt, err = parseNullTime(started); err != nil {
+		return nil, err
+	}
+	if j.FinishedAt, err = parseNullTime(finished); err != nil {
+		return nil, err
+	}
+	if history != "[]" {
+		if err := json.Unmarshal([]byte(history), &j.History); err != nil {
+			return nil, fmt.Errorf("sqlite: stored attempt history of invocation %q: %w", j.ID, err)
+		}
+	}
+	return &j, nil
+}
+
+// findJob reads a whole job inside a write transaction.
+func findJob(ctx context.Context, tx *sql.Tx, id string) (*lambda.Job, error) {
+	j, err := scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
+	if err == sql.ErrNoRows {
+		return nil, jobNotFound(id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find invocation %q: %w", id, err)
+	}
+	return j, nil
+}
+
+// UpdateJob writes everything about j that changes after its creation:
+// status, attempts, times, outcome and history. Before that it sets the
+// FinishedAt of an ended job left without one, keeps the newest
+// MaxJobAttemptsKept attempts and cuts a response past
+// MaxStoredResponseBytes, on j itself. ENOTFOUND if the job is gone (its
+// function was deleted, or it was pruned).
+func (s *JobStore) UpdateJob(ctx context.Context, j *lambda.Job) error {
+	if j == nil || j.ID == "" {
+		return lambda.Errorf(lambda.EINVALID, "invocation has no ID")
+	}
+	if !validStatus(j.Status) {
+		return invalidStatus(j.Status)
+	}
+	normalize(j, s.db.now())
+	args, err := jobArgs(cloneJob(j))
+	if err != nil {
+		return err
+	}
+	return s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		// Numbered parameters are positions in jobColumns; the identity
+		// and the request (ID, function, payload, key, schedule...) stay.
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET status = ?7, attempts = ?8, next_run_at = ?15,
+			started_at = ?16, finished_at = ?17, duration = ?18, version = ?19, http_status = ?20, response = ?21,
+			response_truncated = ?22, function_error = ?23, error_type = ?24, error_message = ?25, history = ?26
+			WHERE id = ?1`, args...)
+		if err != nil {
+			return fmt.Errorf("sqlite: update invocation %q: %w", j.ID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("sqlite: update invocation %q: %w", j.ID, err)
+		} else if n == 0 {
+			return jobNotFound(j.ID)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,188 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/lambdahq/lambda"
+)
+
+// CreateJob stores n.Job after checking, in the same transaction: that its
+// function exists, its idempotency key, its schedule's overlap policy and
+// the function's limit of queued jobs (n.MaxQueued; 0 is
+// lambda.DefaultMaxQueued; Sync jobs, which never wait in the queue, are
+// not counted against it). It fills n.Job's ID (a new UUID), CreatedAt
+// (now) and NextRunAt (CreatedAt) when they are zero, and sets its Status:
+// queued, or running with StartedAt = CreatedAt for a Sync job. CreatedAt
+// is also the time the idempotency window is checked at.
+//
+// With a key that names a job of the function created less than
+// lambda.IdempotencyWindow ago, it returns that job, whole, with created
+// false, or EIDEMPOTENCY if the payload hashes differ. A Sync job that
+// ended failed without running the function (Version 0: throttled, or the
+// platform failed) frees its key, as does its expiry.
+func (s *JobStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job, bool, error) {
+	j := n.Job
+	if j == nil || j.Function == "" {
+		return nil, false, lambda.Errorf(lambda.EINVALID, "invocation has no function name")
+	}
+	if len(j.IdempotencyKey) > lambda.MaxIdempotencyKeyLength {
+		return nil, false, lambda.Errorf(lambda.EINVALID, "idempotency key is %d characters long, over the limit of %d: use a shorter key",
+			len(j.IdempotencyKey), lambda.MaxIdempotencyKeyLength)
+	}
+	if j.ID == "" {
+		j.ID = newJobID()
+	}
+	if j.CreatedAt.IsZero() {
+		j.CreatedAt = s.db.now()
+	}
+	if j.NextRunAt.IsZero() {
+		j.NextRunAt = j.CreatedAt
+	}
+	j.Status = lambda.StatusQueued
+	if j.Sync {
+		j.Status = lambda.StatusRunning
+		if j.StartedAt == nil {
+			t := j.CreatedAt
+			j.StartedAt = &t
+		}
+	}
+	maxQueued := n.MaxQueued
+	if maxQueued <= 0 {
+		maxQueued = lambda.DefaultMaxQueued
+	}
+	c := cloneJob(j)
+	normalize(c, c.CreatedAt)
+	args, err := jobArgs(c)
+	if err != nil {
+		return nil, false, err
+	}
+	var existing *lambda.Job
+	err = s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		existing, err = createJob(ctx, tx, c, args, maxQueued)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if existing != nil {
+		return existing, false, nil
+	}
+	return j, true, nil
+}
+
+// createJob runs CreateJob's checks and insert in tx; it returns the job
+// an idempotency key named instead, if any.
+func createJob(ctx context.Context, tx *sql.Tx, j *lambda.Job, args []any, maxQueued int) (*lambda.Job, error) {
+	var exists int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM functions WHERE name = ?`, j.Function).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("sqlite: find function %q: %w", j.Function, err)
+	}
+	if exists == 0 {
+		return nil, lambda.Errorf(lambda.ENOTFOUND, "function %q not found: deploy it first, or check the name with `lambda list`", j.Function)
+	}
+	if j.IdempotencyKey != "" {
+		prior, err := checkIdempotencyKey(ctx, tx, j)
+		if prior != nil || err != nil {
+			return prior, err
+		}
+	}
+	if err := checkOverlap(ctx, tx, j); err != nil {
+		return nil, err
+	}
+	if !j.Sync {
+		var queued int
+		err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM job_counts
+			WHERE function = ? AND status IN `+sqlWaiting, j.Function).Scan(&queued)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: count queued invocations of %q: %w", j.Function, err)
+		}
+		if queued >= maxQueued {
+			return nil, lambda.Errorf(lambda.ETHROTTLED, "function %q has %d queued invocations, its limit: retry later or raise --max-queued-jobs",
+				j.Function, queued)
+		}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`) VALUES (`+jobPlaceholders+`)`, args...)
+	switch {
+	case isPrimaryKeyViolation(err):
+		return nil, lambda.Errorf(lambda.ECONFLICT, "invocation %q already exists: give each invocation its own ID", j.ID)
+	case err != nil:
+		return nil, fmt.Errorf("sqlite: insert invocation %q: %w", j.ID, err)
+	}
+	if j.IdempotencyKey != "" {
+		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (function, key, job_id, payload_hash, expires_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (function, key) DO UPDATE SET
+			job_id = excluded.job_id, payload_hash = excluded.payload_hash, expires_at = excluded.expires_at`,
+			j.Function, j.IdempotencyKey, j.ID, j.PayloadHash, formatTime(j.CreatedAt.Add(lambda.IdempotencyWindow)))
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: record idempotency key of invocation %q: %w", j.ID, err)
+		}
+	}
+	return nil, nil
+}
+
+// checkIdempotencyKey returns the job j's key names, if it still does.
+// A key past its window, or whose Sync job failed before running the
+// function, no longer names anything: the insert that follows replaces it.
+func checkIdempotencyKey(ctx context.Context, tx *sql.Tx, j *lambda.Job) (*lambda.Job, error) {
+	var jobID, hash, expires string
+	err := tx.QueryRowContext(ctx, `SELECT job_id, payload_hash, expires_at FROM idempotency_keys
+		WHERE function = ? AND key = ?`, j.Function, j.IdempotencyKey).Scan(&jobID, &hash, &expires)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find idempotency key of %q: %w", j.Function, err)
+	}
+	exp, err := parseTime(expires)
+	if err != nil {
+		return nil, err
+	}
+	if !j.CreatedAt.Before(exp) {
+		return nil, nil
+	}
+	prior, err := findJob(ctx, tx, jobID)
+	if lambda.ErrorCode(err) == lambda.ENOTFOUND {
+		return nil, nil // unreachable while the cascade holds
+	}
+	if err != nil {
+		return nil, err
+	}
+	if prior.Sync && prior.Status == lambda.StatusFailed && prior.Version == 0 {
+		return nil, nil
+	}
+	if hash != j.PayloadHash {
+		return nil, lambda.Errorf(lambda.EIDEMPOTENCY,
+			"idempotency key %q was used for invocation %s with another payload: use a new key for a new request",
+			j.IdempotencyKey, prior.ID)
+	}
+	return prior, nil
+}
+
+// checkOverlap refuses a tick of a schedule whose overlap policy says it
+// must not join the jobs of the schedule already there.
+func checkOverlap(ctx context.Context, tx *sql.Tx, j *lambda.Job) error {
+	var statuses, rule string
+	switch {
+	case j.Schedule == "":
+		return nil
+	case j.Overlap == lambda.OverlapSkip:
+		statuses, rule = sqlPending, "with overlap skip, a tick is skipped while the previous one is pending"
+	case j.Overlap == lambda.OverlapQueue:
+		statuses, rule = sqlWaiting, "with overlap queue, at most one tick waits for the running one"
+	default:
+		return nil
+	}
+	var id, status string
+	err := tx.QueryRowContext(ctx, `SELECT id, status FROM jobs
+		WHERE schedule = ? AND schedule <> '' AND status IN `+statuses+` LIMIT 1`, j.Schedule).Scan(&id, &status)
+	if err == sql.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: find pending invocations of schedule %q: %w", j.Schedule, err)
+	}
+	return lambda.Errorf(lambda.ECONFLICT, "schedule %q already has invocation %s %s: %s", j.Schedule, id, status, rule)
+}

@@ -1,0 +1,171 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// RequeueRunning puts every async job left running (the server stopped
+// during it) back in the queue, attempts and NextRunAt kept, so that it
+// goes first; every Sync job left running ends failed (EUNAVAILABLE), its
+// caller long gone, which frees its idempotency key if the function never
+// ran. It returns how many jobs it requeued.
+func (s *JobStore) RequeueRunning(ctx context.Context, now time.Time) (int, error) {
+	var requeued int
+	err := s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET status = 'queued' WHERE status = 'running' AND NOT sync`)
+		if err != nil {
+			return fmt.Errorf("sqlite: requeue running invocations: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("sqlite: requeue running invocations: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE jobs SET status = 'failed', finished_at = ?, error_type = ?, error_message = ?
+			WHERE status = 'running' AND sync`, formatTime(now), lambda.EUNAVAILABLE,
+			"the server stopped during the invocation: call the function again")
+		if err != nil {
+			return fmt.Errorf("sqlite: end running synchronous invocations: %w", err)
+		}
+		requeued = int(n)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return requeued, nil
+}
+
+// RedriveJobs queues dead jobs of function again, all or nothing: those
+// named by ids, or every dead one when ids is empty. A redriven job keeps
+// its ID, CreatedAt, payload and History; it is queued with Attempts 0,
+// NextRunAt now, and no StartedAt, FinishedAt or outcome. It returns the
+// redriven jobs oldest first, without payload and response, as ListJobs.
+// ENOTFOUND for an unknown function or an id that is not one of its jobs,
+// ECONFLICT for a job that is not dead.
+func (s *JobStore) RedriveJobs(ctx context.Context, function string, ids []string, now time.Time) ([]*lambda.Job, error) {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	idList, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: encode invocation IDs: %w", err)
+	}
+	var redriven []*lambda.Job
+	err = s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		redriven, err = redriveJobs(ctx, tx, function, ids, string(idList), now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return redriven, nil
+}
+
+func redriveJobs(ctx context.Context, tx *sql.Tx, function string, ids []string, idList string, now time.Time) ([]*lambda.Job, error) {
+	var exists int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM functions WHERE name = ?`, function).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("sqlite: find function %q: %w", function, err)
+	}
+	if exists == 0 {
+		return nil, functionNotFound(function)
+	}
+	for _, id := range ids {
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM jobs WHERE id = ? AND function = ?`, id, function).Scan(&status)
+		if err == sql.ErrNoRows {
+			return nil, lambda.Errorf(lambda.ENOTFOUND, "invocation %q of function %q not found: list its dead invocations with `lambda invocations %s --status dead`",
+				id, function, function)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: find invocation %q: %w", id, err)
+		}
+		if status != lambda.StatusDead {
+			return nil, lambda.Errorf(lambda.ECONFLICT, "invocation %q is %s, not dead: only dead invocations can be redriven", id, status)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `UPDATE jobs SET status = 'queued', attempts = 0, next_run_at = ?1,
+		started_at = NULL, finished_at = NULL, duration = 0, version = 0, http_status = 0, response = NULL,
+		response_truncated = 0, function_error = '', error_type = '', error_message = ''
+		WHERE function = ?2 AND status = 'dead' AND (?3 = '[]' OR id IN (SELECT value FROM json_each(?3)))
+		RETURNING `+jobListColumns, formatTime(now), function, idList)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: redrive invocations of %q: %w", function, err)
+	}
+	defer rows.Close()
+	jobs := []*lambda.Job{}
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: redrive invocations of %q: %w", function, err)
+		}
+		jobs = append(jobs, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: redrive invocations of %q: %w", function, err)
+	}
+	slices.SortFunc(jobs, func(a, b *lambda.Job) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return jobs, nil
+}
+
+// pruneChunk bounds the rows one pruning transaction deletes, so that a
+// prune of a million jobs holds the writer for milliseconds at a time, not
+// for seconds, and other writes get their turn between chunks.
+const pruneChunk = 500
+
+// PruneJobs deletes the jobs that ended (succeeded, failed or dead) before
+// before, and the idempotency keys whose window ended by now, pruneChunk
+// rows per transaction. It returns how many jobs it deleted; on an error
+// or ctx's end, the chunks before stay deleted.
+func (s *JobStore) PruneJobs(ctx context.Context, before, now time.Time) (int, error) {
+	total := 0
+	jobs := `DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs
+		WHERE status IN ` + sqlEnded + ` AND finished_at < ? LIMIT ?)`
+	for {
+		n, err := s.pruneChunk(ctx, jobs, formatTime(before))
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("sqlite: prune invocations: %w", err)
+		}
+		if n < pruneChunk {
+			break
+		}
+	}
+	keys := `DELETE FROM idempotency_keys WHERE (function, key) IN (SELECT function, key FROM idempotency_keys
+		WHERE expires_at <= ? LIMIT ?)`
+	for {
+		n, err := s.pruneChunk(ctx, keys, formatTime(now))
+		if err != nil {
+			return total, fmt.Errorf("sqlite: prune idempotency keys: %w", err)
+		}
+		if n < pruneChunk {
+			break
+		}
+	}
+	return total, nil
+}
+
+// pruneChunk runs one chunk's delete and returns how many rows went.
+func (s *JobStore) pruneChunk(ctx context.Context, query, at string) (int, error) {
+	var n int64
+	err := s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, at, pruneChunk)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
