@@ -85,8 +85,8 @@ func (s *Server) newSchedule(req ScheduleRequest) (*lambda.Schedule, error) {
 	if len(req.Data) > 0 && !json.Valid(req.Data) {
 		return nil, lambda.Errorf(lambda.EINVALID, "schedule data is not valid JSON")
 	}
-	if len(req.Data) > lambda.MaxPayloadBytes {
-		return nil, lambda.Errorf(lambda.ETOOLARGE, "schedule data is over the %d MB limit", lambda.MaxPayloadBytes>>20)
+	if len(req.Data) > lambda.MaxAsyncPayloadBytes { // each tick is an asynchronous invocation
+		return nil, lambda.Errorf(lambda.ETOOLARGE, "schedule data is %s, over the %d MB limit of an asynchronous invocation's payload: pass a reference to the data (a URL or a key) instead", lambda.FormatBytes(int64(len(req.Data))), lambda.MaxAsyncPayloadBytes>>20)
 	}
 	now := time.Now().UTC()
 	next, err := s.Cron.Next(req.Cron, req.Timezone, now)

@@ -186,6 +186,21 @@ func TestParseScheduleOverlap(t *testing.T) {
 	}
 }
 
+// Each tick is an asynchronous invocation: its data must fit in one as
+// JSON, where each '<' becomes \u003c, six bytes.
+func TestParseScheduleDataLimit(t *testing.T) {
+	src := func(n int) []byte {
+		return []byte("schedules:\n  - cron: '@daily'\n    data:\n      s: '" + strings.Repeat("<", n) + "'\n")
+	}
+	if _, err := Parse(src(100_000)); err != nil {
+		t.Fatalf("data of 600 KB: %v", err)
+	}
+	_, err := Parse(src(200_000))
+	if want := "lambda.yaml: line 4: schedules[0].data: is over the 1 MB limit of an asynchronous invocation's payload as JSON"; err == nil || err.Error() != want {
+		t.Fatalf("data of 1.2 MB: %v, want %s", err, want)
+	}
+}
+
 func TestParseAliasBomb(t *testing.T) {
 	src := "schedules:\n- cron: x\n  data:\n    a: &a [x, x, x, x, x, x, x, x, x, x]\n"
 	prev := "a"

@@ -73,8 +73,8 @@ func (p *parser) data(key string, v *yaml.Node) (json.RawMessage, error) {
 	if err != nil {
 		return nil, p.errAt(v.Line, key, "cannot be written as JSON: %v", err)
 	}
-	if len(b) > lambda.MaxPayloadBytes {
-		return nil, p.errAt(v.Line, key, "is over the %d MB payload limit as JSON", lambda.MaxPayloadBytes>>20)
+	if len(b) > lambda.MaxAsyncPayloadBytes { // each tick is an asynchronous invocation
+		return nil, p.errAt(v.Line, key, "is over the %d MB limit of an asynchronous invocation's payload as JSON", lambda.MaxAsyncPayloadBytes>>20)
 	}
 	return b, nil
 }
