@@ -7,6 +7,9 @@
 //	{"fail": N}      fail (500) the first N attempts of this request ID; -1: always
 //	{"sleep": "1s"}  take that long
 //
+// Asked for its log tail (X-Lambda-Log-Type: Tail), it answers with the
+// line it printed for the invocation, as the shim would.
+//
 // With REPORT_PORT set, each invocation first POSTs its request ID to the
 // test listening on that port at the container's default gateway (the
 // host): a channel that survives the server and the instance being killed.
@@ -14,6 +17,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -92,7 +96,13 @@ func invoke(w http.ResponseWriter, r *http.Request) {
 		state.inflight--
 		state.mu.Unlock()
 	}()
-	log.Printf("asyncfn: attempt %d of %s body=%s", attempt, id, body)
+	line := fmt.Sprintf("asyncfn: attempt %d of %s body=%s", attempt, id, body)
+	log.Print(line)
+	// As the shim does for the functions it runs: the platform asks for
+	// the invocation's output with X-Lambda-Log-Type: Tail.
+	if r.Header.Get("X-Lambda-Log-Type") == "Tail" {
+		w.Header().Set("X-Lambda-Log-Result", base64.StdEncoding.EncodeToString([]byte(line+"\n")))
+	}
 
 	if reportURL != "" {
 		if err := report(id); err != nil {
