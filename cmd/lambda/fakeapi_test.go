@@ -37,6 +37,8 @@ type fakeAPI struct {
 	lastRollback lambdahttp.RollbackRequest
 	// images is what GET /v1/images lists; nil answers not_implemented.
 	images []*lambda.Image
+	// jobs backs the invocation routes (fakeapi_invocations_test.go).
+	jobs fakeJobs
 }
 
 func newFakeAPI(t *testing.T) (*fakeAPI, string) {
@@ -55,6 +57,7 @@ func newFakeAPI(t *testing.T) (*fakeAPI, string) {
 	mux.HandleFunc("POST /v1/schedules", f.createSchedule)
 	mux.HandleFunc("GET /v1/schedules", f.listSchedules)
 	mux.HandleFunc("DELETE /v1/schedules/{id}", f.deleteSchedule)
+	f.jobs.register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return f, srv.URL

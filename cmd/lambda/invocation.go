@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lambdahq/lambda"
+)
+
+type invocationOptions struct {
+	output string
+}
+
+// newInvocationGetCommand shows one invocation; it serves as both
+// "lambda invocation ID" and "lambda invocations get ID".
+func newInvocationGetCommand(s *streams, root *rootOptions, use, short string) *cobra.Command {
+	o := &invocationOptions{}
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long: `Shows an invocation's record: its status and outcome, the function's
+response, the event it was given, and each attempt with its logs. IDs are those
+"lambda invoke --async" prints and "lambda invocations NAME" lists.`,
+		Args: argsRange(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runInvocation(cmd.Context(), s, root, o, args[0])
+		},
+	}
+	addOutputFlag(cmd, &o.output)
+	return cmd
+}
+
+func newInvocationCommand(s *streams, root *rootOptions) *cobra.Command {
+	return newInvocationGetCommand(s, root, "invocation ID", "Show an invocation: status, response and each attempt's logs")
+}
+
+func runInvocation(ctx context.Context, s *streams, root *rootOptions, o *invocationOptions, id string) error {
+	if err := checkOutput(o.output); err != nil {
+		return err
+	}
+	if strings.TrimSpace(id) == "" {
+		return usageErrorf("the invocation ID is empty: pass one that \"lambda invocations NAME\" lists")
+	}
+	job, err := root.client().GetInvocation(ctx, id)
+	if err != nil {
+		return err
+	}
+	if o.output == outputJSON {
+		return printJSON(s.Out, job)
+	}
+	return printInvocation(s.Out, job, time.Now())
+}
+
+// printInvocation writes a header block, the response and the event, then
+// each attempt with its logs.
+func printInvocation(w io.Writer, j *lambda.Job, now time.Time) error {
+	tw := newTable(w)
+	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
+	row("ID", j.ID)
+	fn := j.Function
+	if j.Version > 0 {
+		fn += fmt.Sprintf(" (version %d)", j.Version)
+	}
+	row("Function", fn)
+	if j.Qualifier != "" {
+		row("Qualifier", j.Qualifier)
+	}
+	row("Status", j.Status)
+	row("Trigger", string(j.Trigger))
+	if j.Schedule != "" {
+		row("Schedule", j.Schedule)
+	}
+	row("Attempts", fmt.Sprint(j.Attempts))
+	row("Created", fmt.Sprintf("%s (%s)", timestamp(j.CreatedAt), age(now, j.CreatedAt)))
+	if j.Status == lambda.StatusQueued || j.Status == lambda.StatusRetrying {
+		row("Next run", timestamp(j.NextRunAt))
+	}
+	if j.StartedAt != nil {
+		row("Started", timestamp(*j.StartedAt))
+	}
+	if j.FinishedAt != nil {
+		row("Finished", timestamp(*j.FinishedAt))
+	}
+	if j.StartedAt != nil {
+		row("Duration", roundDuration(time.Duration(j.Duration)).String())
+	}
+	if j.HTTPStatus != 0 {
+		row("HTTP status", fmt.Sprint(j.HTTPStatus))
+	}
+	if j.Timeout != 0 {
+		row("Timeout", time.Duration(j.Timeout).String())
+	}
+	if j.IdempotencyKey != "" {
+		row("Idempotency key", j.IdempotencyKey)
+	}
+	if e := jobError(j); e != "" {
+		row("Error", e)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(j.Response) > 0 {
+		title := "Response"
+		if j.ResponseTruncated {
+			title += fmt.Sprintf(" (cut: the first %d KB are kept)", lambda.MaxStoredResponseBytes>>10)
+		}
+		fmt.Fprintf(w, "\n%s:\n", title)
+		if err := copyBody(w, strings.NewReader(string(j.Response))); err != nil {
+			return err
+		}
+	}
+	if len(j.Payload) > 0 {
+		fmt.Fprintln(w, "\nEvent:")
+		if err := copyBody(w, strings.NewReader(string(j.Payload))); err != nil {
+			return err
+		}
+	}
+	for _, a := range j.History {
+		fmt.Fprintf(w, "\nAttempt %d: %s\n", a.Attempt, describeAttempt(a))
+		if a.Error != "" {
+			fmt.Fprintf(w, "  Error: %s\n", a.Error)
+		}
+		if logs := strings.TrimRight(a.Logs, "\n"); logs != "" {
+			fmt.Fprintln(w, "  Logs:")
+			for _, line := range strings.Split(logs, "\n") {
+				fmt.Fprintf(w, "    %s\n", line)
+			}
+		}
+	}
+	return nil
+}
+
+// describeAttempt sums an attempt up on one line.
+func describeAttempt(a lambda.JobAttempt) string {
+	parts := []string{a.Status, timestamp(a.Start), roundDuration(time.Duration(a.Duration)).String()}
+	if a.Version > 0 {
+		parts = append(parts, fmt.Sprintf("version %d", a.Version))
+	}
+	if a.HTTPStatus != 0 {
+		parts = append(parts, fmt.Sprintf("HTTP %d", a.HTTPStatus))
+	}
+	if a.Cold {
+		parts = append(parts, "cold start")
+	}
+	if a.ErrorType != "" {
+		parts = append(parts, a.ErrorType)
+	}
+	if !a.Counted {
+		parts = append(parts, "not counted (throttled or platform error: retried without using a retry)")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// jobError sums up why a job failed: its error type, the function's error
+// kind and the message.
+func jobError(j *lambda.Job) string {
+	var parts []string
+	if j.ErrorType != "" {
+		parts = append(parts, j.ErrorType)
+	}
+	if j.FunctionError != "" {
+		parts = append(parts, j.FunctionError)
+	}
+	e := strings.Join(parts, " ")
+	if j.ErrorMessage != "" {
+		if e != "" {
+			e += ": "
+		}
+		e += j.ErrorMessage
+	}
+	return e
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lambdahq/lambda"
+)
+
+type invocationsOptions struct {
+	status string
+	since  string
+	limit  int
+	output string
+}
+
+func newInvocationsCommand(s *streams, root *rootOptions) *cobra.Command {
+	o := &invocationsOptions{}
+	cmd := &cobra.Command{
+		Use:   "invocations NAME",
+		Short: "List a function's asynchronous invocations, newest first",
+		Long: `Invocations lists the invocations of a function that the server keeps a
+record of (asynchronous ones, cron ticks and calls with an idempotency key),
+newest first. Status is one of: ` + strings.Join(lambda.InvocationStatuses, ", ") + `.
+Show one in full, with its response and each attempt's logs, with
+"lambda invocation ID" (or "lambda invocations get ID").`,
+		Example: `  lambda invocations greet
+  lambda invocations greet --status dead --since 24h
+  lambda invocations get 3f1c9a2e-6b1d-4e8f-9a0b-1c2d3e4f5a6b`,
+		Args: argsRange(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runInvocations(cmd.Context(), s, root, o, args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.status, "status", "", "only invocations with this status ("+strings.Join(lambda.InvocationStatuses, ", ")+")")
+	f.StringVar(&o.since, "since", "", "only invocations created since then: a duration back from now (30m, 24h) or an RFC 3339 time")
+	f.IntVar(&o.limit, "limit", lambda.DefaultJobListLimit, fmt.Sprintf("how many to list, at most %d", lambda.MaxJobListLimit))
+	addOutputFlag(cmd, &o.output)
+	cmd.AddCommand(newInvocationGetCommand(s, root, "get ID", "Show an invocation in full (the same as \"lambda invocation ID\")"))
+	return cmd
+}
+
+func runInvocations(ctx context.Context, s *streams, root *rootOptions, o *invocationsOptions, name string) error {
+	if err := checkOutput(o.output); err != nil {
+		return err
+	}
+	if err := lambda.ValidateName(name); err != nil {
+		return usageErrorf("%w", err)
+	}
+	f, err := o.filter(time.Now())
+	if err != nil {
+		return err
+	}
+	jobs, err := root.client().ListInvocations(ctx, name, f)
+	if err != nil {
+		return err
+	}
+	if o.output == outputJSON {
+		return printJSON(s.Out, jobs)
+	}
+	if len(jobs) == 0 {
+		what := "invocations"
+		if o.status != "" {
+			what = o.status + " invocations"
+		}
+		fmt.Fprintf(s.Err, "No %s of %q: queue one with \"lambda invoke %s --async\".\n", what, name, name)
+		return nil
+	}
+	tw := newTable(s.Out)
+	fmt.Fprintln(tw, "ID\tSTATUS\tTRIGGER\tATTEMPTS\tSTARTED\tDURATION")
+	for _, j := range jobs {
+		started, took := "-", "-"
+		if j.StartedAt != nil {
+			started, took = timestamp(*j.StartedAt), roundDuration(time.Duration(j.Duration)).String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", j.ID, j.Status, j.Trigger, j.Attempts, started, took)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(jobs) == f.Limit {
+		fmt.Fprintf(s.Err, "Showing the newest %d: raise --limit (at most %d) or narrow with --status or --since for more.\n", f.Limit, lambda.MaxJobListLimit)
+	}
+	return nil
+}
+
+// filter checks the flags and turns them into the listing's filter.
+func (o *invocationsOptions) filter(now time.Time) (lambda.JobFilter, error) {
+	f := lambda.JobFilter{Status: o.status, Limit: o.limit}
+	if o.status != "" && !slices.Contains(lambda.InvocationStatuses, o.status) {
+		return f, usageErrorf("--status %q is not a status: use one of %s", o.status, strings.Join(lambda.InvocationStatuses, ", "))
+	}
+	if o.limit < 1 || o.limit > lambda.MaxJobListLimit {
+		return f, usageErrorf("--limit %s is out of range: use 1 to %d", strconv.Itoa(o.limit), lambda.MaxJobListLimit)
+	}
+	if o.since != "" {
+		t, ok := sinceTime(o.since, now)
+		if !ok {
+			return f, usageErrorf("--since %q is invalid: use a duration back from now such as 30m or 24h, or an RFC 3339 time such as 2026-12-05T10:00:00Z", o.since)
+		}
+		f.Since = t
+	}
+	return f, nil
+}
+
+// sinceTime reads a point in the past: a positive duration back from now,
+// or an RFC 3339 time.
+func sinceTime(v string, now time.Time) (time.Time, bool) {
+	if d, err := time.ParseDuration(v); err == nil {
+		return now.Add(-d), d > 0
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	return t, err == nil
+}

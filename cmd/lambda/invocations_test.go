@@ -1,0 +1,210 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// seedJobs adds, for greet, a succeeded, a dead and a queued invocation,
+// and one of another function.
+func seedJobs(api *fakeAPI) {
+	start := fakeT0.Add(time.Minute)
+	api.jobs.add(lambda.Job{ID: "inv-ok", Function: "greet", Status: lambda.StatusSucceeded, Attempts: 1, StartedAt: &start, Duration: lambda.Duration(12 * time.Millisecond)})
+	api.jobs.add(lambda.Job{ID: "inv-dead", Function: "greet", Status: lambda.StatusDead, Trigger: lambda.TriggerCron, Attempts: 3, StartedAt: &start, Duration: lambda.Duration(1500 * time.Millisecond)})
+	api.jobs.add(lambda.Job{ID: "inv-other", Function: "hello", Status: lambda.StatusQueued})
+	api.jobs.add(lambda.Job{ID: "inv-new", Function: "greet", Status: lambda.StatusQueued, Trigger: lambda.TriggerAPI})
+}
+
+func TestInvocations(t *testing.T) {
+	usage := "Usage: lambda invocations NAME [flags]\nRun 'lambda invocations --help' for more information.\n"
+	tests := []struct {
+		name      string
+		args      []string
+		wantCode  int
+		wantOut   string
+		wantErr   string
+		wantQuery string
+	}{
+		{"table, newest first", []string{"invocations", "greet"}, 0,
+			"ID         STATUS      TRIGGER   ATTEMPTS   STARTED                DURATION\n" +
+				"inv-new    queued      api       0          -                      -\n" +
+				"inv-dead   dead        cron      3          2026-12-05T10:01:00Z   1.5s\n" +
+				"inv-ok     succeeded   async     1          2026-12-05T10:01:00Z   12ms\n", "", "limit=50"},
+		{"status and limit", []string{"invocations", "greet", "--status", "dead", "--limit", "1"}, 0,
+			"ID         STATUS   TRIGGER   ATTEMPTS   STARTED                DURATION\n" +
+				"inv-dead   dead     cron      3          2026-12-05T10:01:00Z   1.5s\n",
+			"Showing the newest 1: raise --limit (at most 1000) or narrow with --status or --since for more.\n", "limit=1&status=dead"},
+		{"none", []string{"invocations", "greet", "--status", "retrying"}, 0, "", "No retrying invocations of \"greet\": queue one with \"lambda invoke greet --async\".\n", "limit=50&status=retrying"},
+		{"unknown function", []string{"invocations", "nope"}, 1, "", "Error: function \"nope\" not found\n", "limit=50"},
+		{"bad status", []string{"invocations", "greet", "--status", "done"}, 1, "",
+			"Error: --status \"done\" is not a status: use one of queued, running, retrying, succeeded, failed, dead\n" + usage, ""},
+		{"bad since", []string{"invocations", "greet", "--since", "yesterday"}, 1, "",
+			"Error: --since \"yesterday\" is invalid: use a duration back from now such as 30m or 24h, or an RFC 3339 time such as 2026-12-05T10:00:00Z\n" + usage, ""},
+		{"bad limit", []string{"invocations", "greet", "--limit", "0"}, 1, "", "Error: --limit 0 is out of range: use 1 to 1000\n" + usage, ""},
+		{"since a time", []string{"invocations", "greet", "--since", "2026-12-05T09:00:00Z", "--limit", "2"}, 0,
+			"ID         STATUS   TRIGGER   ATTEMPTS   STARTED                DURATION\n" +
+				"inv-new    queued   api       0          -                      -\n" +
+				"inv-dead   dead     cron      3          2026-12-05T10:01:00Z   1.5s\n",
+			"Showing the newest 2: raise --limit (at most 1000) or narrow with --status or --since for more.\n", "limit=2&since=2026-12-05T09%3A00%3A00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api, url := newFakeAPI(t)
+			seedJobs(api)
+			stdout, stderr, code := runCLI(t, url, "", tt.args...)
+			if code != tt.wantCode || stdout != tt.wantOut || stderr != tt.wantErr {
+				t.Errorf("got exit %d\nstdout %q\nstderr %q\nwant exit %d\nstdout %q\nstderr %q", code, stdout, stderr, tt.wantCode, tt.wantOut, tt.wantErr)
+			}
+			if api.jobs.lastQuery != tt.wantQuery {
+				t.Errorf("query %q, want %q", api.jobs.lastQuery, tt.wantQuery)
+			}
+		})
+	}
+}
+
+func TestInvocationsSinceDuration(t *testing.T) {
+	api, url := newFakeAPI(t)
+	before := time.Now()
+	if _, stderr, code := runCLI(t, url, "", "invocations", "greet", "--since", "90m"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	q := api.jobs.lastQuery
+	i := strings.Index(q, "since=")
+	if i < 0 {
+		t.Fatalf("query %q has no since", q)
+	}
+	raw := strings.ReplaceAll(q[i+len("since="):], "%3A", ":")
+	since, err := time.Parse(time.RFC3339Nano, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := before.Sub(since); d < 90*time.Minute-time.Second || d > 90*time.Minute+time.Second {
+		t.Errorf("since %s is %s before now, want 90m", since, d)
+	}
+}
+
+func TestInvocationsJSON(t *testing.T) {
+	api, url := newFakeAPI(t)
+	seedJobs(api)
+	stdout, stderr, code := runCLI(t, url, "", "invocations", "greet", "-o", "json")
+	var jobs []lambda.Job
+	if err := json.Unmarshal([]byte(stdout), &jobs); code != 0 || err != nil {
+		t.Fatalf("exit %d, %v: %s %s", code, err, stdout, stderr)
+	}
+	if len(jobs) != 3 || jobs[0].ID != "inv-new" || jobs[2].Status != lambda.StatusSucceeded {
+		t.Errorf("jobs %+v", jobs)
+	}
+	// An empty listing is still JSON.
+	stdout, _, code = runCLI(t, url, "", "invocations", "greet", "--status", "failed", "-o", "json")
+	if code != 0 || strings.TrimSpace(stdout) != "[]" {
+		t.Errorf("empty listing: exit %d, %q", code, stdout)
+	}
+}
+
+func TestInvocation(t *testing.T) {
+	api, url := newFakeAPI(t)
+	start, end := fakeT0.Add(time.Minute), fakeT0.Add(time.Minute+30*time.Millisecond)
+	api.jobs.add(lambda.Job{
+		ID: "inv-1", Function: "greet", Version: 3, Status: lambda.StatusDead, Trigger: lambda.TriggerAsync, Attempts: 2,
+		StartedAt: &start, FinishedAt: &end, Duration: lambda.Duration(30 * time.Millisecond), HTTPStatus: 500,
+		IdempotencyKey: "order-7", FunctionError: "Unhandled", ErrorType: lambda.EFUNCTION, ErrorMessage: "boom",
+		Payload: []byte(`{"n":1}`), Response: []byte(`{"errorMessage":"boom"}`),
+		History: []lambda.JobAttempt{
+			{Attempt: 1, Counted: true, Start: start, Duration: lambda.Duration(20 * time.Millisecond), Version: 3, Status: lambda.StatusFailed, HTTPStatus: 500, Cold: true, ErrorType: lambda.EFUNCTION, Error: "boom", Logs: "starting\npanic: boom\n"},
+			{Attempt: 1, Counted: false, Start: start.Add(time.Second), Duration: 0, Status: lambda.StatusFailed, ErrorType: lambda.ETHROTTLED, Error: "at capacity"},
+			{Attempt: 2, Counted: true, Start: start.Add(time.Minute), Duration: lambda.Duration(30 * time.Millisecond), Version: 3, Status: lambda.StatusFailed, HTTPStatus: 500, ErrorType: lambda.EFUNCTION, Error: "boom"},
+		},
+	})
+	want := `ID:                inv-1
+Function:          greet (version 3)
+Status:            dead
+Trigger:           async
+Attempts:          2
+Created:           2026-12-05T10:00:00Z (`
+	for _, args := range [][]string{{"invocation", "inv-1"}, {"invocations", "get", "inv-1"}} {
+		stdout, stderr, code := runCLI(t, url, "", args...)
+		if code != 0 || !strings.HasPrefix(stdout, want) || stderr != "" {
+			t.Fatalf("%v: exit %d\nstdout %s\nstderr %s", args, code, stdout, stderr)
+		}
+		rest := stdout[strings.Index(stdout, "ago)\n")+len("ago)\n"):]
+		wantRest := `Started:           2026-12-05T10:01:00Z
+Finished:          2026-12-05T10:01:00Z
+Duration:          30ms
+HTTP status:       500
+Idempotency key:   order-7
+Error:             function_error Unhandled: boom
+
+Response:
+{"errorMessage":"boom"}
+
+Event:
+{"n":1}
+
+Attempt 1: failed, 2026-12-05T10:01:00Z, 20ms, version 3, HTTP 500, cold start, function_error
+  Error: boom
+  Logs:
+    starting
+    panic: boom
+
+Attempt 1: failed, 2026-12-05T10:01:01Z, 0s, throttled, not counted (throttled or platform error: retried without using a retry)
+  Error: at capacity
+
+Attempt 2: failed, 2026-12-05T10:02:00Z, 30ms, version 3, HTTP 500, function_error
+  Error: boom
+`
+		if rest != wantRest {
+			t.Errorf("%v:\n%s\nwant\n%s", args, rest, wantRest)
+		}
+	}
+
+	stdout, _, code := runCLI(t, url, "", "invocation", "inv-1", "-o", "json")
+	var j lambda.Job
+	if err := json.Unmarshal([]byte(stdout), &j); code != 0 || err != nil || j.ID != "inv-1" || len(j.History) != 3 || string(j.Response) != `{"errorMessage":"boom"}` {
+		t.Errorf("-o json: exit %d, %v: %s", code, err, stdout)
+	}
+	_, stderr, code := runCLI(t, url, "", "invocation", "nosuch")
+	if code != 1 || stderr != "Error: invocation \"nosuch\" not found\n" {
+		t.Errorf("unknown ID: exit %d, %q", code, stderr)
+	}
+}
+
+func TestRedrive(t *testing.T) {
+	usage := "Usage: lambda redrive NAME (--id ID ... | --all) [flags]\nRun 'lambda redrive --help' for more information.\n"
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  string
+		wantErr  string
+		wantIDs  []string
+		wantAll  bool
+	}{
+		{"by id", []string{"redrive", "greet", "--id", "inv-dead"}, 0, "ID         STATUS   TRIGGER\ninv-dead   queued   cron\n",
+			"Queued 1 invocation(s) of \"greet\" again: follow them with \"lambda invocations greet\".\n", []string{"inv-dead"}, false},
+		{"all", []string{"redrive", "greet", "--all"}, 0, "ID         STATUS   TRIGGER\ninv-dead   queued   cron\n",
+			"Queued 1 invocation(s) of \"greet\" again: follow them with \"lambda invocations greet\".\n", nil, true},
+		{"all, none dead", []string{"redrive", "hello", "--all"}, 0, "", "No dead invocations of \"hello\" to redrive.\n", nil, true},
+		{"not dead", []string{"redrive", "greet", "--id", "inv-ok"}, 1, "", "Error: invocation \"inv-ok\" is succeeded, not dead: only dead invocations can be redriven\n", []string{"inv-ok"}, false},
+		{"unknown", []string{"redrive", "greet", "--id", "a,b"}, 1, "", "Error: invocation \"a\" of function \"greet\" not found\n", []string{"a", "b"}, false},
+		{"neither", []string{"redrive", "greet"}, 1, "",
+			"Error: name the invocations to redrive with --id ID, or pass --all for every dead one (list them with \"lambda invocations greet --status dead\")\n" + usage, nil, false},
+		{"both", []string{"redrive", "greet", "--all", "--id", "x"}, 1, "", "Error: use either --id or --all, not both\n" + usage, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api, url := newFakeAPI(t)
+			seedJobs(api)
+			stdout, stderr, code := runCLI(t, url, "", tt.args...)
+			if code != tt.wantCode || stdout != tt.wantOut || stderr != tt.wantErr {
+				t.Errorf("got exit %d\nstdout %q\nstderr %q\nwant exit %d\nstdout %q\nstderr %q", code, stdout, stderr, tt.wantCode, tt.wantOut, tt.wantErr)
+			}
+			if got := api.jobs.lastRedrive; strings.Join(got.IDs, ",") != strings.Join(tt.wantIDs, ",") || got.All != tt.wantAll {
+				t.Errorf("sent %+v, want ids %v all %v", got, tt.wantIDs, tt.wantAll)
+			}
+		})
+	}
+}
