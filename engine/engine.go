@@ -6,6 +6,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -87,7 +88,7 @@ type Engine struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	tasks  tasks // every goroutine the engine started; Close waits for them
 }
 
 // New returns an Engine with default timeouts; set the dependencies before Open.
@@ -127,27 +128,24 @@ var (
 func (e *Engine) Open(ctx context.Context) error {
 	e.ctx, e.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	e.removeLeftoverDirs() // before any deploy can create one
-	e.wg.Add(4)
-	go func() { defer e.wg.Done(); e.watchExits() }()
-	go func() { defer e.wg.Done(); e.reconcileLoop() }()
-	go func() { defer e.wg.Done(); e.reapLoop() }()
-	go func() { defer e.wg.Done(); e.pruneLoop() }()
+	for _, loop := range []func(){e.watchExits, e.reconcileLoop, e.reapLoop, e.pruneLoop} {
+		e.tasks.start(loop)
+	}
 	return nil
 }
 
-// Close stops background work. Running instances are left running: the
-// next Open re-adopts the ones that still serve an active version, so a
-// server restart costs no cold starts.
+// Close stops background work and waits, until ctx ends, for everything
+// the engine started, instance starts in flight included. Running
+// instances are left running: the next Open re-adopts the ones that still
+// serve an active version, so a server restart costs no cold starts. A
+// start that outlives a bounded Close leaves its container to that
+// reconcile rather than call a driver its owner may have closed.
 func (e *Engine) Close(ctx context.Context) error {
 	if e.cancel != nil {
 		e.cancel()
 	}
-	done := make(chan struct{})
-	go func() { e.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := e.tasks.wait(ctx); err != nil {
+		return fmt.Errorf("engine: background work still running at shutdown: %w", err)
 	}
 	return nil
 }
@@ -208,10 +206,8 @@ func (e *Engine) cancelDeploy(name string, cause error) {
 	}
 }
 
-func (e *Engine) background(f func(ctx context.Context)) {
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		f(e.ctx)
-	}()
+// background runs f in a goroutine Close waits for; once the engine is
+// closed f does not run, and background reports false.
+func (e *Engine) background(f func(ctx context.Context)) bool {
+	return e.tasks.start(func() { f(e.ctx) })
 }

@@ -38,6 +38,12 @@ func (e *Engine) startInstance(ctx context.Context, v *lambda.Version, timeout t
 	in := &instance{Instance: li}
 	e.live.Store(li.ID, in)
 	if err := e.waitReady(bounded, li, v, timeout); err != nil {
+		if e.tasks.isClosed() {
+			// Close stopped waiting for this start and its owner may have
+			// closed the driver: the next Open's reconcile removes it.
+			e.live.Delete(li.ID)
+			return nil, fmt.Errorf("the engine closed while an instance of %s started: %w", v.Function, err)
+		}
 		logs, _ := e.Driver.InstanceLogs(context.WithoutCancel(ctx), li.ID, 20)
 		e.live.Delete(li.ID)
 		e.stopContainer(li.ID)

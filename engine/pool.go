@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"sort"
 	"sync"
 	"time"
@@ -67,9 +68,22 @@ func (p *pool) takeLocked(concurrency int) *instance {
 // pool's and the host's limits.
 func (p *pool) growLocked(sc lambda.Scaling) {
 	for p.starting*sc.Concurrency < len(p.queue) && len(p.instances)+p.starting < sc.MaxInstances && p.e.reserveSlot() {
-		p.starting++
-		go p.start(time.Duration(sc.StartTimeout))
+		if !p.startLocked(sc) {
+			return
+		}
 	}
+}
+
+// startLocked starts an instance in the background for a slot reserved by
+// the caller; false (slot given back) once the engine is closed.
+func (p *pool) startLocked(sc lambda.Scaling) bool {
+	timeout := time.Duration(sc.StartTimeout)
+	if !p.e.background(func(context.Context) { p.start(timeout) }) {
+		p.e.releaseSlot()
+		return false
+	}
+	p.starting++
+	return true
 }
 
 // start starts one instance and hands its slots to the queue.
@@ -239,7 +253,8 @@ func (p *pool) reap(now time.Time, sc lambda.Scaling) {
 		p.e.stopInstance(in)
 	}
 	for len(p.instances)+p.starting < sc.MinInstances && p.e.reserveSlot() {
-		p.starting++
-		go p.start(time.Duration(sc.StartTimeout))
+		if !p.startLocked(sc) {
+			return
+		}
 	}
 }
