@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/lambdahq/lambda"
 )
@@ -15,7 +16,7 @@ func (s *Server) handleScaling(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if patch.IsZero() {
-		writeError(w, r, s.Logger, lambda.Errorf(lambda.EINVALID, "nothing to change: set concurrency, min_instances, max_instances, idle_timeout or reserved_concurrency"))
+		writeError(w, r, s.Logger, lambda.Errorf(lambda.EINVALID, "nothing to change: set one of %s", strings.Join(lambda.ScalingSettings, ", ")))
 		return
 	}
 	fn, err := s.Scaling.UpdateScaling(r.Context(), r.PathValue("name"), patch)
