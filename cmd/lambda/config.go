@@ -20,6 +20,7 @@ type configOptions struct {
 	startTimeout string
 	reserved     string
 	auth         string
+	async        asyncFlags
 	output       string
 }
 
@@ -33,15 +34,25 @@ how many requests one instance serves at a time, how many instances are kept
 warm and allowed, how long an idle instance lives, how long a new instance
 may take to become ready (deploys, rollbacks and cold starts fail past it),
 and a cap on the function's concurrent requests (0 disables the function:
-every request gets 429). Flags you do not give keep their value.`,
+every request gets 429). Flags you do not give keep their value.
+
+Asynchronous invocations (lambda invoke --async, the Invoke API's Event type,
+cron) are retried after a function error: --max-retries times (0-2, default 2),
+first after --retry-delay (default 1m), then after twice that, for at most
+--max-event-age (default 6h) from their submission. --async-concurrency keeps
+a burst of them from taking the whole function. --on-success and --on-failure
+name other functions that receive, asynchronously, a record of each
+invocation that succeeded or ended dead (--on-failure "" removes it).`,
 		Example: `  lambda config greet --min-instances 1 --max-instances 5
   lambda config greet --concurrency 8 --idle-timeout 30s
   lambda config greet --start-timeout 2m            # a slow starter
   lambda config greet --reserved-concurrency 0      # disable
-  lambda config greet --reserved-concurrency none   # remove the cap`,
+  lambda config greet --reserved-concurrency none   # remove the cap
+  lambda config greet --max-retries 1 --retry-delay 10s --on-failure greet-dlq
+  lambda config greet --on-failure ""               # no failure destination`,
 		Args: argsRange(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			patch, err := o.patch(cmd)
+			patch, err := o.patch(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -56,12 +67,13 @@ every request gets 429). Flags you do not give keep their value.`,
 	f.StringVar(&o.startTimeout, "start-timeout", "", "how long a new instance may take to become ready, 1s-15m, e.g. 2m (0: the default, 60s)")
 	f.StringVar(&o.reserved, "reserved-concurrency", "", "cap on concurrent requests; 0 disables the function, none removes the cap")
 	f.StringVar(&o.auth, "auth", "", "who may call the function's URL: none (anyone) or key (Authorization: Bearer KEY of invoke scope)")
+	o.async.register(f)
 	addOutputFlag(cmd, &o.output)
 	return cmd
 }
 
-// patch holds only the flags the user set.
-func (o *configOptions) patch(cmd *cobra.Command) (lambda.ScalingPatch, error) {
+// patch holds only the flags the user set, for function name.
+func (o *configOptions) patch(cmd *cobra.Command, name string) (lambda.ScalingPatch, error) {
 	var p lambda.ScalingPatch
 	f := cmd.Flags()
 	if f.Changed("concurrency") {
@@ -108,10 +120,13 @@ func (o *configOptions) patch(cmd *cobra.Command) (lambda.ScalingPatch, error) {
 		}
 		p.Reserved = &n
 	}
-	if p.IsZero() {
-		return p, usageErrorf("nothing to change: give at least one of --concurrency, --min-instances, --max-instances, --idle-timeout, --start-timeout, --reserved-concurrency, --auth")
+	if err := o.async.apply(f.Changed, &p); err != nil {
+		return p, err
 	}
-	return p, nil
+	if p.IsZero() {
+		return p, usageErrorf("nothing to change: give at least one of --concurrency, --min-instances, --max-instances, --idle-timeout, --start-timeout, --reserved-concurrency, --auth, %s", strings.Join(asyncFlagNames, ", "))
+	}
+	return p, checkOwnDestination(name, p)
 }
 
 func runConfig(ctx context.Context, s *streams, root *rootOptions, o *configOptions, name string, patch lambda.ScalingPatch) error {
@@ -129,6 +144,9 @@ func runConfig(ctx context.Context, s *streams, root *rootOptions, o *configOpti
 		return printJSON(s.Out, fn)
 	}
 	fmt.Fprintf(s.Out, "Updated function %q: %s\n", name, describeScaling(fn.Scaling))
+	if patch.HasAsync() {
+		fmt.Fprintf(s.Out, "Async invocations: %s\n", describeAsync(fn.Scaling))
+	}
 	return nil
 }
 

@@ -27,8 +27,10 @@ new instance is up. If anything fails, the previous version keeps serving.
 
 A lambda.yaml in DIR declares the function's settings (name, runtime, handler,
 protocol, port, env, memory, timeout, concurrency, min_instances,
-max_instances, start_timeout) and its cron schedules; flags override it. Schedules it lists
-are created after the deploy unless an identical one exists.
+max_instances, start_timeout, auth, max_retries, retry_delay, max_event_age,
+async_concurrency, on_success, on_failure) and its cron schedules; flags
+override it. Schedules it lists are created after the deploy unless an
+identical one exists.
 
 With --image the function runs an image already on the server's host; with
 --image-archive it runs the image of a "docker save" tarball, uploaded first.
@@ -64,6 +66,7 @@ an updated base image.`,
 	f.BoolVar(&o.force, "force", false, "publish a new version even if the code and settings are unchanged")
 	f.StringVar(&o.startTimeout, "start-timeout", "", "how long a new instance may take to become ready, e.g. 2m (default 60s; range 1s-15m)")
 	f.StringVar(&o.auth, "auth", "", "who may call the function's URL: none (anyone, the default) or key (Authorization: Bearer KEY of invoke scope)")
+	o.async.register(f)
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the whole build log, not one line per build step")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "show no progress: only the function's URL, or the error")
 	cmd.MarkFlagsMutuallyExclusive("verbose", "quiet")
@@ -96,7 +99,7 @@ func runDeploy(ctx context.Context, s *streams, root *rootOptions, o *deployOpti
 	if err != nil {
 		return err
 	}
-	req, err := o.request(m)
+	req, err := o.request(name, m)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ type deployOptions struct {
 	maxInstances int
 	startTimeout string
 	auth         string // --auth: none or key
+	async        asyncFlags
 	output       string
 	force        bool // publish even when nothing changed
 	verbose      bool
@@ -36,10 +37,11 @@ type deployOptions struct {
 	changed func(flag string) bool
 }
 
-// request builds the deploy's config part: the manifest's settings (m may
-// be nil), overridden by the flags the user set. Unset fields stay zero so
-// the server applies its defaults, but every value is checked here first.
-func (o *deployOptions) request(m *manifest.Manifest) (lambdahttp.DeployRequest, error) {
+// request builds the deploy's config part for function name: the
+// manifest's settings (m may be nil), overridden by the flags the user set.
+// Unset fields stay zero so the server applies its defaults, but every
+// value is checked here first.
+func (o *deployOptions) request(name string, m *manifest.Manifest) (lambdahttp.DeployRequest, error) {
 	req := lambdahttp.DeployRequest{Force: o.force}
 	if m != nil {
 		req.Config = m.Config()
@@ -114,6 +116,12 @@ func (o *deployOptions) request(m *manifest.Manifest) (lambdahttp.DeployRequest,
 			return req, usageErrorf("--auth: %w", err)
 		}
 		req.Scaling.Auth = &o.auth
+	}
+	if err := o.async.apply(o.changed, &req.Scaling); err != nil {
+		return req, err
+	}
+	if err := checkOwnDestination(name, req.Scaling); err != nil {
+		return req, err
 	}
 	if err := cfg.WithDefaults().Validate(); err != nil {
 		return req, usageErrorf("%w", err)

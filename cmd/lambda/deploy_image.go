@@ -27,7 +27,7 @@ func runImageDeploy(ctx context.Context, s *streams, root *rootOptions, o *deplo
 	if o.changed("runtime") {
 		return usageErrorf("--runtime does not apply to %s: the image is the runtime; use --protocol to say how it is called", flag)
 	}
-	req, err := o.request(nil)
+	req, err := o.request(o.name, nil)
 	if err != nil {
 		return err
 	}

@@ -87,6 +87,7 @@ func printDetail(w io.Writer, fn *lambdahttp.FunctionDetail, now time.Time) erro
 		row("Timeout", timeout(cfg.Timeout))
 		row("Protocol", orDash(cfg.Protocol))
 		row("Scaling", describeScaling(fn.Scaling))
+		row("Async", describeAsync(fn.Scaling))
 		keys := slices.Sorted(maps.Keys(cfg.Env))
 		if len(keys) == 0 {
 			row("Env", "-")

@@ -54,6 +54,7 @@ Memory:           128m
 Timeout:          10s
 Protocol:         http
 Scaling:          concurrency 16, instances 0-10, idle timeout 5m0s, start timeout 1m0s, reserved none
+Async:            max retries 2, retry delay 1m (doubling), max event age 6h, async concurrency 160, on success none, on failure none
 Env:              A=1
                   B=2
 Created:          2026-11-22T07:00:00Z (` + ago + `)
