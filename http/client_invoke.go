@@ -6,21 +6,46 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
+	"time"
 )
+
+// InvokeOptions refine an invocation.
+type InvokeOptions struct {
+	// Timeout, when set, shortens the function's timeout for this call.
+	Timeout time.Duration
+	// IdempotencyKey makes a repeated call with the same payload replay
+	// the first one's answer (X-Lambda-Idempotent-Replay: true) instead
+	// of running the function again.
+	IdempotencyKey string
+	// LogTail asks for the end of the invocation's output, base64 in the
+	// answer's X-Lambda-Log-Result.
+	LogTail bool
+}
 
 // Invoke sends payload to the function name and returns its answer, which
 // the caller must close. A function answering 4xx or 5xx is not an error:
 // the caller gets its response. An error the platform itself reports (no
 // such function, timeout, crash) comes back as a *lambda.Error.
-func (c *Client) Invoke(ctx context.Context, name string, payload io.Reader) (*http.Response, error) {
+func (c *Client) Invoke(ctx context.Context, name string, payload io.Reader, opts InvokeOptions) (*http.Response, error) {
 	if payload == nil {
 		payload = http.NoBody
 	}
-	req, err := c.newRequest(ctx, http.MethodPost, apiPath("v1", "functions", name, "invoke"), payload)
+	p := apiPath("v1", "functions", name, "invoke")
+	if opts.Timeout > 0 {
+		p += "?" + url.Values{"timeout": {opts.Timeout.String()}}.Encode()
+	}
+	req, err := c.newRequest(ctx, http.MethodPost, p, payload)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if opts.IdempotencyKey != "" {
+		req.Header.Set(HeaderIdempotencyKey, opts.IdempotencyKey)
+	}
+	if opts.LogTail {
+		req.Header.Set(HeaderLogType, "Tail")
+	}
 	resp, err := c.send(req)
 	if err != nil {
 		return nil, err

@@ -42,7 +42,7 @@ func TestInvoke(t *testing.T) {
 				w.WriteHeader(tt.status)
 				io.WriteString(w, tt.body)
 			})
-			resp, err := c.Invoke(context.Background(), "greet", strings.NewReader(`{"n":1}`))
+			resp, err := c.Invoke(context.Background(), "greet", strings.NewReader(`{"n":1}`), InvokeOptions{})
 			if gotBody != `{"n":1}` || gotPath != "/v1/functions/greet/invoke" {
 				t.Errorf("server got %q at %q", gotBody, gotPath)
 			}

@@ -2,10 +2,8 @@ package http
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httputil"
 	"strconv"
@@ -15,10 +13,12 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-// gateway forwards requests to function instances. One ReverseProxy and one
-// Transport serve every function so keep-alive connections are pooled.
+// gateway is the Invoker's streamed entry point, for requests to a
+// function's URL (trigger http): the client's request goes to the function
+// as is and the answer streams back, through one ReverseProxy over the
+// Invoker's Transport, so that keep-alive connections are pooled.
 type gateway struct {
-	router lambda.Router
+	iv     *Invoker
 	logger *slog.Logger
 	proxy  *httputil.ReverseProxy
 	limits clientLimits
@@ -38,51 +38,35 @@ type clientLimits struct {
 	responseWrite time.Duration
 }
 
-// Headers between the gateway and the in-container shim
-// (docs/runtime-contract.md). Clients cannot set them: the gateway strips
-// them from every incoming request.
-const (
-	HeaderInvokeMode = "X-Lambda-Invoke-Mode" // "raw": the body is the event
-	HeaderRequestID  = "X-Lambda-Request-Id"
-	HeaderDeadline   = "X-Lambda-Deadline-Ms"
-	HeaderLogType    = "X-Lambda-Log-Type"   // "Tail": answer with HeaderLogResult
-	HeaderLogResult  = "X-Lambda-Log-Result" // base64 of the invocation's last 4 KB of output
-	// HeaderFunctionError marks a function's own failure ("Unhandled").
-	HeaderFunctionError = "X-Lambda-Function-Error"
-	// HeaderInstanceFailed is the shim's word that the function's process
-	// died during the invocation (value: the reason). The gateway then
-	// releases the instance as failed, so it leaves the pool at once
-	// instead of being handed to the next request, and strips the header.
-	HeaderInstanceFailed = "X-Lambda-Instance-Failed"
-)
-
-// invocation says how a request reaches the function.
-type invocation struct {
-	raw     bool // a direct invocation: the body is the event
-	logTail bool // ask the shim for the invocation's log tail
-	prefix  string
-}
-
 // proxyState travels in the request context from serve to the proxy hooks.
 type proxyState struct {
 	lease   *lambda.Lease
 	body    *payload // nil: no body
 	path    string   // path for the instance
 	rawPath string
-	prefix  string // stripped prefix, reported as X-Forwarded-Prefix
-	failed  bool   // the instance broke: the router checks it
+	prefix  string          // stripped prefix, reported as X-Forwarded-Prefix
+	caller  context.Context // the client's request's
+	failed  bool            // the instance broke: the router checks it
 	// retry allows one more attempt when the request could not be
 	// delivered at all; undelivered says that happened.
 	retry, undelivered bool
+	// The outcome: the function's status and whether it reported an
+	// error, or why there was no answer.
+	status        int
+	functionError bool
+	err           error
+	// rec is the invocation's record, kept in the state so that observing
+	// it costs no allocation.
+	rec lambda.Invocation
 }
 
 type stateKey struct{}
 
-func newGateway(router lambda.Router, logger *slog.Logger, limits clientLimits) *gateway {
-	g := &gateway{router: router, logger: logger, limits: limits}
+func newGateway(iv *Invoker, limits clientLimits) *gateway {
+	g := &gateway{iv: iv, logger: iv.logger, limits: limits}
 	g.proxy = &httputil.ReverseProxy{
 		Rewrite:   g.rewrite,
-		Transport: newTransport(),
+		Transport: iv.transport,
 		// 0, not -1: ReverseProxy still flushes streams (no
 		// Content-Length, or text/event-stream) at once, while a response
 		// of known length goes out in one write with its headers. With -1
@@ -92,26 +76,16 @@ func newGateway(router lambda.Router, logger *slog.Logger, limits clientLimits) 
 		BufferPool:     newBufferPool(),
 		ErrorHandler:   g.proxyError,
 		ModifyResponse: g.modifyResponse,
-		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+		ErrorLog:       slog.NewLogLogger(iv.logger.Handler(), slog.LevelDebug),
 	}
 	return g
 }
 
-func newTransport() *http.Transport {
-	return &http.Transport{
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:          4096,
-		MaxIdleConnsPerHost:   512,
-		IdleConnTimeout:       90 * time.Second,
-		DisableCompression:    true,
-		ExpectContinueTimeout: time.Second,
-	}
-}
-
 // serve forwards r to an instance of function name: it reads the body,
 // takes an instance, and sends the request once more to another instance
-// when the first could not be reached at all.
-func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name string, inv invocation) {
+// when the first could not be reached at all. prefix is the part of the
+// path that named the function (/fn/NAME), stripped before forwarding.
+func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name, prefix string) {
 	body, err := readPayload(w, r, g.limits.bodyRead)
 	if err != nil {
 		// The rest of the body, if any, is not worth reading.
@@ -124,54 +98,92 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name string, inv
 	if body != nil {
 		r.ContentLength = int64(len(body.data))
 	}
+	st := &proxyState{body: body, prefix: prefix, caller: r.Context(), retry: true}
+	st.rec = lambda.Invocation{ID: newRequestID(), Function: name, Trigger: lambda.TriggerHTTP, Start: time.Now(), Attempt: 1}
 	ctx, consumed := r.Context(), false
 	if g.authorizer != nil {
 		ctx = lambda.WithInvokeAuth(ctx, g.authorizer(r, &consumed))
 	}
-	lease, err := g.router.Acquire(ctx, name)
-	if err != nil {
+	if st.lease, err = g.iv.router.Acquire(ctx, name); err != nil {
 		if lambda.ErrorCode(err) == lambda.EUNAUTHORIZED {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="lambda"`)
 		}
 		writeError(w, r, g.logger, err)
+		if observed(err) {
+			st.err = err
+			g.observe(st)
+		}
 		return
 	}
 	if consumed || keyFrom(r.Context()) != nil {
 		// The key was for the platform: the function never sees it.
 		r.Header.Del("Authorization")
 	}
-	st := &proxyState{lease: lease, body: body, prefix: inv.prefix, retry: true}
-	st.path, st.rawPath = stripPrefix(r, inv.prefix)
-	defer func() { st.lease.Release(st.failed) }()
-	unbind := g.bindWrite(w, lease.Timeout)
+	st.path, st.rawPath = stripPrefix(r, prefix)
+	st.rec.Version, st.rec.Cold, st.rec.QueueWait = st.lease.Version, st.lease.Cold, st.lease.Wait
+	defer g.end(st) // runs after the unbind below: once the answer is out
+	unbind := g.bindWrite(w, st.lease.Timeout)
 	defer unbind()
-	g.forward(w, r, st, inv)
+	g.forward(w, r, st)
 	if !st.undelivered {
 		return
 	}
 	// Nothing reached the instance: it is gone (its exit not yet seen by
 	// the pool). It leaves the pool, and the request goes to another.
-	g.logger.Warn("instance unreachable; retrying on another", "function", lease.Function, "version", lease.Version, "addr", lease.Addr)
+	g.logger.Warn("instance unreachable; retrying on another", "function", st.lease.Function, "version", st.lease.Version, "addr", st.lease.Addr)
 	st.lease.Release(true)
-	if st.lease, err = g.router.Acquire(ctx, name); err != nil {
+	if st.lease, err = g.iv.router.Acquire(ctx, name); err != nil {
 		st.lease = &lambda.Lease{} // already released; nothing left to release
+		st.err = err
 		writeError(w, r, g.logger, err)
 		return
 	}
 	st.retry, st.undelivered, st.failed = false, false, false
+	st.rec.Version, st.rec.Cold, st.rec.QueueWait = st.lease.Version, st.lease.Cold, st.rec.QueueWait+st.lease.Wait
 	g.bindWrite(w, st.lease.Timeout) // the deferred unbind clears it
-	g.forward(w, r, st, inv)
+	g.forward(w, r, st)
+}
+
+// errBrokeOff is the outcome of an answer that broke off after its
+// headers went out: ReverseProxy then aborts the handler with a panic.
+var errBrokeOff = lambda.Errorf(lambda.EFUNCTION, "the function's answer broke off")
+
+// end releases the lease and observes the invocation, also when the proxy
+// aborts the handler because the answer broke off (the panic goes on, for
+// net/http to drop the connection).
+func (g *gateway) end(st *proxyState) {
+	p := recover()
+	if p != nil && st.err == nil {
+		st.err = errBrokeOff
+		if st.caller.Err() != nil {
+			st.err = errCanceled
+		}
+	}
+	st.lease.Release(st.failed)
+	g.observe(st)
+	if p != nil {
+		panic(p)
+	}
+}
+
+// observe hands the invocation's record to the observers, if any.
+func (g *gateway) observe(st *proxyState) {
+	if len(g.iv.Observers) == 0 {
+		return
+	}
+	endRecord(&st.rec, st.status, st.functionError, st.err)
+	g.iv.observe(&st.rec)
 }
 
 // forward sends r to st.lease's instance and copies the answer to w.
-func (g *gateway) forward(w http.ResponseWriter, r *http.Request, st *proxyState, inv invocation) {
+func (g *gateway) forward(w http.ResponseWriter, r *http.Request, st *proxyState) {
 	// The function's deadline goes to the shim, which answers 504 itself
 	// (with the function's logs) and recycles the instance; the proxy
 	// gives it a moment more before it gives up on its own.
 	deadline := time.Now().Add(st.lease.Timeout)
 	ctx, cancel := context.WithDeadline(r.Context(), deadline.Add(timeoutSlack))
 	defer cancel()
-	setPlatformHeaders(r.Header, inv, deadline)
+	setPlatformHeaders(r.Header, st.rec.ID, false, false, deadline)
 	r.Body = http.NoBody
 	if st.body != nil {
 		r.Body = st.body.reader()
@@ -188,14 +200,20 @@ func (g *gateway) forward(w http.ResponseWriter, r *http.Request, st *proxyState
 // would cost up to 6 MB per slow reader and cannot work for streamed
 // answers, which have no end to wait for. The returned func flushes what
 // is left while the deadline still holds, then clears it so the next
-// request on the connection starts unbounded. Writers without deadlines
-// (the scheduler's recorder) need none: nothing reads them slowly.
+// request on the connection starts unbounded.
 func (g *gateway) bindWrite(w http.ResponseWriter, timeout time.Duration) (unbind func()) {
-	if g.limits.responseWrite <= 0 {
+	return writeDeadline(w, timeout+timeoutSlack+g.limits.responseWrite, g.limits.responseWrite > 0)
+}
+
+// writeDeadline sets a write deadline d from now on w's connection, when
+// on and the connection has one, and returns the func that flushes and
+// clears it.
+func writeDeadline(w http.ResponseWriter, d time.Duration, on bool) (clear func()) {
+	if !on {
 		return func() {}
 	}
 	rc := http.NewResponseController(w)
-	if rc.SetWriteDeadline(time.Now().Add(timeout+timeoutSlack+g.limits.responseWrite)) != nil {
+	if rc.SetWriteDeadline(time.Now().Add(d)) != nil {
 		return func() {}
 	}
 	return func() {
@@ -227,11 +245,10 @@ func (g *gateway) modifyResponse(resp *http.Response) error {
 	st := resp.Request.Context().Value(stateKey{}).(*proxyState)
 	// Only the platform may mark an answer as its own error.
 	resp.Header.Del(ErrorHeader)
-	if reason := resp.Header.Get(HeaderInstanceFailed); reason != "" {
+	if g.iv.instanceFailed(resp.Header, st.lease) {
 		st.failed = true
-		resp.Header.Del(HeaderInstanceFailed)
-		g.logger.Warn("function process died during the invocation; replacing the instance", "function", st.lease.Function, "version", st.lease.Version, "reason", reason)
 	}
+	st.status, st.functionError = resp.StatusCode, resp.Header.Get(HeaderFunctionError) != ""
 	resp.Header.Set("X-Lambda-Version", strconv.Itoa(st.lease.Version))
 	resp.Header.Set("X-Lambda-Cold-Start", strconv.FormatBool(st.lease.Cold))
 	// Time spent getting an instance (queue wait and cold start), for
@@ -244,57 +261,17 @@ func (g *gateway) modifyResponse(resp *http.Response) error {
 // failure (502/504) is reported, not logged as a platform error.
 func (g *gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	st := r.Context().Value(stateKey{}).(*proxyState)
-	switch {
-	case st.retry && undelivered(err) && r.Context().Err() == nil:
+	if st.retry && undelivered(err) && r.Context().Err() == nil {
 		st.undelivered = true // serve tries another instance; nothing is written
-	case errors.Is(r.Context().Err(), context.DeadlineExceeded):
-		st.failed = true // a function stuck past its deadline is recycled, as Lambda does
-		writeError(w, r, g.logger, lambda.Errorf(lambda.ETIMEOUT, "function %q timed out after %s", st.lease.Function, st.lease.Timeout))
-	case r.Context().Err() != nil:
-		// The client went away; nobody is left to answer.
-		w.WriteHeader(499)
-	default:
-		st.failed = true
-		g.logger.Warn("function failed", "function", st.lease.Function, "version", st.lease.Version, "err", err)
-		// Ask why before the lease is released: e.g. out of memory.
-		if why := st.lease.Failure(r.Context()); why != nil {
-			writeError(w, r, g.logger, why)
-			return
-		}
-		writeError(w, r, g.logger, lambda.Errorf(lambda.EFUNCTION, "function %q failed to answer: %v", st.lease.Function, err))
+		return
 	}
+	st.err, st.failed = g.iv.noAnswer(r.Context(), st.caller, st.lease, st.lease.Timeout, err)
+	if isCanceled(st.err) {
+		w.WriteHeader(499) // nobody is left to read it
+		return
+	}
+	writeError(w, r, g.logger, st.err)
 }
-
-// undelivered reports that err happened before any byte of the request
-// reached the instance: connecting to it failed.
-func undelivered(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
-}
-
-// setPlatformHeaders replaces whatever platform headers a client sent with
-// the gateway's own.
-func setPlatformHeaders(h http.Header, inv invocation, deadline time.Time) {
-	requestID := h.Get(HeaderRequestID)
-	for _, k := range []string{HeaderInvokeMode, HeaderRequestID, HeaderDeadline, HeaderLogType} {
-		h.Del(k)
-	}
-	if inv.raw {
-		h.Set(HeaderInvokeMode, "raw")
-	}
-	if inv.logTail {
-		h.Set(HeaderLogType, "Tail")
-	}
-	if requestID == "" || !inv.raw {
-		requestID = newRequestID()
-	}
-	h.Set(HeaderRequestID, requestID)
-	h.Set(HeaderDeadline, strconv.FormatInt(deadline.UnixMilli(), 10))
-}
-
-// timeoutSlack is how long past a function's deadline the proxy waits for
-// the shim's own timeout answer.
-const timeoutSlack = 500 * time.Millisecond
 
 func tooLarge() error {
 	return lambda.Errorf(lambda.ETOOLARGE, "request body is over the %d MB limit", lambda.MaxPayloadBytes>>20)

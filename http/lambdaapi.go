@@ -27,6 +27,7 @@ type lambdaInvocation struct {
 	kind      string // invokeSync, invokeAsync or invokeDryRun
 	tail      bool   // X-Amz-Log-Type: Tail
 	name      string
+	qualifier string        // "", $LATEST or the active version's number
 	version   int           // the active version when the call was resolved
 	timeout   time.Duration // the function's timeout, for the timeout report
 	shim      bool          // the function runs behind the shim (not protocol http)
@@ -38,7 +39,7 @@ var errNotJSON = errors.New("payload is not JSON")
 
 // handleLambdaInvoke serves POST /2015-03-31/functions/{function}/invocations,
 // so AWS SDKs and the AWS CLI pointed at this server invoke functions. The
-// call goes through the gateway as a direct invocation (the payload is the
+// call goes through the Invoker as a direct invocation (the payload is the
 // event), exactly as `lambda invoke` does; only the answer is reshaped.
 func (s *Server) handleLambdaInvoke(w http.ResponseWriter, r *http.Request) {
 	inv := &lambdaInvocation{requestID: newRequestID()}
@@ -76,14 +77,18 @@ func (s *Server) handleLambdaInvoke(w http.ResponseWriter, r *http.Request) {
 		s.writeLambdaError(w, r, inv, err)
 		return
 	}
+	key, err := idempotencyKey(r.Header)
+	if err != nil {
+		s.writeLambdaError(w, r, inv, err)
+		return
+	}
 	// The function sees only the event: no SigV4 Authorization or other
 	// client headers reach it.
-	r.Header = http.Header{"Content-Type": {"application/json"}, HeaderRequestID: {inv.requestID}}
-	r.Body, r.ContentLength, r.TransferEncoding = io.NopCloser(bytes.NewReader(payload)), int64(len(payload)), nil
-	r.URL.Path, r.URL.RawPath, r.URL.RawQuery = "/", "", ""
-	lw := &lambdaWriter{w: w, inv: inv, header: http.Header{}}
-	s.gateway.serve(lw, r, inv.name, invocation{raw: true, logTail: inv.tail})
-	lw.finish()
+	res, err := s.Invoker.Invoke(r.Context(), &lambda.InvokeRequest{
+		Function: inv.name, Qualifier: inv.qualifier, Payload: payload, Trigger: lambda.TriggerAPI,
+		RequestID: inv.requestID, LogTail: inv.tail, IdempotencyKey: key,
+	})
+	s.writeLambdaResult(w, r, inv, res, err)
 }
 
 // readHeaders checks the invocation and log types; absent means
@@ -125,7 +130,7 @@ func (s *Server) resolveLambdaTarget(ctx context.Context, inv *lambdaInvocation,
 	if fn.Active == nil {
 		return lambda.Errorf(lambda.ENOTFOUND, "function %q has no active version: deploy it first", fn.Name)
 	}
-	inv.name, inv.version = fn.Name, fn.ActiveVersion
+	inv.name, inv.version, inv.qualifier = fn.Name, fn.ActiveVersion, ref.Qualifier
 	inv.timeout = time.Duration(fn.Active.Config.WithDefaults().Timeout)
 	inv.shim = fn.Active.Config.Protocol != "" && fn.Active.Config.Protocol != lambda.ProtocolHTTP
 	if ref.Qualifier == "" || ref.Qualifier == latest {

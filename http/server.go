@@ -28,7 +28,8 @@ type Server struct {
 	Runtimes  lambda.RuntimeService // lists and prepares runtimes; nil: not offered
 	Router    lambda.Router
 	// Invoker runs every invocation the server receives (gateway, invoke,
-	// Invoke API); nil: one over Router is made on Open.
+	// Invoke API, cron); nil: one over Router is made when the handler is
+	// built.
 	Invoker *Invoker
 	// Async accepts and answers for asynchronous invocations; nil: they
 	// are refused as not implemented.
@@ -71,6 +72,8 @@ type Server struct {
 	srv      *http.Server
 	mux      *http.ServeMux
 	gateway  *gateway
+	handler  http.Handler
+	build    sync.Once // builds the invoker, the gateway and the routes
 	done     chan error
 
 	schedulesMu sync.Mutex // serializes schedule checks and inserts (limit, duplicates)
@@ -183,23 +186,36 @@ func (s *Server) portSuffix() string {
 
 // Handler routes by Host first: NAME.DOMAIN always reaches the function,
 // whatever the path, so a function owns its whole URL space.
+//
+// The first call builds the invoker (unless one was given), the gateway
+// and the route table, exactly once even when calls race; Open makes it,
+// and so do tests and InvokeScheduled on a server never opened. It cannot
+// happen in NewServer, whose caller sets the services (Router, Invoker,
+// Logger, limits) afterwards; changes to them after the first call are
+// not seen.
 func (s *Server) Handler() http.Handler {
-	if s.mux == nil {
-		s.gateway = newGateway(s.Router, s.Logger, clientLimits{bodyRead: s.BodyReadTimeout, responseWrite: s.WriteTimeout})
+	s.build.Do(func() {
+		if s.Invoker == nil {
+			s.Invoker = NewInvoker(s.Router, s.Logger)
+		}
+		s.gateway = newGateway(s.Invoker, clientLimits{bodyRead: s.BodyReadTimeout, responseWrite: s.WriteTimeout})
 		s.gateway.authorizer = s.invokeAuthorizer
 		s.mux = s.routes()
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name, ok, err := functionFromHost(r.Host, s.Domain)
-		switch {
-		case err != nil:
-			writeError(w, r, s.Logger, err)
-		case ok:
-			s.gateway.serve(w, r, name, invocation{})
-		default:
-			s.mux.ServeHTTP(w, r)
-		}
+		s.handler = http.HandlerFunc(s.serveHost)
 	})
+	return s.handler
+}
+
+func (s *Server) serveHost(w http.ResponseWriter, r *http.Request) {
+	name, ok, err := functionFromHost(r.Host, s.Domain)
+	switch {
+	case err != nil:
+		writeError(w, r, s.Logger, err)
+	case ok:
+		s.gateway.serve(w, r, name, "")
+	default:
+		s.mux.ServeHTTP(w, r)
+	}
 }
 
 // routes is the route table: each registration names the scope a key
@@ -254,23 +270,7 @@ func (s *Server) handlePathInvoke(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	s.gateway.serve(w, r, name, invocation{prefix: "/fn/" + name})
-}
-
-// handleInvoke POSTs the payload to the function's root path as a direct
-// invocation (the body is the event), as `lambda invoke` and the cron
-// scheduler do.
-func (s *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	if err := lambda.ValidateName(name); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
-	}
-	r.URL.Path, r.URL.RawPath = "/", ""
-	if r.Header.Get("Content-Type") == "" {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	s.gateway.serve(w, r, name, invocation{raw: true, logTail: r.Header.Get(HeaderLogType) == "Tail"})
+	s.gateway.serve(w, r, name, "/fn/"+name)
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {

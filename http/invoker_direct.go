@@ -1,0 +1,194 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// allowInvoke authorizes every direct invocation of a private function:
+// the route that accepted the call (or, for async and cron, the
+// submission) has checked the caller already.
+func allowInvoke(context.Context, string) error { return nil }
+
+// Invoke runs a direct invocation: req.Payload is the event and the
+// function's answer comes back whole, up to lambda.MaxPayloadBytes. The
+// observers receive its record before Invoke returns: the caller's answer
+// is made from the result, so the invocation has ended.
+func (iv *Invoker) Invoke(ctx context.Context, req *lambda.InvokeRequest) (*lambda.InvokeResult, error) {
+	if err := checkInvokeRequest(req); err != nil {
+		return nil, err
+	}
+	if req.IdempotencyKey != "" {
+		return iv.invokeIdempotent(ctx, req)
+	}
+	res, _, _, err := iv.invoke(ctx, req)
+	return res, err
+}
+
+// checkInvokeRequest refuses what no function could be invoked with.
+func checkInvokeRequest(req *lambda.InvokeRequest) error {
+	switch {
+	case req == nil:
+		return lambda.Errorf(lambda.EINVALID, "no invocation request")
+	case req.Timeout < 0:
+		return lambda.Errorf(lambda.EINVALID, "timeout %s is negative: give a positive duration, e.g. 10s, or none for the function's own", req.Timeout)
+	case len(req.IdempotencyKey) > lambda.MaxIdempotencyKeyLength:
+		return lambda.Errorf(lambda.EINVALID, "the idempotency key is %d characters long, over the limit of %d: use a shorter key, e.g. a UUID", len(req.IdempotencyKey), lambda.MaxIdempotencyKeyLength)
+	case len(req.Payload) > lambda.MaxPayloadBytes:
+		return lambda.Errorf(lambda.ETOOLARGE, "the payload is %d bytes, over the limit of %d for a synchronous invocation", len(req.Payload), lambda.MaxPayloadBytes)
+	}
+	if err := lambda.ValidateName(req.Function); err != nil {
+		return err
+	}
+	if req.Qualifier != "" && req.Qualifier != latest {
+		if _, ok := versionNumber(req.Qualifier); !ok {
+			return lambda.Errorf(lambda.ENOTFOUND, "function %q has no alias %q: this server has no aliases; use $LATEST or the active version number", req.Function, req.Qualifier)
+		}
+	}
+	return nil
+}
+
+// invoke runs req once and observes it; rec is its record. ran reports that the request
+// reached the function: when it did not (no capacity, the platform
+// failed), nothing happened that a retry could repeat.
+func (iv *Invoker) invoke(ctx context.Context, req *lambda.InvokeRequest) (res *lambda.InvokeResult, rec *lambda.Invocation, ran bool, err error) {
+	rec = &lambda.Invocation{
+		ID: req.RequestID, Function: req.Function, Trigger: req.Trigger,
+		Start: time.Now(), QueueWait: req.QueueWait, Attempt: max(req.Attempt, 1),
+	}
+	if rec.ID == "" {
+		rec.ID = newRequestID()
+	}
+	if rec.Trigger == "" {
+		rec.Trigger = lambda.TriggerInvoke
+	}
+	res, ran, err = iv.direct(lambda.WithInvokeAuth(ctx, allowInvoke), req, rec)
+	status, fnErr := 0, false
+	if res != nil {
+		status, fnErr = res.StatusCode, res.FunctionError != ""
+		res.Invocation = rec
+	}
+	endRecord(rec, status, fnErr, err)
+	if err == nil || observed(err) {
+		iv.observe(rec)
+	}
+	return res, rec, ran, err
+}
+
+// direct takes a lease and sends the event, once more to another instance
+// when the first could not be reached at all.
+func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *lambda.Invocation) (*lambda.InvokeResult, bool, error) {
+	lease, err := iv.router.Acquire(ctx, req.Function)
+	if err != nil {
+		return nil, false, err
+	}
+	rec.QueueWait += lease.Wait
+	if n, ok := versionNumber(req.Qualifier); ok && n != lease.Version {
+		lease.Release(false)
+		return nil, false, lambda.Errorf(lambda.EINVALID, "version %d of function %q is not active (version %d is): only the active version can be invoked until per-version routing exists; make it active with `lambda rollback %s --to %d`", n, req.Function, lease.Version, req.Function, n)
+	}
+	rec.Version, rec.Cold = lease.Version, lease.Cold
+	for retry := true; ; retry = false {
+		res, failed, err := iv.send(ctx, lease, req, rec.ID)
+		if retry && errors.Is(err, errUndelivered) && ctx.Err() == nil {
+			// Nothing reached the instance: it is gone (its exit not yet
+			// seen by the pool). It leaves the pool; another gets the event.
+			iv.logger.Warn("instance unreachable; retrying on another", "function", lease.Function, "version", lease.Version, "addr", lease.Addr)
+			lease.Release(true)
+			if lease, err = iv.router.Acquire(ctx, req.Function); err != nil {
+				return nil, false, err
+			}
+			rec.QueueWait += lease.Wait
+			rec.Version, rec.Cold = lease.Version, lease.Cold
+			continue
+		}
+		lease.Release(failed)
+		if errors.Is(err, errUndelivered) {
+			return nil, false, lambda.Errorf(lambda.EFUNCTION, "function %q failed to answer: %v", req.Function, err)
+		}
+		return res, true, err
+	}
+}
+
+// errUndelivered marks a request no byte of which reached the instance.
+var errUndelivered = errors.New("the instance could not be reached")
+
+// send delivers the event to lease's instance and reads its answer.
+func (iv *Invoker) send(ctx context.Context, lease *lambda.Lease, req *lambda.InvokeRequest, id string) (res *lambda.InvokeResult, failed bool, err error) {
+	timeout := callTimeout(lease, req.Timeout)
+	// The function's deadline goes to the shim, which answers 504 itself
+	// (with the function's logs) and recycles the instance; the invoker
+	// gives it a moment more before it gives up on its own.
+	deadline := time.Now().Add(timeout)
+	callCtx, cancel := context.WithDeadline(ctx, deadline.Add(timeoutSlack))
+	defer cancel()
+	out, err := http.NewRequestWithContext(callCtx, http.MethodPost, "http://"+lease.Addr+"/", bytes.NewReader(req.Payload))
+	if err != nil {
+		return nil, false, lambda.Errorf(lambda.EINTERNAL, "build the request to function %q: %w", lease.Function, err)
+	}
+	out.Header = http.Header{"Content-Type": {"application/json"}}
+	setPlatformHeaders(out.Header, id, true, req.LogTail, deadline)
+	resp, err := iv.transport.RoundTrip(out)
+	if err != nil {
+		if undelivered(err) && ctx.Err() == nil {
+			return nil, true, fmt.Errorf("%w: %w", errUndelivered, err)
+		}
+		err, failed = iv.noAnswer(callCtx, ctx, lease, timeout, err)
+		return nil, failed, err
+	}
+	defer resp.Body.Close()
+	failed = iv.instanceFailed(resp.Header, lease)
+	body, err := readAnswer(resp.Body)
+	switch {
+	case errors.Is(err, errAnswerTooLarge):
+		return nil, failed, lambda.Errorf(lambda.EFUNCTION, "function %q answered more than %d bytes, the limit of a synchronous invocation's response: return less, or store the result elsewhere and return where", lease.Function, lambda.MaxPayloadBytes)
+	case err != nil:
+		// The answer broke off: the instance is suspect, as when it
+		// breaks the connection before answering.
+		err, brokeOff := iv.noAnswer(callCtx, ctx, lease, timeout, err)
+		return nil, failed || brokeOff, err
+	}
+	res = &lambda.InvokeResult{StatusCode: resp.StatusCode, Payload: body, FunctionError: resp.Header.Get(HeaderFunctionError)}
+	if req.LogTail {
+		res.LogTail, _ = base64.StdEncoding.DecodeString(resp.Header.Get(HeaderLogResult))
+	}
+	res.Header = functionHeaders(resp.Header)
+	return res, failed, nil
+}
+
+var errAnswerTooLarge = errors.New("the answer is over the limit")
+
+// readAnswer reads a function's answer, at most lambda.MaxPayloadBytes.
+func readAnswer(body io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(body, lambda.MaxPayloadBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > lambda.MaxPayloadBytes {
+		return nil, errAnswerTooLarge
+	}
+	return b, nil
+}
+
+// functionHeaders returns the headers of a function's answer that are the
+// function's own: not the platform's, nor those of the connection.
+func functionHeaders(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, v := range h {
+		switch k {
+		case ErrorHeader, HeaderFunctionError, HeaderLogResult, HeaderInstanceFailed, HeaderRequestID,
+			"Content-Length", "Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
