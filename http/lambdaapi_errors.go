@@ -41,8 +41,11 @@ var lambdaOutcomes = map[string]lambdaOutcome{
 	lambda.EFORBIDDEN:    {status: 403, name: "AccessDeniedException", fault: "User"},
 	lambda.ENOTFOUND:     {status: 404, name: "ResourceNotFoundException", fault: "User"},
 	lambda.ECONFLICT:     {status: 409, name: "ResourceConflictException", fault: "User"},
-	lambda.ETOOLARGE:     {status: 413, name: "RequestTooLargeException", fault: "User"},
-	lambda.ETHROTTLED:    {status: 429, name: "TooManyRequestsException", fault: "User"},
+	// An idempotency key reused with another payload: Lambda has no such
+	// key, so the SDKs get their typed invalid-parameter error.
+	lambda.EIDEMPOTENCY: {status: 400, name: "InvalidParameterValueException", fault: "User"},
+	lambda.ETOOLARGE:    {status: 413, name: "RequestTooLargeException", fault: "User"},
+	lambda.ETHROTTLED:   {status: 429, name: "TooManyRequestsException", fault: "User"},
 	// A typed, non-retried error the SDKs surface with our message; used
 	// for X-Amz-Invocation-Type: Event on a server without the async queue.
 	lambda.ENOTIMPLEMENTED: {status: 400, name: "InvalidParameterValueException", fault: "User"},
