@@ -5,9 +5,11 @@ import (
 	"time"
 )
 
-// Router hands the gateway a warm instance of a function's active version.
-// The simple router of the engine package keeps one instance per function;
-// a pool manager can replace it without the gateway noticing.
+// Router hands out leases on instances of a function's active version. The
+// engine implements it with a pool of instances per function (scaled up to
+// its max instances, queueing when all are busy, starting them cold when
+// needed, within its reserved concurrency); the http package's Invoker is
+// its one caller, for every trigger.
 type Router interface {
 	// Acquire returns an instance ready to serve name's active version,
 	// starting one if needed. The caller must Release the lease.
