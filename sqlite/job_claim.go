@@ -31,6 +31,16 @@ func (s *JobStore) ClaimJobs(ctx context.Context, function string, now time.Time
 	return claimed, nil
 }
 
+// claimQuery reads a page of function (?1)'s jobs due by ?2, after
+// (next_run_at, seq) (?3, ?4), passing over those whose schedule has a job
+// running, at most ?5.
+const claimQuery = `SELECT seq, ` + jobColumns + ` FROM jobs j
+	WHERE function = ?1 AND status IN ` + sqlWaiting + ` AND next_run_at <= ?2
+	AND (next_run_at, seq) > (?3, ?4)
+	AND NOT (schedule <> '' AND overlap IN ('skip', 'queue') AND EXISTS (
+		SELECT 1 FROM jobs r WHERE r.schedule = j.schedule AND r.schedule <> '' AND r.status = 'running'))
+	ORDER BY next_run_at, seq LIMIT ?5`
+
 // claimPage is how many due jobs a claim reads at a time beyond its limit,
 // so that a few jobs passed over do not cost another query.
 const claimPage = 16
@@ -47,12 +57,7 @@ func claimJobs(ctx context.Context, tx *sql.Tx, function string, now time.Time, 
 	)
 	for len(claimed) < limit {
 		page := limit - len(claimed) + claimPage
-		rows, err := tx.QueryContext(ctx, `SELECT seq, `+jobColumns+` FROM jobs j
-			WHERE function = ?1 AND status IN `+sqlWaiting+` AND next_run_at <= ?2
-			AND (next_run_at, seq) > (?3, ?4)
-			AND NOT (schedule <> '' AND overlap IN ('skip', 'queue') AND EXISTS (
-				SELECT 1 FROM jobs r WHERE r.schedule = j.schedule AND r.schedule <> '' AND r.status = 'running'))
-			ORDER BY next_run_at, seq LIMIT ?5`, function, nowText, afterRun, afterSeq, page)
+		rows, err := tx.QueryContext(ctx, claimQuery, function, nowText, afterRun, afterSeq, page)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: find due invocations of %q: %w", function, err)
 		}

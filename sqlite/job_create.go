@@ -73,6 +73,14 @@ func (s *JobStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job,
 	return j, true, nil
 }
 
+// Queries of CreateJob's checks. The queued count reads job_counts, kept
+// by triggers, rather than counting up to 100,000 rows on every create.
+const (
+	queuedQuery       = `SELECT COALESCE(SUM(n), 0) FROM job_counts WHERE function = ? AND status IN ` + sqlWaiting
+	overlapSkipQuery  = `SELECT id, status FROM jobs WHERE schedule = ? AND schedule <> '' AND status IN ` + sqlPending + ` LIMIT 1`
+	overlapQueueQuery = `SELECT id, status FROM jobs WHERE schedule = ? AND schedule <> '' AND status IN ` + sqlWaiting + ` LIMIT 1`
+)
+
 // createJob runs CreateJob's checks and insert in tx; it returns the job
 // an idempotency key named instead, if any.
 func createJob(ctx context.Context, tx *sql.Tx, j *lambda.Job, args []any, maxQueued int) (*lambda.Job, error) {
@@ -94,8 +102,7 @@ func createJob(ctx context.Context, tx *sql.Tx, j *lambda.Job, args []any, maxQu
 	}
 	if !j.Sync {
 		var queued int
-		err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM job_counts
-			WHERE function = ? AND status IN `+sqlWaiting, j.Function).Scan(&queued)
+		err := tx.QueryRowContext(ctx, queuedQuery, j.Function).Scan(&queued)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: count queued invocations of %q: %w", j.Function, err)
 		}
@@ -164,20 +171,19 @@ func checkIdempotencyKey(ctx context.Context, tx *sql.Tx, j *lambda.Job) (*lambd
 // checkOverlap refuses a tick of a schedule whose overlap policy says it
 // must not join the jobs of the schedule already there.
 func checkOverlap(ctx context.Context, tx *sql.Tx, j *lambda.Job) error {
-	var statuses, rule string
+	var query, rule string
 	switch {
 	case j.Schedule == "":
 		return nil
 	case j.Overlap == lambda.OverlapSkip:
-		statuses, rule = sqlPending, "with overlap skip, a tick is skipped while the previous one is pending"
+		query, rule = overlapSkipQuery, "with overlap skip, a tick is skipped while the previous one is pending"
 	case j.Overlap == lambda.OverlapQueue:
-		statuses, rule = sqlWaiting, "with overlap queue, at most one tick waits for the running one"
+		query, rule = overlapQueueQuery, "with overlap queue, at most one tick waits for the running one"
 	default:
 		return nil
 	}
 	var id, status string
-	err := tx.QueryRowContext(ctx, `SELECT id, status FROM jobs
-		WHERE schedule = ? AND schedule <> '' AND status IN `+statuses+` LIMIT 1`, j.Schedule).Scan(&id, &status)
+	err := tx.QueryRowContext(ctx, query, j.Schedule).Scan(&id, &status)
 	if err == sql.ErrNoRows {
 		return nil
 	}

@@ -1,15 +1,21 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/lambdahq/lambda"
+)
+
+const (
+	requeueQuery = `UPDATE jobs SET status = 'queued' WHERE status = 'running' AND NOT sync`
+	endSyncQuery = `UPDATE jobs SET status = 'failed', finished_at = ?, error_type = ?, error_message = ?
+		WHERE status = 'running' AND sync`
 )
 
 // RequeueRunning puts every async job left running (the server stopped
@@ -20,7 +26,7 @@ import (
 func (s *JobStore) RequeueRunning(ctx context.Context, now time.Time) (int, error) {
 	var requeued int
 	err := s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE jobs SET status = 'queued' WHERE status = 'running' AND NOT sync`)
+		res, err := tx.ExecContext(ctx, requeueQuery)
 		if err != nil {
 			return fmt.Errorf("sqlite: requeue running invocations: %w", err)
 		}
@@ -28,8 +34,7 @@ func (s *JobStore) RequeueRunning(ctx context.Context, now time.Time) (int, erro
 		if err != nil {
 			return fmt.Errorf("sqlite: requeue running invocations: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE jobs SET status = 'failed', finished_at = ?, error_type = ?, error_message = ?
-			WHERE status = 'running' AND sync`, formatTime(now), lambda.EUNAVAILABLE,
+		_, err = tx.ExecContext(ctx, endSyncQuery, formatTime(now), lambda.EUNAVAILABLE,
 			"the server stopped during the invocation: call the function again")
 		if err != nil {
 			return fmt.Errorf("sqlite: end running synchronous invocations: %w", err)
@@ -45,13 +50,18 @@ func (s *JobStore) RequeueRunning(ctx context.Context, now time.Time) (int, erro
 
 // RedriveJobs queues dead jobs of function again, all or nothing: those
 // named by ids, or every dead one when ids is empty. A redriven job keeps
-// its ID, CreatedAt, payload and History; it is queued with Attempts 0,
-// NextRunAt now, and no StartedAt, FinishedAt or outcome. It returns the
-// redriven jobs oldest first, without payload and response, as ListJobs.
+// its ID, payload and History; it is queued with Attempts 0, CreatedAt
+// and NextRunAt now (its event age starts again: a job that died of age
+// would otherwise die again at once), and no StartedAt, FinishedAt or
+// outcome. It returns the redriven jobs in creation order, without payload
+// and response, as ListJobs.
 // ENOTFOUND for an unknown function or an id that is not one of its jobs,
 // ECONFLICT for a job that is not dead.
 func (s *JobStore) RedriveJobs(ctx context.Context, function string, ids []string, now time.Time) ([]*lambda.Job, error) {
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	if ids == nil {
+		ids = []string{} // "[]", not "null": every dead job
+	}
 	idList, err := json.Marshal(ids)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: encode invocation IDs: %w", err)
@@ -67,6 +77,14 @@ func (s *JobStore) RedriveJobs(ctx context.Context, function string, ids []strin
 	}
 	return redriven, nil
 }
+
+// redriveQuery queues again function ?2's dead jobs, those of the JSON
+// array ?3 or all when it is empty, runnable from ?1.
+var redriveQuery = `UPDATE jobs SET status = 'queued', attempts = 0, created_at = ?1, next_run_at = ?1,
+	started_at = NULL, finished_at = NULL, duration = 0, version = 0, http_status = 0, response = NULL,
+	response_truncated = 0, function_error = '', error_type = '', error_message = ''
+	WHERE function = ?2 AND status = 'dead' AND (?3 = '[]' OR id IN (SELECT value FROM json_each(?3)))
+	RETURNING seq, ` + jobListColumns
 
 func redriveJobs(ctx context.Context, tx *sql.Tx, function string, ids []string, idList string, now time.Time) ([]*lambda.Job, error) {
 	var exists int
@@ -90,32 +108,32 @@ func redriveJobs(ctx context.Context, tx *sql.Tx, function string, ids []string,
 			return nil, lambda.Errorf(lambda.ECONFLICT, "invocation %q is %s, not dead: only dead invocations can be redriven", id, status)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `UPDATE jobs SET status = 'queued', attempts = 0, next_run_at = ?1,
-		started_at = NULL, finished_at = NULL, duration = 0, version = 0, http_status = 0, response = NULL,
-		response_truncated = 0, function_error = '', error_type = '', error_message = ''
-		WHERE function = ?2 AND status = 'dead' AND (?3 = '[]' OR id IN (SELECT value FROM json_each(?3)))
-		RETURNING `+jobListColumns, formatTime(now), function, idList)
+	rows, err := tx.QueryContext(ctx, redriveQuery, formatTime(now), function, idList)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: redrive invocations of %q: %w", function, err)
 	}
 	defer rows.Close()
-	jobs := []*lambda.Job{}
+	type redriven struct {
+		seq int64
+		job *lambda.Job
+	}
+	var list []redriven
 	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
+		var r redriven
+		var err error
+		if r.job, err = scanJob(seqScanner{rows, &r.seq}); err != nil {
 			return nil, fmt.Errorf("sqlite: redrive invocations of %q: %w", function, err)
 		}
-		jobs = append(jobs, j)
+		list = append(list, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: redrive invocations of %q: %w", function, err)
 	}
-	slices.SortFunc(jobs, func(a, b *lambda.Job) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(list, func(a, b redriven) int { return cmp.Compare(a.seq, b.seq) })
+	jobs := make([]*lambda.Job, len(list))
+	for i, r := range list {
+		jobs[i] = r.job
+	}
 	return jobs, nil
 }
 
@@ -124,16 +142,22 @@ func redriveJobs(ctx context.Context, tx *sql.Tx, function string, ids []string,
 // for seconds, and other writes get their turn between chunks.
 const pruneChunk = 500
 
+// A chunk of jobs that ended before ?, and of keys expired by ?, at most ?.
+const (
+	pruneJobsQuery = `DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs
+		WHERE status IN ` + sqlEnded + ` AND finished_at < ? LIMIT ?)`
+	pruneKeysQuery = `DELETE FROM idempotency_keys WHERE (function, key) IN (SELECT function, key FROM idempotency_keys
+		WHERE expires_at <= ? LIMIT ?)`
+)
+
 // PruneJobs deletes the jobs that ended (succeeded, failed or dead) before
 // before, and the idempotency keys whose window ended by now, pruneChunk
 // rows per transaction. It returns how many jobs it deleted; on an error
 // or ctx's end, the chunks before stay deleted.
 func (s *JobStore) PruneJobs(ctx context.Context, before, now time.Time) (int, error) {
 	total := 0
-	jobs := `DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs
-		WHERE status IN ` + sqlEnded + ` AND finished_at < ? LIMIT ?)`
 	for {
-		n, err := s.pruneChunk(ctx, jobs, formatTime(before))
+		n, err := s.pruneChunk(ctx, pruneJobsQuery, formatTime(before))
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("sqlite: prune invocations: %w", err)
@@ -142,10 +166,8 @@ func (s *JobStore) PruneJobs(ctx context.Context, before, now time.Time) (int, e
 			break
 		}
 	}
-	keys := `DELETE FROM idempotency_keys WHERE (function, key) IN (SELECT function, key FROM idempotency_keys
-		WHERE expires_at <= ? LIMIT ?)`
 	for {
-		n, err := s.pruneChunk(ctx, keys, formatTime(now))
+		n, err := s.pruneChunk(ctx, pruneKeysQuery, formatTime(now))
 		if err != nil {
 			return total, fmt.Errorf("sqlite: prune idempotency keys: %w", err)
 		}

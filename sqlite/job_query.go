@@ -39,13 +39,40 @@ func (s *JobStore) ListJobs(ctx context.Context, f lambda.JobFilter) ([]*lambda.
 	if err != nil {
 		return nil, err
 	}
+	query, args := listQuery(f)
+	rows, err := read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list invocations: %w", err)
+	}
+	defer rows.Close()
+	list := []*lambda.Job{}
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list invocations: %w", err)
+		}
+		list = append(list, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list invocations: %w", err)
+	}
+	return list, nil
+}
+
+// dueQuery lists the functions with waiting jobs and the first NextRunAt
+// of each.
+const dueQuery = `SELECT c.function, (SELECT j.next_run_at FROM jobs j
+		WHERE j.function = c.function AND j.status IN ` + sqlWaiting + ` ORDER BY j.next_run_at LIMIT 1)
+	FROM (SELECT DISTINCT function FROM job_counts WHERE status IN ` + sqlWaiting + ` AND n > 0) c`
+
+// listQuery is ListJobs' query for f, built term by term: "? = ” OR
+// function = ?" would keep SQLite from using the indexes.
+func listQuery(f lambda.JobFilter) (string, []any) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = lambda.DefaultJobListLimit
 	}
 	limit = min(limit, lambda.MaxJobListLimit)
-	// Built term by term: "? = '' OR function = ?" would keep SQLite from
-	// using the indexes.
 	var (
 		where []string
 		args  []any
@@ -70,24 +97,7 @@ func (s *JobStore) ListJobs(ctx context.Context, f lambda.JobFilter) ([]*lambda.
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	query += ` ORDER BY created_at DESC, seq DESC LIMIT ?`
-	rows, err := read.QueryContext(ctx, query, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list invocations: %w", err)
-	}
-	defer rows.Close()
-	list := []*lambda.Job{}
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: list invocations: %w", err)
-		}
-		list = append(list, j)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list invocations: %w", err)
-	}
-	return list, nil
+	return query + ` ORDER BY created_at DESC, seq DESC LIMIT ?`, append(args, limit)
 }
 
 // DueJobs returns, per function with queued or retrying jobs, the earliest
@@ -99,9 +109,7 @@ func (s *JobStore) DueJobs(ctx context.Context) (map[string]time.Time, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := read.QueryContext(ctx, `SELECT c.function, (SELECT MIN(j.next_run_at) FROM jobs j
-			WHERE j.function = c.function AND j.status IN `+sqlWaiting+`)
-		FROM (SELECT DISTINCT function FROM job_counts WHERE status IN `+sqlWaiting+` AND n > 0) c`)
+	rows, err := read.QueryContext(ctx, dueQuery)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find due invocations: %w", err)
 	}
