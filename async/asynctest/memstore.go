@@ -111,7 +111,7 @@ func (m *MemStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job,
 		}
 		pending := 0
 		for _, mj := range m.jobs {
-			if mj.job.Function == j.Function && mj.job.Pending() && !mj.job.Sync {
+			if mj.job.Function == j.Function && waiting(mj.job) {
 				pending++
 			}
 		}

@@ -180,6 +180,10 @@ func testRedrive(t *testing.T, e *env) {
 	if err != nil || len(out) != 1 || out[0].ID != j.ID || out[0].Attempts != 0 || out[0].Status != lambda.StatusQueued {
 		t.Fatalf("Redrive: %v %v; want the job queued with no attempts", out, err)
 	}
+	if r := e.find(j.ID); !r.CreatedAt.Equal(e.clock.Now()) || !r.NextRunAt.Equal(e.clock.Now()) {
+		t.Errorf("redriven job created at %s, next run at %s; want both now (%s): RedriveJobs starts the event age again (job.go), or a job that died of age dies again untried",
+			r.CreatedAt, r.NextRunAt, e.clock.Now())
+	}
 	d := e.waitStatus(j.ID, lambda.StatusSucceeded)
 	got := e.inv.WaitRequests(t, fn, n+1)[n].Request
 	if got.RequestID != j.ID || got.Attempt != 1 || string(got.Payload) != `{"again":true}` {
