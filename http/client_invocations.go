@@ -2,6 +2,9 @@ package http
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -57,4 +60,41 @@ func (c *Client) Redrive(ctx context.Context, name string, ids []string, all boo
 		return nil, err
 	}
 	return out.Redriven, nil
+}
+
+// SubmitInvocation queues payload as an asynchronous invocation of name and
+// returns its job once the server committed it. replay is true when
+// opts.IdempotencyKey named an earlier invocation: the job is that one, and
+// nothing new was queued. opts.LogTail does not apply: each attempt's logs
+// are in the record.
+func (c *Client) SubmitInvocation(ctx context.Context, name string, payload io.Reader, opts InvokeOptions) (job *lambda.Job, replay bool, err error) {
+	if payload == nil {
+		payload = http.NoBody
+	}
+	p := apiPath("v1", "functions", name, "invocations")
+	if opts.Timeout > 0 {
+		p += "?" + url.Values{"timeout": {opts.Timeout.String()}}.Encode()
+	}
+	req, err := c.newRequest(ctx, http.MethodPost, p, payload)
+	if err != nil {
+		return nil, false, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if opts.IdempotencyKey != "" {
+		req.Header.Set(HeaderIdempotencyKey, opts.IdempotencyKey)
+	}
+	resp, err := c.send(req)
+	if err != nil {
+		return nil, false, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
+		return nil, false, responseError(resp)
+	}
+	var out lambda.Job
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxJSONBody)).Decode(&out); err != nil {
+		return nil, false, fmt.Errorf("decode the answer to the invocation of %q: %w", name, err)
+	}
+	return &out, resp.Header.Get(HeaderIdempotentReplay) == "true", nil
 }

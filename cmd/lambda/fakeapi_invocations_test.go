@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -94,7 +95,10 @@ func (f *fakeJobs) submit(w http.ResponseWriter, r *http.Request) {
 		f.scripts[j.ID] = []lambda.Job{running, done}
 	case "flaky":
 		retrying := running
-		retrying.Status, retrying.Attempts = lambda.StatusRetrying, 1
+		retrying.Status, retrying.Attempts, retrying.NextRunAt = lambda.StatusRetrying, 1, start.Add(time.Minute)
+		retrying.ErrorType, retrying.FunctionError, retrying.ErrorMessage = lambda.EFUNCTION, "Unhandled", "boom"
+		running2 := running
+		running2.Attempts = 1
 		done.Status, done.Attempts, done.HTTPStatus = lambda.StatusDead, 2, 500
 		done.FunctionError, done.ErrorType, done.ErrorMessage = "Unhandled", lambda.EFUNCTION, "boom"
 		done.Response = []byte(`{"errorMessage":"boom","errorType":"Error"}`)
@@ -102,7 +106,7 @@ func (f *fakeJobs) submit(w http.ResponseWriter, r *http.Request) {
 		second := attempt
 		second.Attempt = 2
 		done.History = []lambda.JobAttempt{attempt, second}
-		f.scripts[j.ID] = []lambda.Job{running, retrying, running, done}
+		f.scripts[j.ID] = []lambda.Job{running, retrying, running2, done}
 	}
 	w.Header().Set("Location", "/v1/invocations/"+j.ID)
 	reply(w, 202, j)
@@ -179,4 +183,20 @@ func (f *fakeJobs) redrive(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	reply(w, 200, out)
+}
+
+// fakeInvokeHeaders answers a synchronous invoke's options as the server
+// does: the invocation's ID, version and cold start, the log tail when
+// asked, and a replay for the idempotency key "seen".
+func fakeInvokeHeaders(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set(lambdahttp.HeaderRequestID, "inv-sync")
+	h.Set("X-Lambda-Version", "3")
+	h.Set("X-Lambda-Cold-Start", "true")
+	if r.Header.Get(lambdahttp.HeaderLogType) == "Tail" {
+		h.Set(lambdahttp.HeaderLogResult, base64.StdEncoding.EncodeToString([]byte("START\nhello\n")))
+	}
+	if r.Header.Get(lambdahttp.HeaderIdempotencyKey) == "seen" {
+		h.Set(lambdahttp.HeaderIdempotentReplay, "true")
+	}
 }

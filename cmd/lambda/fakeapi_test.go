@@ -33,6 +33,8 @@ type fakeAPI struct {
 	lastSource  string
 	lastArchive []byte
 	lastInvoke  string
+	// lastInvokeRequest is the last invoke's request (headers, query).
+	lastInvokeRequest *http.Request
 	// lastRollback is the body of the last rollback.
 	lastRollback lambdahttp.RollbackRequest
 	// images is what GET /v1/images lists; nil answers not_implemented.
@@ -309,12 +311,13 @@ func (f *fakeAPI) scaling(w http.ResponseWriter, r *http.Request) {
 func (f *fakeAPI) invoke(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	f.mu.Lock()
-	f.lastInvoke = string(body)
+	f.lastInvoke, f.lastInvokeRequest = string(body), r
 	f.mu.Unlock()
 	switch r.PathValue("name") {
 	case "greet":
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Request-Id", "req-1")
+		fakeInvokeHeaders(w, r)
 		fmt.Fprintf(w, `{"echo":%s}`, body)
 	case "newline":
 		io.WriteString(w, "hello\n")

@@ -14,24 +14,44 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lambdahq/lambda"
+	lambdahttp "github.com/lambdahq/lambda/http"
 )
 
 type invokeOptions struct {
-	data     string
-	dataFile string
-	verbose  bool
+	data           string
+	dataFile       string
+	verbose        bool
+	async          bool
+	wait           bool
+	waitTimeout    time.Duration
+	idempotencyKey string
+	timeout        time.Duration
+	log            bool
+	output         string
 }
 
 func newInvokeCommand(s *streams, root *rootOptions) *cobra.Command {
 	o := &invokeOptions{}
 	cmd := &cobra.Command{
 		Use:   "invoke NAME [-]",
-		Short: "Call a function and print its response",
+		Short: "Call a function and print its response, or queue it with --async",
 		Long: `Invoke POSTs a payload to the function and prints its response body.
 The payload is --data, the contents of --data-file, or standard input with "-"
-(or --data-file -); without any, it is {}.`,
+(or --data-file -); without any, it is {}.
+
+With --async the payload is queued as an asynchronous invocation, which the
+server runs (and retries) on its own: invoke prints its ID at once, or with
+--wait follows it until it ends and prints its response. Ctrl-C stops the
+waiting, not the invocation; "lambda invocation ID" shows it later.
+
+--idempotency-key makes a repeated call within 24 hours return the first one's
+invocation (async) or its stored response (sync) instead of running again.
+--timeout shortens the function's timeout for this call; it never lengthens it.`,
 		Example: `  lambda invoke greet --data '{"name":"Ada"}'
-  echo '{"name":"Ada"}' | lambda invoke greet -`,
+  echo '{"name":"Ada"}' | lambda invoke greet -
+  lambda invoke greet --async --data '{"name":"Ada"}'
+  lambda invoke greet --async --wait --idempotency-key order-42
+  lambda invoke greet --timeout 2s --log`,
 		Args: argsRange(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			stdin := false
@@ -48,19 +68,30 @@ The payload is --data, the contents of --data-file, or standard input with "-"
 	f.StringVarP(&o.data, "data", "d", "", "JSON payload")
 	f.StringVar(&o.dataFile, "data-file", "", "file holding the payload (- for standard input)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "print the response status, headers and duration to standard error")
+	f.BoolVar(&o.async, "async", false, "queue the invocation and print its ID instead of waiting for the response")
+	f.BoolVar(&o.wait, "wait", false, "with --async: follow the invocation until it ends, then print its response")
+	f.DurationVar(&o.waitTimeout, "wait-timeout", defaultWaitTimeout, "with --wait: how long to follow the invocation before giving up on waiting (it goes on)")
+	f.StringVar(&o.idempotencyKey, "idempotency-key", "", fmt.Sprintf("a key of up to %d characters: a repeated call with it within 24h does not run the function again", lambda.MaxIdempotencyKeyLength))
+	f.DurationVar(&o.timeout, "timeout", 0, "shorten the function's timeout for this call, e.g. 2s (never lengthens it)")
+	f.BoolVar(&o.log, "log", false, "print the end of the function's output during the call (4 KB) to standard error")
+	addOutputFlag(cmd, &o.output)
 	return cmd
 }
 
 func runInvoke(ctx context.Context, s *streams, root *rootOptions, o *invokeOptions, name string, stdin bool) error {
-	if err := lambda.ValidateName(name); err != nil {
-		return usageErrorf("%w", err)
+	if err := o.check(name); err != nil {
+		return err
 	}
 	payload, err := o.payload(s, stdin)
 	if err != nil {
 		return err
 	}
+	opts := lambdahttp.InvokeOptions{Timeout: o.timeout, IdempotencyKey: o.idempotencyKey, LogTail: o.log && !o.async}
+	if o.async {
+		return runInvokeAsync(ctx, s, root, o, name, payload, opts)
+	}
 	start := time.Now()
-	resp, err := root.client().Invoke(ctx, name, bytes.NewReader(payload))
+	resp, err := root.client().Invoke(ctx, name, bytes.NewReader(payload), opts)
 	if err != nil {
 		return err
 	}
@@ -68,14 +99,50 @@ func runInvoke(ctx context.Context, s *streams, root *rootOptions, o *invokeOpti
 	if o.verbose {
 		printResponseHead(s, resp)
 	}
-	if err := copyBody(s.Out, resp.Body); err != nil {
+	if o.output == outputJSON {
+		err = printInvokeJSON(s.Out, resp)
+	} else {
+		err = copyBody(s.Out, resp.Body)
+	}
+	if err != nil {
 		return fmt.Errorf("read the response of %q: %w", name, err)
 	}
 	if o.verbose {
 		fmt.Fprintf(s.Err, "* Duration: %s\n", roundDuration(time.Since(start)))
 	}
+	if resp.Header.Get(lambdahttp.HeaderIdempotentReplay) == "true" {
+		fmt.Fprintf(s.Err, "Replayed the stored response of invocation %s (idempotency key %q): the function did not run again.\n", resp.Header.Get(lambdahttp.HeaderRequestID), o.idempotencyKey)
+	} else if o.log {
+		printLogTail(s, resp.Header.Get(lambdahttp.HeaderLogResult))
+	}
 	if resp.StatusCode >= 400 {
 		return fmt.Errorf("function %q answered %s", name, resp.Status)
+	}
+	return nil
+}
+
+// check refuses flags that do not go together, and values the server
+// would refuse, before anything is read or sent.
+func (o *invokeOptions) check(name string) error {
+	if err := checkOutput(o.output); err != nil {
+		return err
+	}
+	if err := lambda.ValidateName(name); err != nil {
+		return usageErrorf("%w", err)
+	}
+	switch {
+	case o.wait && !o.async:
+		return usageErrorf("--wait follows an asynchronous invocation: add --async (a synchronous invoke always waits)")
+	case o.log && o.async && !o.wait:
+		return usageErrorf("--log with --async needs --wait: the logs exist once the invocation ran (or see them later with \"lambda invocation ID\")")
+	case o.verbose && o.async:
+		return usageErrorf("--verbose shows a synchronous response's headers: with --async, use \"lambda invocation ID\" for the details")
+	case len(o.idempotencyKey) > lambda.MaxIdempotencyKeyLength:
+		return usageErrorf("--idempotency-key is %d characters long, over the limit of %d: use a shorter key, such as a UUID", len(o.idempotencyKey), lambda.MaxIdempotencyKeyLength)
+	case o.timeout != 0 && (o.timeout < time.Millisecond || o.timeout > lambda.MaxTimeout):
+		return usageErrorf("--timeout %s is out of range 1ms-%s", o.timeout, lambda.FormatDuration(lambda.MaxTimeout))
+	case o.waitTimeout <= 0:
+		return usageErrorf("--wait-timeout must be positive, e.g. 10m")
 	}
 	return nil
 }

@@ -66,6 +66,9 @@ func TestInvokeVerbose(t *testing.T) {
 		regexp.MustCompile(`^< Content-Length: 11$`),
 		regexp.MustCompile(`^< Content-Type: application/json$`),
 		regexp.MustCompile(`^< Date: .+ GMT$`),
+		regexp.MustCompile(`^< X-Lambda-Cold-Start: true$`),
+		regexp.MustCompile(`^< X-Lambda-Request-Id: inv-sync$`),
+		regexp.MustCompile(`^< X-Lambda-Version: 3$`),
 		regexp.MustCompile(`^< X-Request-Id: req-1$`),
 		regexp.MustCompile(`^\* Duration: [0-9.]+(µs|ms|s)$`),
 	}
