@@ -1,0 +1,83 @@
+package http
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// POST /v1/functions/{name}/invoke answers with the function's status,
+// headers and body, and the invocation's version, cold start and ID.
+func TestHandleInvoke(t *testing.T) {
+	f := newInvokerFixture(t, time.Second)
+	const path = "/v1/functions/greet/invoke"
+	w := f.invokeHTTP("POST", "localhost", path, string(event("created")), map[string]string{HeaderLogType: "Tail"})
+	h := w.Header()
+	if w.Code != 201 || w.Body.String() != "made" || h.Get("X-Custom") != "yes" || h.Get("Content-Type") != "text/plain" || h.Get(ErrorHeader) != "" {
+		t.Errorf("answer %d %q %v", w.Code, w.Body, h)
+	}
+	id := f.fn.seen()[0].header.Get(HeaderRequestID)
+	tail, _ := base64.StdEncoding.DecodeString(h.Get(HeaderLogResult))
+	if h.Get(HeaderRequestID) != id || h.Get("X-Lambda-Version") != "7" || h.Get("X-Lambda-Cold-Start") != "true" || string(tail) != "log of "+id {
+		t.Errorf("headers %v, want the ID %s, version 7, cold and the log tail", h, id)
+	}
+	if h.Get(HeaderIdempotentReplay) != "" {
+		t.Error("a first call is marked as a replay")
+	}
+
+	w = f.invokeHTTP("POST", "localhost", path, string(event("fail")), nil)
+	if w.Code != 500 || w.Header().Get(HeaderFunctionError) != "Unhandled" || w.Header().Get(HeaderLogResult) != "" {
+		t.Errorf("function error: %d %v", w.Code, w.Header())
+	}
+
+	body := `{"order":42}`
+	first := f.invokeHTTP("POST", "localhost", path, body, map[string]string{HeaderIdempotencyKey: "order-42"})
+	again := f.invokeHTTP("POST", "localhost", path, body, map[string]string{HeaderIdempotencyKey: "order-42"})
+	if first.Code != 200 || again.Code != 200 || again.Body.String() != body || again.Header().Get(HeaderIdempotentReplay) != "true" || again.Header().Get(HeaderRequestID) != first.Header().Get(HeaderRequestID) {
+		t.Errorf("replay: %d %q %v", again.Code, again.Body, again.Header())
+	}
+	other := f.invokeHTTP("POST", "localhost", path, `{"order":43}`, map[string]string{HeaderIdempotencyKey: "order-42"})
+	if other.Code != 422 || other.Header().Get(ErrorHeader) != lambda.EIDEMPOTENCY {
+		t.Errorf("another payload: %d %s", other.Code, other.Body)
+	}
+}
+
+func TestHandleInvokeBadInput(t *testing.T) {
+	f := newInvokerFixture(t, time.Second)
+	tests := []struct {
+		name, target string
+		header       map[string]string
+		status       int
+		msgHas       string
+	}{
+		{"timeout not a duration", "/v1/functions/greet/invoke?timeout=soon", nil, 400, "not a duration"},
+		{"timeout zero", "/v1/functions/greet/invoke?timeout=0s", nil, 400, "out of range"},
+		{"timeout too long", "/v1/functions/greet/invoke?timeout=16m", nil, 400, "out of range"},
+		{"key too long", "/v1/functions/greet/invoke", map[string]string{HeaderIdempotencyKey: strings.Repeat("k", 257)}, 400, "shorter key"},
+		{"bad name", "/v1/functions/Greet/invoke", nil, 400, "lowercase"},
+		{"unknown function", "/v1/functions/nosuch/invoke", nil, 404, "not found"},
+		{"throttled", "/v1/functions/busy/invoke", nil, 429, "capacity"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := f.invokeHTTP("POST", "localhost", tt.target, "{}", tt.header)
+			if w.Code != tt.status || !strings.Contains(w.Body.String(), tt.msgHas) {
+				t.Errorf("%d %s, want %d with %q", w.Code, w.Body, tt.status, tt.msgHas)
+			}
+			if n := len(f.fn.seen()); n != 0 {
+				t.Errorf("the function ran %d times", n)
+			}
+		})
+	}
+	// A valid timeout shortens the function's.
+	start := time.Now()
+	if w := f.invokeHTTP("POST", "localhost", "/v1/functions/greet/invoke?timeout=150ms", "{}", nil); w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	if d := deadlineOf(f.fn.seen()[0]).Sub(start); d > 200*time.Millisecond {
+		t.Errorf("deadline %s away, want 150ms", d)
+	}
+}
