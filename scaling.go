@@ -92,6 +92,11 @@ func (s Scaling) Effective(protocol string) Scaling {
 	if s.AsyncConcurrency == 0 {
 		s.AsyncConcurrency = s.MaxInstances * s.Concurrency
 	}
+	// A reserved cap bounds async work too: past it a job would only be
+	// throttled. (Reserved 0 disables the function: its jobs wait.)
+	if s.Reserved != nil && *s.Reserved > 0 {
+		s.AsyncConcurrency = min(s.AsyncConcurrency, *s.Reserved)
+	}
 	return s
 }
 

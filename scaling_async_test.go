@@ -147,6 +147,13 @@ func TestScalingEffectiveAsync(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Errorf("the effective settings do not validate: %v", err)
 	}
+	for _, tt := range []struct{ reserved, async, want int }{{3, 0, 3}, {3, 2, 2}, {50, 0, 10}, {0, 0, 10}, {3, 9, 3}} {
+		r := tt.reserved
+		got := Scaling{Reserved: &r, AsyncConcurrency: tt.async}.Effective(ProtocolAWS).AsyncConcurrency
+		if got != tt.want {
+			t.Errorf("reserved %d, async concurrency %d: in force %d, want %d", tt.reserved, tt.async, got, tt.want)
+		}
+	}
 }
 
 func TestScalingSettingsNamesPatchFields(t *testing.T) {
