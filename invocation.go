@@ -114,11 +114,13 @@ var InvocationStatuses = []string{StatusQueued, StatusRunning, StatusRetrying, S
 // Invocation is the record of one run of a function: what observers
 // (metrics, logs, history) receive when it ends.
 type Invocation struct {
-	ID         string        `json:"id"`
-	Function   string        `json:"function"`
-	Version    int           `json:"version"`
-	Trigger    Trigger       `json:"trigger"`
-	Start      time.Time     `json:"start"`
+	ID       string    `json:"id"`
+	Function string    `json:"function"`
+	Version  int       `json:"version"`
+	Trigger  Trigger   `json:"trigger"`
+	Start    time.Time `json:"start"`
+	// Duration is the whole invocation, from its start to its answer:
+	// QueueWait included.
 	Duration   time.Duration `json:"duration"`
 	Status     string        `json:"status"`      // succeeded or failed
 	HTTPStatus int           `json:"http_status"` // what the caller got
