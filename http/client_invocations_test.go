@@ -66,3 +66,41 @@ func TestClientInvocations(t *testing.T) {
 		t.Errorf("Redrive(all) with none dead: %v, %v", redriven, err)
 	}
 }
+
+func TestClientSubmitInvocation(t *testing.T) {
+	c, async := newAsyncClient(t)
+	ctx := context.Background()
+	opts := InvokeOptions{Timeout: 2 * time.Second, IdempotencyKey: "k-1", LogTail: true}
+	job, replay, err := c.SubmitInvocation(ctx, "greet", strings.NewReader(`{"a":1}`), opts)
+	if err != nil || replay || job.ID == "" || job.Status != lambda.StatusQueued {
+		t.Fatalf("SubmitInvocation: %+v, %v, %v", job, replay, err)
+	}
+	got := async.lastSubmitted()
+	if string(got.Payload) != `{"a":1}` || got.Timeout != 2*time.Second || got.IdempotencyKey != "k-1" || got.Trigger != lambda.TriggerAsync {
+		t.Errorf("the server got %+v", got)
+	}
+	again, replay, err := c.SubmitInvocation(ctx, "greet", strings.NewReader(`{"a":1}`), opts)
+	if err != nil || !replay || again.ID != job.ID {
+		t.Errorf("repeat: %+v, %v, %v", again, replay, err)
+	}
+	if _, _, err := c.SubmitInvocation(ctx, "greet", nil, InvokeOptions{}); err != nil || string(async.lastSubmitted().Payload) != "{}" {
+		t.Errorf("no payload: %v, sent %q", err, async.lastSubmitted().Payload)
+	}
+	async.full["web"] = true
+	refusals := []struct {
+		name, function, payload string
+		opts                    InvokeOptions
+		code                    string
+	}{
+		{"unknown function", "nosuch", `{}`, InvokeOptions{}, lambda.ENOTFOUND},
+		{"not JSON", "greet", `{`, InvokeOptions{}, lambda.EINVALID},
+		{"too large", "greet", `"` + strings.Repeat("x", lambda.MaxAsyncPayloadBytes) + `"`, InvokeOptions{}, lambda.ETOOLARGE},
+		{"key reused", "greet", `{"a":2}`, opts, lambda.EIDEMPOTENCY},
+		{"queue full", "web", `{}`, InvokeOptions{}, lambda.ETHROTTLED},
+	}
+	for _, r := range refusals {
+		if _, _, err := c.SubmitInvocation(ctx, r.function, strings.NewReader(r.payload), r.opts); lambda.ErrorCode(err) != r.code {
+			t.Errorf("%s: %v, want code %s", r.name, err, r.code)
+		}
+	}
+}

@@ -17,9 +17,7 @@ func (s *Server) handleLambdaEvent(w http.ResponseWriter, r *http.Request, inv *
 	if err == nil {
 		// resolveLambdaTarget checked the qualifier; the job keeps it, so
 		// that a later retry never runs another version than was asked.
-		ref, _ := parseFunctionName(r.PathValue("function"))
-		ref, _ = mergeQualifier(ref, r.URL.Query().Get("Qualifier"))
-		req.Qualifier = ref.Qualifier
+		req.Qualifier = inv.qualifier
 		clearDeadline := readDeadline(w, s.BodyReadTimeout)
 		req.Payload, err = readEvent(r, lambda.MaxAsyncPayloadBytes, "an asynchronous invocation")
 		clearDeadline()
