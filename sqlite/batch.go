@@ -43,6 +43,15 @@ type batcher struct {
 	// hook, when set (tests only), runs at the start of each batch with
 	// its number of writes, inside its transaction.
 	hook func(size int)
+
+	// Statements prepared on the writer, by query, for the pool they were
+	// prepared on (a DB may be closed and opened again). Preparing an
+	// insert into jobs compiles its triggers, indexes and foreign keys:
+	// more than half of a create's CPU time if done on every call.
+	stmtMu   sync.Mutex
+	stmtPool *sql.DB
+	stmts    map[string]*sql.Stmt
+	wanted   map[string]bool // seen, to prepare before the next batch
 }
 
 // batchOp is one write waiting for a batch.
@@ -182,6 +191,7 @@ func (db *DB) runBatch(ops []*batchOp) []error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
+	db.prepareWanted(ctx, write)
 	tx, err := write.BeginTx(ctx, nil)
 	if err != nil {
 		return failAll(fmt.Errorf("sqlite: begin: %w", err))
@@ -191,7 +201,7 @@ func (db *DB) runBatch(ops []*batchOp) []error {
 		db.batcher.hook(len(ops))
 	}
 	for i, op := range ops {
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
+		if _, err := db.exec(ctx, tx, `SAVEPOINT op`); err != nil {
 			return failAll(fmt.Errorf("sqlite: savepoint: %w", err))
 		}
 		if err := runOp(ctx, tx, op.fn); err != nil {
@@ -199,11 +209,11 @@ func (db *DB) runBatch(ops []*batchOp) []error {
 			// Fails when the error already rolled the whole transaction
 			// back (SQLITE_FULL, I/O errors): then nothing of the batch
 			// stands.
-			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO op`); rerr != nil {
+			if _, rerr := db.exec(ctx, tx, `ROLLBACK TO op`); rerr != nil {
 				return failAll(fmt.Errorf("sqlite: roll back a failed write (%v): %w", err, rerr))
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `RELEASE op`); err != nil {
+		if _, err := db.exec(ctx, tx, `RELEASE op`); err != nil {
 			return failAll(fmt.Errorf("sqlite: release savepoint: %w", err))
 		}
 	}
@@ -222,4 +232,73 @@ func runOp(ctx context.Context, tx *sql.Tx, fn func(context.Context, *sql.Tx) er
 		}
 	}()
 	return fn(ctx, tx)
+}
+
+// exec runs query in tx, through a statement kept prepared on the writer
+// once the query has been seen.
+func (db *DB) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if st := db.prepared(ctx, tx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, query, args...)
+}
+
+// queryRow is exec for a query that returns one row.
+func (db *DB) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	if st := db.prepared(ctx, tx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, query, args...)
+}
+
+// query is exec for a query that returns rows.
+func (db *DB) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if st := db.prepared(ctx, tx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, query, args...)
+}
+
+// prepared returns query's statement for use in tx, a transaction of the
+// writer, or nil when it is not prepared yet: it then will be, before the
+// next batch. (Not now: the writer's one connection is tx's, and a
+// statement prepared in tx would end with it.)
+func (db *DB) prepared(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	b := &db.batcher
+	b.stmtMu.Lock()
+	defer b.stmtMu.Unlock()
+	if st := b.stmts[query]; st != nil && b.stmtPool == db.write {
+		return tx.StmtContext(ctx, st)
+	}
+	if b.wanted == nil {
+		b.wanted = map[string]bool{}
+	}
+	b.wanted[query] = true
+	return nil
+}
+
+// prepareWanted prepares on the writer the statements batches asked for.
+// It runs before a batch begins, while the connection is free. A query
+// that fails to prepare is left to the direct path, which reports why.
+func (db *DB) prepareWanted(ctx context.Context, write *sql.DB) {
+	b := &db.batcher
+	b.stmtMu.Lock()
+	if b.stmtPool != write {
+		for _, st := range b.stmts {
+			st.Close()
+		}
+		b.stmtPool, b.stmts = write, map[string]*sql.Stmt{}
+	}
+	wanted := b.wanted
+	b.wanted = nil
+	b.stmtMu.Unlock()
+	for q := range wanted {
+		st, err := write.PrepareContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		b.stmtMu.Lock()
+		b.stmts[q] = st
+		b.stmtMu.Unlock()
+	}
 }

@@ -187,9 +187,11 @@ func scanJob(row scanner) (*lambda.Job, error) {
 	return &j, nil
 }
 
+const findJobQuery = `SELECT ` + jobColumns + ` FROM jobs WHERE id = ?`
+
 // findJob reads a whole job inside a write transaction.
-func findJob(ctx context.Context, tx *sql.Tx, id string) (*lambda.Job, error) {
-	j, err := scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
+func (s *JobStore) findJob(ctx context.Context, tx *sql.Tx, id string) (*lambda.Job, error) {
+	j, err := scanJob(s.db.queryRow(ctx, tx, findJobQuery, id))
 	if err == sql.ErrNoRows {
 		return nil, jobNotFound(id)
 	}
@@ -220,7 +222,7 @@ func (s *JobStore) UpdateJob(ctx context.Context, j *lambda.Job) error {
 	return s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// Numbered parameters are positions in jobColumns; the identity
 		// and the request (ID, function, payload, key, schedule...) stay.
-		res, err := tx.ExecContext(ctx, `UPDATE jobs SET status = ?7, attempts = ?8, next_run_at = ?15,
+		res, err := s.db.exec(ctx, tx, `UPDATE jobs SET status = ?7, attempts = ?8, next_run_at = ?15,
 			started_at = ?16, finished_at = ?17, duration = ?18, version = ?19, http_status = ?20, response = ?21,
 			response_truncated = ?22, function_error = ?23, error_type = ?24, error_message = ?25, history = ?26
 			WHERE id = ?1`, args...)

@@ -22,7 +22,7 @@ func (s *JobStore) ClaimJobs(ctx context.Context, function string, now time.Time
 	var claimed []*lambda.Job
 	err := s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		claimed, err = claimJobs(ctx, tx, function, now, limit)
+		claimed, err = s.claimJobs(ctx, tx, function, now, limit)
 		return err
 	})
 	if err != nil {
@@ -45,7 +45,7 @@ const claimQuery = `SELECT seq, ` + jobColumns + ` FROM jobs j
 // so that a few jobs passed over do not cost another query.
 const claimPage = 16
 
-func claimJobs(ctx context.Context, tx *sql.Tx, function string, now time.Time, limit int) ([]*lambda.Job, error) {
+func (s *JobStore) claimJobs(ctx context.Context, tx *sql.Tx, function string, now time.Time, limit int) ([]*lambda.Job, error) {
 	var (
 		claimed []*lambda.Job
 		// Schedules with a job claimed by this call.
@@ -57,7 +57,7 @@ func claimJobs(ctx context.Context, tx *sql.Tx, function string, now time.Time, 
 	)
 	for len(claimed) < limit {
 		page := limit - len(claimed) + claimPage
-		rows, err := tx.QueryContext(ctx, claimQuery, function, nowText, afterRun, afterSeq, page)
+		rows, err := s.db.query(ctx, tx, claimQuery, function, nowText, afterRun, afterSeq, page)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: find due invocations of %q: %w", function, err)
 		}
@@ -90,7 +90,7 @@ func claimJobs(ctx context.Context, tx *sql.Tx, function string, now time.Time, 
 				j.StartedAt = &t
 			}
 			j.Status = lambda.StatusRunning
-			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET status = ?, started_at = ? WHERE seq = ?`,
+			if _, err := s.db.exec(ctx, tx, `UPDATE jobs SET status = ?, started_at = ? WHERE seq = ?`,
 				j.Status, formatNullTime(j.StartedAt), seqs[i]); err != nil {
 				return nil, fmt.Errorf("sqlite: claim invocation %q: %w", j.ID, err)
 			}
