@@ -27,6 +27,8 @@ type fakeJobs struct {
 	lastPayload, lastKey, lastTimeout, lastQuery string
 	lastRedrive                                  lambdahttp.RedriveRequest
 	gets                                         int
+	// unavailable is how many GETs of a job answer 503 before the rest.
+	unavailable int
 }
 
 func (f *fakeJobs) register(mux *http.ServeMux) {
@@ -71,7 +73,9 @@ func (f *fakeJobs) submit(w http.ResponseWriter, r *http.Request) {
 		for _, j := range f.jobs {
 			if j.IdempotencyKey == f.lastKey {
 				w.Header().Set(lambdahttp.HeaderIdempotentReplay, "true")
-				reply(w, 202, j)
+				c := *j
+				c.Payload, c.Response = nil, nil // as the server acknowledges
+				reply(w, 202, &c)
 				return
 			}
 		}
@@ -116,6 +120,11 @@ func (f *fakeJobs) get(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.gets++
+	if f.unavailable > 0 {
+		f.unavailable--
+		apiError(w, 503, lambda.EUNAVAILABLE, "the server is shutting down")
+		return
+	}
 	for _, j := range f.jobs {
 		if j.ID != r.PathValue("id") {
 			continue

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -48,10 +49,17 @@ func runInvokeAsync(ctx context.Context, s *streams, root *rootOptions, o *invok
 		fmt.Fprintln(s.Out, job.ID)
 		return nil
 	}
-	fmt.Fprintf(s.Err, "Invocation %s is %s; waiting for it to end (Ctrl-C stops waiting, not the invocation).\n", job.ID, job.Status)
-	job, err = waitInvocation(ctx, s, c, job, o.waitTimeout)
-	if err != nil {
-		return err
+	if job.Pending() {
+		fmt.Fprintf(s.Err, "Invocation %s is %s; waiting for it to end (Ctrl-C stops waiting, not the invocation).\n", job.ID, job.Status)
+		if job, err = waitInvocation(ctx, s, c, job, o.waitTimeout); err != nil {
+			return err
+		}
+	} else if job.Response == nil {
+		// An idempotent repeat of an ended invocation: the acknowledgment
+		// carries no response, the record does.
+		if job, err = c.GetInvocation(ctx, job.ID); err != nil {
+			return err
+		}
 	}
 	if o.output == outputJSON {
 		err = printJSON(s.Out, job)
@@ -101,13 +109,20 @@ func waitInvocation(ctx context.Context, s *streams, c *lambdahttp.Client, job *
 		switch {
 		case ctx.Err() != nil:
 			continue // the select reports it
+		case transient(err):
+			// A server restarting keeps its jobs: wait for it to come back.
+			if line := fmt.Sprintf("the server does not answer (%v); still waiting", err); line != last {
+				fmt.Fprintln(s.Err, line)
+				last = line
+			}
 		case err != nil:
 			return nil, fmt.Errorf("follow invocation %s: %w", job.ID, err)
-		}
-		job = next
-		if line := progressLine(job); line != last {
-			fmt.Fprintln(s.Err, line)
-			last = line
+		default:
+			job = next
+			if line := progressLine(job); line != last {
+				fmt.Fprintln(s.Err, line)
+				last = line
+			}
 		}
 		if job.Pending() && !time.Now().Before(deadline) {
 			return nil, fmt.Errorf("stopped waiting after %s (--wait-timeout): invocation %s is still %s and goes on; follow it with \"lambda invocation %s\"", lambda.FormatDuration(limit), job.ID, job.Status, job.ID)
@@ -116,6 +131,13 @@ func waitInvocation(ctx context.Context, s *streams, c *lambdahttp.Client, job *
 		timer.Reset(min(delay, time.Until(deadline)))
 	}
 	return job, nil
+}
+
+// transient reports whether err says the server is away for now rather
+// than that the invocation cannot be followed.
+func transient(err error) bool {
+	var unreachable *lambdahttp.UnreachableError
+	return errors.As(err, &unreachable) || lambda.ErrorCode(err) == lambda.EUNAVAILABLE
 }
 
 // progressLine says where an invocation stands, for stderr.

@@ -93,6 +93,26 @@ func TestInvokeAsyncJSON(t *testing.T) {
 	}
 }
 
+// A repeated key of an ended invocation prints its response at once; a
+// server away for a moment is waited for.
+func TestInvokeAsyncWaitReplayAndRestart(t *testing.T) {
+	api, url := newFakeAPI(t)
+	api.jobs.add(lambda.Job{ID: "inv-done", Function: "greet", Status: lambda.StatusSucceeded, Attempts: 1, HTTPStatus: 200, IdempotencyKey: "k", Response: []byte(`{"ok":true}`)})
+	stdout, stderr, code := runCLI(t, url, "", "invoke", "greet", "--async", "--wait", "--idempotency-key", "k")
+	if code != 0 || stdout != `{"ok":true}`+"\n" || stderr != "Idempotency key \"k\" names invocation inv-done, created 2026-12-05T10:00:00Z: it was not queued again.\n" {
+		t.Errorf("replay: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+
+	api.jobs.unavailable = 1
+	stdout, stderr, code = runCLI(t, url, "", "invoke", "greet", "--async", "--wait")
+	want := "Invocation inv-2 is queued; waiting for it to end (Ctrl-C stops waiting, not the invocation).\n" +
+		"the server does not answer (the server is shutting down); still waiting\n" +
+		"running (attempt 1)\nsucceeded after 1 attempt(s), the last took 12ms\n"
+	if code != 0 || stdout != `{"echo":{}}`+"\n" || stderr != want {
+		t.Errorf("restart: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
 // Ctrl-C stops the waiting, says how to follow the invocation, and never
 // cancels it.
 func TestInvokeAsyncWaitInterrupted(t *testing.T) {
