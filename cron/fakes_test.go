@@ -3,6 +3,7 @@ package cron
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -196,64 +197,126 @@ func (m *memStore) getMarks() []mark {
 	return slices.Clone(m.marks)
 }
 
-type call struct{ function, payload string }
-
-// fakeInvoker records calls. With block set, each call waits for it to be
-// closed, and for ctx too unless ignoreCtx.
-type fakeInvoker struct {
+// fakeQueue stands for the async queue: it keeps the jobs it creates and
+// applies the store's rules that concern the scheduler (idempotency keys,
+// then overlap). Errors in errs are returned by the next submissions, in
+// order, before any rule; with block set, each submission first waits for
+// it to be closed, and for ctx too unless ignoreCtx.
+type fakeQueue struct {
 	block     chan struct{}
 	ignoreCtx bool
-	err       error
 
-	calls chan call
-	mu    sync.Mutex
-	n     int
-	busy  int
-	peak  int
-	errs  []error // ctx.Err() of each call when it returned
+	submitted chan *lambda.InvokeRequest // every submission, refused or not
+
+	mu      sync.Mutex
+	errs    []error
+	jobs    []*lambda.Job // created, in order
+	byKey   map[string]*lambda.Job
+	ctxErrs []error // ctx.Err() of each submission when it returned
 }
 
-func newFakeInvoker() *fakeInvoker { return &fakeInvoker{calls: make(chan call, 100)} }
+var _ Queue = (*fakeQueue)(nil)
 
-func (f *fakeInvoker) InvokeScheduled(ctx context.Context, function string, payload []byte) error {
-	f.mu.Lock()
-	f.n++
-	f.busy++
-	f.peak = max(f.peak, f.busy)
-	f.mu.Unlock()
-	f.calls <- call{function, string(payload)}
-	if f.block != nil {
+func newFakeQueue() *fakeQueue {
+	return &fakeQueue{submitted: make(chan *lambda.InvokeRequest, 100), byKey: map[string]*lambda.Job{}}
+}
+
+func (q *fakeQueue) Submit(ctx context.Context, req *lambda.InvokeRequest) (*lambda.Job, bool, error) {
+	c := *req
+	q.submitted <- &c
+	if q.block != nil {
 		done := ctx.Done()
-		if f.ignoreCtx {
+		if q.ignoreCtx {
 			done = nil
 		}
 		select {
-		case <-f.block:
+		case <-q.block:
 		case <-done:
 		}
 	}
-	f.mu.Lock()
-	f.busy--
-	f.errs = append(f.errs, ctx.Err())
-	f.mu.Unlock()
-	return f.err
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.ctxErrs = append(q.ctxErrs, ctx.Err())
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	if len(q.errs) > 0 {
+		err := q.errs[0]
+		q.errs = q.errs[1:]
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	if j, ok := q.byKey[req.IdempotencyKey]; ok && req.IdempotencyKey != "" {
+		return j, false, nil
+	}
+	for _, j := range q.jobs {
+		if j.Schedule != req.Schedule {
+			continue
+		}
+		if (req.Overlap == lambda.OverlapSkip && j.Pending()) || (req.Overlap == lambda.OverlapQueue && j.Status == lambda.StatusQueued) {
+			return nil, false, lambda.Errorf(lambda.ECONFLICT, "schedule %s has job %s %s", req.Schedule, j.ID, j.Status)
+		}
+	}
+	j := &lambda.Job{
+		ID: fmt.Sprintf("job%d", len(q.jobs)+1), Function: req.Function, Trigger: req.Trigger, Payload: req.Payload,
+		Status: lambda.StatusQueued, IdempotencyKey: req.IdempotencyKey, Schedule: req.Schedule, Overlap: req.Overlap,
+	}
+	q.jobs = append(q.jobs, j)
+	if req.IdempotencyKey != "" {
+		q.byKey[req.IdempotencyKey] = j
+	}
+	return j, true, nil
 }
 
-func (f *fakeInvoker) count() (n, peak int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.n, f.peak
+// failNext makes the next submissions fail with errs, in order.
+func (q *fakeQueue) failNext(errs ...error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.errs = append(q.errs, errs...)
 }
 
-// next waits for the next call.
-func (f *fakeInvoker) next(t *testing.T) call {
+// setStatus moves the job with id on, as the workers would.
+func (q *fakeQueue) setStatus(id, status string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, j := range q.jobs {
+		if j.ID == id {
+			j.Status = status
+		}
+	}
+}
+
+// created returns the jobs created so far, as copies.
+func (q *fakeQueue) created() []lambda.Job {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := make([]lambda.Job, len(q.jobs))
+	for i, j := range q.jobs {
+		out[i] = *j
+	}
+	return out
+}
+
+// next waits for the next submission.
+func (q *fakeQueue) next(t *testing.T) *lambda.InvokeRequest {
 	t.Helper()
 	select {
-	case c := <-f.calls:
-		return c
+	case r := <-q.submitted:
+		return r
 	case <-time.After(5 * time.Second):
-		t.Fatal("no invocation")
-		return call{}
+		t.Fatal("no submission")
+		return nil
+	}
+}
+
+// none checks that nothing was submitted since the last next.
+func (q *fakeQueue) none(t *testing.T) {
+	t.Helper()
+	select {
+	case r := <-q.submitted:
+		t.Fatalf("unexpected submission %+v", r)
+	default:
 	}
 }
 

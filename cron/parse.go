@@ -1,5 +1,5 @@
-// Package cron runs schedules: it parses cron expressions and invokes
-// functions when their schedules come due.
+// Package cron runs schedules: it parses cron expressions and queues an
+// asynchronous invocation of a function each time its schedule comes due.
 package cron
 
 import (

@@ -11,59 +11,76 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-// Invoker runs a function on behalf of a schedule.
-type Invoker interface {
-	InvokeScheduled(ctx context.Context, function string, payload []byte) error
+// Queue takes a schedule's ticks as asynchronous invocations: each becomes
+// a job with the function's retries, history and destinations.
+// lambda.AsyncService satisfies it.
+type Queue interface {
+	// Submit stores the invocation and returns its job once committed;
+	// created is false when the idempotency key named an existing job.
+	// ECONFLICT: the schedule's overlap policy refused the tick.
+	Submit(ctx context.Context, req *lambda.InvokeRequest) (job *lambda.Job, created bool, err error)
 }
 
-// Scheduler invokes functions when their schedules come due. It sleeps until
-// the earliest NextRunAt it knows of; call Notify when schedules change.
+// Scheduler queues a job for each schedule that comes due. It sleeps until
+// the earliest tick it knows of; call Notify when schedules change.
+//
+// A tick is submitted first and recorded (MarkScheduleRun) after, under an
+// idempotency key made of the schedule's ID and the tick's own time. A
+// crash between the two therefore neither loses the tick (it is still due
+// at restart) nor queues it twice (the key names the job already queued),
+// as long as the restart comes within lambda.IdempotencyWindow; after
+// that the tick runs once more. Recording first would instead lose the
+// tick, and a tick whose submission failed because the store was down
+// would be lost with it.
 type Scheduler struct {
-	Store   lambda.ScheduleStore
-	Invoker Invoker
-	Parser  lambda.CronParser
-	Clock   Clock
-	Logger  *slog.Logger
+	Store  lambda.ScheduleStore
+	Queue  Queue
+	Parser lambda.CronParser
+	Clock  Clock
+	Logger *slog.Logger
 	// MaxSleep bounds each wait. Timers measure elapsed time while schedules
 	// follow the wall clock, which can jump (a suspended host, an NTP step).
 	MaxSleep time.Duration
-	// RetryDelay is how long to wait before retrying after the store fails.
+	// RetryDelay is how long to wait before trying again a tick that could
+	// not be submitted or recorded, or schedules that could not be loaded.
 	RetryDelay time.Duration
+	// SubmitTimeout bounds each submission and each record of a run, so
+	// that a store that hangs delays the other schedules by that much at
+	// most before the tick is retried.
+	SubmitTimeout time.Duration
 
 	notify chan struct{}
 	done   chan struct{} // closed when the loop returns
-	runs   sync.WaitGroup
 
-	mu       sync.Mutex
-	cancel   context.CancelFunc
-	inflight map[string]int // schedule ID → runs in progress
+	mu     sync.Mutex
+	cancel context.CancelFunc
 }
 
 // NewScheduler returns a scheduler on the real clock with the default parser.
-func NewScheduler(store lambda.ScheduleStore, inv Invoker) *Scheduler {
+func NewScheduler(store lambda.ScheduleStore, queue Queue) *Scheduler {
 	return &Scheduler{
-		Store:      store,
-		Invoker:    inv,
-		Parser:     Parser{},
-		Clock:      SystemClock{},
-		Logger:     slog.Default(),
-		MaxSleep:   time.Minute,
-		RetryDelay: 5 * time.Second,
-		notify:     make(chan struct{}, 1),
-		inflight:   map[string]int{},
+		Store:         store,
+		Queue:         queue,
+		Parser:        Parser{},
+		Clock:         SystemClock{},
+		Logger:        slog.Default(),
+		MaxSleep:      time.Minute,
+		RetryDelay:    5 * time.Second,
+		SubmitTimeout: 30 * time.Second,
+		notify:        make(chan struct{}, 1),
 	}
 }
 
 // Open loads the schedules and starts the loop. Schedules whose time passed
-// while the server was down run once, now.
+// while the server was down are queued once, now.
 func (s *Scheduler) Open(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.cancel != nil:
 		return errors.New("cron: scheduler is already open")
-	case s.Store == nil || s.Invoker == nil:
-		return errors.New("cron: scheduler needs a Store and an Invoker")
+	case s.Store == nil || s.Queue == nil:
+		return errors.New("cron: scheduler needs a Store and a Queue")
 	case s.notify == nil:
 		return errors.New("cron: scheduler must be made with NewScheduler")
 	}
@@ -79,7 +96,8 @@ func (s *Scheduler) Open(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the loop, cancels the runs in flight and waits for both, or
+// Close stops the loop, interrupting a submission in progress (its tick
+// stays due and is submitted again at the next start), and waits for it
 // until ctx ends.
 func (s *Scheduler) Close(ctx context.Context) error {
 	s.mu.Lock()
@@ -89,17 +107,11 @@ func (s *Scheduler) Close(ctx context.Context) error {
 		return nil
 	}
 	cancel()
-	done := make(chan struct{})
-	go func() {
-		<-loopDone // the loop alone starts runs: once it is gone, Wait is safe
-		s.runs.Wait()
-		close(done)
-	}()
 	select {
-	case <-done:
+	case <-loopDone:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("cron: close: scheduled runs still in flight: %w", ctx.Err())
+		return fmt.Errorf("cron: close: a submission is still in progress: %w", ctx.Err())
 	}
 }
 
@@ -112,14 +124,32 @@ func (s *Scheduler) Notify() {
 	}
 }
 
-func (s *Scheduler) loop(ctx context.Context, entries []*lambda.Schedule) {
+// entry is a schedule as the loop tracks it. sc.NextRunAt is the time of
+// its next tick, which names the tick (tickKey) until it is recorded.
+type entry struct {
+	sc *lambda.Schedule
+	// retryAt, when set, is when a tick that could not be submitted or
+	// recorded is tried again.
+	retryAt time.Time
+}
+
+func (e *entry) due() time.Time {
+	if !e.retryAt.IsZero() {
+		return e.retryAt
+	}
+	return e.sc.NextRunAt
+}
+
+func (s *Scheduler) loop(ctx context.Context, entries []*entry) {
 	defer close(s.done)
 	reload := false
 	for {
 		wait := s.RetryDelay
 		if reload {
 			if fresh, err := s.load(ctx); err != nil {
-				s.Logger.Error("cron: cannot load schedules, retrying", "retry_in", wait, "error", err)
+				if ctx.Err() == nil {
+					s.Logger.Error("cron: cannot load schedules, retrying", "retry_in", wait, "error", err)
+				}
 			} else {
 				entries, reload = fresh, false
 			}
@@ -141,17 +171,17 @@ func (s *Scheduler) loop(ctx context.Context, entries []*lambda.Schedule) {
 }
 
 // load reads all schedules. The copies it returns belong to the loop.
-func (s *Scheduler) load(ctx context.Context) ([]*lambda.Schedule, error) {
+func (s *Scheduler) load(ctx context.Context) ([]*entry, error) {
 	list, err := s.Store.ListSchedules(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*lambda.Schedule, 0, len(list))
+	out := make([]*entry, 0, len(list))
 	for _, sc := range list {
 		c := *sc
 		if c.NextRunAt.IsZero() {
-			// Count from creation, not from now, so repeated reloads do not
-			// keep pushing the first run away.
+			// Count from creation, not from now, so repeated reloads (and
+			// restarts) give the first tick the same time, hence the same key.
 			from := c.CreatedAt
 			if from.IsZero() {
 				from = s.Clock.Now()
@@ -161,103 +191,137 @@ func (s *Scheduler) load(ctx context.Context) ([]*lambda.Schedule, error) {
 				continue
 			}
 		}
-		out = append(out, &c)
+		out = append(out, &entry{sc: &c})
 	}
 	return out, nil
 }
 
-// tick runs the due schedules and returns those to keep and how long to
-// sleep until the next one is due.
-func (s *Scheduler) tick(ctx context.Context, entries []*lambda.Schedule) ([]*lambda.Schedule, time.Duration) {
+// tick submits the due schedules' ticks and returns the entries to keep and
+// how long to sleep until the next one is due.
+func (s *Scheduler) tick(ctx context.Context, entries []*entry) ([]*entry, time.Duration) {
 	now := s.Clock.Now()
 	earliest := now.Add(s.MaxSleep)
 	kept := entries[:0]
-	for _, sc := range entries {
-		if !sc.NextRunAt.After(now) && !s.run(ctx, sc, now) {
+	for _, e := range entries {
+		if ctx.Err() != nil { // closing: what is left stays due in the store
+			return entries, s.RetryDelay
+		}
+		if !e.due().After(now) && !s.run(ctx, e, now) {
 			continue
 		}
-		kept = append(kept, sc)
-		if sc.NextRunAt.Before(earliest) {
-			earliest = sc.NextRunAt
+		kept = append(kept, e)
+		if due := e.due(); due.Before(earliest) {
+			earliest = due
 		}
 	}
 	clear(entries[len(kept):])
 	return kept, earliest.Sub(now)
 }
 
-// run handles one due schedule and reports whether to keep it. The next run
-// is counted from now, so ticks missed while the server was down collapse
-// into one, and it is stored before the invocation starts, so a crash
-// cannot run the same tick twice.
-func (s *Scheduler) run(ctx context.Context, sc *lambda.Schedule, now time.Time) bool {
+// run submits one due tick, records it and reports whether to keep the
+// schedule. The next tick is counted from now, so ticks missed while the
+// server was down (or while the store was) collapse into one.
+func (s *Scheduler) run(ctx context.Context, e *entry, now time.Time) bool {
+	sc := e.sc
 	log := s.Logger.With("schedule", sc.ID, "function", sc.Function)
 	next, err := s.Parser.Next(sc.Cron, sc.Timezone, now)
 	if err != nil {
 		log.Error("cron: schedule disabled until the next reload", "error", err)
 		return false
 	}
-	ranAt := now
-	skip := sc.Overlap != lambda.OverlapAllow && s.running(sc.ID)
-	if skip && sc.LastRunAt != nil {
-		ranAt = *sc.LastRunAt // a skipped tick is not a run
+	ranAt, ran := now, true
+	job, created, err := s.submit(ctx, sc)
+	switch code := lambda.ErrorCode(err); {
+	case err == nil && created:
+		log.Debug("cron: tick queued", "job", job.ID)
+	case err == nil:
+		log.Info("cron: tick was already queued before a restart", "job", job.ID)
+	case ctx.Err() != nil:
+		return true // closing: the tick stays due in the store
+	case code == lambda.ECONFLICT:
+		ran = false
+		log.Info("cron: tick skipped: an earlier tick has not finished", "overlap", overlap(sc), "next_run_at", next, "reason", lambda.ErrorMessage(err))
+	case code == lambda.ENOTFOUND:
+		ran = false
+		log.Warn("cron: tick dropped: the function does not exist or has no active version", "error", err)
+	case retryable(code):
+		level := slog.LevelError
+		if code == lambda.ETHROTTLED {
+			level = slog.LevelWarn // the function's queue is full: it drains by itself
+		}
+		log.Log(ctx, level, "cron: cannot queue the tick, retrying", "retry_in", s.RetryDelay, "error", err)
+		e.retryAt = now.Add(s.RetryDelay)
+		return true
+	default:
+		ran = false
+		log.Error("cron: tick dropped: the queue refused it", "error", err)
 	}
-	if err := s.Store.MarkScheduleRun(ctx, sc.ID, ranAt, next); err != nil {
+	if !ran && sc.LastRunAt != nil {
+		ranAt = *sc.LastRunAt // a tick not queued is not a run
+	}
+	if err := s.mark(ctx, sc.ID, ranAt, next); err != nil {
 		switch {
 		case lambda.ErrorCode(err) == lambda.ENOTFOUND:
 			log.Debug("cron: schedule was deleted")
 			return false
 		case ctx.Err() == nil:
-			log.Error("cron: cannot record the run, retrying", "retry_in", s.RetryDelay, "error", err)
+			// The tick keeps its time, hence its key: the retry finds the
+			// job already queued rather than queueing another.
+			log.Error("cron: cannot record the tick, retrying", "retry_in", s.RetryDelay, "error", err)
 		}
-		sc.NextRunAt = now.Add(s.RetryDelay)
+		e.retryAt = now.Add(s.RetryDelay)
 		return true
 	}
-	sc.NextRunAt = next
-	if skip {
-		log.Warn("cron: tick skipped: the previous run is still in progress", "next_run_at", next)
-		return true
+	sc.NextRunAt, e.retryAt = next, time.Time{}
+	if ran {
+		sc.LastRunAt = &ranAt
 	}
-	sc.LastRunAt = &ranAt
-	s.start(ctx, log, sc)
 	return true
 }
 
-func (s *Scheduler) running(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.inflight[id] > 0
-}
-
-func (s *Scheduler) start(ctx context.Context, log *slog.Logger, sc *lambda.Schedule) {
+func (s *Scheduler) submit(ctx context.Context, sc *lambda.Schedule) (*lambda.Job, bool, error) {
 	payload := []byte(sc.Data)
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	}
-	id, fn := sc.ID, sc.Function
-	s.mu.Lock()
-	s.inflight[id]++
-	s.mu.Unlock()
-	s.runs.Add(1)
-	go func() {
-		defer s.runs.Done()
-		defer func() {
-			if r := recover(); r != nil {
-				log.Error("cron: scheduled invocation panicked", "panic", r)
-			}
-			s.mu.Lock()
-			if s.inflight[id]--; s.inflight[id] <= 0 {
-				delete(s.inflight, id)
-			}
-			s.mu.Unlock()
-		}()
-		log.Debug("cron: invoking")
-		err := s.Invoker.InvokeScheduled(ctx, fn, payload)
-		switch {
-		case err == nil:
-		case ctx.Err() != nil:
-			log.Info("cron: scheduled invocation interrupted by shutdown", "error", err)
-		default:
-			log.Error("cron: scheduled invocation failed", "error", err)
-		}
-	}()
+	ctx, cancel := context.WithTimeout(ctx, s.SubmitTimeout)
+	defer cancel()
+	return s.Queue.Submit(ctx, &lambda.InvokeRequest{
+		Function:       sc.Function,
+		Payload:        payload,
+		Trigger:        lambda.TriggerCron,
+		Schedule:       sc.ID,
+		Overlap:        overlap(sc),
+		IdempotencyKey: tickKey(sc),
+	})
+}
+
+func (s *Scheduler) mark(ctx context.Context, id string, ranAt, next time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, s.SubmitTimeout)
+	defer cancel()
+	return s.Store.MarkScheduleRun(ctx, id, ranAt, next)
+}
+
+// tickKey names a tick: the same schedule and tick time give the same key,
+// however often the tick is submitted.
+func tickKey(sc *lambda.Schedule) string {
+	return "cron:" + sc.ID + "@" + sc.NextRunAt.UTC().Format(time.RFC3339Nano)
+}
+
+// overlap returns sc's policy; schedules stored without one skip.
+func overlap(sc *lambda.Schedule) string {
+	if sc.Overlap == "" {
+		return lambda.OverlapSkip
+	}
+	return sc.Overlap
+}
+
+// retryable reports whether a submission that failed with code may succeed
+// later: the store or the platform failed, or the function's queue is full.
+func retryable(code string) bool {
+	switch code {
+	case lambda.EINTERNAL, lambda.EUNAVAILABLE, lambda.ETHROTTLED, lambda.ETIMEOUT:
+		return true
+	}
+	return false
 }

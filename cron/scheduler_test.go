@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ var t0 = time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)
 
 type harness struct {
 	store *memStore
-	inv   *fakeInvoker
+	queue *fakeQueue
 	clock *fakeClock
 	logs  *syncBuffer
 	s     *Scheduler
@@ -27,13 +28,13 @@ type harness struct {
 // durations it arms are exactly the time to the next schedule.
 func newHarness(t *testing.T, now time.Time, list ...*lambda.Schedule) *harness {
 	t.Helper()
-	h := &harness{store: newMemStore(list...), inv: newFakeInvoker(), clock: newFakeClock(now), logs: &syncBuffer{}}
+	h := &harness{store: newMemStore(list...), queue: newFakeQueue(), clock: newFakeClock(now), logs: &syncBuffer{}}
 	h.s = h.newScheduler()
 	return h
 }
 
 func (h *harness) newScheduler() *Scheduler {
-	s := NewScheduler(h.store, h.inv)
+	s := NewScheduler(h.store, h.queue)
 	s.Clock = h.clock
 	s.Logger = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s.MaxSleep = 24 * time.Hour
@@ -57,6 +58,13 @@ func (h *harness) close(t *testing.T) {
 	}
 }
 
+// finish ends every job created so far, as the workers would.
+func (h *harness) finish() {
+	for _, j := range h.queue.created() {
+		h.queue.setStatus(j.ID, lambda.StatusSucceeded)
+	}
+}
+
 func sched(id, function, expr string, next time.Time) *lambda.Schedule {
 	return &lambda.Schedule{ID: id, Function: function, Cron: expr, Overlap: lambda.OverlapSkip, NextRunAt: next, CreatedAt: t0}
 }
@@ -71,125 +79,260 @@ func wantArmed(t *testing.T, h *harness, want time.Duration) {
 func wantMarks(t *testing.T, h *harness, want ...mark) {
 	t.Helper()
 	if got := h.store.getMarks(); !slices.Equal(got, want) {
-		t.Fatalf("runs recorded = %v, want %v", got, want)
+		t.Fatalf("ticks recorded = %v, want %v", got, want)
 	}
 }
 
-func TestSchedulerFiresOnTime(t *testing.T) {
+func wantJobs(t *testing.T, h *harness, want int) []lambda.Job {
+	t.Helper()
+	jobs := h.queue.created()
+	if len(jobs) != want {
+		t.Fatalf("%d jobs queued, want %d: %+v", len(jobs), want, jobs)
+	}
+	return jobs
+}
+
+// key is the idempotency key of schedule id's tick at.
+func key(id string, at time.Time) string { return "cron:" + id + "@" + at.Format(time.RFC3339Nano) }
+
+func TestSchedulerQueuesTicks(t *testing.T) {
 	greet := sched("s1", "greet", "0 * * * *", t0.Add(time.Hour))
 	greet.Data = json.RawMessage(`{"name":"cron"}`)
-	h := newHarness(t, t0.Add(30*time.Second), greet, sched("s2", "other", "*/30 * * * *", t0.Add(30*time.Minute)))
+	other := sched("s2", "other", "*/30 * * * *", t0.Add(30*time.Minute))
+	other.Overlap = lambda.OverlapQueue
+	h := newHarness(t, t0.Add(30*time.Second), greet, other)
 	h.open(t)
 
 	wantArmed(t, h, 29*time.Minute+30*time.Second)
 	wantMarks(t, h)
 	h.clock.Advance(29*time.Minute + 30*time.Second)
-	if c := h.inv.next(t); c != (call{"other", "{}"}) {
-		t.Fatalf("call = %+v, want other with {}", c)
+	want := lambda.InvokeRequest{Function: "other", Payload: []byte("{}"), Trigger: lambda.TriggerCron,
+		Schedule: "s2", Overlap: lambda.OverlapQueue, IdempotencyKey: key("s2", t0.Add(30*time.Minute))}
+	if got := h.queue.next(t); !equalRequest(got, &want) {
+		t.Fatalf("submitted %+v, want %+v", got, want)
 	}
 	wantArmed(t, h, 30*time.Minute)
 	wantMarks(t, h, mark{"s2", t0.Add(30 * time.Minute), t0.Add(time.Hour)})
 
-	waitIdle(t, h.s) // or the next tick of s2 would be skipped
+	h.finish()
 	h.clock.Advance(30 * time.Minute)
-	calls := []call{h.inv.next(t), h.inv.next(t)}
-	slices.SortFunc(calls, func(a, b call) int { return strings.Compare(a.function, b.function) })
-	if want := []call{{"greet", `{"name":"cron"}`}, {"other", "{}"}}; !slices.Equal(calls, want) {
-		t.Fatalf("calls = %+v, want %+v", calls, want)
+	got := []*lambda.InvokeRequest{h.queue.next(t), h.queue.next(t)}
+	slices.SortFunc(got, func(a, b *lambda.InvokeRequest) int { return strings.Compare(a.Function, b.Function) })
+	wants := []lambda.InvokeRequest{
+		{Function: "greet", Payload: []byte(`{"name":"cron"}`), Trigger: lambda.TriggerCron, Schedule: "s1",
+			Overlap: lambda.OverlapSkip, IdempotencyKey: key("s1", t0.Add(time.Hour))},
+		{Function: "other", Payload: []byte("{}"), Trigger: lambda.TriggerCron, Schedule: "s2",
+			Overlap: lambda.OverlapQueue, IdempotencyKey: key("s2", t0.Add(time.Hour))},
+	}
+	for i := range wants {
+		if !equalRequest(got[i], &wants[i]) {
+			t.Errorf("submitted %+v, want %+v", got[i], wants[i])
+		}
 	}
 	wantArmed(t, h, 30*time.Minute)
 	wantMarks(t, h,
 		mark{"s2", t0.Add(30 * time.Minute), t0.Add(time.Hour)},
 		mark{"s1", t0.Add(time.Hour), t0.Add(2 * time.Hour)},
 		mark{"s2", t0.Add(time.Hour), t0.Add(90 * time.Minute)})
+	wantJobs(t, h, 3)
+	if !strings.Contains(h.logs.String(), `msg="cron: tick queued" schedule=s1 function=greet job=job`) {
+		t.Errorf("queued ticks not logged:\n%s", h.logs)
+	}
 }
 
-func TestSchedulerMissedTicksRunOnceAfterRestart(t *testing.T) {
+func equalRequest(a, b *lambda.InvokeRequest) bool {
+	return reflect.DeepEqual(a, b)
+}
+
+func TestSchedulerMissedTicksQueueOnceAfterRestart(t *testing.T) {
 	h := newHarness(t, t0, sched("s1", "greet", "0 * * * *", t0.Add(time.Hour)))
 	h.open(t)
 	wantArmed(t, h, time.Hour)
 	h.clock.Advance(time.Hour)
-	h.inv.next(t)
+	h.queue.next(t)
 	wantArmed(t, h, time.Hour)
 	h.close(t)
+	h.finish()
 
-	// Down for five hours and a half: five ticks missed.
+	// Down for five hours and a half: five ticks missed, one queued.
 	h.clock.Advance(5*time.Hour + 30*time.Minute)
 	h.s = h.newScheduler()
 	h.open(t)
-	h.inv.next(t)
+	if got := h.queue.next(t); got.IdempotencyKey != key("s1", t0.Add(2*time.Hour)) {
+		t.Errorf("the collapsed tick is keyed %q, want the first missed tick's time", got.IdempotencyKey)
+	}
 	wantArmed(t, h, 30*time.Minute)
+	h.queue.none(t)
 	wantMarks(t, h,
 		mark{"s1", t0.Add(time.Hour), t0.Add(2 * time.Hour)},
 		mark{"s1", t0.Add(6*time.Hour + 30*time.Minute), t0.Add(7 * time.Hour)})
-	h.close(t)
-	if n, _ := h.inv.count(); n != 2 {
-		t.Fatalf("%d invocations, want 2", n)
-	}
+	wantJobs(t, h, 2)
 }
 
+// TestSchedulerOverlap runs three ticks while the first tick's job runs:
+// the queue refuses what the policy forbids (ECONFLICT) and the scheduler
+// records a refused tick as skipped, not as a run.
 func TestSchedulerOverlap(t *testing.T) {
 	for _, tt := range []struct {
-		overlap   string
-		wantCalls int
-		wantLast  time.Time // LastRunAt after the second tick
+		overlap  string
+		sent     string    // the policy submitted
+		wantJobs int       // after the third tick
+		wantLast time.Time // LastRunAt after the third tick
 	}{
-		{lambda.OverlapSkip, 1, t0.Add(time.Minute)},
-		{"", 1, t0.Add(time.Minute)}, // skip is the default
-		{lambda.OverlapAllow, 2, t0.Add(2 * time.Minute)},
+		{lambda.OverlapSkip, lambda.OverlapSkip, 1, t0.Add(time.Minute)},
+		{"", lambda.OverlapSkip, 1, t0.Add(time.Minute)}, // skip is the default
+		{lambda.OverlapQueue, lambda.OverlapQueue, 2, t0.Add(2 * time.Minute)},
+		{lambda.OverlapAllow, lambda.OverlapAllow, 3, t0.Add(3 * time.Minute)},
 	} {
 		t.Run(tt.overlap, func(t *testing.T) {
 			sc := sched("s1", "slow", "* * * * *", t0.Add(time.Minute))
 			sc.Overlap = tt.overlap
 			h := newHarness(t, t0, sc)
-			h.inv.block = make(chan struct{})
 			h.open(t)
 
 			wantArmed(t, h, time.Minute)
 			h.clock.Advance(time.Minute)
-			h.inv.next(t)
-			wantArmed(t, h, time.Minute)
-			h.clock.Advance(time.Minute) // the first run is still blocked
-			if tt.wantCalls == 2 {
-				h.inv.next(t)
+			if got := h.queue.next(t); got.Overlap != tt.sent {
+				t.Fatalf("submitted with overlap %q, want %q", got.Overlap, tt.sent)
 			}
 			wantArmed(t, h, time.Minute)
-
-			n, peak := h.inv.count()
-			if n != tt.wantCalls || peak != tt.wantCalls {
-				t.Fatalf("%d calls, %d at once; want %d", n, peak, tt.wantCalls)
+			h.queue.setStatus("job1", lambda.StatusRunning)
+			for range 2 { // the first job still runs
+				h.clock.Advance(time.Minute)
+				h.queue.next(t)
+				wantArmed(t, h, time.Minute)
 			}
+			wantJobs(t, h, tt.wantJobs)
 			got, _ := h.store.FindSchedule(t.Context(), "s1")
-			if !got.NextRunAt.Equal(t0.Add(3*time.Minute)) || !got.LastRunAt.Equal(tt.wantLast) {
-				t.Fatalf("next %s, last %s; want %s, %s", got.NextRunAt, got.LastRunAt, t0.Add(3*time.Minute), tt.wantLast)
+			if !got.NextRunAt.Equal(t0.Add(4*time.Minute)) || !got.LastRunAt.Equal(tt.wantLast) {
+				t.Fatalf("next %s, last %s; want %s, %s", got.NextRunAt, got.LastRunAt, t0.Add(4*time.Minute), tt.wantLast)
 			}
-			if skipped := strings.Contains(h.logs.String(), "tick skipped"); skipped != (tt.wantCalls == 1) {
-				t.Fatalf("skip logged = %v, want %v:\n%s", skipped, !skipped, h.logs)
+			skips := strings.Count(h.logs.String(), `msg="cron: tick skipped: an earlier tick has not finished" schedule=s1 function=slow overlap=`+tt.sent)
+			if want := 3 - tt.wantJobs; skips != want {
+				t.Fatalf("%d skips logged, want %d:\n%s", skips, want, h.logs)
 			}
 
-			// Once the runs finish, the next tick runs again.
-			close(h.inv.block)
-			waitIdle(t, h.s)
+			// Once the jobs end, the next tick is queued again.
+			h.finish()
 			h.clock.Advance(time.Minute)
-			h.inv.next(t)
+			h.queue.next(t)
+			wantArmed(t, h, time.Minute)
+			wantJobs(t, h, tt.wantJobs+1)
 		})
 	}
 }
 
-// waitIdle waits for all runs to finish: nothing signals the moment the
-// scheduler books a run as done, so it polls briefly.
-func waitIdle(t *testing.T, s *Scheduler) {
-	t.Helper()
-	busy := func() bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return len(s.inflight) > 0
+// TestSchedulerSubmitFailures: a tick the queue could not take for now is
+// retried under the same key; one it refuses for good is dropped and the
+// schedule goes on.
+func TestSchedulerSubmitFailures(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		err   error
+		retry bool
+		log   string
+	}{
+		{"store down", errors.New("sqlite: database is locked"), true,
+			`level=ERROR msg="cron: cannot queue the tick, retrying" schedule=s1 function=greet retry_in=5s error="sqlite: database is locked"`},
+		{"docker down", lambda.Errorf(lambda.EUNAVAILABLE, "docker is down"), true, `msg="cron: cannot queue the tick, retrying"`},
+		{"queue full", lambda.Errorf(lambda.ETHROTTLED, "function \"greet\" has 100000 queued invocations"), true,
+			`level=WARN msg="cron: cannot queue the tick, retrying"`},
+		{"function deleted", lambda.Errorf(lambda.ENOTFOUND, "function \"greet\" does not exist"), false,
+			`level=WARN msg="cron: tick dropped: the function does not exist or has no active version" schedule=s1 function=greet`},
+		{"refused", lambda.Errorf(lambda.EINVALID, "the payload is not valid JSON"), false,
+			`level=ERROR msg="cron: tick dropped: the queue refused it" schedule=s1 function=greet error="the payload is not valid JSON"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, t0, sched("s1", "greet", "0 * * * *", t0.Add(time.Hour)))
+			h.queue.failNext(tt.err)
+			h.open(t)
+			wantArmed(t, h, time.Hour)
+			h.clock.Advance(time.Hour)
+			first := h.queue.next(t)
+			if !tt.retry {
+				// Dropped: recorded as not run, the next tick comes as planned.
+				wantArmed(t, h, time.Hour)
+				wantMarks(t, h, mark{"s1", t0.Add(time.Hour), t0.Add(2 * time.Hour)})
+				wantJobs(t, h, 0)
+				h.clock.Advance(time.Hour)
+				if got := h.queue.next(t); got.IdempotencyKey != key("s1", t0.Add(2*time.Hour)) {
+					t.Errorf("next tick keyed %q", got.IdempotencyKey)
+				}
+				wantArmed(t, h, time.Hour)
+				wantJobs(t, h, 1)
+			} else {
+				wantArmed(t, h, h.s.RetryDelay)
+				wantMarks(t, h) // not recorded: it is still due
+				h.clock.Advance(h.s.RetryDelay)
+				if got := h.queue.next(t); got.IdempotencyKey != first.IdempotencyKey {
+					t.Errorf("retried as %q, want the same tick %q", got.IdempotencyKey, first.IdempotencyKey)
+				}
+				wantArmed(t, h, time.Hour-h.s.RetryDelay)
+				wantMarks(t, h, mark{"s1", t0.Add(time.Hour + h.s.RetryDelay), t0.Add(2 * time.Hour)})
+				wantJobs(t, h, 1)
+			}
+			if !strings.Contains(h.logs.String(), tt.log) {
+				t.Errorf("logs lack %s:\n%s", tt.log, h.logs)
+			}
+		})
 	}
-	for deadline := time.Now().Add(5 * time.Second); busy(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("runs never finished")
-		}
+}
+
+// TestSchedulerRecordFailure: a tick queued but not recorded is retried and
+// finds its job queued already, within one run of the scheduler or across
+// a restart (a crash between the two writes).
+func TestSchedulerRecordFailure(t *testing.T) {
+	for _, restart := range []bool{false, true} {
+		name := map[bool]string{false: "retry", true: "restart"}[restart]
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, t0, sched("s1", "greet", "0 * * * *", t0.Add(time.Hour)))
+			h.open(t)
+			wantArmed(t, h, time.Hour)
+			h.store.setErrors(nil, errors.New("disk full"))
+			h.clock.Advance(time.Hour)
+			first := h.queue.next(t)
+			wantArmed(t, h, h.s.RetryDelay)
+			h.store.setErrors(nil, nil)
+			if restart {
+				h.close(t)
+				h.s = h.newScheduler()
+				h.open(t)
+			} else {
+				h.clock.Advance(h.s.RetryDelay)
+			}
+			if got := h.queue.next(t); got.IdempotencyKey != first.IdempotencyKey {
+				t.Errorf("submitted again as %q, want the same tick %q", got.IdempotencyKey, first.IdempotencyKey)
+			}
+			h.clock.waitArmed(t)
+			wantJobs(t, h, 1)
+			ranAt := h.clock.Now()
+			wantMarks(t, h, mark{"s1", ranAt, t0.Add(2 * time.Hour)})
+			logs := h.logs.String()
+			if !strings.Contains(logs, `msg="cron: cannot record the tick, retrying"`) ||
+				!strings.Contains(logs, `msg="cron: tick was already queued before a restart" schedule=s1 function=greet job=job1`) {
+				t.Errorf("logs:\n%s", logs)
+			}
+		})
 	}
+}
+
+func TestSchedulerSubmitTimeout(t *testing.T) {
+	h := newHarness(t, t0, sched("s1", "greet", "0 * * * *", t0.Add(time.Hour)))
+	h.queue.block = make(chan struct{}) // a store that hangs
+	h.s.SubmitTimeout = 10 * time.Millisecond
+	h.open(t)
+	wantArmed(t, h, time.Hour)
+	h.clock.Advance(time.Hour)
+	h.queue.next(t)
+	wantArmed(t, h, h.s.RetryDelay)
+	if !strings.Contains(h.logs.String(), `error="context deadline exceeded"`) {
+		t.Fatalf("logs:\n%s", h.logs)
+	}
+	close(h.queue.block)
+	h.clock.Advance(h.s.RetryDelay)
+	h.queue.next(t)
+	wantArmed(t, h, time.Hour-h.s.RetryDelay)
+	wantJobs(t, h, 1)
 }
 
 func TestSchedulerNotify(t *testing.T) {
@@ -203,7 +346,7 @@ func TestSchedulerNotify(t *testing.T) {
 	h.s.Notify()
 	wantArmed(t, h, 5*time.Minute)
 	h.clock.Advance(5 * time.Minute)
-	h.inv.next(t)
+	h.queue.next(t)
 	wantArmed(t, h, 5*time.Minute)
 
 	if err := h.store.DeleteSchedule(t.Context(), "s1"); err != nil {
@@ -213,71 +356,41 @@ func TestSchedulerNotify(t *testing.T) {
 	wantArmed(t, h, 24*time.Hour)
 	h.clock.Advance(24 * time.Hour)
 	wantArmed(t, h, 24*time.Hour)
-	if n, _ := h.inv.count(); n != 1 {
-		t.Fatalf("%d calls, want 1", n)
-	}
+	h.queue.none(t)
 }
 
-func TestSchedulerCloseWaitsForRuns(t *testing.T) {
+// TestSchedulerCloseInterruptsSubmission: Close cancels a submission in
+// progress and leaves its tick due; it gives up waiting when its context
+// ends.
+func TestSchedulerCloseInterruptsSubmission(t *testing.T) {
 	h := newHarness(t, t0, sched("s1", "slow", "0 * * * *", t0))
-	h.inv.block, h.inv.ignoreCtx = make(chan struct{}), true
+	h.queue.block = make(chan struct{})
+	h.open(t)
+	h.queue.next(t)
+	h.close(t)
+	if err := h.queue.ctxErrs[0]; err == nil {
+		t.Fatal("the submission's context was not cancelled by Close")
+	}
+	wantMarks(t, h)
+	if logs := h.logs.String(); strings.Contains(logs, "level=ERROR") {
+		t.Errorf("an interrupted submission was logged as a failure:\n%s", logs)
+	}
+
+	// A queue that ignores cancellation: Close is bounded by its context.
+	h = newHarness(t, t0, sched("s1", "slow", "0 * * * *", t0))
+	h.queue.block, h.queue.ignoreCtx = make(chan struct{}), true
 	if err := h.s.Open(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	h.inv.next(t)
-
+	h.queue.next(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	if err := h.s.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Close with a run in flight = %v, want a deadline error", err)
+		t.Fatalf("Close with a submission hanging = %v, want a deadline error", err)
 	}
-	closed := make(chan error, 1)
-	go func() { closed <- h.s.Close(context.Background()) }()
-	select {
-	case err := <-closed:
-		t.Fatalf("Close returned %v while a run was in flight", err)
-	case <-time.After(20 * time.Millisecond):
-	}
-	close(h.inv.block)
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Close never returned")
-	}
-	if h.inv.errs[0] == nil {
-		t.Fatal("the run's context was not cancelled by Close")
-	}
-}
-
-func TestSchedulerCloseCancelsRuns(t *testing.T) {
-	h := newHarness(t, t0, sched("s1", "slow", "0 * * * *", t0))
-	h.inv.block = make(chan struct{})
-	h.inv.err = context.Canceled
-	h.open(t)
-	h.inv.next(t)
+	close(h.queue.block)
 	h.close(t)
-	logs := h.logs.String()
-	if !strings.Contains(logs, "interrupted by shutdown") || strings.Contains(logs, "invocation failed") {
-		t.Fatalf("logs:\n%s", logs)
-	}
-}
-
-func TestSchedulerLogsInvocationErrors(t *testing.T) {
-	h := newHarness(t, t0, sched("s1", "greet", "0 * * * *", t0.Add(time.Hour)))
-	h.inv.err = errors.New("boom")
-	h.open(t)
-	for range 2 {
-		wantArmed(t, h, time.Hour)
-		h.clock.Advance(time.Hour)
-		h.inv.next(t)
-		waitIdle(t, h.s)
-	}
-	if got := strings.Count(h.logs.String(), `msg="cron: scheduled invocation failed" schedule=s1 function=greet error=boom`); got != 2 {
-		t.Fatalf("%d failures logged, want 2:\n%s", got, h.logs)
-	}
+	wantMarks(t, h)
 }
 
 func TestSchedulerDropsDeletedSchedule(t *testing.T) {
@@ -288,43 +401,33 @@ func TestSchedulerDropsDeletedSchedule(t *testing.T) {
 	if err := h.store.DeleteSchedule(t.Context(), "s1"); err != nil {
 		t.Fatal(err)
 	}
+	h.queue.failNext(lambda.Errorf(lambda.ENOTFOUND, "function \"gone\" does not exist"))
 	h.clock.Advance(time.Hour)
+	h.queue.next(t)
 	wantArmed(t, h, 24*time.Hour)
-	if n, _ := h.inv.count(); n != 0 {
-		t.Fatalf("%d calls, want 0", n)
-	}
+	h.clock.Advance(24 * time.Hour)
+	wantArmed(t, h, 24*time.Hour)
+	h.queue.none(t)
 }
 
-func TestSchedulerStoreErrors(t *testing.T) {
+func TestSchedulerLoadErrors(t *testing.T) {
 	h := newHarness(t, t0, sched("s1", "greet", "0 * * * *", t0.Add(time.Hour)))
 	h.store.setErrors(errors.New("disk on fire"), nil)
 	if err := h.s.Open(t.Context()); err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("Open = %v, want the store's error", err)
 	}
 
-	h.store.setErrors(nil, errors.New("disk full"))
+	h.store.setErrors(nil, nil)
 	h.s = h.newScheduler()
 	h.open(t)
 	wantArmed(t, h, time.Hour)
-	h.clock.Advance(time.Hour)
-	// Not recorded, so not run: it is retried later rather than at once.
-	wantArmed(t, h, h.s.RetryDelay)
-	if n, _ := h.inv.count(); n != 0 {
-		t.Fatalf("ran although the run could not be recorded")
-	}
-	h.store.setErrors(nil, nil)
-	h.clock.Advance(h.s.RetryDelay)
-	h.inv.next(t)
-	wantArmed(t, h, time.Hour-h.s.RetryDelay)
-	wantMarks(t, h, mark{"s1", t0.Add(time.Hour + h.s.RetryDelay), t0.Add(2 * time.Hour)})
-
 	// A reload that fails keeps retrying.
 	h.store.setErrors(errors.New("disk on fire"), nil)
 	h.s.Notify()
 	wantArmed(t, h, h.s.RetryDelay)
 	h.store.setErrors(nil, nil)
 	h.clock.Advance(h.s.RetryDelay)
-	wantArmed(t, h, time.Hour-2*h.s.RetryDelay)
+	wantArmed(t, h, time.Hour-h.s.RetryDelay)
 }
 
 func TestSchedulerSchedulesWithoutNextRun(t *testing.T) {
@@ -336,6 +439,10 @@ func TestSchedulerSchedulesWithoutNextRun(t *testing.T) {
 	if !strings.Contains(h.logs.String(), "minute 61 is out of range") {
 		t.Fatalf("the bad schedule was not logged:\n%s", h.logs)
 	}
+	h.clock.Advance(3 * time.Minute)
+	if got := h.queue.next(t); got.IdempotencyKey != key("s1", t0.Add(5*time.Minute)) {
+		t.Fatalf("first tick keyed %q, want its time counted from creation", got.IdempotencyKey)
+	}
 }
 
 func TestSchedulerMaxSleep(t *testing.T) {
@@ -345,9 +452,7 @@ func TestSchedulerMaxSleep(t *testing.T) {
 	wantArmed(t, h, time.Minute)
 	h.clock.Advance(time.Minute)
 	wantArmed(t, h, time.Minute)
-	if n, _ := h.inv.count(); n != 0 {
-		t.Fatalf("%d calls, want 0", n)
-	}
+	h.queue.none(t)
 }
 
 func TestSchedulerOpenClose(t *testing.T) {
@@ -359,7 +464,10 @@ func TestSchedulerOpenClose(t *testing.T) {
 	if err := h.s.Open(t.Context()); err == nil {
 		t.Fatal("a second Open succeeded")
 	}
-	if err := (&Scheduler{Store: h.store, Invoker: h.inv}).Open(t.Context()); err == nil {
+	if err := (&Scheduler{Store: h.store, Queue: h.queue}).Open(t.Context()); err == nil {
 		t.Fatal("Open of a scheduler not made by NewScheduler succeeded")
+	}
+	if err := NewScheduler(h.store, nil).Open(t.Context()); err == nil || !strings.Contains(err.Error(), "needs a Store and a Queue") {
+		t.Fatalf("Open without a queue = %v", err)
 	}
 }

@@ -7,15 +7,9 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-// schedulerKey is who the cron scheduler invokes as: the server itself,
-// allowed to invoke every function, private ones included. It is never
-// stored and no request can present it.
-var schedulerKey = &lambda.Key{ID: "scheduler", Name: "the cron scheduler", Scope: lambda.ScopeInvoke}
-
 // invokeAuthorizer returns the check the router runs before serving a
 // private function to r (lambda.AuthorizeInvoke): a request of the
-// control API (lambda invoke, the Invoke API) or of the scheduler was
-// authorized already; one by host name or path must bring a Bearer key
+// control API (lambda invoke, the Invoke API) was authorized already; one by host name or path must bring a Bearer key
 // with invoke scope for the function. *consumed reports that r's
 // Authorization header was the platform's, not to be forwarded.
 func (s *Server) invokeAuthorizer(r *http.Request, consumed *bool) lambda.InvokeAuthorizer {

@@ -80,8 +80,12 @@ func TestPrivateFunctions(t *testing.T) {
 			}
 		})
 	}
-	// The scheduler invokes private functions as the server itself.
-	if err := a.InvokeScheduled(context.Background(), "priv", []byte("{}")); err != nil {
-		t.Errorf("scheduled invocation of a private function: %v", err)
+	// A cron tick or an async job, authorized when it was submitted, runs
+	// a private function as the platform: no key, none forwarded.
+	for _, trigger := range []lambda.Trigger{lambda.TriggerCron, lambda.TriggerAsync} {
+		res, err := a.Invoker.Invoke(context.Background(), &lambda.InvokeRequest{Function: "priv", Payload: []byte("{}"), Trigger: trigger})
+		if err != nil || res.StatusCode != 200 || string(res.Payload) != "authorization=" {
+			t.Errorf("%s invocation of a private function: %v %+v", trigger, err, res)
+		}
 	}
 }

@@ -189,10 +189,9 @@ func (s *Server) portSuffix() string {
 //
 // The first call builds the invoker (unless one was given), the gateway
 // and the route table, exactly once even when calls race; Open makes it,
-// and so do tests and InvokeScheduled on a server never opened. It cannot
-// happen in NewServer, whose caller sets the services (Router, Invoker,
-// Logger, limits) afterwards; changes to them after the first call are
-// not seen.
+// and so do tests on a server never opened. It cannot happen in
+// NewServer, whose caller sets the services (Router, Invoker, Logger,
+// limits) afterwards; changes to them after the first call are not seen.
 func (s *Server) Handler() http.Handler {
 	s.build.Do(func() {
 		if s.Invoker == nil {

@@ -173,7 +173,7 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 		logger.Warn("Docker is not reachable yet; deploys and invocations answer 503 until it is", "err", err)
 	}
 
-	sched := cron.NewScheduler(p.schedules, p.srv)
+	sched := cron.NewScheduler(p.schedules, p.srv.Async)
 	sched.Logger = logger
 	p.srv.SchedulesChanged = sched.Notify
 	setLimits(p.srv)
