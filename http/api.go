@@ -71,7 +71,7 @@ type FunctionSummary struct {
 	Name      string    `json:"name"`
 	Version   int       `json:"version"`
 	Runtime   string    `json:"runtime"`
-	Status    string    `json:"status"` // ready, starting, error, stopped
+	Status    string    `json:"status"` // StatusReady, StatusIdle or StatusUnknown: ready, idle, unknown
 	URL       string    `json:"url"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -86,7 +86,7 @@ type FunctionDetail struct {
 	Name      string             `json:"name"`
 	URL       string             `json:"url"`
 	PathURL   string             `json:"path_url"`
-	Status    string             `json:"status"`
+	Status    string             `json:"status"` // as FunctionSummary.Status
 	Active    *lambda.Version    `json:"active"`
 	Scaling   lambda.Scaling     `json:"scaling"` // in force: defaults filled in
 	Instances []*lambda.Instance `json:"instances"`

@@ -48,44 +48,30 @@ func parseErrorBody(body []byte) *lambda.Error {
 	return &lambda.Error{Code: doc.Error.Code, Message: msg}
 }
 
-func knownCode(code string) bool {
-	switch code {
-	case lambda.EINVALID, lambda.ENOTFOUND, lambda.ECONFLICT, lambda.EUNAUTHORIZED, lambda.EFORBIDDEN,
-		lambda.ETOOLARGE, lambda.EFUNCTION, lambda.ETIMEOUT, lambda.ECLIENTTIMEOUT, lambda.ETHROTTLED,
-		lambda.EUNAVAILABLE, lambda.ENOTIMPLEMENTED, lambda.EINTERNAL:
-		return true
+// codeOf is statusOf inverted: the client knows the codes and statuses
+// the server sends from the server's one table, so a code added there is
+// understood here too.
+var codeOf = func() map[int]string {
+	m := make(map[int]string, len(statusOf))
+	for code, status := range statusOf {
+		if other, dup := m[status]; dup {
+			panic(fmt.Sprintf("http: codes %s and %s both answer %d: the client could not tell them apart", other, code, status))
+		}
+		m[status] = code
 	}
-	return false
+	return m
+}()
+
+// knownCode reports whether code is one the server answers with.
+func knownCode(code string) bool {
+	_, ok := statusOf[code]
+	return ok
 }
 
-// codeFromStatus is the inverse of the table in docs/api.md, for answers
-// that carry no code of their own.
+// codeFromStatus is the code of an answer that carries none of its own.
 func codeFromStatus(status int) string {
-	switch status {
-	case http.StatusBadRequest:
-		return lambda.EINVALID
-	case http.StatusUnauthorized:
-		return lambda.EUNAUTHORIZED
-	case http.StatusForbidden:
-		return lambda.EFORBIDDEN
-	case http.StatusNotFound:
-		return lambda.ENOTFOUND
-	case http.StatusConflict:
-		return lambda.ECONFLICT
-	case http.StatusRequestTimeout:
-		return lambda.ECLIENTTIMEOUT
-	case http.StatusRequestEntityTooLarge:
-		return lambda.ETOOLARGE
-	case http.StatusTooManyRequests:
-		return lambda.ETHROTTLED
-	case http.StatusNotImplemented:
-		return lambda.ENOTIMPLEMENTED
-	case http.StatusBadGateway:
-		return lambda.EFUNCTION
-	case http.StatusServiceUnavailable:
-		return lambda.EUNAVAILABLE
-	case http.StatusGatewayTimeout:
-		return lambda.ETIMEOUT
+	if code, ok := codeOf[status]; ok {
+		return code
 	}
 	if status >= 400 && status < 500 {
 		return lambda.EINVALID
