@@ -147,10 +147,18 @@ func (q *Queue) start(d *dispatcher, j *lambda.Job, s lambda.Scaling) {
 	q.runs.Add(1)
 	go func() {
 		defer q.runs.Done()
-		q.run(q.runCtx, d, j, s)
-		d.mu.Lock()
-		d.running--
-		d.mu.Unlock()
+		var once sync.Once
+		release := func() {
+			once.Do(func() {
+				d.mu.Lock()
+				d.running--
+				d.mu.Unlock()
+				q.wake(d.function)
+			})
+		}
+		q.run(q.runCtx, d, j, s, release)
+		release()
+		// Once written, the job no longer holds back its schedule's next.
 		q.wake(d.function)
 	}()
 }

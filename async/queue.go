@@ -43,7 +43,8 @@ type Queue struct {
 	Retention     time.Duration
 	PruneInterval time.Duration
 	// ShutdownGrace is how long Close lets running jobs finish before it
-	// cancels them and queues them again, their attempt not consumed.
+	// cancels them and queues them again, their attempt not consumed (0:
+	// at once).
 	ShutdownGrace time.Duration
 	// MinBackoff and MaxBackoff bound the backoff after a throttle or a
 	// platform error: MinBackoff doubling per failure in a row, jittered,
@@ -140,9 +141,11 @@ func (q *Queue) Close(ctx context.Context) error {
 		q.cancelRuns()
 		return fmt.Errorf("async: close: dispatchers still running: %w", err)
 	}
-	if err := wait(ctx, &q.runs, q.ShutdownGrace); err == nil {
-		q.cancelRuns()
-		return nil
+	if q.ShutdownGrace > 0 {
+		if err := wait(ctx, &q.runs, q.ShutdownGrace); err == nil {
+			q.cancelRuns()
+			return nil
+		}
 	}
 	q.cancelRuns()
 	if err := wait(ctx, &q.runs, 0); err != nil {

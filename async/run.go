@@ -16,14 +16,42 @@ const (
 	conditionEventAgeExceeded = "EventAgeExceeded"
 )
 
+// Outcomes of an attempt.
+const (
+	succeeded = iota
+	functionFailed
+	permanent // retrying cannot help
+	transient // throttled or the platform failed: no try consumed
+)
+
+// classify returns the outcome of an attempt that got res and err.
+func classify(res *lambda.InvokeResult, err error) int {
+	switch code := lambda.ErrorCode(err); {
+	case err == nil && !res.Failed():
+		return succeeded
+	case err == nil || code == lambda.EFUNCTION || code == lambda.ETIMEOUT:
+		return functionFailed
+	case code == lambda.ENOTFOUND || code == lambda.EINVALID || code == lambda.ETOOLARGE:
+		// The function is gone, or the job no longer fits it (its
+		// version was replaced, its event is too big).
+		return permanent
+	default:
+		return transient
+	}
+}
+
 // run runs one attempt of a claimed job and records its outcome. s is the
-// function's effective scaling when the job was claimed.
-func (q *Queue) run(ctx context.Context, d *dispatcher, j *lambda.Job, s lambda.Scaling) {
+// function's effective scaling when the job was claimed. release frees the
+// job's slot: it is called once the function is done with the job and
+// before the outcome is written, so that the next claim and this write
+// share a commit.
+func (q *Queue) run(ctx context.Context, d *dispatcher, j *lambda.Job, s lambda.Scaling, release func()) {
 	now := q.Clock.Now()
 	if j.StartedAt == nil {
 		j.StartedAt = &now
 	}
 	if deadline := j.CreatedAt.Add(time.Duration(s.MaxEventAge)); now.After(deadline) {
+		release()
 		j.ErrorType = lambda.ETIMEOUT
 		j.ErrorMessage = fmt.Sprintf("the event was older than the function's maximum event age (%s) when its turn came: it did not run", s.MaxEventAge)
 		q.die(ctx, j, s, conditionEventAgeExceeded, now)
@@ -47,6 +75,7 @@ func (q *Queue) run(ctx context.Context, d *dispatcher, j *lambda.Job, s lambda.
 	res, err := q.invoker.Invoke(ctx, req)
 	end := q.Clock.Now()
 	if err != nil && ctx.Err() != nil {
+		release()
 		q.requeue(ctx, j, end)
 		return
 	}
@@ -54,10 +83,17 @@ func (q *Queue) run(ctx context.Context, d *dispatcher, j *lambda.Job, s lambda.
 		err = lambda.Errorf(lambda.EINTERNAL, "the invoker returned neither a result nor an error")
 	}
 	a := attempt(res, err, now, end)
-	code := lambda.ErrorCode(err)
-	switch {
-	case err == nil && !res.Failed():
+	outcomeKind := classify(res, err)
+	var retryAt time.Time
+	if outcomeKind == transient {
+		retryAt = q.throttled(d, end) // the hold is in place before the slot frees
+	} else {
 		d.answered()
+	}
+	release()
+
+	switch outcomeKind {
+	case succeeded:
 		j.Attempts++
 		a.Attempt, a.Counted, a.Status = j.Attempts, true, lambda.StatusSucceeded
 		outcome(j, res, err, a)
@@ -66,8 +102,7 @@ func (q *Queue) run(ctx context.Context, d *dispatcher, j *lambda.Job, s lambda.
 		q.destination(ctx, s.OnSuccess, j, conditionSuccess, end)
 		q.write(ctx, j)
 
-	case err == nil || code == lambda.EFUNCTION || code == lambda.ETIMEOUT:
-		d.answered()
+	case functionFailed:
 		j.Attempts++
 		a.Attempt, a.Counted = j.Attempts, true
 		outcome(j, res, err, a)
@@ -84,22 +119,18 @@ func (q *Queue) run(ctx context.Context, d *dispatcher, j *lambda.Job, s lambda.
 			q.write(ctx, j)
 		}
 
-	case code == lambda.ENOTFOUND || code == lambda.EINVALID || code == lambda.ETOOLARGE:
-		// Retrying cannot help: the function is gone, or the job no
-		// longer fits it (its version was replaced, its event is too big).
-		d.answered()
+	case permanent:
 		a.Attempt = j.Attempts
 		outcome(j, res, err, a)
 		appendAttempt(j, a)
 		q.die(ctx, j, s, conditionRetriesExhausted, end)
 
-	default:
-		// Throttled, or the platform failed: the function did not run, so
-		// no try is consumed; the function's jobs wait out a backoff.
+	case transient:
+		// The function did not run, so no try is consumed; the function's
+		// jobs wait out a backoff.
 		a.Attempt = j.Attempts
 		appendAttempt(j, a)
-		j.ErrorType, j.ErrorMessage = code, lambda.ErrorMessage(err)
-		retryAt := q.throttled(d, end)
+		j.ErrorType, j.ErrorMessage = lambda.ErrorCode(err), lambda.ErrorMessage(err)
 		if retryAt.After(j.CreatedAt.Add(time.Duration(s.MaxEventAge))) {
 			q.die(ctx, j, s, conditionEventAgeExceeded, end)
 			return
