@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -40,9 +41,9 @@ type batcher struct {
 	// carried, for tests and measurements.
 	batches atomic.Int64
 	ops     atomic.Int64
-	// hook, when set (tests only), runs at the start of each batch with
-	// its number of writes, inside its transaction.
-	hook func(size int)
+	// hook, when set (tests only), runs at the start of each batch, in its
+	// transaction, with its number of writes.
+	hook func(tx *sql.Tx, size int)
 
 	// Statements prepared on the writer, by query, for the pool they were
 	// prepared on (a DB may be closed and opened again). Preparing an
@@ -56,9 +57,12 @@ type batcher struct {
 
 // batchOp is one write waiting for a batch.
 type batchOp struct {
-	fn   func(ctx context.Context, tx *sql.Tx) error
-	done chan error    // buffered: the write's result
-	lead chan struct{} // buffered: the caller is to run the next batch
+	fn func(ctx context.Context, tx *sql.Tx) error
+	// relaxed: the write need not survive a power failure, only a crash
+	// of the process (see batchRelaxed).
+	relaxed bool
+	done    chan error    // buffered: the write's result
+	lead    chan struct{} // buffered: the caller is to run the next batch
 }
 
 const (
@@ -76,6 +80,20 @@ const (
 // fn's error, since a caller that gave up may already be gone. fn's error is
 // returned unchanged, so *lambda.Error survives.
 func (db *DB) batch(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return db.submit(ctx, &batchOp{fn: fn})
+}
+
+// batchRelaxed is batch for a write that may be lost on a power failure
+// (not on a crash of the process): a batch of such writes alone commits
+// with synchronous=NORMAL, without waiting for an fsync. A claim of jobs is
+// one: lost, its jobs are queued again, as RequeueRunning does after a
+// crash. The WAL keeps order, so a later durable commit makes it durable
+// too, and nothing after it can survive without it.
+func (db *DB) batchRelaxed(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return db.submit(ctx, &batchOp{fn: fn, relaxed: true})
+}
+
+func (db *DB) submit(ctx context.Context, op *batchOp) error {
 	if _, _, err := db.pools(); err != nil {
 		return err
 	}
@@ -83,7 +101,7 @@ func (db *DB) batch(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx
 		return err
 	}
 	b := &db.batcher
-	op := &batchOp{fn: fn, done: make(chan error, 1), lead: make(chan struct{}, 1)}
+	op.done, op.lead = make(chan error, 1), make(chan struct{}, 1)
 	b.mu.Lock()
 	b.pending = append(b.pending, op)
 	if !b.leading {
@@ -192,13 +210,31 @@ func (db *DB) runBatch(ops []*batchOp) []error {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
 	db.prepareWanted(ctx, write)
-	tx, err := write.BeginTx(ctx, nil)
+	// The batch holds the writer's connection from its first statement to
+	// its last, so that a relaxed batch's synchronous setting never
+	// reaches another caller's commit.
+	conn, err := write.Conn(ctx)
+	if err != nil {
+		return failAll(fmt.Errorf("sqlite: begin: %w", err))
+	}
+	defer conn.Close()
+	relaxed := true
+	for _, op := range ops {
+		relaxed = relaxed && op.relaxed
+	}
+	if relaxed {
+		if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+			return failAll(fmt.Errorf("sqlite: relax synchronous: %w", err))
+		}
+		defer restoreSynchronous(conn)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return failAll(fmt.Errorf("sqlite: begin: %w", err))
 	}
 	defer tx.Rollback()
 	if db.batcher.hook != nil {
-		db.batcher.hook(len(ops))
+		db.batcher.hook(tx, len(ops))
 	}
 	for i, op := range ops {
 		if _, err := db.exec(ctx, tx, `SAVEPOINT op`); err != nil {
@@ -221,6 +257,17 @@ func (db *DB) runBatch(ops []*batchOp) []error {
 		return failAll(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	return errs
+}
+
+// restoreSynchronous sets the connection back to synchronous=FULL after
+// a relaxed batch, or has it discarded: a connection left relaxed would
+// make every later commit lose its durability.
+func restoreSynchronous(conn *sql.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
 }
 
 // runOp runs fn, turning a panic into its error: the leader runs other

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -48,7 +49,7 @@ func holdFirstBatch(t *testing.T, db *DB) (release chan struct{}, waitPending fu
 	t.Helper()
 	release = make(chan struct{})
 	var held atomic.Bool
-	db.batcher.hook = func(int) {
+	db.batcher.hook = func(*sql.Tx, int) {
 		if held.CompareAndSwap(false, true) {
 			<-release
 		}
@@ -114,11 +115,11 @@ func TestBatchBounded(t *testing.T) {
 	var sizes []int
 	var mu sync.Mutex
 	hold := db.batcher.hook
-	db.batcher.hook = func(size int) {
+	db.batcher.hook = func(tx *sql.Tx, size int) {
 		mu.Lock()
 		sizes = append(sizes, size)
 		mu.Unlock()
-		hold(size)
+		hold(tx, size)
 	}
 	for i := range n {
 		go func() { errs <- db.batch(ctx, insertOp(fmt.Sprint(i))) }()
@@ -234,7 +235,7 @@ func TestBatchTakenWriteCommits(t *testing.T) {
 	started := []chan struct{}{make(chan struct{}), make(chan struct{})}
 	release := []chan struct{}{make(chan struct{}), make(chan struct{})}
 	var n atomic.Int32
-	db.batcher.hook = func(int) {
+	db.batcher.hook = func(*sql.Tx, int) {
 		if i := n.Add(1) - 1; i < 2 {
 			close(started[i])
 			<-release[i]
@@ -343,5 +344,59 @@ func TestBatchStress(t *testing.T) {
 	defer db.batcher.mu.Unlock()
 	if db.batcher.leading || len(db.batcher.pending) != 0 {
 		t.Fatalf("batcher not idle after the calls: leading %v, %d pending", db.batcher.leading, len(db.batcher.pending))
+	}
+}
+
+// TestBatchRelaxed: a batch of relaxed writes alone commits with
+// synchronous=NORMAL; one with any other write, with FULL; and the writer
+// is back to FULL after either.
+func TestBatchRelaxed(t *testing.T) {
+	db := batchTable(t)
+	ctx := context.Background()
+	var seen []int
+	db.batcher.hook = func(tx *sql.Tx, _ int) {
+		var level int
+		if err := tx.QueryRow(`PRAGMA synchronous`).Scan(&level); err != nil {
+			t.Error(err)
+		}
+		seen = append(seen, level)
+	}
+	if err := db.batchRelaxed(ctx, insertOp("relaxed")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.batch(ctx, insertOp("durable")); err != nil {
+		t.Fatal(err)
+	}
+	// A relaxed write sharing a batch with a durable one gets FULL.
+	release, waitPending := holdFirstBatch(t, db)
+	hold := db.batcher.hook
+	db.batcher.hook = func(tx *sql.Tx, n int) {
+		var level int
+		if err := tx.QueryRow(`PRAGMA synchronous`).Scan(&level); err != nil {
+			t.Error(err)
+		}
+		seen = append(seen, level)
+		hold(tx, n)
+	}
+	errs := make(chan error, 3)
+	go func() { errs <- db.batch(ctx, insertOp("first")) }()
+	waitPending(0)
+	go func() { errs <- db.batchRelaxed(ctx, insertOp("r2")) }()
+	waitPending(1)
+	go func() { errs <- db.batch(ctx, insertOp("d2")) }()
+	waitPending(2)
+	close(release)
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 1 is NORMAL, 2 is FULL.
+	if want := []int{1, 2, 2, 2}; !slices.Equal(seen, want) {
+		t.Fatalf("synchronous in each batch = %v, want %v", seen, want)
+	}
+	var level int
+	if err := db.write.QueryRow(`PRAGMA synchronous`).Scan(&level); err != nil || level != 2 {
+		t.Fatalf("synchronous after the batches = %d (%v), want 2 (FULL)", level, err)
 	}
 }

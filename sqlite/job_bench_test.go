@@ -115,6 +115,13 @@ func BenchmarkDeepQueue(b *testing.B) {
 			}
 		}
 	})
+	b.Run("Claim", func(b *testing.B) {
+		for b.Loop() {
+			if jobs, err := s.ClaimJobs(ctx, "greet", now, 1); err != nil || len(jobs) != 1 {
+				b.Fatalf("ClaimJobs: %v, %v", jobs, err)
+			}
+		}
+	})
 	b.Run("ClaimUpdate", func(b *testing.B) {
 		for b.Loop() {
 			jobs, err := s.ClaimJobs(ctx, "greet", now, 1)

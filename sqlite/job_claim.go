@@ -14,13 +14,15 @@ import (
 // set to now on a job's first claim. A job of a schedule with overlap skip
 // or queue is passed over while another job of its schedule runs, including
 // one taken by the same call. Claims go through the group commit, so two
-// concurrent calls never take the same job.
+// concurrent calls never take the same job. A batch of claims alone does not
+// wait for an fsync (DB.batchRelaxed): a claim lost to a power failure
+// leaves its jobs queued, to run again, as after a crash.
 func (s *JobStore) ClaimJobs(ctx context.Context, function string, now time.Time, limit int) ([]*lambda.Job, error) {
 	if limit <= 0 || function == "" {
 		return nil, nil
 	}
 	var claimed []*lambda.Job
-	err := s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.db.batchRelaxed(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		claimed, err = s.claimJobs(ctx, tx, function, now, limit)
 		return err
