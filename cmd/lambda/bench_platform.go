@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,7 +21,7 @@ import (
 )
 
 // benchPlatform is a private Lambda server for `lambda bench`, wired as
-// `lambda server` wires it (runServer), minus the scheduler: its own data
+// `lambda server` wires it (openPlatform), minus the scheduler: its own data
 // directory, a Docker namespace of its own so that it never touches a real
 // server's containers, and the gateway on 127.0.0.1:0. It implements
 // bench.Platform for the http bench function.
@@ -31,6 +32,7 @@ type benchPlatform struct {
 	suffix          string // of every name the run creates
 	httpFn, stdioFn string
 	deployed        []string // functions to delete at the end
+	keep            bool     // keep their images (lambda bench --keep)
 	images          map[string]string
 }
 
@@ -53,23 +55,17 @@ func openBenchPlatform(ctx context.Context, logOut io.Writer) (p *benchPlatform,
 	if p.dir, err = os.MkdirTemp("", "lambda-bench-"); err != nil {
 		return nil, err
 	}
-	defer func() {
-		if err != nil {
-			p.close(false, func(string, ...any) {})
-		}
-	}()
 	p.platform, err = openPlatform(ctx, platformOptions{
 		dataDir: p.dir, addr: "127.0.0.1:0", domain: "localhost", logger: logger,
 		namespace: "bench-" + p.suffix, reapInterval: benchReapInterval,
+		dockerDown: func(err error) error {
+			return fmt.Errorf("lambda bench runs functions on Docker: %w", err)
+		},
+		beforeEngineClose: p.removeFunctions,
 	})
 	if err != nil {
-		return p, err
-	}
-	if err := p.driver.Ping(ctx); err != nil {
-		return p, fmt.Errorf("lambda bench runs functions on Docker: %w", err)
-	}
-	if err := p.srv.Open(ctx); err != nil {
-		return p, err
+		_ = os.RemoveAll(p.dir) // openPlatform closed what it opened
+		return nil, err
 	}
 	return p, nil
 }
@@ -200,28 +196,37 @@ func (p *benchPlatform) waitInstances(ctx context.Context, n int) ([]*lambda.Ins
 	}
 }
 
-// close removes what the run created: the functions with their containers
-// and images (only the containers with keep), any container left in the
-// run's namespace, the data directory. The network and the shared shim
-// images stay: servers use them too.
+// removeFunctions removes what the run created, once the gateway and the
+// queue have stopped and while the engine still runs (the platform's
+// close calls it between them): the functions with their containers and
+// images (only the containers with keep), and any container left in the
+// run's namespace.
+func (p *benchPlatform) removeFunctions(ctx context.Context) error {
+	var errs []error
+	if !p.keep {
+		for _, name := range p.deployed {
+			if err := p.eng.Delete(ctx, name); err != nil && lambda.ErrorCode(err) != lambda.ENOTFOUND {
+				errs = append(errs, fmt.Errorf("delete %s: %w", name, err))
+			}
+		}
+	}
+	left, err := p.driver.ListInstances(ctx)
+	errs = append(errs, err)
+	for _, in := range left {
+		errs = append(errs, p.driver.StopInstance(ctx, in.ID, 0))
+	}
+	return errors.Join(errs...)
+}
+
+// close closes the platform, which removes the run's functions on its way
+// (removeFunctions), and the data directory. The network and the shared
+// shim images stay: servers use them too.
 func (p *benchPlatform) close(keep bool, progress func(string, ...any)) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var errs []error
+	p.keep = keep
 	if p.platform != nil {
-		errs = append(errs, p.srv.Close(ctx)) // no new requests while functions go
-		if !keep {
-			for _, name := range p.deployed {
-				if err := p.eng.Delete(ctx, name); err != nil && lambda.ErrorCode(err) != lambda.ENOTFOUND {
-					errs = append(errs, fmt.Errorf("delete %s: %w", name, err))
-				}
-			}
-		}
-		left, err := p.driver.ListInstances(ctx)
-		errs = append(errs, err)
-		for _, in := range left {
-			errs = append(errs, p.driver.StopInstance(ctx, in.ID, 0))
-		}
 		errs = append(errs, p.platform.close(ctx))
 	}
 	if keep {
@@ -232,10 +237,8 @@ func (p *benchPlatform) close(keep bool, progress func(string, ...any)) error {
 	if p.dir != "" {
 		errs = append(errs, os.RemoveAll(p.dir))
 	}
-	for _, err := range errs {
-		if err != nil {
-			return fmt.Errorf("bench clean-up: %w", err)
-		}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("bench clean-up: %w", err)
 	}
 	return nil
 }

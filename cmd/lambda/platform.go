@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/async"
 	"github.com/lambdahq/lambda/cron"
 	"github.com/lambdahq/lambda/docker"
 	"github.com/lambdahq/lambda/engine"
@@ -31,18 +31,30 @@ type platformOptions struct {
 	queueSize             int           // 0: the engine's default
 	keepVersions          int           // 0: the engine's default
 	reapInterval          time.Duration // 0: the engine's default
+	maxQueuedJobs         int           // 0: the queue's default
+	retention             time.Duration // of ended invocations; 0: the queue's default
 	// internalNetwork puts functions on an internal Docker network: no
 	// route out, only the host (the gateway) reaches them.
 	internalNetwork bool
 	// namespace labels the server's containers; "" derives it from the
 	// data directory (serverID), so a restarted server finds its own.
 	namespace string
+	// configure adjusts the HTTP server before it opens (limits, TLS).
+	configure func(*lhttp.Server)
+	// scheduler runs the cron scheduler (lambda server; not lambda bench).
+	scheduler bool
+	// dockerDown decides what a Docker that does not answer at start
+	// means; nil: a warning, and deploys and invocations wait for it.
+	dockerDown func(error) error
+	// beforeEngineClose runs at close once traffic has stopped (scheduler,
+	// HTTP, queue) and while the engine and driver still run.
+	beforeEngineClose func(context.Context) error
 }
 
-// platform is the store, the Docker driver, the runtimes, the engine and
-// the HTTP server wired together: `lambda server` and `lambda bench` both
-// run one. The HTTP server is built but not opened, so the caller can add
-// what it needs (the scheduler) before traffic arrives.
+// platform is the store, the Docker driver, the runtimes, the engine, the
+// invoker, the queue of asynchronous invocations, the HTTP server and the
+// scheduler wired together: `lambda server` and `lambda bench` both run
+// one. Its parts open in that order and close once, in reverse (life).
 type platform struct {
 	db        *sqlite.DB
 	driver    *docker.Driver
@@ -50,25 +62,36 @@ type platform struct {
 	schedules *sqlite.ScheduleStore
 	keys      *sqlite.KeyStore
 	audit     *sqlite.AuditStore
+	jobs      *sqlite.JobStore
 	secrets   lambda.KeySecrets
 	reg       *runtimes.Registry
 	eng       *engine.Engine
+	invoker   *lhttp.Invoker
+	queue     *async.Queue
 	srv       *lhttp.Server
+	sched     *cron.Scheduler // nil without platformOptions.scheduler
+
+	life lifecycle
 }
 
-// openPlatform opens the store and starts the engine. On error, what was
-// opened is closed again.
-func openPlatform(ctx context.Context, o platformOptions) (p *platform, err error) {
-	p = &platform{}
-	defer func() {
-		if err != nil {
-			_ = p.close(context.Background())
-		}
-	}()
-	p.db = sqlite.NewDB(filepath.Join(o.dataDir, "lambda.db"))
-	if err := p.db.Open(ctx); err != nil {
-		return nil, fmt.Errorf("open the database in %s: %w", o.dataDir, err)
+// openPlatform wires the parts and opens them in order, the HTTP server
+// (serving) included. On error, what was opened is closed again.
+func openPlatform(ctx context.Context, o platformOptions) (*platform, error) {
+	p, err := newPlatform(o)
+	if err != nil {
+		return nil, err
 	}
+	if err := p.life.open(ctx, p.components(o)...); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// newPlatform builds and wires the parts; nothing is opened yet.
+func newPlatform(o platformOptions) (*platform, error) {
+	p := &platform{}
+	p.db = sqlite.NewDB(filepath.Join(o.dataDir, "lambda.db"))
+	var err error
 	if p.driver, err = docker.New(); err != nil {
 		return nil, fmt.Errorf("docker client: %w", err)
 	}
@@ -76,21 +99,11 @@ func openPlatform(ctx context.Context, o platformOptions) (p *platform, err erro
 	if o.internalNetwork {
 		p.driver.Network, p.driver.Internal = docker.InternalNetwork, true
 	}
-	if p.driver.Namespace == "" {
-		if p.driver.Namespace, err = serverID(o.dataDir); err != nil {
-			return nil, err
-		}
-	}
-
 	p.functions = sqlite.NewFunctionStore(p.db)
 	p.schedules = sqlite.NewScheduleStore(p.db)
 	p.keys, p.audit = sqlite.NewKeyStore(p.db), sqlite.NewAuditStore(p.db)
-	if p.secrets.Master, err = loadMasterKey(o.dataDir); err != nil {
-		return nil, err
-	}
-	if err := bootstrapAdminKey(ctx, p.keys, p.secrets, o.dataDir, o.logger); err != nil {
-		return nil, err
-	}
+	p.jobs = sqlite.NewJobStore(p.db)
+
 	p.reg = runtimes.NewRegistry(p.driver)
 	if o.images.python != "" {
 		p.reg.PythonImage = o.images.python
@@ -104,9 +117,6 @@ func openPlatform(ctx context.Context, o platformOptions) (p *platform, err erro
 	// Temporary directories of deploys and builds live in the server's own
 	// directory, so that the engine removes what a killed server left.
 	tmp := filepath.Join(o.dataDir, "tmp")
-	if err := os.MkdirAll(tmp, 0o700); err != nil {
-		return nil, fmt.Errorf("create the temporary directory in %s: %w", o.dataDir, err)
-	}
 	p.reg.TempDir = tmp
 	p.eng = engine.New(p.functions, p.driver, p.reg, extract)
 	p.eng.Logger, p.eng.Images, p.eng.TempDir = o.logger, p.driver, tmp
@@ -122,34 +132,94 @@ func openPlatform(ctx context.Context, o platformOptions) (p *platform, err erro
 	if o.reapInterval > 0 {
 		p.eng.ReapInterval = o.reapInterval
 	}
-	if err := p.eng.Open(ctx); err != nil {
-		return nil, err
+
+	p.invoker = lhttp.NewInvoker(p.eng, o.logger)
+	p.invoker.Jobs = p.jobs // idempotency keys of synchronous invocations
+	p.queue = async.New(p.jobs, p.functions, p.invoker)
+	p.queue.Logger = o.logger
+	if o.maxQueuedJobs > 0 {
+		p.queue.MaxQueued = o.maxQueuedJobs
+	}
+	if o.retention > 0 {
+		p.queue.Retention = o.retention
 	}
 
 	p.srv = lhttp.NewServer()
 	p.srv.Addr, p.srv.Domain, p.srv.Logger = o.addr, o.domain, o.logger
 	p.srv.Functions, p.srv.Store, p.srv.Schedules, p.srv.Router, p.srv.Scaling = p.eng, p.functions, p.schedules, p.eng, p.eng
+	p.srv.Invoker, p.srv.Async = p.invoker, p.queue
 	p.srv.Cron, p.srv.Images, p.srv.Runtimes = cron.Parser{}, p.driver, p.reg
 	p.srv.StorePing, p.srv.DockerPing = p.db.Ping, p.driver.Ping
-	p.srv.Keys, p.srv.Audit, p.srv.Secrets = p.keys, p.audit, p.secrets
+	p.srv.Keys, p.srv.Audit = p.keys, p.audit
+	if o.configure != nil {
+		o.configure(p.srv)
+	}
+	if o.scheduler {
+		p.sched = cron.NewScheduler(p.schedules, p.queue)
+		p.sched.Logger = o.logger
+		p.srv.SchedulesChanged = p.sched.Notify
+	}
 	return p, nil
 }
 
-// close stops the HTTP server (waiting for requests until ctx ends), the
-// engine, and closes the driver and the store. Instances keep running.
+// components are the platform's parts in the order they open: each after
+// what it uses. They close in reverse: the scheduler stops ticking, HTTP
+// stops accepting and drains, the queue lets running jobs finish within
+// its grace and queues the rest again, then the engine, the driver and
+// the database stop.
+func (p *platform) components(o platformOptions) []component {
+	cs := []component{
+		{name: "database", open: func(ctx context.Context) error {
+			if err := p.db.Open(ctx); err != nil {
+				return fmt.Errorf("open the database in %s: %w", o.dataDir, err)
+			}
+			return nil
+		}, close: p.db.Close},
+		{name: "keys", open: func(ctx context.Context) error {
+			var err error
+			if p.secrets.Master, err = loadMasterKey(o.dataDir); err != nil {
+				return err
+			}
+			p.srv.Secrets = p.secrets
+			return bootstrapAdminKey(ctx, p.keys, p.secrets, o.dataDir, o.logger)
+		}},
+		{name: "Docker driver", open: func(ctx context.Context) error {
+			if p.driver.Namespace == "" {
+				var err error
+				if p.driver.Namespace, err = serverID(o.dataDir); err != nil {
+					return err
+				}
+			}
+			if err := p.driver.Ping(ctx); err != nil {
+				if o.dockerDown != nil {
+					return o.dockerDown(err)
+				}
+				o.logger.Warn("Docker is not reachable yet; deploys and invocations answer 503 until it is", "err", err)
+			}
+			return nil
+		}, close: func(context.Context) error { return p.driver.Close() }},
+		{name: "engine", open: func(ctx context.Context) error {
+			if err := os.MkdirAll(p.eng.TempDir, 0o700); err != nil {
+				return fmt.Errorf("create the temporary directory in %s: %w", o.dataDir, err)
+			}
+			return p.eng.Open(ctx)
+		}, close: p.eng.Close},
+	}
+	if o.beforeEngineClose != nil {
+		cs = append(cs, component{name: "clean-up", close: o.beforeEngineClose})
+	}
+	cs = append(cs,
+		component{name: "queue of asynchronous invocations", open: p.queue.Open, close: p.queue.Close},
+		component{name: "HTTP server", open: p.srv.Open, close: p.srv.Close},
+	)
+	if p.sched != nil {
+		cs = append(cs, component{name: "scheduler", open: p.sched.Open, close: p.sched.Close})
+	}
+	return cs
+}
+
+// close closes what openPlatform opened, once, in reverse order, waiting
+// until ctx ends for everything the parts started. Instances keep running.
 func (p *platform) close(ctx context.Context) error {
-	var errs []error
-	if p.srv != nil {
-		errs = append(errs, p.srv.Close(ctx))
-	}
-	if p.eng != nil {
-		errs = append(errs, p.eng.Close(ctx))
-	}
-	if p.driver != nil {
-		errs = append(errs, p.driver.Close())
-	}
-	if p.db != nil {
-		errs = append(errs, p.db.Close(ctx))
-	}
-	return errors.Join(errs...)
+	return p.life.close(ctx)
 }

@@ -16,8 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lambdahq/lambda"
 	"github.com/lambdahq/lambda/archive"
-	"github.com/lambdahq/lambda/cron"
 	"github.com/lambdahq/lambda/engine"
 	lhttp "github.com/lambdahq/lambda/http"
 	"github.com/lambdahq/lambda/runtimes"
@@ -40,6 +40,7 @@ type serverOptions struct {
 	// functionsNetwork is bridge (the default) or none: functions on an
 	// internal network, reachable by the server alone.
 	functionsNetwork string
+	jobs             jobOptions
 	limits           clientLimitOptions
 	tls              tlsOptions
 }
@@ -124,6 +125,12 @@ as containers on the local Docker engine (DOCKER_HOST is honoured).`,
 	f.StringVar(&opts.maxInstances, "max-instances", opts.maxInstances, "most function instances on this host, all functions together (env LAMBDA_MAX_INSTANCES)")
 	f.StringVar(&opts.queueSize, "queue-size", opts.queueSize, "most requests a function queues while its instances are busy; more get 429 (env LAMBDA_QUEUE_SIZE)")
 	f.StringVar(&opts.functionsNetwork, "functions-network", opts.functionsNetwork, "bridge: functions reach the internet and the host; none: an internal network, where they reach nothing but the host (env LAMBDA_FUNCTIONS_NETWORK)")
+	opts.jobs = jobOptions{
+		maxQueued: envOr("LAMBDA_MAX_QUEUED_JOBS", strconv.Itoa(lambda.DefaultMaxQueued)),
+		retention: envOr("LAMBDA_INVOCATION_RETENTION", lambda.FormatDuration(lambda.DefaultJobRetention)),
+	}
+	f.StringVar(&opts.jobs.maxQueued, "max-queued-jobs", opts.jobs.maxQueued, "most asynchronous invocations a function may have waiting or running; more get 429 with Retry-After (env LAMBDA_MAX_QUEUED_JOBS)")
+	f.StringVar(&opts.jobs.retention, "invocation-retention", opts.jobs.retention, "how long finished asynchronous invocations stay queryable (lambda invocations) before they are pruned, e.g. 168h (env LAMBDA_INVOCATION_RETENTION)")
 	f.StringVar(&opts.keepVersions, "keep-versions", opts.keepVersions, "images kept per function: older versions' images are removed in the background (never the active one's) and they stay listed as pruned (env LAMBDA_KEEP_VERSIONS)")
 	f.StringVar(&opts.images.python, "python-image", opts.images.python, "base image of the python runtime (env LAMBDA_PYTHON_IMAGE)")
 	f.StringVar(&opts.images.node, "node-image", opts.images.node, "base image of the node runtime (env LAMBDA_NODE_IMAGE)")
@@ -153,6 +160,10 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	if opts.functionsNetwork != "bridge" && opts.functionsNetwork != "none" {
 		return fmt.Errorf("--functions-network %q is invalid: use bridge (functions reach the internet) or none (they reach nothing but the host)", opts.functionsNetwork)
 	}
+	jobs, err := opts.jobs.parse()
+	if err != nil {
+		return err
+	}
 	setLimits, err := opts.limits.parse()
 	if err != nil {
 		return err
@@ -164,40 +175,32 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 		dataDir: opts.dataDir, addr: opts.addr, domain: opts.domain,
 		logger: logger, images: opts.images, maxInstances: maxInstances, queueSize: queueSize,
 		keepVersions: keepVersions, internalNetwork: opts.functionsNetwork == "none",
+		maxQueuedJobs: jobs.maxQueued, retention: jobs.retention,
+		configure: func(srv *lhttp.Server) {
+			setLimits(srv)
+			srv.TLSCert, srv.TLSKey, srv.HTTPRedirect = opts.tls.cert, opts.tls.key, opts.tls.httpRedirect
+		},
+		scheduler: true,
 	})
 	if err != nil {
-		return err
-	}
-	defer p.close(context.Background())
-	if err := p.driver.Ping(ctx); err != nil {
-		logger.Warn("Docker is not reachable yet; deploys and invocations answer 503 until it is", "err", err)
-	}
-
-	sched := cron.NewScheduler(p.schedules, p.srv.Async)
-	sched.Logger = logger
-	p.srv.SchedulesChanged = sched.Notify
-	setLimits(p.srv)
-	p.srv.TLSCert, p.srv.TLSKey, p.srv.HTTPRedirect = opts.tls.cert, opts.tls.key, opts.tls.httpRedirect
-	if err := p.srv.Open(ctx); err != nil {
-		return err
-	}
-	if err := sched.Open(ctx); err != nil {
 		return err
 	}
 	logger.Info("Lambda server listening", "addr", opts.addr, "functions", p.srv.FunctionURL("NAME"), "data", opts.dataDir)
 
 	<-ctx.Done()
 	logger.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	shutdown, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := p.srv.Close(shutdown); err != nil {
-		logger.Error("http shutdown", "err", err)
-	}
-	if err := sched.Close(shutdown); err != nil {
-		logger.Error("scheduler shutdown", "err", err)
+	if err := p.close(shutdown); err != nil {
+		logger.Error("shutdown", "err", err)
 	}
 	return nil
 }
+
+// shutdownTimeout bounds a graceful stop: requests in flight drain and
+// running asynchronous jobs finish (within the queue's own grace) in it;
+// jobs still running past it are queued again at the next start.
+const shutdownTimeout = 30 * time.Second
 
 // parse checks the limits before anything is opened; set puts them on
 // the server once it exists.
