@@ -400,3 +400,34 @@ func TestBatchRelaxed(t *testing.T) {
 		t.Fatalf("synchronous after the batches = %d (%v), want 2 (FULL)", level, err)
 	}
 }
+
+// TestPreparedStatements: batched writes reuse statements prepared on the
+// writer, and a DB closed and opened again prepares them afresh.
+func TestPreparedStatements(t *testing.T) {
+	ctx := context.Background()
+	db, _, s := jobFixture(t)
+	for i := range 3 {
+		mustCreate(t, s, testJob("greet", time.Duration(i)))
+	}
+	db.batcher.stmtMu.Lock()
+	n, pool := len(db.batcher.stmts), db.batcher.stmtPool
+	db.batcher.stmtMu.Unlock()
+	if n == 0 || pool != db.write {
+		t.Fatalf("%d statements prepared on %p (writer %p), want some on the writer", n, pool, db.write)
+	}
+	if err := db.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		j := mustCreate(t, s, testJob("greet", time.Hour+time.Duration(i)))
+		mustFind(t, s, j.ID)
+	}
+	db.batcher.stmtMu.Lock()
+	defer db.batcher.stmtMu.Unlock()
+	if db.batcher.stmtPool != db.write || len(db.batcher.stmts) == 0 {
+		t.Fatal("after reopening, the statements were not prepared on the new writer")
+	}
+}
