@@ -11,14 +11,15 @@ import (
 )
 
 // TestAsyncRetries: a function failing its first two attempts succeeds on
-// the third retry-delayed attempt, and the record shows all three with
-// their logs.
+// the third retry-delayed attempt, the record shows all three with their
+// logs, and its on_success destination receives the Lambda-style record.
 func TestAsyncRetries(t *testing.T) {
 	requireDocker(t)
 	t.Parallel()
 	s := sharedServer(t)
-	name := s.fn("async-retry")
-	deployAsyncFn(s, name, "--retry-delay", "1s")
+	name, dest := s.fn("async-retry"), s.fn("async-retry-ok")
+	deployAsyncFn(s, dest)
+	deployAsyncFn(s, name, "--retry-delay", "1s", "--on-success", dest)
 
 	id := mustSubmit(s, name, `{"fail":2,"tag":"twice"}`)
 	// Delays of 1 s then 2 s, plus the runs: well within 60 s.
@@ -66,7 +67,31 @@ func TestAsyncRetries(t *testing.T) {
 	if res := s.mustLambda("invocation", id); !strings.Contains(res.stdout, id) || !strings.Contains(res.stdout, "succeeded") || strings.Count(res.stdout, "attempt") < 3 {
 		t.Errorf("lambda invocation %s:\n%s", id, res.stdout)
 	}
+
+	// The on_success destination receives the record of the success.
+	var rec lambda.DestinationRecord
+	waitFor(t, 30*time.Second, func() bool {
+		for _, r := range seenBy(s, dest).Requests {
+			for _, b := range r.Bodies {
+				if json.Unmarshal([]byte(b), &rec) == nil && rec.RequestContext.RequestID == id {
+					return true
+				}
+			}
+		}
+		return false
+	})
+	var answer struct {
+		ID      string `json:"id"`
+		Attempt int    `json:"attempt"`
+	}
+	if rc := rec.RequestContext; rc.Condition != "Success" || rc.ApproximateInvokeCount != 3 ||
+		rec.ResponseContext.StatusCode != 200 || rec.ResponseContext.ExecutedVersion != "1" || rec.ResponseContext.FunctionError != "" ||
+		json.Unmarshal(rec.ResponsePayload, &answer) != nil || answer.ID != id || answer.Attempt != 3 ||
+		!strings.Contains(string(rec.RequestPayload), `"tag":"twice"`) {
+		t.Errorf("on_success record: %+v (request %s, response %s); want Success after 3 invocations, status 200, version 1, the event and the function's answer", rec, rec.RequestPayload, rec.ResponsePayload)
+	}
 	s.mustLambda("delete", name)
+	s.mustLambda("delete", dest)
 }
 
 // TestAsyncDeadLetterAndRedrive: a function that fails every attempt ends
@@ -80,14 +105,16 @@ func TestAsyncDeadLetterAndRedrive(t *testing.T) {
 	deployAsyncFn(s, dlq)
 	deployAsyncFn(s, name, "--retry-delay", "1s", "--on-failure", dlq)
 
-	// It fails its first three attempts: all the tries it has.
+	// Each fails its first three attempts: all the tries it has.
 	id := mustSubmit(s, name, `{"fail":3,"tag":"dead-letter"}`)
+	other := mustSubmit(s, name, `{"fail":3,"tag":"dead-letter-2"}`)
 	j := waitJob(s, id, 60*time.Second, ended)
 	if j.Status != lambda.StatusDead || j.Attempts != 3 || j.HTTPStatus != 500 || j.ErrorType == "" {
 		t.Fatalf("after three failures: %+v, want dead after 3 attempts with the function's error: %s", j, describeAttempts(j))
 	}
-	if l := listJobs(s, name, "status=dead"); len(l) != 1 || l[0].ID != id {
-		t.Errorf("the dead-letter list of %s: %+v, want just %s", name, l, id)
+	waitJob(s, other, 30*time.Second, ended)
+	if l := listJobs(s, name, "status=dead"); len(l) != 2 || countID(l, id) != 1 || countID(l, other) != 1 {
+		t.Errorf("the dead-letter list of %s: %+v, want %s and %s", name, l, id, other)
 	}
 
 	// The destination received the record, as Lambda shapes it.
@@ -126,9 +153,10 @@ func TestAsyncDeadLetterAndRedrive(t *testing.T) {
 	if n := seenBy(s, dlq).bodiesWith(id); n != 1 {
 		t.Errorf("the destination received %d records of %s, want 1", n, id)
 	}
-	// The destination's own record of that delivery.
-	if l := listJobs(s, dlq, ""); len(l) != 1 {
-		t.Errorf("the destination has %d invocations, want the one delivery: %+v", len(l), l)
+	// The destination's own records of the deliveries.
+	waitFor(t, 30*time.Second, func() bool { return seenBy(s, dlq).bodiesWith(other) == 1 })
+	if l := listJobs(s, dlq, ""); len(l) != 2 {
+		t.Errorf("the destination has %d invocations, want the two deliveries: %+v", len(l), l)
 	}
 
 	// Redrive runs it again under the same ID, with fresh attempts: the
@@ -140,6 +168,17 @@ func TestAsyncDeadLetterAndRedrive(t *testing.T) {
 	j = waitJob(s, id, 30*time.Second, func(j *lambda.Job) bool { return j.Status == lambda.StatusSucceeded })
 	if j.Attempts != 1 {
 		t.Errorf("after the redrive: %d attempts, want 1 (fresh attempts): %s", j.Attempts, describeAttempts(j))
+	}
+	// Only the one named.
+	if _, o, body := getJob(s, other); o == nil || o.Status != lambda.StatusDead {
+		t.Errorf("redrive --id %s touched %s: %s", id, other, body)
+	}
+	res = s.mustLambda("redrive", name, "--all")
+	if !strings.Contains(res.stdout, other) || strings.Contains(res.stdout, id) {
+		t.Errorf("lambda redrive --all printed %q, want %s alone (the only dead one)", res.stdout, other)
+	}
+	if o := waitJob(s, other, 30*time.Second, ended); o.Status != lambda.StatusSucceeded || o.Attempts != 1 {
+		t.Errorf("after redrive --all: %s after %d attempts, want succeeded after 1", o.Status, o.Attempts)
 	}
 	if seen := seenBy(s, name); seen.Requests[id].Count != 4 {
 		t.Errorf("the function ran %s %d times, want 4 (3 before the redrive, 1 after)", id, seen.Requests[id].Count)
