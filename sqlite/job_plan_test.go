@@ -20,28 +20,30 @@ func TestJobQueryPlans(t *testing.T) {
 		name  string
 		query string
 		args  []any
-		index string // the plan must use it
+		index string            // the plan must use it
+		list  *lambda.JobFilter // the query is listQuery's for it
 	}{
-		{"claim", claimQuery, []any{"greet", now, "", 0, 10}, "jobs_due"},
-		{"due", dueQuery, nil, "jobs_due"},
-		{"queued count", queuedQuery, []any{"greet"}, "job_counts"},
-		{"overlap skip", overlapSkipQuery, []any{"sch_1"}, "jobs_schedule"},
-		{"overlap queue", overlapQueueQuery, []any{"sch_1"}, "jobs_schedule"},
-		{"list a function's", "", nil, "jobs_function"},
-		{"list a function's by status", "", nil, "jobs_function_status"},
-		{"list a page", "", nil, "jobs_function"},
-		{"prune jobs", pruneJobsQuery, []any{now, pruneChunk}, "jobs_ended"},
-		{"prune keys", pruneKeysQuery, []any{now, pruneChunk}, "idempotency_keys_expires"},
-		{"requeue", requeueQuery, nil, "jobs_running"},
-		{"end sync calls", endSyncQuery, []any{now, "", ""}, "jobs_running"},
-		{"redrive", redriveQuery, []any{now, "greet", "[]"}, "jobs_function_status"},
-		{"find", `SELECT ` + jobColumns + ` FROM jobs WHERE id = ?`, []any{"x"}, "sqlite_autoindex_jobs_1"},
+		{"claim", claimQuery, []any{"greet", now, "", 0, 10}, "jobs_due", nil},
+		{"take", takeQuery, []any{1, now}, "INTEGER PRIMARY KEY", nil},
+		{"due", dueQuery, nil, "jobs_due", nil},
+		{"queued count", queuedQuery, []any{"greet"}, "job_counts", nil},
+		{"overlap skip", overlapSkipQuery, []any{"sch_1"}, "jobs_schedule", nil},
+		{"overlap queue", overlapQueueQuery, []any{"sch_1"}, "jobs_schedule", nil},
+		{"list a function's", "", nil, "jobs_function", &lambda.JobFilter{Function: "greet"}},
+		{"list a function's by status", "", nil, "jobs_function_status", &lambda.JobFilter{Function: "greet", Status: lambda.StatusDead, Since: t0}},
+		{"list a page", "", nil, "jobs_function", &lambda.JobFilter{Function: "greet", Before: t0.Add(time.Minute), Limit: 20}},
+		{"prune jobs", pruneJobsQuery, []any{now, pruneChunk}, "jobs_ended", nil},
+		{"prune keys", pruneKeysQuery, []any{now, pruneChunk}, "idempotency_keys_expires", nil},
+		{"requeue", requeueQuery, nil, "jobs_running", nil},
+		{"end sync calls", endSyncQuery, []any{now, "", ""}, "jobs_running", nil},
+		{"redrive", redriveQuery, []any{now, "greet", "[]"}, "jobs_function_status", nil},
+		{"find", `SELECT ` + jobColumns + ` FROM jobs WHERE id = ?`, []any{"x"}, "sqlite_autoindex_jobs_1", nil},
 	}
-	tests[5].query, tests[5].args = listQuery(lambda.JobFilter{Function: "greet"})
-	tests[6].query, tests[6].args = listQuery(lambda.JobFilter{Function: "greet", Status: lambda.StatusDead, Since: t0})
-	tests[7].query, tests[7].args = listQuery(lambda.JobFilter{Function: "greet", Before: t0.Add(time.Minute), Limit: 20})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.list != nil {
+				tt.query, tt.args = listQuery(*tt.list)
+			}
 			rows, err := s.db.read.Query(`EXPLAIN QUERY PLAN `+tt.query, tt.args...)
 			if err != nil {
 				t.Fatal(err)
