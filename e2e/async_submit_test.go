@@ -98,6 +98,36 @@ func TestAsyncSubmit(t *testing.T) {
 		if res := s.mustLambda("invocations", name, "--status", "dead", "-o", "json"); strings.Contains(res.stdout, id) {
 			t.Errorf("lambda invocations --status dead lists a succeeded job:\n%s", res.stdout)
 		}
+		if l, err := decodeJobs(s.mustLambda("invocations", name, "--limit", "1", "-o", "json").stdout); err != nil || len(l) != 1 || l[0].ID != answer.ID {
+			t.Errorf("lambda invocations --limit 1: %v %+v, want the newest alone", err, l)
+		}
+		if l, err := decodeJobs(s.mustLambda("invocations", name, "--since", "1h", "-o", "json").stdout); err != nil || len(l) != len(list) {
+			t.Errorf("lambda invocations --since 1h: %v, %d jobs, want all %d", err, len(l), len(list))
+		}
+	})
+
+	t.Run("records are the function's", func(t *testing.T) {
+		s := *s
+		s.t = t
+		id := mustSubmit(&s, name, `{"via":"scoped"}`)
+		waitJob(&s, id, 30*time.Second, ended)
+		// A key limited to another function learns nothing of this one's
+		// invocations, not even that they exist.
+		var key struct{ ID, Secret string }
+		res := s.mustLambda("keys", "create", "other-"+name, "--scope", "read", "--function", "other-"+runID, "-o", "json")
+		if err := json.Unmarshal([]byte(res.stdout), &key); err != nil || key.Secret == "" {
+			t.Fatalf("keys create -o json: %v %s", err, res.stdout)
+		}
+		auth := map[string]string{"Authorization": "Bearer " + key.Secret}
+		if status, _, body := apiCall(&s, "GET", "/v1/invocations/"+id, nil, auth); status != 404 {
+			t.Errorf("GET another function's invocation with a limited key: %d %s, want 404", status, body)
+		}
+		if status, _, body := apiCall(&s, "GET", "/v1/functions/"+name+"/invocations", nil, auth); status != 403 && status != 404 {
+			t.Errorf("list another function's invocations with a limited key: %d %s, want 403 or 404", status, body)
+		}
+		if status, _, body := apiCall(&s, "GET", "/v1/invocations/"+id, nil, nil); status != 200 {
+			t.Errorf("GET the invocation with the admin key: %d %s", status, body)
+		}
 	})
 
 	t.Run("api", func(t *testing.T) {
