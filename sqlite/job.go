@@ -215,7 +215,11 @@ func (s *JobStore) UpdateJob(ctx context.Context, j *lambda.Job) error {
 		return invalidStatus(j.Status)
 	}
 	normalize(j, s.db.now())
-	args, err := jobArgs(cloneJob(j))
+	// The payload never changes: left out, a megabyte is not copied and
+	// bound for nothing.
+	c := *j
+	c.Payload = nil
+	args, err := jobArgs(cloneJob(&c))
 	if err != nil {
 		return err
 	}
