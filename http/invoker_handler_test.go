@@ -2,6 +2,10 @@ package http
 
 import (
 	"encoding/base64"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -80,4 +84,28 @@ func TestHandleInvokeBadInput(t *testing.T) {
 	if d := deadlineOf(f.fn.seen()[0]).Sub(start); d > 200*time.Millisecond {
 		t.Errorf("deadline %s away, want 150ms", d)
 	}
+}
+
+// A direct invocation's answer is whole before it is written, the instance
+// released: a client that does not read it holds the handler for the write
+// timeout, no longer.
+func TestHandleInvokeSlowReaderIsBounded(t *testing.T) {
+	big := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, strings.Repeat("x", 5<<20)) // more than the socket buffers on the way hold
+	}))
+	t.Cleanup(big.Close)
+	r := &fakeRouter{backends: map[string]string{"big": big.Listener.Addr().String()}, timeout: time.Second, onRelease: make(chan bool, 1)}
+	s := openForTest(NewServer())
+	s.Router, s.WriteTimeout = r, 200*time.Millisecond
+	addr, handled := openGateway(t, s)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, _ = io.WriteString(conn, "POST /v1/functions/big/invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+	if failed := <-r.onRelease; failed {
+		t.Error("the instance was released as failed")
+	}
+	waitFor(t, handled, "the handler to give up on a client that does not read")
 }
