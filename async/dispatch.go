@@ -19,8 +19,12 @@ type dispatcher struct {
 	signal   chan struct{} // buffered 1: a wake-up is pending
 	woken    bool          // guarded by Queue.mu: woken since the round began
 
-	mu        sync.Mutex
-	running   int
+	mu      sync.Mutex
+	running int // jobs holding a slot: claimed, not yet done with the function
+	// active counts jobs from their claim until their outcome is written:
+	// the dispatcher stays while one is active, for the job may need it
+	// again (a retry) and the backoff state lives here.
+	active    int
 	holdUntil time.Time // throttled or failing platform: no job before it
 	streak    int       // throttles and platform errors in a row
 }
@@ -122,15 +126,15 @@ func (q *Queue) round(ctx context.Context, d *dispatcher) (next time.Time, idle 
 		return time.Time{}, false, err
 	}
 	d.mu.Lock()
-	running := d.running
+	active := d.active
 	d.mu.Unlock()
 	at, pending := due[d.function]
 	switch {
 	case !pending:
-		return time.Time{}, running == 0, nil
+		return time.Time{}, active == 0, nil
 	case at.After(now):
 		return at, false, nil
-	case running > 0:
+	case active > 0:
 		return time.Time{}, false, nil // a job ending frees a slot or its schedule
 	default:
 		// Due but not claimable with nothing of ours running: another
@@ -143,6 +147,7 @@ func (q *Queue) round(ctx context.Context, d *dispatcher) (next time.Time, idle 
 func (q *Queue) start(d *dispatcher, j *lambda.Job, s lambda.Scaling) {
 	d.mu.Lock()
 	d.running++
+	d.active++
 	d.mu.Unlock()
 	q.runs.Add(1)
 	go func() {
@@ -158,6 +163,9 @@ func (q *Queue) start(d *dispatcher, j *lambda.Job, s lambda.Scaling) {
 		}
 		q.run(q.runCtx, d, j, s, release)
 		release()
+		d.mu.Lock()
+		d.active--
+		d.mu.Unlock()
 		// Once written, the job no longer holds back its schedule's next.
 		q.wake(d.function)
 	}()
@@ -181,7 +189,7 @@ func (q *Queue) endDeleted(ctx context.Context, d *dispatcher) (time.Time, bool,
 		return time.Time{}, false, nil
 	}
 	d.mu.Lock()
-	running := d.running
+	active := d.active
 	d.mu.Unlock()
 	due, err := q.jobs.DueJobs(ctx)
 	if err != nil {
@@ -191,7 +199,7 @@ func (q *Queue) endDeleted(ctx context.Context, d *dispatcher) (time.Time, bool,
 	if pending {
 		return at, false, nil
 	}
-	return time.Time{}, running == 0, nil
+	return time.Time{}, active == 0, nil
 }
 
 // throttled records a throttle or platform error and holds the function's

@@ -81,14 +81,14 @@ func (c *FakeClock) Timers() []time.Time {
 }
 
 // BlockUntil waits until at least n timers are pending, failing the test
-// after 5 s.
+// after waitLimit.
 func (c *FakeClock) BlockUntil(t testing.TB, n int) {
 	t.Helper()
 	c.waitFor(t, func(pending []time.Time) bool { return len(pending) >= n }, "%d pending timers", n)
 }
 
 // WaitTimer waits until a timer is pending for exactly at: the queue went
-// to sleep until then. It fails the test after 5 s.
+// to sleep until then. It fails the test after waitLimit.
 func (c *FakeClock) WaitTimer(t testing.TB, at time.Time) {
 	t.Helper()
 	c.waitFor(t, func(pending []time.Time) bool {
@@ -98,7 +98,7 @@ func (c *FakeClock) WaitTimer(t testing.TB, at time.Time) {
 
 func (c *FakeClock) waitFor(t testing.TB, ok func([]time.Time) bool, format string, args ...any) {
 	t.Helper()
-	timeout := time.After(5 * time.Second)
+	timeout := time.After(waitLimit)
 	for {
 		c.mu.Lock()
 		armed := c.armed
@@ -110,7 +110,7 @@ func (c *FakeClock) waitFor(t testing.TB, ok func([]time.Time) bool, format stri
 		select {
 		case <-armed:
 		case <-timeout:
-			t.Fatalf("fake clock at %s: waited 5s for "+format+"; pending: %v", append(append([]any{c.Now()}, args...), pending)...)
+			t.Fatalf("fake clock at %s: waited %s for "+format+"; pending: %v", append(append([]any{c.Now(), waitLimit}, args...), pending)...)
 		}
 	}
 }

@@ -96,10 +96,10 @@ func (f *Invoker) Peak(function string) int {
 }
 
 // WaitRequests waits until function received at least n requests and
-// returns them, failing the test after 5 s.
+// returns them, failing the test after waitLimit.
 func (f *Invoker) WaitRequests(t testing.TB, function string, n int) []Received {
 	t.Helper()
-	timeout := time.After(5 * time.Second)
+	timeout := time.After(waitLimit)
 	for {
 		f.mu.Lock()
 		arrived := f.arrived
@@ -110,7 +110,7 @@ func (f *Invoker) WaitRequests(t testing.TB, function string, n int) []Received 
 		select {
 		case <-arrived:
 		case <-timeout:
-			t.Fatalf("%s received %d requests after 5s, want %d", function, len(f.Requests(function)), n)
+			t.Fatalf("%s received %d requests after %s, want %d", function, len(f.Requests(function)), waitLimit, n)
 			return nil
 		}
 	}

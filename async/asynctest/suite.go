@@ -20,6 +20,10 @@ import (
 // fails the suite.
 var T0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 
+// waitLimit bounds every wait of the suite for the queue to do something:
+// generous, for loaded CI machines and fsyncs of the real store.
+const waitLimit = 15 * time.Second
+
 // Settings of the queue under test.
 const (
 	minBackoff = time.Second
@@ -167,17 +171,17 @@ func (e *env) find(id string) *lambda.Job {
 	return j
 }
 
-// wait polls job id until ok, failing the test after 5 s.
+// wait polls job id until ok, failing the test after waitLimit.
 func (e *env) wait(id, what string, ok func(*lambda.Job) bool) *lambda.Job {
 	e.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(waitLimit)
 	for {
 		j := e.find(id)
 		if ok(j) {
 			return j
 		}
 		if time.Now().After(deadline) {
-			e.t.Fatalf("job %s: not %s after 5s: %s", id, what, describe(j))
+			e.t.Fatalf("job %s: not %s after %s: %s", id, what, waitLimit, describe(j))
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -193,14 +197,14 @@ func (e *env) waitStatus(id, status string) *lambda.Job {
 // job through backoffs whose jittered times the test cannot know.
 func (e *env) drive(id, what string, ok func(*lambda.Job) bool) *lambda.Job {
 	e.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		j := e.find(id)
 		if ok(j) {
 			return j
 		}
 		if time.Now().After(deadline) {
-			e.t.Fatalf("job %s: not %s after 10s of driving the clock: %s", id, what, describe(j))
+			e.t.Fatalf("job %s: not %s after 30s of driving the clock: %s", id, what, describe(j))
 		}
 		if now := e.clock.Now(); j.Status == lambda.StatusRetrying && j.NextRunAt.After(now) {
 			e.clock.Advance(j.NextRunAt.Sub(now))

@@ -150,7 +150,7 @@ func testGracefulClose(t *testing.T, e *env) {
 		if err != nil {
 			t.Errorf("Close: %v", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(waitLimit):
 		t.Fatal("Close did not return after the job ended")
 	}
 	if d := e.find(j.ID); d.Status != lambda.StatusSucceeded || string(d.Response) != `{"finished":true}` {
@@ -178,7 +178,7 @@ func testRetention(t *testing.T, e *env) {
 	running := e.submit(fn, `{}`)
 	e.waitStatus(running.ID, lambda.StatusRunning)
 	e.clock.Advance(40 * time.Minute) // T0+70m: prunes what ended before T0+10m
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(waitLimit)
 	for {
 		_, err := e.q.FindJob(e.ctx, old.ID)
 		if code(err) == lambda.ENOTFOUND {

@@ -253,7 +253,7 @@ func testThrottledUntilAge(t *testing.T, e *env) {
 	e.deploy(fn, lambda.Scaling{MaxEventAge: lambda.Duration(time.Minute), OnFailure: "busy-dest"})
 	e.deploy("busy-dest", lambda.Scaling{})
 	e.inv.On(fn, Error(lambda.ETHROTTLED))
-	e.q.MaxBackoff = time.Second // ~60 backoffs of 0.5-1s in a minute
+	e.q.MaxBackoff = 2 * time.Second // at least 30 backoffs of 1-2s in a minute
 	e.open(e.q)
 	j := e.submit(fn, `{}`)
 	d := e.drive(j.ID, "dead", func(j *lambda.Job) bool { return j.Status == lambda.StatusDead })
@@ -261,7 +261,7 @@ func testThrottledUntilAge(t *testing.T, e *env) {
 		t.Errorf("job: %s; want dead within the minute, no attempt, throttled", describe(d))
 	}
 	if n := len(e.inv.Requests(fn)); n <= lambda.MaxJobAttemptsKept {
-		t.Fatalf("only %d requests in a minute of backoffs of at most 1s", n)
+		t.Fatalf("only %d requests in a minute of backoffs of at most 2s", n)
 	}
 	if len(d.History) != lambda.MaxJobAttemptsKept {
 		t.Errorf("history keeps %d attempts, want the newest %d", len(d.History), lambda.MaxJobAttemptsKept)
