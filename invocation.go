@@ -143,7 +143,10 @@ type Invoker interface {
 	// exist (ENOTFOUND), is throttled (ETHROTTLED), the platform failed
 	// (EUNAVAILABLE, EINTERNAL), or the function crashed (EFUNCTION) or
 	// ran past its timeout (ETIMEOUT). An answer the function gave as an
-	// error is a result with FunctionError set, not an error.
+	// error is a result with FunctionError set, not an error. When ctx
+	// ends before the answer, the error wraps ctx's cause
+	// (errors.Is(err, context.Canceled)), and the instance goes back to
+	// the pool unharmed.
 	Invoke(ctx context.Context, req *InvokeRequest) (*InvokeResult, error)
 }
 
