@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lambdahq/lambda"
 )
@@ -59,6 +60,38 @@ func TestInvoke(t *testing.T) {
 			b, _ := io.ReadAll(resp.Body)
 			if resp.StatusCode != tt.wantStatus || string(b) != tt.body {
 				t.Errorf("got %d %q, want %d %q", resp.StatusCode, b, tt.wantStatus, tt.body)
+			}
+		})
+	}
+}
+
+// InvokeOptions reach the server as the route reads them.
+func TestInvokeOptions(t *testing.T) {
+	tests := []struct {
+		name                  string
+		opts                  InvokeOptions
+		timeout, key, logType string
+	}{
+		{"none", InvokeOptions{}, "", "", ""},
+		{"all", InvokeOptions{Timeout: 1500 * time.Millisecond, IdempotencyKey: "order-42", LogTail: true}, "1.5s", "order-42", "Tail"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got *http.Request
+			c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+				got = r.Clone(context.Background())
+				io.WriteString(w, "{}")
+			})
+			resp, err := c.Invoke(context.Background(), "greet", nil, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got.URL.Query().Get("timeout") != tt.timeout || got.Header.Get(HeaderIdempotencyKey) != tt.key || got.Header.Get(HeaderLogType) != tt.logType {
+				t.Errorf("server got %s with %v", got.URL, got.Header)
+			}
+			if _, err := timeoutParam(got.URL.Query().Get("timeout")); err != nil {
+				t.Errorf("the route refuses the client's timeout: %v", err)
 			}
 		})
 	}
