@@ -67,6 +67,10 @@ func Run(t *testing.T, open func(t *testing.T) (lambda.JobStore, lambda.Function
 		{"SubmitDefaults", testSubmitDefaults},
 		{"OverlapSkip", testOverlapSkip},
 		{"OverlapQueue", testOverlapQueue},
+		{"DeletedFunction", testDeletedFunction},
+		{"LargeResponse", testLargeResponse},
+		{"SyncJobsNotDispatched", testSyncJobsNotDispatched},
+		{"OpenClose", testOpenClose},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
