@@ -21,7 +21,7 @@ var emptyPayload = []byte("{}")
 // returned with created false.
 func (q *Queue) Submit(ctx context.Context, req *lambda.InvokeRequest) (*lambda.Job, bool, error) {
 	if len(req.Payload) > lambda.MaxAsyncPayloadBytes {
-		return nil, false, lambda.Errorf(lambda.ETOOLARGE, "the payload is %s: asynchronous invocations accept at most 1 MB (%d bytes); send a smaller event, or a reference to the data (a URL or a key)", lambda.FormatBytes(int64(len(req.Payload))), lambda.MaxAsyncPayloadBytes)
+		return nil, false, lambda.Errorf(lambda.ETOOLARGE, "the payload is %d bytes: asynchronous invocations accept at most 1 MB (%d bytes); send a smaller event, or a reference to the data (a URL or a key)", len(req.Payload), lambda.MaxAsyncPayloadBytes)
 	}
 	return q.submit(ctx, req)
 }
