@@ -104,11 +104,16 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name, prefix str
 	if g.authorizer != nil {
 		ctx = lambda.WithInvokeAuth(ctx, g.authorizer(r, &consumed))
 	}
-	if st.lease, err = g.iv.router.Acquire(ctx, name); err != nil {
-		if lambda.ErrorCode(err) == lambda.EUNAUTHORIZED {
+	if st.lease, err = g.iv.acquire(ctx, name); err != nil {
+		switch {
+		case isCanceled(err):
+			w.WriteHeader(499) // nobody is left to read it
+		case lambda.ErrorCode(err) == lambda.EUNAUTHORIZED:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="lambda"`)
+			fallthrough
+		default:
+			writeError(w, r, g.logger, err)
 		}
-		writeError(w, r, g.logger, err)
 		if observed(err) {
 			st.err = err
 			g.observe(st)
@@ -132,7 +137,7 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name, prefix str
 	// the pool). It leaves the pool, and the request goes to another.
 	g.logger.Warn("instance unreachable; retrying on another", "function", st.lease.Function, "version", st.lease.Version, "addr", st.lease.Addr)
 	st.lease.Release(true)
-	if st.lease, err = g.iv.router.Acquire(ctx, name); err != nil {
+	if st.lease, err = g.iv.acquire(ctx, name); err != nil {
 		st.lease = &lambda.Lease{} // already released; nothing left to release
 		st.err = err
 		writeError(w, r, g.logger, err)

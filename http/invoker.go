@@ -95,13 +95,24 @@ func callTimeout(lease *lambda.Lease, perCall time.Duration) time.Duration {
 	return lease.Timeout
 }
 
+// acquire takes a lease on an instance of name. A caller that goes away
+// while it waits for one ends the invocation as canceled, whatever the
+// router says about the wait.
+func (iv *Invoker) acquire(ctx context.Context, name string) (*lambda.Lease, error) {
+	lease, err := iv.router.Acquire(ctx, name)
+	if err != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("function %q: %w (%w)", name, errCanceled, context.Cause(ctx))
+	}
+	return lease, err
+}
+
 // isCanceled reports that err is the caller's going away.
 func isCanceled(err error) bool { return errors.Is(err, errCanceled) }
 
 // noAnswer classifies why a function gave no (complete) answer. ctx is the
 // call's, bounded by the function's deadline; caller is the context the
-// call was made with. It returns the error for the caller, whether the
-// instance is to be released as failed, and the status the caller gets.
+// call was made with. It returns the error for the caller and whether
+// the instance is to be released as failed.
 func (iv *Invoker) noAnswer(ctx, caller context.Context, lease *lambda.Lease, timeout time.Duration, err error) (out error, failed bool) {
 	switch {
 	case caller.Err() != nil:

@@ -86,7 +86,7 @@ func (iv *Invoker) invoke(ctx context.Context, req *lambda.InvokeRequest) (res *
 // direct takes a lease and sends the event, once more to another instance
 // when the first could not be reached at all.
 func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *lambda.Invocation) (*lambda.InvokeResult, bool, error) {
-	lease, err := iv.router.Acquire(ctx, req.Function)
+	lease, err := iv.acquire(ctx, req.Function)
 	if err != nil {
 		return nil, false, err
 	}
@@ -103,7 +103,7 @@ func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *l
 			// seen by the pool). It leaves the pool; another gets the event.
 			iv.logger.Warn("instance unreachable; retrying on another", "function", lease.Function, "version", lease.Version, "addr", lease.Addr)
 			lease.Release(true)
-			if lease, err = iv.router.Acquire(ctx, req.Function); err != nil {
+			if lease, err = iv.acquire(ctx, req.Function); err != nil {
 				return nil, false, err
 			}
 			rec.QueueWait += lease.Wait
@@ -112,6 +112,7 @@ func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *l
 		}
 		lease.Release(failed)
 		if errors.Is(err, errUndelivered) {
+			iv.logger.Warn("function failed", "function", lease.Function, "version", lease.Version, "err", err)
 			return nil, false, lambda.Errorf(lambda.EFUNCTION, "function %q failed to answer: %v", req.Function, err)
 		}
 		return res, true, err

@@ -324,3 +324,29 @@ func TestInvokerDirectIsAuthorized(t *testing.T) {
 		}
 	}
 }
+
+// queueRouter never has a free instance: Acquire waits until the request
+// ends, then says so as the engine does.
+type queueRouter struct{}
+
+func (queueRouter) Acquire(ctx context.Context, name string) (*lambda.Lease, error) {
+	<-ctx.Done()
+	return nil, lambda.Errorf(lambda.ETIMEOUT, "no instance of %q became free before the request ended: %w", name, ctx.Err())
+}
+
+// A caller that goes away while it waits for an instance is canceled, not
+// a timeout of the function.
+func TestInvokerCallerGoneWhileQueued(t *testing.T) {
+	iv := NewInvoker(queueRouter{}, discardLogger())
+	obs := &observerLog{}
+	iv.Observers = lambda.Observers{obs}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := iv.Invoke(ctx, &lambda.InvokeRequest{Function: "greet"})
+	if !isCanceled(err) {
+		t.Errorf("error %v, want canceled", err)
+	}
+	if got := obs.take(); len(got) != 1 || got[0].HTTPStatus != 499 || got[0].ErrorType != errorTypeCanceled {
+		t.Errorf("observed %+v", got)
+	}
+}
