@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -210,5 +211,30 @@ func TestPlatformOpensAndClosesOnce(t *testing.T) {
 	}
 	if err := p.db.Ping(context.Background()); err == nil {
 		t.Error("the database still answers after close")
+	}
+}
+
+// A part that fails to open (the port is taken) closes the ones opened
+// before it: the database no longer answers, and the error says why.
+func TestPlatformFailedOpenClosesTheRest(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	o := platformOptions{
+		dataDir: t.TempDir(), addr: taken.Addr().String(), domain: "localhost", scheduler: true,
+		logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	p, err := newPlatform(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.life.open(context.Background(), p.components(o)...)
+	if err == nil || !strings.Contains(err.Error(), "listen on "+o.addr) {
+		t.Fatalf("open on a taken port: %v, want the listen error", err)
+	}
+	if err := p.db.Ping(context.Background()); err == nil {
+		t.Error("the database still answers after a failed open")
 	}
 }
