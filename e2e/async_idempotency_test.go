@@ -66,11 +66,11 @@ func TestIdempotency(t *testing.T) {
 		}
 		done := make(chan answer, 1)
 		go func() {
-			st, h, b := apiCall(&s, "POST", invokePath, []byte(`{"tag":"idem-slow","sleep":"3s"}`), map[string]string{"Idempotency-Key": k})
+			st, h, b := apiCall(&s, "POST", invokePath, []byte(`{"tag":"idem-slow","sleep":"5s"}`), map[string]string{"Idempotency-Key": k})
 			done <- answer{st, h, b}
 		}()
 		waitFor(t, 20*time.Second, func() bool { return seenBy(&s, name).bodiesWith("idem-slow") == 1 })
-		status, _, body = apiCall(&s, "POST", invokePath, []byte(`{"tag":"idem-slow","sleep":"3s"}`), map[string]string{"Idempotency-Key": k})
+		status, _, body = apiCall(&s, "POST", invokePath, []byte(`{"tag":"idem-slow","sleep":"5s"}`), map[string]string{"Idempotency-Key": k})
 		var a answer
 		select {
 		case a = <-done:

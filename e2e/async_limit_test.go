@@ -13,8 +13,9 @@ import (
 
 // TestAsyncQueueLimitAndGracefulStop: past the server's limit of pending
 // jobs per function a submission gets 429 with Retry-After and nothing is
-// queued; a graceful stop with a job running and others queued loses none:
-// after the restart every acknowledged job has run, each try counted once.
+// queued; a graceful stop with a job running past the grace and others
+// queued loses none: after the restart every acknowledged job has run, the
+// interrupted try not counted.
 func TestAsyncQueueLimitAndGracefulStop(t *testing.T) {
 	requireDocker(t)
 	t.Parallel()
@@ -24,8 +25,9 @@ func TestAsyncQueueLimitAndGracefulStop(t *testing.T) {
 	name := s.fn("async-limit")
 	deployAsyncFn(s, name, "--env", "REPORT_PORT="+strconv.Itoa(rep.port), "--async-concurrency", "1")
 
-	// One runs for 3 s, the others wait behind it.
-	first := mustSubmit(s, name, `{"sleep":"3s","tag":"limit-0"}`)
+	// One runs for 12 s, longer than the queue's 10 s grace at a stop,
+	// while the others wait behind it.
+	first := mustSubmit(s, name, `{"sleep":"12s","tag":"limit-0"}`)
 	waitJob(s, first, 30*time.Second, func(j *lambda.Job) bool { return j.Status == lambda.StatusRunning })
 	// The limit counts the waiting jobs, and perhaps the running one (the
 	// job store counts waiting ones; --help says "waiting or running").
@@ -59,8 +61,11 @@ func TestAsyncQueueLimitAndGracefulStop(t *testing.T) {
 		t.Errorf("%d jobs listed, want the %d acknowledged: a refused submission was queued", len(l), len(ids))
 	}
 
-	// A graceful stop while the first runs and the others wait.
+	// A graceful stop while the first runs and the others wait: the
+	// first is interrupted after the grace and queued again.
+	stopping := time.Now()
 	s.restart()
+	t.Logf("the graceful restart took %s", time.Since(stopping).Round(time.Millisecond))
 	deadline := time.Now().Add(time.Minute)
 	for rep.countOf(ids) < len(ids) && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
@@ -74,6 +79,7 @@ func TestAsyncQueueLimitAndGracefulStop(t *testing.T) {
 			t.Errorf("job %s after a graceful restart: %s after %d attempts, want succeeded after 1 (an interrupted try is not consumed): %s", id, j.Status, j.Attempts, describeAttempts(j))
 		}
 	}
+	t.Logf("%d runs of %d jobs", rep.total(ids), len(ids))
 	if n := rep.total(ids); n > len(ids)+1 {
 		t.Errorf("%d runs of %d jobs: only the one running at the stop may run twice", n, len(ids))
 	}
