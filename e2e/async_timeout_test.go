@@ -46,5 +46,11 @@ func TestInvokeCallTimeout(t *testing.T) {
 	if j := waitJob(s, cli, 30*time.Second, ended); j.Status != lambda.StatusDead || j.ErrorType != lambda.ETIMEOUT {
 		t.Errorf("lambda invoke --async --timeout 500ms of a 1.5 s job: %s, error %q; want dead, %s", j.Status, j.ErrorType, lambda.ETIMEOUT)
 	}
+	// --wait says how a job that failed ended, exiting non-zero, with
+	// the function's answer.
+	res = s.lambda("invoke", name, "--async", "--wait", "--data", `{"fail":-1}`)
+	if res.code == 0 || !strings.Contains(res.stderr, "dead") || !strings.Contains(res.stdout+res.stderr, "failing attempt 1") {
+		t.Errorf("lambda invoke --async --wait of a job that fails: exit %d\nstdout: %s\nstderr: %s\nwant non-zero, dead, the function's answer", res.code, res.stdout, res.stderr)
+	}
 	s.mustLambda("delete", name)
 }
