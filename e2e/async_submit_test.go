@@ -62,6 +62,10 @@ func TestAsyncSubmit(t *testing.T) {
 		if cj := cliJob(&s, id); cj.ID != id || cj.Status != lambda.StatusSucceeded || len(cj.History) != 1 {
 			t.Errorf("lambda invocation %s -o json: %+v", id, cj)
 		}
+		var alias lambda.Job
+		if res := s.mustLambda("invocations", "get", id, "-o", "json"); json.Unmarshal([]byte(res.stdout), &alias) != nil || alias.ID != id || !strings.Contains(string(alias.Response), "cli-async") {
+			t.Errorf("lambda invocations get %s -o json:\n%s", id, res.stdout)
+		}
 
 		// -o json prints the record.
 		res = s.mustLambda("invoke", name, "--async", "--data", `{"via":"cli-json"}`, "-o", "json")
