@@ -73,16 +73,22 @@ func testConcurrencyCap(t *testing.T, e *env) {
 // the same store runs it under the same ID.
 func testRestartAfterClose(t *testing.T, e *env) {
 	fn := "interrupted"
-	e.deploy(fn, lambda.Scaling{})
+	e.deploy(fn, lambda.Scaling{AsyncConcurrency: 1})
 	e.inv.On(fn, Block(make(chan struct{}), Succeed(`{}`))) // never released
 	e.q.ShutdownGrace = 20 * time.Millisecond
 	e.open(e.q)
 	j := e.submit(fn, `{"step":1}`)
-	e.waitStatus(j.ID, lambda.StatusRunning)
+	e.inv.WaitRequests(t, fn, 1)
+	next := e.submit(fn, `{"step":2}`) // waits for j's slot
+	settle()
 	e.close(e.q)
-	d := e.find(j.ID)
-	if d.Status != lambda.StatusQueued || d.Attempts != 0 || len(d.History) != 0 {
-		t.Fatalf("after Close: %s; want queued with no attempt consumed", describe(d))
+	for _, id := range []string{j.ID, next.ID} {
+		if d := e.find(id); d.Status != lambda.StatusQueued || d.Attempts != 0 || len(d.History) != 0 {
+			t.Fatalf("after Close: %s; want queued with no attempt consumed", describe(d))
+		}
+	}
+	if n := len(e.inv.Requests(fn)); n != 1 {
+		t.Errorf("%d jobs started before Close, want 1", n)
 	}
 	if err := e.q.Close(e.ctx); err != nil {
 		t.Errorf("second Close: %v", err)
@@ -91,8 +97,9 @@ func testRestartAfterClose(t *testing.T, e *env) {
 	inv := NewInvoker(e.clock)
 	q := e.newQueue(inv)
 	e.open(q)
-	d = e.waitStatus(j.ID, lambda.StatusSucceeded)
-	got := inv.WaitRequests(t, fn, 1)[0].Request
+	d := e.waitStatus(j.ID, lambda.StatusSucceeded)
+	e.waitStatus(next.ID, lambda.StatusSucceeded)
+	got := inv.WaitRequests(t, fn, 2)[0].Request
 	if got.RequestID != j.ID || got.Attempt != 1 || d.Attempts != 1 {
 		t.Errorf("after restart: request %+v, job %s", got, describe(d))
 	}
