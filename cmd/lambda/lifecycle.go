@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -27,6 +28,8 @@ const closeOnFailedOpen = 30 * time.Second
 // scheduler stops ticking before the queue it submits to, HTTP stops
 // accepting before the engine behind it, the database closes last.
 type lifecycle struct {
+	logger *slog.Logger // nil: silent
+
 	mu     sync.Mutex
 	opened []component
 	done   chan struct{} // made by the first close; closed when it has closed everything
@@ -39,11 +42,13 @@ type lifecycle struct {
 func (l *lifecycle) open(ctx context.Context, cs ...component) error {
 	for _, c := range cs {
 		if c.open != nil {
+			start := time.Now()
 			if err := c.open(ctx); err != nil {
 				cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeOnFailedOpen)
 				defer cancel()
 				return errors.Join(err, l.close(cleanup))
 			}
+			l.debug("opened", c.name, start)
 		}
 		l.mu.Lock()
 		l.opened = append(l.opened, c)
@@ -80,10 +85,21 @@ func (l *lifecycle) closeAll(ctx context.Context, opened []component) {
 	var errs []error
 	for i := len(opened) - 1; i >= 0; i-- {
 		if c := opened[i]; c.close != nil {
+			start := time.Now()
 			if err := c.close(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("close the %s: %w", c.name, err))
+				continue
 			}
+			l.debug("closed", c.name, start)
 		}
 	}
 	l.err = errors.Join(errs...)
+}
+
+// debug logs a step of the lifecycle with its duration: what a slow start
+// or a slow stop spent its time on.
+func (l *lifecycle) debug(what, name string, start time.Time) {
+	if l.logger != nil {
+		l.logger.Debug(what, "component", name, "took", time.Since(start).Round(time.Millisecond))
+	}
 }

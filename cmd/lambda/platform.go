@@ -81,6 +81,7 @@ func openPlatform(ctx context.Context, o platformOptions) (*platform, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.life.logger = o.logger
 	if err := p.life.open(ctx, p.components(o)...); err != nil {
 		return nil, err
 	}
