@@ -14,6 +14,7 @@ type Endpoint struct {
 	Host   string // Host header, e.g. NAME.localhost for the gateway; "" keeps the URL's
 	Method string // "" is GET, or POST when Body is set
 	Body   []byte
+	Header http.Header // sent with every request, e.g. Authorization
 }
 
 // NewTransport returns the keep-alive transport the load generator shares
@@ -56,6 +57,9 @@ func (t Endpoint) newRequest(ctx context.Context) (*request, error) {
 	}
 	if t.Host != "" {
 		req.Host = t.Host
+	}
+	for k, v := range t.Header {
+		req.Header[k] = v
 	}
 	if r.body != nil {
 		req.ContentLength = int64(len(t.Body))

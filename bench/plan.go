@@ -26,6 +26,14 @@ type Plan struct {
 	// scale: ScaleInstances started in parallel, ScaleRounds times.
 	ScaleInstances int
 	ScaleRounds    int
+
+	// async: DispatchSamples events sent one at a time to an idle queue,
+	// then AsyncRounds of AsyncJobs events submitted by Concurrency
+	// clients, interleaved with RPSDuration of synchronous requests.
+	DispatchSamples int
+	AsyncRounds     int
+	AsyncJobs       int // per round
+	AsyncWarmupJobs int // unmeasured, before the rest
 }
 
 // QuickPlan fits a run, builds included, within 90 s on a 2-core machine.
@@ -44,6 +52,10 @@ func QuickPlan() Plan {
 		StdioConcurrency: 4,
 		ScaleInstances:   5,
 		ScaleRounds:      1,
+		DispatchSamples:  40,
+		AsyncRounds:      3,
+		AsyncJobs:        1000,
+		AsyncWarmupJobs:  200,
 	}
 }
 
@@ -63,5 +75,9 @@ func FullPlan() Plan {
 		StdioConcurrency: 4,
 		ScaleInstances:   10,
 		ScaleRounds:      3,
+		DispatchSamples:  200,
+		AsyncRounds:      6,
+		AsyncJobs:        5000,
+		AsyncWarmupJobs:  2000,
 	}
 }

@@ -19,6 +19,7 @@ type Report struct {
 	Cold      Cold      `json:"cold"`
 	Stdio     Stdio     `json:"stdio"`
 	Scale     Scale     `json:"scale"`
+	Async     Async     `json:"async"`
 	Targets   []Target  `json:"targets"`
 }
 

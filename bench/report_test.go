@@ -14,6 +14,9 @@ var requiredKeys = []string{
 	"warm.gateway_rps", "warm.rps_ratio", "cold.bare_p50_ms", "cold.gateway_p50_ms", "cold.ratio",
 	"stdio.per_call_rps", "stdio.pool_rps", "stdio.ratio", "scale.containers_per_s",
 	"machine.cores", "machine.docker_version", "machine.go_version",
+	// issue 10
+	"async.enqueue_per_s", "async.dispatch_p50_ms", "async.dispatch_p99_ms", "async.throughput_ratio",
+	"async.sync_rps", "async.async_per_s",
 }
 
 func sampleReport() *Report {
@@ -25,6 +28,9 @@ func sampleReport() *Report {
 		Cold:  Cold{BareP50Ms: 300, BareP99Ms: 400, GatewayP50Ms: 360, GatewayP99Ms: 500, Ratio: 1.2, BareSamples: 5, GatewaySamples: 5},
 		Stdio: Stdio{PerCallRPS: 5, PoolRPS: 600, Ratio: 120, Concurrency: 4},
 		Scale: Scale{Instances: 5, Rounds: 1, SecondsP50: 1.25, ContainersPerS: 4},
+		Async: Async{EnqueuePerS: 2400, EnqueueP50Ms: 12, EnqueueP99Ms: 30, Enqueued: 6000, DispatchP50Ms: 6.5, DispatchP99Ms: 11,
+			SubmitToRunP50Ms: 9, DispatchSamples: 40, SyncRPS: 7000, AsyncPerS: 3675, ThroughputRatio: 0.525, JobsPerRound: 2000,
+			Concurrency: 32, Rounds: 3},
 	}
 	r.evaluate()
 	return r
@@ -73,7 +79,10 @@ func TestReportJSONKeys(t *testing.T) {
 
 func TestTargets(t *testing.T) {
 	r := sampleReport()
-	want := map[string]bool{"warm.rps_ratio": true, "warm.added_p50_ms": true, "cold.ratio": false, "stdio.ratio": true}
+	want := map[string]bool{
+		"warm.rps_ratio": true, "warm.added_p50_ms": true, "cold.ratio": false, "stdio.ratio": true,
+		"async.enqueue_per_s": true, "async.dispatch_p50_ms": false, "async.throughput_ratio": true,
+	}
 	if len(r.Targets) != len(want) {
 		t.Fatalf("%d targets, want %d", len(r.Targets), len(want))
 	}
@@ -85,6 +94,9 @@ func TestTargets(t *testing.T) {
 	if v := r.Targets[2].Verdict(); v != "missed by 0.100" {
 		t.Errorf("cold verdict = %q", v)
 	}
+	if v := r.Targets[5].Verdict(); r.Targets[5].Figure != "async.dispatch_p50_ms" || v != "missed by 1.50" {
+		t.Errorf("%s verdict = %q", r.Targets[5].Figure, v)
+	}
 }
 
 func TestWriteTable(t *testing.T) {
@@ -93,7 +105,8 @@ func TestWriteTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{"WARM", "COLD", "STDIO", "SCALE", "TARGETS", "0.250 ms", "+0.150 ms", "0.850×", "1.20×", "120×", "missed by 0.100", "Docker 20.10.24"} {
+	for _, want := range []string{"WARM", "COLD", "STDIO", "SCALE", "TARGETS", "0.250 ms", "+0.150 ms", "0.850×", "1.20×", "120×", "missed by 0.100", "Docker 20.10.24",
+		"ASYNC", "6.50 ms", "11.0 ms", "2400", "3675", "0.525× of sync", "(40 events, idle queue)", "(3 rounds of 2000 events)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

@@ -34,16 +34,21 @@ type Bare interface {
 	RunOnce(ctx context.Context, stdin []byte) ([]byte, error)
 }
 
-// Runner runs the four comparisons of a Plan.
+// Runner runs the comparisons of a Plan.
 type Runner struct {
 	Plan     Plan
 	Platform Platform
 	Bare     Bare
 	// HTTP and Stdio are the bench functions behind the gateway.
 	HTTP, Stdio Endpoint
-	Machine     Machine
-	Progress    io.Writer // progress lines; nil discards them
-	// Phase, if set, is called as each phase (warm, cold, stdio, scale)
+	// Async submits asynchronous invocations of the http bench function
+	// (POST /v1/functions/NAME/invocations, with the credentials it
+	// needs); Queue reads the jobs they queue.
+	Async    Endpoint
+	Queue    Queue
+	Machine  Machine
+	Progress io.Writer // progress lines; nil discards them
+	// Phase, if set, is called as each phase (warm, async, cold, stdio, scale)
 	// begins and ends, e.g. to profile one of them.
 	Phase func(name string, begin bool)
 }
@@ -57,6 +62,8 @@ func (r *Runner) Run(ctx context.Context) (*Report, error) {
 		run  func(context.Context, *Report) error
 	}{
 		{"warm", r.warm},
+		// async reuses warm's instance, before cold scales it away.
+		{"async", r.async},
 		{"cold", r.cold},
 		{"stdio", r.stdio},
 		{"scale", r.scale},

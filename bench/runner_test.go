@@ -71,6 +71,7 @@ func tinyPlan() Plan {
 		Mode: "test", LatencyRounds: 2, LatencyRequests: 20, RPSRounds: 2, RPSDuration: 50 * time.Millisecond,
 		Concurrency: 4, WarmupRequests: 10, ColdSamples: 4, StdioRounds: 2, StdioDuration: 50 * time.Millisecond,
 		StdioConcurrency: 2, ScaleInstances: 3, ScaleRounds: 2,
+		DispatchSamples: 5, AsyncRounds: 2, AsyncJobs: 50, AsyncWarmupJobs: 10,
 	}
 }
 
@@ -91,11 +92,17 @@ func TestRunnerWithFakes(t *testing.T) {
 	}))
 	defer gateway.Close()
 
+	q := newFakeQueue()
+	api := httptest.NewServer(q)
+	defer api.Close()
+
 	var progress bytes.Buffer
 	r := &Runner{
 		Plan: tinyPlan(), Platform: fp, Bare: &fakeBare{},
 		HTTP:     Endpoint{URL: gateway.URL + "/", Host: "http.localhost"},
 		Stdio:    Endpoint{URL: gateway.URL + "/", Host: "stdio.localhost"},
+		Async:    Endpoint{URL: api.URL + "/v1/functions/http/invocations"},
+		Queue:    q,
 		Machine:  DetectMachine(),
 		Progress: &progress,
 	}
@@ -119,7 +126,10 @@ func TestRunnerWithFakes(t *testing.T) {
 	if sc.Instances != 3 || sc.Rounds != 2 || sc.ContainersPerS <= 0 || sc.SecondsP50 < 0.01 || len(fp.started) != 2 {
 		t.Errorf("scale = %+v, started %v", sc, fp.started)
 	}
-	if len(rep.Targets) != 4 || rep.Mode != "test" || rep.Machine.Cores == 0 {
+	if a := rep.Async; a.DispatchSamples != 5 || a.Enqueued != 100 || a.ThroughputRatio <= 0 || a.Errors+a.FailedJobs != 0 {
+		t.Errorf("async = %+v", a)
+	}
+	if len(rep.Targets) != 7 || rep.Mode != "test" || rep.Machine.Cores == 0 {
 		t.Errorf("report = %+v", rep)
 	}
 	if !strings.Contains(progress.String(), "sample discarded") {
@@ -136,9 +146,13 @@ func TestRunnerFailsWithoutColdStarts(t *testing.T) {
 		fmt.Fprint(w, "ok")
 	}))
 	defer gateway.Close()
+	q := newFakeQueue()
+	api := httptest.NewServer(q)
+	defer api.Close()
 	r := &Runner{
 		Plan: tinyPlan(), Platform: &fakePlatform{direct: strings.TrimPrefix(direct.URL, "http://")}, Bare: &fakeBare{},
 		HTTP: Endpoint{URL: gateway.URL + "/", Host: "http.localhost"}, Stdio: Endpoint{URL: gateway.URL + "/"},
+		Async: Endpoint{URL: api.URL + "/v1/functions/http/invocations"}, Queue: q,
 	}
 	if _, err := r.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "cold start") {
 		t.Errorf("err = %v, want a cold phase failure", err)

@@ -23,13 +23,22 @@ func WriteTable(w io.Writer, rep *Report) error {
 	if m.CPU != "" {
 		line("cpu: %s", m.CPU)
 	}
-	wm, c, s, sc := rep.Warm, rep.Cold, rep.Stdio, rep.Scale
+	wm, c, s, sc, a := rep.Warm, rep.Cold, rep.Stdio, rep.Scale, rep.Async
 	line("")
 	line("WARM: one container hit directly and through the gateway")
 	row("", "direct", "gateway", "gateway adds")
 	row(fmt.Sprintf("p50 at concurrency 1 (%d samples)", wm.LatencySamples), ms(wm.DirectP50Ms), ms(wm.GatewayP50Ms), "+"+ms(wm.AddedP50Ms))
 	row("p99 at concurrency 1", ms(wm.DirectP99Ms), ms(wm.GatewayP99Ms), "+"+ms(wm.AddedP99Ms))
 	row(fmt.Sprintf("requests/s at concurrency %d", wm.Concurrency), formatNumber(wm.DirectRPS), formatNumber(wm.GatewayRPS), x(wm.RPSRatio)+" of direct")
+	line("")
+	line("ASYNC: events of the same function through the API (202 once committed), concurrency %d", a.Concurrency)
+	row("", "p50", "p99", "")
+	row(fmt.Sprintf("dispatch: 202 → function receives (%d events, idle queue)", a.DispatchSamples), ms(a.DispatchP50Ms), ms(a.DispatchP99Ms), "")
+	row("submit → function receives", ms(a.SubmitToRunP50Ms), "", "")
+	row(fmt.Sprintf("a submission at concurrency %d", a.Concurrency), ms(a.EnqueueP50Ms), ms(a.EnqueueP99Ms), "")
+	row("", "sync", "async", "ratio")
+	row(fmt.Sprintf("202s/s (%d events)", a.Enqueued), "", formatNumber(a.EnqueuePerS), "")
+	row(fmt.Sprintf("completed/s (%d rounds of %d events)", a.Rounds, a.JobsPerRound), formatNumber(a.SyncRPS), formatNumber(a.AsyncPerS), x(a.ThroughputRatio)+" of sync")
 	line("")
 	line("COLD: a request with no warm instance against a bare Docker create+start+first 200")
 	row("", "bare docker", "gateway", "ratio")
@@ -44,9 +53,9 @@ func WriteTable(w io.Writer, rep *Report) error {
 	line("SCALE: %d instances started in parallel (p50 of %d rounds)", sc.Instances, sc.Rounds)
 	row("seconds", formatNumber(sc.SecondsP50))
 	row("containers/s", formatNumber(sc.ContainersPerS))
-	if wm.Errors+s.Errors+c.Discarded > 0 {
+	if wm.Errors+s.Errors+c.Discarded+a.Errors+a.FailedJobs > 0 {
 		line("")
-		line("failed requests: warm %d, stdio %d; cold samples discarded: %d", wm.Errors, s.Errors, c.Discarded)
+		line("failed requests: warm %d, stdio %d, async %d; failed jobs: %d; cold samples discarded: %d", wm.Errors, s.Errors, a.Errors, a.FailedJobs, c.Discarded)
 	}
 	line("")
 	line("TARGETS")

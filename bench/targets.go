@@ -2,7 +2,7 @@ package bench
 
 import "fmt"
 
-// Target is a goal a figure of the report should reach (issue 4). Targets
+// Target is a goal a figure of the report should reach (issues 4 and 10). Targets
 // are reported, never asserted: a missed one says by how much.
 type Target struct {
 	Figure   string  `json:"figure"` // e.g. warm.rps_ratio
@@ -27,6 +27,10 @@ func (r *Report) evaluate() {
 		atMost("warm.added_p50_ms", 0.2, r.Warm.AddedP50Ms),
 		atMost("cold.ratio", 1.1, r.Cold.Ratio),
 		atLeast("stdio.ratio", 100, r.Stdio.Ratio),
+		// issue 10
+		atLeast("async.enqueue_per_s", 2000, r.Async.EnqueuePerS),
+		atMost("async.dispatch_p50_ms", 5, r.Async.DispatchP50Ms),
+		atLeast("async.throughput_ratio", 0.5, r.Async.ThroughputRatio),
 	}
 }
 

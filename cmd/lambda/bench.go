@@ -16,7 +16,8 @@ import (
 
 type benchOptions struct {
 	quick, json, keep bool
-	cpuProfile        string // of the warm phase, for tuning the gateway
+	cpuProfile        string // of one phase (profilePhase), for tuning
+	profilePhase      string
 }
 
 func newBenchCommand(s *streams) *cobra.Command {
@@ -35,6 +36,9 @@ pipeline (no registry needed), and measures side by side, in interleaved rounds:
   stdio  a container per call (create, attach, start, wait, remove) against the
          warm pool of a stdio function
   scale  instances started in parallel (containers per second)
+  async  events submitted through the API (202s per second from 32 clients),
+         the time from the 202 to the function receiving one, and jobs
+         completed per second against synchronous requests per second
 
 Progress goes to stderr, the results to stdout. Everything it creates is
 removed at the end, even on Ctrl-C; --keep leaves the function images.
@@ -50,8 +54,10 @@ docs/performance.md explains the figures.`,
 	f.BoolVar(&o.quick, "quick", false, "a short run (under 90 s on 2 cores) instead of the longer, steadier one")
 	f.BoolVar(&o.json, "json", false, "print the results as one JSON document")
 	f.BoolVar(&o.keep, "keep", false, "keep the images of the bench functions")
-	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the warm phase (gateway and load) to this file")
+	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of one phase (--profile-phase; server and load) to this file")
+	f.StringVar(&o.profilePhase, "profile-phase", "warm", "the phase --cpuprofile profiles: warm, async, cold, stdio or scale")
 	_ = f.MarkHidden("cpuprofile")
+	_ = f.MarkHidden("profile-phase")
 	return cmd
 }
 
@@ -84,17 +90,23 @@ func runBench(ctx context.Context, s *streams, o *benchOptions) (err error) {
 	}
 	machine := bench.DetectMachine()
 	machine.DockerVersion, _ = p.driver.ServerVersion(ctx)
+	submit, err := p.asyncEndpoint(p.httpFn)
+	if err != nil {
+		return benchError(ctx, err)
+	}
 	r := &bench.Runner{
 		Plan:     plan,
 		Platform: p,
 		Bare:     p.bare(),
 		HTTP:     p.endpoint(p.httpFn),
 		Stdio:    p.endpoint(p.stdioFn),
+		Async:    submit,
+		Queue:    p,
 		Machine:  machine,
 		Progress: s.Err,
 	}
 	if o.cpuProfile != "" {
-		r.Phase = profilePhase("warm", o.cpuProfile, progress)
+		r.Phase = profilePhase(o.profilePhase, o.cpuProfile, progress)
 	}
 	rep, err := r.Run(ctx)
 	if err != nil {

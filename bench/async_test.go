@@ -1,0 +1,235 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeQueue plays the API of asynchronous invocations and the queue behind
+// it. A job "runs" as it is submitted: the function's clock reading is the
+// submission's time plus receiveAfter, and the job ends at the submission
+// plus runFor. Every failEvery-th job fails, and with lose set the first
+// job of a round is acknowledged and never stored.
+type fakeQueue struct {
+	receiveAfter, runFor time.Duration
+	failEvery            int
+	lose                 bool
+
+	mu        sync.Mutex
+	jobs      map[string]*fakeJob
+	n         int
+	auth      string // Authorization header of the last submission
+	lastEvent []byte
+}
+
+type fakeJob struct {
+	created, ended time.Time
+	failed         bool
+	response       []byte
+}
+
+func newFakeQueue() *fakeQueue {
+	return &fakeQueue{receiveAfter: 50 * time.Millisecond, runFor: time.Millisecond, jobs: map[string]*fakeJob{}}
+}
+
+func (q *fakeQueue) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/v1/functions/http/invocations" {
+		http.NotFound(w, r)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	now := time.Now()
+	q.mu.Lock()
+	q.n++
+	id := "job-" + strconv.Itoa(q.n)
+	q.auth, q.lastEvent = r.Header.Get("Authorization"), body
+	j := &fakeJob{created: now, ended: now.Add(q.runFor), failed: q.failEvery > 0 && q.n%q.failEvery == 0, response: []byte("ok")}
+	if bytes.Equal(body, ClockEvent) {
+		j.response = []byte(strconv.FormatInt(now.Add(q.receiveAfter).UnixNano(), 10))
+	}
+	if !q.lose || q.n%1000 != 1 {
+		q.jobs[id] = j
+	}
+	q.mu.Unlock()
+	w.Header().Set("Location", "/v1/invocations/"+id)
+	w.WriteHeader(http.StatusAccepted)
+	json.NewEncoder(w).Encode(map[string]string{"id": id, "status": "queued"})
+}
+
+func (q *fakeQueue) JobResponse(_ context.Context, id string) ([]byte, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	j, ok := q.jobs[id]
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("invocation %s not found", id)
+	case j.failed:
+		return nil, fmt.Errorf("invocation %s failed", id)
+	}
+	return j.response, nil
+}
+
+func (q *fakeQueue) WaitJobs(_ context.Context, since time.Time) (Jobs, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out Jobs
+	for _, j := range q.jobs {
+		if j.created.Before(since) {
+			continue
+		}
+		out.Ended++
+		if !j.failed {
+			out.Succeeded++
+		}
+		if j.ended.After(out.LastEnd) {
+			out.LastEnd = j.ended
+		}
+	}
+	return out, nil
+}
+
+// asyncRunner is a Runner whose async phase can run alone: a gateway that
+// answers "ok", the fake queue behind an API that wants a key.
+func asyncRunner(t *testing.T, q *fakeQueue) *Runner {
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	t.Cleanup(gateway.Close)
+	api := httptest.NewServer(q)
+	t.Cleanup(api.Close)
+	return &Runner{
+		Plan:     tinyPlan(),
+		Platform: &fakePlatform{},
+		HTTP:     Endpoint{URL: gateway.URL + "/", Host: "http.localhost"},
+		Async:    Endpoint{URL: api.URL + "/v1/functions/http/invocations", Header: http.Header{"Authorization": {"Bearer k"}}},
+		Queue:    q,
+	}
+}
+
+func TestAsyncFigures(t *testing.T) {
+	q := newFakeQueue()
+	q.failEvery = 17
+	r := asyncRunner(t, q)
+	var rep Report
+	if err := r.async(context.Background(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	a, p := rep.Async, r.Plan
+	if q.auth != "Bearer k" {
+		t.Errorf("submissions carried Authorization %q", q.auth)
+	}
+	if a.DispatchSamples != p.DispatchSamples {
+		t.Errorf("dispatch samples = %d, want %d", a.DispatchSamples, p.DispatchSamples)
+	}
+	// The function "receives" each event 50 ms after the API took it; the
+	// 202 reaches the bench a little after that, so dispatch is just
+	// under 50 ms and submit → run just over.
+	if a.DispatchP50Ms <= 40 || a.DispatchP50Ms > 50 || a.DispatchP99Ms < a.DispatchP50Ms || a.DispatchP99Ms > 50 {
+		t.Errorf("dispatch p50 %v ms, p99 %v ms; want in (40, 50]", a.DispatchP50Ms, a.DispatchP99Ms)
+	}
+	if a.SubmitToRunP50Ms < 50 || a.SubmitToRunP50Ms < a.DispatchP50Ms {
+		t.Errorf("submit to run p50 = %v ms, want at least 50 and at least dispatch's %v", a.SubmitToRunP50Ms, a.DispatchP50Ms)
+	}
+	if a.Enqueued != p.AsyncRounds*p.AsyncJobs || a.Errors != 0 {
+		t.Errorf("enqueued %d with %d errors, want %d without", a.Enqueued, a.Errors, p.AsyncRounds*p.AsyncJobs)
+	}
+	if a.EnqueuePerS <= 0 || a.EnqueueP50Ms <= 0 || a.EnqueueP99Ms < a.EnqueueP50Ms {
+		t.Errorf("enqueue = %v/s, p50 %v ms, p99 %v ms", a.EnqueuePerS, a.EnqueueP50Ms, a.EnqueueP99Ms)
+	}
+	if a.SyncRPS <= 0 || a.AsyncPerS <= 0 || abs(a.ThroughputRatio-a.AsyncPerS/a.SyncRPS) > 0.01 {
+		t.Errorf("sync %v/s, async %v/s, ratio %v", a.SyncRPS, a.AsyncPerS, a.ThroughputRatio)
+	}
+	// Jobs 17, 34, … fail; only those of the rounds count (the warm-up's
+	// are not measured, and no dispatch sample is among them).
+	wantFailed := 0
+	for n := p.AsyncWarmupJobs + p.DispatchSamples + 1; n <= q.n; n++ {
+		if n%17 == 0 {
+			wantFailed++
+		}
+	}
+	if a.FailedJobs != wantFailed {
+		t.Errorf("failed jobs = %d, want %d", a.FailedJobs, wantFailed)
+	}
+	if a.Concurrency != p.Concurrency || a.Rounds != p.AsyncRounds || a.JobsPerRound != p.AsyncJobs {
+		t.Errorf("async = %+v", a)
+	}
+}
+
+// The throughput counts jobs completed from the first submission to the
+// end of the last job, not to the last 202.
+func TestAsyncThroughputCountsToTheLastEnd(t *testing.T) {
+	q := newFakeQueue()
+	q.runFor = 2 * time.Second // every job ends 2 s after its submission
+	r := asyncRunner(t, q)
+	res, err := r.asyncRound(context.Background(), NewTransport(8), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.jobs.Ended != 100 || res.jobs.Succeeded != 100 || res.submit.OK != 100 {
+		t.Errorf("round = %+v", res)
+	}
+	if res.completion < 2*time.Second || res.completion > 2*time.Second+res.submit.Elapsed+time.Second {
+		t.Errorf("completion = %s, want 2 s plus the submissions' %s", res.completion, res.submit.Elapsed)
+	}
+	if q.lastEvent == nil || !bytes.Equal(q.lastEvent, noopEvent) {
+		t.Errorf("throughput events = %q, want %q", q.lastEvent, noopEvent)
+	}
+}
+
+// An acknowledged job that never ends is a lost job: the round fails.
+func TestAsyncRoundFailsOnLostJobs(t *testing.T) {
+	q := newFakeQueue()
+	q.lose = true
+	r := asyncRunner(t, q)
+	_, err := r.asyncRound(context.Background(), NewTransport(8), 50)
+	if err == nil || !strings.Contains(err.Error(), "50 events were accepted (202) but only 49 jobs ended") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestAsyncRefusedSubmission(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+		fmt.Fprint(w, `{"code":"throttled"}`)
+	}))
+	defer api.Close()
+	r := asyncRunner(t, newFakeQueue())
+	r.Async.URL = api.URL
+	if _, _, err := r.dispatchSample(context.Background(), NewTransport(1)); err == nil || !strings.Contains(err.Error(), "status 429, want 202") {
+		t.Errorf("dispatch sample: err = %v", err)
+	}
+	if _, err := r.asyncRound(context.Background(), NewTransport(8), 20); err == nil || !strings.Contains(err.Error(), "status 429") {
+		t.Errorf("round: err = %v", err)
+	}
+}
+
+func TestParseClock(t *testing.T) {
+	for _, tc := range []struct {
+		answer string
+		want   int64 // 0: an error
+	}{
+		{"1764964800123456789", 1764964800123456789},
+		{"1764964800123456789\n", 1764964800123456789},
+		{"ok", 0},
+		{"", 0},
+		{"-5", 0},
+		{`{"clock":true}`, 0},
+	} {
+		got, err := parseClock([]byte(tc.answer))
+		switch {
+		case tc.want == 0 && err == nil:
+			t.Errorf("parseClock(%q) = %v, want an error", tc.answer, got)
+		case tc.want != 0 && (err != nil || got.UnixNano() != tc.want):
+			t.Errorf("parseClock(%q) = %v, %v; want %d", tc.answer, got, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/bench"
+)
+
+// benchJobWait bounds each wait of the bench for jobs: a no-op function's
+// jobs end in milliseconds, but a throttled one is retried with backoff.
+const benchJobWait = 2 * time.Minute
+
+// benchFirstLook is when the bench first reads a job it is timing: after
+// the dispatch it measures, so that its reads do not compete with it.
+const benchFirstLook = 20 * time.Millisecond
+
+var _ bench.Queue = (*benchPlatform)(nil)
+
+// asyncEndpoint is the API route that submits asynchronous invocations of
+// function, with the admin key the server created at its first start.
+func (p *benchPlatform) asyncEndpoint(function string) (bench.Endpoint, error) {
+	b, err := os.ReadFile(filepath.Join(p.dir, adminKeyFile))
+	if err != nil {
+		return bench.Endpoint{}, fmt.Errorf("read the bench server's admin key: %w", err)
+	}
+	return bench.Endpoint{
+		URL:    "http://127.0.0.1:" + strconv.Itoa(p.srv.Port()) + "/v1/functions/" + function + "/invocations",
+		Header: http.Header{"Authorization": {"Bearer " + strings.TrimSpace(string(b))}},
+	}, nil
+}
+
+// JobResponse implements bench.Queue from the job store.
+func (p *benchPlatform) JobResponse(ctx context.Context, id string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, benchJobWait)
+	defer cancel()
+	for wait := benchFirstLook; ; wait = benchPoll {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("invocation %s did not end: %w", id, ctx.Err())
+		case <-time.After(wait):
+		}
+		j, err := p.jobs.FindJob(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if j.Pending() {
+			continue
+		}
+		if j.Status != lambda.StatusSucceeded {
+			return nil, fmt.Errorf("invocation %s of %s ended %s: %s %s", id, j.Function, j.Status, j.ErrorType, j.ErrorMessage)
+		}
+		return j.Response, nil
+	}
+}
+
+// WaitJobs implements bench.Queue: it polls the job counts (a table the
+// store keeps up to date) until none of the http function's is pending,
+// then reads the round's jobs for when each ended.
+func (p *benchPlatform) WaitJobs(ctx context.Context, since time.Time) (bench.Jobs, error) {
+	ctx, cancel := context.WithTimeout(ctx, benchJobWait)
+	defer cancel()
+	for {
+		counts, err := p.jobs.CountJobs(ctx)
+		if err != nil {
+			return bench.Jobs{}, err
+		}
+		c := counts[p.httpFn]
+		pending := c[lambda.StatusQueued] + c[lambda.StatusRunning] + c[lambda.StatusRetrying]
+		if pending == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return bench.Jobs{}, fmt.Errorf("%d jobs of %s still pending: %w", pending, p.httpFn, ctx.Err())
+		case <-time.After(benchPoll):
+		}
+	}
+	return p.sumJobs(ctx, since)
+}
+
+// sumJobs reads every job of the http function created at or after since,
+// a page at a time. Pages overlap by the last creation time (jobs may
+// share one) and are deduplicated by ID.
+func (p *benchPlatform) sumJobs(ctx context.Context, since time.Time) (bench.Jobs, error) {
+	var out bench.Jobs
+	seen := map[string]bool{}
+	f := lambda.JobFilter{Function: p.httpFn, Since: since, Limit: lambda.MaxJobListLimit}
+	for {
+		page, err := p.jobs.ListJobs(ctx, f)
+		if err != nil {
+			return out, err
+		}
+		added := 0
+		for _, j := range page {
+			if seen[j.ID] {
+				continue
+			}
+			seen[j.ID] = true
+			added++
+			if j.Pending() {
+				continue // submitted after the wait: not this round's
+			}
+			out.Ended++
+			if j.Status == lambda.StatusSucceeded {
+				out.Succeeded++
+			}
+			if j.FinishedAt != nil && j.FinishedAt.After(out.LastEnd) {
+				out.LastEnd = *j.FinishedAt
+			}
+		}
+		if len(page) < f.Limit || added == 0 {
+			return out, nil
+		}
+		f.Before = page[len(page)-1].CreatedAt.Add(time.Nanosecond)
+	}
+}
