@@ -20,9 +20,7 @@ type dispatcher struct {
 	woken    bool          // guarded by Queue.mu: woken since the round began
 
 	mu      sync.Mutex
-	limit   int       // the function's async concurrency at the last round
-	ready   []claimed // claimed ahead, waiting for a slot, oldest first
-	running int       // jobs holding a slot: started, not yet done with the function
+	running int // jobs holding a slot: claimed, not yet done with the function
 	// active counts jobs from their claim until their outcome is written:
 	// the dispatcher stays while one is active, for the job may need it
 	// again (a retry) and the backoff state lives here.
@@ -82,10 +80,9 @@ func (q *Queue) dispatch(ctx context.Context, d *dispatcher) {
 	}
 }
 
-// round claims the jobs the function may run now, and some ahead, and
-// starts what its concurrency allows. It returns when the next round is
-// due without a wake-up (zero: only a wake-up), and idle when the function
-// has nothing pending, ready or running.
+// round claims and starts the jobs the function may run now. It returns
+// when the next round is due without a wake-up (zero: only a wake-up),
+// and idle when the function has nothing pending or running.
 func (q *Queue) round(ctx context.Context, d *dispatcher) (next time.Time, idle bool, err error) {
 	fn, err := q.functions.FindFunction(ctx, d.function)
 	if lambda.ErrorCode(err) == lambda.ENOTFOUND {
@@ -107,51 +104,37 @@ func (q *Queue) round(ctx context.Context, d *dispatcher) (next time.Time, idle 
 
 	now := q.Clock.Now()
 	d.mu.Lock()
-	d.limit = limit
-	hold := d.holdUntil
-	// Claim ahead: up to limit jobs wait, claimed, for a slot, so that a
-	// slot that frees is filled at once and claims do not wait on each
-	// job. Not while the function is throttled: they would wait long.
-	want := 2*limit - d.running - len(d.ready)
-	if d.streak > 0 {
-		want = limit - d.running - len(d.ready)
-	}
+	hold, free := d.holdUntil, limit-d.running
 	d.mu.Unlock()
 	if now.Before(hold) {
 		return hold, false, nil
 	}
-	if want > 0 {
-		jobs, err := q.jobs.ClaimJobs(ctx, d.function, now, want)
+	if free > 0 {
+		jobs, err := q.jobs.ClaimJobs(ctx, d.function, now, free)
 		if err != nil {
 			return time.Time{}, false, err
 		}
-		d.mu.Lock()
 		for _, j := range jobs {
-			d.ready = append(d.ready, claimed{j, s})
+			q.start(d, j, s)
 		}
-		d.mu.Unlock()
-		q.startReady(d)
-		if len(jobs) == want {
+		if len(jobs) == free {
 			return time.Time{}, false, nil // full: the next ending job wakes us
 		}
-	} else {
-		q.startReady(d)
-		return time.Time{}, false, nil
 	}
 	due, err := q.jobs.DueJobs(ctx)
 	if err != nil {
 		return time.Time{}, false, err
 	}
 	d.mu.Lock()
-	busy := d.active > 0 || len(d.ready) > 0
+	active := d.active
 	d.mu.Unlock()
 	at, pending := due[d.function]
 	switch {
 	case !pending:
-		return time.Time{}, !busy, nil
+		return time.Time{}, active == 0, nil
 	case at.After(now):
 		return at, false, nil
-	case busy:
+	case active > 0:
 		return time.Time{}, false, nil // a job ending frees a slot or its schedule
 	default:
 		// Due but not claimable with nothing of ours running: another
@@ -160,60 +143,32 @@ func (q *Queue) round(ctx context.Context, d *dispatcher) (next time.Time, idle 
 	}
 }
 
-// claimed is a job taken from the store, and the function's settings then.
-type claimed struct {
-	job *lambda.Job
-	s   lambda.Scaling
-}
-
-// startReady starts ready jobs while the function has free slots and is
-// not held back, unless the queue is closing.
-func (q *Queue) startReady(d *dispatcher) {
+// start runs j in its own goroutine, tracked by the queue.
+func (q *Queue) start(d *dispatcher, j *lambda.Job, s lambda.Scaling) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	for len(d.ready) > 0 && d.running < d.limit && q.ctx.Err() == nil && !q.Clock.Now().Before(d.holdUntil) {
-		c := d.ready[0]
-		d.ready = d.ready[1:]
-		d.running++
-		d.active++
-		q.runs.Add(1)
-		go q.runJob(d, c)
-	}
-}
-
-// runJob runs a started job and accounts for it.
-func (q *Queue) runJob(d *dispatcher, c claimed) {
-	defer q.runs.Done()
-	var once sync.Once
-	release := func() {
-		once.Do(func() {
-			d.mu.Lock()
-			d.running--
-			d.mu.Unlock()
-			q.startReady(d)
-			q.wake(d.function) // to claim more
-		})
-	}
-	q.run(q.runCtx, d, c.job, c.s, release)
-	release()
-	d.mu.Lock()
-	d.active--
+	d.running++
+	d.active++
 	d.mu.Unlock()
-	// Once written, the job no longer holds back its schedule's next.
-	q.wake(d.function)
-}
-
-// unready puts the jobs claimed ahead back in the store, queued as they
-// were: the function is held back, and they would wait claimed.
-func (q *Queue) unready(ctx context.Context, d *dispatcher) {
-	d.mu.Lock()
-	ready := d.ready
-	d.ready = nil
-	d.mu.Unlock()
-	for _, c := range ready {
-		c.job.Status = lambda.StatusQueued
-		q.write(ctx, c.job)
-	}
+	q.runs.Add(1)
+	go func() {
+		defer q.runs.Done()
+		var once sync.Once
+		release := func() {
+			once.Do(func() {
+				d.mu.Lock()
+				d.running--
+				d.mu.Unlock()
+				q.wake(d.function)
+			})
+		}
+		q.run(q.runCtx, d, j, s, release)
+		release()
+		d.mu.Lock()
+		d.active--
+		d.mu.Unlock()
+		// Once written, the job no longer holds back its schedule's next.
+		q.wake(d.function)
+	}()
 }
 
 // endDeleted ends the jobs of a function deleted while they waited: each
@@ -234,7 +189,7 @@ func (q *Queue) endDeleted(ctx context.Context, d *dispatcher) (time.Time, bool,
 		return time.Time{}, false, nil
 	}
 	d.mu.Lock()
-	busy := d.active > 0 || len(d.ready) > 0
+	active := d.active
 	d.mu.Unlock()
 	due, err := q.jobs.DueJobs(ctx)
 	if err != nil {
@@ -244,7 +199,7 @@ func (q *Queue) endDeleted(ctx context.Context, d *dispatcher) (time.Time, bool,
 	if pending {
 		return at, false, nil
 	}
-	return time.Time{}, !busy, nil
+	return time.Time{}, active == 0, nil
 }
 
 // throttled records a throttle or platform error and holds the function's

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
-	"slices"
 	"sync"
 	"time"
 
@@ -143,19 +141,15 @@ func (q *Queue) Close(ctx context.Context) error {
 		q.cancelRuns()
 		return fmt.Errorf("async: close: dispatchers still running: %w", err)
 	}
-	graceful := q.ShutdownGrace > 0 && wait(ctx, &q.runs, q.ShutdownGrace) == nil
-	q.cancelRuns()
-	if !graceful {
-		if err := wait(ctx, &q.runs, 0); err != nil {
-			return fmt.Errorf("async: close: jobs still running: %w", err)
+	if q.ShutdownGrace > 0 {
+		if err := wait(ctx, &q.runs, q.ShutdownGrace); err == nil {
+			q.cancelRuns()
+			return nil
 		}
 	}
-	// Jobs claimed ahead that never started go back as they were.
-	q.mu.Lock()
-	ds := slices.Collect(maps.Values(q.dispatchers))
-	q.mu.Unlock()
-	for _, d := range ds {
-		q.unready(ctx, d)
+	q.cancelRuns()
+	if err := wait(ctx, &q.runs, 0); err != nil {
+		return fmt.Errorf("async: close: jobs still running: %w", err)
 	}
 	return nil
 }

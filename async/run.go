@@ -87,7 +87,6 @@ func (q *Queue) run(ctx context.Context, d *dispatcher, j *lambda.Job, s lambda.
 	var retryAt time.Time
 	if outcomeKind == transient {
 		retryAt = q.throttled(d, end) // the hold is in place before the slot frees
-		q.unready(ctx, d)
 	} else {
 		d.answered()
 	}

@@ -48,6 +48,11 @@ func testConcurrencyCap(t *testing.T, e *env) {
 	if n := len(e.inv.Requests(fn)); n != 2 {
 		t.Fatalf("%d jobs started with async concurrency 2", n)
 	}
+	// Running means running: the others wait queued, and count against
+	// the queued limit.
+	if c, err := e.jobs.CountJobs(e.ctx); err != nil || c[fn][lambda.StatusRunning] != 2 || c[fn][lambda.StatusQueued] != 4 {
+		t.Errorf("counts %v %v; want 2 running, 4 queued", c[fn], err)
+	}
 	// Settings change at run time: the next round reads them.
 	s := lambda.Scaling{AsyncConcurrency: 4}
 	if err := e.fns.SetScaling(e.ctx, fn, s); err != nil {
