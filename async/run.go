@@ -237,7 +237,12 @@ func (q *Queue) requeue(ctx context.Context, j *lambda.Job, now time.Time) {
 func (q *Queue) write(ctx context.Context, j *lambda.Job) {
 	wctx, cancel := writeContext(ctx)
 	defer cancel()
-	if err := q.jobs.UpdateJob(wctx, j); err != nil {
+	err := q.jobs.UpdateJob(wctx, j)
+	switch {
+	case lambda.ErrorCode(err) == lambda.ENOTFOUND:
+		// Its function was deleted meanwhile, and its jobs with it.
+		q.Logger.Warn("async: job gone before its outcome was recorded", "function", j.Function, "id", j.ID, "status", j.Status)
+	case err != nil:
 		q.Logger.Error("async: record job outcome", "function", j.Function, "id", j.ID, "status", j.Status, "err", err)
 	}
 }

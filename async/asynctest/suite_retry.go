@@ -273,16 +273,20 @@ func testThrottledUntilAge(t *testing.T, e *env) {
 }
 
 // testFunctionGone: the invoker saying the function does not exist (it was
-// deleted while the job waited) ends the job dead at once.
+// deleted while the job waited), or that the job no longer fits it (its
+// version is no longer active), ends the job dead at once: retrying
+// cannot help.
 func testFunctionGone(t *testing.T, e *env) {
-	fn := "vanishing"
-	e.deploy(fn, lambda.Scaling{})
-	e.inv.On(fn, Error(lambda.ENOTFOUND))
 	e.open(e.q)
-	j := e.submit(fn, `{}`)
-	d := e.waitStatus(j.ID, lambda.StatusDead)
-	if d.ErrorType != lambda.ENOTFOUND || len(e.inv.Requests(fn)) != 1 {
-		t.Errorf("job: %s; want dead with not_found after one request", describe(d))
+	for _, errCode := range []string{lambda.ENOTFOUND, lambda.EINVALID} {
+		fn := "hopeless-" + strings.ReplaceAll(errCode, "_", "-")
+		e.deploy(fn, lambda.Scaling{})
+		e.inv.On(fn, Error(errCode))
+		j := e.submit(fn, `{}`)
+		d := e.waitStatus(j.ID, lambda.StatusDead)
+		if d.ErrorType != errCode || d.Attempts != 0 || len(e.inv.Requests(fn)) != 1 {
+			t.Errorf("job: %s; want dead with %s after one request", describe(d), errCode)
+		}
 	}
 }
 
