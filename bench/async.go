@@ -221,6 +221,11 @@ func (r *Runner) dispatchSample(ctx context.Context, tr http.RoundTripper) (disp
 	if err != nil {
 		return 0, 0, fmt.Errorf("invocation %s: %w", job.ID, err)
 	}
+	if received.Before(sent) {
+		// Only a function on another host's clock (a remote Docker) can
+		// receive an event before it was sent.
+		return 0, 0, fmt.Errorf("invocation %s: the function received the event %s before the bench sent it: its clock is not the bench's (is Docker on another host?)", job.ID, sent.Sub(received))
+	}
 	return received.Sub(acked), received.Sub(sent), nil
 }
 

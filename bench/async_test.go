@@ -212,6 +212,17 @@ func TestAsyncRefusedSubmission(t *testing.T) {
 	}
 }
 
+// A function whose clock is behind the bench's (Docker on another host)
+// cannot be timed: the sample fails rather than report nonsense.
+func TestAsyncDispatchOtherClock(t *testing.T) {
+	q := newFakeQueue()
+	q.receiveAfter = -time.Hour
+	r := asyncRunner(t, q)
+	if _, _, err := r.dispatchSample(context.Background(), NewTransport(1)); err == nil || !strings.Contains(err.Error(), "its clock is not the bench's") {
+		t.Errorf("err = %v", err)
+	}
+}
+
 func TestParseClock(t *testing.T) {
 	for _, tc := range []struct {
 		answer string
