@@ -52,7 +52,11 @@ func TestAsyncQueueLimitAndGracefulStop(t *testing.T) {
 		}
 	}
 	if !refused || len(ids) < limit || len(ids) > limit+1 {
-		t.Fatalf("%d submissions acknowledged with a limit of %d pending jobs (one running), refused: %v; want %d or %d, then 429", len(ids), limit, refused, limit, limit+1)
+		var states []string
+		for _, j := range listJobs(s, name, "limit=100") {
+			states = append(states, j.Status+" "+describeAttempts(&j))
+		}
+		t.Fatalf("%d submissions acknowledged with a limit of %d pending jobs (one running), refused: %v; want %d or %d, then 429; jobs: %q", len(ids), limit, refused, limit, limit+1, states)
 	}
 	if res := s.lambda("invoke", name, "--async", "--data", `{"tag":"over-limit"}`); res.code == 0 || res.stderr == "" {
 		t.Errorf("lambda invoke --async past the limit: exit %d\n%s%s", res.code, res.stdout, res.stderr)

@@ -46,6 +46,11 @@ func TestAsyncSubmit(t *testing.T) {
 			!strings.Contains(string(j.Response), marker) || j.HTTPStatus != 200 || j.StartedAt == nil || j.FinishedAt == nil {
 			t.Errorf("%s: record %+v (response %s), want succeeded after 1 attempt, trigger %s, the answer holding %s", how, j, j.Response, trigger, marker)
 		}
+		// Served by this function's instance, under the job's ID.
+		var answer struct{ ID, Function string }
+		if err := json.Unmarshal(j.Response, &answer); err != nil || answer.ID != j.ID || answer.Function != name {
+			t.Errorf("%s: answered %s, want an answer of function %s under request ID %s", how, j.Response, name, j.ID)
+		}
 	}
 
 	t.Run("cli", func(t *testing.T) {
@@ -141,11 +146,6 @@ func TestAsyncSubmit(t *testing.T) {
 		j := waitJob(&s, id, 30*time.Second, ended)
 		succeeded("POST invocations", j, lambda.TriggerAsync, `"via":"api"`)
 		ranOnce("POST invocations", id, `"via":"api"`)
-		// The function ran under the job's ID.
-		var answer struct{ ID string }
-		if err := json.Unmarshal(j.Response, &answer); err != nil || answer.ID != id {
-			t.Errorf("the function answered under request ID %q, want the job ID %s: %s", answer.ID, id, j.Response)
-		}
 	})
 
 	t.Run("aws sdk Event", func(t *testing.T) {

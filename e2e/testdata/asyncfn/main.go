@@ -7,6 +7,10 @@
 //	{"fail": N}      fail (500) the first N attempts of this request ID; -1: always
 //	{"sleep": "1s"}  take that long
 //
+// Its answer names the function it runs as (LAMBDA_FUNCTION_NAME), so a
+// test sees which function's instance served it. GET /crash exits the
+// process, taking the instance down.
+//
 // Asked for its log tail (X-Lambda-Log-Type: Tail), it answers with the
 // line it printed for the invocation, as the shim would.
 //
@@ -62,6 +66,10 @@ func main() {
 		reportURL = "http://" + net.JoinHostPort(gw.String(), p) + "/seen"
 	}
 	http.HandleFunc("GET /seen", showSeen)
+	http.HandleFunc("GET /crash", func(w http.ResponseWriter, r *http.Request) {
+		log.Print("asyncfn: crashing on request")
+		os.Exit(2)
+	})
 	http.HandleFunc("POST /", invoke)
 	log.Printf("asyncfn listening on :%s", port)
 	if err := http.ListenAndServe(":"+port, nil); err != nil {
@@ -120,7 +128,8 @@ func invoke(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"error":"asyncfn failing attempt %d as asked"}`, attempt)
 		return
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"id": id, "attempt": attempt, "event": json.RawMessage(orEmpty(body))})
+	_ = json.NewEncoder(w).Encode(map[string]any{"id": id, "attempt": attempt, "event": json.RawMessage(orEmpty(body)),
+		"function": os.Getenv("LAMBDA_FUNCTION_NAME")})
 }
 
 func orEmpty(b []byte) []byte {
