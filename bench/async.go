@@ -68,11 +68,17 @@ type Async struct {
 	SyncRPS         float64 `json:"sync_rps"`
 	AsyncPerS       float64 `json:"async_per_s"`
 	ThroughputRatio float64 `json:"throughput_ratio"`
-	JobsPerRound    int     `json:"jobs_per_round"`
-	Concurrency     int     `json:"concurrency"`
-	Rounds          int     `json:"rounds"`
-	Errors          int     `json:"errors"`      // failed submissions and synchronous requests
-	FailedJobs      int     `json:"failed_jobs"` // jobs that ended other than succeeded
+	// SyncCPUUs and JobCPUUs are the CPU time of this process (the
+	// server under test and the load generator, not the function) per
+	// synchronous request and per completed job in those rounds: on a
+	// CPU-bound machine their ratio predicts ThroughputRatio.
+	SyncCPUUs    float64 `json:"sync_cpu_us"`
+	JobCPUUs     float64 `json:"job_cpu_us"`
+	JobsPerRound int     `json:"jobs_per_round"`
+	Concurrency  int     `json:"concurrency"`
+	Rounds       int     `json:"rounds"`
+	Errors       int     `json:"errors"`      // failed submissions and synchronous requests
+	FailedJobs   int     `json:"failed_jobs"` // jobs that ended other than succeeded
 }
 
 // async measures the queue: the dispatch latency first, while it is idle,
@@ -110,16 +116,21 @@ func (r *Runner) async(ctx context.Context, rep *Report) error {
 	a.SubmitToRunP50Ms = Millis(total.Percentile(50))
 
 	var syncTotal, enqueued, completed rate
+	var syncCPU, asyncCPU time.Duration
 	submitLat := NewRecorder(p.AsyncRounds * p.AsyncJobs)
 	syncRound := func(ctx context.Context, _ int) error {
 		load := Load{Loop: Loop{Concurrency: p.Concurrency, Duration: p.RPSDuration}, Transport: tr}
+		cpu := processCPU()
 		res, err := load.Run(ctx, r.HTTP)
+		syncCPU += processCPU() - cpu
 		syncTotal.add(res)
 		a.Errors += res.Failed
 		return err
 	}
 	asyncRound := func(ctx context.Context, _ int) error {
+		cpu := processCPU()
 		res, err := r.asyncRound(ctx, tr, p.AsyncJobs)
+		asyncCPU += processCPU() - cpu
 		enqueued.add(res.submit)
 		submitLat.Merge(res.submit.Latency)
 		completed.ok += res.jobs.Succeeded
@@ -137,6 +148,7 @@ func (r *Runner) async(ctx context.Context, rep *Report) error {
 	a.EnqueueP50Ms, a.EnqueueP99Ms = Millis(submitLat.Percentile(50)), Millis(submitLat.Percentile(99))
 	a.SyncRPS, a.AsyncPerS = round(syncTotal.rps(), 1), round(completed.rps(), 1)
 	a.ThroughputRatio = ratio(completed.rps(), syncTotal.rps())
+	a.SyncCPUUs, a.JobCPUUs = perOp(syncCPU, syncTotal.ok), perOp(asyncCPU, completed.ok)
 	return nil
 }
 
@@ -227,6 +239,14 @@ func (r *Runner) dispatchSample(ctx context.Context, tr http.RoundTripper) (disp
 		return 0, 0, fmt.Errorf("invocation %s: the function received the event %s before the bench sent it: its clock is not the bench's (is Docker on another host?)", job.ID, sent.Sub(received))
 	}
 	return received.Sub(acked), received.Sub(sent), nil
+}
+
+// perOp is cpu per operation in microseconds, 0 without operations.
+func perOp(cpu time.Duration, ops int) float64 {
+	if ops == 0 {
+		return 0
+	}
+	return round(float64(cpu)/float64(time.Microsecond)/float64(ops), 1)
 }
 
 // parseClock reads the http bench function's answer to ClockEvent.

@@ -147,6 +147,9 @@ func TestAsyncFigures(t *testing.T) {
 	if a.SyncRPS <= 0 || a.AsyncPerS <= 0 || abs(a.ThroughputRatio-a.AsyncPerS/a.SyncRPS) > 0.01 {
 		t.Errorf("sync %v/s, async %v/s, ratio %v", a.SyncRPS, a.AsyncPerS, a.ThroughputRatio)
 	}
+	if a.SyncCPUUs <= 0 || a.JobCPUUs <= 0 {
+		t.Errorf("CPU per request %v µs, per job %v µs", a.SyncCPUUs, a.JobCPUUs)
+	}
 	// Jobs 17, 34, … fail; only those of the rounds count (the warm-up's
 	// are not measured, and no dispatch sample is among them).
 	wantFailed := 0
@@ -220,6 +223,23 @@ func TestAsyncDispatchOtherClock(t *testing.T) {
 	r := asyncRunner(t, q)
 	if _, _, err := r.dispatchSample(context.Background(), NewTransport(1)); err == nil || !strings.Contains(err.Error(), "its clock is not the bench's") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestPerOp(t *testing.T) {
+	for _, tc := range []struct {
+		cpu  time.Duration
+		ops  int
+		want float64
+	}{
+		{time.Second, 10000, 100},
+		{1500 * time.Microsecond, 4, 375},
+		{time.Second, 0, 0},
+		{0, 5, 0},
+	} {
+		if got := perOp(tc.cpu, tc.ops); got != tc.want {
+			t.Errorf("perOp(%s, %d) = %v, want %v", tc.cpu, tc.ops, got, tc.want)
+		}
 	}
 }
 
