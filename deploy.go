@@ -3,6 +3,7 @@ package lambda
 import (
 	"context"
 	"io"
+	"time"
 )
 
 // DeployRequest is one deploy of a function from a code archive.
@@ -60,4 +61,20 @@ type FunctionService interface {
 	Delete(ctx context.Context, name string) error
 	// Instances lists the containers serving name ("" for all functions).
 	Instances(ctx context.Context, name string) ([]*Instance, error)
+}
+
+// Deploy results, as a DeployObserver receives them.
+const (
+	DeployPublished = "published" // a new version serves
+	DeployUnchanged = "unchanged" // the code and config were the active version's
+	DeployFailed    = "failed"    // nothing changed; the previous version serves
+)
+
+// DeployObserver receives the outcome of every deploy, for metrics. It is
+// called on the deploy's goroutine and must return at once.
+type DeployObserver interface {
+	// ObserveBuild reports that an image of function was built in took.
+	ObserveBuild(function string, took time.Duration)
+	// ObserveDeploy reports how a deploy of function ended (Deploy*).
+	ObserveDeploy(function, result string)
 }

@@ -132,6 +132,12 @@ type Invocation struct {
 	// throttled, unavailable, …), "" on success.
 	ErrorType string `json:"error_type,omitempty"`
 	Attempt   int    `json:"attempt"`
+	// InitDuration is, on a cold start, what starting the instance cost
+	// the invocation: its wait for the instance started for it (queue
+	// time of an async job not included).
+	InitDuration time.Duration `json:"init_duration,omitempty"`
+	// ThrottleReason says why a throttled invocation was refused.
+	ThrottleReason ThrottleReason `json:"throttle_reason,omitempty"`
 }
 
 // Invoker runs functions. There is one implementation, over the Router and

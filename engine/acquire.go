@@ -56,11 +56,11 @@ func (st *fnState) admit(sc lambda.Scaling) error {
 	}
 	if *sc.Reserved == 0 {
 		st.finish()
-		return throttled("function %q is disabled: its reserved concurrency is 0 (raise it with \"lambda config %s --reserved-concurrency N\")", st.name, st.name)
+		return throttled(lambda.ThrottleReserved, "function %q is disabled: its reserved concurrency is 0 (raise it with \"lambda config %s --reserved-concurrency N\")", st.name, st.name)
 	}
 	if n > int64(*sc.Reserved) {
 		st.finish()
-		return throttled("function %q is at its reserved concurrency of %d requests", st.name, *sc.Reserved)
+		return throttled(lambda.ThrottleReserved, "function %q is at its reserved concurrency of %d requests", st.name, *sc.Reserved)
 	}
 	return nil
 }
@@ -80,7 +80,7 @@ func (p *pool) acquire(ctx context.Context, sc lambda.Scaling) (*instance, bool,
 	}
 	if len(p.queue) >= p.e.QueueSize {
 		p.mu.Unlock()
-		return nil, false, throttled("function %q is at capacity (%d instances of %d concurrent requests, %d queued)", p.fn.name, sc.MaxInstances, sc.Concurrency, p.e.QueueSize)
+		return nil, false, throttled(lambda.ThrottleQueueFull, "function %q is at capacity (%d instances of %d concurrent requests, %d queued)", p.fn.name, sc.MaxInstances, sc.Concurrency, p.e.QueueSize)
 	}
 	w := &waiter{ready: make(chan *instance, 1), fail: make(chan error, 1)}
 	p.queue = append(p.queue, w)
@@ -101,12 +101,12 @@ func (p *pool) acquire(ctx context.Context, sc lambda.Scaling) (*instance, bool,
 		if in := p.abandon(w); in != nil {
 			return in, w.cold, nil // handed over just as the wait ran out
 		}
-		return nil, false, throttled("function %q is at capacity: no instance became free within %s", p.fn.name, p.e.QueueTimeout)
+		return nil, false, throttled(lambda.ThrottleQueueTimeout, "function %q is at capacity: no instance became free within %s", p.fn.name, p.e.QueueTimeout)
 	}
 }
 
-func throttled(format string, args ...any) error {
-	return lambda.Errorf(lambda.ETHROTTLED, format, args...)
+func throttled(reason lambda.ThrottleReason, format string, args ...any) error {
+	return lambda.Throttled(reason, fmt.Sprintf(format, args...))
 }
 
 func (e *Engine) lease(st *fnState, in *instance, cold bool, wait time.Duration) *lambda.Lease {

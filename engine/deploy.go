@@ -15,8 +15,7 @@ import (
 // ImageName is the repository every version of a function is tagged in.
 func ImageName(function string) string { return "func-" + function }
 
-// Deploy implements lambda.FunctionService.
-func (e *Engine) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.Deployment, error) {
+func (e *Engine) deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.Deployment, error) {
 	if err := lambda.ValidateName(req.Name); err != nil {
 		return nil, err
 	}
@@ -139,6 +138,7 @@ func (e *Engine) buildOnce(ctx context.Context, name, dir string, cfg lambda.Con
 // buildImage builds the context tar into the image of version number.
 func (e *Engine) buildImage(ctx context.Context, name string, number int, cfg lambda.Config, sum string, tar io.Reader, out io.Writer) (*lambda.Version, error) {
 	tag := versionTag(name, number)
+	start := time.Now()
 	id, err := e.Driver.BuildImage(ctx, lambda.BuildRequest{
 		Context: tar,
 		Tags:    []string{tag},
@@ -151,6 +151,9 @@ func (e *Engine) buildImage(ctx context.Context, name string, number int, cfg la
 	})
 	if err != nil {
 		return nil, err
+	}
+	if e.DeployObserver != nil {
+		e.DeployObserver.ObserveBuild(name, time.Since(start))
 	}
 	return &lambda.Version{
 		Function:   name,

@@ -66,6 +66,9 @@ type Engine struct {
 	// background, their metadata kept. 0 keeps every image.
 	KeepVersions int
 	Clock        Clock
+	// DeployObserver, when set, receives every deploy's outcome and build
+	// time (metrics).
+	DeployObserver lambda.DeployObserver
 
 	mu        sync.Mutex
 	functions map[string]*fnState // routing state, by function name

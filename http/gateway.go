@@ -126,6 +126,7 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name, prefix str
 	}
 	st.path, st.rawPath = stripPrefix(r, prefix)
 	st.rec.Version, st.rec.Cold, st.rec.QueueWait = st.lease.Version, st.lease.Cold, st.lease.Wait
+	st.rec.InitDuration = initDuration(st.lease)
 	defer g.end(st) // runs after the unbind below: once the answer is out
 	unbind := g.bindWrite(w, st.lease.Timeout)
 	defer unbind()
@@ -145,6 +146,7 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name, prefix str
 	}
 	st.retry, st.undelivered, st.failed = false, false, false
 	st.rec.Version, st.rec.Cold, st.rec.QueueWait = st.lease.Version, st.lease.Cold, st.rec.QueueWait+st.lease.Wait
+	st.rec.InitDuration = initDuration(st.lease)
 	g.bindWrite(w, st.lease.Timeout) // the deferred unbind clears it
 	g.forward(w, r, st)
 }

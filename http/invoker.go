@@ -162,18 +162,27 @@ func observed(err error) bool {
 // whether (and how) the function failed.
 func endRecord(rec *lambda.Invocation, status int, functionError bool, err error) {
 	rec.Duration = time.Since(rec.Start)
-	rec.HTTPStatus, rec.Status, rec.ErrorType = status, lambda.StatusSucceeded, ""
+	rec.HTTPStatus, rec.Status, rec.ErrorType, rec.ThrottleReason = status, lambda.StatusSucceeded, "", ""
 	switch {
 	case isCanceled(err):
 		rec.HTTPStatus, rec.Status, rec.ErrorType = 499, lambda.StatusFailed, errorTypeCanceled
 	case err != nil:
 		rec.HTTPStatus, rec.Status, rec.ErrorType = ErrorStatus(err), lambda.StatusFailed, lambda.ErrorCode(err)
+		rec.ThrottleReason = lambda.ThrottleReasonOf(err)
 	case status == http.StatusGatewayTimeout && functionError:
 		// The shim's own answer at the deadline (runtime-contract.md).
 		rec.Status, rec.ErrorType = lambda.StatusFailed, lambda.ETIMEOUT
 	case functionError || status >= 500:
 		rec.Status, rec.ErrorType = lambda.StatusFailed, lambda.EFUNCTION
 	}
+}
+
+// initDuration is what a cold start cost the invocation holding lease.
+func initDuration(lease *lambda.Lease) time.Duration {
+	if lease.Cold {
+		return lease.Wait
+	}
+	return 0
 }
 
 // observe hands a finished invocation to the observers.

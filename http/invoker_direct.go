@@ -95,7 +95,7 @@ func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *l
 		lease.Release(false)
 		return nil, false, lambda.Errorf(lambda.EINVALID, "version %d of function %q is not active (version %d is): only the active version can be invoked until per-version routing exists; make it active with `lambda rollback %s --to %d`", n, req.Function, lease.Version, req.Function, n)
 	}
-	rec.Version, rec.Cold = lease.Version, lease.Cold
+	rec.Version, rec.Cold, rec.InitDuration = lease.Version, lease.Cold, initDuration(lease)
 	for retry := true; ; retry = false {
 		res, failed, err := iv.send(ctx, lease, req, rec.ID)
 		if retry && errors.Is(err, errUndelivered) && ctx.Err() == nil {
@@ -107,7 +107,7 @@ func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *l
 				return nil, false, err
 			}
 			rec.QueueWait += lease.Wait
-			rec.Version, rec.Cold = lease.Version, lease.Cold
+			rec.Version, rec.Cold, rec.InitDuration = lease.Version, lease.Cold, initDuration(lease)
 			continue
 		}
 		lease.Release(failed)
