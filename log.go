@@ -1,0 +1,96 @@
+package lambda
+
+import (
+	"context"
+	"time"
+)
+
+// Streams of a function's output.
+const (
+	StreamStdout = "stdout"
+	StreamStderr = "stderr"
+)
+
+// Limits of the log store, as issue 11 sets them.
+const (
+	// MaxLogLine bounds one line: longer ones are cut and marked Truncated,
+	// so that a function printing without newlines cannot make the server
+	// hold an unbounded line in memory.
+	MaxLogLine = 256 << 10
+	// DefaultLogMaxBytes and DefaultLogRetention bound each function's
+	// logs; the oldest go first.
+	DefaultLogMaxBytes  = 50 << 20
+	DefaultLogRetention = 7 * 24 * time.Hour
+)
+
+// LogLine is one line a function instance printed.
+type LogLine struct {
+	Time     time.Time `json:"time"`
+	Function string    `json:"function"`
+	Version  int       `json:"version"`
+	Instance string    `json:"instance"`
+	Stream   string    `json:"stream"` // StreamStdout or StreamStderr
+	// Invocation is the ID of the invocation the line was printed for,
+	// when the platform knows it.
+	Invocation string `json:"invocation,omitempty"`
+	Message    string `json:"message"`
+	// Truncated marks a line cut at MaxLogLine.
+	Truncated bool `json:"truncated,omitempty"`
+	// Dropped, on a line the platform writes itself, counts lines lost
+	// because a reader or the store could not keep up.
+	Dropped int64 `json:"dropped,omitempty"`
+}
+
+// LogFilter selects a function's lines. Zero fields match everything.
+type LogFilter struct {
+	Function   string
+	Since      time.Time // lines at or after
+	Tail       int       // only the last Tail lines of the history (0: all)
+	Invocation string
+	Version    int // 0: every version
+	Instance   string
+}
+
+// Match reports whether l passes f (Tail aside).
+func (f LogFilter) Match(l *LogLine) bool {
+	switch {
+	case f.Function != "" && l.Function != f.Function:
+		return false
+	case !f.Since.IsZero() && l.Time.Before(f.Since):
+		return false
+	case f.Invocation != "" && l.Invocation != f.Invocation:
+		return false
+	case f.Version != 0 && l.Version != f.Version:
+		return false
+	case f.Instance != "" && l.Instance != f.Instance && !hasPrefix(l.Instance, f.Instance):
+		return false
+	}
+	return true
+}
+
+// hasPrefix lets a short container ID (12 characters, as docker ps shows
+// it) name an instance.
+func hasPrefix(id, prefix string) bool {
+	return len(prefix) >= 12 && len(id) >= len(prefix) && id[:len(prefix)] == prefix
+}
+
+// LogStore keeps the output of function instances, bounded per function.
+type LogStore interface {
+	// Append stores lines (each of one function) in order. Lines over
+	// MaxLogLine are cut and marked.
+	Append(ctx context.Context, lines []LogLine) error
+	// Query returns the stored lines passing f, oldest first.
+	Query(ctx context.Context, f LogFilter) ([]LogLine, error)
+	// Follow sends what Query would return, then every line appended
+	// later that passes f, until ctx ends; then it closes the channel. A
+	// reader that falls behind loses lines: it then receives a line with
+	// Dropped set instead of blocking writers.
+	Follow(ctx context.Context, f LogFilter) (<-chan LogLine, error)
+	// DeleteFunction removes a function's logs.
+	DeleteFunction(ctx context.Context, function string) error
+}
+
+// LogSink receives the output the engine collects from instances.
+type LogSink interface {
+	Append(ctx context.Context, lines []LogLine) error
+}

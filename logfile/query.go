@@ -1,0 +1,84 @@
+package logfile
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/lambdahq/lambda"
+)
+
+// maxEncodedLine bounds one stored line: a MaxLogLine message may grow by
+// JSON escaping (\u0000 is six bytes).
+const maxEncodedLine = 6*lambda.MaxLogLine + 4096
+
+// Query implements lambda.LogStore.
+func (s *Store) Query(ctx context.Context, filter lambda.LogFilter) ([]lambda.LogLine, error) {
+	f, err := s.function(filter.Function)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	segs := f.snapshotLocked()
+	f.mu.Unlock()
+	return s.scan(ctx, segs, filter)
+}
+
+// limit is how many of the newest matching lines a read returns.
+func (s *Store) limit(filter lambda.LogFilter) int {
+	if filter.Tail > 0 {
+		return filter.Tail
+	}
+	if s.QueryLimit > 0 {
+		return s.QueryLimit
+	}
+	return DefaultQueryLimit
+}
+
+// scan reads segs (up to the sizes they had) and keeps the newest lines
+// passing filter. A segment removed meanwhile (retention) is skipped.
+func (s *Store) scan(ctx context.Context, segs []segment, filter lambda.LogFilter) ([]lambda.LogLine, error) {
+	limit := s.limit(filter)
+	var out []lambda.LogLine
+	for _, seg := range segs {
+		if !filter.Since.IsZero() && seg.mod.Before(filter.Since) {
+			continue // its last line is older than Since
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		file, err := os.Open(seg.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read logs: %w", err)
+		}
+		sc := bufio.NewScanner(io.LimitReader(file, seg.size))
+		sc.Buffer(make([]byte, 64<<10), maxEncodedLine)
+		for sc.Scan() {
+			var l lambda.LogLine
+			if json.Unmarshal(sc.Bytes(), &l) != nil || !filter.Match(&l) {
+				continue
+			}
+			out = append(out, l)
+			if len(out) >= 2*limit {
+				out = append(out[:0], out[len(out)-limit:]...)
+			}
+		}
+		err = sc.Err()
+		file.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read logs from %s: %w", seg.path, err)
+		}
+	}
+	if len(out) > limit {
+		out = out[len(out)-limit:]
+	}
+	return out, nil
+}
