@@ -163,11 +163,10 @@ func (s *Store) function(name string) (*fnLog, error) {
 }
 
 func (s *Store) segmentBytes() int64 {
-	n := s.SegmentBytes
-	if n <= 0 {
-		n = s.MaxBytes / 8
+	if s.SegmentBytes > 0 {
+		return s.SegmentBytes
 	}
-	return max(n, minSegment)
+	return max(s.MaxBytes/8, minSegment)
 }
 
 // Append implements lambda.LogStore. Lines are grouped by function.
