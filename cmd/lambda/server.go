@@ -129,7 +129,7 @@ as containers on the local Docker engine (DOCKER_HOST is honoured).`,
 		maxQueued: envOr("LAMBDA_MAX_QUEUED_JOBS", strconv.Itoa(lambda.DefaultMaxQueued)),
 		retention: envOr("LAMBDA_INVOCATION_RETENTION", lambda.FormatDuration(lambda.DefaultJobRetention)),
 	}
-	f.StringVar(&opts.jobs.maxQueued, "max-queued-jobs", opts.jobs.maxQueued, "most asynchronous invocations a function may have waiting or running; more get 429 with Retry-After (env LAMBDA_MAX_QUEUED_JOBS)")
+	f.StringVar(&opts.jobs.maxQueued, "max-queued-jobs", opts.jobs.maxQueued, "most asynchronous invocations a function may have waiting to run (queued or waiting for a retry); more get 429 with Retry-After (env LAMBDA_MAX_QUEUED_JOBS)")
 	f.StringVar(&opts.jobs.retention, "invocation-retention", opts.jobs.retention, "how long finished asynchronous invocations stay queryable (lambda invocations) before they are pruned: at least 24h, e.g. 168h or 7d (env LAMBDA_INVOCATION_RETENTION)")
 	f.StringVar(&opts.keepVersions, "keep-versions", opts.keepVersions, "images kept per function: older versions' images are removed in the background (never the active one's) and they stay listed as pruned (env LAMBDA_KEEP_VERSIONS)")
 	f.StringVar(&opts.images.python, "python-image", opts.images.python, "base image of the python runtime (env LAMBDA_PYTHON_IMAGE)")
