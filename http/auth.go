@@ -26,8 +26,11 @@ const lambdaAPIPrefix = "/2015-03-31/"
 
 // guard wraps a route's handler in the middleware chain its scope needs.
 func (s *Server) guard(rt route) http.Handler {
-	if rt.scope == scopePublic {
+	switch rt.scope {
+	case scopePublic:
 		return rt.handler
+	case scopeMetrics:
+		return s.guardMetrics(rt.handler)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.authOff {

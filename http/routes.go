@@ -48,7 +48,7 @@ func (s *Server) route(mux *http.ServeMux, pattern, scope string, handler http.H
 // knownScope reports whether scope is a rule the middleware enforces.
 func knownScope(scope string) bool {
 	switch scope {
-	case scopePublic, lambda.ScopeAdmin, lambda.ScopeDeploy, lambda.ScopeInvoke, lambda.ScopeRead:
+	case scopePublic, scopeMetrics, lambda.ScopeAdmin, lambda.ScopeDeploy, lambda.ScopeInvoke, lambda.ScopeRead:
 		return true
 	}
 	return false

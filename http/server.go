@@ -46,6 +46,11 @@ type Server struct {
 
 	// SchedulesChanged is called after schedules are created or deleted.
 	SchedulesChanged func()
+	// Metrics serves GET /metrics (nil: 501); MetricsKey, when set, is the
+	// Bearer secret a scraper needs (metrics.go).
+	Metrics    http.Handler
+	MetricsKey string
+
 	// StorePing and DockerPing back /healthz.
 	StorePing  func(ctx context.Context) error
 	DockerPing func(ctx context.Context) error
@@ -224,6 +229,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	fn := onFunction("name")
 	s.route(mux, "GET /healthz", scopePublic, s.handleHealth)
+	s.route(mux, "GET /metrics", scopeMetrics, s.handleMetrics)
 	s.route(mux, "/fn/{name}", scopePublic, s.handlePathInvoke)
 	s.route(mux, "/fn/{name}/{path...}", scopePublic, s.handlePathInvoke)
 	s.route(mux, "POST /v1/functions/{name}/deploy", lambda.ScopeDeploy, s.handleDeploy, fn, audited("deploy"))
