@@ -51,6 +51,12 @@ type Driver interface {
 	ListInstances(ctx context.Context) ([]*Instance, error)
 	// InstanceLogs returns up to tail lines of the container's output.
 	InstanceLogs(ctx context.Context, id string, tail int) (string, error)
+	// FollowLogs calls emit with the container's output in batches of
+	// lines (Time, Stream, Message and Truncated set; lines over
+	// MaxLogLine cut), from since (zero: from its start), in order, until
+	// the container stops (nil) or ctx ends (ctx's error). emit must not
+	// keep the slice. A missing container is ENOTFOUND.
+	FollowLogs(ctx context.Context, id string, since time.Time, emit func([]LogLine)) error
 	// WatchExits sends the exits of platform containers, until ctx ends.
 	// Consumers must also cope with missed events (reconnects).
 	WatchExits(ctx context.Context) (<-chan Exit, error)

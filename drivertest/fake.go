@@ -43,6 +43,7 @@ type fakeEngine struct {
 	instances map[string]*fakeInstance
 	specs     []lambda.InstanceSpec
 	watchers  map[chan lambda.Exit]string // → the watcher's namespace
+	logWake   chan struct{}               // closed when any instance logs or stops (fake_logs.go)
 }
 
 // FakeImage is an image the Fake built.

@@ -25,8 +25,10 @@ type fakeInstance struct {
 	namespace string
 	imageID   string
 	srv       *httptest.Server
-	logs      []string // guarded by Fake.mu
-	stopping  bool     // guarded by Fake.mu: the server is being shut down
+	logs      []string    // guarded by Fake.mu
+	logAt     []time.Time // when each of logs was written; guarded by Fake.mu
+	logTotal  int64       // lines logged ever, trimmed ones included; guarded by Fake.mu
+	stopping  bool        // guarded by Fake.mu: the server is being shut down
 	active    atomic.Int64
 }
 
@@ -122,9 +124,13 @@ func (f *Fake) log(fi *fakeInstance, line string) {
 
 func (f *Fake) logLocked(fi *fakeInstance, line string) {
 	fi.logs = append(fi.logs, line)
+	fi.logAt = append(fi.logAt, time.Now())
+	fi.logTotal++
 	if len(fi.logs) > maxLogLines {
 		fi.logs = fi.logs[len(fi.logs)-maxLogLines:]
+		fi.logAt = fi.logAt[len(fi.logAt)-maxLogLines:]
 	}
+	f.wakeLogsLocked()
 }
 
 // exit ends a running instance after grace for its requests in flight,
@@ -140,6 +146,7 @@ func (f *Fake) exit(fi *fakeInstance, grace time.Duration, code int, oom bool) {
 	shutdown(fi, grace)
 	f.mu.Lock()
 	fi.inst.Running = false
+	f.wakeLogsLocked()
 	f.notifyLocked(lambda.Exit{ID: fi.inst.ID, ExitCode: code, OOMKilled: oom}, fi.namespace)
 	f.mu.Unlock()
 }
