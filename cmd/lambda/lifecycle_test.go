@@ -11,6 +11,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/prometheus"
 )
 
 // recorder notes what fake components do, in order.
@@ -175,8 +178,14 @@ func TestPlatformComponentOrder(t *testing.T) {
 			if (p.sched != nil) != tc.opts.scheduler {
 				t.Errorf("scheduler built: %v, want %v", p.sched != nil, tc.opts.scheduler)
 			}
-			if p.srv.Async != p.queue || p.srv.Invoker != p.invoker || p.invoker.Jobs != p.jobs {
+			// The server's submissions go through the metrics (a full
+			// queue's 429 is a throttle) to the platform's queue.
+			async := prometheus.AsyncService{AsyncService: p.queue, Metrics: p.metrics}
+			if p.srv.Async != async || p.srv.Invoker != p.invoker || p.invoker.Jobs != p.jobs {
 				t.Error("the HTTP server does not use the platform's queue and invoker, or the invoker not its job store")
+			}
+			if !slices.Contains(p.invoker.Observers, lambda.InvocationObserver(p.metrics)) || p.eng.DeployObserver != p.metrics || p.srv.Metrics == nil {
+				t.Error("the metrics do not observe the invoker's invocations and the engine's deploys, or /metrics does not serve them")
 			}
 		})
 	}

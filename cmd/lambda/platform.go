@@ -8,12 +8,15 @@ import (
 	"path/filepath"
 	"time"
 
+	prom "github.com/prometheus/client_golang/prometheus"
+
 	"github.com/lambdahq/lambda"
 	"github.com/lambdahq/lambda/async"
 	"github.com/lambdahq/lambda/cron"
 	"github.com/lambdahq/lambda/docker"
 	"github.com/lambdahq/lambda/engine"
 	lhttp "github.com/lambdahq/lambda/http"
+	"github.com/lambdahq/lambda/prometheus"
 	"github.com/lambdahq/lambda/runtimes"
 	"github.com/lambdahq/lambda/sqlite"
 )
@@ -33,6 +36,7 @@ type platformOptions struct {
 	reapInterval          time.Duration // 0: the engine's default
 	maxQueuedJobs         int           // 0: the queue's default
 	retention             time.Duration // of ended invocations; 0: the queue's default
+	metricsKey            string        // Bearer secret of /metrics; "": open
 	// internalNetwork puts functions on an internal Docker network: no
 	// route out, only the host (the gateway) reaches them.
 	internalNetwork bool
@@ -70,6 +74,7 @@ type platform struct {
 	queue     *async.Queue
 	srv       *lhttp.Server
 	sched     *cron.Scheduler // nil without platformOptions.scheduler
+	metrics   *prometheus.Metrics
 
 	life lifecycle
 }
@@ -152,6 +157,7 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.srv.Cron, p.srv.Images, p.srv.Runtimes = cron.Parser{}, p.driver, p.reg
 	p.srv.StorePing, p.srv.DockerPing = p.db.Ping, p.driver.Ping
 	p.srv.Keys, p.srv.Audit = p.keys, p.audit
+	p.wireMetrics(o)
 	if o.configure != nil {
 		o.configure(p.srv)
 	}
@@ -161,6 +167,19 @@ func newPlatform(o platformOptions) (*platform, error) {
 		p.srv.SchedulesChanged = p.sched.Notify
 	}
 	return p, nil
+}
+
+// wireMetrics registers the metrics on a registry of the platform's own:
+// they observe every invocation and deploy, and read the instances and
+// the queue at scrape time. A submission refused by a full queue counts as
+// a throttle, so the server's submissions go through them.
+func (p *platform) wireMetrics(o platformOptions) {
+	p.metrics = prometheus.New(prom.NewRegistry(), prometheus.Sources{Functions: p.functions, Instances: p.eng, Jobs: p.jobs})
+	p.metrics.Logger = o.logger
+	p.invoker.Observers = append(p.invoker.Observers, p.metrics)
+	p.eng.DeployObserver = p.metrics
+	p.srv.Async = prometheus.AsyncService{AsyncService: p.queue, Metrics: p.metrics}
+	p.srv.Metrics, p.srv.MetricsKey = p.metrics.Handler(), o.metricsKey
 }
 
 // components are the platform's parts in the order they open: each after

@@ -40,9 +40,11 @@ type serverOptions struct {
 	// functionsNetwork is bridge (the default) or none: functions on an
 	// internal network, reachable by the server alone.
 	functionsNetwork string
-	jobs             jobOptions
-	limits           clientLimitOptions
-	tls              tlsOptions
+	// metricsKey, when set, is the Bearer secret GET /metrics needs.
+	metricsKey string
+	jobs       jobOptions
+	limits     clientLimitOptions
+	tls        tlsOptions
 }
 
 // tlsOptions make the server speak HTTPS on its port.
@@ -131,6 +133,8 @@ as containers on the local Docker engine (DOCKER_HOST is honoured).`,
 	}
 	f.StringVar(&opts.jobs.maxQueued, "max-queued-jobs", opts.jobs.maxQueued, "most asynchronous invocations a function may have waiting to run (queued or waiting for a retry); more get 429 with Retry-After (env LAMBDA_MAX_QUEUED_JOBS)")
 	f.StringVar(&opts.jobs.retention, "invocation-retention", opts.jobs.retention, "how long finished asynchronous invocations stay queryable (lambda invocations) before they are pruned: at least 24h, e.g. 168h or 7d (env LAMBDA_INVOCATION_RETENTION)")
+	opts.metricsKey = os.Getenv("LAMBDA_METRICS_KEY")
+	f.StringVar(&opts.metricsKey, "metrics-key", opts.metricsKey, "secret a Prometheus scraper must send as \"Authorization: Bearer SECRET\" to read /metrics; unset, /metrics is open (env LAMBDA_METRICS_KEY)")
 	f.StringVar(&opts.keepVersions, "keep-versions", opts.keepVersions, "images kept per function: older versions' images are removed in the background (never the active one's) and they stay listed as pruned (env LAMBDA_KEEP_VERSIONS)")
 	f.StringVar(&opts.images.python, "python-image", opts.images.python, "base image of the python runtime (env LAMBDA_PYTHON_IMAGE)")
 	f.StringVar(&opts.images.node, "node-image", opts.images.node, "base image of the node runtime (env LAMBDA_NODE_IMAGE)")
@@ -175,7 +179,7 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 		dataDir: opts.dataDir, addr: opts.addr, domain: opts.domain,
 		logger: logger, images: opts.images, maxInstances: maxInstances, queueSize: queueSize,
 		keepVersions: keepVersions, internalNetwork: opts.functionsNetwork == "none",
-		maxQueuedJobs: jobs.maxQueued, retention: jobs.retention,
+		maxQueuedJobs: jobs.maxQueued, retention: jobs.retention, metricsKey: opts.metricsKey,
 		configure: func(srv *lhttp.Server) {
 			setLimits(srv)
 			srv.TLSCert, srv.TLSKey, srv.HTTPRedirect = opts.tls.cert, opts.tls.key, opts.tls.httpRedirect
