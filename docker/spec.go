@@ -69,6 +69,10 @@ func createOptions(spec lambda.InstanceSpec, name, networkID string) client.Cont
 			ReadonlyRootfs: true,
 			Tmpfs:          map[string]string{"/tmp": tmpfsOptions},
 			Init:           &withInit,
+			// json-file, whatever the daemon's default, so that the platform
+			// can read the output back (FollowLogs); rotated, so that a
+			// function printing without pause cannot fill the host's disk.
+			LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "10m", "max-file": "2"}},
 			Resources: container.Resources{
 				Memory:     memory,
 				MemorySwap: memory, // equal to Memory: no swap

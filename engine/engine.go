@@ -69,6 +69,8 @@ type Engine struct {
 	// DeployObserver, when set, receives every deploy's outcome and build
 	// time (metrics).
 	DeployObserver lambda.DeployObserver
+	// Logs, when set, receives every instance's output (logs.go).
+	Logs lambda.LogStore
 
 	mu        sync.Mutex
 	functions map[string]*fnState // routing state, by function name

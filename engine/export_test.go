@@ -29,3 +29,6 @@ func (e *Engine) Live(id string) bool {
 	_, ok := e.live.Load(id)
 	return ok
 }
+
+// Unframe is unframe, for the engine_test package.
+var Unframe = unframe

@@ -37,6 +37,7 @@ func (e *Engine) startInstance(ctx context.Context, v *lambda.Version, timeout t
 	defer cancel()
 	in := &instance{Instance: li}
 	e.live.Store(li.ID, in)
+	e.collectLogs(li, v.Config.Protocol, false)
 	if err := e.waitReady(bounded, li, v, timeout); err != nil {
 		if e.tasks.isClosed() {
 			// Close stopped waiting for this start and its owner may have

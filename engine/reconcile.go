@@ -86,6 +86,7 @@ func (e *Engine) adopt(ctx context.Context, c *lambda.Instance) bool {
 	}
 	in := &instance{Instance: c}
 	e.live.Store(c.ID, in)
+	e.collectLogs(c, p.version.Config.Protocol, true)
 	p.add([]*instance{in})
 	p.kick()
 	e.Logger.Info("re-adopted instance", "function", c.Function, "version", c.Version, "container", short(c.ID))

@@ -2,6 +2,7 @@ package logfile
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -62,6 +63,11 @@ func (s *Store) scan(ctx context.Context, segs []segment, filter lambda.LogFilte
 		sc := bufio.NewScanner(io.LimitReader(file, seg.size))
 		sc.Buffer(make([]byte, 64<<10), maxEncodedLine)
 		for sc.Scan() {
+			// Most lines of a narrow read are not decoded at all.
+			if filter.Invocation != "" && !bytes.Contains(sc.Bytes(), []byte(filter.Invocation)) ||
+				filter.Instance != "" && !bytes.Contains(sc.Bytes(), []byte(filter.Instance)) {
+				continue
+			}
 			var l lambda.LogLine
 			if json.Unmarshal(sc.Bytes(), &l) != nil || !filter.Match(&l) {
 				continue

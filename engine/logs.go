@@ -1,0 +1,106 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// Framing of the shims' output (aws, handler, stdio; see
+// docs/runtime-contract.md): the shim starts every line the function
+// prints with frameStart, the invocation ID (empty between invocations)
+// and frameEnd. It frames every line it copies, so a function printing a
+// frame of its own gets the shim's in front of it: only the first frame
+// counts, and a function cannot claim another invocation's lines. Lines
+// without a frame are the shim's own.
+const (
+	frameStart    = "\x1e"
+	frameEnd      = "\x1f"
+	maxInvocation = 128
+)
+
+// framed reports whether instances of protocol run behind a shim.
+func framed(protocol string) bool {
+	switch protocol {
+	case lambda.ProtocolAWS, lambda.ProtocolHandler, lambda.ProtocolStdio:
+		return true
+	}
+	return false
+}
+
+// unframe moves a shim frame from l's message to its Invocation.
+func unframe(l *lambda.LogLine) {
+	rest, ok := strings.CutPrefix(l.Message, frameStart)
+	if !ok {
+		return
+	}
+	id, msg, ok := strings.Cut(rest, frameEnd)
+	if !ok || len(id) > maxInvocation {
+		return
+	}
+	l.Invocation, l.Message = id, msg
+}
+
+// collectLogs follows in's output into the log store, from the
+// container's start or, when resume is set (an instance adopted after a
+// restart), from after its newest stored line, until the container stops or the engine
+// closes. The driver reads from Docker's log driver, which drains the
+// container's pipes itself: a slow store delays this reader, never the
+// function. It runs as an engine task, so Close waits for it.
+func (e *Engine) collectLogs(in *lambda.Instance, protocol string, resume bool) {
+	if e.Logs == nil {
+		return
+	}
+	e.background(func(ctx context.Context) {
+		var since time.Time
+		if resume {
+			since = e.lastLogTime(ctx, in)
+		}
+		var lines []lambda.LogLine
+		frames := framed(protocol)
+		emit := func(batch []lambda.LogLine) {
+			lines = append(lines[:0], batch...)
+			for i := range lines {
+				l := &lines[i]
+				l.Function, l.Version, l.Instance = in.Function, in.Version, in.ID
+				if frames {
+					unframe(l)
+				}
+			}
+			since = lines[len(lines)-1].Time.Add(time.Nanosecond)
+			if err := e.Logs.Append(ctx, lines); err != nil && ctx.Err() == nil {
+				e.Logger.Warn("cannot store an instance's output", "function", in.Function, "container", short(in.ID), "lines", len(lines), "err", err)
+			}
+		}
+		for {
+			err := e.Driver.FollowLogs(ctx, in.ID, since, emit)
+			if err == nil || ctx.Err() != nil || lambda.ErrorCode(err) == lambda.ENOTFOUND {
+				return
+			}
+			// Docker went away: follow again from the last line once it
+			// answers, while the container may still run.
+			e.Logger.Debug("following an instance's output failed; retrying", "container", short(in.ID), "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(e.ReconcileInterval):
+			}
+			if _, running := e.live.Load(in.ID); !running {
+				return
+			}
+		}
+	})
+}
+
+// lastLogTime is when the newest stored line of an adopted instance was
+// printed, so that following it again after a restart stores nothing
+// twice (zero when none is stored: from its start).
+func (e *Engine) lastLogTime(ctx context.Context, in *lambda.Instance) time.Time {
+	lines, err := e.Logs.Query(ctx, lambda.LogFilter{Function: in.Function, Instance: in.ID, Tail: 1})
+	if err != nil || len(lines) == 0 {
+		return time.Time{}
+	}
+	return lines[0].Time.Add(time.Nanosecond)
+}
