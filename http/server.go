@@ -33,7 +33,9 @@ type Server struct {
 	Invoker *Invoker
 	// Async accepts and answers for asynchronous invocations; nil: they
 	// are refused as not implemented.
-	Async  lambda.AsyncService
+	Async lambda.AsyncService
+	// Logs keeps the functions' output (logs.go); nil: not offered.
+	Logs   lambda.LogStore
 	Cron   lambda.CronParser
 	Logger *slog.Logger
 
@@ -81,6 +83,7 @@ type Server struct {
 	build    sync.Once // builds the invoker, the gateway and the routes
 	done     chan error
 
+	streams     streams    // ends followed logs at shutdown
 	schedulesMu sync.Mutex // serializes schedule checks and inserts (limit, duplicates)
 
 	registered []route        // every route, for the tests that walk them
@@ -136,6 +139,7 @@ func (s *Server) Open(ctx context.Context) error {
 		IdleTimeout:    2 * time.Minute,
 		ErrorLog:       slog.NewLogLogger(s.Logger.Handler(), slog.LevelDebug),
 	}
+	s.srv.RegisterOnShutdown(s.streams.stop)
 	s.done = make(chan error, 1)
 	srv := s.srv // Close may set s.srv to nil before this goroutine runs
 	go func() { s.done <- srv.Serve(jsonErrorListener{Listener: served, maxHeaderBytes: s.MaxHeaderBytes}) }()
@@ -239,6 +243,7 @@ func (s *Server) routes() *http.ServeMux {
 	s.route(mux, "GET /v1/functions/{name}/versions", lambda.ScopeRead, s.handleListVersions, fn)
 	s.route(mux, "POST /v1/functions/{name}/rollback", lambda.ScopeDeploy, s.handleRollback, fn, audited("rollback"))
 	s.route(mux, "PATCH /v1/functions/{name}/scaling", lambda.ScopeDeploy, s.handleScaling, fn, audited("config"))
+	s.route(mux, "GET /v1/functions/{name}/logs", lambda.ScopeRead, s.handleLogs, fn)
 	s.route(mux, "POST /v1/functions/{name}/invoke", lambda.ScopeInvoke, s.handleInvoke, fn)
 	s.route(mux, "POST /2015-03-31/functions/{function}/invocations", lambda.ScopeInvoke, s.handleLambdaInvoke, onFunction("function"))
 	// Asynchronous invocations (invocations.go). Submitting and redriving

@@ -1,0 +1,165 @@
+package http
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// LogList is the body of GET /v1/functions/{name}/logs without follow.
+type LogList struct {
+	Lines []lambda.LogLine `json:"lines"`
+}
+
+// ContentTypeNDJSON is the type of a followed log: one LogLine per line.
+const ContentTypeNDJSON = "application/x-ndjson"
+
+// streams ends the server's long-lived responses (followed logs) when it
+// shuts down: http.Server.Shutdown waits for responses to end, and a
+// follow never ends by itself.
+type streams struct {
+	once sync.Once
+	done chan struct{}
+}
+
+func (s *streams) init() { s.once.Do(func() { s.done = make(chan struct{}) }) }
+
+func (s *streams) closed() <-chan struct{} {
+	s.init()
+	return s.done
+}
+
+func (s *streams) stop() {
+	s.init()
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+	}
+}
+
+// logFilter reads the query of a logs request: since (a duration back or
+// an RFC 3339 time), tail, invocation, version and instance.
+func logFilter(r *http.Request, name string, now time.Time) (lambda.LogFilter, bool, error) {
+	f := lambda.LogFilter{Function: name}
+	if err := lambda.ValidateName(name); err != nil {
+		return f, false, err
+	}
+	q := r.URL.Query()
+	if v := q.Get("since"); v != "" {
+		t, err := pastTime(v, now)
+		if err != nil {
+			return f, false, lambda.Errorf(lambda.EINVALID, "since %q is invalid: %s", v, err)
+		}
+		f.Since = t
+	}
+	if v := q.Get("tail"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return f, false, lambda.Errorf(lambda.EINVALID, "tail %q is invalid: use a number of lines, 0 or more", v)
+		}
+		f.Tail = n
+	}
+	if v := q.Get("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return f, false, lambda.Errorf(lambda.EINVALID, "version %q is invalid: use a version number (lambda versions %s lists them)", v, name)
+		}
+		f.Version = n
+	}
+	f.Invocation, f.Instance = q.Get("invocation"), q.Get("instance")
+	if len(f.Invocation) > 128 || len(f.Instance) > 128 {
+		return f, false, lambda.Errorf(lambda.EINVALID, "invocation and instance IDs are at most 128 characters")
+	}
+	follow := false
+	if v := q.Get("follow"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return f, false, lambda.Errorf(lambda.EINVALID, "follow %q is invalid: use 1 or 0", v)
+		}
+		follow = b
+	}
+	return f, follow, nil
+}
+
+// handleLogs answers GET /v1/functions/{name}/logs: the stored lines as
+// JSON, or with follow=1 the stored lines then the new ones as NDJSON
+// until the client goes away or the server stops.
+func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	f, follow, err := logFilter(r, name, time.Now())
+	if err == nil && s.Logs == nil {
+		err = lambda.Errorf(lambda.ENOTIMPLEMENTED, "logs are not kept by this server")
+	}
+	if err == nil {
+		_, err = s.Store.FindFunction(r.Context(), name)
+	}
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if follow {
+		s.followLogs(w, r, f)
+		return
+	}
+	lines, err := s.Logs.Query(r.Context(), f)
+	if err == nil && len(lines) == 0 && f.Invocation != "" {
+		err = lambda.Errorf(lambda.ENOTFOUND, "no log lines of %s for invocation %q (or they are past the log retention): check the ID with lambda invocations %s", name, f.Invocation, name)
+	}
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if lines == nil {
+		lines = []lambda.LogLine{}
+	}
+	respondJSON(w, http.StatusOK, LogList{Lines: lines})
+}
+
+// followLogs streams lines as NDJSON, flushing whenever no line is
+// waiting, so that a printed line reaches the client at once.
+func (s *Server) followLogs(w http.ResponseWriter, r *http.Request, f lambda.LogFilter) {
+	ch, err := s.Logs.Follow(r.Context(), f)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	w.Header().Set("Content-Type", ContentTypeNDJSON)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	_ = rc.Flush()
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	stop := s.streams.closed()
+	for {
+		select {
+		case l, ok := <-ch:
+			for more := true; more; {
+				if !ok {
+					return
+				}
+				if err := enc.Encode(&l); err != nil {
+					return // the client went away; r's context ends the follow
+				}
+				select {
+				case l, ok = <-ch:
+				default:
+					more = false
+				}
+			}
+			if err := rc.Flush(); err != nil {
+				return
+			}
+		case <-stop:
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
