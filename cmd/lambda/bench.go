@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lambdahq/lambda"
 	"github.com/lambdahq/lambda/bench"
 )
 
@@ -31,14 +34,14 @@ pipeline (no registry needed), and measures side by side, in interleaved rounds:
 
   warm   the same container hit directly and through the gateway
          (p50/p99 latency at concurrency 1, requests/s at concurrency 32)
+  async  events submitted through the API (202s per second from 32 clients),
+         the time from the 202 to the function receiving one, and jobs
+         completed per second against synchronous requests per second
   cold   a request to a function without a warm instance, through the gateway,
          against a bare Docker create+start+first 200 of the same image
   stdio  a container per call (create, attach, start, wait, remove) against the
          warm pool of a stdio function
   scale  instances started in parallel (containers per second)
-  async  events submitted through the API (202s per second from 32 clients),
-         the time from the 202 to the function receiving one, and jobs
-         completed per second against synchronous requests per second
 
 Progress goes to stderr, the results to stdout. Everything it creates is
 removed at the end, even on Ctrl-C; --keep leaves the function images.
@@ -63,6 +66,9 @@ docs/performance.md explains the figures.`,
 
 func runBench(ctx context.Context, s *streams, o *benchOptions) (err error) {
 	start := time.Now()
+	if o.cpuProfile != "" && !slices.Contains(benchPhases, o.profilePhase) {
+		return lambda.Errorf(lambda.EINVALID, "--profile-phase %q is not a phase of the bench: use one of %s", o.profilePhase, strings.Join(benchPhases, ", "))
+	}
 	plan := bench.FullPlan()
 	if o.quick {
 		plan = bench.QuickPlan()
@@ -121,6 +127,9 @@ func runBench(ctx context.Context, s *streams, o *benchOptions) (err error) {
 	}
 	return bench.WriteTable(s.Out, rep)
 }
+
+// benchPhases are the phases bench.Runner reports to its Phase hook.
+var benchPhases = []string{"warm", "async", "cold", "stdio", "scale"}
 
 // profilePhase returns a bench.Runner.Phase hook that writes a CPU
 // profile of phase to path.

@@ -1,0 +1,22 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// A phase the bench does not have is refused before anything starts, not
+// ignored with no profile written.
+func TestBenchProfilePhase(t *testing.T) {
+	var out, errOut bytes.Buffer
+	s := &streams{In: strings.NewReader(""), Out: &out, Err: &errOut}
+	err := runBench(context.Background(), s, &benchOptions{cpuProfile: t.TempDir() + "/cpu.prof", profilePhase: "queue"})
+	if err == nil || !strings.Contains(err.Error(), `--profile-phase "queue" is not a phase of the bench: use one of warm, async, cold, stdio, scale`) {
+		t.Errorf("err = %v", err)
+	}
+	if errOut.Len() != 0 {
+		t.Errorf("the bench started:\n%s", errOut.String())
+	}
+}
