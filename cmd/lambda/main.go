@@ -93,6 +93,7 @@ Start the server with "lambda server", then deploy a directory with
 		newInvokeCommand(s, o),
 		newInvocationsCommand(s, o),
 		newInvocationCommand(s, o),
+		newLogsCommand(s, o),
 		newRedriveCommand(s, o),
 		newListCommand(s, o),
 		newDescribeCommand(s, o),

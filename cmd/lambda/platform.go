@@ -16,6 +16,7 @@ import (
 	"github.com/lambdahq/lambda/docker"
 	"github.com/lambdahq/lambda/engine"
 	lhttp "github.com/lambdahq/lambda/http"
+	"github.com/lambdahq/lambda/logfile"
 	"github.com/lambdahq/lambda/prometheus"
 	"github.com/lambdahq/lambda/runtimes"
 	"github.com/lambdahq/lambda/sqlite"
@@ -36,6 +37,8 @@ type platformOptions struct {
 	reapInterval          time.Duration // 0: the engine's default
 	maxQueuedJobs         int           // 0: the queue's default
 	retention             time.Duration // of ended invocations; 0: the queue's default
+	logRetention          time.Duration // of functions' log lines; 0: the store's default
+	logMaxBytes           int64         // of each function's logs; 0: the store's default
 	metricsKey            string        // Bearer secret of /metrics; "": open
 	// internalNetwork puts functions on an internal Docker network: no
 	// route out, only the host (the gateway) reaches them.
@@ -67,6 +70,7 @@ type platform struct {
 	keys      *sqlite.KeyStore
 	audit     *sqlite.AuditStore
 	jobs      *sqlite.JobStore
+	logs      *logfile.Store
 	secrets   lambda.KeySecrets
 	reg       *runtimes.Registry
 	eng       *engine.Engine
@@ -124,7 +128,16 @@ func newPlatform(o platformOptions) (*platform, error) {
 	// directory, so that the engine removes what a killed server left.
 	tmp := filepath.Join(o.dataDir, "tmp")
 	p.reg.TempDir = tmp
+	p.logs = logfile.New(filepath.Join(o.dataDir, "logs"))
+	p.logs.Logger = o.logger
+	if o.logRetention > 0 {
+		p.logs.Retention = o.logRetention
+	}
+	if o.logMaxBytes > 0 {
+		p.logs.MaxBytes = o.logMaxBytes
+	}
 	p.eng = engine.New(p.functions, p.driver, p.reg, extract)
+	p.eng.Logs = p.logs
 	p.eng.Logger, p.eng.Images, p.eng.TempDir = o.logger, p.driver, tmp
 	if o.maxInstances > 0 {
 		p.eng.MaxTotalInstances = o.maxInstances
@@ -153,7 +166,7 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.srv = lhttp.NewServer()
 	p.srv.Addr, p.srv.Domain, p.srv.Logger = o.addr, o.domain, o.logger
 	p.srv.Functions, p.srv.Store, p.srv.Schedules, p.srv.Router, p.srv.Scaling = p.eng, p.functions, p.schedules, p.eng, p.eng
-	p.srv.Invoker, p.srv.Async = p.invoker, p.queue
+	p.srv.Invoker, p.srv.Async, p.srv.Logs = p.invoker, p.queue, p.logs
 	p.srv.Cron, p.srv.Images, p.srv.Runtimes = cron.Parser{}, p.driver, p.reg
 	p.srv.StorePing, p.srv.DockerPing = p.db.Ping, p.driver.Ping
 	p.srv.Keys, p.srv.Audit = p.keys, p.audit
@@ -203,6 +216,7 @@ func (p *platform) components(o platformOptions) []component {
 			p.srv.Secrets = p.secrets
 			return bootstrapAdminKey(ctx, p.keys, p.secrets, o.dataDir, o.logger)
 		}},
+		{name: "log store", open: p.logs.Open, close: p.logs.Close},
 		{name: "Docker driver", open: func(ctx context.Context) error {
 			if p.driver.Namespace == "" {
 				var err error

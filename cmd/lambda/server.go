@@ -43,6 +43,7 @@ type serverOptions struct {
 	// metricsKey, when set, is the Bearer secret GET /metrics needs.
 	metricsKey string
 	jobs       jobOptions
+	logs       logOptions
 	limits     clientLimitOptions
 	tls        tlsOptions
 }
@@ -133,6 +134,9 @@ as containers on the local Docker engine (DOCKER_HOST is honoured).`,
 	}
 	f.StringVar(&opts.jobs.maxQueued, "max-queued-jobs", opts.jobs.maxQueued, "most asynchronous invocations a function may have waiting to run (queued or waiting for a retry); more get 429 with Retry-After (env LAMBDA_MAX_QUEUED_JOBS)")
 	f.StringVar(&opts.jobs.retention, "invocation-retention", opts.jobs.retention, "how long finished asynchronous invocations stay queryable (lambda invocations) before they are pruned: at least 24h, e.g. 168h or 7d (env LAMBDA_INVOCATION_RETENTION)")
+	opts.logs = logOptions{retention: envOr("LAMBDA_LOG_RETENTION", "7d"), maxBytes: envOr("LAMBDA_LOG_MAX_BYTES", "50MB")}
+	f.StringVar(&opts.logs.retention, "log-retention", opts.logs.retention, "how long functions' log lines are kept (lambda logs), e.g. 24h or 7d (env LAMBDA_LOG_RETENTION)")
+	f.StringVar(&opts.logs.maxBytes, "log-max-bytes", opts.logs.maxBytes, "most disk each function's logs take, e.g. 50MB or 1GB; the oldest lines go first (env LAMBDA_LOG_MAX_BYTES)")
 	opts.metricsKey = os.Getenv("LAMBDA_METRICS_KEY")
 	f.StringVar(&opts.metricsKey, "metrics-key", opts.metricsKey, "secret a Prometheus scraper must send as \"Authorization: Bearer SECRET\" to read /metrics; unset, /metrics is open (env LAMBDA_METRICS_KEY)")
 	f.StringVar(&opts.keepVersions, "keep-versions", opts.keepVersions, "images kept per function: older versions' images are removed in the background (never the active one's) and they stay listed as pruned (env LAMBDA_KEEP_VERSIONS)")
@@ -168,6 +172,10 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	if err != nil {
 		return err
 	}
+	logs, err := opts.logs.parse()
+	if err != nil {
+		return err
+	}
 	setLimits, err := opts.limits.parse()
 	if err != nil {
 		return err
@@ -180,6 +188,7 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 		logger: logger, images: opts.images, maxInstances: maxInstances, queueSize: queueSize,
 		keepVersions: keepVersions, internalNetwork: opts.functionsNetwork == "none",
 		maxQueuedJobs: jobs.maxQueued, retention: jobs.retention, metricsKey: opts.metricsKey,
+		logRetention: logs.retention, logMaxBytes: logs.maxBytes,
 		configure: func(srv *lhttp.Server) {
 			setLimits(srv)
 			srv.TLSCert, srv.TLSKey, srv.HTTPRedirect = opts.tls.cert, opts.tls.key, opts.tls.httpRedirect

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lambdahq/lambda"
+	lambdahttp "github.com/lambdahq/lambda/http"
+)
+
+type logsOptions struct {
+	follow     bool
+	since      string
+	tail       int
+	invocation string
+	version    int
+	instance   string
+	output     string
+}
+
+func newLogsCommand(s *streams, root *rootOptions) *cobra.Command {
+	o := &logsOptions{}
+	cmd := &cobra.Command{
+		Use:   "logs NAME",
+		Short: "Print what a function's instances printed",
+		Long: `Logs prints the lines a function's instances wrote to stdout and stderr, oldest
+first: time, version, instance, invocation ID (when the platform knows it:
+always for aws, handler and stdio functions) and the line. The server keeps
+each function's logs within a size and an age (lambda server --log-max-bytes,
+--log-retention), across restarts and scale-to-zero.
+
+With -f it goes on printing new lines as instances print them, across new
+instances and versions, until Ctrl-C.`,
+		Example: `  lambda logs greet
+  lambda logs greet -f --tail 20
+  lambda logs greet --since 10m --version 3
+  lambda logs greet --invocation 3f1c9a2e-6b1d-4e8f-9a0b-1c2d3e4f5a6b -o json`,
+		Args: argsRange(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runLogs(cmd.Context(), s, root, o, args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.follow, "follow", "f", false, "keep printing new lines until Ctrl-C")
+	f.StringVar(&o.since, "since", "", "only lines since then: a duration back from now (10m, 24h) or an RFC 3339 time")
+	f.IntVar(&o.tail, "tail", 0, "only the last N lines of what is stored (0: up to the server's limit)")
+	f.StringVar(&o.invocation, "invocation", "", "only the lines of this invocation ID")
+	f.IntVar(&o.version, "version", 0, "only the lines of this version")
+	f.StringVar(&o.instance, "instance", "", "only the lines of this instance (container ID, or its first 12 characters)")
+	addOutputFlag(cmd, &o.output)
+	return cmd
+}
+
+func runLogs(ctx context.Context, s *streams, root *rootOptions, o *logsOptions, name string) error {
+	if err := checkOutput(o.output); err != nil {
+		return err
+	}
+	if err := lambda.ValidateName(name); err != nil {
+		return usageErrorf("%w", err)
+	}
+	if o.since != "" {
+		if _, ok := sinceTime(o.since, time.Now()); !ok {
+			return usageErrorf("--since %q is invalid: use a duration back from now such as 10m or 24h, or an RFC 3339 time such as 2026-12-05T10:00:00Z", o.since)
+		}
+	}
+	if o.tail < 0 {
+		return usageErrorf("--tail %d is invalid: use a number of lines, 0 or more", o.tail)
+	}
+	if o.version < 0 {
+		return usageErrorf("--version %d is invalid: use a version number (lambda versions %s lists them)", o.version, name)
+	}
+	q := lambdahttp.LogQuery{Since: o.since, Tail: o.tail, Invocation: o.invocation, Version: o.version, Instance: o.instance}
+	c := root.client()
+	if o.follow {
+		print := textLine(s.Out, s.Err)
+		if o.output == outputJSON {
+			enc := json.NewEncoder(s.Out)
+			print = func(l lambda.LogLine) error { return enc.Encode(&l) } // NDJSON, a line each
+		}
+		return c.FollowLogs(ctx, name, q, print)
+	}
+	lines, err := c.Logs(ctx, name, q)
+	if err != nil {
+		return err
+	}
+	if o.output == outputJSON {
+		return printJSON(s.Out, lines)
+	}
+	if len(lines) == 0 {
+		fmt.Fprintf(s.Err, "No log lines of %q match: invoke it, or widen --since; follow new ones with \"lambda logs %s -f\".\n", name, name)
+		return nil
+	}
+	print := textLine(s.Out, s.Err)
+	for _, l := range lines {
+		if err := print(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// textLine prints a line as TIME vVERSION INSTANCE INVOCATION MESSAGE;
+// the platform's notices go to errOut.
+func textLine(out, errOut io.Writer) func(lambda.LogLine) error {
+	return func(l lambda.LogLine) error {
+		if l.Dropped > 0 {
+			_, err := fmt.Fprintf(errOut, "lambda logs: %d lines dropped: this client fell behind the function's output\n", l.Dropped)
+			return err
+		}
+		inv := l.Invocation
+		if inv == "" {
+			inv = "-"
+		}
+		msg := l.Message
+		if l.Truncated {
+			msg += " [truncated]"
+		}
+		_, err := fmt.Fprintf(out, "%s v%d %s %s %s\n", l.Time.UTC().Format("2006-01-02T15:04:05.000Z"), l.Version, short12(l.Instance), inv, msg)
+		return err
+	}
+}
+
+func short12(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
