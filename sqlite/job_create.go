@@ -104,8 +104,8 @@ func (s *JobStore) createJob(ctx context.Context, tx *sql.Tx, j *lambda.Job, arg
 			return nil, fmt.Errorf("sqlite: count queued invocations of %q: %w", j.Function, err)
 		}
 		if queued >= maxQueued {
-			return nil, lambda.Errorf(lambda.ETHROTTLED, "function %q has %d queued invocations, its limit: retry later or raise --max-queued-jobs",
-				j.Function, queued)
+			return nil, lambda.Throttled(lambda.ThrottleAsyncQueueFull, fmt.Sprintf("function %q has %d queued invocations, its limit: retry later or raise --max-queued-jobs",
+				j.Function, queued))
 		}
 	}
 	_, err := s.db.exec(ctx, tx, `INSERT INTO jobs (`+jobColumns+`) VALUES (`+jobPlaceholders+`)`, args...)

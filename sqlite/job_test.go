@@ -276,6 +276,9 @@ func TestCreateJobChecks(t *testing.T) {
 				if tt.code == lambda.EIDEMPOTENCY && !strings.Contains(err.Error(), first.ID) {
 					t.Errorf("EIDEMPOTENCY %q does not name the invocation %s", err, first.ID)
 				}
+				if tt.code == lambda.ETHROTTLED && lambda.ThrottleReasonOf(err) != lambda.ThrottleAsyncQueueFull {
+					t.Errorf("throttled for reason %q, want %q", lambda.ThrottleReasonOf(err), lambda.ThrottleAsyncQueueFull)
+				}
 				if after, _ := s.CountJobs(ctx); !reflect.DeepEqual(after, counts) {
 					t.Errorf("a refused create changed the counts: %v, then %v", counts, after)
 				}
