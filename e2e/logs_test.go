@@ -1,0 +1,235 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// follower is a running `lambda logs -f` and what it printed.
+type follower struct {
+	cmd   *exec.Cmd
+	mu    sync.Mutex
+	lines []string
+	seen  map[string]chan struct{}
+	done  chan error
+}
+
+func (s *server) followLogs(t *testing.T, args ...string) *follower {
+	t.Helper()
+	f := &follower{seen: map[string]chan struct{}{}, done: make(chan error, 1)}
+	f.cmd = exec.Command(binary, append([]string{"--server", s.url(""), "logs", "-f"}, args...)...)
+	f.cmd.Env = s.cliEnv()
+	out, err := f.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	f.cmd.Stderr = &stderr
+	if err := f.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 64<<10), 4<<20)
+		for sc.Scan() {
+			f.mu.Lock()
+			f.lines = append(f.lines, sc.Text())
+			for text, ch := range f.seen {
+				if strings.Contains(sc.Text(), text) {
+					close(ch)
+					delete(f.seen, text)
+				}
+			}
+			f.mu.Unlock()
+		}
+		f.done <- f.cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		if f.cmd.ProcessState == nil {
+			_ = f.cmd.Process.Kill()
+		}
+		if t.Failed() {
+			t.Logf("lambda logs -f printed:\n%s\nstderr:\n%s", strings.Join(f.printed(), "\n"), stderr.String())
+		}
+	})
+	return f
+}
+
+// when returns a channel closed once a printed line contains text.
+func (f *follower) when(text string) <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := make(chan struct{})
+	for _, l := range f.lines {
+		if strings.Contains(l, text) {
+			close(ch)
+			return ch
+		}
+	}
+	f.seen[text] = ch
+	return ch
+}
+
+func (f *follower) printed() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.lines...)
+}
+
+// logLines runs `lambda logs NAME -o json` with args.
+func (s *server) logLines(t *testing.T, name string, args ...string) []lambda.LogLine {
+	t.Helper()
+	res := s.mustLambda(append([]string{"logs", name, "-o", "json"}, args...)...)
+	var lines []lambda.LogLine
+	if err := json.Unmarshal([]byte(res.stdout), &lines); err != nil {
+		t.Fatalf("lambda logs -o json printed %q: %v", res.stdout, err)
+	}
+	return lines
+}
+
+func containing(lines []lambda.LogLine, text string) []lambda.LogLine {
+	var out []lambda.LogLine
+	for _, l := range lines {
+		if strings.Contains(l.Message, text) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// A line a Go function prints reaches `lambda logs -f` within a second,
+// with the function, version, instance and stream, and stays queryable.
+func TestLogsFollowGoFunction(t *testing.T) {
+	requireDocker(t)
+	t.Parallel()
+	s := sharedServer(t)
+	name := s.fn("logs")
+	s.mustLambda("deploy", "--image", fixtureImage(t), "--name", name)
+
+	f := s.followLogs(t, name)
+	// The follow is live once it has printed the start line of the warm
+	// instance (its history).
+	select {
+	case <-f.when("fixture listening"):
+	case <-time.After(30 * time.Second):
+		t.Fatal("lambda logs -f did not print the instance's start line within 30 s")
+	}
+	for i := range 3 {
+		marker := fmt.Sprintf("marker-%d-%d", i, time.Now().UnixNano())
+		seen := f.when(marker)
+		resp, _ := s.request("GET", s.host(name), "/"+marker, nil)
+		answered := time.Now()
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET /%s: %d", marker, resp.StatusCode)
+		}
+		select {
+		case <-seen:
+			if d := time.Since(answered); d > time.Second {
+				t.Errorf("the line took %s after the answer to reach lambda logs -f", d)
+			}
+		case <-time.After(time.Second):
+			t.Fatalf("the line %q did not reach lambda logs -f within a second of the function's answer", marker)
+		}
+	}
+	// Ctrl-C ends the follow cleanly.
+	_ = f.cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-f.done:
+		if err != nil {
+			t.Errorf("lambda logs -f after Ctrl-C: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("lambda logs -f did not exit after Ctrl-C")
+	}
+
+	lines := s.logLines(t, name, "--tail", "50")
+	got := containing(lines, "marker-2-")
+	if len(got) != 1 {
+		t.Fatalf("lambda logs -o json shows %d lines of the last request, want 1:\n%+v", len(got), lines)
+	}
+	l := got[0]
+	ids := s.containers(name, false)
+	if l.Function != name || l.Version != 1 || l.Stream != lambda.StreamStderr || len(ids) != 1 || !strings.HasPrefix(l.Instance, ids[0]) ||
+		time.Since(l.Time) > time.Minute {
+		t.Errorf("stored line %+v; want %s v1 on stderr from container %v, recent", l, name, ids)
+	}
+	if n := len(s.logLines(t, name, "--tail", "2")); n != 2 {
+		t.Errorf("--tail 2 gave %d lines", n)
+	}
+	if n := len(containing(s.logLines(t, name, "--instance", ids[0], "--version", "1"), "marker-")); n != 3 {
+		t.Errorf("--instance %s --version 1 gave %d marker lines, want 3", ids[0], n)
+	}
+	if n := len(s.logLines(t, name, "--version", "2")); n != 0 {
+		t.Errorf("--version 2 (none deployed) gave %d lines", n)
+	}
+	text := s.mustLambda("logs", name, "--tail", "1")
+	if !strings.Contains(text.stdout, " v1 "+ids[0][:12]+" - ") || !strings.Contains(text.stdout, "marker-2-") {
+		t.Errorf("lambda logs printed %q; want TIME v1 INSTANCE - LINE", text.stdout)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"logs", fnName(t, "nosuch")}, "not found"},
+		{[]string{"logs", name, "--since", "yesterday"}, "--since"},
+		{[]string{"logs", name, "--invocation", "no-such-invocation"}, "no-such-invocation"},
+	} {
+		res := s.lambda(tc.args...)
+		if res.code == 0 || !strings.Contains(res.stderr, tc.want) {
+			t.Errorf("lambda %s: exit %d, stderr %q; want a failure naming %q", strings.Join(tc.args, " "), res.code, res.stderr, tc.want)
+		}
+	}
+}
+
+// Logs outlive a server restart, and the adopted instance's later lines
+// are stored once, after the earlier ones.
+func TestLogsSurviveRestart(t *testing.T) {
+	requireDocker(t)
+	t.Parallel()
+	s := startServer(t)
+	name := s.fn("logsrestart")
+	s.mustLambda("deploy", "--image", fixtureImage(t), "--name", name)
+	s.request("GET", s.host(name), "/before-restart", nil)
+	waitLogs(t, s, name, "before-restart")
+
+	s.restart()
+	lines := s.logLines(t, name)
+	if len(containing(lines, "before-restart")) != 1 {
+		t.Fatalf("after a restart: %+v", lines)
+	}
+	s.request("GET", s.host(name), "/after-restart", nil)
+	lines = waitLogs(t, s, name, "after-restart")
+	for _, text := range []string{"fixture listening", "before-restart", "after-restart"} {
+		if n := len(containing(lines, text)); n != 1 {
+			t.Errorf("%d lines with %q, want 1", n, text)
+		}
+	}
+}
+
+func waitLogs(t *testing.T, s *server, name, text string) []lambda.LogLine {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		lines := s.logLines(t, name)
+		if len(containing(lines, text)) > 0 {
+			return lines
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no line with %q within 10 s: %+v", text, lines)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
