@@ -10,7 +10,7 @@ import (
 // request: go test ./prometheus -run X -bench Observe -benchmem.
 func BenchmarkObserveInvocation(b *testing.B) {
 	m := newMetrics(Sources{})
-	inv := &lambda.Invocation{Function: "greet", Trigger: lambda.TriggerHTTP, Status: lambda.StatusSucceeded, Duration: 2e6, QueueWait: 3e3}
+	inv := &lambda.Invocation{Function: "greet", Version: 1, Trigger: lambda.TriggerHTTP, Status: lambda.StatusSucceeded, Duration: 2e6, QueueWait: 3e3}
 	m.ObserveInvocation(inv)
 	b.Run("serial", func(b *testing.B) {
 		b.ReportAllocs()

@@ -129,17 +129,23 @@ func TestInvocationsCounted(t *testing.T) {
 	const n = 7
 	for i := range n {
 		m.ObserveInvocation(&lambda.Invocation{
-			Function: "greet", Trigger: lambda.TriggerHTTP, Status: lambda.StatusSucceeded,
+			Function: "greet", Version: 2, Trigger: lambda.TriggerHTTP, Status: lambda.StatusSucceeded,
 			Duration: 3 * time.Millisecond, QueueWait: time.Millisecond, Cold: i == 0, InitDuration: 400 * time.Millisecond,
 		})
 	}
-	m.ObserveInvocation(&lambda.Invocation{Function: "greet", Trigger: lambda.TriggerAsync, Status: lambda.StatusFailed, ErrorType: lambda.ETIMEOUT, Duration: time.Second})
+	m.ObserveInvocation(&lambda.Invocation{Function: "greet", Version: 2, Trigger: lambda.TriggerAsync, Status: lambda.StatusFailed, ErrorType: lambda.ETIMEOUT, Duration: time.Second})
+	// A throttle never reached an instance: counted, but its time is not
+	// the function's.
+	m.ObserveInvocation(&lambda.Invocation{Function: "greet", Trigger: lambda.TriggerHTTP, Status: lambda.StatusFailed, ErrorType: lambda.ETHROTTLED, Duration: 10 * time.Second})
 	mfs := scrape(t, m)
 	if got := counter(mfs, "lambda_invocations_total", map[string]string{"function": "greet", "trigger": "http", "result": "success"}); got != n {
 		t.Errorf("http successes %v, want %d", got, n)
 	}
 	if got := counter(mfs, "lambda_invocations_total", map[string]string{"function": "greet", "trigger": "async", "result": "timeout"}); got != 1 {
 		t.Errorf("async timeouts %v, want 1", got)
+	}
+	if got := counter(mfs, "lambda_invocations_total", map[string]string{"function": "greet", "trigger": "http", "result": "throttled"}); got != 1 {
+		t.Errorf("http throttles %v, want 1", got)
 	}
 	if got := histogramCount(mfs, "lambda_invocation_duration_seconds", "greet"); got != n+1 {
 		t.Errorf("durations observed %d, want %d", got, n+1)
@@ -270,7 +276,7 @@ func TestDeletedFunctionSeriesGone(t *testing.T) {
 		Jobs:      jobs{counts: map[string]map[string]int{"drop": {"queued": 1}}},
 	})
 	inv := func(fn string, trigger lambda.Trigger) {
-		m.ObserveInvocation(&lambda.Invocation{Function: fn, Trigger: trigger, Status: lambda.StatusSucceeded, Cold: true})
+		m.ObserveInvocation(&lambda.Invocation{Function: fn, Version: 1, Trigger: trigger, Status: lambda.StatusSucceeded, Cold: true})
 	}
 	inv("keep", lambda.TriggerHTTP)
 	inv("drop", lambda.TriggerHTTP)

@@ -148,14 +148,19 @@ func (m *Metrics) ObserveInvocation(inv *lambda.Invocation) {
 			return m.invocations.WithLabelValues(s.name, string(inv.Trigger), results[r])
 		}).Inc()
 	}
+	if r == 3 {
+		m.throttled(s, inv.ThrottleReason)
+	}
+	if inv.Version == 0 {
+		// No instance served it (throttled, refused, Docker down): its
+		// time says nothing of the function's, and it is counted above.
+		return
+	}
 	s.duration.Observe(inv.Duration.Seconds())
 	s.queueWait.Observe(inv.QueueWait.Seconds())
 	if inv.Cold {
 		s.coldStarts.Inc()
 		s.coldDuration.Observe(inv.InitDuration.Seconds())
-	}
-	if r == 3 {
-		m.throttled(s, inv.ThrottleReason)
 	}
 }
 
