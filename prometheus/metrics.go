@@ -77,11 +77,14 @@ type Sources struct {
 	// dropped at each scrape.
 	Functions lambda.FunctionStore
 	// Instances lists the instances (lambda_instances).
-	Instances interface {
-		Instances(ctx context.Context, name string) ([]*lambda.Instance, error)
-	}
+	Instances InstanceLister
 	// Jobs counts the asynchronous jobs (lambda_async_*).
 	Jobs lambda.JobStore
+}
+
+// InstanceLister lists instances: lambda.FunctionService's Instances.
+type InstanceLister interface {
+	Instances(ctx context.Context, name string) ([]*lambda.Instance, error)
 }
 
 // New returns the platform's metrics registered on reg, with the Go and

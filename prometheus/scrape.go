@@ -120,9 +120,7 @@ func (c stateCollector) Collect(ch chan<- prom.Metric) {
 
 // collectInstances counts every existing function's instances by state,
 // zeros included, so that a function scaled to zero reads 0, not nothing.
-func collectInstances(ctx context.Context, src interface {
-	Instances(ctx context.Context, name string) ([]*lambda.Instance, error)
-}, exist map[string]bool, ch chan<- prom.Metric) error {
+func collectInstances(ctx context.Context, src InstanceLister, exist map[string]bool, ch chan<- prom.Metric) error {
 	list, err := src.Instances(ctx, "")
 	if err != nil {
 		return err
