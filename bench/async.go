@@ -68,6 +68,12 @@ type Async struct {
 	SyncRPS         float64 `json:"sync_rps"`
 	AsyncPerS       float64 `json:"async_per_s"`
 	ThroughputRatio float64 `json:"throughput_ratio"`
+	// SyncAPIRPS is the synchronous throughput through the invoke API
+	// (POST /v1/functions/NAME/invoke, the same key and invoker as the
+	// async path, no queue), a third interleaved variant; APIRatio is
+	// AsyncPerS / SyncAPIRPS: what the queue itself costs.
+	SyncAPIRPS float64 `json:"sync_api_rps"`
+	APIRatio   float64 `json:"api_ratio"`
 	// SyncCPUUs and JobCPUUs are the CPU time of this process (the
 	// server under test and the load generator, not the function) per
 	// synchronous request and per completed job in those rounds: on a
@@ -115,7 +121,7 @@ func (r *Runner) async(ctx context.Context, rep *Report) error {
 	a.DispatchP50Ms, a.DispatchP99Ms = Millis(dispatch.Percentile(50)), Millis(dispatch.Percentile(99))
 	a.SubmitToRunP50Ms = Millis(total.Percentile(50))
 
-	var syncTotal, enqueued, completed rate
+	var syncTotal, apiTotal, enqueued, completed rate
 	var syncCPU, asyncCPU time.Duration
 	submitLat := NewRecorder(p.AsyncRounds * p.AsyncJobs)
 	syncRound := func(ctx context.Context, _ int) error {
@@ -124,6 +130,15 @@ func (r *Runner) async(ctx context.Context, rep *Report) error {
 		res, err := load.Run(ctx, r.HTTP)
 		syncCPU += processCPU() - cpu
 		syncTotal.add(res)
+		a.Errors += res.Failed
+		return err
+	}
+	invoke := r.Invoke
+	invoke.Body = noopEvent
+	apiRound := func(ctx context.Context, _ int) error {
+		load := Load{Loop: Loop{Concurrency: p.Concurrency, Duration: p.RPSDuration}, Transport: tr}
+		res, err := load.Run(ctx, invoke)
+		apiTotal.add(res)
 		a.Errors += res.Failed
 		return err
 	}
@@ -139,8 +154,8 @@ func (r *Runner) async(ctx context.Context, rep *Report) error {
 		a.FailedJobs += res.jobs.Ended - res.jobs.Succeeded
 		return err
 	}
-	r.logf("async: %d rounds of %s of synchronous requests and %d events, concurrency %d", p.AsyncRounds, p.RPSDuration, p.AsyncJobs, p.Concurrency)
-	if err := Interleave(ctx, p.AsyncRounds, syncRound, asyncRound); err != nil {
+	r.logf("async: %d rounds of %s of synchronous requests (gateway, then invoke API) and %d events, concurrency %d", p.AsyncRounds, p.RPSDuration, p.AsyncJobs, p.Concurrency)
+	if err := Interleave(ctx, p.AsyncRounds, syncRound, apiRound, asyncRound); err != nil {
 		return err
 	}
 	a.Enqueued = enqueued.ok
@@ -148,6 +163,7 @@ func (r *Runner) async(ctx context.Context, rep *Report) error {
 	a.EnqueueP50Ms, a.EnqueueP99Ms = Millis(submitLat.Percentile(50)), Millis(submitLat.Percentile(99))
 	a.SyncRPS, a.AsyncPerS = round(syncTotal.rps(), 1), round(completed.rps(), 1)
 	a.ThroughputRatio = ratio(completed.rps(), syncTotal.rps())
+	a.SyncAPIRPS, a.APIRatio = round(apiTotal.rps(), 1), ratio(completed.rps(), apiTotal.rps())
 	a.SyncCPUUs, a.JobCPUUs = perOp(syncCPU, syncTotal.ok), perOp(asyncCPU, completed.ok)
 	return nil
 }

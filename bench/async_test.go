@@ -28,6 +28,7 @@ type fakeQueue struct {
 	mu        sync.Mutex
 	jobs      map[string]*fakeJob
 	n         int
+	invoked   int    // synchronous calls through the invoke API
 	auth      string // Authorization header of the last submission
 	lastEvent []byte
 }
@@ -43,6 +44,13 @@ func newFakeQueue() *fakeQueue {
 }
 
 func (q *fakeQueue) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && r.URL.Path == "/v1/functions/http/invoke" {
+		q.mu.Lock()
+		q.invoked++
+		q.mu.Unlock()
+		fmt.Fprint(w, "ok")
+		return
+	}
 	if r.Method != http.MethodPost || r.URL.Path != "/v1/functions/http/invocations" {
 		http.NotFound(w, r)
 		return
@@ -110,6 +118,7 @@ func asyncRunner(t *testing.T, q *fakeQueue) *Runner {
 		Platform: &fakePlatform{},
 		HTTP:     Endpoint{URL: gateway.URL + "/", Host: "http.localhost"},
 		Async:    Endpoint{URL: api.URL + "/v1/functions/http/invocations", Header: http.Header{"Authorization": {"Bearer k"}}},
+		Invoke:   Endpoint{URL: api.URL + "/v1/functions/http/invoke", Header: http.Header{"Authorization": {"Bearer k"}}},
 		Queue:    q,
 	}
 }
@@ -146,6 +155,9 @@ func TestAsyncFigures(t *testing.T) {
 	}
 	if a.SyncRPS <= 0 || a.AsyncPerS <= 0 || abs(a.ThroughputRatio-a.AsyncPerS/a.SyncRPS) > 0.01 {
 		t.Errorf("sync %v/s, async %v/s, ratio %v", a.SyncRPS, a.AsyncPerS, a.ThroughputRatio)
+	}
+	if q.invoked == 0 || a.SyncAPIRPS <= 0 || abs(a.APIRatio-a.AsyncPerS/a.SyncAPIRPS) > 0.01 {
+		t.Errorf("%d calls through the invoke API: %v/s, ratio %v", q.invoked, a.SyncAPIRPS, a.APIRatio)
 	}
 	if a.SyncCPUUs <= 0 || a.JobCPUUs <= 0 {
 		t.Errorf("CPU per request %v µs, per job %v µs", a.SyncCPUUs, a.JobCPUUs)

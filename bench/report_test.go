@@ -16,7 +16,7 @@ var requiredKeys = []string{
 	"machine.cores", "machine.docker_version", "machine.go_version",
 	// issue 10
 	"async.enqueue_per_s", "async.dispatch_p50_ms", "async.dispatch_p99_ms", "async.throughput_ratio",
-	"async.sync_rps", "async.async_per_s",
+	"async.sync_rps", "async.async_per_s", "async.sync_api_rps", "async.api_ratio",
 }
 
 func sampleReport() *Report {
@@ -29,7 +29,7 @@ func sampleReport() *Report {
 		Stdio: Stdio{PerCallRPS: 5, PoolRPS: 600, Ratio: 120, Concurrency: 4},
 		Scale: Scale{Instances: 5, Rounds: 1, SecondsP50: 1.25, ContainersPerS: 4},
 		Async: Async{EnqueuePerS: 2400, EnqueueP50Ms: 12, EnqueueP99Ms: 30, Enqueued: 6000, DispatchP50Ms: 6.5, DispatchP99Ms: 11,
-			SubmitToRunP50Ms: 9, DispatchSamples: 40, SyncRPS: 7000, AsyncPerS: 3675, ThroughputRatio: 0.525, JobsPerRound: 2000,
+			SubmitToRunP50Ms: 9, DispatchSamples: 40, SyncRPS: 7000, AsyncPerS: 3675, ThroughputRatio: 0.525, SyncAPIRPS: 4900, APIRatio: 0.75, JobsPerRound: 2000,
 			Concurrency: 32, Rounds: 3},
 	}
 	r.evaluate()
@@ -106,7 +106,7 @@ func TestWriteTable(t *testing.T) {
 	}
 	out := buf.String()
 	for _, want := range []string{"WARM", "COLD", "STDIO", "SCALE", "TARGETS", "0.250 ms", "+0.150 ms", "0.850×", "1.20×", "120×", "missed by 0.100", "Docker 20.10.24",
-		"ASYNC", "6.50 ms", "11.0 ms", "2400", "3675", "0.525× of sync", "(40 events, idle queue)", "(3 rounds of 2000 events)"} {
+		"ASYNC", "6.50 ms", "11.0 ms", "2400", "3675", "0.525× of sync", "(40 events, idle queue)", "(3 rounds of 2000 events)", "4900", "0.750× of it"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

@@ -43,8 +43,10 @@ type Runner struct {
 	HTTP, Stdio Endpoint
 	// Async submits asynchronous invocations of the http bench function
 	// (POST /v1/functions/NAME/invocations, with the credentials it
-	// needs); Queue reads the jobs they queue.
+	// needs), Invoke invokes it synchronously through the API (POST
+	// /v1/functions/NAME/invoke); Queue reads the jobs they queue.
 	Async    Endpoint
+	Invoke   Endpoint
 	Queue    Queue
 	Machine  Machine
 	Progress io.Writer // progress lines; nil discards them

@@ -102,6 +102,7 @@ func TestRunnerWithFakes(t *testing.T) {
 		HTTP:     Endpoint{URL: gateway.URL + "/", Host: "http.localhost"},
 		Stdio:    Endpoint{URL: gateway.URL + "/", Host: "stdio.localhost"},
 		Async:    Endpoint{URL: api.URL + "/v1/functions/http/invocations"},
+		Invoke:   Endpoint{URL: api.URL + "/v1/functions/http/invoke"},
 		Queue:    q,
 		Machine:  DetectMachine(),
 		Progress: &progress,
@@ -152,7 +153,7 @@ func TestRunnerFailsWithoutColdStarts(t *testing.T) {
 	r := &Runner{
 		Plan: tinyPlan(), Platform: &fakePlatform{direct: strings.TrimPrefix(direct.URL, "http://")}, Bare: &fakeBare{},
 		HTTP: Endpoint{URL: gateway.URL + "/", Host: "http.localhost"}, Stdio: Endpoint{URL: gateway.URL + "/"},
-		Async: Endpoint{URL: api.URL + "/v1/functions/http/invocations"}, Queue: q,
+		Async: Endpoint{URL: api.URL + "/v1/functions/http/invocations"}, Invoke: Endpoint{URL: api.URL + "/v1/functions/http/invoke"}, Queue: q,
 	}
 	if _, err := r.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "cold start") {
 		t.Errorf("err = %v, want a cold phase failure", err)

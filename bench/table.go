@@ -39,6 +39,7 @@ func WriteTable(w io.Writer, rep *Report) error {
 	row("", "sync", "async", "ratio")
 	row(fmt.Sprintf("202s/s (%d events)", a.Enqueued), "", formatNumber(a.EnqueuePerS), "")
 	row(fmt.Sprintf("completed/s (%d rounds of %d events)", a.Rounds, a.JobsPerRound), formatNumber(a.SyncRPS), formatNumber(a.AsyncPerS), x(a.ThroughputRatio)+" of sync")
+	row("  the same through the invoke API (no queue)", formatNumber(a.SyncAPIRPS), "", x(a.APIRatio)+" of it")
 	row("CPU µs of this process per request/job", formatNumber(a.SyncCPUUs), formatNumber(a.JobCPUUs), x(ratio(a.SyncCPUUs, a.JobCPUUs)))
 	line("")
 	line("COLD: a request with no warm instance against a bare Docker create+start+first 200")

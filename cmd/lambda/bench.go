@@ -96,7 +96,7 @@ func runBench(ctx context.Context, s *streams, o *benchOptions) (err error) {
 	}
 	machine := bench.DetectMachine()
 	machine.DockerVersion, _ = p.driver.ServerVersion(ctx)
-	submit, err := p.asyncEndpoint(p.httpFn)
+	submit, invoke, err := p.apiEndpoints(p.httpFn)
 	if err != nil {
 		return benchError(ctx, err)
 	}
@@ -107,6 +107,7 @@ func runBench(ctx context.Context, s *streams, o *benchOptions) (err error) {
 		HTTP:     p.endpoint(p.httpFn),
 		Stdio:    p.endpoint(p.stdioFn),
 		Async:    submit,
+		Invoke:   invoke,
 		Queue:    p,
 		Machine:  machine,
 		Progress: s.Err,

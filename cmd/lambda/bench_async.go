@@ -24,17 +24,17 @@ const benchFirstLook = 20 * time.Millisecond
 
 var _ bench.Queue = (*benchPlatform)(nil)
 
-// asyncEndpoint is the API route that submits asynchronous invocations of
-// function, with the admin key the server created at its first start.
-func (p *benchPlatform) asyncEndpoint(function string) (bench.Endpoint, error) {
+// apiEndpoints are the API routes that submit asynchronous invocations of
+// function and invoke it synchronously, with the admin key the server
+// created at its first start.
+func (p *benchPlatform) apiEndpoints(function string) (submit, invoke bench.Endpoint, err error) {
 	b, err := os.ReadFile(filepath.Join(p.dir, adminKeyFile))
 	if err != nil {
-		return bench.Endpoint{}, fmt.Errorf("read the bench server's admin key: %w", err)
+		return submit, invoke, fmt.Errorf("read the bench server's admin key: %w", err)
 	}
-	return bench.Endpoint{
-		URL:    "http://127.0.0.1:" + strconv.Itoa(p.srv.Port()) + "/v1/functions/" + function + "/invocations",
-		Header: http.Header{"Authorization": {"Bearer " + strings.TrimSpace(string(b))}},
-	}, nil
+	base := "http://127.0.0.1:" + strconv.Itoa(p.srv.Port()) + "/v1/functions/" + function
+	auth := http.Header{"Authorization": {"Bearer " + strings.TrimSpace(string(b))}}
+	return bench.Endpoint{URL: base + "/invocations", Header: auth}, bench.Endpoint{URL: base + "/invoke", Header: auth}, nil
 }
 
 // JobResponse implements bench.Queue from the job store.
