@@ -3,6 +3,7 @@ package prometheus
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -60,7 +61,9 @@ func (j jobs) CountJobs(context.Context) (map[string]map[string]int, error) { re
 func (j jobs) DueJobs(context.Context) (map[string]time.Time, error)        { return j.due, nil }
 
 func newMetrics(src Sources) *Metrics {
-	return New(prom.NewRegistry(), src)
+	m := New(prom.NewRegistry(), src)
+	m.Logger = slog.New(slog.DiscardHandler)
+	return m
 }
 
 // scrape fetches m's handler as a scraper does and parses the answer with
