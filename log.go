@@ -94,3 +94,29 @@ type LogStore interface {
 type LogSink interface {
 	Append(ctx context.Context, lines []LogLine) error
 }
+
+// Frames of the shims' output (aws, handler and stdio protocols; see
+// docs/runtime-contract.md). The shim starts every line the function
+// prints with LogFrameStart, the invocation ID (empty between
+// invocations) and LogFrameEnd. It frames every line it copies, so a
+// function that prints a frame of its own gets the shim's in front of it:
+// only the first frame counts, and a function cannot put its lines in
+// another invocation. Lines without a frame are the shim's own.
+const (
+	LogFrameStart = "\x1e"
+	LogFrameEnd   = "\x1f"
+)
+
+// Unframe splits a line of a shim's output into the invocation ID its
+// frame names and the function's text; ok is false for an unframed line.
+func Unframe(line string) (invocation, text string, ok bool) {
+	if len(line) == 0 || line[0] != LogFrameStart[0] {
+		return "", line, false
+	}
+	for i := 1; i < len(line) && i <= 129; i++ {
+		if line[i] == LogFrameEnd[0] {
+			return line[1:i], line[i+1:], true
+		}
+	}
+	return "", line, false
+}

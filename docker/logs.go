@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"strconv"
+	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/lambdahq/lambda"
@@ -41,7 +42,20 @@ func (d *Driver) InstanceLogs(ctx context.Context, id string, tail int) (string,
 	if _, err := stdcopy.StdCopy(&buf, &buf, io.LimitReader(rc, maxLogRead)); err != nil {
 		return "", d.wrap(err, "read logs of instance %s", id)
 	}
-	return string(lastBytes(buf.Bytes(), maxLogResult)), nil
+	return unframeAll(string(lastBytes(buf.Bytes(), maxLogResult))), nil
+}
+
+// unframeAll removes the shims' frames (lambda.Unframe) from each line,
+// so that a log tail shown to a user reads as the function printed it.
+func unframeAll(logs string) string {
+	if !strings.Contains(logs, lambda.LogFrameStart) {
+		return logs
+	}
+	lines := strings.SplitAfter(logs, "\n")
+	for i, l := range lines {
+		_, lines[i], _ = lambda.Unframe(l)
+	}
+	return strings.Join(lines, "")
 }
 
 // lastBytes keeps the end of b within limit, starting at a line boundary

@@ -68,3 +68,14 @@ func TestDemuxLines(t *testing.T) {
 		t.Errorf("since: %+v", got)
 	}
 }
+
+func TestUnframeAll(t *testing.T) {
+	in := "\x1einv-1\x1fhello\nshim says\n\x1e\x1fbetween\n\x1einv-2\x1f\x1eforged\x1fx\n"
+	want := "hello\nshim says\nbetween\n\x1eforged\x1fx\n"
+	if got := unframeAll(in); got != want {
+		t.Errorf("unframeAll = %q, want %q", got, want)
+	}
+	if got := unframeAll("plain\n"); got != "plain\n" {
+		t.Errorf("plain: %q", got)
+	}
+}

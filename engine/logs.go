@@ -2,23 +2,9 @@ package engine
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/lambdahq/lambda"
-)
-
-// Framing of the shims' output (aws, handler, stdio; see
-// docs/runtime-contract.md): the shim starts every line the function
-// prints with frameStart, the invocation ID (empty between invocations)
-// and frameEnd. It frames every line it copies, so a function printing a
-// frame of its own gets the shim's in front of it: only the first frame
-// counts, and a function cannot claim another invocation's lines. Lines
-// without a frame are the shim's own.
-const (
-	frameStart    = "\x1e"
-	frameEnd      = "\x1f"
-	maxInvocation = 128
 )
 
 // framed reports whether instances of protocol run behind a shim.
@@ -32,15 +18,9 @@ func framed(protocol string) bool {
 
 // unframe moves a shim frame from l's message to its Invocation.
 func unframe(l *lambda.LogLine) {
-	rest, ok := strings.CutPrefix(l.Message, frameStart)
-	if !ok {
-		return
+	if id, text, ok := lambda.Unframe(l.Message); ok {
+		l.Invocation, l.Message = id, text
 	}
-	id, msg, ok := strings.Cut(rest, frameEnd)
-	if !ok || len(id) > maxInvocation {
-		return
-	}
-	l.Invocation, l.Message = id, msg
 }
 
 // collectLogs follows in's output into the log store, from the

@@ -1,6 +1,7 @@
 package shim
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"sync"
@@ -64,6 +65,11 @@ type output struct {
 	tail *ring
 	buf  []byte
 	done chan struct{}
+	// Framing (frameLines): the invocation the lines are printed for,
+	// whether the next byte starts a line, and the framed copy.
+	id      string
+	atStart bool
+	framed  []byte
 }
 
 // newOutput returns the output and the pipe end to give the process.
@@ -78,7 +84,7 @@ func newOutput(dst io.Writer, tail *ring) (*output, *os.File, error) {
 		w.Close()
 		return nil, nil, err
 	}
-	o := &output{r: r, rc: rc, dst: dst, tail: tail, buf: make([]byte, 32<<10), done: make(chan struct{})}
+	o := &output{r: r, rc: rc, dst: dst, tail: tail, buf: make([]byte, 32<<10), done: make(chan struct{}), atStart: true}
 	go o.copy()
 	return o, w, nil
 }
@@ -119,6 +125,10 @@ func (o *output) copy() {
 func (o *output) drain() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.drainLocked()
+}
+
+func (o *output) drainLocked() {
 	_ = o.rc.Control(func(fd uintptr) {
 		for {
 			n, err := syscall.Read(int(fd), o.buf)
@@ -134,8 +144,90 @@ func (o *output) drain() {
 }
 
 func (o *output) emit(p []byte) {
-	_, _ = o.dst.Write(p)
+	o.framed = frameLines(o.framed[:0], p, o.id, &o.atStart)
+	_, _ = o.dst.Write(o.framed)
 	_, _ = o.tail.Write(p)
+}
+
+// Frames of the function's output lines: the platform reads the
+// invocation ID of each line from them and removes them (lambda.Unframe
+// in the root package, which this package cannot import). Every line the
+// shim copies gets one, so a function printing a frame of its own cannot
+// claim another invocation: the shim's comes first.
+const (
+	frameStart = '\x1e'
+	frameEnd   = '\x1f'
+)
+
+// frameLines appends p to dst with a frame naming id before each line
+// that starts in p; atStart carries whether p starts a line.
+func frameLines(dst, p []byte, id string, atStart *bool) []byte {
+	for len(p) > 0 {
+		if *atStart {
+			dst = append(dst, frameStart)
+			dst = append(dst, id...)
+			dst = append(dst, frameEnd)
+			*atStart = false
+		}
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			return append(dst, p...)
+		}
+		dst = append(dst, p[:i+1]...)
+		p = p[i+1:]
+		*atStart = true
+	}
+	return dst
+}
+
+// lineFramer frames the lines written to it for one invocation and
+// writes each whole line at once, so that the lines of runs in parallel
+// (stdio) never mix. A line longer than its buffer is split.
+type lineFramer struct {
+	dst     io.Writer
+	id      string
+	pending []byte
+}
+
+const maxPendingLine = 64 << 10
+
+func (f *lineFramer) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			room := maxPendingLine - len(f.pending)
+			if len(p) < room {
+				f.pending = append(f.pending, p...)
+				return n, nil
+			}
+			f.pending = append(f.pending, p[:room]...)
+			p = p[room:]
+			f.pending = append(f.pending, '\n')
+		} else {
+			f.pending = append(f.pending, p[:i+1]...)
+			p = p[i+1:]
+		}
+		f.flushLine()
+	}
+	return n, nil
+}
+
+// Close writes a last line left without a newline.
+func (f *lineFramer) Close() error {
+	if len(f.pending) > 0 {
+		f.pending = append(f.pending, '\n')
+		f.flushLine()
+	}
+	return nil
+}
+
+func (f *lineFramer) flushLine() {
+	line := make([]byte, 0, len(f.pending)+len(f.id)+2)
+	atStart := true
+	line = frameLines(line, f.pending, f.id, &atStart)
+	_, _ = f.dst.Write(line)
+	f.pending = f.pending[:0]
 }
 
 // logs are the function process's stdout and stderr, with one tail.
@@ -155,6 +247,37 @@ func (l *logs) start(stdout, stderr io.Writer) (outW, errW *os.File, err error) 
 		return nil, nil, err
 	}
 	return outW, errW, nil
+}
+
+// setInvocation frames the lines the process prints from now on with id
+// ("" between invocations). What the process wrote before, still in the
+// pipes, is copied first under the old one.
+func (l *logs) setInvocation(id string) {
+	for _, o := range []*output{l.stdout, l.stderr} {
+		if o == nil {
+			continue
+		}
+		o.mu.Lock()
+		o.drainLocked()
+		o.id = id
+		o.mu.Unlock()
+	}
+}
+
+// endInvocation stops framing lines with id, unless another invocation
+// began meanwhile.
+func (l *logs) endInvocation(id string) {
+	for _, o := range []*output{l.stdout, l.stderr} {
+		if o == nil {
+			continue
+		}
+		o.mu.Lock()
+		o.drainLocked()
+		if o.id == id {
+			o.id = ""
+		}
+		o.mu.Unlock()
+	}
 }
 
 // snapshot returns the tail, with all the process wrote so far.

@@ -29,6 +29,7 @@ func (s *runtimeServer) next(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the process went away
 	}
+	s.logs.setInvocation(inv.id)
 	s.logs.tail.reset()
 	h := w.Header()
 	h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
@@ -100,6 +101,7 @@ func (s *runtimeServer) finish(inv *invocation, res result) bool {
 	if inv.tail {
 		res.tail = s.logs.snapshot()
 	}
+	s.logs.endInvocation(inv.id)
 	return s.q.complete(inv, res)
 }
 

@@ -118,7 +118,9 @@ func (s *stdioServer) run(w http.ResponseWriter, r *http.Request, inv *invocatio
 	cmd.Stdin = bytes.NewReader(body)
 	out := &cappedWriter{buf: stdout, overflow: cancel}
 	cmd.Stdout = out
-	cmd.Stderr = teeWriter{s.cfg.stderr, stderr}
+	logs := &lineFramer{dst: s.cfg.stderr, id: inv.id}
+	defer logs.Close()
+	cmd.Stderr = teeWriter{logs, stderr}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second // for output held open by children it left behind
