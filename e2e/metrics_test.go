@@ -193,12 +193,17 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-// TestMetricsKey: with --metrics-key (here its env var) a scrape needs
-// the key as a Bearer token; an API key does not do.
-func TestMetricsKey(t *testing.T) {
+// TestMetricsKeyAndAsyncThrottles, on a server of its own (two server
+// flags): with --metrics-key (here its env var) a scrape needs the key as a
+// Bearer token, and an API key does not do; a submission past
+// --max-queued-jobs (429) counts as a throttle with reason
+// async_queue_full, and the queued job's attempts, refused by a reserved
+// concurrency of 0, as throttles of trigger async.
+func TestMetricsKeyAndAsyncThrottles(t *testing.T) {
 	requireDocker(t)
 	t.Parallel()
-	s := startServer(t, "LAMBDA_METRICS_KEY=e2e-scraper-secret")
+	const key = "e2e-scraper-secret"
+	s := startServer(t, "LAMBDA_METRICS_KEY="+key, "LAMBDA_MAX_QUEUED_JOBS=1")
 	for _, authorization := range []string{"", "Bearer wrong", "Bearer " + s.apiKey} {
 		req, _ := http.NewRequest("GET", s.url("/metrics"), nil)
 		if authorization != "" {
@@ -213,7 +218,34 @@ func TestMetricsKey(t *testing.T) {
 			t.Errorf("scrape with %q: %d, want 401 with a challenge", authorization, resp.StatusCode)
 		}
 	}
-	if m := scrapeMetrics(t, s, "Bearer e2e-scraper-secret"); m["go_goroutines"] == nil {
+	if m := scrapeMetrics(t, s, "Bearer "+key); m["go_goroutines"] == nil {
 		t.Error("the scrape with the key has no go_goroutines")
 	}
+
+	name := s.fn("metrics-async")
+	s.mustLambda("deploy", "--image", fixtureImage(t), "--name", name)
+	s.mustLambda("config", name, "--reserved-concurrency", "0")
+	if status, _, body := submitAsync(s, name, []byte(`{"n":1}`), nil); status != http.StatusAccepted {
+		t.Fatalf("first submission: %d %s", status, body)
+	}
+	if status, _, body := submitAsync(s, name, []byte(`{"n":2}`), nil); status != http.StatusTooManyRequests {
+		t.Fatalf("submission past --max-queued-jobs 1: %d %s, want 429", status, body)
+	}
+	fn := func(labels ...string) []string { return append([]string{"function", name}, labels...) }
+	var m metricsScrape
+	waitFor(t, 20*time.Second, func() bool {
+		m = scrapeMetrics(t, s, "Bearer "+key)
+		return m.value("lambda_invocations_total", fn("trigger", "async", "result", "throttled")...) >= 1
+	})
+	if got := m.value("lambda_throttles_total", fn("reason", "async_queue_full")...); got != 1 {
+		t.Errorf("async_queue_full throttles: %v, want 1", got)
+	}
+	if got := m.value("lambda_throttles_total", fn("reason", "reserved_concurrency")...); got < 1 {
+		t.Errorf("reserved_concurrency throttles: %v, want the async attempts counted", got)
+	}
+	if pending := m.value("lambda_async_jobs", fn("status", "queued")...) + m.value("lambda_async_jobs", fn("status", "retrying")...) +
+		m.value("lambda_async_jobs", fn("status", "running")...); pending != 1 {
+		t.Errorf("pending async jobs: %v, want the one acknowledged", pending)
+	}
+	s.mustLambda("delete", name)
 }
