@@ -233,3 +233,50 @@ func waitLogs(t *testing.T, s *server, name, text string) []lambda.LogLine {
 		}
 	}
 }
+
+// The lines of an aws function carry the ID of the invocation that
+// printed them: --invocation returns exactly that invocation's lines, and
+// a following client sees them within a second.
+func TestLogsAttributeAWSInvocations(t *testing.T) {
+	requireDocker(t)
+	t.Parallel()
+	s := sharedServer(t)
+	prepareRuntimes(t, s)
+	name := s.fn("logsaws")
+	s.mustLambda("deploy", "testdata/aws-fn", "--name", name)
+	f := s.followLogs(t, name)
+
+	ids := map[string]string{} // request ID → marker
+	for i := range 3 {
+		marker := fmt.Sprintf("aws-marker-%d-%d", i, time.Now().UnixNano())
+		seen := f.when(marker)
+		res := s.mustLambda("invoke", name, "--data", `{"name":"`+marker+`"}`)
+		answered := time.Now()
+		var out struct {
+			RequestID string `json:"request_id"`
+		}
+		if err := json.Unmarshal([]byte(res.stdout), &out); err != nil || out.RequestID == "" {
+			t.Fatalf("invoke printed %q: %v", res.stdout, err)
+		}
+		ids[out.RequestID] = marker
+		select {
+		case <-seen:
+		case <-time.After(time.Second):
+			t.Fatalf("the line of %s did not reach lambda logs -f within a second of the answer (%s)", marker, time.Since(answered))
+		}
+	}
+	for _, l := range f.printed() {
+		for id, marker := range ids {
+			if strings.Contains(l, marker) && !strings.Contains(l, " "+id+" invoked with") {
+				t.Errorf("followed line %q does not name its invocation %s", l, id)
+			}
+		}
+	}
+	for id, marker := range ids {
+		lines := s.logLines(t, name, "--invocation", id)
+		if len(lines) != 1 || lines[0].Invocation != id || !strings.Contains(lines[0].Message, marker) ||
+			strings.ContainsAny(lines[0].Message, "\x1e\x1f") || lines[0].Stream != lambda.StreamStdout {
+			t.Errorf("--invocation %s: %+v; want the one line with %s, unframed", id, lines, marker)
+		}
+	}
+}
