@@ -5,8 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -279,4 +282,106 @@ func TestLogsAttributeAWSInvocations(t *testing.T) {
 			t.Errorf("--invocation %s: %+v; want the one line with %s, unframed", id, lines, marker)
 		}
 	}
+}
+
+// A function printing 100 MB as fast as it can leaves its logs within
+// the store's cap, the server's memory bounded, and another function
+// answering normally meanwhile.
+func TestLogsFlood(t *testing.T) {
+	requireDocker(t)
+	t.Parallel()
+	s := startServer(t) // its own: the default caps, and its memory measured alone
+	flood, quiet := s.fn("flood"), s.fn("quiet")
+	s.mustLambda("deploy", "--image", fixtureImage(t), "--name", flood, "--timeout", "2m")
+	s.mustLambda("deploy", "--image", fixtureImage(t), "--name", quiet)
+
+	floodDone := make(chan struct{})
+	go func() {
+		defer close(floodDone)
+		resp, err := http.Get(s.url("/fn/" + flood + "/flood?mb=100&line=1024"))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("flood: %d", resp.StatusCode)
+		}
+	}()
+	var latencies []time.Duration
+	start := time.Now()
+	for stored := false; !stored; {
+		t0 := time.Now()
+		resp, err := http.Get(s.url("/fn/" + quiet + "/ping"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		latencies = append(latencies, time.Since(t0))
+		if resp.StatusCode != 200 {
+			t.Errorf("the quiet function answered %d during the flood", resp.StatusCode)
+		}
+		if time.Since(start) > 3*time.Minute {
+			t.Fatal("the flood's last line was not stored within 3 minutes")
+		}
+		time.Sleep(50 * time.Millisecond)
+		select {
+		case <-floodDone:
+			lines := s.logLines(t, flood, "--tail", "1")
+			stored = len(lines) == 1 && lines[0].Message == "flood done"
+		default:
+		}
+	}
+	took := time.Since(start)
+	slices.Sort(latencies)
+	p50, worst := latencies[len(latencies)/2], latencies[len(latencies)-1]
+	size := dirBytes(t, filepath.Join(s.dataDir, "logs", flood))
+	rss := peakRSS(t, s.cmd.Process.Pid)
+	t.Logf("100 MB flood stored in %s; its logs take %.1f MB; server peak RSS %.1f MB; quiet function: %d requests, p50 %s, worst %s",
+		took.Round(time.Millisecond), float64(size)/(1<<20), float64(rss)/(1<<20), len(latencies), p50, worst)
+	if size > lambda.DefaultLogMaxBytes {
+		t.Errorf("the flooding function's logs take %d bytes, over the %d cap", size, lambda.DefaultLogMaxBytes)
+	}
+	if size < lambda.DefaultLogMaxBytes/2 {
+		t.Errorf("the flooding function's logs take only %d bytes: the store kept less than it may", size)
+	}
+	if rss > 300<<20 {
+		t.Errorf("the server's peak RSS is %d MB during the flood", rss>>20)
+	}
+	if p50 > 100*time.Millisecond || worst > 2*time.Second {
+		t.Errorf("the quiet function slowed during the flood: p50 %s, worst %s", p50, worst)
+	}
+}
+
+func dirBytes(t *testing.T, dir string) int64 {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil {
+			n += info.Size()
+		}
+	}
+	return n
+}
+
+// peakRSS is the process's high-water resident set (VmHWM), in bytes.
+func peakRSS(t *testing.T, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM in /proc/PID/status")
+	return 0
 }
