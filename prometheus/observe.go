@@ -25,9 +25,9 @@ const (
 
 // results and triggers index the invocation counters of a function.
 var (
-	results  = []string{ResultSuccess, ResultFunctionError, ResultTimeout, ResultThrottled, ResultPlatformError, ResultClientError, ResultCanceled}
-	triggers = []lambda.Trigger{lambda.TriggerHTTP, lambda.TriggerInvoke, lambda.TriggerAPI, lambda.TriggerCron, lambda.TriggerAsync}
-	reasons  = []lambda.ThrottleReason{lambda.ThrottleReserved, lambda.ThrottleQueueFull, lambda.ThrottleQueueTimeout, lambda.ThrottleAsyncQueueFull, reasonOther}
+	results  = [...]string{ResultSuccess, ResultFunctionError, ResultTimeout, ResultThrottled, ResultPlatformError, ResultClientError, ResultCanceled}
+	triggers = [...]lambda.Trigger{lambda.TriggerHTTP, lambda.TriggerInvoke, lambda.TriggerAPI, lambda.TriggerCron, lambda.TriggerAsync}
+	reasons  = [...]lambda.ThrottleReason{lambda.ThrottleReserved, lambda.ThrottleQueueFull, lambda.ThrottleQueueTimeout, lambda.ThrottleAsyncQueueFull, reasonOther}
 )
 
 // reasonOther counts a throttle whose error gave no reason.
@@ -60,8 +60,8 @@ func resultIndex(inv *lambda.Invocation) int {
 func Result(inv *lambda.Invocation) string { return results[resultIndex(inv)] }
 
 func triggerIndex(t lambda.Trigger) int {
-	for i, x := range triggers {
-		if x == t {
+	for i := range triggers {
+		if triggers[i] == t {
 			return i
 		}
 	}
@@ -89,9 +89,9 @@ type series struct {
 	duration, coldDuration, queueWait prom.Observer
 	coldStarts                        prom.Counter
 
-	invocations [5][7]atomic.Pointer[prom.Counter] // [trigger][result]
-	throttles   [5]atomic.Pointer[prom.Counter]    // [reason]
-	deploys     [3]atomic.Pointer[prom.Counter]    // [deploy result]
+	invocations [len(triggers)][len(results)]atomic.Pointer[prom.Counter]
+	throttles   [len(reasons)]atomic.Pointer[prom.Counter]
+	deploys     [len(deployResults)]atomic.Pointer[prom.Counter]
 }
 
 // discard takes the observations of a function forgotten while they were
@@ -120,8 +120,9 @@ func (m *Metrics) series(function string) *series {
 	return s
 }
 
-// child returns the counter in slot, making it with make on first use.
-func (m *Metrics) child(s *series, slot *atomic.Pointer[prom.Counter], make func() prom.Counter) prom.Counter {
+// child returns the counter in slot, making it with newCounter on first
+// use.
+func (m *Metrics) child(s *series, slot *atomic.Pointer[prom.Counter], newCounter func() prom.Counter) prom.Counter {
 	if c := slot.Load(); c != nil {
 		return *c
 	}
@@ -133,7 +134,7 @@ func (m *Metrics) child(s *series, slot *atomic.Pointer[prom.Counter], make func
 	if s.gone {
 		return discard
 	}
-	c := make()
+	c := newCounter()
 	slot.Store(&c)
 	return c
 }
@@ -172,7 +173,7 @@ func (m *Metrics) throttled(s *series, reason lambda.ThrottleReason) {
 	}).Inc()
 }
 
-var deployResults = []string{lambda.DeployPublished, lambda.DeployUnchanged, lambda.DeployFailed}
+var deployResults = [...]string{lambda.DeployPublished, lambda.DeployUnchanged, lambda.DeployFailed}
 
 // ObserveDeploy implements lambda.DeployObserver. A failed first deploy
 // is counted until the next scrape drops it: its function does not exist.
