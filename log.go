@@ -17,6 +17,9 @@ const (
 	// so that a function printing without newlines cannot make the server
 	// hold an unbounded line in memory.
 	MaxLogLine = 256 << 10
+	// MaxInvocationLog bounds what one invocation's lines may take (as
+	// Fn); past it they are dropped, with one line saying so.
+	MaxInvocationLog = 1 << 20
 	// DefaultLogMaxBytes and DefaultLogRetention bound each function's
 	// logs; the oldest go first.
 	DefaultLogMaxBytes  = 50 << 20

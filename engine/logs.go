@@ -39,6 +39,7 @@ func (e *Engine) collectLogs(in *lambda.Instance, protocol string, resume bool) 
 			since = e.lastLogTime(ctx, in)
 		}
 		var lines []lambda.LogLine
+		var caps invocationCaps
 		frames := framed(protocol)
 		emit := func(batch []lambda.LogLine) {
 			lines = append(lines[:0], batch...)
@@ -50,6 +51,9 @@ func (e *Engine) collectLogs(in *lambda.Instance, protocol string, resume bool) 
 				}
 			}
 			since = lines[len(lines)-1].Time.Add(time.Nanosecond)
+			if lines = caps.apply(lines); len(lines) == 0 {
+				return
+			}
 			if err := e.Logs.Append(ctx, lines); err != nil && ctx.Err() == nil {
 				e.Logger.Warn("cannot store an instance's output", "function", in.Function, "container", short(in.ID), "lines", len(lines), "err", err)
 			}
