@@ -19,7 +19,7 @@ var benchKeys = []string{
 	"machine.cores",
 	// issue 10
 	"async.enqueue_per_s", "async.dispatch_p50_ms", "async.dispatch_p99_ms", "async.submit_to_run_p50_ms",
-	"async.sync_rps", "async.async_per_s", "async.throughput_ratio",
+	"async.sync_rps", "async.async_per_s", "async.throughput_ratio", "async.sync_api_rps", "async.api_ratio",
 }
 
 // TestBenchQuick runs the quick bench against real Docker. Its figures are
