@@ -19,17 +19,17 @@ import (
 //
 // With a key that names a job of the function created less than
 // lambda.IdempotencyWindow ago, it returns that job, whole, with created
-// false, or EIDEMPOTENCY if the payload hashes differ. A Sync job that
-// ended failed without running the function (Version 0: throttled, or the
-// platform failed) frees its key, as does its expiry.
+// false, or EIDEMPOTENCY (naming the job with a lambda.KeyOwner) if the
+// payload hashes differ. A Sync job that ended failed without its event
+// reaching the function (Version 0: throttled, or the platform failed)
+// frees its key, as does its expiry.
 func (s *JobStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job, bool, error) {
 	j := n.Job
 	if j == nil || j.Function == "" {
 		return nil, false, lambda.Errorf(lambda.EINVALID, "invocation has no function name")
 	}
-	if len(j.IdempotencyKey) > lambda.MaxIdempotencyKeyLength {
-		return nil, false, lambda.Errorf(lambda.EINVALID, "idempotency key is %d characters long, over the limit of %d: use a shorter key",
-			len(j.IdempotencyKey), lambda.MaxIdempotencyKeyLength)
+	if err := lambda.ValidateIdempotencyKey(j.IdempotencyKey); err != nil {
+		return nil, false, err
 	}
 	if j.ID == "" {
 		j.ID = newJobID()
@@ -160,9 +160,8 @@ func (s *JobStore) checkIdempotencyKey(ctx context.Context, tx *sql.Tx, j *lambd
 		return nil, nil
 	}
 	if hash != j.PayloadHash {
-		return nil, lambda.Errorf(lambda.EIDEMPOTENCY,
-			"idempotency key %q was used for invocation %s with another payload: use a new key for a new request",
-			j.IdempotencyKey, prior.ID)
+		msg := fmt.Sprintf("idempotency key %q was used for invocation %s with another payload: use a new key for a new request", j.IdempotencyKey, prior.ID)
+		return nil, &lambda.Error{Code: lambda.EIDEMPOTENCY, Message: msg, Err: &lambda.KeyOwner{ID: prior.ID}}
 	}
 	return prior, nil
 }

@@ -14,15 +14,25 @@ import (
 
 const (
 	requeueQuery = `UPDATE jobs SET status = 'queued' WHERE status = 'running' AND NOT sync`
-	endSyncQuery = `UPDATE jobs SET status = 'failed', finished_at = ?, error_type = ?, error_message = ?
+	// A sync job's version is written before its event is sent: one with
+	// a version may have run, and its outcome is unknown.
+	endSyncQuery = `UPDATE jobs SET status = 'failed', finished_at = ?1, error_type = ?2, error_message = CASE
+		WHEN version = 0 THEN 'the server stopped before the event reached the function, which did not run: call it again'
+		ELSE 'the server stopped during invocation ' || id || ' of version ' || version || ' of function ' || function ||
+			': whether the function finished is unknown, so this idempotency key answers this failure rather than run it again.' ||
+			' Check what it did (lambda logs ' || function || ' --invocation ' || id || '), and call again with a new key if it must run'
+		END
 		WHERE status = 'running' AND sync`
 )
 
 // RequeueRunning puts every async job left running (the server stopped
 // during it) back in the queue, attempts and NextRunAt kept, so that it
 // goes first; every Sync job left running ends failed (EUNAVAILABLE), its
-// caller long gone, which frees its idempotency key if the function never
-// ran. It returns how many jobs it requeued.
+// caller long gone. One whose event never reached the function (Version
+// 0) thereby frees its idempotency key; one that had a version may have
+// run, so its key stays bound to that failure, which a repeat replays:
+// an idempotency key never runs a function twice. It returns how many
+// jobs it requeued.
 func (s *JobStore) RequeueRunning(ctx context.Context, now time.Time) (int, error) {
 	var requeued int
 	err := s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -34,8 +44,7 @@ func (s *JobStore) RequeueRunning(ctx context.Context, now time.Time) (int, erro
 		if err != nil {
 			return fmt.Errorf("sqlite: requeue running invocations: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, endSyncQuery, formatTime(now), lambda.EUNAVAILABLE,
-			"the server stopped during the invocation: call the function again")
+		_, err = tx.ExecContext(ctx, endSyncQuery, formatTime(now), lambda.EUNAVAILABLE)
 		if err != nil {
 			return fmt.Errorf("sqlite: end running synchronous invocations: %w", err)
 		}
