@@ -51,6 +51,14 @@ type Job struct {
 	ErrorType         string `json:"error_type,omitempty"`     // an error code
 	ErrorMessage      string `json:"error_message,omitempty"`
 
+	// Depth counts the destination deliveries that led to the job: 0 for
+	// an event a client or a schedule submitted, n+1 for the record a job
+	// of depth n sent to its destination. It is set at creation.
+	Depth int `json:"destination_depth,omitempty"`
+	// Destination is what became of the record the job sent to its
+	// function's destination when it ended; nil when none was configured.
+	Destination *DestinationDelivery `json:"destination,omitempty"`
+
 	// History holds every attempt, counted or not, oldest first (at most
 	// MaxJobAttemptsKept, the newest).
 	History []JobAttempt `json:"attempt_history,omitempty"`
@@ -59,6 +67,28 @@ type Job struct {
 // MaxJobAttemptsKept bounds a job's History: a job throttled for hours
 // would otherwise collect hundreds.
 const MaxJobAttemptsKept = 20
+
+// MaxDestinationDepth bounds chains of destinations: the record of a job
+// of this depth is not delivered. Functions that name each other as
+// destinations are refused when configured, but a chain may still form
+// (settings changed while records are in flight): it stops here, as AWS
+// Lambda's recursive loop detection stops after about 16 invocations.
+const MaxDestinationDepth = 16
+
+// DestinationDelivery records what became of the record a job sent to a
+// destination when it ended.
+type DestinationDelivery struct {
+	Setting   string `json:"setting"` // on_success or on_failure
+	Function  string `json:"function"`
+	Condition string `json:"condition"` // as the record's requestContext.condition
+	// ID is the invocation queued for the destination; empty when the
+	// record was not delivered, and Error then says why.
+	ID    string `json:"id,omitempty"`
+	Error string `json:"error,omitempty"`
+	// Truncated: the record's payloads were cut to fit in an asynchronous
+	// event (MaxAsyncPayloadBytes).
+	Truncated bool `json:"truncated,omitempty"`
+}
 
 // Pending reports whether the job has yet to end.
 func (j *Job) Pending() bool {
@@ -185,6 +215,11 @@ type DestinationRecord struct {
 	RequestPayload  json.RawMessage     `json:"requestPayload"`
 	ResponseContext DestinationResponse `json:"responseContext"`
 	ResponsePayload json.RawMessage     `json:"responsePayload,omitempty"`
+	// Set when a payload was cut so that the record fits in an
+	// asynchronous event (MaxAsyncPayloadBytes): it is then a JSON string
+	// of the payload's first bytes.
+	RequestPayloadTruncated  bool `json:"requestPayloadTruncated,omitempty"`
+	ResponsePayloadTruncated bool `json:"responsePayloadTruncated,omitempty"`
 }
 
 // DestinationRequest is the requestContext of a DestinationRecord.

@@ -23,12 +23,13 @@ func (q *Queue) Submit(ctx context.Context, req *lambda.InvokeRequest) (*lambda.
 	if len(req.Payload) > lambda.MaxAsyncPayloadBytes {
 		return nil, false, lambda.Errorf(lambda.ETOOLARGE, "the payload is %d bytes: asynchronous invocations accept at most 1 MB (%d bytes); send a smaller event, or a reference to the data (a URL or a key)", len(req.Payload), lambda.MaxAsyncPayloadBytes)
 	}
-	return q.submit(ctx, req)
+	return q.submit(ctx, req, 0)
 }
 
-// submit is Submit without the size limit, which destination records,
-// built by the platform around a full event, may exceed.
-func (q *Queue) submit(ctx context.Context, req *lambda.InvokeRequest) (*lambda.Job, bool, error) {
+// submit is Submit after the size check, for a job of the given depth in
+// a chain of destinations (lambda.Job.Depth). Destination records are cut
+// to the size limit before they come here.
+func (q *Queue) submit(ctx context.Context, req *lambda.InvokeRequest, depth int) (*lambda.Job, bool, error) {
 	trigger, err := checkSubmission(req)
 	if err != nil {
 		return nil, false, err
@@ -56,6 +57,7 @@ func (q *Queue) submit(ctx context.Context, req *lambda.InvokeRequest) (*lambda.
 		Overlap:        req.Overlap,
 		CreatedAt:      now,
 		NextRunAt:      now,
+		Depth:          depth,
 	}
 	job, created, err := q.jobs.CreateJob(ctx, lambda.NewJob{Job: j, MaxQueued: q.MaxQueued})
 	if err != nil {

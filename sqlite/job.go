@@ -32,7 +32,7 @@ func NewJobStore(db *DB) *JobStore {
 const jobColumns = `id, function, qualifier, trigger, sync, payload, status, attempts, timeout,
 	idempotency_key, payload_hash, schedule, overlap, created_at, next_run_at, started_at, finished_at,
 	duration, version, http_status, response, response_truncated, function_error, error_type,
-	error_message, history`
+	error_message, history, depth, destination`
 
 // jobListColumns leaves out the payload and the response, which listings
 // do not show and which may weigh a megabyte each.
@@ -97,6 +97,10 @@ func cloneJob(j *lambda.Job) *lambda.Job {
 	c.Payload = slices.Clone(j.Payload)
 	c.Response = slices.Clone(j.Response)
 	c.History = slices.Clone(j.History)
+	if j.Destination != nil {
+		d := *j.Destination
+		c.Destination = &d
+	}
 	if j.StartedAt != nil {
 		t := *j.StartedAt
 		c.StartedAt = &t
@@ -125,13 +129,30 @@ func jobArgs(j *lambda.Job) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	destination, err := encodeDestination(j.Destination)
+	if err != nil {
+		return nil, err
+	}
 	return []any{
 		j.ID, j.Function, j.Qualifier, string(j.Trigger), j.Sync, nullBytes(j.Payload), j.Status, j.Attempts, int64(j.Timeout),
 		j.IdempotencyKey, j.PayloadHash, j.Schedule, j.Overlap, formatTime(j.CreatedAt), formatTime(j.NextRunAt),
 		formatNullTime(j.StartedAt), formatNullTime(j.FinishedAt),
 		int64(j.Duration), j.Version, j.HTTPStatus, nullBytes(j.Response), j.ResponseTruncated, j.FunctionError, j.ErrorType,
-		j.ErrorMessage, history,
+		j.ErrorMessage, history, j.Depth, destination,
 	}, nil
+}
+
+// encodeDestination stores a job's destination delivery as JSON, nil as
+// NULL.
+func encodeDestination(d *lambda.DestinationDelivery) (any, error) {
+	if d == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: encode destination delivery: %w", err)
+	}
+	return string(b), nil
 }
 
 // nullBytes stores nil as NULL, so that it reads back as nil.
@@ -150,12 +171,13 @@ func scanJob(row scanner) (*lambda.Job, error) {
 		timeout, duration      int64
 		created, next, history string
 		started, finished      sql.NullString
+		destination            sql.NullString
 		sync, truncated        bool
 	)
 	err := row.Scan(&j.ID, &j.Function, &j.Qualifier, &trigger, &sync, &payload, &j.Status, &j.Attempts, &timeout,
 		&j.IdempotencyKey, &j.PayloadHash, &j.Schedule, &j.Overlap, &created, &next, &started, &finished,
 		&duration, &j.Version, &j.HTTPStatus, &response, &truncated, &j.FunctionError, &j.ErrorType,
-		&j.ErrorMessage, &history)
+		&j.ErrorMessage, &history, &j.Depth, &destination)
 	if err != nil {
 		return nil, err
 	}
@@ -182,6 +204,11 @@ func scanJob(row scanner) (*lambda.Job, error) {
 	if history != "[]" {
 		if err := json.Unmarshal([]byte(history), &j.History); err != nil {
 			return nil, fmt.Errorf("sqlite: stored attempt history of invocation %q: %w", j.ID, err)
+		}
+	}
+	if destination.Valid {
+		if err := json.Unmarshal([]byte(destination.String), &j.Destination); err != nil {
+			return nil, fmt.Errorf("sqlite: stored destination delivery of invocation %q: %w", j.ID, err)
 		}
 	}
 	return &j, nil
@@ -228,7 +255,8 @@ func (s *JobStore) UpdateJob(ctx context.Context, j *lambda.Job) error {
 		// and the request (ID, function, payload, key, schedule...) stay.
 		res, err := s.db.exec(ctx, tx, `UPDATE jobs SET status = ?7, attempts = ?8, next_run_at = ?15,
 			started_at = ?16, finished_at = ?17, duration = ?18, version = ?19, http_status = ?20, response = ?21,
-			response_truncated = ?22, function_error = ?23, error_type = ?24, error_message = ?25, history = ?26
+			response_truncated = ?22, function_error = ?23, error_type = ?24, error_message = ?25, history = ?26,
+			destination = ?28
 			WHERE id = ?1`, args...)
 		if err != nil {
 			return fmt.Errorf("sqlite: update invocation %q: %w", j.ID, err)

@@ -51,6 +51,10 @@ func cloneJob(j *lambda.Job) *lambda.Job {
 		t := *j.FinishedAt
 		c.FinishedAt = &t
 	}
+	if j.Destination != nil {
+		d := *j.Destination
+		c.Destination = &d
+	}
 	return &c
 }
 
@@ -193,6 +197,7 @@ func (m *MemStore) UpdateJob(_ context.Context, j *lambda.Job) error {
 	// The request stays as created.
 	c.Function, c.Qualifier, c.Trigger, c.Sync, c.Payload = old.Function, old.Qualifier, old.Trigger, old.Sync, old.Payload
 	c.Timeout, c.IdempotencyKey, c.PayloadHash, c.Schedule, c.Overlap, c.CreatedAt = old.Timeout, old.IdempotencyKey, old.PayloadHash, old.Schedule, old.Overlap, old.CreatedAt
+	c.Depth = old.Depth
 	if n := len(c.History) - lambda.MaxJobAttemptsKept; n > 0 {
 		c.History = c.History[n:]
 	}

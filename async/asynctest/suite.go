@@ -52,6 +52,8 @@ func Run(t *testing.T, open func(t *testing.T) (lambda.JobStore, lambda.Function
 		{"InvokeRequest", testInvokeRequest},
 		{"Destinations", testDestinations},
 		{"MissingDestination", testMissingDestination},
+		{"DestinationChainStops", testDestinationChainStops},
+		{"DestinationRecordCut", testDestinationRecordCut},
 		{"DeadLetters", testDeadLetters},
 		{"Redrive", testRedrive},
 		{"RedriveAll", testRedriveAll},

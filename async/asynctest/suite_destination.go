@@ -3,6 +3,7 @@ package asynctest
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,6 +105,11 @@ func testMissingDestination(t *testing.T, e *env) {
 	}
 	if n := len(e.inv.Requests("nowhere")); n != 0 {
 		t.Errorf("a missing destination received %d requests", n)
+	}
+	for _, j := range []*lambda.Job{e.find(ok.ID), d} {
+		if dst := j.Destination; dst == nil || dst.Function != "nowhere" || dst.ID != "" || !strings.Contains(dst.Error, "not delivered: function \"nowhere\"") {
+			t.Errorf("job %s: destination %+v; want the failed delivery recorded", j.Status, dst)
+		}
 	}
 }
 
