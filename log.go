@@ -123,3 +123,18 @@ func Unframe(line string) (invocation, text string, ok bool) {
 	}
 	return "", line, false
 }
+
+type invocationIDKey struct{}
+
+// WithInvocationID tells the router which invocation a lease is taken
+// for, so that the output of an instance serving one request at a time
+// can be attributed to it.
+func WithInvocationID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, invocationIDKey{}, id)
+}
+
+// InvocationIDFrom returns the ID WithInvocationID put in ctx, or "".
+func InvocationIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(invocationIDKey{}).(string)
+	return id
+}

@@ -127,14 +127,20 @@ func TestLogsFollowGoFunction(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("lambda logs -f did not print the instance's start line within 30 s")
 	}
+	var lastID string // the invocation ID of the last request, as the function saw it
 	for i := range 3 {
 		marker := fmt.Sprintf("marker-%d-%d", i, time.Now().UnixNano())
 		seen := f.when(marker)
-		resp, _ := s.request("GET", s.host(name), "/"+marker, nil)
+		resp, body := s.request("GET", s.host(name), "/"+marker, nil)
 		answered := time.Now()
 		if resp.StatusCode != 200 {
 			t.Fatalf("GET /%s: %d", marker, resp.StatusCode)
 		}
+		var echo struct{ Headers map[string][]string }
+		if err := json.Unmarshal([]byte(body), &echo); err != nil || len(echo.Headers["X-Lambda-Request-Id"]) != 1 {
+			t.Fatalf("the fixture's echo %q: %v", body, err)
+		}
+		lastID = echo.Headers["X-Lambda-Request-Id"][0]
 		select {
 		case <-seen:
 			if d := time.Since(answered); d > time.Second {
@@ -162,9 +168,14 @@ func TestLogsFollowGoFunction(t *testing.T) {
 	}
 	l := got[0]
 	ids := s.containers(name, false)
+	// An http instance serving one request at a time: its lines carry
+	// that request's invocation ID.
 	if l.Function != name || l.Version != 1 || l.Stream != lambda.StreamStderr || len(ids) != 1 || !strings.HasPrefix(l.Instance, ids[0]) ||
-		time.Since(l.Time) > time.Minute {
-		t.Errorf("stored line %+v; want %s v1 on stderr from container %v, recent", l, name, ids)
+		time.Since(l.Time) > time.Minute || l.Invocation != lastID {
+		t.Errorf("stored line %+v; want %s v1 on stderr from container %v, recent, of invocation %s", l, name, ids, lastID)
+	}
+	if byID := s.logLines(t, name, "--invocation", lastID); len(byID) != 1 || !strings.Contains(byID[0].Message, "marker-2-") {
+		t.Errorf("--invocation %s: %+v; want the last request's line", lastID, byID)
 	}
 	if n := len(s.logLines(t, name, "--tail", "2")); n != 2 {
 		t.Errorf("--tail 2 gave %d lines", n)
@@ -176,8 +187,11 @@ func TestLogsFollowGoFunction(t *testing.T) {
 		t.Errorf("--version 2 (none deployed) gave %d lines", n)
 	}
 	text := s.mustLambda("logs", name, "--tail", "1")
-	if !strings.Contains(text.stdout, " v1 "+ids[0][:12]+" - ") || !strings.Contains(text.stdout, "marker-2-") {
-		t.Errorf("lambda logs printed %q; want TIME v1 INSTANCE - LINE", text.stdout)
+	if !strings.Contains(text.stdout, " v1 "+ids[0][:12]+" "+lastID+" ") || !strings.Contains(text.stdout, "marker-2-") {
+		t.Errorf("lambda logs printed %q; want TIME v1 INSTANCE INVOCATION LINE", text.stdout)
+	}
+	if start := s.logLines(t, name, "--tail", "1000"); len(start) == 0 || !strings.Contains(start[0].Message, "fixture listening") || start[0].Invocation != "" {
+		t.Errorf("the first line %+v: want the start line, of no invocation", start)
 	}
 
 	for _, tc := range []struct {

@@ -44,7 +44,7 @@ func (e *Engine) Acquire(ctx context.Context, name string) (*lambda.Lease, error
 			st.finish()
 			return nil, err
 		}
-		return e.lease(st, in, cold, e.Clock.Now().Sub(start)), nil
+		return e.lease(ctx, st, in, cold, e.Clock.Now().Sub(start)), nil
 	}
 }
 
@@ -109,9 +109,18 @@ func throttled(reason lambda.ThrottleReason, format string, args ...any) error {
 	return lambda.Throttled(reason, fmt.Sprintf(format, args...))
 }
 
-func (e *Engine) lease(st *fnState, in *instance, cold bool, wait time.Duration) *lambda.Lease {
+func (e *Engine) lease(ctx context.Context, st *fnState, in *instance, cold bool, wait time.Duration) *lambda.Lease {
 	var once sync.Once
 	v := in.owner.Load().version
+	// The wall clock, as Docker's timestamps of the output (logs_attribution.go).
+	attr, seq := e.attributionOf(in.ID), uint64(0)
+	if attr != nil {
+		if id := lambda.InvocationIDFrom(ctx); id != "" {
+			seq = attr.begin(id, time.Now())
+		} else {
+			attr = nil
+		}
+	}
 	return &lambda.Lease{
 		Function: st.name,
 		Version:  v.Number,
@@ -121,6 +130,9 @@ func (e *Engine) lease(st *fnState, in *instance, cold bool, wait time.Duration)
 		Wait:     wait,
 		Done: func(failed bool) {
 			once.Do(func() {
+				if attr != nil {
+					attr.end(seq, time.Now())
+				}
 				in.owner.Load().release(in, failed)
 				st.finish()
 			})

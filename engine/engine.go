@@ -85,6 +85,7 @@ type Engine struct {
 	// under a deploy or cold start that is waiting for it.
 	starts sync.RWMutex
 	live   sync.Map     // container ID → *instance, for exits and describe
+	attrs  sync.Map     // container ID → *attribution, for http instances' logs
 	total  atomic.Int64 // instances running or starting, for MaxTotalInstances
 	// images is held shared by builds and exclusively by image removal:
 	// removing an image prunes parent layers a concurrent build may be

@@ -41,6 +41,12 @@ func (e *Engine) collectLogs(in *lambda.Instance, protocol string, resume bool) 
 		var lines []lambda.LogLine
 		var caps invocationCaps
 		frames := framed(protocol)
+		var attr *attribution
+		if !frames {
+			attr = &attribution{}
+			e.attrs.Store(in.ID, attr)
+			defer e.attrs.Delete(in.ID)
+		}
 		emit := func(batch []lambda.LogLine) {
 			lines = append(lines[:0], batch...)
 			for i := range lines {
@@ -48,6 +54,8 @@ func (e *Engine) collectLogs(in *lambda.Instance, protocol string, resume bool) 
 				l.Function, l.Version, l.Instance = in.Function, in.Version, in.ID
 				if frames {
 					unframe(l)
+				} else {
+					l.Invocation = attr.at(l.Time)
 				}
 			}
 			since = lines[len(lines)-1].Time.Add(time.Nanosecond)

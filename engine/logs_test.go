@@ -100,3 +100,37 @@ func TestUnframe(t *testing.T) {
 		}
 	}
 }
+
+// An http instance serving one request at a time gets that request's
+// invocation ID on the lines it prints meanwhile.
+func TestHTTPOutputAttributedWhileAlone(t *testing.T) {
+	dir := t.TempDir()
+	logs := openLogs(t, filepath.Join(dir, "logs"))
+	e := newEnvWithSetup(t, drivertest.NewFake(), filepath.Join(dir, "lambda.db"), func(e *env) { e.eng.Logs = logs })
+	e.mustDeploy(t, "solo", lambda.Config{})
+	for _, id := range []string{"inv-a", "inv-b"} {
+		lease, err := e.eng.Acquire(lambda.WithInvocationID(context.Background(), id), "solo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get("http://" + lease.Addr + "/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		lease.Release(false)
+	}
+	for _, id := range []string{"inv-a", "inv-b"} {
+		var got []lambda.LogLine
+		eventually(t, "the line of "+id, func() bool {
+			got = linesWith(t, logs, "solo", "request GET /"+id)
+			return len(got) == 1
+		})
+		if got[0].Invocation != id {
+			t.Errorf("the line printed during %s has invocation %q", id, got[0].Invocation)
+		}
+	}
+	if start := linesWith(t, logs, "solo", drivertest.StartLine); len(start) != 1 || start[0].Invocation != "" {
+		t.Errorf("the start line: %+v; want no invocation", start)
+	}
+}

@@ -137,8 +137,9 @@ var wantScope = map[string]string{
 	"POST /2015-03-31/functions/{function}/invocations": lambda.ScopeInvoke,
 	"POST /v1/functions/{name}/invocations":             lambda.ScopeInvoke,
 	"GET /v1/functions/{name}/invocations":              lambda.ScopeRead,
+	"GET /v1/functions/{name}/logs":                     lambda.ScopeRead,
 	"POST /v1/functions/{name}/redrive":                 lambda.ScopeInvoke,
-	"GET /v1/invocations/{id}":                          lambda.ScopeRead,
+	"GET /v1/invocations/{id}":                          scopeReadOrInvoke,
 	"GET /v1/images":                                    lambda.ScopeRead,
 	"GET /v1/runtimes":                                  lambda.ScopeRead,
 	"POST /v1/runtimes/prepare":                         lambda.ScopeAdmin,
@@ -160,6 +161,7 @@ var grantedBy = map[string][]string{
 	lambda.ScopeDeploy: {lambda.ScopeAdmin, lambda.ScopeDeploy},
 	lambda.ScopeRead:   {lambda.ScopeAdmin, lambda.ScopeDeploy, lambda.ScopeRead},
 	lambda.ScopeInvoke: {lambda.ScopeAdmin, lambda.ScopeInvoke},
+	scopeReadOrInvoke:  {lambda.ScopeAdmin, lambda.ScopeDeploy, lambda.ScopeRead, lambda.ScopeInvoke},
 }
 
 func TestEveryRouteHasARule(t *testing.T) {

@@ -100,7 +100,7 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name, prefix str
 	}
 	st := &proxyState{body: body, prefix: prefix, caller: r.Context(), retry: true}
 	st.rec = lambda.Invocation{ID: newRequestID(), Function: name, Trigger: lambda.TriggerHTTP, Start: time.Now(), Attempt: 1}
-	ctx, consumed := r.Context(), false
+	ctx, consumed := lambda.WithInvocationID(r.Context(), st.rec.ID), false
 	if g.authorizer != nil {
 		ctx = lambda.WithInvokeAuth(ctx, g.authorizer(r, &consumed))
 	}

@@ -1,0 +1,50 @@
+package engine
+
+import (
+	"testing"
+	"time"
+)
+
+func TestAttributionWindows(t *testing.T) {
+	t0 := time.Unix(1700000000, 0)
+	ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+	var a attribution
+	s1 := a.begin("one", ms(0))
+	a.end(s1, ms(10))
+	s2 := a.begin("two", ms(100)) // overlaps three
+	s3 := a.begin("three", ms(110))
+	a.end(s2, ms(150))
+	a.end(s3, ms(200))
+	s4 := a.begin("four", ms(250))
+	a.end(s4, ms(260))
+	s5 := a.begin("five", ms(262)) // starts within four's grace
+	a.end(s5, ms(280))
+	a.begin("running", ms(300))
+	for _, tc := range []struct {
+		at   int
+		want string
+	}{
+		{-1, ""},         // before any request
+		{5, "one"},       // alone
+		{12, "one"},      // just after its answer: Docker read the line late
+		{50, ""},         // between requests
+		{105, "two"},     // two alone so far
+		{120, ""},        // two and three overlap
+		{170, "three"},   // three alone again
+		{261, "four"},    // just after four, before five
+		{263, "five"},    // five holds it: four's grace does not count
+		{400, "running"}, // a request still in progress
+	} {
+		if got := a.at(ms(tc.at)); got != tc.want {
+			t.Errorf("at %d ms: %q, want %q", tc.at, got, tc.want)
+		}
+	}
+	// A window that left the ring is not ended by its stale sequence.
+	for range attributionWindows {
+		a.end(a.begin("filler", ms(1000)), ms(1001))
+	}
+	a.end(s1, ms(2000))
+	if got := a.at(ms(5)); got != "" {
+		t.Errorf("an evicted window still attributes: %q", got)
+	}
+}
