@@ -1,6 +1,7 @@
 package async
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lambdahq/lambda"
 )
@@ -38,7 +40,7 @@ func (q *Queue) submit(ctx context.Context, req *lambda.InvokeRequest, depth int
 		return nil, false, err
 	}
 	payload := req.Payload
-	if len(payload) == 0 {
+	if len(bytes.TrimSpace(payload)) == 0 {
 		payload = emptyPayload
 	}
 	sum := sha256.Sum256(payload)
@@ -86,8 +88,8 @@ func checkSubmission(req *lambda.InvokeRequest) (lambda.Trigger, error) {
 	if err := checkPayload(req.Payload); err != nil {
 		return "", err
 	}
-	if n := len(req.IdempotencyKey); n > lambda.MaxIdempotencyKeyLength {
-		return "", lambda.Errorf(lambda.EINVALID, "the idempotency key is %d characters long: use at most %d", n, lambda.MaxIdempotencyKeyLength)
+	if err := lambda.ValidateIdempotencyKey(req.IdempotencyKey); err != nil {
+		return "", err
 	}
 	if t := req.Timeout; t != 0 && (t < time.Millisecond || t > lambda.MaxTimeout) {
 		return "", lambda.Errorf(lambda.EINVALID, "timeout %s is out of range 1ms-%s: it can only shorten the function's own timeout", t, lambda.MaxTimeout)
@@ -95,14 +97,19 @@ func checkSubmission(req *lambda.InvokeRequest) (lambda.Trigger, error) {
 	return trigger, nil
 }
 
-// checkPayload accepts nothing (the event is then {}) or exactly one JSON
-// value, and says where anything else breaks.
+// checkPayload accepts nothing or white space (the event is then {}) or
+// exactly one JSON value in UTF-8, and says where anything else breaks.
+// json accepts bytes that are not UTF-8 inside strings: such a payload,
+// stored, would come back in the job's record as invalid JSON.
 func checkPayload(p []byte) error {
-	if len(p) == 0 {
+	if len(bytes.TrimSpace(p)) == 0 {
 		return nil
 	}
 	var v json.RawMessage
 	err := json.Unmarshal(p, &v)
+	if err == nil && !utf8.Valid(p) {
+		return lambda.Errorf(lambda.EINVALID, "the payload is not valid UTF-8, which JSON must be: encode its strings as UTF-8 (binary data as base64)")
+	}
 	if err == nil {
 		return nil
 	}

@@ -20,6 +20,10 @@ func TestCheckPayload(t *testing.T) {
 		{`{} {}`, "at byte 4"},
 		{`{"a":1`, "unexpected end"},
 		{"\xff", "at byte 1"},
+		{" \n\t", ""},
+		{"\"caf\xe9\"", "not valid UTF-8"},
+		{"{\"k\":\"\xc3\x28\"}", "not valid UTF-8"},
+		{"\"café\"", ""},
 	} {
 		err := checkPayload([]byte(tc.payload))
 		switch {

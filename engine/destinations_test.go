@@ -100,3 +100,88 @@ func TestDestinationsOnDeploy(t *testing.T) {
 		t.Errorf("a deleted destination blocks another setting: %v", err)
 	}
 }
+
+// TestDestinationCycles: a destination whose own destinations lead back to
+// the function is refused, on config and on deploy, through on_success
+// and on_failure alike, naming the loop and how to break it; a chain that
+// ends (or reaches a deleted function) is accepted.
+func TestDestinationCycles(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	str := func(s string) *string { return &s }
+	for _, n := range []string{"a", "b", "c", "d"} {
+		e.mustDeploy(t, n, lambda.Config{})
+	}
+	set := func(name string, p lambda.ScalingPatch) error {
+		_, err := e.eng.UpdateScaling(ctx, name, p)
+		return err
+	}
+	for _, s := range []struct {
+		name string
+		p    lambda.ScalingPatch
+	}{{"b", lambda.ScalingPatch{OnFailure: str("c")}}, {"c", lambda.ScalingPatch{OnSuccess: str("a")}}} {
+		if err := set(s.name, s.p); err != nil {
+			t.Fatalf("chain b → c → a: %v", err)
+		}
+	}
+	deploy := func(name string, sc lambda.ScalingPatch) error {
+		_, err := e.eng.Deploy(ctx, lambda.DeployRequest{Name: name, Code: bytes.NewReader([]byte("code")), Progress: &progress{}, Scaling: sc})
+		return err
+	}
+	tests := []struct {
+		name string
+		do   func() error
+		msg  string // "": accepted
+	}{
+		{"two hops back", func() error { return set("a", lambda.ScalingPatch{OnFailure: str("b")}) },
+			`on_failure function "b" leads back to "a": a on_failure → b on_failure → c on_success → a; records would go round without end. Break the loop: name another function, or clear c's setting with ` + "`lambda config c --on-success \"\"`"},
+		{"one hop back", func() error { return set("a", lambda.ScalingPatch{OnSuccess: str("c"), MaxRetries: new(int)}) },
+			`on_success function "c" leads back to "a": a on_success → c on_success → a`},
+		{"on deploy", func() error { return deploy("a", lambda.ScalingPatch{OnFailure: str("c")}) },
+			`on_failure function "c" leads back to "a"`},
+		{"from the other end", func() error { return set("c", lambda.ScalingPatch{OnFailure: str("b")}) },
+			`on_failure function "b" leads back to "c": c on_failure → b on_failure → c`},
+		{"a chain that ends", func() error { return set("d", lambda.ScalingPatch{OnFailure: str("b")}) }, ""},
+		{"longer chain that ends", func() error { return set("a", lambda.ScalingPatch{OnFailure: str("d")}) },
+			`on_failure function "d" leads back to "a": a on_failure → d on_failure → b on_failure → c on_success → a`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.do()
+			if tt.msg == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if lambda.ErrorCode(err) != lambda.EINVALID || !strings.HasPrefix(lambda.ErrorMessage(err), tt.msg) {
+				t.Fatalf("got %v (code %q), want invalid: %s", err, lambda.ErrorCode(err), tt.msg)
+			}
+		})
+	}
+	if fn, err := e.store.FindFunction(ctx, "a"); err != nil || fn.Scaling.OnFailure != "" || fn.Scaling.OnSuccess != "" || fn.Scaling.MaxRetries != nil {
+		t.Errorf("refused changes applied to a: %+v, %v", fn.Scaling, err)
+	}
+
+	// The loop is broken: c's on_success cleared, a → b → c ends; a
+	// deleted function ends a path too.
+	if err := set("c", lambda.ScalingPatch{OnSuccess: str("")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := set("a", lambda.ScalingPatch{OnFailure: str("b")}); err != nil {
+		t.Errorf("a → b → c after the loop was broken: %v", err)
+	}
+	e.mustDeploy(t, "e", lambda.Config{})
+	if err := set("c", lambda.ScalingPatch{OnSuccess: str("e")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.eng.Delete(ctx, "e"); err != nil {
+		t.Fatal(err)
+	}
+	if err := set("a", lambda.ScalingPatch{OnSuccess: str("b")}); err != nil {
+		t.Errorf("a → b → c → e (deleted): %v", err)
+	}
+	if err := set("c", lambda.ScalingPatch{OnFailure: str("a")}); lambda.ErrorCode(err) != lambda.EINVALID {
+		t.Errorf("c → a → b → c: %v, want invalid", err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lambdahq/lambda"
 )
@@ -65,6 +66,7 @@ func (s *Server) handleSubmitInvocation(w http.ResponseWriter, r *http.Request) 
 	}
 	job, created, err := s.Async.Submit(r.Context(), req)
 	if err != nil {
+		setKeyOwner(w.Header(), err)
 		writeError(w, r, s.Logger, err)
 		return
 	}
@@ -148,17 +150,27 @@ func readEvent(r *http.Request, limit int, what string) ([]byte, error) {
 		}
 		msg := "could not parse the payload as JSON (" + detail + "): send a JSON document such as {\"key\":\"value\"}"
 		return nil, &lambda.Error{Code: lambda.EINVALID, Message: msg, Err: errNotJSON}
+	case !utf8.Valid(payload):
+		return nil, errNotUTF8
 	}
 	return payload, nil
 }
 
-// idempotencyKey reads the Idempotency-Key header: "" when absent.
+// idempotencyKey reads the Idempotency-Key header: "" when absent. Two of
+// them are refused, as two Authorization headers are: which one the
+// caller meant is not for the server to guess.
 func idempotencyKey(h http.Header) (string, error) {
-	key := h.Get(HeaderIdempotencyKey)
-	if len(key) > lambda.MaxIdempotencyKeyLength {
-		return "", lambda.Errorf(lambda.EINVALID, "%s is %d characters long, over the limit of %d: use a shorter key, such as a UUID or a hash of what makes the call unique", HeaderIdempotencyKey, len(key), lambda.MaxIdempotencyKeyLength)
+	keys := h.Values(HeaderIdempotencyKey)
+	switch {
+	case len(keys) == 0:
+		return "", nil
+	case len(keys) > 1:
+		return "", lambda.Errorf(lambda.EINVALID, "the request has %d %s headers: send one", len(keys), HeaderIdempotencyKey)
 	}
-	return key, nil
+	if err := lambda.ValidateIdempotencyKey(keys[0]); err != nil {
+		return "", err
+	}
+	return keys[0], nil
 }
 
 // timeoutParam reads a per-call timeout (?timeout=D): "" is none. It may

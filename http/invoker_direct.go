@@ -26,12 +26,23 @@ func (iv *Invoker) Invoke(ctx context.Context, req *lambda.InvokeRequest) (*lamb
 	if err := checkInvokeRequest(req); err != nil {
 		return nil, err
 	}
+	if len(bytes.TrimSpace(req.Payload)) == 0 {
+		// No event is the event {}, as on Lambda, whatever path the call
+		// took: the function, and an idempotency key's payload hash, see
+		// what an asynchronous invocation without an event would.
+		r := *req
+		r.Payload = emptyEvent
+		req = &r
+	}
 	if req.IdempotencyKey != "" {
 		return iv.invokeIdempotent(ctx, req)
 	}
-	res, _, _, err := iv.invoke(ctx, req)
+	res, _, _, err := iv.invoke(ctx, req, nil)
 	return res, err
 }
+
+// emptyEvent is the event of a direct invocation sent without one.
+var emptyEvent = []byte("{}")
 
 // checkInvokeRequest refuses what no function could be invoked with.
 func checkInvokeRequest(req *lambda.InvokeRequest) error {
@@ -40,12 +51,13 @@ func checkInvokeRequest(req *lambda.InvokeRequest) error {
 		return lambda.Errorf(lambda.EINVALID, "no invocation request")
 	case req.Timeout < 0:
 		return lambda.Errorf(lambda.EINVALID, "timeout %s is negative: give a positive duration, e.g. 10s, or none for the function's own", req.Timeout)
-	case len(req.IdempotencyKey) > lambda.MaxIdempotencyKeyLength:
-		return lambda.Errorf(lambda.EINVALID, "the idempotency key is %d characters long, over the limit of %d: use a shorter key, e.g. a UUID", len(req.IdempotencyKey), lambda.MaxIdempotencyKeyLength)
 	case len(req.Payload) > lambda.MaxPayloadBytes:
 		return lambda.Errorf(lambda.ETOOLARGE, "the payload is %d bytes, over the limit of %d for a synchronous invocation", len(req.Payload), lambda.MaxPayloadBytes)
 	}
 	if err := lambda.ValidateName(req.Function); err != nil {
+		return err
+	}
+	if err := lambda.ValidateIdempotencyKey(req.IdempotencyKey); err != nil {
 		return err
 	}
 	if req.Qualifier != "" && req.Qualifier != latest {
@@ -59,7 +71,13 @@ func checkInvokeRequest(req *lambda.InvokeRequest) error {
 // invoke runs req once and observes it; rec is its record. ran reports that the request
 // reached the function: when it did not (no capacity, the platform
 // failed), nothing happened that a retry could repeat.
-func (iv *Invoker) invoke(ctx context.Context, req *lambda.InvokeRequest) (res *lambda.InvokeResult, rec *lambda.Invocation, ran bool, err error) {
+//
+// bind, when set, is called with each lease taken, before the event is
+// sent to it; if it fails, the event is not sent. Once it has succeeded,
+// the call no longer ends when ctx does: the event is on its way, and
+// the function's outcome, bounded by its deadline, is worth more than the
+// goroutine (an idempotency key replays it).
+func (iv *Invoker) invoke(ctx context.Context, req *lambda.InvokeRequest, bind func(context.Context, *lambda.Lease) error) (res *lambda.InvokeResult, rec *lambda.Invocation, ran bool, err error) {
 	rec = &lambda.Invocation{
 		ID: req.RequestID, Function: req.Function, Trigger: req.Trigger,
 		Start: time.Now(), QueueWait: req.QueueWait, Attempt: max(req.Attempt, 1),
@@ -70,7 +88,7 @@ func (iv *Invoker) invoke(ctx context.Context, req *lambda.InvokeRequest) (res *
 	if rec.Trigger == "" {
 		rec.Trigger = lambda.TriggerInvoke
 	}
-	res, ran, err = iv.direct(lambda.WithInvokeAuth(ctx, allowInvoke), req, rec)
+	res, ran, err = iv.direct(lambda.WithInvokeAuth(ctx, allowInvoke), req, rec, bind)
 	status, fnErr := 0, false
 	if res != nil {
 		status, fnErr = res.StatusCode, res.FunctionError != ""
@@ -85,7 +103,7 @@ func (iv *Invoker) invoke(ctx context.Context, req *lambda.InvokeRequest) (res *
 
 // direct takes a lease and sends the event, once more to another instance
 // when the first could not be reached at all.
-func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *lambda.Invocation) (*lambda.InvokeResult, bool, error) {
+func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *lambda.Invocation, bind func(context.Context, *lambda.Lease) error) (*lambda.InvokeResult, bool, error) {
 	lease, err := iv.acquire(ctx, req.Function)
 	if err != nil {
 		return nil, false, err
@@ -96,9 +114,17 @@ func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *l
 		return nil, false, lambda.Errorf(lambda.EINVALID, "version %d of function %q is not active (version %d is): only the active version can be invoked until per-version routing exists; make it active with `lambda rollback %s --to %d`", n, req.Function, lease.Version, req.Function, n)
 	}
 	rec.Version, rec.Cold, rec.InitDuration = lease.Version, lease.Cold, initDuration(lease)
+	sendCtx := ctx
+	if bind != nil {
+		if err := bind(ctx, lease); err != nil {
+			lease.Release(false)
+			return nil, false, err
+		}
+		sendCtx = context.WithoutCancel(ctx)
+	}
 	for retry := true; ; retry = false {
-		res, failed, err := iv.send(ctx, lease, req, rec.ID)
-		if retry && errors.Is(err, errUndelivered) && ctx.Err() == nil {
+		res, failed, err := iv.send(sendCtx, lease, req, rec.ID)
+		if retry && errors.Is(err, errUndelivered) && sendCtx.Err() == nil {
 			// Nothing reached the instance: it is gone (its exit not yet
 			// seen by the pool). It leaves the pool; another gets the event.
 			iv.logger.Warn("instance unreachable; retrying on another", "function", lease.Function, "version", lease.Version, "addr", lease.Addr)
@@ -108,6 +134,12 @@ func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *l
 			}
 			rec.QueueWait += lease.Wait
 			rec.Version, rec.Cold, rec.InitDuration = lease.Version, lease.Cold, initDuration(lease)
+			if bind != nil {
+				if err := bind(ctx, lease); err != nil {
+					lease.Release(false)
+					return nil, false, err
+				}
+			}
 			continue
 		}
 		lease.Release(failed)

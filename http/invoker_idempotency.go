@@ -5,9 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lambdahq/lambda"
 )
@@ -17,6 +20,16 @@ import (
 // call with the key while it runs is refused (409 with its ID), and
 // updated with the whole answer once it ends, so that a later call gets
 // that very answer again without running the function (a replay).
+//
+// The key is bound for good once the event may have reached the function:
+// the job records the leased version (one write, committed) before the
+// event is sent, and from then on the invocation runs to its end even if
+// its caller goes away (a client timing out and retrying is the case the
+// key exists for), its outcome stored and replayed. A job still running
+// with a version when the server dies ends failed, outcome unknown, the
+// key still bound (sqlite RequeueRunning). Only a call that never reached
+// the function (throttled, the platform down, its caller gone while it
+// waited for an instance) ends with Version 0, which frees the key.
 
 // jobWriteTimeout bounds the write of an idempotent invocation's outcome,
 // which happens even when its caller has gone.
@@ -36,6 +49,16 @@ type invocationRef struct {
 
 func (r *invocationRef) Error() string { return "invocation " + r.id }
 
+// setKeyOwner names, on the refusal of an asynchronous submission whose
+// idempotency key belongs to another payload, the invocation it belongs
+// to (a synchronous call's refusal names it through its invocationRef).
+func setKeyOwner(h http.Header, err error) {
+	var owner *lambda.KeyOwner
+	if errors.As(err, &owner) {
+		h.Set(HeaderInvocationID, owner.ID)
+	}
+}
+
 // refError returns a domain error naming invocation ref.
 func refError(code, msg string, ref *invocationRef) error {
 	return &lambda.Error{Code: code, Message: msg, Err: ref}
@@ -45,8 +68,8 @@ func (iv *Invoker) invokeIdempotent(ctx context.Context, req *lambda.InvokeReque
 	if iv.Jobs == nil {
 		return nil, lambda.Errorf(lambda.ENOTIMPLEMENTED, "idempotency keys are not available on this server, which keeps no invocation records: invoke without an idempotency key")
 	}
-	if len(req.Payload) > 0 && !json.Valid(req.Payload) {
-		return nil, lambda.Errorf(lambda.EINVALID, "an invocation with an idempotency key is kept with its payload, which must then be JSON: send a JSON document, or invoke without the key")
+	if !json.Valid(req.Payload) || !utf8.Valid(req.Payload) {
+		return nil, lambda.Errorf(lambda.EINVALID, "an invocation with an idempotency key is kept with its payload, which must then be JSON in UTF-8: send a JSON document, or invoke without the key")
 	}
 	sum := sha256.Sum256(req.Payload)
 	hash := hex.EncodeToString(sum[:])
@@ -69,27 +92,47 @@ func (iv *Invoker) invokeIdempotent(ctx context.Context, req *lambda.InvokeReque
 		job.Payload = json.RawMessage(req.Payload)
 	}
 	existing, created, err := iv.Jobs.CreateJob(ctx, lambda.NewJob{Job: job, MaxQueued: syncJobsUnlimited})
+	var owner *lambda.KeyOwner
+	if errors.As(err, &owner) {
+		return nil, refError(lambda.ErrorCode(err), lambda.ErrorMessage(err), &invocationRef{id: owner.ID})
+	}
 	if err != nil {
 		return nil, err
 	}
 	if !created {
 		return replay(existing, hash, req.IdempotencyKey)
 	}
-	res, rec, ran, err := iv.invoke(ctx, &run)
+	res, rec, ran, err := iv.invoke(ctx, &run, iv.bindKey(job))
 	iv.saveOutcome(ctx, job, res, rec, ran, err)
 	return res, err
 }
 
+// bindKey returns the invoke hook that records, before the event is sent,
+// the version about to receive it: committed, it keeps the key bound
+// should the server die during the call. A caller already gone by then
+// is not served: nothing reached the function, and the key is freed.
+func (iv *Invoker) bindKey(job *lambda.Job) func(context.Context, *lambda.Lease) error {
+	return func(ctx context.Context, lease *lambda.Lease) error {
+		if ctx.Err() != nil {
+			return fmt.Errorf("function %q: %w (%w)", job.Function, errCanceled, context.Cause(ctx))
+		}
+		job.Version = lease.Version
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), jobWriteTimeout)
+		defer cancel()
+		return iv.Jobs.UpdateJob(wctx, job)
+	}
+}
+
 // saveOutcome ends the job of an idempotent invocation with its answer,
 // all of it (up to the 6 MB of a response), so that replays are exact.
-// When the function never ran (no capacity, the platform failed) or the
-// caller went away before the answer, the job says Version 0, which frees
-// the key: the call may be made again and will run.
+// When the function never ran (no capacity, the platform failed, the
+// caller went away while it waited for an instance), the job says
+// Version 0, which frees the key: the call may be made again and will run.
 func (iv *Invoker) saveOutcome(ctx context.Context, job *lambda.Job, res *lambda.InvokeResult, rec *lambda.Invocation, ran bool, err error) {
 	end := rec.Start.Add(rec.Duration)
 	job.Status, job.FinishedAt, job.Duration = rec.Status, &end, lambda.Duration(rec.Duration)
 	job.HTTPStatus, job.ErrorType, job.Version = rec.HTTPStatus, rec.ErrorType, 0
-	if ran && !isCanceled(err) {
+	if ran {
 		job.Version = rec.Version
 	}
 	logs := ""

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 
@@ -37,7 +38,7 @@ func (f *fakeJobStore) CreateJob(_ context.Context, n lambda.NewJob) (*lambda.Jo
 		freed := old.Sync && !old.Pending() && old.Version == 0
 		if !freed {
 			if old.PayloadHash != j.PayloadHash {
-				return nil, false, lambda.Errorf(lambda.EIDEMPOTENCY, "idempotency key %q was used with another payload", j.IdempotencyKey)
+				return nil, false, &lambda.Error{Code: lambda.EIDEMPOTENCY, Message: fmt.Sprintf("idempotency key %q was used with another payload", j.IdempotencyKey), Err: &lambda.KeyOwner{ID: id}}
 			}
 			c := *old
 			return &c, false, nil

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lambdahq/lambda"
 )
@@ -36,6 +37,12 @@ type lambdaInvocation struct {
 // errNotJSON marks a payload Lambda would refuse with
 // InvalidRequestContentException.
 var errNotJSON = errors.New("payload is not JSON")
+
+// errNotUTF8 refuses a payload that json.Valid accepts although its
+// strings hold bytes that are not UTF-8: stored, it would be echoed back
+// as a record no strict JSON decoder reads.
+var errNotUTF8 = &lambda.Error{Code: lambda.EINVALID, Err: errNotJSON,
+	Message: "the payload is not valid UTF-8, which JSON must be: encode its strings as UTF-8 (binary data as base64)"}
 
 // handleLambdaInvoke serves POST /2015-03-31/functions/{function}/invocations,
 // so AWS SDKs and the AWS CLI pointed at this server invoke functions. The
@@ -182,6 +189,8 @@ func readLambdaPayload(r *http.Request) ([]byte, error) {
 		}
 		msg := "could not parse the payload as JSON (" + detail + "): send a JSON document such as {\"key\":\"value\"}"
 		return nil, &lambda.Error{Code: lambda.EINVALID, Message: msg, Err: errNotJSON}
+	case !utf8.Valid(payload):
+		return nil, errNotUTF8
 	}
 	return payload, nil
 }

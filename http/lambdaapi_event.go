@@ -33,6 +33,7 @@ func (s *Server) handleLambdaEvent(w http.ResponseWriter, r *http.Request, inv *
 	}
 	job, created, err := s.Async.Submit(r.Context(), req)
 	if err != nil {
+		setKeyOwner(w.Header(), err)
 		s.writeLambdaError(w, r, inv, err)
 		return
 	}

@@ -23,6 +23,7 @@ func (s *Server) writeLambdaResult(w http.ResponseWriter, r *http.Request, inv *
 		var ref *invocationRef
 		if errors.As(err, &ref) {
 			inv.requestID = ref.id
+			w.Header().Set(HeaderInvocationID, ref.id)
 			if ref.replayed {
 				w.Header().Set(HeaderIdempotentReplay, "true")
 			}

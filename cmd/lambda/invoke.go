@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -130,6 +131,11 @@ func (o *invokeOptions) check(name string) error {
 	if err := lambda.ValidateName(name); err != nil {
 		return usageErrorf("%w", err)
 	}
+	if err := lambda.ValidateIdempotencyKey(o.idempotencyKey); err != nil {
+		// Checked here, as the server would: a control character would
+		// otherwise fail in net/http as a transport error.
+		return usageErrorf("%s", strings.Replace(lambda.ErrorMessage(err), "the idempotency key", "--idempotency-key", 1))
+	}
 	switch {
 	case o.wait && !o.async:
 		return usageErrorf("--wait follows an asynchronous invocation: add --async (a synchronous invoke always waits)")
@@ -137,8 +143,6 @@ func (o *invokeOptions) check(name string) error {
 		return usageErrorf("--log with --async needs --wait: the logs exist once the invocation ran (or see them later with \"lambda invocation ID\")")
 	case o.verbose && o.async:
 		return usageErrorf("--verbose shows a synchronous response's headers: with --async, use \"lambda invocation ID\" for the details")
-	case len(o.idempotencyKey) > lambda.MaxIdempotencyKeyLength:
-		return usageErrorf("--idempotency-key is %d characters long, over the limit of %d: use a shorter key, such as a UUID", len(o.idempotencyKey), lambda.MaxIdempotencyKeyLength)
 	case o.timeout != 0 && (o.timeout < time.Millisecond || o.timeout > lambda.MaxTimeout):
 		return usageErrorf("--timeout %s is out of range 1ms-%s", o.timeout, lambda.FormatDuration(lambda.MaxTimeout))
 	case o.waitTimeout <= 0:

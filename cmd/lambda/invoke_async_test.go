@@ -51,7 +51,12 @@ func TestInvokeAsync(t *testing.T) {
 		{name: "--log without --wait", args: []string{"invoke", "greet", "--async", "--log"}, wantCode: 1,
 			wantErr: "Error: --log with --async needs --wait: the logs exist once the invocation ran (or see them later with \"lambda invocation ID\")\n" + usage},
 		{name: "key too long", args: []string{"invoke", "greet", "--async", "--idempotency-key", strings.Repeat("k", 257)}, wantCode: 1,
-			wantErr: "Error: --idempotency-key is 257 characters long, over the limit of 256: use a shorter key, such as a UUID\n" + usage},
+			wantErr: "Error: --idempotency-key is 257 characters long, over the limit of 256: use a shorter key, such as a UUID or a hash of what makes the call unique\n" + usage},
+		{name: "key of 256 two-byte characters", args: []string{"invoke", "greet", "--async", "--idempotency-key", strings.Repeat("é", 256)}, wantOut: "inv-1\n", wantPayload: "{}", wantKey: strings.Repeat("é", 256)},
+		{name: "key with a control character", args: []string{"invoke", "greet", "--idempotency-key", "a\x01b"}, wantCode: 1,
+			wantErr: "Error: --idempotency-key has a control character (U+0001) at character 2: use printable characters, such as a UUID or a hash of what makes the call unique\n" + usage},
+		{name: "key not UTF-8", args: []string{"invoke", "greet", "--async", "--idempotency-key", "a\xffb"}, wantCode: 1,
+			wantErr: "Error: --idempotency-key is not valid UTF-8: use printable characters, such as a UUID or a hash of what makes the call unique\n" + usage},
 		{name: "timeout too long", args: []string{"invoke", "greet", "--timeout", "20m"}, wantCode: 1,
 			wantErr: "Error: --timeout 20m0s is out of range 1ms-15m\n" + usage},
 	}
