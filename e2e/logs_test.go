@@ -150,6 +150,25 @@ func TestLogsFollowGoFunction(t *testing.T) {
 			t.Fatalf("the line %q did not reach lambda logs -f within a second of the function's answer", marker)
 		}
 	}
+	// The follow goes on across a new version and its new instance.
+	ids := s.containers(name, false) // version 1's instance
+	s.mustLambda("deploy", "--image", fixtureImage(t), "--name", name, "--env", "FIXTURE_TAG=v2")
+	v2 := fmt.Sprintf("v2-marker-%d", time.Now().UnixNano())
+	seenV2 := f.when(v2)
+	if resp, _ := s.request("GET", s.host(name), "/"+v2, nil); resp.StatusCode != 200 {
+		t.Fatalf("GET /%s: %d", v2, resp.StatusCode)
+	}
+	select {
+	case <-seenV2:
+	case <-time.After(time.Second):
+		t.Fatal("a line of version 2 did not reach lambda logs -f within a second")
+	}
+	for _, l := range f.printed() {
+		if strings.Contains(l, v2) && !strings.Contains(l, " v2 ") {
+			t.Errorf("the new version's line %q does not say v2", l)
+		}
+	}
+
 	// Ctrl-C ends the follow cleanly.
 	_ = f.cmd.Process.Signal(os.Interrupt)
 	select {
@@ -161,13 +180,12 @@ func TestLogsFollowGoFunction(t *testing.T) {
 		t.Fatal("lambda logs -f did not exit after Ctrl-C")
 	}
 
-	lines := s.logLines(t, name, "--tail", "50")
+	lines := s.logLines(t, name, "--tail", "50", "--version", "1")
 	got := containing(lines, "marker-2-")
 	if len(got) != 1 {
 		t.Fatalf("lambda logs -o json shows %d lines of the last request, want 1:\n%+v", len(got), lines)
 	}
 	l := got[0]
-	ids := s.containers(name, false)
 	// An http instance serving one request at a time: its lines carry
 	// that request's invocation ID.
 	if l.Function != name || l.Version != 1 || l.Stream != lambda.StreamStderr || len(ids) != 1 || !strings.HasPrefix(l.Instance, ids[0]) ||
@@ -183,10 +201,13 @@ func TestLogsFollowGoFunction(t *testing.T) {
 	if n := len(containing(s.logLines(t, name, "--instance", ids[0], "--version", "1"), "marker-")); n != 3 {
 		t.Errorf("--instance %s --version 1 gave %d marker lines, want 3", ids[0], n)
 	}
-	if n := len(s.logLines(t, name, "--version", "2")); n != 0 {
-		t.Errorf("--version 2 (none deployed) gave %d lines", n)
+	if v2lines := s.logLines(t, name, "--version", "2"); len(containing(v2lines, v2)) != 1 || len(containing(v2lines, "marker-2-")) != 0 {
+		t.Errorf("--version 2 gave %+v; want version 2's lines only", v2lines)
 	}
-	text := s.mustLambda("logs", name, "--tail", "1")
+	if n := len(s.logLines(t, name, "--version", "3")); n != 0 {
+		t.Errorf("--version 3 (none deployed) gave %d lines", n)
+	}
+	text := s.mustLambda("logs", name, "--tail", "1", "--version", "1")
 	if !strings.Contains(text.stdout, " v1 "+ids[0][:12]+" "+lastID+" ") || !strings.Contains(text.stdout, "marker-2-") {
 		t.Errorf("lambda logs printed %q; want TIME v1 INSTANCE INVOCATION LINE", text.stdout)
 	}
