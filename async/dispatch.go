@@ -84,23 +84,15 @@ func (q *Queue) dispatch(ctx context.Context, d *dispatcher) {
 // when the next round is due without a wake-up (zero: only a wake-up),
 // and idle when the function has nothing pending or running.
 func (q *Queue) round(ctx context.Context, d *dispatcher) (next time.Time, idle bool, err error) {
-	fn, err := q.functions.FindFunction(ctx, d.function)
+	fn, err := q.lookup().LookupFunction(ctx, d.function)
 	if lambda.ErrorCode(err) == lambda.ENOTFOUND {
 		return q.endDeleted(ctx, d)
 	}
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	protocol := ""
-	if fn.Active != nil {
-		protocol = fn.Active.Config.Protocol
-	}
-	s := fn.Scaling.Effective(protocol)
-	limit := s.AsyncConcurrency
-	if s.Reserved != nil && *s.Reserved > 0 {
-		limit = min(limit, *s.Reserved)
-	}
-	limit = max(limit, 1)
+	s := fn.Scaling
+	limit := asyncLimit(s)
 
 	now := q.Clock.Now()
 	d.mu.Lock()
@@ -141,6 +133,16 @@ func (q *Queue) round(ctx context.Context, d *dispatcher) (next time.Time, idle 
 		// queue on the same store runs its schedule's job. Look again.
 		return now.Add(storeRetryDelay), false, nil
 	}
+}
+
+// asyncLimit is how many of a function's jobs may run at once under its
+// effective scaling s.
+func asyncLimit(s lambda.Scaling) int {
+	limit := s.AsyncConcurrency
+	if s.Reserved != nil && *s.Reserved > 0 {
+		limit = min(limit, *s.Reserved)
+	}
+	return max(limit, 1)
 }
 
 // start runs j in its own goroutine, tracked by the queue.

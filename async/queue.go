@@ -52,6 +52,11 @@ type Queue struct {
 	MinBackoff time.Duration
 	MaxBackoff time.Duration
 
+	// Lookup finds functions for submissions and dispatch rounds; nil
+	// reads the function store every time (lambda.LookupStore). The
+	// server sets the engine, which answers from memory.
+	Lookup lambda.FunctionLookup
+
 	jobs      lambda.JobStore
 	functions lambda.FunctionStore
 	invoker   lambda.Invoker
@@ -201,6 +206,14 @@ func (q *Queue) wakeLocked(function string) {
 	case d.signal <- struct{}{}:
 	default: // a wake-up is already pending
 	}
+}
+
+// lookup returns q.Lookup, or the function store read on every call.
+func (q *Queue) lookup() lambda.FunctionLookup {
+	if q.Lookup != nil {
+		return q.Lookup
+	}
+	return lambda.LookupStore{Store: q.functions}
 }
 
 // FindJob returns the job with the given ID.

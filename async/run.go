@@ -85,8 +85,15 @@ func (q *Queue) run(ctx context.Context, d *dispatcher, j *lambda.Job, s lambda.
 	a := attempt(res, err, now, end)
 	outcomeKind := classify(res, err)
 	var retryAt time.Time
+	deadline := j.CreatedAt.Add(time.Duration(s.MaxEventAge))
 	if outcomeKind == transient {
 		retryAt = q.throttled(d, end) // the hold is in place before the slot frees
+		if retryAt.After(deadline) && end.Before(deadline) {
+			// A backoff past the event's age would waste the time left:
+			// the job gets a last try at its deadline.
+			retryAt = deadline
+			d.holdAtMost(deadline)
+		}
 	} else {
 		d.answered()
 	}
@@ -108,7 +115,6 @@ func (q *Queue) run(ctx context.Context, d *dispatcher, j *lambda.Job, s lambda.
 		outcome(j, res, err, a)
 		appendAttempt(j, a)
 		retryAt := end.Add(time.Duration(s.RetryDelay) << (j.Attempts - 1))
-		deadline := j.CreatedAt.Add(time.Duration(s.MaxEventAge))
 		switch {
 		case j.Attempts > *s.MaxRetries:
 			q.die(ctx, j, s, conditionRetriesExhausted, end)
@@ -131,12 +137,23 @@ func (q *Queue) run(ctx context.Context, d *dispatcher, j *lambda.Job, s lambda.
 		a.Attempt = j.Attempts
 		appendAttempt(j, a)
 		j.ErrorType, j.ErrorMessage = lambda.ErrorCode(err), lambda.ErrorMessage(err)
-		if retryAt.After(j.CreatedAt.Add(time.Duration(s.MaxEventAge))) {
+		if retryAt.After(deadline) {
 			q.die(ctx, j, s, conditionEventAgeExceeded, end)
 			return
 		}
 		j.Status, j.NextRunAt = lambda.StatusRetrying, retryAt
 		q.write(ctx, j)
+	}
+}
+
+// holdAtMost shortens the function's hold to end by at, so that a job
+// whose last try is due then is not held past its deadline. The jobs held
+// with it get a try then too: a throttle sends them back to backing off.
+func (d *dispatcher) holdAtMost(at time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.holdUntil.After(at) {
+		d.holdUntil = at
 	}
 }
 

@@ -36,7 +36,7 @@ func (q *Queue) submit(ctx context.Context, req *lambda.InvokeRequest, depth int
 	if err != nil {
 		return nil, false, err
 	}
-	if err := q.checkFunction(ctx, req.Function, req.Qualifier); err != nil {
+	if _, err := q.checkFunction(ctx, req.Function, req.Qualifier); err != nil {
 		return nil, false, err
 	}
 	payload := req.Payload
@@ -121,24 +121,21 @@ func checkPayload(p []byte) error {
 }
 
 // checkFunction checks that function exists, has an active version and
-// that qualifier names it.
-func (q *Queue) checkFunction(ctx context.Context, function, qualifier string) error {
-	fn, err := q.functions.FindFunction(ctx, function)
+// that qualifier names it, and returns it.
+func (q *Queue) checkFunction(ctx context.Context, function, qualifier string) (lambda.ActiveFunction, error) {
+	fn, err := q.lookup().LookupFunction(ctx, function)
 	if lambda.ErrorCode(err) == lambda.ENOTFOUND {
-		return lambda.Errorf(lambda.ENOTFOUND, "function %q does not exist: deploy it with \"lambda deploy\" before invoking it", function)
+		return fn, lambda.Errorf(lambda.ENOTFOUND, "function %q not found, or it has no active version: deploy it with \"lambda deploy\" before invoking it", function)
 	}
 	if err != nil {
-		return err
+		return fn, err
 	}
-	if fn.ActiveVersion == 0 {
-		return lambda.Errorf(lambda.ENOTFOUND, "function %q has no active version: deploy it with \"lambda deploy\" before invoking it", function)
-	}
-	return checkQualifier(fn, qualifier)
+	return fn, checkQualifier(fn, qualifier)
 }
 
 // checkQualifier accepts "", $LATEST and the active version's number:
 // versions other than the active one are not served.
-func checkQualifier(fn *lambda.Function, qualifier string) error {
+func checkQualifier(fn lambda.ActiveFunction, qualifier string) error {
 	if qualifier == "" || qualifier == "$LATEST" {
 		return nil
 	}
@@ -146,8 +143,8 @@ func checkQualifier(fn *lambda.Function, qualifier string) error {
 	if err != nil || n < 1 {
 		return lambda.Errorf(lambda.EINVALID, "qualifier %q is not $LATEST or a version number", qualifier)
 	}
-	if n != fn.ActiveVersion {
-		return lambda.Errorf(lambda.EINVALID, "version %d of function %q is not its active version (%d): only the active version is invoked; use $LATEST, or roll back to version %d first", n, fn.Name, fn.ActiveVersion, n)
+	if n != fn.Version {
+		return lambda.Errorf(lambda.EINVALID, "version %d of function %q is not its active version (%d): only the active version is invoked; use $LATEST, or roll back to version %d first", n, fn.Name, fn.Version, n)
 	}
 	return nil
 }

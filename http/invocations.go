@@ -29,9 +29,9 @@ const (
 // InvocationList is the body of GET /v1/functions/{name}/invocations.
 type InvocationList struct {
 	Invocations []*lambda.Job `json:"invocations"`
-	// NextBefore, set when the page is full, is the "before" that lists
+	// NextCursor, set when the page is full, is the "cursor" that lists
 	// the next (older) page.
-	NextBefore *time.Time `json:"next_before,omitempty"`
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 // RedriveRequest is the body of POST /v1/functions/{name}/redrive: the
@@ -48,11 +48,13 @@ type RedriveResult struct {
 
 // handleSubmitInvocation queues an event for the function: 202 once the
 // job is committed, with its record and Location. Everything that can be
-// refused is refused before the queue sees it.
+// refused is refused before the queue sees it; the function is checked
+// through s.Lookup, from memory on the server (a store read here would
+// cost a submission as much as its insert).
 func (s *Server) handleSubmitInvocation(w http.ResponseWriter, r *http.Request) {
 	req, err := s.asyncRequest(r, r.PathValue("name"), lambda.TriggerAsync)
 	if err == nil {
-		err = s.checkFunction(r.Context(), req.Function)
+		err = s.lookupFunction(r.Context(), req.Function)
 	}
 	if err == nil {
 		clearDeadline := readDeadline(w, s.BodyReadTimeout)
@@ -109,6 +111,15 @@ func (s *Server) checkFunction(ctx context.Context, name string) error {
 		return lambda.Errorf(lambda.ENOTFOUND, "function %q has no active version: deploy it first", name)
 	}
 	return nil
+}
+
+// lookupFunction is checkFunction through s.Lookup.
+func (s *Server) lookupFunction(ctx context.Context, name string) error {
+	if s.Lookup == nil {
+		return s.checkFunction(ctx, name)
+	}
+	_, err := s.Lookup.LookupFunction(ctx, name)
+	return err
 }
 
 // bodyReadError turns a body that did not arrive in time into the
@@ -206,7 +217,7 @@ func (s *Server) handleGetInvocation(w http.ResponseWriter, r *http.Request) {
 	job, err := s.Async.FindJob(r.Context(), id)
 	// A key limited to functions learns nothing of the others' jobs, not
 	// even that they exist.
-	if err == nil && !allowed(r.Context(), lambda.ScopeRead, job.Function) {
+	if err == nil && !allowed(r.Context(), scopeReadOrInvoke, job.Function) {
 		err = lambda.Errorf(lambda.ENOTFOUND, "not allowed")
 	}
 	if lambda.ErrorCode(err) == lambda.ENOTFOUND {
@@ -244,15 +255,14 @@ func (s *Server) handleListInvocations(w http.ResponseWriter, r *http.Request) {
 		out.Invocations = append(out.Invocations, summary(j))
 	}
 	if limit := f.Limit; len(jobs) == limit && limit > 0 {
-		last := jobs[len(jobs)-1].CreatedAt
-		out.NextBefore = &last
+		out.NextCursor = lambda.CursorAfter(jobs[len(jobs)-1]).String()
 	}
 	respondJSON(w, http.StatusOK, out)
 }
 
 // jobFilter reads the listing's query: status, since (a duration back from
-// now or an RFC 3339 time), limit and before (an RFC 3339 time, the
-// next_before of the previous page).
+// now or an RFC 3339 time), before (an RFC 3339 time), limit and cursor
+// (the next_cursor of the previous page).
 func jobFilter(r *http.Request, name string, now time.Time) (lambda.JobFilter, error) {
 	f := lambda.JobFilter{Function: name, Limit: lambda.DefaultJobListLimit}
 	if err := lambda.ValidateName(name); err != nil {
@@ -275,9 +285,16 @@ func jobFilter(r *http.Request, name string, now time.Time) (lambda.JobFilter, e
 	if v := q.Get("before"); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
-			return f, lambda.Errorf(lambda.EINVALID, "before %q is not an RFC 3339 time: pass the next_before of the previous page, e.g. 2026-12-05T10:00:00.123Z", v)
+			return f, lambda.Errorf(lambda.EINVALID, "before %q is not an RFC 3339 time such as 2026-12-05T10:00:00.123Z: to list the next page, pass the previous page's next_cursor as cursor", v)
 		}
 		f.Before = t
+	}
+	if v := q.Get("cursor"); v != "" {
+		c, err := lambda.ParseJobCursor(v)
+		if err != nil {
+			return f, err
+		}
+		f.After = c
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -290,19 +307,9 @@ func jobFilter(r *http.Request, name string, now time.Time) (lambda.JobFilter, e
 }
 
 // pastTime reads a point in the past as a duration back from now ("1h",
-// "30m") or an RFC 3339 time.
+// "30m", "7d") or an RFC 3339 time.
 func pastTime(v string, now time.Time) (time.Time, error) {
-	if d, err := time.ParseDuration(v); err == nil {
-		if d < 0 {
-			return time.Time{}, lambda.Errorf(lambda.EINVALID, "use a positive duration such as 30m or 24h, or an RFC 3339 time")
-		}
-		return now.Add(-d), nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		return time.Time{}, lambda.Errorf(lambda.EINVALID, "use a duration back from now such as 30m or 24h, or an RFC 3339 time such as 2026-12-05T10:00:00Z")
-	}
-	return t, nil
+	return lambda.ParsePastTime(v, now)
 }
 
 func (s *Server) handleRedrive(w http.ResponseWriter, r *http.Request) {

@@ -23,6 +23,9 @@ type Server struct {
 	Functions lambda.FunctionService
 	Scaling   lambda.ScalingService
 	Store     lambda.FunctionStore
+	// Lookup checks the function of an asynchronous submission; nil:
+	// Store is read.
+	Lookup    lambda.FunctionLookup
 	Schedules lambda.ScheduleStore
 	Images    lambda.ImageDriver    // lists deployable images; nil: not offered
 	Runtimes  lambda.RuntimeService // lists and prepares runtimes; nil: not offered
@@ -247,11 +250,12 @@ func (s *Server) routes() *http.ServeMux {
 	s.route(mux, "POST /v1/functions/{name}/invoke", lambda.ScopeInvoke, s.handleInvoke, fn)
 	s.route(mux, "POST /2015-03-31/functions/{function}/invocations", lambda.ScopeInvoke, s.handleLambdaInvoke, onFunction("function"))
 	// Asynchronous invocations (invocations.go). Submitting and redriving
-	// run the function: invoke scope; the records are read scope.
+	// run the function: invoke scope; the listing is read scope; a record
+	// by ID is read or invoke scope, so that who submitted it may follow it.
 	s.route(mux, "POST /v1/functions/{name}/invocations", lambda.ScopeInvoke, s.handleSubmitInvocation, fn)
 	s.route(mux, "GET /v1/functions/{name}/invocations", lambda.ScopeRead, s.handleListInvocations, fn)
 	s.route(mux, "POST /v1/functions/{name}/redrive", lambda.ScopeInvoke, s.handleRedrive, fn, audited("redrive"))
-	s.route(mux, "GET /v1/invocations/{id}", lambda.ScopeRead, s.handleGetInvocation)
+	s.route(mux, "GET /v1/invocations/{id}", scopeReadOrInvoke, s.handleGetInvocation)
 	s.route(mux, "GET /v1/images", lambda.ScopeRead, s.handleListImages)
 	s.route(mux, "GET /v1/runtimes", lambda.ScopeRead, s.handleListRuntimes)
 	// Preparing builds images every function shares: the host's business.

@@ -240,15 +240,17 @@ func (m *MemStore) ListJobs(_ context.Context, f lambda.JobFilter) ([]*lambda.Jo
 	})
 	var out []*lambda.Job
 	for _, mj := range sorted {
-		j := mj.job
+		j := cloneJob(mj.job)
+		j.Seq = int64(mj.seq)
 		switch {
 		case f.Function != "" && j.Function != f.Function,
 			f.Status != "" && j.Status != f.Status,
 			!f.Since.IsZero() && j.CreatedAt.Before(f.Since),
-			!f.Before.IsZero() && !j.CreatedAt.Before(f.Before):
+			!f.Before.IsZero() && !j.CreatedAt.Before(f.Before),
+			f.After != nil && !f.After.Follows(j):
 			continue
 		}
-		c := cloneJob(j)
+		c := j
 		c.Payload, c.Response = nil, nil
 		out = append(out, c)
 		if len(out) == limit {

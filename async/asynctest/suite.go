@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) (lambda.JobStore, lambda.Function
 		{"ThrottlesDoNotConsumeRetries", testThrottlesNotCounted},
 		{"ThrottleHoldsBackOtherJobs", testThrottleHoldsBack},
 		{"ThrottledUntilEventAgeRunsOut", testThrottledUntilAge},
+		{"LastTryAtEventAge", testLastTryAtEventAge},
 		{"FunctionGoneMidFlight", testFunctionGone},
 		{"InvokeRequest", testInvokeRequest},
 		{"Destinations", testDestinations},
@@ -57,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) (lambda.JobStore, lambda.Function
 		{"DeadLetters", testDeadLetters},
 		{"Redrive", testRedrive},
 		{"RedriveAll", testRedriveAll},
+		{"ListPages", testListPages},
 		{"Idempotency", testIdempotency},
 		{"OrderPerFunction", testOrder},
 		{"AsyncConcurrencyCap", testConcurrencyCap},
@@ -73,6 +75,7 @@ func Run(t *testing.T, open func(t *testing.T) (lambda.JobStore, lambda.Function
 		{"LargeResponse", testLargeResponse},
 		{"SyncJobsNotDispatched", testSyncJobsNotDispatched},
 		{"OpenClose", testOpenClose},
+		{"FunctionLookup", testFunctionLookup},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -155,6 +155,7 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.invoker = lhttp.NewInvoker(p.eng, o.logger)
 	p.invoker.Jobs = p.jobs // idempotency keys of synchronous invocations
 	p.queue = async.New(p.jobs, p.functions, p.invoker)
+	p.queue.Lookup = p.eng // functions from the engine's memory, not a store read per job
 	p.queue.Logger = o.logger
 	if o.maxQueuedJobs > 0 {
 		p.queue.MaxQueued = o.maxQueuedJobs
@@ -166,6 +167,7 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.srv = lhttp.NewServer()
 	p.srv.Addr, p.srv.Domain, p.srv.Logger = o.addr, o.domain, o.logger
 	p.srv.Functions, p.srv.Store, p.srv.Schedules, p.srv.Router, p.srv.Scaling = p.eng, p.functions, p.schedules, p.eng, p.eng
+	p.srv.Lookup = p.eng
 	p.srv.Invoker, p.srv.Async, p.srv.Logs = p.invoker, p.queue, p.logs
 	p.srv.Cron, p.srv.Images, p.srv.Runtimes = cron.Parser{}, p.driver, p.reg
 	p.srv.StorePing, p.srv.DockerPing = p.db.Ping, p.driver.Ping
