@@ -420,3 +420,51 @@ func peakRSS(t *testing.T, pid int) int64 {
 	t.Fatal("no VmHWM in /proc/PID/status")
 	return 0
 }
+
+// Python and Node handlers: what they print reaches `lambda logs -f`
+// within a second, each line with the invocation that printed it.
+func TestLogsPythonAndNode(t *testing.T) {
+	requireDocker(t)
+	t.Parallel()
+	s := sharedServer(t)
+	prepareRuntimes(t, s)
+	for _, tc := range []struct{ base, dir, prefix string }{
+		{"logspy", "testdata/python-logs", "py"},
+		{"logsjs", "testdata/node-logs", "js"},
+	} {
+		t.Run(tc.prefix, func(t *testing.T) {
+			s := *s
+			s.t = t
+			name := s.fn(tc.base)
+			s.mustLambda("deploy", tc.dir, "--name", name)
+			f := s.followLogs(t, name)
+			marker := fmt.Sprintf("%s-marker-%d", tc.prefix, time.Now().UnixNano())
+			seenOut, seenErr := f.when(tc.prefix+"-line "+marker), f.when(tc.prefix+"-err "+marker)
+			res := s.mustLambda("invoke", name, "--data", `{"marker":"`+marker+`"}`)
+			answered := time.Now()
+			var out struct {
+				RequestID string `json:"request_id"`
+			}
+			if err := json.Unmarshal([]byte(res.stdout), &out); err != nil || out.RequestID == "" {
+				t.Fatalf("invoke printed %q: %v", res.stdout, err)
+			}
+			for _, seen := range []<-chan struct{}{seenOut, seenErr} {
+				select {
+				case <-seen:
+				case <-time.After(time.Second - time.Since(answered)):
+					t.Fatalf("a line of %s did not reach lambda logs -f within a second of its answer", name)
+				}
+			}
+			lines := s.logLines(t, name, "--invocation", out.RequestID)
+			streams := map[string]bool{}
+			for _, l := range lines {
+				if strings.Contains(l.Message, marker) {
+					streams[l.Stream] = true
+				}
+			}
+			if len(lines) != 2 || !streams[lambda.StreamStdout] || !streams[lambda.StreamStderr] {
+				t.Errorf("--invocation %s: %+v; want the marker on stdout and stderr, nothing else", out.RequestID, lines)
+			}
+		})
+	}
+}
