@@ -62,6 +62,10 @@ type Job struct {
 	// History holds every attempt, counted or not, oldest first (at most
 	// MaxJobAttemptsKept, the newest).
 	History []JobAttempt `json:"attempt_history,omitempty"`
+
+	// Seq is the store's creation order, set by ListJobs: jobs redriven
+	// together share a CreatedAt, and a listing pages on both (JobCursor).
+	Seq int64 `json:"-"`
 }
 
 // MaxJobAttemptsKept bounds a job's History: a job throttled for hours
@@ -117,8 +121,12 @@ type JobFilter struct {
 	Status   string
 	Since    time.Time // created at or after
 	Limit    int       // 0: DefaultJobListLimit
-	// Before pages: jobs created strictly before it (the last listed).
+	// Before selects jobs created strictly before it.
 	Before time.Time
+	// After pages: the jobs that follow it in the listing's order (the
+	// cursor of the previous page's last job). Before cannot page, since
+	// jobs may share a CreatedAt.
+	After *JobCursor
 }
 
 // Listing bounds.

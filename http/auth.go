@@ -49,7 +49,7 @@ func (s *Server) guard(rt route) http.Handler {
 			return
 		}
 		function := functionOf(rt, r)
-		if !key.Allows(rt.scope, function) {
+		if !keyAllows(key, rt.scope, function) {
 			err := forbidden(key, rt.scope, function)
 			s.Logger.Warn("authorization failed", "addr", addr, "method", r.Method, "path", r.URL.Path, "key", key.ID, "scope", key.Scope, "need", rt.scope, "function", function)
 			s.deny(w, r, &authFailure{err: err})

@@ -25,9 +25,19 @@ func (c *Client) GetInvocation(ctx context.Context, id string) (*lambda.Job, err
 
 // ListInvocations lists a function's invocations newest first, without
 // their payloads and responses, as selected by f (its Function is
-// ignored). The page is full when it holds f.Limit (or the server's
-// default) jobs: the next page is before the last one's CreatedAt.
+// ignored). See ListInvocationsPage for the next page.
 func (c *Client) ListInvocations(ctx context.Context, name string, f lambda.JobFilter) ([]*lambda.Job, error) {
+	page, err := c.ListInvocationsPage(ctx, name, f)
+	if err != nil {
+		return nil, err
+	}
+	return page.Invocations, nil
+}
+
+// ListInvocationsPage lists a page of a function's invocations as
+// ListInvocations does, with the cursor of the next page when it is full:
+// f.After set to ParseJobCursor(NextCursor) lists it.
+func (c *Client) ListInvocationsPage(ctx context.Context, name string, f lambda.JobFilter) (*InvocationList, error) {
 	q := url.Values{}
 	if f.Status != "" {
 		q.Set("status", f.Status)
@@ -37,6 +47,9 @@ func (c *Client) ListInvocations(ctx context.Context, name string, f lambda.JobF
 	}
 	if !f.Before.IsZero() {
 		q.Set("before", f.Before.UTC().Format(time.RFC3339Nano))
+	}
+	if f.After != nil {
+		q.Set("cursor", f.After.String())
 	}
 	if f.Limit > 0 {
 		q.Set("limit", strconv.Itoa(f.Limit))
@@ -49,7 +62,7 @@ func (c *Client) ListInvocations(ctx context.Context, name string, f lambda.JobF
 	if err := c.doJSON(ctx, http.MethodGet, p, nil, &out); err != nil {
 		return nil, err
 	}
-	return out.Invocations, nil
+	return &out, nil
 }
 
 // Redrive queues dead invocations of a function again: those named by ids,

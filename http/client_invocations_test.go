@@ -43,6 +43,19 @@ func TestClientInvocations(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].ID != mid.ID {
 		t.Errorf("ListInvocations(before): %v, %v", list, err)
 	}
+	// Paging by cursor.
+	page, err := c.ListInvocationsPage(ctx, "greet", lambda.JobFilter{Limit: 2})
+	if err != nil || len(page.Invocations) != 2 || page.NextCursor == "" {
+		t.Fatalf("ListInvocationsPage: %+v, %v", page, err)
+	}
+	after, err := lambda.ParseJobCursor(page.NextCursor)
+	if err != nil {
+		t.Fatalf("ParseJobCursor(%q): %v", page.NextCursor, err)
+	}
+	page, err = c.ListInvocationsPage(ctx, "greet", lambda.JobFilter{Limit: 2, After: after})
+	if err != nil || len(page.Invocations) != 1 || page.Invocations[0].ID != old.ID || page.NextCursor != "" {
+		t.Errorf("ListInvocationsPage(after): %+v, %v", page, err)
+	}
 	list, err = c.ListInvocations(ctx, "greet", lambda.JobFilter{Since: mid.CreatedAt.Add(time.Millisecond)})
 	if err != nil || len(list) != 1 || list[0].ID != last.ID {
 		t.Errorf("ListInvocations(since): %v, %v", list, err)

@@ -87,15 +87,17 @@ func (f *fakeAsync) ListJobs(_ context.Context, flt lambda.JobFilter) ([]*lambda
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []*lambda.Job
-	for _, j := range slices.Backward(f.jobs) {
+	for i, j := range slices.Backward(f.jobs) {
+		c := *j
+		c.Seq = int64(i + 1)
 		switch {
 		case flt.Function != "" && j.Function != flt.Function,
 			flt.Status != "" && j.Status != flt.Status,
 			!flt.Since.IsZero() && j.CreatedAt.Before(flt.Since),
-			!flt.Before.IsZero() && !j.CreatedAt.Before(flt.Before):
+			!flt.Before.IsZero() && !j.CreatedAt.Before(flt.Before),
+			flt.After != nil && !flt.After.Follows(&c):
 			continue
 		}
-		c := *j
 		out = append(out, &c)
 		if len(out) == flt.Limit {
 			break

@@ -205,21 +205,30 @@ func TestGetInvocationOfAnotherFunction(t *testing.T) {
 	s, async := newAsyncServer(t)
 	a.Store, a.Async = s.Store, s.Async
 	mine, theirs := async.add("greet", lambda.StatusSucceeded), async.add("web", lambda.StatusSucceeded)
-	_, secret := a.newKey(t, lambda.ScopeRead, "greet")
-	get := func(id string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("GET", "/v1/invocations/"+id, nil)
-		req.Header.Set("Authorization", "Bearer "+secret)
-		return serve(a.Server, req)
-	}
-	if rec := get(mine.ID); rec.Code != 200 {
-		t.Errorf("own function's invocation: %d %s", rec.Code, rec.Body)
-	}
-	hidden, missing := get(theirs.ID), get("nosuch")
-	if hidden.Code != 404 || strings.Contains(hidden.Body.String(), "web") {
-		t.Errorf("another function's invocation: %d %s", hidden.Code, hidden.Body)
-	}
-	if strings.ReplaceAll(hidden.Body.String(), theirs.ID, "nosuch") != missing.Body.String() {
-		t.Errorf("a hidden invocation answers %q, a missing one %q", hidden.Body, missing.Body)
+	// A key that may invoke greet follows greet's invocations by ID as a
+	// read key does (lambda invoke --async --wait), and no others.
+	for _, scope := range []string{lambda.ScopeRead, lambda.ScopeInvoke} {
+		_, secret := a.newKey(t, scope, "greet")
+		get := func(path string) *httptest.ResponseRecorder {
+			req := httptest.NewRequest("GET", path, nil)
+			req.Header.Set("Authorization", "Bearer "+secret)
+			return serve(a.Server, req)
+		}
+		if rec := get("/v1/invocations/" + mine.ID); rec.Code != 200 || !strings.Contains(rec.Body.String(), mine.ID) {
+			t.Errorf("%s key, own function's invocation: %d %s", scope, rec.Code, rec.Body)
+		}
+		hidden, missing := get("/v1/invocations/"+theirs.ID), get("/v1/invocations/nosuch")
+		if hidden.Code != 404 || strings.Contains(hidden.Body.String(), "web") {
+			t.Errorf("%s key, another function's invocation: %d %s", scope, hidden.Code, hidden.Body)
+		}
+		if strings.ReplaceAll(hidden.Body.String(), theirs.ID, "nosuch") != missing.Body.String() {
+			t.Errorf("%s key: a hidden invocation answers %q, a missing one %q", scope, hidden.Body, missing.Body)
+		}
+		// The listing shows every caller's events: read scope only.
+		want := map[string]int{lambda.ScopeRead: 200, lambda.ScopeInvoke: 403}[scope]
+		if rec := get("/v1/functions/greet/invocations"); rec.Code != want {
+			t.Errorf("%s key, listing: %d, want %d", scope, rec.Code, want)
+		}
 	}
 }
 
@@ -229,6 +238,7 @@ func TestListInvocations(t *testing.T) {
 	async.add("web", lambda.StatusSucceeded)
 	b := async.add("greet", lambda.StatusDead)
 	c := async.add("greet", lambda.StatusQueued)
+	a.CreatedAt = b.CreatedAt // as jobs redriven together: paging must not skip one
 
 	list := func(query string) (InvocationList, *httptest.ResponseRecorder) {
 		rec := serve(s, httptest.NewRequest("GET", "/v1/functions/greet/invocations"+query, nil))
@@ -248,8 +258,8 @@ func TestListInvocations(t *testing.T) {
 		return out
 	}
 	out, rec := list("")
-	if rec.Code != 200 || strings.Join(ids(out), ",") != strings.Join([]string{c.ID, b.ID, a.ID}, ",") || out.NextBefore != nil {
-		t.Fatalf("list: %d %v next %v", rec.Code, ids(out), out.NextBefore)
+	if rec.Code != 200 || strings.Join(ids(out), ",") != strings.Join([]string{c.ID, b.ID, a.ID}, ",") || out.NextCursor != "" {
+		t.Fatalf("list: %d %v next %v", rec.Code, ids(out), out.NextCursor)
 	}
 	for _, j := range out.Invocations {
 		if j.Payload != nil || j.Response != nil {
@@ -261,15 +271,22 @@ func TestListInvocations(t *testing.T) {
 	}
 	// Pages: a full page says where the next starts.
 	page1, _ := list("?limit=2")
-	if len(page1.Invocations) != 2 || page1.NextBefore == nil {
-		t.Fatalf("limit=2: %v next %v", ids(page1), page1.NextBefore)
+	if len(page1.Invocations) != 2 || page1.NextCursor == "" {
+		t.Fatalf("limit=2: %v next %v", ids(page1), page1.NextCursor)
 	}
-	page2, _ := list("?limit=2&before=" + page1.NextBefore.Format(time.RFC3339Nano))
-	if strings.Join(ids(page2), ",") != a.ID {
-		t.Errorf("second page %v", ids(page2))
+	page2, _ := list("?limit=2&cursor=" + page1.NextCursor)
+	if strings.Join(ids(page2), ",") != a.ID || page2.NextCursor != "" {
+		t.Errorf("second page %v next %q", ids(page2), page2.NextCursor)
 	}
-	if out, _ := list("?since=" + b.CreatedAt.Format(time.RFC3339)); strings.Join(ids(out), ",") != c.ID+","+b.ID {
+	// before is a time: jobs created strictly before it.
+	if out, _ := list("?before=" + b.CreatedAt.Add(time.Nanosecond).Format(time.RFC3339Nano)); strings.Join(ids(out), ",") != b.ID+","+a.ID {
+		t.Errorf("before: %v", ids(out))
+	}
+	if out, _ := list("?since=" + b.CreatedAt.Format(time.RFC3339)); strings.Join(ids(out), ",") != c.ID+","+b.ID+","+a.ID {
 		t.Errorf("since %s: %v", b.CreatedAt, ids(out))
+	}
+	if _, rec := list("?since=7d"); rec.Code != 200 {
+		t.Errorf("since=7d: %d %s", rec.Code, rec.Body)
 	}
 	if out, _ := list("?since=1h"); len(out.Invocations) != 0 { // the fake's jobs are from 2026-12-05
 		t.Errorf("since=1h: %v", ids(out))
@@ -280,12 +297,13 @@ func TestListInvocations(t *testing.T) {
 		status       int
 	}{
 		{"/v1/functions/greet/invocations?status=done", "use one of queued, running, retrying, succeeded, failed, dead", 400},
-		{"/v1/functions/greet/invocations?since=yesterday", "30m or 24h", 400},
+		{"/v1/functions/greet/invocations?since=yesterday", "30m, 24h or 7d", 400},
 		{"/v1/functions/greet/invocations?since=-1h", "positive duration", 400},
 		{"/v1/functions/greet/invocations?limit=0", "from 1 to 1000", 400},
 		{"/v1/functions/greet/invocations?limit=1001", "from 1 to 1000", 400},
 		{"/v1/functions/greet/invocations?limit=ten", "from 1 to 1000", 400},
 		{"/v1/functions/greet/invocations?before=now", "RFC 3339", 400},
+		{"/v1/functions/greet/invocations?cursor=2026-12-05T10:00:00Z", "next_cursor", 400},
 		{"/v1/functions/nosuch/invocations", `"nosuch" not found`, 404},
 	}
 	for _, r := range refusals {

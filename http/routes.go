@@ -11,6 +11,22 @@ import (
 // checks itself).
 const scopePublic = "public"
 
+// scopeReadOrInvoke marks a route open to a key that may read, or invoke,
+// the function concerned: an invocation's record by its ID, which the
+// caller that submitted it follows (`lambda invoke --async --wait`) with
+// the key it submitted with. Listings stay read scope: an ID is known to
+// whoever submitted it, a listing would show an invoke key every other
+// caller's events and responses.
+const scopeReadOrInvoke = "read or invoke"
+
+// keyAllows reports whether k may use a route of scope on function.
+func keyAllows(k *lambda.Key, scope, function string) bool {
+	if scope == scopeReadOrInvoke {
+		return k.Allows(lambda.ScopeRead, function) || k.Allows(lambda.ScopeInvoke, function)
+	}
+	return k.Allows(scope, function)
+}
+
 // route is one registration of the route table: what it serves and what
 // it takes to be allowed to.
 type route struct {
@@ -48,7 +64,7 @@ func (s *Server) route(mux *http.ServeMux, pattern, scope string, handler http.H
 // knownScope reports whether scope is a rule the middleware enforces.
 func knownScope(scope string) bool {
 	switch scope {
-	case scopePublic, scopeMetrics, lambda.ScopeAdmin, lambda.ScopeDeploy, lambda.ScopeInvoke, lambda.ScopeRead:
+	case scopePublic, scopeMetrics, scopeReadOrInvoke, lambda.ScopeAdmin, lambda.ScopeDeploy, lambda.ScopeInvoke, lambda.ScopeRead:
 		return true
 	}
 	return false

@@ -47,10 +47,12 @@ func (s *JobStore) ListJobs(ctx context.Context, f lambda.JobFilter) ([]*lambda.
 	defer rows.Close()
 	list := []*lambda.Job{}
 	for rows.Next() {
-		j, err := scanJob(rows)
+		var seq int64
+		j, err := scanJob(seqScanner{rows, &seq})
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: list invocations: %w", err)
 		}
+		j.Seq = seq
 		list = append(list, j)
 	}
 	if err := rows.Err(); err != nil {
@@ -93,7 +95,11 @@ func listQuery(f lambda.JobFilter) (string, []any) {
 	if !f.Before.IsZero() {
 		add("created_at < ?", formatTime(f.Before))
 	}
-	query := `SELECT ` + jobListColumns + ` FROM jobs`
+	if f.After != nil {
+		where = append(where, "(created_at, seq) < (?, ?)")
+		args = append(args, formatTime(f.After.CreatedAt), f.After.Seq)
+	}
+	query := `SELECT seq, ` + jobListColumns + ` FROM jobs`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}

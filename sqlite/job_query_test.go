@@ -42,7 +42,10 @@ func TestListJobs(t *testing.T) {
 		{"by status", lambda.JobFilter{Function: "greet", Status: lambda.StatusDead}, []string{"g4", "g1"}, ""},
 		{"by status, all functions", lambda.JobFilter{Status: lambda.StatusQueued}, []string{"g5b", "g5", "g3", "g2", "o0", "g0"}, ""},
 		{"since", lambda.JobFilter{Function: "greet", Since: at(4)}, []string{"g5b", "g5", "g4"}, ""},
-		{"before (paging)", lambda.JobFilter{Function: "greet", Before: at(3)}, []string{"g2", "g1", "g0"}, ""},
+		{"before", lambda.JobFilter{Function: "greet", Before: at(3)}, []string{"g2", "g1", "g0"}, ""},
+		// g5b (seq 7) shares g5's CreatedAt: paging after it reaches g5.
+		{"after a cursor", lambda.JobFilter{Function: "greet", After: &lambda.JobCursor{CreatedAt: at(5), Seq: 7}}, []string{"g5", "g4", "g3", "g2", "g1", "g0"}, ""},
+		{"after a cursor, by status", lambda.JobFilter{Status: lambda.StatusDead, After: &lambda.JobCursor{CreatedAt: at(4), Seq: 5}}, []string{"g1"}, ""},
 		{"since and before", lambda.JobFilter{Since: at(1), Before: at(3)}, []string{"g2", "g1"}, ""},
 		{"limit", lambda.JobFilter{Function: "greet", Limit: 2}, []string{"g5b", "g5"}, ""},
 		{"unknown function", lambda.JobFilter{Function: "nope"}, []string{}, ""},

@@ -26,6 +26,7 @@ type fakeJobs struct {
 	// What the last calls sent.
 	lastPayload, lastKey, lastTimeout, lastQuery string
 	lastRedrive                                  lambdahttp.RedriveRequest
+	queries                                      []string // of listings
 	gets                                         int
 	// unavailable is how many GETs of a job answer 503 before the rest.
 	unavailable int
@@ -151,14 +152,26 @@ func (f *fakeJobs) list(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		limit = lambda.DefaultJobListLimit
 	}
+	var after *lambda.JobCursor
+	if v := r.URL.Query().Get("cursor"); v != "" {
+		if after, err = lambda.ParseJobCursor(v); err != nil {
+			apiError(w, 400, lambda.EINVALID, "%v", err)
+			return
+		}
+	}
 	out := lambdahttp.InvocationList{Invocations: []*lambda.Job{}}
-	for _, j := range slices.Backward(f.jobs) {
-		if j.Function == name && (r.URL.Query().Get("status") == "" || j.Status == r.URL.Query().Get("status")) && len(out.Invocations) < limit {
-			c := *j
-			c.Payload, c.Response = nil, nil
+	for i, j := range slices.Backward(f.jobs) {
+		c := *j
+		c.Payload, c.Response, c.Seq = nil, nil, int64(i+1)
+		if j.Function == name && (r.URL.Query().Get("status") == "" || j.Status == r.URL.Query().Get("status")) &&
+			(after == nil || after.Follows(&c)) && len(out.Invocations) < limit {
 			out.Invocations = append(out.Invocations, &c)
 		}
 	}
+	if len(out.Invocations) == limit {
+		out.NextCursor = lambda.CursorAfter(out.Invocations[limit-1]).String()
+	}
+	f.queries = append(f.queries, r.URL.RawQuery)
 	reply(w, 200, out)
 }
 

@@ -17,6 +17,8 @@ type invocationsOptions struct {
 	status string
 	since  string
 	limit  int
+	cursor string
+	all    bool
 	output string
 }
 
@@ -28,10 +30,14 @@ func newInvocationsCommand(s *streams, root *rootOptions) *cobra.Command {
 		Long: `Invocations lists the invocations of a function that the server keeps a
 record of (asynchronous ones, cron ticks and calls with an idempotency key),
 newest first. Status is one of: ` + strings.Join(lambda.InvocationStatuses, ", ") + `.
+A full page ends with the --cursor of the next one (on stderr); --all
+follows every page, --limit at a time.
 Show one in full, with its response and each attempt's logs, with
 "lambda invocation ID" (or "lambda invocations get ID").`,
 		Example: `  lambda invocations greet
-  lambda invocations greet --status dead --since 24h
+  lambda invocations greet --status dead --since 7d
+  lambda invocations greet --limit 100 --cursor MTc2NDk1...   # the next page
+  lambda invocations greet --status dead --all -o json         # every page
   lambda invocations get 3f1c9a2e-6b1d-4e8f-9a0b-1c2d3e4f5a6b`,
 		Args: argsRange(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -40,8 +46,10 @@ Show one in full, with its response and each attempt's logs, with
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.status, "status", "", "only invocations with this status ("+strings.Join(lambda.InvocationStatuses, ", ")+")")
-	f.StringVar(&o.since, "since", "", "only invocations created since then: a duration back from now (30m, 24h) or an RFC 3339 time")
-	f.IntVar(&o.limit, "limit", lambda.DefaultJobListLimit, fmt.Sprintf("how many to list, at most %d", lambda.MaxJobListLimit))
+	f.StringVar(&o.since, "since", "", "only invocations created since then: a duration back from now (30m, 24h, 7d) or an RFC 3339 time")
+	f.IntVar(&o.limit, "limit", lambda.DefaultJobListLimit, fmt.Sprintf("how many to list (per page with --all), at most %d", lambda.MaxJobListLimit))
+	f.StringVar(&o.cursor, "cursor", "", "list the page after the one that printed this cursor")
+	f.BoolVar(&o.all, "all", false, "list every page, not only the first")
 	addOutputFlag(cmd, &o.output)
 	cmd.AddCommand(newInvocationGetCommand(s, root, "get ID", "Show an invocation in full (the same as \"lambda invocation ID\")"))
 	return cmd
@@ -58,12 +66,16 @@ func runInvocations(ctx context.Context, s *streams, root *rootOptions, o *invoc
 	if err != nil {
 		return err
 	}
-	jobs, err := root.client().ListInvocations(ctx, name, f)
+	jobs, next, err := listInvocations(ctx, root, name, f, o.all)
 	if err != nil {
 		return err
 	}
 	if o.output == outputJSON {
-		return printJSON(s.Out, jobs)
+		if err := printJSON(s.Out, jobs); err != nil {
+			return err
+		}
+		printNextPage(s, name, next)
+		return nil
 	}
 	if len(jobs) == 0 {
 		what := "invocations"
@@ -85,10 +97,35 @@ func runInvocations(ctx context.Context, s *streams, root *rootOptions, o *invoc
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if len(jobs) == f.Limit {
-		fmt.Fprintf(s.Err, "Showing the newest %d: raise --limit (at most %d) or narrow with --status or --since for more.\n", f.Limit, lambda.MaxJobListLimit)
-	}
+	printNextPage(s, name, next)
 	return nil
+}
+
+// listInvocations lists a page, or with all every page from f's: it
+// returns the jobs and the cursor of the page after them ("" at the end).
+func listInvocations(ctx context.Context, root *rootOptions, name string, f lambda.JobFilter, all bool) ([]*lambda.Job, string, error) {
+	c := root.client()
+	jobs := []*lambda.Job{}
+	for {
+		page, err := c.ListInvocationsPage(ctx, name, f)
+		if err != nil {
+			return nil, "", err
+		}
+		jobs = append(jobs, page.Invocations...)
+		if !all || page.NextCursor == "" || len(page.Invocations) == 0 {
+			return jobs, page.NextCursor, nil
+		}
+		if f.After, err = lambda.ParseJobCursor(page.NextCursor); err != nil {
+			return nil, "", err
+		}
+	}
+}
+
+// printNextPage tells, after a full page, how to list the next.
+func printNextPage(s *streams, name, next string) {
+	if next != "" {
+		fmt.Fprintf(s.Err, "More invocations: add --cursor %s for the next page, or --all for every one.\n", next)
+	}
 }
 
 // filter checks the flags and turns them into the listing's filter.
@@ -103,19 +140,23 @@ func (o *invocationsOptions) filter(now time.Time) (lambda.JobFilter, error) {
 	if o.since != "" {
 		t, ok := sinceTime(o.since, now)
 		if !ok {
-			return f, usageErrorf("--since %q is invalid: use a duration back from now such as 30m or 24h, or an RFC 3339 time such as 2026-12-05T10:00:00Z", o.since)
+			return f, usageErrorf("--since %q is invalid: use a duration back from now such as 30m, 24h or 7d, or an RFC 3339 time such as 2026-12-05T10:00:00Z", o.since)
 		}
 		f.Since = t
+	}
+	if o.cursor != "" {
+		c, err := lambda.ParseJobCursor(o.cursor)
+		if err != nil {
+			return f, usageErrorf("--cursor %q is not a cursor a listing printed: copy it from the \"More invocations\" line, or leave it out for the newest", o.cursor)
+		}
+		f.After = c
 	}
 	return f, nil
 }
 
-// sinceTime reads a point in the past: a positive duration back from now,
-// or an RFC 3339 time.
+// sinceTime reads a point in the past: a positive duration back from now
+// (30m, 24h, 7d), or an RFC 3339 time.
 func sinceTime(v string, now time.Time) (time.Time, bool) {
-	if d, err := time.ParseDuration(v); err == nil {
-		return now.Add(-d), d > 0
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
+	t, err := lambda.ParsePastTime(v, now)
 	return t, err == nil
 }

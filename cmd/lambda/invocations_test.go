@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	neturl "net/url"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +23,9 @@ func seedJobs(api *fakeAPI) {
 
 func TestInvocations(t *testing.T) {
 	usage := "Usage: lambda invocations NAME [flags]\nRun 'lambda invocations --help' for more information.\n"
+	// The cursor after inv-dead, the second job seeded (seq 2).
+	afterDead := lambda.CursorAfter(&lambda.Job{CreatedAt: fakeT0.Add(time.Second), Seq: 2}).String()
+	more := "More invocations: add --cursor " + afterDead + " for the next page, or --all for every one.\n"
 	tests := []struct {
 		name      string
 		args      []string
@@ -37,19 +42,24 @@ func TestInvocations(t *testing.T) {
 		{"status and limit", []string{"invocations", "greet", "--status", "dead", "--limit", "1"}, 0,
 			"ID         STATUS   TRIGGER   ATTEMPTS   STARTED                DURATION\n" +
 				"inv-dead   dead     cron      3          2026-12-05T10:01:00Z   1.5s\n",
-			"Showing the newest 1: raise --limit (at most 1000) or narrow with --status or --since for more.\n", "limit=1&status=dead"},
+			more, "limit=1&status=dead"},
 		{"none", []string{"invocations", "greet", "--status", "retrying"}, 0, "", "No retrying invocations of \"greet\": queue one with \"lambda invoke greet --async\".\n", "limit=50&status=retrying"},
 		{"unknown function", []string{"invocations", "nope"}, 1, "", "Error: function \"nope\" not found\n", "limit=50"},
 		{"bad status", []string{"invocations", "greet", "--status", "done"}, 1, "",
 			"Error: --status \"done\" is not a status: use one of queued, running, retrying, succeeded, failed, dead\n" + usage, ""},
 		{"bad since", []string{"invocations", "greet", "--since", "yesterday"}, 1, "",
-			"Error: --since \"yesterday\" is invalid: use a duration back from now such as 30m or 24h, or an RFC 3339 time such as 2026-12-05T10:00:00Z\n" + usage, ""},
+			"Error: --since \"yesterday\" is invalid: use a duration back from now such as 30m, 24h or 7d, or an RFC 3339 time such as 2026-12-05T10:00:00Z\n" + usage, ""},
+		{"bad cursor", []string{"invocations", "greet", "--cursor", "2026-12-05T10:00:00Z"}, 1, "",
+			"Error: --cursor \"2026-12-05T10:00:00Z\" is not a cursor a listing printed: copy it from the \"More invocations\" line, or leave it out for the newest\n" + usage, ""},
+		{"the next page", []string{"invocations", "greet", "--limit", "2", "--cursor", afterDead}, 0,
+			"ID       STATUS      TRIGGER   ATTEMPTS   STARTED                DURATION\n" +
+				"inv-ok   succeeded   async     1          2026-12-05T10:01:00Z   12ms\n", "", "cursor=" + afterDead + "&limit=2"},
 		{"bad limit", []string{"invocations", "greet", "--limit", "0"}, 1, "", "Error: --limit 0 is out of range: use 1 to 1000\n" + usage, ""},
 		{"since a time", []string{"invocations", "greet", "--since", "2026-12-05T09:00:00Z", "--limit", "2"}, 0,
 			"ID         STATUS   TRIGGER   ATTEMPTS   STARTED                DURATION\n" +
 				"inv-new    queued   api       0          -                      -\n" +
 				"inv-dead   dead     cron      3          2026-12-05T10:01:00Z   1.5s\n",
-			"Showing the newest 2: raise --limit (at most 1000) or narrow with --status or --since for more.\n", "limit=2&since=2026-12-05T09%3A00%3A00Z"},
+			more, "limit=2&since=2026-12-05T09%3A00%3A00Z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +94,46 @@ func TestInvocationsSinceDuration(t *testing.T) {
 	}
 	if d := before.Sub(since); d < 90*time.Minute-time.Second || d > 90*time.Minute+time.Second {
 		t.Errorf("since %s is %s before now, want 90m", since, d)
+	}
+}
+
+// TestInvocationsAll: --all follows the pages, --limit at a time, to the
+// end, and prints them as one listing.
+func TestInvocationsAll(t *testing.T) {
+	api, url := newFakeAPI(t)
+	for i := range 5 {
+		api.jobs.add(lambda.Job{ID: fmt.Sprintf("j%d", i), Function: "greet", Status: lambda.StatusDead})
+	}
+	stdout, stderr, code := runCLI(t, url, "", "invocations", "greet", "--all", "--limit", "2", "-o", "json")
+	var jobs []lambda.Job
+	if err := json.Unmarshal([]byte(stdout), &jobs); code != 0 || err != nil || stderr != "" {
+		t.Fatalf("exit %d, %v: %s %s", code, err, stdout, stderr)
+	}
+	var ids []string
+	for _, j := range jobs {
+		ids = append(ids, j.ID)
+	}
+	if strings.Join(ids, ",") != "j4,j3,j2,j1,j0" {
+		t.Errorf("listed %v", ids)
+	}
+	if n := len(api.jobs.queries); n != 3 {
+		t.Errorf("%d requests (%v), want 3 pages of 2", n, api.jobs.queries)
+	}
+}
+
+// TestInvocationsSinceDays: --since takes days, as --invocation-retention.
+func TestInvocationsSinceDays(t *testing.T) {
+	api, url := newFakeAPI(t)
+	if _, stderr, code := runCLI(t, url, "", "invocations", "greet", "--since", "7d"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	q, err := neturl.ParseQuery(api.jobs.lastQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	since, err := time.Parse(time.RFC3339Nano, q.Get("since"))
+	if d := time.Since(since); err != nil || d < 7*24*time.Hour || d > 7*24*time.Hour+time.Minute {
+		t.Errorf("since %q: %v, %s ago; want 7d", q.Get("since"), err, d)
 	}
 }
 

@@ -25,6 +25,7 @@ type invokeOptions struct {
 	async          bool
 	wait           bool
 	waitTimeout    time.Duration
+	waitTimeoutSet bool
 	idempotencyKey string
 	timeout        time.Duration
 	log            bool
@@ -62,6 +63,7 @@ invocation (async) or its stored response (sync) instead of running again.
 				}
 				stdin = true
 			}
+			o.waitTimeoutSet = cmd.Flags().Changed("wait-timeout")
 			return runInvoke(cmd.Context(), s, root, o, args[0], stdin)
 		},
 	}
@@ -145,6 +147,8 @@ func (o *invokeOptions) check(name string) error {
 		return usageErrorf("--verbose shows a synchronous response's headers: with --async, use \"lambda invocation ID\" for the details")
 	case o.timeout != 0 && (o.timeout < time.Millisecond || o.timeout > lambda.MaxTimeout):
 		return usageErrorf("--timeout %s is out of range 1ms-%s", o.timeout, lambda.FormatDuration(lambda.MaxTimeout))
+	case o.waitTimeoutSet && !(o.async && o.wait):
+		return usageErrorf("--wait-timeout bounds how long --async --wait follows an invocation: add --async --wait, or leave it out")
 	case o.waitTimeout <= 0:
 		return usageErrorf("--wait-timeout must be positive, e.g. 10m")
 	}

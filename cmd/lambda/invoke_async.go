@@ -116,7 +116,9 @@ func waitInvocation(ctx context.Context, s *streams, c *lambdahttp.Client, job *
 				last = line
 			}
 		case err != nil:
-			return nil, fmt.Errorf("follow invocation %s: %w", job.ID, err)
+			// Say the job is queued: a user who submitted it again would
+			// run it twice.
+			return nil, fmt.Errorf("invocation %s is queued and goes on, but following it failed: %w; follow it with \"lambda invocation %s\" rather than invoking again", job.ID, err, job.ID)
 		default:
 			job = next
 			if line := progressLine(job); line != last {

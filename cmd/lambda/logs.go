@@ -47,7 +47,7 @@ instances and versions, until Ctrl-C.`,
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.follow, "follow", "f", false, "keep printing new lines until Ctrl-C")
-	f.StringVar(&o.since, "since", "", "only lines since then: a duration back from now (10m, 24h) or an RFC 3339 time")
+	f.StringVar(&o.since, "since", "", "only lines since then: a duration back from now (10m, 24h, 7d) or an RFC 3339 time")
 	f.IntVar(&o.tail, "tail", 0, "only the last N lines of what is stored (0: up to the server's limit)")
 	f.StringVar(&o.invocation, "invocation", "", "only the lines of this invocation ID")
 	f.IntVar(&o.version, "version", 0, "only the lines of this version")
@@ -65,7 +65,7 @@ func runLogs(ctx context.Context, s *streams, root *rootOptions, o *logsOptions,
 	}
 	if o.since != "" {
 		if _, ok := sinceTime(o.since, time.Now()); !ok {
-			return usageErrorf("--since %q is invalid: use a duration back from now such as 10m or 24h, or an RFC 3339 time such as 2026-12-05T10:00:00Z", o.since)
+			return usageErrorf("--since %q is invalid: use a duration back from now such as 10m, 24h or 7d, or an RFC 3339 time such as 2026-12-05T10:00:00Z", o.since)
 		}
 	}
 	if o.tail < 0 {

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/lambdahq/lambda"
@@ -41,13 +40,4 @@ func (o jobOptions) parse() (jobLimits, error) {
 
 // parseDays is time.ParseDuration that also takes a whole number of days
 // ("7d"), the unit retention is thought of in.
-func parseDays(s string) (time.Duration, error) {
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 {
-			return 0, fmt.Errorf("bad number of days %q", days)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	return time.ParseDuration(s)
-}
+func parseDays(s string) (time.Duration, error) { return lambda.ParseDays(s) }
