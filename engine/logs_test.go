@@ -134,3 +134,19 @@ func TestHTTPOutputAttributedWhileAlone(t *testing.T) {
 		t.Errorf("the start line: %+v; want no invocation", start)
 	}
 }
+
+func TestDeleteRemovesLogs(t *testing.T) {
+	dir := t.TempDir()
+	logs := openLogs(t, filepath.Join(dir, "logs"))
+	e := newEnvWithSetup(t, drivertest.NewFake(), filepath.Join(dir, "lambda.db"), func(e *env) { e.eng.Logs = logs })
+	e.mustDeploy(t, "gone", lambda.Config{})
+	eventually(t, "the start line stored", func() bool { return len(linesWith(t, logs, "gone", drivertest.StartLine)) == 1 })
+	if err := e.eng.Delete(context.Background(), "gone"); err != nil {
+		t.Fatal(err)
+	}
+	e.mustDeploy(t, "gone", lambda.Config{})
+	eventually(t, "the new function's start line", func() bool { return len(linesWith(t, logs, "gone", drivertest.StartLine)) >= 1 })
+	if got := linesWith(t, logs, "gone", drivertest.StartLine); len(got) != 1 {
+		t.Errorf("%d start lines after delete and deploy, want the new function's only", len(got))
+	}
+}

@@ -109,6 +109,13 @@ func (e *Engine) Delete(ctx context.Context, name string) error {
 	if err := e.Store.DeleteFunction(ctx, name); err != nil {
 		return err
 	}
+	if e.Logs != nil {
+		// Its logs could no longer be read (the API knows no such
+		// function), and a new function of the name starts afresh.
+		if err := e.Logs.DeleteFunction(ctx, name); err != nil {
+			e.Logger.Warn("cannot remove a deleted function's logs", "function", name, "err", err)
+		}
+	}
 	e.Logger.Info("deleted", "function", name)
 	return nil
 }
