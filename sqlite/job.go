@@ -84,7 +84,9 @@ func normalize(j *lambda.Job, now time.Time) {
 	if n := len(j.History); n > lambda.MaxJobAttemptsKept {
 		j.History = slices.Clone(j.History[n-lambda.MaxJobAttemptsKept:])
 	}
-	if len(j.Response) > lambda.MaxStoredResponseBytes {
+	// A Sync job's response is replayed as the answer to a repeated call:
+	// it is kept whole, as large as a synchronous answer may be.
+	if !j.Sync && len(j.Response) > lambda.MaxStoredResponseBytes {
 		j.Response = j.Response[:lambda.MaxStoredResponseBytes]
 		j.ResponseTruncated = true
 	}

@@ -88,3 +88,21 @@ func TestCreateJobKeyCharacters(t *testing.T) {
 		}
 	}
 }
+
+// A sync job keeps its whole response (up to a sync answer's 6 MB), not
+// the 256 KB an async record keeps: its replay must be the answer itself.
+func TestUpdateJobSyncResponseWhole(t *testing.T) {
+	ctx := context.Background()
+	_, _, s := jobFixture(t)
+	j := testJob("greet", 0)
+	j.Sync, j.Trigger, j.IdempotencyKey = true, lambda.TriggerInvoke, "big"
+	j = mustCreate(t, s, j)
+	j.Status, j.Version = lambda.StatusSucceeded, 1
+	j.Response = []byte(`"` + strings.Repeat("x", lambda.MaxStoredResponseBytes+10) + `"`)
+	if err := s.UpdateJob(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustFind(t, s, j.ID); len(got.Response) != lambda.MaxStoredResponseBytes+12 || got.ResponseTruncated {
+		t.Errorf("sync response stored as %d bytes (truncated %v), want all %d", len(got.Response), got.ResponseTruncated, lambda.MaxStoredResponseBytes+12)
+	}
+}
