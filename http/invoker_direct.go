@@ -104,6 +104,7 @@ func (iv *Invoker) invoke(ctx context.Context, req *lambda.InvokeRequest, bind f
 // direct takes a lease and sends the event, once more to another instance
 // when the first could not be reached at all.
 func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *lambda.Invocation, bind func(context.Context, *lambda.Lease) error) (*lambda.InvokeResult, bool, error) {
+	ctx = lambda.WithInvocationID(ctx, rec.ID) // its instance's output is attributed to it
 	lease, err := iv.acquire(ctx, req.Function)
 	if err != nil {
 		return nil, false, err
