@@ -43,6 +43,9 @@ type DB struct {
 	// batcher groups concurrent job writes into shared transactions
 	// (batch.go).
 	batcher batcher
+	// keys caches the API keys found, emptied by every change of a key
+	// (key_cache.go).
+	keys keyCache
 }
 
 // NewDB returns a DB for the file at path. It does no I/O.

@@ -47,6 +47,7 @@ func (s *KeyStore) CreateKey(ctx context.Context, k *lambda.Key, hash []byte) er
 	if err != nil {
 		return fmt.Errorf("sqlite: encode key functions: %w", err)
 	}
+	defer s.db.keys.invalidate()
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyColumns+`, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			k.ID, k.Name, k.Scope, string(js), formatTime(k.CreatedAt),
@@ -96,11 +97,18 @@ func scanKey(row scanner) (*lambda.Key, error) {
 // expired ones too: the caller decides with Key.Active. The lookup goes
 // through the UNIQUE index on hash, an equality on a digest of a
 // high-entropy secret, so its timing tells nothing about the secret.
+// Found keys are cached (key_cache.go); a secret not found is looked up
+// every time.
 func (s *KeyStore) FindKeyByHash(ctx context.Context, hash []byte) (*lambda.Key, error) {
 	read, _, err := s.db.pools()
 	if err != nil {
 		return nil, err
 	}
+	now, id := s.db.now(), "hash:"+string(hash)
+	if k, ok := s.db.keys.get(read, id, now); ok {
+		return k, nil
+	}
+	gen := s.db.keys.generation()
 	k, err := scanKey(read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM keys WHERE hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, lambda.Errorf(lambda.ENOTFOUND, "no key has this secret")
@@ -108,15 +116,23 @@ func (s *KeyStore) FindKeyByHash(ctx context.Context, hash []byte) (*lambda.Key,
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find key by hash: %w", err)
 	}
+	s.db.keys.put(read, id, k, gen, now)
 	return k, nil
 }
 
 // FindKey returns the key with id.
+// It is cached as FindKeyByHash's answers are (SigV4 requests name their
+// key by ID).
 func (s *KeyStore) FindKey(ctx context.Context, id string) (*lambda.Key, error) {
 	read, _, err := s.db.pools()
 	if err != nil {
 		return nil, err
 	}
+	now, cid := s.db.now(), "id:"+id
+	if k, ok := s.db.keys.get(read, cid, now); ok {
+		return k, nil
+	}
+	gen := s.db.keys.generation()
 	k, err := scanKey(read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM keys WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, keyNotFound(id)
@@ -124,6 +140,7 @@ func (s *KeyStore) FindKey(ctx context.Context, id string) (*lambda.Key, error) 
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find key %q: %w", id, err)
 	}
+	s.db.keys.put(read, cid, k, gen, now)
 	return k, nil
 }
 
@@ -154,6 +171,9 @@ func (s *KeyStore) ListKeys(ctx context.Context) ([]*lambda.Key, error) {
 
 // RevokeKey marks the key revoked at; revoking twice keeps the first time.
 func (s *KeyStore) RevokeKey(ctx context.Context, id string, at time.Time) error {
+	// After the write, committed or not: no read of the key from before it
+	// stays cached.
+	defer s.db.keys.invalidate()
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`, formatTime(at), id)
 		if err != nil {
