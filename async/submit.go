@@ -125,7 +125,7 @@ func checkPayload(p []byte) error {
 func (q *Queue) checkFunction(ctx context.Context, function, qualifier string) (lambda.ActiveFunction, error) {
 	fn, err := q.lookup().LookupFunction(ctx, function)
 	if lambda.ErrorCode(err) == lambda.ENOTFOUND {
-		return fn, lambda.Errorf(lambda.ENOTFOUND, "function %q not found, or it has no active version: deploy it with \"lambda deploy\" before invoking it", function)
+		return fn, lambda.NotDeployed(function)
 	}
 	if err != nil {
 		return fn, err

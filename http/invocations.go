@@ -115,10 +115,15 @@ func (s *Server) checkFunction(ctx context.Context, name string) error {
 
 // lookupFunction is checkFunction through s.Lookup.
 func (s *Server) lookupFunction(ctx context.Context, name string) error {
+	var err error
 	if s.Lookup == nil {
-		return s.checkFunction(ctx, name)
+		err = s.checkFunction(ctx, name)
+	} else {
+		_, err = s.Lookup.LookupFunction(ctx, name)
 	}
-	_, err := s.Lookup.LookupFunction(ctx, name)
+	if lambda.ErrorCode(err) == lambda.ENOTFOUND {
+		return lambda.NotDeployed(name)
+	}
 	return err
 }
 

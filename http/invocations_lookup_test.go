@@ -31,7 +31,7 @@ func TestSubmitInvocationLookup(t *testing.T) {
 	}{
 		{"greet", 202, ""},
 		{"nosuch", 404, `"nosuch" not found`},
-		{"draft", 404, "deploy it first"},
+		{"draft", 404, `deploy it with "lambda deploy"`},
 	} {
 		t.Run(tt.function, func(t *testing.T) {
 			s, async := newAsyncServer(t)

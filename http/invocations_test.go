@@ -112,8 +112,8 @@ func TestSubmitInvocationRefusals(t *testing.T) {
 		// reached: the call got to the service, which refused it.
 		reached bool
 	}{
-		{name: "unknown function", path: "/v1/functions/nosuch/invocations", body: strings.NewReader(`{}`), status: 404, code: lambda.ENOTFOUND, msgHas: `"nosuch" not found`},
-		{name: "no active version", path: "/v1/functions/draft/invocations", body: strings.NewReader(`{}`), status: 404, code: lambda.ENOTFOUND, msgHas: "deploy it first"},
+		{name: "unknown function", path: "/v1/functions/nosuch/invocations", body: strings.NewReader(`{}`), status: 404, code: lambda.ENOTFOUND, msgHas: `"nosuch" not found, or it has no active version: deploy it with "lambda deploy"`},
+		{name: "no active version", path: "/v1/functions/draft/invocations", body: strings.NewReader(`{}`), status: 404, code: lambda.ENOTFOUND, msgHas: `deploy it with "lambda deploy"`},
 		{name: "invalid name", path: "/v1/functions/Bad_Name/invocations", body: strings.NewReader(`{}`), status: 400, code: lambda.EINVALID},
 		{name: "payload over 1 MB", path: "/v1/functions/greet/invocations", body: strings.NewReader(big), status: 413, code: lambda.ETOOLARGE, msgHas: "1 MB"},
 		{name: "payload over 1 MB, length unannounced", path: "/v1/functions/greet/invocations", body: iotest.HalfReader(strings.NewReader(big)), status: 413, code: lambda.ETOOLARGE, msgHas: "1 MB"},

@@ -131,11 +131,11 @@ func (s *Server) resolveLambdaTarget(ctx context.Context, inv *lambdaInvocation,
 		return err
 	}
 	fn, err := s.Store.FindFunction(ctx, ref.Name)
+	if lambda.ErrorCode(err) == lambda.ENOTFOUND || err == nil && fn.Active == nil {
+		return lambda.NotDeployed(ref.Name)
+	}
 	if err != nil {
 		return err
-	}
-	if fn.Active == nil {
-		return lambda.Errorf(lambda.ENOTFOUND, "function %q has no active version: deploy it first", fn.Name)
 	}
 	inv.name, inv.version, inv.qualifier = fn.Name, fn.ActiveVersion, ref.Qualifier
 	inv.timeout = time.Duration(fn.Active.Config.WithDefaults().Timeout)

@@ -67,7 +67,7 @@ func TestLambdaInvokeEventRefusals(t *testing.T) {
 		msgHas  string
 		reached bool // the queue saw the call
 	}{
-		{"unknown function", event("nosuch", nil), new(*types.ResourceNotFoundException), "not found", false},
+		{"unknown function", event("nosuch", nil), new(*types.ResourceNotFoundException), `"nosuch" not found, or it has no active version: deploy it with "lambda deploy"`, false},
 		{"over 1 MB", event("greet", []byte(`"`+strings.Repeat("x", lambda.MaxAsyncPayloadBytes)+`"`)), new(*types.RequestTooLargeException), "1048576 bytes", false},
 		{"not JSON", event("greet", []byte(`{"a":`)), new(*types.InvalidRequestContentException), "could not parse the payload as JSON", false},
 		{"inactive version", event("greet:3", nil), new(*types.InvalidParameterValueException), "version 3 of function \"greet\" is not active", false},

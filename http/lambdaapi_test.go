@@ -182,11 +182,11 @@ func TestLambdaInvokeSDKErrors(t *testing.T) {
 		msgHas   string
 		wantType string
 	}{
-		{"unknown function", awslambda.InvokeInput{FunctionName: aws.String("nosuch")}, new(*types.ResourceNotFoundException), "not found", "User"},
+		{"unknown function", awslambda.InvokeInput{FunctionName: aws.String("nosuch")}, new(*types.ResourceNotFoundException), `deploy it with "lambda deploy"`, "User"},
 		{"payload not JSON", awslambda.InvokeInput{FunctionName: aws.String("greet"), Payload: []byte(`{"a":`)}, new(*types.InvalidRequestContentException), "could not parse the payload as JSON", "User"},
 		{"two JSON values", awslambda.InvokeInput{FunctionName: aws.String("greet"), Payload: []byte(`{} {}`)}, new(*types.InvalidRequestContentException), "invalid character", "User"},
 		{"event without the async queue", awslambda.InvokeInput{FunctionName: aws.String("greet"), InvocationType: types.InvocationTypeEvent}, new(*types.InvalidParameterValueException), "not available on this server", "User"},
-		{"event on unknown function", awslambda.InvokeInput{FunctionName: aws.String("nosuch"), InvocationType: types.InvocationTypeEvent}, new(*types.ResourceNotFoundException), "not found", "User"},
+		{"event on unknown function", awslambda.InvokeInput{FunctionName: aws.String("nosuch"), InvocationType: types.InvocationTypeEvent}, new(*types.ResourceNotFoundException), `"nosuch" not found, or it has no active version: deploy it with "lambda deploy"`, "User"},
 		{"unknown invocation type", awslambda.InvokeInput{FunctionName: aws.String("greet"), InvocationType: "Later"}, new(*types.InvalidParameterValueException), "RequestResponse, Event or DryRun", "User"},
 		{"unknown log type", awslambda.InvokeInput{FunctionName: aws.String("greet"), LogType: "Head"}, new(*types.InvalidParameterValueException), "None or Tail", "User"},
 		{"too large", awslambda.InvokeInput{FunctionName: aws.String("greet"), Payload: []byte(`"` + strings.Repeat("x", lambda.MaxPayloadBytes) + `"`)}, new(*types.RequestTooLargeException), "6291456 bytes", "User"},
