@@ -116,6 +116,9 @@ func (s *Server) readDeployUpload(r *http.Request, name string) (lambda.DeployRe
 	if err := req.Scaling.Apply(lambda.Scaling{}).Validate(); err != nil {
 		return out, err
 	}
+	if err := authorizeDestinations(r.Context(), name, req.Scaling); err != nil {
+		return out, err
+	}
 	if err := s.checkDeploySchedules(name, req.Schedules); err != nil {
 		return out, err
 	}
