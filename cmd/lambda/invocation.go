@@ -101,6 +101,12 @@ func printInvocation(w io.Writer, j *lambda.Job, now time.Time) error {
 	if e := jobError(j); e != "" {
 		row("Error", e)
 	}
+	if j.Depth > 0 {
+		row("Destination hop", fmt.Sprintf("%d (a record another invocation sent; chains of destinations stop after %d)", j.Depth, lambda.MaxDestinationDepth))
+	}
+	if d := j.Destination; d != nil {
+		row("Destination", describeDelivery(d))
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -151,9 +157,28 @@ func describeAttempt(a lambda.JobAttempt) string {
 		parts = append(parts, a.ErrorType)
 	}
 	if !a.Counted {
-		parts = append(parts, "not counted (throttled or platform error: retried without using a retry)")
+		switch a.ErrorType {
+		case lambda.ENOTFOUND, lambda.EINVALID, lambda.ETOOLARGE:
+			// The async queue ends such a job at once (async/run.go).
+			parts = append(parts, "not retried (the event cannot run: retrying would not help)")
+		default:
+			parts = append(parts, "not counted (throttled or platform error: retried without using a retry)")
+		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// describeDelivery sums up what became of a job's destination record.
+func describeDelivery(d *lambda.DestinationDelivery) string {
+	s := fmt.Sprintf("%s %s (%s): ", d.Setting, d.Function, d.Condition)
+	if d.ID == "" {
+		return s + d.Error
+	}
+	s += "record queued as " + d.ID
+	if d.Truncated {
+		s += fmt.Sprintf(", its payloads cut to fit in %d MB", lambda.MaxAsyncPayloadBytes>>20)
+	}
+	return s
 }
 
 // jobError sums up why a job failed: its error type, the function's error
