@@ -87,8 +87,8 @@ func (p *benchPlatform) WaitJobs(ctx context.Context, since time.Time) (bench.Jo
 }
 
 // sumJobs reads every job of the http function created at or after since,
-// a page at a time. Pages overlap by the last creation time (jobs may
-// share one) and are deduplicated by ID.
+// a page at a time, each after the last one's cursor (jobs may share a
+// creation time).
 func (p *benchPlatform) sumJobs(ctx context.Context, since time.Time) (bench.Jobs, error) {
 	var out bench.Jobs
 	seen := map[string]bool{}
@@ -119,6 +119,6 @@ func (p *benchPlatform) sumJobs(ctx context.Context, since time.Time) (bench.Job
 		if len(page) < f.Limit || added == 0 {
 			return out, nil
 		}
-		f.Before = page[len(page)-1].CreatedAt.Add(time.Nanosecond)
+		f.After = lambda.CursorAfter(page[len(page)-1])
 	}
 }
