@@ -41,6 +41,9 @@ Show one in full, with its response and each attempt's logs, with
   lambda invocations get 3f1c9a2e-6b1d-4e8f-9a0b-1c2d3e4f5a6b`,
 		Args: argsRange(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.all && !cmd.Flags().Changed("limit") {
+				o.limit = lambda.MaxJobListLimit // fewer round trips
+			}
 			return runInvocations(cmd.Context(), s, root, o, args[0])
 		},
 	}
@@ -115,9 +118,14 @@ func listInvocations(ctx context.Context, root *rootOptions, name string, f lamb
 		if !all || page.NextCursor == "" || len(page.Invocations) == 0 {
 			return jobs, page.NextCursor, nil
 		}
-		if f.After, err = lambda.ParseJobCursor(page.NextCursor); err != nil {
+		next, err := lambda.ParseJobCursor(page.NextCursor)
+		if err != nil {
 			return nil, "", err
 		}
+		if f.After != nil && next.Seq == f.After.Seq && next.CreatedAt.Equal(f.After.CreatedAt) {
+			return nil, "", fmt.Errorf("the server answered the page after cursor %s with the same cursor: stopping rather than listing it again", page.NextCursor)
+		}
+		f.After = next
 	}
 }
 

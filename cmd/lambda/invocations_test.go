@@ -119,6 +119,10 @@ func TestInvocationsAll(t *testing.T) {
 	if n := len(api.jobs.queries); n != 3 {
 		t.Errorf("%d requests (%v), want 3 pages of 2", n, api.jobs.queries)
 	}
+	// Without --limit, --all takes the largest pages.
+	if _, stderr, code := runCLI(t, url, "", "invocations", "greet", "--all"); code != 0 || api.jobs.lastQuery != "limit=1000" {
+		t.Errorf("--all: exit %d %s, query %q, want limit=1000", code, stderr, api.jobs.lastQuery)
+	}
 }
 
 // TestInvocationsSinceDays: --since takes days, as --invocation-retention.
