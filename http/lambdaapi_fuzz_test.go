@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/lambdahq/lambda"
 )
@@ -22,7 +23,7 @@ func FuzzLambdaInvokeInput(f *testing.F) {
 		body      []byte
 	}{
 		{"", "", []byte(`{"key":"value"}`)}, {"RequestResponse", "Tail", []byte(" \n ")}, {"Event", "None", []byte(`[1,2]`)},
-		{"DryRun", "Tail", []byte(`"s"`)}, {"requestresponse", "", []byte(`{`)}, {"", "tail", []byte(`{"a":1}{"b":2}`)},
+		{"DryRun", "Tail", []byte(`"s"`)}, {"requestresponse", "", []byte(`{`)}, {"", "tail", []byte(`{"a":1}{"b":2}`)}, {"", "", []byte("\"caf\xe9\"")},
 		{"Event ", "", []byte("\xff")}, {"", "", []byte(`1e999`)}, {"", "", []byte(`{"a":"\ud800"}`)},
 	} {
 		f.Add(s.kind, s.log, s.body)
@@ -55,14 +56,14 @@ func FuzzLambdaInvokeInput(f *testing.F) {
 		switch {
 		case err != nil:
 			checkFuzzCode(t, "readLambdaPayload", err, lambda.EINVALID, lambda.ETOOLARGE)
-			if notJSON := errors.Is(err, errNotJSON); notJSON == json.Valid(body) || notJSON && blank {
+			if notJSON := errors.Is(err, errNotJSON); notJSON == (json.Valid(body) && utf8.Valid(body)) || notJSON && blank {
 				t.Fatalf("payload %q: error %v, marked not-JSON: %v", body, err, notJSON)
 			}
 		case blank:
 			if string(payload) != "{}" {
 				t.Fatalf("blank payload passed on as %q, want {}", payload)
 			}
-		case !bytes.Equal(payload, body) || !json.Valid(payload):
+		case !bytes.Equal(payload, body) || !json.Valid(payload) || !utf8.Valid(payload):
 			t.Fatalf("payload %q passed on as %q", body, payload)
 		}
 	})
