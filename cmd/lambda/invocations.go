@@ -31,7 +31,7 @@ func newInvocationsCommand(s *streams, root *rootOptions) *cobra.Command {
 record of (asynchronous ones, cron ticks and calls with an idempotency key),
 newest first. Status is one of: ` + strings.Join(lambda.InvocationStatuses, ", ") + `.
 A full page ends with the --cursor of the next one (on stderr); --all
-follows every page, --limit at a time.
+follows every page (1000 at a time unless --limit says otherwise).
 Show one in full, with its response and each attempt's logs, with
 "lambda invocation ID" (or "lambda invocations get ID").`,
 		Example: `  lambda invocations greet
