@@ -150,6 +150,19 @@ func TestLogsFollowGoFunction(t *testing.T) {
 			t.Fatalf("the line %q did not reach lambda logs -f within a second of the function's answer", marker)
 		}
 	}
+	// An invocation through the control API is attributed too.
+	invMarker := fmt.Sprintf("invoke-marker-%d", time.Now().UnixNano())
+	var rec struct {
+		RequestID string `json:"request_id"`
+	}
+	if err := json.Unmarshal([]byte(s.mustLambda("invoke", name, "--data", `{"m":"`+invMarker+`"}`, "-o", "json").stdout), &rec); err != nil || rec.RequestID == "" {
+		t.Fatalf("lambda invoke -o json: %v", err)
+	}
+	byInvoke := waitLogs(t, s, name, invMarker)
+	if l := containing(byInvoke, invMarker); len(l) != 1 || l[0].Invocation != rec.RequestID {
+		t.Errorf("the line of lambda invoke %s: %+v", rec.RequestID, l)
+	}
+
 	// The follow goes on across a new version and its new instance.
 	ids := s.containers(name, false) // version 1's instance
 	s.mustLambda("deploy", "--image", fixtureImage(t), "--name", name, "--env", "FIXTURE_TAG=v2")
@@ -198,7 +211,7 @@ func TestLogsFollowGoFunction(t *testing.T) {
 	if n := len(s.logLines(t, name, "--tail", "2")); n != 2 {
 		t.Errorf("--tail 2 gave %d lines", n)
 	}
-	if n := len(containing(s.logLines(t, name, "--instance", ids[0], "--version", "1"), "marker-")); n != 3 {
+	if n := len(containing(s.logLines(t, name, "--instance", ids[0], "--version", "1"), "GET /marker-")); n != 3 {
 		t.Errorf("--instance %s --version 1 gave %d marker lines, want 3", ids[0], n)
 	}
 	if v2lines := s.logLines(t, name, "--version", "2"); len(containing(v2lines, v2)) != 1 || len(containing(v2lines, "marker-2-")) != 0 {
@@ -207,7 +220,7 @@ func TestLogsFollowGoFunction(t *testing.T) {
 	if n := len(s.logLines(t, name, "--version", "3")); n != 0 {
 		t.Errorf("--version 3 (none deployed) gave %d lines", n)
 	}
-	text := s.mustLambda("logs", name, "--tail", "1", "--version", "1")
+	text := s.mustLambda("logs", name, "--invocation", lastID)
 	if !strings.Contains(text.stdout, " v1 "+ids[0][:12]+" "+lastID+" ") || !strings.Contains(text.stdout, "marker-2-") {
 		t.Errorf("lambda logs printed %q; want TIME v1 INSTANCE INVOCATION LINE", text.stdout)
 	}

@@ -17,8 +17,12 @@ import (
 const attributionWindows = 64
 
 // attributionGrace covers Docker reading a line from the pipe (and
-// timestamping it) just after the function's answer went out.
-const attributionGrace = 5 * time.Millisecond
+// timestamping it) after the function's answer went out: tens of
+// milliseconds on a busy machine. It applies only while no request holds
+// the instance, so a line read late while the next request runs goes to
+// that one: attribution is exact only for requests apart by more than
+// Docker's lag.
+const attributionGrace = 50 * time.Millisecond
 
 type window struct {
 	id         string
@@ -52,27 +56,29 @@ func (a *attribution) end(seq uint64, now time.Time) {
 }
 
 // at returns the invocation that held the instance alone at t, or "". A
-// line read just after an answer (within attributionGrace) goes to that
-// request when no request held the instance at t.
+// line read after an answer (within attributionGrace) while no request
+// holds the instance goes to the request that ended last: lines come out
+// of the pipe in order, so it is the one that printed last.
 func (a *attribution) at(t time.Time) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	held, late := "", ""
-	nHeld, nLate := 0, 0
+	nHeld := 0
+	var lateEnd time.Time
 	for i := range a.ring {
 		w := &a.ring[i]
 		switch {
 		case w.id == "" || t.Before(w.start):
 		case w.end.IsZero() || !t.After(w.end):
 			held, nHeld = w.id, nHeld+1
-		case !t.After(w.end.Add(attributionGrace)):
-			late, nLate = w.id, nLate+1
+		case !t.After(w.end.Add(attributionGrace)) && w.end.After(lateEnd):
+			late, lateEnd = w.id, w.end
 		}
 	}
 	switch {
 	case nHeld == 1:
 		return held
-	case nHeld == 0 && nLate == 1:
+	case nHeld == 0:
 		return late
 	}
 	return ""

@@ -19,6 +19,8 @@ func TestAttributionWindows(t *testing.T) {
 	a.end(s4, ms(260))
 	s5 := a.begin("five", ms(262)) // starts within four's grace
 	a.end(s5, ms(280))
+	s6 := a.begin("six", ms(282))
+	a.end(s6, ms(284))
 	a.begin("running", ms(300))
 	for _, tc := range []struct {
 		at   int
@@ -26,13 +28,14 @@ func TestAttributionWindows(t *testing.T) {
 	}{
 		{-1, ""},         // before any request
 		{5, "one"},       // alone
-		{12, "one"},      // just after its answer: Docker read the line late
-		{50, ""},         // between requests
+		{40, "one"},      // after its answer: Docker read the line late
+		{80, ""},         // between requests, past the grace
 		{105, "two"},     // two alone so far
 		{120, ""},        // two and three overlap
 		{170, "three"},   // three alone again
 		{261, "four"},    // just after four, before five
 		{263, "five"},    // five holds it: four's grace does not count
+		{286, "six"},     // after five and six: the one that ended last
 		{400, "running"}, // a request still in progress
 	} {
 		if got := a.at(ms(tc.at)); got != tc.want {
