@@ -184,7 +184,7 @@ func idempotencyKey(h http.Header) (string, error) {
 		return "", lambda.Errorf(lambda.EINVALID, "the request has %d %s headers: send one", len(keys), HeaderIdempotencyKey)
 	}
 	if err := lambda.ValidateIdempotencyKey(keys[0]); err != nil {
-		return "", err
+		return "", lambda.Errorf(lambda.EINVALID, "%s", strings.Replace(lambda.ErrorMessage(err), "the idempotency key", HeaderIdempotencyKey, 1))
 	}
 	return keys[0], nil
 }
