@@ -4,9 +4,17 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/lambdahq/lambda"
 )
+
+// destinationsMu makes a change of destinations and the check that it
+// forms no loop one step: two functions set to each other at the same
+// time would each pass the check. (A deploy checks its destinations before
+// it builds, without it: a loop that slips through there is stopped at
+// run time, after lambda.MaxDestinationDepth records.)
+var destinationsMu sync.Mutex
 
 // checkDestinations refuses destinations that patch sets on function name
 // and that could never be delivered to: a function that does not exist,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/lambdahq/lambda"
@@ -183,5 +184,36 @@ func TestDestinationCycles(t *testing.T) {
 	}
 	if err := set("c", lambda.ScalingPatch{OnFailure: str("a")}); lambda.ErrorCode(err) != lambda.EINVALID {
 		t.Errorf("c → a → b → c: %v, want invalid", err)
+	}
+}
+
+// TestDestinationCyclesConcurrent: two functions set to each other at the
+// same time cannot both pass the loop check.
+func TestDestinationCyclesConcurrent(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.mustDeploy(t, "x", lambda.Config{})
+	e.mustDeploy(t, "y", lambda.Config{})
+	none := ""
+	for i := range 20 {
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for k, p := range [][2]string{{"x", "y"}, {"y", "x"}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				dst := p[1]
+				_, errs[k] = e.eng.UpdateScaling(ctx, p[0], lambda.ScalingPatch{OnFailure: &dst})
+			}()
+		}
+		wg.Wait()
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("round %d: x → y: %v; y → x: %v; want exactly one refused", i, errs[0], errs[1])
+		}
+		for _, n := range []string{"x", "y"} {
+			if _, err := e.eng.UpdateScaling(ctx, n, lambda.ScalingPatch{OnFailure: &none}); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }

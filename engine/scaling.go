@@ -21,6 +21,10 @@ func (e *Engine) UpdateScaling(ctx context.Context, name string, patch lambda.Sc
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
+	if patch.OnSuccess != nil || patch.OnFailure != nil {
+		destinationsMu.Lock()
+		defer destinationsMu.Unlock()
+	}
 	if err := e.checkDestinations(ctx, name, patch); err != nil {
 		return nil, err
 	}
