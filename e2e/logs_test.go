@@ -334,7 +334,7 @@ func TestLogsAttributeAWSInvocations(t *testing.T) {
 
 // A function printing 100 MB as fast as it can leaves its logs within
 // the store's cap, the server's memory bounded, and another function
-// answering normally meanwhile.
+// answering normally meanwhile; one invocation's output is cut at 1 MB.
 func TestLogsFlood(t *testing.T) {
 	requireDocker(t)
 	t.Parallel()
@@ -343,19 +343,32 @@ func TestLogsFlood(t *testing.T) {
 	s.mustLambda("deploy", "--image", fixtureImage(t), "--name", flood, "--timeout", "2m")
 	s.mustLambda("deploy", "--image", fixtureImage(t), "--name", quiet)
 
-	floodDone := make(chan struct{})
-	go func() {
-		defer close(floodDone)
-		resp, err := http.Get(s.url("/fn/" + flood + "/flood?mb=100&line=1024"))
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Errorf("flood: %d", resp.StatusCode)
-		}
-	}()
+	// One invocation printing 5 MB: its first MB is kept, then a line
+	// saying the rest was dropped.
+	resp, body := s.request("GET", s.host(flood), "/flood?mb=5&line=1024", nil)
+	var answer struct {
+		RequestID string `json:"request_id"`
+	}
+	if err := json.Unmarshal([]byte(body), &answer); resp.StatusCode != 200 || err != nil || answer.RequestID == "" {
+		t.Fatalf("flood: %d %q %v", resp.StatusCode, body, err)
+	}
+	var cut []lambda.LogLine
+	waitFor(t, 30*time.Second, func() bool {
+		cut = s.logLines(t, flood, "--invocation", answer.RequestID, "--tail", "1")
+		return len(cut) == 1 && cut[0].Truncated && strings.Contains(cut[0].Message, "over 1 MB")
+	})
+	var kept int
+	for _, l := range s.logLines(t, flood, "--invocation", answer.RequestID) {
+		kept += len(l.Message)
+	}
+	if kept > lambda.MaxInvocationLog+1024 || kept < lambda.MaxInvocationLog/2 {
+		t.Errorf("the invocation kept %d bytes of its 5 MB, want about 1 MB", kept)
+	}
+
+	// 100 MB printed outside any request: the function's cap applies.
+	if resp, _ := s.request("GET", s.host(flood), "/flood?mb=100&line=1024&background=1", nil); resp.StatusCode != 200 {
+		t.Fatalf("background flood: %d", resp.StatusCode)
+	}
 	var latencies []time.Duration
 	start := time.Now()
 	for stored := false; !stored; {
@@ -369,16 +382,12 @@ func TestLogsFlood(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Errorf("the quiet function answered %d during the flood", resp.StatusCode)
 		}
-		if time.Since(start) > 3*time.Minute {
-			t.Fatal("the flood's last line was not stored within 3 minutes")
+		if time.Since(start) > 90*time.Second {
+			t.Fatalf("the flood's last line was not stored within 90 s: %+v", s.logLines(t, flood, "--tail", "2"))
 		}
 		time.Sleep(50 * time.Millisecond)
-		select {
-		case <-floodDone:
-			lines := s.logLines(t, flood, "--tail", "1")
-			stored = len(lines) == 1 && lines[0].Message == "flood done"
-		default:
-		}
+		lines := s.logLines(t, flood, "--tail", "1")
+		stored = len(lines) == 1 && lines[0].Message == "flood done"
 	}
 	took := time.Since(start)
 	slices.Sort(latencies)
