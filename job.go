@@ -142,6 +142,12 @@ type NewJob struct {
 	// MaxQueued is the function's limit of pending jobs: past it the
 	// create fails with ETHROTTLED and nothing is stored.
 	MaxQueued int
+	// Start asks for the job to be created running (StartedAt its
+	// CreatedAt) if no job of its function waits (queued or retrying), so
+	// that it is never taken before them: the caller holds a slot for it
+	// and runs it at once, with no claim. Jobs of a schedule are always
+	// queued. The returned job's Status says which it got.
+	Start bool
 }
 
 // JobStore persists jobs. Writes that must survive a crash are committed

@@ -27,10 +27,15 @@ type dispatcher struct {
 	active    int
 	holdUntil time.Time // throttled or failing platform: no job before it
 	streak    int       // throttles and platform errors in a row
+	// full: the last round found as many due jobs as it had slots (or
+	// none free), so more may be due and a slot that frees wakes the
+	// dispatcher. Otherwise every due job was taken, and only a new one
+	// (a wake) or a timer brings work: a job ending needs no round.
+	full bool
 }
 
 func newDispatcher(function string) *dispatcher {
-	return &dispatcher{function: function, signal: make(chan struct{}, 1)}
+	return &dispatcher{function: function, signal: make(chan struct{}, 1), full: true}
 }
 
 // dispatch runs rounds until the function has no pending job and none
@@ -41,6 +46,10 @@ func (q *Queue) dispatch(ctx context.Context, d *dispatcher) {
 	for {
 		q.mu.Lock()
 		d.woken = false
+		select {
+		case <-d.signal: // this round covers a wake-up before it
+		default:
+		}
 		q.mu.Unlock()
 
 		next, idle, err := q.round(ctx, d)
@@ -95,17 +104,32 @@ func (q *Queue) round(ctx context.Context, d *dispatcher) (next time.Time, idle 
 	limit := asyncLimit(s)
 
 	now := q.Clock.Now()
+	// The free slots are taken before the claim, so that a submission
+	// meanwhile (reserve) cannot take one of them too.
 	d.mu.Lock()
 	hold, free := d.holdUntil, limit-d.running
-	d.mu.Unlock()
 	if now.Before(hold) {
+		d.mu.Unlock()
 		return hold, false, nil
+	}
+	free = max(free, 0)
+	d.running += free
+	d.active += free
+	d.mu.Unlock()
+	if free == 0 {
+		d.mu.Lock()
+		d.full = true
+		d.mu.Unlock()
 	}
 	if free > 0 {
 		jobs, err := q.jobs.ClaimJobs(ctx, d.function, now, free)
+		d.release(free - len(jobs))
 		if err != nil {
 			return time.Time{}, false, err
 		}
+		d.mu.Lock()
+		d.full = len(jobs) == free
+		d.mu.Unlock()
 		for _, j := range jobs {
 			q.start(d, j, s)
 		}
@@ -145,13 +169,57 @@ func asyncLimit(s lambda.Scaling) int {
 	return max(limit, 1)
 }
 
-// start runs j in its own goroutine, tracked by the queue.
-func (q *Queue) start(d *dispatcher, j *lambda.Job, s lambda.Scaling) {
+// release gives back n slots taken and not used.
+func (d *dispatcher) release(n int) {
+	if n <= 0 {
+		return
+	}
 	d.mu.Lock()
+	d.running -= n
+	d.active -= n
+	d.mu.Unlock()
+}
+
+// reserve takes a slot of function's dispatcher for a submission that
+// may run at once (NewJob.Start), or returns nil: no dispatcher (the
+// function was idle: the submission starts one, which claims), no free
+// slot, a backoff in force, or the queue is not open. The slot counts as
+// a running job, so the dispatcher stays; and as a run of the queue, so
+// that Close waits for it.
+func (q *Queue) reserve(function string, s lambda.Scaling) *dispatcher {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	d := q.dispatchers[function]
+	if !q.opened || q.closed || d == nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.running >= asyncLimit(s) || q.Clock.Now().Before(d.holdUntil) {
+		return nil
+	}
 	d.running++
 	d.active++
-	d.mu.Unlock()
+	d.woken = true // a round that found nothing must not end the dispatcher
 	q.runs.Add(1)
+	return d
+}
+
+// unreserve gives back a slot reserve took that no job used.
+func (q *Queue) unreserve(d *dispatcher) {
+	d.release(1)
+	q.runs.Done()
+}
+
+// start runs j, claimed on a slot the round took, in its own goroutine.
+func (q *Queue) start(d *dispatcher, j *lambda.Job, s lambda.Scaling) {
+	q.runs.Add(1)
+	q.launch(d, j, s)
+}
+
+// launch runs j on a slot already taken, in its own goroutine, tracked by
+// q.runs (already counted).
+func (q *Queue) launch(d *dispatcher, j *lambda.Job, s lambda.Scaling) {
 	go func() {
 		defer q.runs.Done()
 		var once sync.Once
@@ -159,17 +227,25 @@ func (q *Queue) start(d *dispatcher, j *lambda.Job, s lambda.Scaling) {
 			once.Do(func() {
 				d.mu.Lock()
 				d.running--
+				full := d.full
 				d.mu.Unlock()
-				q.wake(d.function)
+				if full {
+					q.wake(d.function)
+				}
 			})
 		}
 		q.run(q.runCtx, d, j, s, release)
 		release()
 		d.mu.Lock()
 		d.active--
+		idle := d.active == 0
 		d.mu.Unlock()
-		// Once written, the job no longer holds back its schedule's next.
-		q.wake(d.function)
+		// A job waiting again needs a round to be timed; once written, a
+		// job no longer holds back its schedule's next; an idle
+		// dispatcher's round lets it end.
+		if idle || j.Pending() || j.Schedule != "" {
+			q.wake(d.function)
+		}
 	}()
 }
 

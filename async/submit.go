@@ -36,7 +36,8 @@ func (q *Queue) submit(ctx context.Context, req *lambda.InvokeRequest, depth int
 	if err != nil {
 		return nil, false, err
 	}
-	if _, err := q.checkFunction(ctx, req.Function, req.Qualifier); err != nil {
+	fn, err := q.checkFunction(ctx, req.Function, req.Qualifier)
+	if err != nil {
 		return nil, false, err
 	}
 	payload := req.Payload
@@ -61,14 +62,42 @@ func (q *Queue) submit(ctx context.Context, req *lambda.InvokeRequest, depth int
 		NextRunAt:      now,
 		Depth:          depth,
 	}
-	job, created, err := q.jobs.CreateJob(ctx, lambda.NewJob{Job: j, MaxQueued: q.MaxQueued})
+	// With a free slot, the job may be created running and run at once:
+	// no claim, one transaction less per job. The store creates it so
+	// only when nothing of the function waits, which keeps the order.
+	var d *dispatcher
+	if req.Schedule == "" {
+		d = q.reserve(req.Function, fn.Scaling)
+	}
+	job, created, err := q.jobs.CreateJob(ctx, lambda.NewJob{Job: j, MaxQueued: q.MaxQueued, Start: d != nil})
+	switch {
+	case d == nil:
+	case err == nil && created && job.Status == lambda.StatusRunning:
+		// The run gets its own copy: job goes back to the caller.
+		q.launch(d, cloneForRun(job), fn.Scaling)
+		return job, true, nil
+	default:
+		q.unreserve(d)
+	}
 	if err != nil {
 		return nil, false, err
 	}
 	if created {
-		q.wake(job.Function)
+		q.wake(req.Function)
 	}
 	return job, created, nil
+}
+
+// cloneForRun copies what running j changes, so that the caller's j is
+// not written by the run.
+func cloneForRun(j *lambda.Job) *lambda.Job {
+	c := *j
+	c.History = append([]lambda.JobAttempt(nil), j.History...)
+	if j.StartedAt != nil {
+		t := *j.StartedAt
+		c.StartedAt = &t
+	}
+	return &c
 }
 
 // checkSubmission checks what can be checked without the store and

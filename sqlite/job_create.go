@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/lambdahq/lambda"
 )
@@ -15,7 +16,9 @@ import (
 // not counted against it). It fills n.Job's ID (a new UUID), CreatedAt
 // (now) and NextRunAt (CreatedAt) when they are zero, and sets its Status:
 // queued, or running with StartedAt = CreatedAt for a Sync job. CreatedAt
-// is also the time the idempotency window is checked at.
+// is also the time the idempotency window is checked at. With n.Start, an
+// async job is created running (StartedAt = CreatedAt) when the same
+// transaction finds none of its function's jobs waiting.
 //
 // With a key that names a job of the function created less than
 // lambda.IdempotencyWindow ago, it returns that job, whole, with created
@@ -58,10 +61,13 @@ func (s *JobStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job,
 	if err != nil {
 		return nil, false, err
 	}
-	var existing *lambda.Job
+	var (
+		existing *lambda.Job
+		started  bool
+	)
 	err = s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		existing, err = s.createJob(ctx, tx, c, args, maxQueued)
+		existing, started, err = s.createJob(ctx, tx, c, args, maxQueued, n.Start)
 		return err
 	})
 	if err != nil {
@@ -70,7 +76,27 @@ func (s *JobStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job,
 	if existing != nil {
 		return existing, false, nil
 	}
+	if started {
+		t := j.CreatedAt
+		j.Status, j.StartedAt = lambda.StatusRunning, &t
+	}
 	return j, true, nil
+}
+
+// Positions in jobColumns (and jobArgs) of what a started job changes.
+var (
+	argStatus    = jobColumn("status")
+	argStartedAt = jobColumn("started_at")
+)
+
+// jobColumn returns the position of name in jobColumns.
+func jobColumn(name string) int {
+	for i, c := range strings.Split(jobColumns, ",") {
+		if strings.TrimSpace(c) == name {
+			return i
+		}
+	}
+	panic("sqlite: no job column " + name)
 }
 
 // Queries of CreateJob's checks. The queued count reads job_counts, kept
@@ -82,8 +108,9 @@ const (
 )
 
 // createJob runs CreateJob's checks and insert in tx; it returns the job
-// an idempotency key named instead, if any.
-func (s *JobStore) createJob(ctx context.Context, tx *sql.Tx, j *lambda.Job, args []any, maxQueued int) (*lambda.Job, error) {
+// an idempotency key named instead, if any, and whether it created the
+// job running (start, and nothing of the function waits).
+func (s *JobStore) createJob(ctx context.Context, tx *sql.Tx, j *lambda.Job, args []any, maxQueued int, start bool) (prior *lambda.Job, started bool, err error) {
 	// The function's existence is checked by the insert's foreign key:
 	// the checks before find nothing for a function that does not exist
 	// (its keys and jobs went with it), and a statement less per create
@@ -91,31 +118,36 @@ func (s *JobStore) createJob(ctx context.Context, tx *sql.Tx, j *lambda.Job, arg
 	if j.IdempotencyKey != "" {
 		prior, err := s.checkIdempotencyKey(ctx, tx, j)
 		if prior != nil || err != nil {
-			return prior, err
+			return prior, false, err
 		}
 	}
 	if err := s.checkOverlap(ctx, tx, j); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !j.Sync {
 		var queued int
 		err := s.db.queryRow(ctx, tx, queuedQuery, j.Function).Scan(&queued)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: count queued invocations of %q: %w", j.Function, err)
+			return nil, false, fmt.Errorf("sqlite: count queued invocations of %q: %w", j.Function, err)
 		}
 		if queued >= maxQueued {
-			return nil, lambda.Throttled(lambda.ThrottleAsyncQueueFull, fmt.Sprintf("function %q has %d queued invocations, its limit: retry later or raise --max-queued-jobs",
+			return nil, false, lambda.Throttled(lambda.ThrottleAsyncQueueFull, fmt.Sprintf("function %q has %d queued invocations, its limit: retry later or raise --max-queued-jobs",
 				j.Function, queued))
 		}
+		if start && queued == 0 && j.Schedule == "" && j.Status == lambda.StatusQueued {
+			// The args are this write's own (CreateJob made them for it).
+			args[argStatus], args[argStartedAt] = lambda.StatusRunning, formatTime(j.CreatedAt)
+			started = true
+		}
 	}
-	_, err := s.db.exec(ctx, tx, `INSERT INTO jobs (`+jobColumns+`) VALUES (`+jobPlaceholders+`)`, args...)
+	_, err = s.db.exec(ctx, tx, `INSERT INTO jobs (`+jobColumns+`) VALUES (`+jobPlaceholders+`)`, args...)
 	switch {
 	case isForeignKeyViolation(err):
-		return nil, lambda.Errorf(lambda.ENOTFOUND, "function %q not found: deploy it first, or check the name with `lambda list`", j.Function)
+		return nil, false, lambda.Errorf(lambda.ENOTFOUND, "function %q not found: deploy it first, or check the name with `lambda list`", j.Function)
 	case isPrimaryKeyViolation(err):
-		return nil, lambda.Errorf(lambda.ECONFLICT, "invocation %q already exists: give each invocation its own ID", j.ID)
+		return nil, false, lambda.Errorf(lambda.ECONFLICT, "invocation %q already exists: give each invocation its own ID", j.ID)
 	case err != nil:
-		return nil, fmt.Errorf("sqlite: insert invocation %q: %w", j.ID, err)
+		return nil, false, fmt.Errorf("sqlite: insert invocation %q: %w", j.ID, err)
 	}
 	if j.IdempotencyKey != "" {
 		_, err := s.db.exec(ctx, tx, `INSERT INTO idempotency_keys (function, key, job_id, payload_hash, expires_at)
@@ -123,10 +155,10 @@ func (s *JobStore) createJob(ctx context.Context, tx *sql.Tx, j *lambda.Job, arg
 			job_id = excluded.job_id, payload_hash = excluded.payload_hash, expires_at = excluded.expires_at`,
 			j.Function, j.IdempotencyKey, j.ID, j.PayloadHash, formatTime(j.CreatedAt.Add(lambda.IdempotencyWindow)))
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: record idempotency key of invocation %q: %w", j.ID, err)
+			return nil, false, fmt.Errorf("sqlite: record idempotency key of invocation %q: %w", j.ID, err)
 		}
 	}
-	return nil, nil
+	return nil, started, nil
 }
 
 // checkIdempotencyKey returns the job j's key names, if it still does.

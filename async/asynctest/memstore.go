@@ -122,6 +122,11 @@ func (m *MemStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job,
 		if pending >= maxQueued {
 			return nil, false, lambda.Errorf(lambda.ETHROTTLED, "function %q has %d invocations waiting, its limit: retry later", j.Function, pending)
 		}
+		if n.Start && pending == 0 && j.Schedule == "" {
+			j.Status = lambda.StatusRunning
+			t := j.CreatedAt
+			j.StartedAt = &t
+		}
 	}
 	if m.find(j.ID) != nil {
 		return nil, false, lambda.Errorf(lambda.ECONFLICT, "invocation %q exists", j.ID)

@@ -76,6 +76,10 @@ func Run(t *testing.T, open func(t *testing.T) (lambda.JobStore, lambda.Function
 		{"SyncJobsNotDispatched", testSyncJobsNotDispatched},
 		{"OpenClose", testOpenClose},
 		{"FunctionLookup", testFunctionLookup},
+		{"StartedAtOnce", testStartedAtOnce},
+		{"StartKeepsOrder", testStartKeepsOrder},
+		{"StartUnderLoad", testStartUnderLoad},
+		{"StartedJobSurvivesCrash", testStartedJobSurvivesCrash},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
