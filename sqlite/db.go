@@ -46,6 +46,8 @@ type DB struct {
 	// keys caches the API keys found, emptied by every change of a key
 	// (key_cache.go).
 	keys keyCache
+	// reads keeps the queue's hot reads prepared (read_stmt.go).
+	reads readStmts
 }
 
 // NewDB returns a DB for the file at path. It does no I/O.

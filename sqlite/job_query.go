@@ -13,11 +13,11 @@ import (
 
 // FindJob returns the job with id, whole: payload, response and history.
 func (s *JobStore) FindJob(ctx context.Context, id string) (*lambda.Job, error) {
-	read, _, err := s.db.pools()
+	row, err := s.db.readQueryRow(ctx, findJobQuery, id)
 	if err != nil {
 		return nil, err
 	}
-	j, err := scanJob(read.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
+	j, err := scanJob(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, jobNotFound(id)
 	}
@@ -111,11 +111,7 @@ func listQuery(f lambda.JobFilter) (string, []any) {
 // earliest time from the end of jobs_due: a few lookups per function,
 // however many jobs wait.
 func (s *JobStore) DueJobs(ctx context.Context) (map[string]time.Time, error) {
-	read, _, err := s.db.pools()
-	if err != nil {
-		return nil, err
-	}
-	rows, err := read.QueryContext(ctx, dueQuery)
+	rows, err := s.db.readQuery(ctx, dueQuery)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find due invocations: %w", err)
 	}
@@ -147,11 +143,7 @@ func (s *JobStore) DueJobs(ctx context.Context) (map[string]time.Time, error) {
 // CountJobs returns how many jobs each function has in each status; a
 // status without jobs is left out, as is a function without any.
 func (s *JobStore) CountJobs(ctx context.Context) (map[string]map[string]int, error) {
-	read, _, err := s.db.pools()
-	if err != nil {
-		return nil, err
-	}
-	rows, err := read.QueryContext(ctx, `SELECT function, status, n FROM job_counts WHERE n > 0`)
+	rows, err := s.db.readQuery(ctx, `SELECT function, status, n FROM job_counts WHERE n > 0`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: count invocations: %w", err)
 	}
