@@ -139,8 +139,9 @@ const (
 // atomically with it.
 type NewJob struct {
 	Job *Job
-	// MaxQueued is the function's limit of pending jobs: past it the
-	// create fails with ETHROTTLED and nothing is stored.
+	// MaxQueued is the function's limit of jobs waiting to run (queued
+	// or retrying; running ones leave room): past it the create fails
+	// with ETHROTTLED and nothing is stored.
 	MaxQueued int
 	// Start asks for the job to be created running (StartedAt its
 	// CreatedAt) if no job of its function waits (queued or retrying), so
