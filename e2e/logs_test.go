@@ -251,8 +251,10 @@ func TestLogsSurviveRestart(t *testing.T) {
 	s := startServer(t)
 	name := s.fn("logsrestart")
 	s.mustLambda("deploy", "--image", fixtureImage(t), "--name", name)
+	f := s.followLogs(t, name)
 	s.request("GET", s.host(name), "/before-restart", nil)
 	waitLogs(t, s, name, "before-restart")
+	<-f.when("before-restart")
 
 	s.restart()
 	lines := s.logLines(t, name)
@@ -264,6 +266,23 @@ func TestLogsSurviveRestart(t *testing.T) {
 	for _, text := range []string{"fixture listening", "before-restart", "after-restart"} {
 		if n := len(containing(lines, text)); n != 1 {
 			t.Errorf("%d lines with %q, want 1", n, text)
+		}
+	}
+	// lambda logs -f went on across the restart, printing nothing twice.
+	select {
+	case <-f.when("after-restart"):
+	case <-time.After(10 * time.Second):
+		t.Fatal("lambda logs -f did not resume after the server restarted")
+	}
+	for _, text := range []string{"fixture listening", "before-restart"} {
+		n := 0
+		for _, l := range f.printed() {
+			if strings.Contains(l, text) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("lambda logs -f printed %d lines with %q, want 1", n, text)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -82,7 +83,7 @@ func runLogs(ctx context.Context, s *streams, root *rootOptions, o *logsOptions,
 			enc := json.NewEncoder(s.Out)
 			print = func(l lambda.LogLine) error { return enc.Encode(&l) } // NDJSON, a line each
 		}
-		return c.FollowLogs(ctx, name, q, print)
+		return followLogs(ctx, s, c, name, q, print)
 	}
 	lines, err := c.Logs(ctx, name, q)
 	if err != nil {
@@ -130,4 +131,55 @@ func short12(id string) string {
 		return id[:12]
 	}
 	return id
+}
+
+// reconnectEvery is how often a follow retries a server that went away.
+var reconnectEvery = time.Second
+
+// followLogs follows until Ctrl-C, across restarts of the server: when
+// it goes away the follow resumes, once it answers again, after the last
+// line printed, printing nothing twice.
+func followLogs(ctx context.Context, s *streams, c *lambdahttp.Client, name string, q lambdahttp.LogQuery, print func(lambda.LogLine) error) error {
+	var last time.Time
+	seenAtLast := map[string]bool{} // lines printed with the time of the last one
+	dedup := func(l lambda.LogLine) error {
+		if l.Dropped > 0 {
+			return print(l) // a notice of the server's, not a line
+		}
+		if !last.IsZero() && (l.Time.Before(last) || l.Time.Equal(last) && seenAtLast[l.Instance+"\x00"+l.Message]) {
+			return nil
+		}
+		if !l.Time.Equal(last) {
+			clear(seenAtLast)
+			last = l.Time
+		}
+		seenAtLast[l.Instance+"\x00"+l.Message] = true
+		return print(l)
+	}
+	away := false
+	for {
+		err := c.FollowLogs(ctx, name, q, func(l lambda.LogLine) error {
+			if away {
+				fmt.Fprintln(s.Err, "lambda logs: reconnected")
+				away = false
+			}
+			return dedup(l)
+		})
+		var unreachable *lambdahttp.UnreachableError
+		if err == nil || ctx.Err() != nil || !(errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &unreachable) || lambda.ErrorCode(err) == lambda.EUNAVAILABLE) {
+			return err
+		}
+		if !away {
+			fmt.Fprintf(s.Err, "lambda logs: the server went away (%v); reconnecting until Ctrl-C\n", err)
+			away = true
+		}
+		if !last.IsZero() {
+			q.Since, q.Tail = last.UTC().Format(time.RFC3339Nano), 0
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(reconnectEvery):
+		}
+	}
 }

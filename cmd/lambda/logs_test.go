@@ -19,6 +19,7 @@ func logsAPI(t *testing.T) (string, func() url.Values) {
 	t.Helper()
 	var mu sync.Mutex
 	var last url.Values
+	follows := 0
 	t0 := time.Date(2026, 12, 5, 10, 0, 0, 123e6, time.UTC)
 	lines := []lambda.LogLine{
 		{Time: t0, Function: "greet", Version: 2, Instance: "0123456789abcdef", Stream: "stdout", Invocation: "inv-1", Message: "hello"},
@@ -35,13 +36,28 @@ func logsAPI(t *testing.T) (string, func() url.Values) {
 			return
 		}
 		if r.URL.Query().Get("follow") == "1" {
-			w.Header().Set("Content-Type", lambdahttp.ContentTypeNDJSON)
-			enc := json.NewEncoder(w)
-			for _, l := range lines {
-				enc.Encode(l)
+			mu.Lock()
+			follows++
+			n := follows
+			mu.Unlock()
+			switch n {
+			case 1: // the history, then the server "stops"
+				w.Header().Set("Content-Type", lambdahttp.ContentTypeNDJSON)
+				enc := json.NewEncoder(w)
+				for _, l := range lines {
+					enc.Encode(l)
+				}
+				enc.Encode(lambda.LogLine{Dropped: 7})
+			case 2: // restarted: what came since the last line, that one again included
+				w.Header().Set("Content-Type", lambdahttp.ContentTypeNDJSON)
+				enc := json.NewEncoder(w)
+				enc.Encode(lines[1])
+				enc.Encode(lambda.LogLine{Time: lines[1].Time.Add(time.Second), Function: "greet", Version: 2, Instance: "0123456789abcdef", Message: "after the restart"})
+			default: // the function is gone
+				w.WriteHeader(404)
+				json.NewEncoder(w).Encode(lambdahttp.ErrorResponse{Error: lambdahttp.ErrorBody{Code: lambda.ENOTFOUND, Message: "function \"greet\" not found"}})
 			}
-			enc.Encode(lambda.LogLine{Dropped: 7})
-			return // the server "stops": the client reports it
+			return
 		}
 		json.NewEncoder(w).Encode(lambdahttp.LogList{Lines: lines})
 	})
@@ -74,13 +90,18 @@ func TestLogsCommand(t *testing.T) {
 		t.Errorf("-o json: exit %d, %q, %v", code, out, err)
 	}
 
-	// -f prints as lines come; a server that ends the stream is an error.
-	out, errOut, code = runCLI(t, api, "", "logs", "greet", "-f")
-	if code == 0 || !strings.Contains(out, "inv-1 hello") || !strings.Contains(errOut, "7 lines dropped") || !strings.Contains(errOut, "ended the logs") {
-		t.Errorf("-f: exit %d, stdout %q, stderr %q", code, out, errOut)
+	// -f prints as lines come and follows the server across a restart,
+	// from its last line, printing nothing twice; it ends on an error.
+	reconnectEvery = time.Millisecond
+	out, errOut, code = runCLI(t, api, "", "logs", "greet", "-f", "--tail", "2")
+	want = "2026-12-05T10:00:00.123Z v2 0123456789ab inv-1 hello\n2026-12-05T10:00:01.123Z v2 0123456789ab - long [truncated]\n" +
+		"2026-12-05T10:00:02.123Z v2 0123456789ab - after the restart\n"
+	if code == 0 || out != want || !strings.Contains(errOut, "7 lines dropped") || !strings.Contains(errOut, "went away") ||
+		!strings.Contains(errOut, "reconnected") || !strings.Contains(errOut, "not found") {
+		t.Errorf("-f: exit %d, stdout %q, stderr %q; want stdout %q", code, out, errOut, want)
 	}
-	if last().Get("follow") != "1" {
-		t.Errorf("-f did not ask to follow: %v", last())
+	if q := last(); q.Get("follow") != "1" || q.Get("since") != "2026-12-05T10:00:02.123Z" || q.Get("tail") != "" {
+		t.Errorf("the last reconnection asked %v; want to follow since the last line, without tail", q)
 	}
 
 	for _, tc := range []struct {
