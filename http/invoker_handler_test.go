@@ -94,7 +94,9 @@ func TestHandleInvokeSlowReaderIsBounded(t *testing.T) {
 		_, _ = io.WriteString(w, strings.Repeat("x", 5<<20)) // more than the socket buffers on the way hold
 	}))
 	t.Cleanup(big.Close)
-	r := &fakeRouter{backends: map[string]string{"big": big.Listener.Addr().String()}, timeout: time.Second, onRelease: make(chan bool, 1)}
+	// A long function timeout: a loaded machine may take more than a
+	// second to read 5 MB, which is not what this test is about.
+	r := &fakeRouter{backends: map[string]string{"big": big.Listener.Addr().String()}, timeout: 30 * time.Second, onRelease: make(chan bool, 1)}
 	s := openForTest(NewServer())
 	s.Router, s.WriteTimeout = r, 200*time.Millisecond
 	addr, handled := openGateway(t, s)
