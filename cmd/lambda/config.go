@@ -28,7 +28,7 @@ func newConfigCommand(s *streams, root *rootOptions) *cobra.Command {
 	o := &configOptions{}
 	cmd := &cobra.Command{
 		Use:   "config NAME",
-		Short: "Change how a function scales, without a redeploy",
+		Short: "Change a function's scaling, access and retries without a redeploy",
 		Long: `Config changes a function's instance pool at once, without a redeploy:
 how many requests one instance serves at a time, how many instances are kept
 warm and allowed, how long an idle instance lives, how long a new instance
