@@ -25,14 +25,3 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
-
-func TestNewJobID(t *testing.T) {
-	seen := map[string]bool{}
-	for range 1000 {
-		id := newJobID()
-		if len(id) != 36 || id[8] != '-' || id[13] != '-' || id[14] != '4' || id[18] != '-' || id[23] != '-' || seen[id] {
-			t.Fatalf("job ID %q is not a fresh UUID v4", id)
-		}
-		seen[id] = true
-	}
-}

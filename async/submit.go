@@ -47,7 +47,7 @@ func (q *Queue) submit(ctx context.Context, req *lambda.InvokeRequest, depth int
 	sum := sha256.Sum256(payload)
 	now := q.Clock.Now()
 	j := &lambda.Job{
-		ID:             newJobID(),
+		ID:             lambda.NewRequestID(),
 		Function:       req.Function,
 		Qualifier:      req.Qualifier,
 		Trigger:        trigger,

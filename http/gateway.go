@@ -99,7 +99,7 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name, prefix str
 		r.ContentLength = int64(len(body.data))
 	}
 	st := &proxyState{body: body, prefix: prefix, caller: r.Context(), retry: true}
-	st.rec = lambda.Invocation{ID: newRequestID(), Function: name, Trigger: lambda.TriggerHTTP, Start: time.Now(), Attempt: 1}
+	st.rec = lambda.Invocation{ID: lambda.NewRequestID(), Function: name, Trigger: lambda.TriggerHTTP, Start: time.Now(), Attempt: 1}
 	ctx, consumed := lambda.WithInvocationID(r.Context(), st.rec.ID), false
 	if g.authorizer != nil {
 		ctx = lambda.WithInvokeAuth(ctx, g.authorizer(r, &consumed))

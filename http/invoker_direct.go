@@ -83,7 +83,7 @@ func (iv *Invoker) invoke(ctx context.Context, req *lambda.InvokeRequest, bind f
 		Start: time.Now(), QueueWait: req.QueueWait, Attempt: max(req.Attempt, 1),
 	}
 	if rec.ID == "" {
-		rec.ID = newRequestID()
+		rec.ID = lambda.NewRequestID()
 	}
 	if rec.Trigger == "" {
 		rec.Trigger = lambda.TriggerInvoke

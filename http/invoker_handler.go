@@ -21,7 +21,7 @@ const HeaderInvocationID = "X-Lambda-Invocation-Id"
 // Idempotency-Key makes a repeated call replay the first one's answer;
 // ?timeout=D shortens the function's timeout for this call.
 func (s *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
-	req := &lambda.InvokeRequest{Function: r.PathValue("name"), Trigger: lambda.TriggerInvoke, RequestID: newRequestID(), LogTail: r.Header.Get(HeaderLogType) == "Tail"}
+	req := &lambda.InvokeRequest{Function: r.PathValue("name"), Trigger: lambda.TriggerInvoke, RequestID: lambda.NewRequestID(), LogTail: r.Header.Get(HeaderLogType) == "Tail"}
 	err := lambda.ValidateName(req.Function)
 	if err == nil {
 		req.IdempotencyKey, err = idempotencyKey(r.Header)

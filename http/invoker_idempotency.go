@@ -76,7 +76,7 @@ func (iv *Invoker) invokeIdempotent(ctx context.Context, req *lambda.InvokeReque
 	run := *req
 	run.IdempotencyKey = ""
 	if run.RequestID == "" {
-		run.RequestID = newRequestID()
+		run.RequestID = lambda.NewRequestID()
 	}
 	if run.Trigger == "" {
 		run.Trigger = lambda.TriggerInvoke

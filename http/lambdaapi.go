@@ -49,7 +49,7 @@ var errNotUTF8 = &lambda.Error{Code: lambda.EINVALID, Err: errNotJSON,
 // call goes through the Invoker as a direct invocation (the payload is the
 // event), exactly as `lambda invoke` does; only the answer is reshaped.
 func (s *Server) handleLambdaInvoke(w http.ResponseWriter, r *http.Request) {
-	inv := &lambdaInvocation{requestID: newRequestID()}
+	inv := &lambdaInvocation{requestID: lambda.NewRequestID()}
 	err := inv.readHeaders(r.Header)
 	if err == nil {
 		err = s.resolveLambdaTarget(r.Context(), inv, r.PathValue("function"), r.URL.Query().Get("Qualifier"))

@@ -84,7 +84,7 @@ func authOutcome(r *http.Request, err error) (o lambdaOutcome, ok bool) {
 // writeLambdaAuthError answers err on the Invoke API as Lambda would: 403
 // with the exception named in X-Amzn-ErrorType.
 func (s *Server) writeLambdaAuthError(w http.ResponseWriter, r *http.Request, err error) {
-	inv := &lambdaInvocation{requestID: newRequestID()}
+	inv := &lambdaInvocation{requestID: lambda.NewRequestID()}
 	if o, ok := authOutcome(r, err); ok {
 		inv.writeOutcome(w, o, lambda.ErrorMessage(err))
 		return

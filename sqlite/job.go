@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -50,17 +48,6 @@ const (
 
 func jobNotFound(id string) error {
 	return lambda.Errorf(lambda.ENOTFOUND, "invocation %q not found: list a function's invocations with `lambda invocations NAME`", id)
-}
-
-// newJobID returns a random UUID (version 4), the form of Lambda's request
-// IDs, which a job's ID becomes.
-func newJobID() string {
-	var b [16]byte
-	rand.Read(b[:]) // never fails since Go 1.24
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 func validStatus(s string) bool { return slices.Contains(lambda.InvocationStatuses, s) }

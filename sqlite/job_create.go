@@ -35,7 +35,7 @@ func (s *JobStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job,
 		return nil, false, err
 	}
 	if j.ID == "" {
-		j.ID = newJobID()
+		j.ID = lambda.NewRequestID()
 	}
 	if j.CreatedAt.IsZero() {
 		j.CreatedAt = s.db.now()

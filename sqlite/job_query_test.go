@@ -115,7 +115,7 @@ func insertJobs(t testing.TB, s *JobStore, fn string, n int, status string) []st
 	ids := make([]string, n)
 	for i := range n {
 		j := testJob(fn, time.Duration(i)*time.Millisecond)
-		j.ID, j.Status, j.NextRunAt = newJobID(), status, j.CreatedAt
+		j.ID, j.Status, j.NextRunAt = lambda.NewRequestID(), status, j.CreatedAt
 		if ended(status) {
 			j.FinishedAt = &j.CreatedAt
 		}

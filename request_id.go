@@ -1,14 +1,17 @@
-package http
+package lambda
 
 import (
 	"crypto/rand"
 	"encoding/hex"
 )
 
-// newRequestID returns a random UUID (version 4) as Lambda's request IDs are.
-func newRequestID() string {
+// NewRequestID returns a random UUID (version 4), the form of Lambda's
+// request IDs. Invocations and async jobs are named by one: a job's ID is
+// the request ID of each of its attempts. (The shim, which imports nothing
+// of the platform, keeps its own copy.)
+func NewRequestID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:])
+	_, _ = rand.Read(b[:]) // never fails since Go 1.24
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	var out [36]byte
