@@ -3,6 +3,7 @@ package lambda
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -250,4 +251,26 @@ type DestinationResponse struct {
 	StatusCode      int    `json:"statusCode"`
 	ExecutedVersion string `json:"executedVersion"`
 	FunctionError   string `json:"functionError,omitempty"`
+}
+
+// Clone returns a copy of j that shares no memory with it, for stores
+// that hand jobs out and keep them, or write them after the caller moved on.
+func (j *Job) Clone() *Job {
+	c := *j
+	c.Payload = slices.Clone(j.Payload)
+	c.Response = slices.Clone(j.Response)
+	c.History = slices.Clone(j.History)
+	if j.Destination != nil {
+		d := *j.Destination
+		c.Destination = &d
+	}
+	if j.StartedAt != nil {
+		t := *j.StartedAt
+		c.StartedAt = &t
+	}
+	if j.FinishedAt != nil {
+		t := *j.FinishedAt
+		c.FinishedAt = &t
+	}
+	return &c
 }

@@ -79,28 +79,6 @@ func normalize(j *lambda.Job, now time.Time) {
 	}
 }
 
-// cloneJob copies j deeply enough that a batched write reading the copy
-// never shares memory with a caller that may have stopped waiting for it.
-func cloneJob(j *lambda.Job) *lambda.Job {
-	c := *j
-	c.Payload = slices.Clone(j.Payload)
-	c.Response = slices.Clone(j.Response)
-	c.History = slices.Clone(j.History)
-	if j.Destination != nil {
-		d := *j.Destination
-		c.Destination = &d
-	}
-	if j.StartedAt != nil {
-		t := *j.StartedAt
-		c.StartedAt = &t
-	}
-	if j.FinishedAt != nil {
-		t := *j.FinishedAt
-		c.FinishedAt = &t
-	}
-	return &c
-}
-
 func encodeHistory(h []lambda.JobAttempt) (string, error) {
 	if len(h) == 0 {
 		return "[]", nil
@@ -233,9 +211,11 @@ func (s *JobStore) UpdateJob(ctx context.Context, j *lambda.Job) error {
 	normalize(j, s.db.now())
 	// The payload never changes: left out, a megabyte is not copied and
 	// bound for nothing.
+	// Copied deeply: the batched write may run after the caller stopped
+	// waiting for it and changed the job.
 	c := *j
 	c.Payload = nil
-	args, err := jobArgs(cloneJob(&c))
+	args, err := jobArgs(c.Clone())
 	if err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ func (s *JobStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job,
 	if maxQueued <= 0 {
 		maxQueued = lambda.DefaultMaxQueued
 	}
-	c := cloneJob(j)
+	c := j.Clone()
 	normalize(c, c.CreatedAt)
 	args, err := jobArgs(c)
 	if err != nil {

@@ -38,26 +38,6 @@ func NewMemStore(functions lambda.FunctionStore) *MemStore {
 	return &MemStore{functions: functions, keys: map[[2]string]memKey{}}
 }
 
-func cloneJob(j *lambda.Job) *lambda.Job {
-	c := *j
-	c.Payload = slices.Clone(j.Payload)
-	c.Response = slices.Clone(j.Response)
-	c.History = slices.Clone(j.History)
-	if j.StartedAt != nil {
-		t := *j.StartedAt
-		c.StartedAt = &t
-	}
-	if j.FinishedAt != nil {
-		t := *j.FinishedAt
-		c.FinishedAt = &t
-	}
-	if j.Destination != nil {
-		d := *j.Destination
-		c.Destination = &d
-	}
-	return &c
-}
-
 func jobNotFound(id string) error {
 	return lambda.Errorf(lambda.ENOTFOUND, "invocation %q not found: it never existed, or it ended longer ago than the retention and was pruned", id)
 }
@@ -73,7 +53,7 @@ func (m *MemStore) find(id string) *lambda.Job {
 
 // CreateJob implements lambda.JobStore.
 func (m *MemStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job, bool, error) {
-	j := cloneJob(n.Job)
+	j := n.Job.Clone()
 	if _, err := m.functions.FindFunction(ctx, j.Function); err != nil {
 		return nil, false, err
 	}
@@ -95,7 +75,7 @@ func (m *MemStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job,
 				if k.hash != j.PayloadHash {
 					return nil, false, lambda.Errorf(lambda.EIDEMPOTENCY, "idempotency key %q was used for invocation %s with another payload: use a new key for a new request", j.IdempotencyKey, prior.ID)
 				}
-				return cloneJob(prior), false, nil
+				return prior.Clone(), false, nil
 			}
 		}
 	}
@@ -136,7 +116,7 @@ func (m *MemStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job,
 	if j.IdempotencyKey != "" {
 		m.keys[key] = memKey{jobID: j.ID, hash: j.PayloadHash, expires: j.CreatedAt.Add(lambda.IdempotencyWindow)}
 	}
-	return cloneJob(j), true, nil
+	return j.Clone(), true, nil
 }
 
 func waiting(j *lambda.Job) bool {
@@ -173,7 +153,7 @@ func (m *MemStore) ClaimJobs(_ context.Context, function string, now time.Time, 
 			t := now
 			j.StartedAt = &t
 		}
-		out = append(out, cloneJob(j))
+		out = append(out, j.Clone())
 	}
 	return out, nil
 }
@@ -198,7 +178,7 @@ func (m *MemStore) UpdateJob(_ context.Context, j *lambda.Job) error {
 	if old == nil {
 		return jobNotFound(j.ID)
 	}
-	c := cloneJob(j)
+	c := j.Clone()
 	// The request stays as created.
 	c.Function, c.Qualifier, c.Trigger, c.Sync, c.Payload = old.Function, old.Qualifier, old.Trigger, old.Sync, old.Payload
 	c.Timeout, c.IdempotencyKey, c.PayloadHash, c.Schedule, c.Overlap, c.CreatedAt = old.Timeout, old.IdempotencyKey, old.PayloadHash, old.Schedule, old.Overlap, old.CreatedAt
@@ -221,7 +201,7 @@ func (m *MemStore) FindJob(_ context.Context, id string) (*lambda.Job, error) {
 	if j == nil {
 		return nil, jobNotFound(id)
 	}
-	return cloneJob(j), nil
+	return j.Clone(), nil
 }
 
 // ListJobs implements lambda.JobStore.
@@ -245,7 +225,7 @@ func (m *MemStore) ListJobs(_ context.Context, f lambda.JobFilter) ([]*lambda.Jo
 	})
 	var out []*lambda.Job
 	for _, mj := range sorted {
-		j := cloneJob(mj.job)
+		j := mj.job.Clone()
 		j.Seq = int64(mj.seq)
 		switch {
 		case f.Function != "" && j.Function != f.Function,
@@ -345,7 +325,7 @@ func (m *MemStore) RedriveJobs(_ context.Context, function string, ids []string,
 	var out []*lambda.Job
 	for _, j := range picked {
 		j.Status, j.Attempts, j.CreatedAt, j.NextRunAt, j.FinishedAt = lambda.StatusQueued, 0, now, now, nil
-		out = append(out, cloneJob(j))
+		out = append(out, j.Clone())
 	}
 	return out, nil
 }
