@@ -72,7 +72,11 @@ func createOptions(spec lambda.InstanceSpec, name, networkID string) client.Cont
 			// json-file, whatever the daemon's default, so that the platform
 			// can read the output back (FollowLogs); rotated, so that a
 			// function printing without pause cannot fill the host's disk.
-			LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "10m", "max-file": "2"}},
+			// The files hold 150 MB: a follower that falls behind a flood
+			// loses the lines rotated away before it read them, so they must
+			// hold more than the store keeps of a function (50 MB by default)
+			// with room for a burst: 100 MB of output is ~120 MB as json-file.
+			LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "25m", "max-file": "6"}},
 			Resources: container.Resources{
 				Memory:     memory,
 				MemorySwap: memory, // equal to Memory: no swap
