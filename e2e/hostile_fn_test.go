@@ -212,6 +212,9 @@ func TestHostileFunctions(t *testing.T) {
 			t.Error("the CLI reported success for a deploy whose server was killed")
 		}
 		h.start()
+		// The restarted server removes the deploy's leftovers in the
+		// background, once Docker answers: wait for that, bounded.
+		waitFor(t, 30*time.Second, func() bool { return len(h.containers(name, true)) == 0 })
 		h.checkClean(t, name)
 		if left, _ := os.ReadDir(filepath.Join(h.dataDir, "tmp")); len(left) != 0 {
 			t.Errorf("temporary folders left in the data directory: %v", left)
