@@ -138,6 +138,9 @@ type Invocation struct {
 	InitDuration time.Duration `json:"init_duration,omitempty"`
 	// ThrottleReason says why a throttled invocation was refused.
 	ThrottleReason ThrottleReason `json:"throttle_reason,omitempty"`
+	// TraceID is the W3C trace ID (32 lowercase hex digits) the
+	// invocation ran under: the caller's traceparent's, or a new one.
+	TraceID string `json:"trace_id,omitempty"`
 }
 
 // Invoker runs functions. There is one implementation, over the Router and

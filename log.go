@@ -36,7 +36,10 @@ type LogLine struct {
 	// Invocation is the ID of the invocation the line was printed for,
 	// when the platform knows it.
 	Invocation string `json:"invocation,omitempty"`
-	Message    string `json:"message"`
+	// Trace is the W3C trace ID of that invocation (Invocation.TraceID),
+	// when the platform knows it.
+	TraceID string `json:"trace_id,omitempty"`
+	Message string `json:"message"`
 	// Truncated marks a line cut at MaxLogLine.
 	Truncated bool `json:"truncated,omitempty"`
 	// Dropped, on a line the platform writes itself, counts lines lost
