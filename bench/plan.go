@@ -14,6 +14,9 @@ type Plan struct {
 	RPSDuration     time.Duration // per variant and round
 	Concurrency     int
 	WarmupRequests  int // per variant, unmeasured, before the rounds
+	// CPUSettle is the wait after each requests/s round before its CPU
+	// time is read, counted with the round.
+	CPUSettle time.Duration
 
 	// cold: one gateway and one bare sample per round.
 	ColdSamples int
@@ -46,6 +49,7 @@ func QuickPlan() Plan {
 		RPSDuration:      time.Second,
 		Concurrency:      32,
 		WarmupRequests:   300,
+		CPUSettle:        200 * time.Millisecond,
 		ColdSamples:      5,
 		StdioRounds:      2,
 		StdioDuration:    1500 * time.Millisecond,
@@ -69,6 +73,7 @@ func FullPlan() Plan {
 		RPSDuration:      3 * time.Second,
 		Concurrency:      32,
 		WarmupRequests:   2000,
+		CPUSettle:        200 * time.Millisecond,
 		ColdSamples:      20,
 		StdioRounds:      5,
 		StdioDuration:    3 * time.Second,

@@ -72,10 +72,17 @@ type Warm struct {
 	DirectRPS      float64 `json:"direct_rps"`
 	GatewayRPS     float64 `json:"gateway_rps"`
 	RPSRatio       float64 `json:"rps_ratio"` // gateway_rps / direct_rps
-	Concurrency    int     `json:"concurrency"`
-	RPSSeconds     float64 `json:"rps_seconds"` // measured per variant
-	Rounds         int     `json:"rounds"`
-	Errors         int     `json:"errors"`
+	// DirectCPUUsPerReq is this process's CPU time per request in the
+	// direct requests/s rounds: the load generator's own (and the idle
+	// platform's). GatewayCPUUsPerReq is what the gateway adds to it per
+	// request in the gateway rounds: the gateway's CPU time per request,
+	// proxy, observers and the background work they leave included.
+	DirectCPUUsPerReq  float64 `json:"direct_cpu_us_per_req"`
+	GatewayCPUUsPerReq float64 `json:"gateway_cpu_us_per_req"`
+	Concurrency        int     `json:"concurrency"`
+	RPSSeconds         float64 `json:"rps_seconds"` // measured per variant
+	Rounds             int     `json:"rounds"`
+	Errors             int     `json:"errors"`
 }
 
 // Cold compares a request to a function without a warm instance, through

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -53,6 +55,9 @@ type Runner struct {
 	// Phase, if set, is called as each phase (warm, async, cold, stdio, scale)
 	// begins and ends, e.g. to profile one of them.
 	Phase func(name string, begin bool)
+	// Phases, if set, are the only phases run (e.g. warm alone, to
+	// compare two builds quickly); the report keeps only their targets.
+	Phases []string
 }
 
 // Run measures everything and returns the report, or the first error.
@@ -71,6 +76,9 @@ func (r *Runner) Run(ctx context.Context) (*Report, error) {
 		{"scale", r.scale},
 	}
 	for _, p := range phases {
+		if !r.runs(p.name) {
+			continue
+		}
 		t := time.Now()
 		r.phase(p.name, true)
 		err := p.run(ctx, rep)
@@ -82,7 +90,16 @@ func (r *Runner) Run(ctx context.Context) (*Report, error) {
 	}
 	rep.DurationS = round(time.Since(start).Seconds(), 1)
 	rep.evaluate()
+	rep.Targets = slices.DeleteFunc(rep.Targets, func(t Target) bool {
+		phase, _, _ := strings.Cut(t.Figure, ".")
+		return !r.runs(phase)
+	})
 	return rep, nil
+}
+
+// runs reports whether the run includes phase.
+func (r *Runner) runs(phase string) bool {
+	return r.Phases == nil || slices.Contains(r.Phases, phase)
 }
 
 func (r *Runner) phase(name string, begin bool) {

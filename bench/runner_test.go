@@ -112,7 +112,7 @@ func TestRunnerWithFakes(t *testing.T) {
 		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
 	}
 	w, c, s, sc := rep.Warm, rep.Cold, rep.Stdio, rep.Scale
-	if w.LatencySamples != 40 || w.DirectP50Ms <= 0 || w.GatewayP50Ms <= 0 || w.DirectRPS <= 0 || w.GatewayRPS <= 0 || w.RPSRatio <= 0 || w.Errors != 0 {
+	if w.LatencySamples != 40 || w.DirectP50Ms <= 0 || w.GatewayP50Ms <= 0 || w.DirectRPS <= 0 || w.GatewayRPS <= 0 || w.RPSRatio <= 0 || w.Errors != 0 || w.DirectCPUUsPerReq <= 0 {
 		t.Errorf("warm = %+v", w)
 	}
 	// Every sample scales to zero first: calls 1 and 2 for the warm-up
@@ -157,5 +157,31 @@ func TestRunnerFailsWithoutColdStarts(t *testing.T) {
 	}
 	if _, err := r.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "cold start") {
 		t.Errorf("err = %v, want a cold phase failure", err)
+	}
+}
+
+func TestRunnerRunsOnlyTheGivenPhases(t *testing.T) {
+	direct := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	defer direct.Close()
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	defer gateway.Close()
+	// No Bare and no Queue: a phase that used them would fail.
+	r := &Runner{
+		Plan: tinyPlan(), Platform: &fakePlatform{direct: strings.TrimPrefix(direct.URL, "http://")},
+		HTTP: Endpoint{URL: gateway.URL + "/", Host: "http.localhost"}, Phases: []string{"warm"},
+	}
+	rep, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Warm.GatewayRPS <= 0 || rep.Cold.BareSamples != 0 || rep.Async.Enqueued != 0 || rep.Stdio.PoolCalls != 0 {
+		t.Errorf("report = %+v, want the warm figures alone", rep)
+	}
+	var figures []string
+	for _, tg := range rep.Targets {
+		figures = append(figures, tg.Figure)
+	}
+	if strings.Join(figures, " ") != "warm.rps_ratio warm.added_p50_ms" {
+		t.Errorf("targets %v, want the warm phase's alone", figures)
 	}
 }

@@ -30,6 +30,7 @@ func WriteTable(w io.Writer, rep *Report) error {
 	row(fmt.Sprintf("p50 at concurrency 1 (%d samples)", wm.LatencySamples), ms(wm.DirectP50Ms), ms(wm.GatewayP50Ms), "+"+ms(wm.AddedP50Ms))
 	row("p99 at concurrency 1", ms(wm.DirectP99Ms), ms(wm.GatewayP99Ms), "+"+ms(wm.AddedP99Ms))
 	row(fmt.Sprintf("requests/s at concurrency %d", wm.Concurrency), formatNumber(wm.DirectRPS), formatNumber(wm.GatewayRPS), x(wm.RPSRatio)+" of direct")
+	row("CPU µs of this process per request, same rounds", formatNumber(wm.DirectCPUUsPerReq), formatNumber(wm.DirectCPUUsPerReq+wm.GatewayCPUUsPerReq), "+"+formatNumber(wm.GatewayCPUUsPerReq))
 	line("")
 	line("ASYNC: events of the same function through the API (202 once committed), concurrency %d", a.Concurrency)
 	row("", "p50", "p99", "")

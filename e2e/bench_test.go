@@ -20,6 +20,8 @@ var benchKeys = []string{
 	// issue 10
 	"async.enqueue_per_s", "async.dispatch_p50_ms", "async.dispatch_p99_ms", "async.submit_to_run_p50_ms",
 	"async.sync_rps", "async.async_per_s", "async.throughput_ratio", "async.sync_api_rps", "async.api_ratio",
+	// issue 11: the gateway's CPU per warm request, the load generator's subtracted
+	"warm.direct_cpu_us_per_req", "warm.gateway_cpu_us_per_req",
 }
 
 // TestBenchQuick runs the quick bench against real Docker. Its figures are

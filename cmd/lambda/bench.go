@@ -21,6 +21,7 @@ type benchOptions struct {
 	quick, json, keep bool
 	cpuProfile        string // of one phase (profilePhase), for tuning
 	profilePhase      string
+	phases            []string // run only these (comparing builds); nil: all
 }
 
 func newBenchCommand(s *streams) *cobra.Command {
@@ -59,6 +60,8 @@ docs/performance.md explains the figures.`,
 	f.BoolVar(&o.keep, "keep", false, "keep the images of the bench functions")
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of one phase (--profile-phase; server and load) to this file")
 	f.StringVar(&o.profilePhase, "profile-phase", "warm", "the phase --cpuprofile profiles: warm, async, cold, stdio or scale")
+	f.StringSliceVar(&o.phases, "phases", nil, "run only these phases (warm, async, cold, stdio, scale), e.g. to compare two builds' warm figures")
+	_ = f.MarkHidden("phases")
 	_ = f.MarkHidden("cpuprofile")
 	_ = f.MarkHidden("profile-phase")
 	return cmd
@@ -68,6 +71,11 @@ func runBench(ctx context.Context, s *streams, o *benchOptions) (err error) {
 	start := time.Now()
 	if o.cpuProfile != "" && !slices.Contains(benchPhases, o.profilePhase) {
 		return lambda.Errorf(lambda.EINVALID, "--profile-phase %q is not a phase of the bench: use one of %s", o.profilePhase, strings.Join(benchPhases, ", "))
+	}
+	for _, ph := range o.phases {
+		if !slices.Contains(benchPhases, ph) {
+			return lambda.Errorf(lambda.EINVALID, "--phases %q is not a phase of the bench: use some of %s", ph, strings.Join(benchPhases, ", "))
+		}
 	}
 	plan := bench.FullPlan()
 	if o.quick {
@@ -111,6 +119,7 @@ func runBench(ctx context.Context, s *streams, o *benchOptions) (err error) {
 		Queue:    p,
 		Machine:  machine,
 		Progress: s.Err,
+		Phases:   o.phases,
 	}
 	if o.cpuProfile != "" {
 		r.Phase = profilePhase(o.profilePhase, o.cpuProfile, progress)
