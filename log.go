@@ -136,8 +136,14 @@ func WithInvocationID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, invocationIDKey{}, id)
 }
 
-// InvocationIDFrom returns the ID WithInvocationID put in ctx, or "".
+// InvocationIDFrom returns the ID WithInvocationID (or WithInvocation)
+// put in ctx, or "".
 func InvocationIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(invocationIDKey{}).(string)
-	return id
+	switch v := ctx.Value(invocationIDKey{}).(type) {
+	case string:
+		return v
+	case *Invocation:
+		return v.ID
+	}
+	return ""
 }
