@@ -13,6 +13,9 @@ import (
 type JobCursor struct {
 	CreatedAt time.Time
 	Seq       int64
+	// Record: the position is a synchronous invocation's record, listed
+	// with the jobs (MergeInvocations); Seq is then the record's.
+	Record bool
 }
 
 // CursorAfter returns the cursor that lists the jobs after j.
@@ -31,6 +34,9 @@ func (c *JobCursor) Follows(j *Job) bool {
 // String is the cursor as an opaque token for an API or a command line.
 func (c *JobCursor) String() string {
 	raw := strconv.FormatInt(c.CreatedAt.UnixNano(), 10) + "." + strconv.FormatInt(c.Seq, 10)
+	if c.Record {
+		raw += ".r"
+	}
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
@@ -45,10 +51,11 @@ func ParseJobCursor(token string) (*JobCursor, error) {
 	if !ok {
 		return nil, bad
 	}
+	seq, record := strings.CutSuffix(seq, ".r")
 	n, err1 := strconv.ParseInt(nanos, 10, 64)
 	s, err2 := strconv.ParseInt(seq, 10, 64)
 	if err1 != nil || err2 != nil || s < 0 {
 		return nil, bad
 	}
-	return &JobCursor{CreatedAt: time.Unix(0, n).UTC(), Seq: s}, nil
+	return &JobCursor{CreatedAt: time.Unix(0, n).UTC(), Seq: s, Record: record}, nil
 }
