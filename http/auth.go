@@ -14,7 +14,8 @@ import (
 // The middleware chain every non-public route goes through:
 // throttling of failing addresses → authentication → authorization →
 // handler → audit of writes. Public routes (the gateway, /healthz) skip it
-// entirely, so a public function's warm path looks no key up.
+// entirely, so a public function's warm path looks no key up. Outside it
+// all, every route but the data path has the access log (accesslog.go).
 
 // maxBearerLen bounds a token worth looking up: a secret is "lmb_" and 43
 // characters; anything much longer is garbage, refused before hashing.
@@ -48,6 +49,7 @@ func (s *Server) guard(rt route) http.Handler {
 			s.deny(w, r, &authFailure{err: err, retryAfter: throttledFor(err)})
 			return
 		}
+		noteKey(r.Context(), key)
 		function := functionOf(rt, r)
 		if !keyAllows(key, rt.scope, function) {
 			err := forbidden(key, rt.scope, function)

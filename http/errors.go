@@ -44,7 +44,7 @@ func ErrorStatus(err error) int {
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	code := lambda.ErrorCode(err)
 	if code == lambda.EINTERNAL {
-		logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		logger.Error("request failed", "method", r.Method, "path", r.URL.Path, requestIDAttr(r.Context()), "err", err)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -37,7 +37,9 @@ type route struct {
 	// on ("" for none): a key limited to functions is checked against it.
 	function string
 	// action names a control-plane write for the audit log ("" for reads).
-	action  string
+	action string
+	// access says how its requests are logged (accesslog.go).
+	access  accessPolicy
 	handler http.HandlerFunc
 }
 
@@ -50,15 +52,16 @@ func onFunction(pathValue string) routeOpt { return func(rt *route) { rt.functio
 // audited records every call of the route in the audit log as action.
 func audited(action string) routeOpt { return func(rt *route) { rt.action = action } }
 
-// route registers handler for pattern behind the middleware chain, and
-// keeps the registration so that tests can walk every route.
+// route registers handler for pattern behind the access log and the
+// middleware chain, and keeps the registration so that tests can walk
+// every route.
 func (s *Server) route(mux *http.ServeMux, pattern, scope string, handler http.HandlerFunc, opts ...routeOpt) {
 	rt := route{pattern: pattern, scope: scope, handler: handler}
 	for _, o := range opts {
 		o(&rt)
 	}
 	s.registered = append(s.registered, rt)
-	mux.Handle(pattern, s.guard(rt))
+	mux.Handle(pattern, s.accessLogged(rt, s.guard(rt)))
 }
 
 // knownScope reports whether scope is a rule the middleware enforces.

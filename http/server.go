@@ -231,14 +231,15 @@ func (s *Server) serveHost(w http.ResponseWriter, r *http.Request) {
 
 // routes is the route table: each registration names the scope a key
 // needs (scopePublic: none), the path value naming the function it acts
-// on, and the audit action of a write.
+// on, the audit action of a write, and whether it is the data path (not
+// access-logged) or a probe (logged at debug level).
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	fn := onFunction("name")
-	s.route(mux, "GET /healthz", scopePublic, s.handleHealth)
-	s.route(mux, "GET /metrics", scopeMetrics, s.handleMetrics)
-	s.route(mux, "/fn/{name}", scopePublic, s.handlePathInvoke)
-	s.route(mux, "/fn/{name}/{path...}", scopePublic, s.handlePathInvoke)
+	s.route(mux, "GET /healthz", scopePublic, s.handleHealth, probe())
+	s.route(mux, "GET /metrics", scopeMetrics, s.handleMetrics, probe())
+	s.route(mux, "/fn/{name}", scopePublic, s.handlePathInvoke, dataPath())
+	s.route(mux, "/fn/{name}/{path...}", scopePublic, s.handlePathInvoke, dataPath())
 	s.route(mux, "POST /v1/functions/{name}/deploy", lambda.ScopeDeploy, s.handleDeploy, fn, audited("deploy"))
 	s.route(mux, "GET /v1/functions", lambda.ScopeRead, s.handleListFunctions)
 	s.route(mux, "GET /v1/functions/{name}", lambda.ScopeRead, s.handleGetFunction, fn)
@@ -248,7 +249,7 @@ func (s *Server) routes() *http.ServeMux {
 	s.route(mux, "PATCH /v1/functions/{name}/scaling", lambda.ScopeDeploy, s.handleScaling, fn, audited("config"))
 	s.route(mux, "GET /v1/functions/{name}/logs", lambda.ScopeRead, s.handleLogs, fn)
 	s.route(mux, "POST /v1/functions/{name}/invoke", lambda.ScopeInvoke, s.handleInvoke, fn)
-	s.route(mux, "POST /2015-03-31/functions/{function}/invocations", lambda.ScopeInvoke, s.handleLambdaInvoke, onFunction("function"))
+	s.route(mux, "POST /2015-03-31/functions/{function}/invocations", lambda.ScopeInvoke, s.handleLambdaInvoke, onFunction("function"), dataPath())
 	// Asynchronous invocations (invocations.go). Submitting and redriving
 	// run the function: invoke scope; the listing is read scope; a record
 	// by ID is read or invoke scope, so that who submitted it may follow it.
