@@ -78,7 +78,7 @@ func (s *InvocationStore) SaveInvocations(ctx context.Context, recs []*lambda.In
 func invocationArgs(r *lambda.Invocation) []any {
 	return []any{
 		r.ID, r.Function, r.Version, string(r.Trigger), formatTime(r.Start), int64(r.Duration), r.Status, r.HTTPStatus,
-		r.Cold, int64(r.QueueWait), int64(r.InitDuration), r.ErrorType, string(r.ThrottleReason), "",
+		r.Cold, int64(r.QueueWait), int64(r.InitDuration), r.ErrorType, string(r.ThrottleReason), r.TraceID,
 	}
 }
 
@@ -185,7 +185,7 @@ func scanInvocation(row scanner) (*lambda.Job, error) {
 	}
 	r.Trigger, r.Start, r.ThrottleReason = lambda.Trigger(trigger), t, lambda.ThrottleReason(throttle)
 	r.Duration, r.QueueWait, r.InitDuration = time.Duration(duration), time.Duration(wait), time.Duration(initDuration)
-	_ = trace
+	r.TraceID = trace
 	j := lambda.InvocationJob(&r)
 	j.Seq = seq
 	return j, nil
