@@ -37,6 +37,9 @@ type Server struct {
 	// Async accepts and answers for asynchronous invocations; nil: they
 	// are refused as not implemented.
 	Async lambda.AsyncService
+	// History keeps the records of recent synchronous invocations, listed
+	// with the jobs (invocations_history.go); nil: jobs only.
+	History lambda.InvocationHistory
 	// Logs keeps the functions' output (logs.go); nil: not offered.
 	Logs   lambda.LogStore
 	Cron   lambda.CronParser
