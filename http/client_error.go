@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -21,6 +22,11 @@ const maxErrorBody = 64 << 10
 func responseError(resp *http.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	if e := parseErrorBody(body); e != nil {
+		if id := resp.Header.Get(HeaderAPIRequestID); validRequestID(id) && platformFault(resp.StatusCode, e.Code) {
+			// The server logged the cause under this ID; the user sees
+			// only that something failed, the operator can find why.
+			e.Message += " (request ID " + id + ": check the server log)"
+		}
 		return e
 	}
 	msg := fmt.Sprintf("server answered %s", resp.Status)
@@ -77,4 +83,11 @@ func codeFromStatus(status int) string {
 		return lambda.EINVALID
 	}
 	return lambda.EINTERNAL
+}
+
+// platformFault reports whether an error answer is one the server's access
+// log holds at error level: a failure of the platform, not of the client
+// or the function.
+func platformFault(status int, code string) bool {
+	return accessLevel(accessLogged, status, code, false) == slog.LevelError
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"slices"
 	"strconv"
@@ -50,7 +49,12 @@ func openBenchPlatform(ctx context.Context, logOut io.Writer) (p *benchPlatform,
 	_, _ = rand.Read(b[:])
 	p = &benchPlatform{suffix: hex.EncodeToString(b[:]), images: map[string]string{}}
 	p.httpFn, p.stdioFn = "bench-http-"+p.suffix, "bench-stdio-"+p.suffix
-	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// Warnings only, as text among the bench's progress lines: the access
+	// log's lines are info, so the figures carry only its level check.
+	logger, err := newLogger(logOut, "text", "warn")
+	if err != nil {
+		return nil, err
+	}
 
 	if p.dir, err = os.MkdirTemp("", "lambda-bench-"); err != nil {
 		return nil, err

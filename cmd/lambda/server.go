@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -28,7 +27,9 @@ type serverOptions struct {
 	dataDir  string
 	domain   string
 	logLevel string
-	images   imageOptions
+	// logFormat is text or json (newLogger).
+	logFormat string
+	images    imageOptions
 	// maxInstances caps the instances on this host, all functions together.
 	maxInstances string
 	// queueSize bounds each function's queue of requests waiting for an
@@ -82,6 +83,7 @@ func newServerCommand(s *streams) *cobra.Command {
 		dataDir:          envOr("LAMBDA_DATA", defaultDataDir()),
 		domain:           envOr("LAMBDA_DOMAIN", "localhost"),
 		logLevel:         envOr("LAMBDA_LOG_LEVEL", "info"),
+		logFormat:        envOr("LAMBDA_LOG_FORMAT", "text"),
 		maxInstances:     envOr("LAMBDA_MAX_INSTANCES", "200"),
 		queueSize:        envOr("LAMBDA_QUEUE_SIZE", "1000"),
 		keepVersions:     envOr("LAMBDA_KEEP_VERSIONS", strconv.Itoa(engine.DefaultKeepVersions)),
@@ -113,6 +115,7 @@ as containers on the local Docker engine (DOCKER_HOST is honoured).`,
 	f.StringVar(&opts.dataDir, "data", opts.dataDir, "data directory (env LAMBDA_DATA)")
 	f.StringVar(&opts.domain, "domain", opts.domain, "functions answer at NAME.DOMAIN (env LAMBDA_DOMAIN)")
 	f.StringVar(&opts.logLevel, "log-level", opts.logLevel, "debug, info, warn or error (env LAMBDA_LOG_LEVEL)")
+	f.StringVar(&opts.logFormat, "log-format", opts.logFormat, "text, or json for one JSON object per line; either way one line per control-API request, with its X-Request-Id (env LAMBDA_LOG_FORMAT)")
 	opts.limits = clientLimitOptions{
 		readTimeout:       envOr("LAMBDA_READ_TIMEOUT", lhttp.DefaultBodyReadTimeout.String()),
 		readHeaderTimeout: envOr("LAMBDA_READ_HEADER_TIMEOUT", lhttp.DefaultReadHeaderTimeout.String()),
@@ -147,11 +150,10 @@ as containers on the local Docker engine (DOCKER_HOST is honoured).`,
 }
 
 func runServer(ctx context.Context, s *streams, opts serverOptions) error {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(opts.logLevel)); err != nil {
-		return fmt.Errorf("--log-level %q is invalid: use debug, info, warn or error", opts.logLevel)
+	logger, err := newLogger(s.Err, opts.logFormat, opts.logLevel)
+	if err != nil {
+		return err
 	}
-	logger := slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{Level: level}))
 
 	maxInstances, err := strconv.Atoi(opts.maxInstances)
 	if err != nil || maxInstances < 1 {
