@@ -1,0 +1,174 @@
+package stats
+
+import (
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// shards splits a function's current minute, so that its concurrent
+// requests seldom meet on one mutex: the microsecond an invocation started
+// at picks its shard (requests at once differ there; hashing the ID cost
+// more than the rest of the observation).
+const shards = 4
+
+// Recorder adds up invocations per function and minute, and answers for
+// the history. Create it with New; Open starts the flush once a minute,
+// Close writes what is left.
+type Recorder struct {
+	// Store keeps the minutes once they are over.
+	Store lambda.StatsStore
+	// Functions, when set, answers whether a function exists (ENOTFOUND
+	// otherwise) and since when: minutes before its creation belong to a
+	// deleted function of the same name.
+	Functions lambda.FunctionStore
+	Logger    *slog.Logger
+	// Retention is how long minutes are kept; older ones are pruned.
+	Retention time.Duration
+	// FlushDelay is how long after a minute ends it is written, so that
+	// the invocations that ended in it have been observed.
+	FlushDelay time.Duration
+	// FlushTimeout bounds one write to the store.
+	FlushTimeout time.Duration
+	// MaxPending bounds the minutes kept in memory while the store fails;
+	// past it the oldest are dropped (and logged).
+	MaxPending int
+	// Now returns the time (time.Now when nil); tests replace it.
+	Now func() time.Time
+
+	fns sync.Map // function name → *function
+
+	// mu makes a flush one step for readers: while minutes move from
+	// memory to the store no answer is computed, so none counts them
+	// twice or misses them. ObserveInvocation never takes it.
+	mu      sync.RWMutex
+	pending map[pendingKey]*lambda.StatsMinute // flushed minutes the store refused
+
+	pool   sync.Pool // *minute
+	cancel func()
+	done   chan struct{}
+}
+
+var (
+	_ lambda.InvocationObserver = (*Recorder)(nil)
+	_ lambda.StatsService       = (*Recorder)(nil)
+)
+
+type pendingKey struct {
+	function string
+	minute   int64
+}
+
+// New returns a Recorder on store with the defaults: 7 days of minutes,
+// each written 2 seconds after it ends.
+func New(store lambda.StatsStore) *Recorder {
+	return &Recorder{
+		Store: store, Logger: slog.Default(), Retention: lambda.StatsRetention,
+		FlushDelay: 2 * time.Second, FlushTimeout: 30 * time.Second, MaxPending: 100000,
+		pending: map[pendingKey]*lambda.StatsMinute{},
+	}
+}
+
+// function is one function's minutes not flushed yet.
+type function struct {
+	name   string
+	shards [shards]shard
+}
+
+type shard struct {
+	mu sync.Mutex
+	// gone: the flush forgot the function (idle); an observer that finds
+	// it set looks the function up again.
+	gone bool
+	cur  *minute   // the latest minute observed
+	done []*minute // earlier minutes, waiting for the flush
+	_    [64]byte  // keeps shards off each other's cache lines
+}
+
+// minute is what one shard added up of one minute.
+type minute struct {
+	unix int64 // its start, in minutes since the Unix epoch
+	lambda.StatsCounts
+	latency lambda.LatencyHistogram
+}
+
+func (r *Recorder) now() time.Time {
+	if r.Now == nil {
+		return time.Now()
+	}
+	return r.Now()
+}
+
+// ObserveInvocation implements lambda.InvocationObserver. It runs on the
+// request's goroutine: a map read, then a few adds under the mutex of one
+// of the function's shards; it allocates only when a shard starts a minute.
+func (r *Recorder) ObserveInvocation(inv *lambda.Invocation) {
+	end := inv.Start.Add(inv.Duration)
+	if inv.Start.IsZero() {
+		end = r.now()
+	}
+	at := end.Unix() / 60
+	i := inv.Start.Nanosecond() / 1000 % shards
+	for {
+		f := r.function(inv.Function)
+		sh := &f.shards[i]
+		sh.mu.Lock()
+		if sh.gone {
+			sh.mu.Unlock()
+			continue
+		}
+		m := sh.cur
+		switch {
+		case m == nil:
+			m = r.newMinute(at)
+			sh.cur = m
+		case m.unix < at:
+			sh.done = append(sh.done, m)
+			m = r.newMinute(at)
+			sh.cur = m
+		case m.unix > at:
+			m = sh.earlier(r, at)
+		}
+		m.Count(inv)
+		if lambda.Timed(inv) {
+			m.latency.Add(inv.Duration)
+		}
+		sh.mu.Unlock()
+		return
+	}
+}
+
+// earlier returns the shard's minute at, before its current one: an
+// invocation whose observer ran after another's of the next minute.
+func (sh *shard) earlier(r *Recorder, at int64) *minute {
+	for _, m := range sh.done {
+		if m.unix == at {
+			return m
+		}
+	}
+	m := r.newMinute(at)
+	sh.done = append(sh.done, m)
+	return m
+}
+
+// function returns name's state, making it on first use.
+func (r *Recorder) function(name string) *function {
+	if f, ok := r.fns.Load(name); ok {
+		return f.(*function)
+	}
+	f, _ := r.fns.LoadOrStore(name, &function{name: name})
+	return f.(*function)
+}
+
+func (r *Recorder) newMinute(at int64) *minute {
+	m, _ := r.pool.Get().(*minute)
+	if m == nil {
+		m = new(minute)
+	} else {
+		*m = minute{}
+	}
+	m.unix = at
+	return m
+}
