@@ -69,6 +69,15 @@ type InvokeRequest struct {
 	// the schedule whose tick it is and its overlap policy (Job.Schedule).
 	Schedule string
 	Overlap  string
+	// Trace is the caller's trace context (its traceparent, parsed): the
+	// invocation runs as a child of it, forwarded to the function with a
+	// new parent ID of the platform's. A zero Trace starts a new trace; a
+	// Trace with a TraceID but no ParentID (an async job's, trace.go)
+	// continues that trace.
+	Trace TraceContext
+	// TraceState is the caller's tracestate, forwarded with a valid Trace
+	// only.
+	TraceState string
 }
 
 // InvokeResult is a function's answer to a direct invocation.

@@ -63,26 +63,28 @@ func ParseTraceParent(s string) (t TraceContext, ok bool) {
 // decodeLowerHex decodes src into dst (len(src) == 2*len(dst)), refusing
 // anything but the lowercase hex digits the specification allows.
 func decodeLowerHex(dst []byte, src string) bool {
+	var bad byte
 	for i := range dst {
-		hi, ok1 := lowerHexDigit(src[2*i])
-		lo, ok2 := lowerHexDigit(src[2*i+1])
-		if !ok1 || !ok2 {
-			return false
-		}
-		dst[i] = hi<<4 | lo
+		hi, lo := lowerHex[src[2*i]], lowerHex[src[2*i+1]]
+		bad |= hi | lo
+		dst[i] = hi<<4 | lo&0x0f
 	}
-	return true
+	return bad&0xf0 == 0
 }
 
-func lowerHexDigit(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
+// lowerHex maps a lowercase hex digit to its value, anything else to 0xff.
+var lowerHex = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	return 0, false
-}
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c - '0'
+	}
+	for c := byte('a'); c <= 'f'; c++ {
+		t[c] = c - 'a' + 10
+	}
+	return t
+}()
 
 // Valid reports whether t has a trace ID and a parent ID (neither may be
 // all zeros).

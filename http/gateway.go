@@ -100,7 +100,11 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name, prefix str
 	}
 	st := &proxyState{body: body, prefix: prefix, caller: r.Context(), retry: true}
 	st.rec = lambda.Invocation{ID: lambda.NewRequestID(), Function: name, Trigger: lambda.TriggerHTTP, Start: time.Now(), Attempt: 1}
-	ctx, consumed := lambda.WithInvocationID(r.Context(), st.rec.ID), false
+	// The function gets the platform's span as its parent, whatever the
+	// client sent (http/trace.go).
+	parent, state := traceOf(r.Header)
+	setTraceHeaders(r.Header, startTrace(parent, &st.rec), state)
+	ctx, consumed := lambda.WithInvocation(r.Context(), &st.rec), false
 	if g.authorizer != nil {
 		ctx = lambda.WithInvokeAuth(ctx, g.authorizer(r, &consumed))
 	}

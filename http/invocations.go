@@ -97,7 +97,8 @@ func (s *Server) asyncRequest(r *http.Request, name string, trigger lambda.Trigg
 	if err != nil {
 		return nil, err
 	}
-	return &lambda.InvokeRequest{Function: name, Trigger: trigger, IdempotencyKey: key, Timeout: timeout}, nil
+	trace, _ := traceOf(r.Header) // a job keeps its submitter's trace, not its tracestate
+	return &lambda.InvokeRequest{Function: name, Trigger: trigger, IdempotencyKey: key, Timeout: timeout, Trace: trace}, nil
 }
 
 // checkFunction refuses an invocation of a function that cannot run, so

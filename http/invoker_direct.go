@@ -88,6 +88,8 @@ func (iv *Invoker) invoke(ctx context.Context, req *lambda.InvokeRequest, bind f
 	if rec.Trigger == "" {
 		rec.Trigger = lambda.TriggerInvoke
 	}
+	// From here req.Trace is the platform's span, the function's parent.
+	req = hopRequest(req, rec)
 	res, ran, err = iv.direct(lambda.WithInvokeAuth(ctx, allowInvoke), req, rec, bind)
 	status, fnErr := 0, false
 	if res != nil {
@@ -104,7 +106,7 @@ func (iv *Invoker) invoke(ctx context.Context, req *lambda.InvokeRequest, bind f
 // direct takes a lease and sends the event, once more to another instance
 // when the first could not be reached at all.
 func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *lambda.Invocation, bind func(context.Context, *lambda.Lease) error) (*lambda.InvokeResult, bool, error) {
-	ctx = lambda.WithInvocationID(ctx, rec.ID) // its instance's output is attributed to it
+	ctx = lambda.WithInvocation(ctx, rec) // its instance's output is attributed to it
 	lease, err := iv.acquire(ctx, req.Function)
 	if err != nil {
 		return nil, false, err
@@ -169,6 +171,7 @@ func (iv *Invoker) send(ctx context.Context, lease *lambda.Lease, req *lambda.In
 		return nil, false, lambda.Errorf(lambda.EINTERNAL, "build the request to function %q: %w", lease.Function, err)
 	}
 	out.Header = http.Header{"Content-Type": {"application/json"}}
+	setTraceHeaders(out.Header, req.Trace.String(), req.TraceState)
 	setPlatformHeaders(out.Header, id, true, req.LogTail, deadline)
 	resp, err := iv.transport.RoundTrip(out)
 	if err != nil {

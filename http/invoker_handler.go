@@ -22,6 +22,7 @@ const HeaderInvocationID = "X-Lambda-Invocation-Id"
 // ?timeout=D shortens the function's timeout for this call.
 func (s *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 	req := &lambda.InvokeRequest{Function: r.PathValue("name"), Trigger: lambda.TriggerInvoke, RequestID: lambda.NewRequestID(), LogTail: r.Header.Get(HeaderLogType) == "Tail"}
+	req.Trace, req.TraceState = traceOf(r.Header)
 	err := lambda.ValidateName(req.Function)
 	if err == nil {
 		req.IdempotencyKey, err = idempotencyKey(r.Header)
@@ -59,6 +60,9 @@ func (s *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Type", "application/json")
 	}
 	h.Set(HeaderRequestID, res.Invocation.ID)
+	if res.Invocation.TraceID != "" {
+		h.Set(HeaderTraceID, res.Invocation.TraceID)
+	}
 	h.Set("X-Lambda-Version", strconv.Itoa(res.Invocation.Version))
 	h.Set("X-Lambda-Cold-Start", strconv.FormatBool(res.Invocation.Cold))
 	if res.FunctionError != "" {

@@ -90,10 +90,12 @@ func (s *Server) handleLambdaInvoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The function sees only the event: no SigV4 Authorization or other
-	// client headers reach it.
+	// client headers reach it, but its trace context does.
+	trace, state := traceOf(r.Header)
 	res, err := s.Invoker.Invoke(r.Context(), &lambda.InvokeRequest{
 		Function: inv.name, Qualifier: inv.qualifier, Payload: payload, Trigger: lambda.TriggerAPI,
 		RequestID: inv.requestID, LogTail: inv.tail, IdempotencyKey: key,
+		Trace: trace, TraceState: state,
 	})
 	s.writeLambdaResult(w, r, inv, res, err)
 }
