@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -117,13 +118,48 @@ func textLine(out, errOut io.Writer) func(lambda.LogLine) error {
 		if inv == "" {
 			inv = "-"
 		}
-		msg := l.Message
+		msg := printable(l.Message)
 		if l.Truncated {
 			msg += " [truncated]"
 		}
 		_, err := fmt.Fprintf(out, "%s v%d %s %s %s\n", l.Time.UTC().Format("2006-01-02T15:04:05.000Z"), l.Version, short12(l.Instance), inv, msg)
 		return err
 	}
+}
+
+// printable escapes the control characters of a function's line (tabs
+// aside), C0, DEL and C1, and the bidirectional overrides: printed raw on
+// a terminal, a carriage return or a cursor movement would let a function
+// write over the columns in front of its text and pass it off as another
+// invocation's, and escape sequences reach the user's terminal.
+func printable(msg string) string {
+	i := strings.IndexFunc(msg, unsafeRune)
+	if i < 0 {
+		return msg
+	}
+	b := strings.Builder{}
+	b.Grow(len(msg) + 16)
+	b.WriteString(msg[:i])
+	for _, r := range msg[i:] {
+		switch {
+		case !unsafeRune(r):
+			b.WriteRune(r)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return r < 0x20 && r != '\t' || r >= 0x7f && r <= 0x9f ||
+		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 func short12(id string) string {
@@ -137,23 +173,17 @@ func short12(id string) string {
 var reconnectEvery = time.Second
 
 // followLogs follows until Ctrl-C, across restarts of the server: when
-// it goes away the follow resumes, once it answers again, after the last
-// line printed, printing nothing twice.
+// it goes away the follow resumes once it answers again, printing the
+// lines stored meanwhile and nothing twice (see seenLines).
 func followLogs(ctx context.Context, s *streams, c *lambdahttp.Client, name string, q lambdahttp.LogQuery, print func(lambda.LogLine) error) error {
-	var last time.Time
-	seenAtLast := map[string]bool{} // lines printed with the time of the last one
+	seen := newSeenLines()
 	dedup := func(l lambda.LogLine) error {
 		if l.Dropped > 0 {
 			return print(l) // a notice of the server's, not a line
 		}
-		if !last.IsZero() && (l.Time.Before(last) || l.Time.Equal(last) && seenAtLast[l.Instance+"\x00"+l.Message]) {
+		if !seen.add(&l) {
 			return nil
 		}
-		if !l.Time.Equal(last) {
-			clear(seenAtLast)
-			last = l.Time
-		}
-		seenAtLast[l.Instance+"\x00"+l.Message] = true
 		return print(l)
 	}
 	away := false
@@ -173,8 +203,8 @@ func followLogs(ctx context.Context, s *streams, c *lambdahttp.Client, name stri
 			fmt.Fprintf(s.Err, "lambda logs: the server went away (%v); reconnecting until Ctrl-C\n", err)
 			away = true
 		}
-		if !last.IsZero() {
-			q.Since, q.Tail = last.UTC().Format(time.RFC3339Nano), 0
+		if since := seen.since(); !since.IsZero() {
+			q.Since, q.Tail = since.UTC().Format(time.RFC3339Nano), 0
 		}
 		select {
 		case <-ctx.Done():

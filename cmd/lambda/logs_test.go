@@ -100,8 +100,8 @@ func TestLogsCommand(t *testing.T) {
 		!strings.Contains(errOut, "reconnected") || !strings.Contains(errOut, "not found") {
 		t.Errorf("-f: exit %d, stdout %q, stderr %q; want stdout %q", code, out, errOut, want)
 	}
-	if q := last(); q.Get("follow") != "1" || q.Get("since") != "2026-12-05T10:00:02.123Z" || q.Get("tail") != "" {
-		t.Errorf("the last reconnection asked %v; want to follow since the last line, without tail", q)
+	if q := last(); q.Get("follow") != "1" || q.Get("since") != "2026-12-05T09:59:52.123Z" || q.Get("tail") != "" {
+		t.Errorf("the last reconnection asked %v; want to follow since %s before the last line, without tail", q, resumeWindow)
 	}
 
 	for _, tc := range []struct {
