@@ -26,10 +26,13 @@ func newInvocationsCommand(s *streams, root *rootOptions) *cobra.Command {
 	o := &invocationsOptions{}
 	cmd := &cobra.Command{
 		Use:   "invocations NAME",
-		Short: "List a function's asynchronous invocations, newest first",
+		Short: "List a function's invocations, synchronous and asynchronous, newest first",
 		Long: `Invocations lists the invocations of a function that the server keeps a
-record of (asynchronous ones, cron ticks and calls with an idempotency key),
-newest first. Status is one of: ` + strings.Join(lambda.InvocationStatuses, ", ") + `.
+record of, newest first: asynchronous ones, cron ticks and calls with an
+idempotency key (kept for the server's --invocation-retention), and the
+last ` + strconv.Itoa(lambda.MaxInvocationsKept) + ` synchronous ones (requests to its URL, "lambda invoke", the
+Lambda Invoke API), which end succeeded or failed. TRIGGER says which.
+Status is one of: ` + strings.Join(lambda.InvocationStatuses, ", ") + `.
 A full page ends with the --cursor of the next one (on stderr); --all
 follows every page (1000 at a time unless --limit says otherwise).
 Show one in full, with its response and each attempt's logs, with
@@ -85,7 +88,11 @@ func runInvocations(ctx context.Context, s *streams, root *rootOptions, o *invoc
 		if o.status != "" {
 			what = o.status + " invocations"
 		}
-		fmt.Fprintf(s.Err, "No %s of %q: queue one with \"lambda invoke %s --async\".\n", what, name, name)
+		if lambda.SyncStatus(o.status) {
+			fmt.Fprintf(s.Err, "No %s of %q: run one with \"lambda invoke %s\" (or --async).\n", what, name, name)
+		} else {
+			fmt.Fprintf(s.Err, "No %s of %q: queue one with \"lambda invoke %s --async\".\n", what, name, name)
+		}
 		return nil
 	}
 	tw := newTable(s.Out)
@@ -122,7 +129,7 @@ func listInvocations(ctx context.Context, root *rootOptions, name string, f lamb
 		if err != nil {
 			return nil, "", err
 		}
-		if f.After != nil && next.Seq == f.After.Seq && next.CreatedAt.Equal(f.After.CreatedAt) {
+		if f.After != nil && next.Seq == f.After.Seq && next.Record == f.After.Record && next.CreatedAt.Equal(f.After.CreatedAt) {
 			return nil, "", fmt.Errorf("the server answered the page after cursor %s with the same cursor: stopping rather than listing it again", page.NextCursor)
 		}
 		f.After = next
