@@ -138,6 +138,7 @@ var wantScope = map[string]string{
 	"POST /v1/functions/{name}/invocations":             lambda.ScopeInvoke,
 	"GET /v1/functions/{name}/invocations":              lambda.ScopeRead,
 	"GET /v1/functions/{name}/logs":                     lambda.ScopeRead,
+	"GET /v1/functions/{name}/stats":                    lambda.ScopeRead,
 	"POST /v1/functions/{name}/redrive":                 lambda.ScopeInvoke,
 	"GET /v1/invocations/{id}":                          scopeReadOrInvoke,
 	"GET /v1/images":                                    lambda.ScopeRead,

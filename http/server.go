@@ -41,7 +41,10 @@ type Server struct {
 	// with the jobs (invocations_history.go); nil: jobs only.
 	History lambda.InvocationHistory
 	// Logs keeps the functions' output (logs.go); nil: not offered.
-	Logs   lambda.LogStore
+	Logs lambda.LogStore
+	// Stats answers for the functions' history (stats.go); nil: not
+	// offered.
+	Stats  lambda.StatsService
 	Cron   lambda.CronParser
 	Logger *slog.Logger
 
@@ -251,6 +254,7 @@ func (s *Server) routes() *http.ServeMux {
 	s.route(mux, "POST /v1/functions/{name}/rollback", lambda.ScopeDeploy, s.handleRollback, fn, audited("rollback"))
 	s.route(mux, "PATCH /v1/functions/{name}/scaling", lambda.ScopeDeploy, s.handleScaling, fn, audited("config"))
 	s.route(mux, "GET /v1/functions/{name}/logs", lambda.ScopeRead, s.handleLogs, fn)
+	s.route(mux, "GET /v1/functions/{name}/stats", lambda.ScopeRead, s.handleStats, fn)
 	s.route(mux, "POST /v1/functions/{name}/invoke", lambda.ScopeInvoke, s.handleInvoke, fn)
 	s.route(mux, "POST /2015-03-31/functions/{function}/invocations", lambda.ScopeInvoke, s.handleLambdaInvoke, onFunction("function"), dataPath())
 	// Asynchronous invocations (invocations.go). Submitting and redriving
