@@ -90,9 +90,9 @@ func (s *Server) logAccess(r *http.Request, rt route, aw *accessWriter, start ti
 	if len(path) > maxLoggedPath {
 		path = path[:maxLoggedPath] + "..."
 	}
-	var keyID, keyName string
+	var keyID, keyName slog.Attr // none without a key: slog drops empty attributes
 	if aw.key != nil {
-		keyID, keyName = aw.key.ID, aw.key.Name
+		keyID, keyName = slog.String("key", aw.key.ID), slog.String("key_name", aw.key.Name)
 	}
 	s.Logger.LogAttrs(ctx, level, "request",
 		slog.String("method", r.Method),
@@ -101,8 +101,7 @@ func (s *Server) logAccess(r *http.Request, rt route, aw *accessWriter, start ti
 		slog.Int("status", status),
 		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 		slog.Int64("bytes", aw.bytes),
-		slog.String("key", keyID),
-		slog.String("key_name", keyName),
+		keyID, keyName,
 		slog.String("remote", clientAddr(r)),
 		slog.String("request_id", aw.id),
 	)

@@ -138,7 +138,10 @@ func TestAccessLogRequestID(t *testing.T) {
 			}
 			lines := logs.accessLines(t)
 			if len(lines) != 1 || lines[0]["request_id"] != got || lines[0]["status"] != float64(401) {
-				t.Errorf("access lines %v, want one of status 401 with request ID %q", lines, got)
+				t.Fatalf("access lines %v, want one of status 401 with request ID %q", lines, got)
+			}
+			if _, ok := lines[0]["key"]; ok {
+				t.Errorf("a request without a key logged key %v", lines[0]["key"])
 			}
 		})
 	}
