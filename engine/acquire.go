@@ -116,7 +116,7 @@ func (e *Engine) lease(ctx context.Context, st *fnState, in *instance, cold bool
 	attr, seq := e.attributionOf(in.ID), uint64(0)
 	if attr != nil {
 		if id := lambda.InvocationIDFrom(ctx); id != "" {
-			seq = attr.begin(id, time.Now())
+			seq = attr.begin(id, lambda.TraceIDFrom(ctx), time.Now())
 		} else {
 			attr = nil
 		}

@@ -41,12 +41,12 @@ func (e *Engine) collectLogs(in *lambda.Instance, protocol string, resume bool) 
 		var lines []lambda.LogLine
 		var caps invocationCaps
 		frames := framed(protocol)
-		var attr *attribution
-		if !frames {
-			attr = &attribution{}
-			e.attrs.Store(in.ID, attr)
-			defer e.attrs.Delete(in.ID)
-		}
+		// Framed lines name their invocation; the windows still give its
+		// trace ID (logs_attribution.go).
+		attr := &attribution{}
+		e.attrs.Store(in.ID, attr)
+		defer e.attrs.Delete(in.ID)
+		var lastID, lastTrace string // a framed invocation's lines come in runs
 		emit := func(batch []lambda.LogLine) {
 			lines = append(lines[:0], batch...)
 			for i := range lines {
@@ -54,8 +54,14 @@ func (e *Engine) collectLogs(in *lambda.Instance, protocol string, resume bool) 
 				l.Function, l.Version, l.Instance = in.Function, in.Version, in.ID
 				if frames {
 					unframe(l)
+					if l.Invocation != "" && l.Invocation != lastID {
+						lastID, lastTrace = l.Invocation, attr.traceOf(l.Invocation)
+					}
+					if l.Invocation != "" {
+						l.TraceID = lastTrace
+					}
 				} else {
-					l.Invocation = attr.at(l.Time)
+					l.Invocation, l.TraceID = attr.at(l.Time)
 				}
 			}
 			since = lines[len(lines)-1].Time.Add(time.Nanosecond)

@@ -11,6 +11,9 @@ import (
 // keeps, per instance, when each of its recent requests held it, and the
 // collector gives a line the invocation of the one window holding its
 // time. Lines printed while requests overlap (concurrency > 1) keep none.
+// The windows also hold each invocation's trace ID, which a line gets with
+// its invocation; for an instance behind a shim, whose frames name the
+// invocation, they are kept for the trace ID alone (traceOf).
 
 // attributionWindows is how many recent requests an instance remembers;
 // the collector runs a little behind the requests.
@@ -25,7 +28,7 @@ const attributionWindows = 64
 const attributionGrace = 50 * time.Millisecond
 
 type window struct {
-	id         string
+	id, trace  string // the invocation and its trace ID
 	seq        uint64
 	start, end time.Time // end zero: the request still holds the instance
 }
@@ -38,12 +41,12 @@ type attribution struct {
 	next uint64
 }
 
-func (a *attribution) begin(id string, now time.Time) uint64 {
+func (a *attribution) begin(id, trace string, now time.Time) uint64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	seq := a.next
 	a.next++
-	a.ring[seq%attributionWindows] = window{id: id, seq: seq, start: now}
+	a.ring[seq%attributionWindows] = window{id: id, trace: trace, seq: seq, start: now}
 	return seq
 }
 
@@ -55,14 +58,15 @@ func (a *attribution) end(seq uint64, now time.Time) {
 	}
 }
 
-// at returns the invocation that held the instance alone at t, or "". A
+// at returns the invocation that held the instance alone at t and its
+// trace ID, or "". A
 // line read after an answer (within attributionGrace) while no request
 // holds the instance goes to the request that ended last: lines come out
 // of the pipe in order, so it is the one that printed last.
-func (a *attribution) at(t time.Time) string {
+func (a *attribution) at(t time.Time) (id, trace string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	held, late := "", ""
+	var held, late *window
 	nHeld := 0
 	var lateEnd time.Time
 	for i := range a.ring {
@@ -70,22 +74,36 @@ func (a *attribution) at(t time.Time) string {
 		switch {
 		case w.id == "" || t.Before(w.start):
 		case w.end.IsZero() || !t.After(w.end):
-			held, nHeld = w.id, nHeld+1
+			held, nHeld = w, nHeld+1
 		case !t.After(w.end.Add(attributionGrace)) && w.end.After(lateEnd):
-			late, lateEnd = w.id, w.end
+			late, lateEnd = w, w.end
 		}
 	}
 	switch {
 	case nHeld == 1:
-		return held
-	case nHeld == 0:
-		return late
+		return held.id, held.trace
+	case nHeld == 0 && late != nil:
+		return late.id, late.trace
+	}
+	return "", ""
+}
+
+// traceOf returns the trace ID of invocation id, one of the instance's
+// recent requests, or "": the lines of a framed instance name their
+// invocation, not its trace.
+func (a *attribution) traceOf(id string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := range a.ring {
+		if w := &a.ring[i]; w.id == id {
+			return w.trace
+		}
 	}
 	return ""
 }
 
 // attributionOf returns the instance's attribution, nil when its output
-// is not collected or is framed by a shim.
+// is not collected.
 func (e *Engine) attributionOf(id string) *attribution {
 	if a, ok := e.attrs.Load(id); ok {
 		return a.(*attribution)

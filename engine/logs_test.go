@@ -102,14 +102,14 @@ func TestUnframe(t *testing.T) {
 }
 
 // An http instance serving one request at a time gets that request's
-// invocation ID on the lines it prints meanwhile.
+// invocation ID and trace ID on the lines it prints meanwhile.
 func TestHTTPOutputAttributedWhileAlone(t *testing.T) {
 	dir := t.TempDir()
 	logs := openLogs(t, filepath.Join(dir, "logs"))
 	e := newEnvWithSetup(t, drivertest.NewFake(), filepath.Join(dir, "lambda.db"), func(e *env) { e.eng.Logs = logs })
 	e.mustDeploy(t, "solo", lambda.Config{})
 	for _, id := range []string{"inv-a", "inv-b"} {
-		lease, err := e.eng.Acquire(lambda.WithInvocationID(context.Background(), id), "solo")
+		lease, err := e.eng.Acquire(lambda.WithInvocation(context.Background(), &lambda.Invocation{ID: id, TraceID: "trace-" + id}), "solo")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,8 +126,8 @@ func TestHTTPOutputAttributedWhileAlone(t *testing.T) {
 			got = linesWith(t, logs, "solo", "request GET /"+id)
 			return len(got) == 1
 		})
-		if got[0].Invocation != id {
-			t.Errorf("the line printed during %s has invocation %q", id, got[0].Invocation)
+		if got[0].Invocation != id || got[0].TraceID != "trace-"+id {
+			t.Errorf("the line printed during %s has invocation %q, trace %q", id, got[0].Invocation, got[0].TraceID)
 		}
 	}
 	if start := linesWith(t, logs, "solo", drivertest.StartLine); len(start) != 1 || start[0].Invocation != "" {

@@ -20,6 +20,7 @@ import (
 	"github.com/lambdahq/lambda/prometheus"
 	"github.com/lambdahq/lambda/runtimes"
 	"github.com/lambdahq/lambda/sqlite"
+	"github.com/lambdahq/lambda/stats"
 )
 
 // The registry resolves a deploy's config without building, so that a
@@ -79,6 +80,7 @@ type platform struct {
 	srv       *lhttp.Server
 	sched     *cron.Scheduler // nil without platformOptions.scheduler
 	metrics   *prometheus.Metrics
+	stats     *stats.Recorder
 
 	life lifecycle
 }
@@ -173,6 +175,7 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.srv.StorePing, p.srv.DockerPing = p.db.Ping, p.driver.Ping
 	p.srv.Keys, p.srv.Audit = p.keys, p.audit
 	p.wireMetrics(o)
+	p.wireStats(o)
 	if o.configure != nil {
 		o.configure(p.srv)
 	}
@@ -210,6 +213,9 @@ func (p *platform) components(o platformOptions) []component {
 			}
 			return nil
 		}, close: p.db.Close},
+		// Closed after everything that invokes, before the database: it
+		// writes the last minutes.
+		{name: "stats", open: p.stats.Open, close: p.stats.Close},
 		{name: "keys", open: func(ctx context.Context) error {
 			var err error
 			if p.secrets.Master, err = loadMasterKey(o.dataDir); err != nil {
