@@ -215,19 +215,19 @@ func summary(j *lambda.Job) *lambda.Job {
 }
 
 func (s *Server) handleGetInvocation(w http.ResponseWriter, r *http.Request) {
-	if s.Async == nil {
+	if !s.invocationsAvailable() {
 		writeError(w, r, s.Logger, lambda.Errorf(lambda.ENOTIMPLEMENTED, "%s", invocationsNotAvailable))
 		return
 	}
 	id := r.PathValue("id")
-	job, err := s.Async.FindJob(r.Context(), id)
+	job, err := s.findInvocation(r.Context(), id)
 	// A key limited to functions learns nothing of the others' jobs, not
 	// even that they exist.
 	if err == nil && !allowed(r.Context(), scopeReadOrInvoke, job.Function) {
 		err = lambda.Errorf(lambda.ENOTFOUND, "not allowed")
 	}
 	if lambda.ErrorCode(err) == lambda.ENOTFOUND {
-		err = lambda.Errorf(lambda.ENOTFOUND, "invocation %q not found: IDs are those `lambda invoke --async` printed; list a function's with `lambda invocations NAME` (finished ones are kept for the server's --invocation-retention)", id)
+		err = lambda.Errorf(lambda.ENOTFOUND, "invocation %q not found: IDs are those `lambda invoke --async` printed; list a function's with `lambda invocations NAME` (finished asynchronous ones are kept for the server's --invocation-retention, the last %d synchronous ones of each function)", id, lambda.MaxInvocationsKept)
 	}
 	if err != nil {
 		writeError(w, r, s.Logger, err)
@@ -239,14 +239,14 @@ func (s *Server) handleGetInvocation(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleListInvocations(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	f, err := jobFilter(r, name, time.Now())
-	if err == nil && s.Async == nil {
+	if err == nil && !s.invocationsAvailable() {
 		err = lambda.Errorf(lambda.ENOTIMPLEMENTED, "%s", invocationsNotAvailable)
 	}
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	jobs, err := s.Async.ListJobs(r.Context(), f)
+	jobs, next, err := s.listInvocations(r.Context(), f)
 	if err == nil && len(jobs) == 0 {
 		// A typo'd name is an error, not an empty history; a deleted
 		// function's history is listed while it is kept.
@@ -260,9 +260,7 @@ func (s *Server) handleListInvocations(w http.ResponseWriter, r *http.Request) {
 	for _, j := range jobs {
 		out.Invocations = append(out.Invocations, summary(j))
 	}
-	if limit := f.Limit; len(jobs) == limit && limit > 0 {
-		out.NextCursor = lambda.CursorAfter(jobs[len(jobs)-1]).String()
-	}
+	out.NextCursor = next
 	respondJSON(w, http.StatusOK, out)
 }
 
