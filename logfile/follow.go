@@ -3,19 +3,22 @@ package logfile
 import (
 	"context"
 	"sync"
+	"unsafe"
 
 	"github.com/lambdahq/lambda"
 )
 
 // follower holds the lines appended for one Follow until its goroutine
-// sends them. Its queue is bounded in bytes: past followBuffer it counts
-// lines instead of keeping them, so a reader that does not read costs
-// writers nothing.
+// has sent them. Its queue is bounded in bytes, each line counted with
+// what it takes besides its message (a flood of one-character lines is
+// mostly that), and the lines being sent still count: past followBuffer
+// it counts lines instead of keeping them, so a reader that does not read
+// costs writers nothing and holds a bounded amount of memory.
 type follower struct {
 	filter  lambda.LogFilter
 	mu      sync.Mutex
 	queue   []lambda.LogLine
-	bytes   int
+	bytes   int // of the queue and of the lines taken but not yet sent
 	dropped int64
 	wake    chan struct{} // one pending signal at most
 	ended   chan struct{} // closed when the function's logs are deleted
@@ -27,12 +30,13 @@ func (r *follower) push(l lambda.LogLine) {
 		return
 	}
 	cut(&l)
+	cost := queuedBytes(&l)
 	r.mu.Lock()
-	if r.bytes+len(l.Message) > followBuffer {
+	if r.bytes+cost > followBuffer {
 		r.dropped++
 	} else {
 		r.queue = append(r.queue, l)
-		r.bytes += len(l.Message)
+		r.bytes += cost
 	}
 	r.mu.Unlock()
 	select {
@@ -43,13 +47,30 @@ func (r *follower) push(l lambda.LogLine) {
 
 func (r *follower) end() { r.endOnce.Do(func() { close(r.ended) }) }
 
-// take empties the queue.
+// lineOverhead is what a queued line takes besides its message: the
+// LogLine in the queue (its other strings are shared with the engine's).
+const lineOverhead = int(unsafe.Sizeof(lambda.LogLine{}))
+
+func queuedBytes(l *lambda.LogLine) int { return len(l.Message) + lineOverhead }
+
+// take empties the queue; its lines count until sent says they are gone.
 func (r *follower) take() ([]lambda.LogLine, int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	q, d := r.queue, r.dropped
-	r.queue, r.bytes, r.dropped = nil, 0, 0
+	r.queue, r.dropped = nil, 0
 	return q, d
+}
+
+// sent frees the room of lines taken and sent.
+func (r *follower) sent(lines []lambda.LogLine) {
+	n := 0
+	for i := range lines {
+		n += queuedBytes(&lines[i])
+	}
+	r.mu.Lock()
+	r.bytes -= n
+	r.mu.Unlock()
 }
 
 // Follow implements lambda.LogStore. The history is read from the files
@@ -112,6 +133,7 @@ func (s *Store) Follow(ctx context.Context, filter lambda.LogFilter) (<-chan lam
 					return
 				}
 			}
+			r.sent(lines)
 			select {
 			case <-r.wake:
 			case <-ctx.Done():
