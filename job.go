@@ -60,6 +60,13 @@ type Job struct {
 	// function's destination when it ended; nil when none was configured.
 	Destination *DestinationDelivery `json:"destination,omitempty"`
 
+	// TraceParent is the W3C traceparent of the submission, which every
+	// attempt continues as a child; "" when the submitter sent none (the
+	// attempts then share the trace named after the job's ID:
+	// TraceOfRequestID) or the store does not keep it (SQLite does not
+	// yet: docs/api.md, "Trace context").
+	TraceParent string `json:"traceparent,omitempty"`
+
 	// History holds every attempt, counted or not, oldest first (at most
 	// MaxJobAttemptsKept, the newest).
 	History []JobAttempt `json:"attempt_history,omitempty"`
@@ -114,6 +121,11 @@ type JobAttempt struct {
 	Error      string    `json:"error,omitempty"`
 	// Logs is the tail of the function's output during the attempt.
 	Logs string `json:"logs,omitempty"`
+	// LogsPath is where the attempt's whole log is, from its START to its
+	// REPORT line: an API path (GET) selecting the job's ID within the
+	// attempt's time, since every attempt runs under that ID. Set when the
+	// record is served (Job.LinkAttemptLogs), never stored.
+	LogsPath string `json:"logs_path,omitempty"`
 }
 
 // JobFilter selects jobs to list; zero fields select all.
