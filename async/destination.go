@@ -42,7 +42,7 @@ func (q *Queue) destination(ctx context.Context, target string, j *lambda.Job, c
 	d.Truncated = truncated
 	wctx, cancel := writeContext(ctx)
 	defer cancel()
-	dest, _, err := q.submit(wctx, &lambda.InvokeRequest{Function: target, Payload: payload, Trigger: lambda.TriggerAsync}, j.Depth+1)
+	dest, _, err := q.submit(wctx, &lambda.InvokeRequest{Function: target, Payload: payload, Trigger: lambda.TriggerAsync, Trace: attemptTrace(j)}, j.Depth+1)
 	if err != nil {
 		d.Error = "not delivered: " + lambda.ErrorMessage(err)
 		q.Logger.Warn("async: destination did not take the record", "function", j.Function, "id", j.ID, "destination", target, "condition", condition, "err", err)

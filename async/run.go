@@ -71,6 +71,7 @@ func (q *Queue) run(ctx context.Context, d *dispatcher, j *lambda.Job, s lambda.
 		LogTail:   true,
 		Attempt:   j.Attempts + 1,
 		QueueWait: max(now.Sub(j.NextRunAt), 0),
+		Trace:     attemptTrace(j),
 	}
 	res, err := q.invoker.Invoke(ctx, req)
 	end := q.Clock.Now()

@@ -58,6 +58,7 @@ func (q *Queue) submit(ctx context.Context, req *lambda.InvokeRequest, depth int
 		PayloadHash:    hex.EncodeToString(sum[:]),
 		Schedule:       req.Schedule,
 		Overlap:        req.Overlap,
+		TraceParent:    submissionTrace(req),
 		CreatedAt:      now,
 		NextRunAt:      now,
 		Depth:          depth,

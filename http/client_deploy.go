@@ -90,8 +90,7 @@ func (c *Client) deploy(ctx context.Context, name string, req DeployRequest, par
 		}
 		return &out, nil
 	}
-	res, err := readDeployEvents(resp.Body, onEvent)
-	return res, streamError(err, resp.Header)
+	return readDeployEvents(resp.Body, onEvent)
 }
 
 func uploadWhat(part string) string {

@@ -15,7 +15,6 @@ import (
 	"github.com/lambdahq/lambda/cron"
 	"github.com/lambdahq/lambda/docker"
 	"github.com/lambdahq/lambda/engine"
-	"github.com/lambdahq/lambda/history"
 	lhttp "github.com/lambdahq/lambda/http"
 	"github.com/lambdahq/lambda/logfile"
 	"github.com/lambdahq/lambda/prometheus"
@@ -73,7 +72,6 @@ type platform struct {
 	audit     *sqlite.AuditStore
 	jobs      *sqlite.JobStore
 	logs      *logfile.Store
-	reports   *logfile.Reporter // START, END and REPORT lines of every invocation
 	secrets   lambda.KeySecrets
 	reg       *runtimes.Registry
 	eng       *engine.Engine
@@ -83,7 +81,6 @@ type platform struct {
 	sched     *cron.Scheduler // nil without platformOptions.scheduler
 	metrics   *prometheus.Metrics
 	stats     *stats.Recorder
-	history   *history.Recorder
 
 	life lifecycle
 }
@@ -159,8 +156,6 @@ func newPlatform(o platformOptions) (*platform, error) {
 
 	p.invoker = lhttp.NewInvoker(p.eng, o.logger)
 	p.invoker.Jobs = p.jobs // idempotency keys of synchronous invocations
-	p.reports = logfile.NewReporter(p.logs, o.logger)
-	p.invoker.Observers = append(p.invoker.Observers, p.reports)
 	p.queue = async.New(p.jobs, p.functions, p.invoker)
 	p.queue.Lookup = p.eng // functions from the engine's memory, not a store read per job
 	p.queue.Logger = o.logger
@@ -181,7 +176,6 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.srv.Keys, p.srv.Audit = p.keys, p.audit
 	p.wireMetrics(o)
 	p.wireStats(o)
-	p.wireHistory(o)
 	if o.configure != nil {
 		o.configure(p.srv)
 	}
@@ -222,8 +216,6 @@ func (p *platform) components(o platformOptions) []component {
 		// Closed after everything that invokes, before the database: it
 		// writes the last minutes.
 		{name: "stats", open: p.stats.Open, close: p.stats.Close},
-		// The same: it writes the last records.
-		{name: "invocation history", open: p.history.Open, close: p.history.Close},
 		{name: "keys", open: func(ctx context.Context) error {
 			var err error
 			if p.secrets.Master, err = loadMasterKey(o.dataDir); err != nil {
@@ -233,8 +225,6 @@ func (p *platform) components(o platformOptions) []component {
 			return bootstrapAdminKey(ctx, p.keys, p.secrets, o.dataDir, o.logger)
 		}},
 		{name: "log store", open: p.logs.Open, close: p.logs.Close},
-		// Closed after everything that invokes: the last invocations' lines are written.
-		{name: "invocation reports", open: p.reports.Open, close: p.reports.Close},
 		{name: "Docker driver", open: func(ctx context.Context) error {
 			if p.driver.Namespace == "" {
 				var err error
