@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 type invocationOptions struct {
 	output string
+	logs   bool
 }
 
 // newInvocationGetCommand shows one invocation; it serves as both
@@ -24,7 +26,10 @@ func newInvocationGetCommand(s *streams, root *rootOptions, use, short string) *
 		Use:   use,
 		Short: short,
 		Long: `Shows an invocation's record: its status and outcome, the function's
-response, the event it was given, and each attempt with its logs. IDs are those
+response, the event it was given, and each attempt with the end of its output
+(START, the last 4 KB the function printed, END and REPORT). With --logs, each
+attempt's whole log from the log store instead. Attempts run under the job's ID,
+as on Lambda; each attempt's log is its lines within its time. IDs are those
 "lambda invoke --async" prints and "lambda invocations NAME" lists.`,
 		Args: argsRange(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -32,6 +37,7 @@ response, the event it was given, and each attempt with its logs. IDs are those
 		},
 	}
 	addOutputFlag(cmd, &o.output)
+	cmd.Flags().BoolVar(&o.logs, "logs", false, "print each attempt's whole log from the log store, not only the end of its output")
 	return cmd
 }
 
@@ -46,19 +52,30 @@ func runInvocation(ctx context.Context, s *streams, root *rootOptions, o *invoca
 	if strings.TrimSpace(id) == "" {
 		return usageErrorf("the invocation ID is empty: pass one that \"lambda invocations NAME\" lists")
 	}
-	job, err := root.client().GetInvocation(ctx, id)
+	c := root.client()
+	job, err := c.GetInvocation(ctx, id)
 	if err != nil {
 		return err
 	}
+	var logs []attemptLogs
+	if o.logs {
+		if logs, err = fetchAttemptLogs(ctx, c, job); err != nil {
+			return err
+		}
+	}
 	if o.output == outputJSON {
+		if o.logs {
+			return printJSON(s.Out, invocationWithLogs{Invocation: job, Logs: logs})
+		}
 		return printJSON(s.Out, job)
 	}
-	return printInvocation(s.Out, job, time.Now())
+	return printInvocation(s.Out, job, time.Now(), logs...)
 }
 
 // printInvocation writes a header block, the response and the event, then
-// each attempt with its logs.
-func printInvocation(w io.Writer, j *lambda.Job, now time.Time) error {
+// each attempt with its logs: its whole log when given (--logs), else
+// the end of its output.
+func printInvocation(w io.Writer, j *lambda.Job, now time.Time, whole ...attemptLogs) error {
 	tw := newTable(w)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
 	row("ID", j.ID)
@@ -126,10 +143,16 @@ func printInvocation(w io.Writer, j *lambda.Job, now time.Time) error {
 			return err
 		}
 	}
-	for _, a := range j.History {
+	linked := false
+	for n, a := range j.History {
+		linked = linked || a.LogsPath != ""
 		fmt.Fprintf(w, "\nAttempt %d: %s\n", a.Attempt, describeAttempt(a))
 		if a.Error != "" {
 			fmt.Fprintf(w, "  Error: %s\n", a.Error)
+		}
+		if i := slices.IndexFunc(whole, func(l attemptLogs) bool { return l.index == n }); i >= 0 {
+			printAttemptLines(w, whole[i].Lines)
+			continue
 		}
 		if logs := strings.TrimRight(a.Logs, "\n"); logs != "" {
 			fmt.Fprintln(w, "  Logs:")
@@ -137,6 +160,9 @@ func printInvocation(w io.Writer, j *lambda.Job, now time.Time) error {
 				fmt.Fprintf(w, "    %s\n", line)
 			}
 		}
+	}
+	if linked && whole == nil {
+		fmt.Fprintf(w, "\nEach attempt's whole log: lambda invocation %s --logs\n", j.ID)
 	}
 	return nil
 }
