@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -296,3 +297,38 @@ func TestAccessLogPolicies(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAccessLog is the access log's cost on a control-API request:
+// a line written (JSON, to nowhere) and a line filtered out by the level
+// (lambda bench's warn).
+func BenchmarkAccessLog(b *testing.B) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
+	for _, bc := range []struct {
+		name  string
+		level slog.Level
+		off   bool
+	}{{"written", slog.LevelInfo, false}, {"filtered", slog.LevelWarn, false}, {"data path", slog.LevelInfo, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			s := NewServer()
+			s.Logger = slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: bc.level}))
+			rt := route{pattern: "GET /v1/functions"}
+			if bc.off {
+				rt.access = accessOff
+			}
+			h := s.accessLogged(rt, ok)
+			req := httptest.NewRequest("GET", "/v1/functions", nil)
+			w := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				h.ServeHTTP(w, req)
+			}
+		})
+	}
+}
+
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *discardWriter) WriteHeader(int)             {}

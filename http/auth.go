@@ -53,7 +53,7 @@ func (s *Server) guard(rt route) http.Handler {
 		function := functionOf(rt, r)
 		if !keyAllows(key, rt.scope, function) {
 			err := forbidden(key, rt.scope, function)
-			s.Logger.Warn("authorization failed", "addr", addr, "method", r.Method, "path", r.URL.Path, "key", key.ID, "scope", key.Scope, "need", rt.scope, "function", function)
+			s.Logger.Warn("authorization failed", "addr", addr, "method", r.Method, "path", r.URL.Path, "key", key.ID, "scope", key.Scope, "need", rt.scope, "function", function, requestIDAttr(r.Context()))
 			s.deny(w, r, &authFailure{err: err})
 			s.audit(r, key, rt.action, function, http.StatusForbidden, lambda.EFORBIDDEN)
 			return
@@ -119,7 +119,7 @@ func (s *Server) bearerKey(ctx context.Context, secret string) (*lambda.Key, err
 func (s *Server) authFailed(r *http.Request, addr string, key *lambda.Key, err error) error {
 	wait, first := s.failures.add(addr, time.Now())
 	if wait == 0 || first {
-		s.Logger.Warn("authentication failed", "addr", addr, "method", r.Method, "host", r.Host, "path", r.URL.Path, "key", keyIDOf(key), "err", lambda.ErrorMessage(err), "throttled", wait > 0)
+		s.Logger.Warn("authentication failed", "addr", addr, "method", r.Method, "host", r.Host, "path", r.URL.Path, "key", keyIDOf(key), "err", lambda.ErrorMessage(err), "throttled", wait > 0, requestIDAttr(r.Context()))
 	}
 	if wait > 0 {
 		return &throttled{err: lambda.Errorf(lambda.ETHROTTLED, "too many failed authentications from %s: retry in %s", addr, wait.Round(time.Second)), wait: wait}

@@ -90,7 +90,8 @@ func (c *Client) deploy(ctx context.Context, name string, req DeployRequest, par
 		}
 		return &out, nil
 	}
-	return readDeployEvents(resp.Body, onEvent)
+	res, err := readDeployEvents(resp.Body, onEvent)
+	return res, streamError(err, resp.Header)
 }
 
 func uploadWhat(part string) string {

@@ -3,6 +3,7 @@ package http
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,11 +23,7 @@ const maxErrorBody = 64 << 10
 func responseError(resp *http.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	if e := parseErrorBody(body); e != nil {
-		if id := resp.Header.Get(HeaderAPIRequestID); validRequestID(id) && platformFault(resp.StatusCode, e.Code) {
-			// The server logged the cause under this ID; the user sees
-			// only that something failed, the operator can find why.
-			e.Message += " (request ID " + id + ": check the server log)"
-		}
+		nameRequestID(e, resp.Header)
 		return e
 	}
 	msg := fmt.Sprintf("server answered %s", resp.Status)
@@ -83,6 +80,26 @@ func codeFromStatus(status int) string {
 		return lambda.EINVALID
 	}
 	return lambda.EINTERNAL
+}
+
+// nameRequestID adds the answer's request ID to the message of a platform
+// failure: the server logged the cause under it, the user sees only that
+// something failed, and the operator can find why.
+func nameRequestID(e *lambda.Error, h http.Header) {
+	if id := h.Get(HeaderAPIRequestID); validRequestID(id) && platformFault(ErrorStatus(e), e.Code) {
+		e.Message += " (request ID " + id + ": check the server log)"
+	}
+}
+
+// streamError is the error that ended a stream (a deploy's progress, a
+// runtimes' preparation) as the user reads it: a platform failure names the
+// request ID, as an error answer does.
+func streamError(err error, h http.Header) error {
+	var e *lambda.Error
+	if errors.As(err, &e) {
+		nameRequestID(e, h)
+	}
+	return err
 }
 
 // platformFault reports whether an error answer is one the server's access

@@ -1,7 +1,11 @@
 package http
 
 import (
+	"context"
+	"encoding/json"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -41,6 +45,34 @@ func TestResponseErrorNamesTheRequestID(t *testing.T) {
 			msg := got.Error()
 			if named := strings.Contains(msg, "request ID "+tc.header+": check the server log"); named != tc.named {
 				t.Errorf("message %q: names the request ID %v, want %v", msg, named, tc.named)
+			}
+		})
+	}
+}
+
+// A deploy stream that ends in a platform failure names the request ID
+// too; one that ends in the user's own mistake does not.
+func TestDeployStreamErrorNamesTheRequestID(t *testing.T) {
+	const id = "req-7"
+	for _, tc := range []struct {
+		code  string
+		named bool
+	}{{lambda.EINTERNAL, true}, {lambda.EINVALID, false}} {
+		t.Run(tc.code, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				w.Header().Set(HeaderAPIRequestID, id)
+				w.Header().Set("Content-Type", "application/x-ndjson")
+				_ = json.NewEncoder(w).Encode(DeployEvent{Type: EventStep, Message: "building"})
+				_ = json.NewEncoder(w).Encode(DeployEvent{Type: EventError, Error: &ErrorBody{Code: tc.code, Message: "it broke"}})
+			}))
+			defer srv.Close()
+			_, err := NewClient(srv.URL).DeployImage(context.Background(), "greet", DeployRequest{}, "img", nil)
+			if lambda.ErrorCode(err) != tc.code {
+				t.Fatalf("error %v, want code %s", err, tc.code)
+			}
+			if named := strings.Contains(err.Error(), "request ID "+id+": check the server log"); named != tc.named {
+				t.Errorf("error %q: names the request ID %v, want %v", err, named, tc.named)
 			}
 		})
 	}

@@ -38,7 +38,7 @@ func (c *Client) PrepareRuntimes(ctx context.Context, onEvent func(DeployEvent))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return responseError(resp)
 	}
-	return readPrepareEvents(resp.Body, onEvent)
+	return streamError(readPrepareEvents(resp.Body, onEvent), resp.Header)
 }
 
 // readPrepareEvents follows the NDJSON event stream to its done or error

@@ -69,7 +69,7 @@ func (s *Server) handleDeploy(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if lambda.ErrorCode(err) == lambda.EINTERNAL {
-			s.Logger.Error("deploy failed", "function", name, "err", err)
+			s.Logger.Error("deploy failed", "function", name, requestIDAttr(r.Context()), "err", err)
 		}
 		stream.send(DeployEvent{Type: EventError, Error: &ErrorBody{Code: lambda.ErrorCode(err), Message: lambda.ErrorMessage(err)}})
 		return

@@ -45,7 +45,7 @@ func (s *Server) handlePrepareRuntimes(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if lambda.ErrorCode(err) == lambda.EINTERNAL {
-			s.Logger.Error("prepare runtimes failed", "err", err)
+			s.Logger.Error("prepare runtimes failed", requestIDAttr(r.Context()), "err", err)
 		}
 		stream.send(DeployEvent{Type: EventError, Error: &ErrorBody{Code: lambda.ErrorCode(err), Message: lambda.ErrorMessage(err)}})
 		return
