@@ -39,8 +39,9 @@ type invocation struct {
 	id       string
 	received time.Time
 	deadline time.Time
-	raw      bool // X-Lambda-Invoke-Mode: raw
-	tail     bool // X-Lambda-Log-Type: Tail
+	raw      bool   // X-Lambda-Invoke-Mode: raw
+	tail     bool   // X-Lambda-Log-Type: Tail
+	trace    string // the X-Ray form of the platform's traceparent, or ""
 	bodyLen  int
 	event    *bytes.Buffer // what /next returns; owned by whoever dequeues it
 	done     chan result   // receives exactly one result (buffered)
@@ -61,6 +62,7 @@ func newInvocation(r *http.Request, now time.Time, timeout time.Duration) (*invo
 		return nil, fmt.Errorf("%s %q is not supported: use raw or leave it out", hdrInvokeMode, mode)
 	}
 	inv.tail = h.Get(hdrLogType) == "Tail"
+	inv.trace = xrayTrace(h.Get(hdrTraceParent))
 	inv.id = h.Get(hdrRequestID)
 	if inv.id == "" {
 		inv.id = newRequestID()

@@ -119,6 +119,14 @@ func TestHandlerProtocol(t *testing.T) {
 		}
 	})
 
+	t.Run("the platform's trace as the runtime's", func(t *testing.T) {
+		r := s.do("POST", "/", `{"action":"echo"}`, "Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").expect(200)
+		want := "Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=00f067aa0ba902b7;Sampled=1"
+		if got := path(r.json(), "headers", "trace"); got != want {
+			t.Errorf("Lambda-Runtime-Trace-Id %v, want %s", got, want)
+		}
+	})
+
 	t.Run("statusCode result", func(t *testing.T) {
 		res := `{"statusCode":201,"headers":{"X-Made":"yes","Content-Type":"text/plain"},"cookies":["a=1","b=2"],"body":"created"}`
 		r := s.do("POST", "/", `{"action":"result","result":`+strconv.Quote(res)+`}`).expect(201)

@@ -35,7 +35,11 @@ func (s *runtimeServer) next(w http.ResponseWriter, r *http.Request) {
 	h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
 	h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
 	h.Set("Lambda-Runtime-Invoked-Function-Arn", s.cfg.fn.arn)
-	h.Set("Lambda-Runtime-Trace-Id", newTraceID(time.Now()))
+	trace := inv.trace // the platform's trace, for the runtime's _X_AMZN_TRACE_ID
+	if trace == "" {
+		trace = newTraceID(time.Now())
+	}
+	h.Set("Lambda-Runtime-Trace-Id", trace)
 	writeBody(w, http.StatusOK, "application/json", inv.event.Bytes())
 	putBuffer(inv.event)
 }
