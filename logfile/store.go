@@ -50,11 +50,16 @@ type Store struct {
 	Logger        *slog.Logger
 	Now           func() time.Time
 
-	mu     sync.Mutex
-	fns    map[string]*fnLog
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	mu  sync.Mutex
+	fns map[string]*fnLog
+	// deleted holds when each function was deleted lately: the lines of
+	// its instances that reach the store after (a collector reads what a
+	// stopping container printed last) are dropped by their time, rather
+	// than recreating its logs under a name a new function may take.
+	deleted map[string]time.Time
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 }
 
 var _ lambda.LogStore = (*Store)(nil)
@@ -122,8 +127,12 @@ func (s *Store) purgeLoop() {
 	}
 }
 
-// purge removes the segments past Retention of every function on disk.
+// purge removes the segments past Retention of every function on disk,
+// and the tombstones of deleted functions past tombstoneFor.
 func (s *Store) purge() {
+	s.mu.Lock()
+	s.forgetDeletionsLocked(s.Now())
+	s.mu.Unlock()
 	entries, err := os.ReadDir(s.Dir)
 	if err != nil {
 		s.Logger.Warn("cannot list the log directory", "dir", s.Dir, "err", err)
@@ -169,6 +178,10 @@ func (s *Store) segmentBytes() int64 {
 	return max(s.MaxBytes/8, minSegment)
 }
 
+// tombstoneFor is how long after a function's deletion its instances'
+// late lines are recognised: far more than a collector lags.
+const tombstoneFor = 10 * time.Minute
+
 // Append implements lambda.LogStore. Lines are grouped by function.
 func (s *Store) Append(ctx context.Context, lines []lambda.LogLine) error {
 	for start := 0; start < len(lines); {
@@ -176,16 +189,47 @@ func (s *Store) Append(ctx context.Context, lines []lambda.LogLine) error {
 		for end < len(lines) && lines[end].Function == lines[start].Function {
 			end++
 		}
-		f, err := s.function(lines[start].Function)
+		group := s.afterDeletion(lines[start:end])
+		start = end
+		if len(group) == 0 {
+			continue
+		}
+		f, err := s.function(group[0].Function)
 		if err != nil {
 			return err
 		}
-		if err := f.append(lines[start:end]); err != nil {
+		if err := f.append(group); err != nil {
 			return err
 		}
-		start = end
 	}
 	return nil
+}
+
+// afterDeletion returns the lines of one function printed after its
+// latest deletion (all of them when it was not deleted lately).
+func (s *Store) afterDeletion(lines []lambda.LogLine) []lambda.LogLine {
+	s.mu.Lock()
+	at, ok := s.deleted[lines[0].Function]
+	s.mu.Unlock()
+	if !ok {
+		return lines
+	}
+	var kept []lambda.LogLine
+	for _, l := range lines {
+		if l.Time.After(at) {
+			kept = append(kept, l)
+		}
+	}
+	return kept
+}
+
+// forgetDeletionsLocked drops the tombstones past tombstoneFor.
+func (s *Store) forgetDeletionsLocked(now time.Time) {
+	for name, at := range s.deleted {
+		if now.Sub(at) > tombstoneFor {
+			delete(s.deleted, name)
+		}
+	}
 }
 
 // DeleteFunction implements lambda.LogStore; followers of the function end.
@@ -196,6 +240,12 @@ func (s *Store) DeleteFunction(ctx context.Context, name string) error {
 	s.mu.Lock()
 	f := s.fns[name]
 	delete(s.fns, name)
+	now := s.Now()
+	s.forgetDeletionsLocked(now)
+	if s.deleted == nil {
+		s.deleted = map[string]time.Time{}
+	}
+	s.deleted[name] = now
 	s.mu.Unlock()
 	if f != nil {
 		f.mu.Lock()

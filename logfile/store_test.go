@@ -298,7 +298,9 @@ func TestDeleteFunctionEndsFollowers(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "fn")); !os.IsNotExist(err) {
 		t.Errorf("the directory is still there: %v", err)
 	}
-	s.Append(ctx, []lambda.LogLine{line("fn", 1, "")})
+	again := line("fn", 1, "")
+	again.Time = time.Now().Add(time.Millisecond) // printed after the delete
+	s.Append(ctx, []lambda.LogLine{again})
 	got, _ := s.Query(ctx, lambda.LogFilter{Function: "fn"})
 	if g := strings.Join(messages(got), ","); g != "line 1" {
 		t.Errorf("a new function of the same name: %q", g)
