@@ -121,6 +121,13 @@ type JobAttempt struct {
 	Error      string    `json:"error,omitempty"`
 	// Logs is the tail of the function's output during the attempt.
 	Logs string `json:"logs,omitempty"`
+	// TraceID is the W3C trace the attempt ran under (Invocation.TraceID).
+	TraceID string `json:"trace_id,omitempty"`
+	// LogsPath is where the attempt's whole log is, from its START to its
+	// REPORT line: an API path (GET) selecting the job's ID within the
+	// attempt's time, since every attempt runs under that ID. Set when the
+	// record is served (Job.LinkAttemptLogs), never stored.
+	LogsPath string `json:"logs_path,omitempty"`
 }
 
 // JobFilter selects jobs to list; zero fields select all.

@@ -84,6 +84,7 @@ func (q *Queue) run(ctx context.Context, d *dispatcher, j *lambda.Job, s lambda.
 		err = lambda.Errorf(lambda.EINTERNAL, "the invoker returned neither a result nor an error")
 	}
 	a := attempt(res, err, now, end)
+	a.TraceID = attemptTraceID(req, res)
 	outcomeKind := classify(res, err)
 	var retryAt time.Time
 	deadline := j.CreatedAt.Add(time.Duration(s.MaxEventAge))

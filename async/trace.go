@@ -23,3 +23,15 @@ func attemptTrace(j *lambda.Job) lambda.TraceContext {
 	t, _ := lambda.TraceOfRequestID(j.ID)
 	return t
 }
+
+// attemptTraceID is the trace ID an attempt ran under, for its record:
+// the invocation's, or, when it got no answer, the one it was sent with.
+func attemptTraceID(req *lambda.InvokeRequest, res *lambda.InvokeResult) string {
+	switch {
+	case res != nil && res.Invocation != nil:
+		return res.Invocation.TraceID
+	case req.Trace.TraceID != [16]byte{}:
+		return req.Trace.TraceIDString()
+	}
+	return ""
+}

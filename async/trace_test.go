@@ -40,3 +40,23 @@ func TestJobTrace(t *testing.T) {
 		t.Errorf("destination submission %v, want a span of trace %s", dest, byID)
 	}
 }
+
+func TestAttemptTraceID(t *testing.T) {
+	sent := attemptTrace(&lambda.Job{ID: lambda.NewRequestID()})
+	req := &lambda.InvokeRequest{Trace: sent}
+	ran := &lambda.InvokeResult{Invocation: &lambda.Invocation{TraceID: "4bf92f3577b34da6a3ce929d0e0e4736"}}
+	for _, tc := range []struct {
+		name string
+		req  *lambda.InvokeRequest
+		res  *lambda.InvokeResult
+		want string
+	}{
+		{"answered", req, ran, "4bf92f3577b34da6a3ce929d0e0e4736"},
+		{"no answer", req, nil, sent.TraceIDString()},
+		{"no trace", &lambda.InvokeRequest{}, nil, ""},
+	} {
+		if got := attemptTraceID(tc.req, tc.res); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -213,6 +213,7 @@ func (f *fakeJobs) redrive(w http.ResponseWriter, r *http.Request) {
 func fakeInvokeHeaders(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set(lambdahttp.HeaderRequestID, "inv-sync")
+	h.Set(lambdahttp.HeaderTraceID, "4bf92f3577b34da6a3ce929d0e0e4736")
 	h.Set("X-Lambda-Version", "3")
 	h.Set("X-Lambda-Cold-Start", "true")
 	if r.Header.Get(lambdahttp.HeaderLogType) == "Tail" {

@@ -89,6 +89,9 @@ func printInvocation(w io.Writer, j *lambda.Job, now time.Time, whole ...attempt
 	}
 	row("Status", j.Status)
 	row("Trigger", string(j.Trigger))
+	if n := len(j.History); n > 0 && j.History[n-1].TraceID != "" {
+		row("Trace", j.History[n-1].TraceID) // the last attempt's
+	}
 	if j.Schedule != "" {
 		row("Schedule", j.Schedule)
 	}

@@ -166,6 +166,7 @@ func progressLine(j *lambda.Job) string {
 // invokeRecord is what -o json prints for a synchronous invocation.
 type invokeRecord struct {
 	RequestID     string `json:"request_id"`
+	TraceID       string `json:"trace_id,omitempty"` // the W3C trace it ran under
 	StatusCode    int    `json:"status_code"`
 	Version       int    `json:"version,omitempty"`
 	ColdStart     bool   `json:"cold_start"`
@@ -185,7 +186,7 @@ func printInvokeJSON(w io.Writer, resp *http.Response) error {
 	}
 	h := resp.Header
 	rec := invokeRecord{
-		RequestID: h.Get(lambdahttp.HeaderRequestID), StatusCode: resp.StatusCode,
+		RequestID: h.Get(lambdahttp.HeaderRequestID), TraceID: h.Get(lambdahttp.HeaderTraceID), StatusCode: resp.StatusCode,
 		FunctionError: h.Get(lambdahttp.HeaderFunctionError), Replayed: h.Get(lambdahttp.HeaderIdempotentReplay) == "true",
 	}
 	rec.Version, _ = strconv.Atoi(h.Get("X-Lambda-Version"))

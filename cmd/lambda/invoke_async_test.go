@@ -186,6 +186,7 @@ func TestInvokeSyncJSON(t *testing.T) {
 	stdout, stderr, code := runCLI(t, url, "", "invoke", "greet", "--log", "-o", "json", "--data", `{"a":1}`)
 	want := `{
   "request_id": "inv-sync",
+  "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
   "status_code": 200,
   "version": 3,
   "cold_start": true,

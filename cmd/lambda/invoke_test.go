@@ -68,6 +68,7 @@ func TestInvokeVerbose(t *testing.T) {
 		regexp.MustCompile(`^< Date: .+ GMT$`),
 		regexp.MustCompile(`^< X-Lambda-Cold-Start: true$`),
 		regexp.MustCompile(`^< X-Lambda-Request-Id: inv-sync$`),
+		regexp.MustCompile(`^< X-Lambda-Trace-Id: [0-9a-f]{32}$`),
 		regexp.MustCompile(`^< X-Lambda-Version: 3$`),
 		regexp.MustCompile(`^< X-Request-Id: req-1$`),
 		regexp.MustCompile(`^\* Duration: [0-9.]+(µs|ms|s)$`),
