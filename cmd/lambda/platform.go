@@ -15,6 +15,7 @@ import (
 	"github.com/lambdahq/lambda/cron"
 	"github.com/lambdahq/lambda/docker"
 	"github.com/lambdahq/lambda/engine"
+	"github.com/lambdahq/lambda/history"
 	lhttp "github.com/lambdahq/lambda/http"
 	"github.com/lambdahq/lambda/logfile"
 	"github.com/lambdahq/lambda/prometheus"
@@ -81,6 +82,7 @@ type platform struct {
 	sched     *cron.Scheduler // nil without platformOptions.scheduler
 	metrics   *prometheus.Metrics
 	stats     *stats.Recorder
+	history   *history.Recorder
 
 	life lifecycle
 }
@@ -176,6 +178,7 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.srv.Keys, p.srv.Audit = p.keys, p.audit
 	p.wireMetrics(o)
 	p.wireStats(o)
+	p.wireHistory(o)
 	if o.configure != nil {
 		o.configure(p.srv)
 	}
@@ -216,6 +219,8 @@ func (p *platform) components(o platformOptions) []component {
 		// Closed after everything that invokes, before the database: it
 		// writes the last minutes.
 		{name: "stats", open: p.stats.Open, close: p.stats.Close},
+		// The same: it writes the last records.
+		{name: "invocation history", open: p.history.Open, close: p.history.Close},
 		{name: "keys", open: func(ctx context.Context) error {
 			var err error
 			if p.secrets.Master, err = loadMasterKey(o.dataDir); err != nil {
