@@ -147,6 +147,13 @@ type Invocation struct {
 	InitDuration time.Duration `json:"init_duration,omitempty"`
 	// ThrottleReason says why a throttled invocation was refused.
 	ThrottleReason ThrottleReason `json:"throttle_reason,omitempty"`
+	// Instance is the container that ran it; MemoryMB its memory size.
+	Instance string `json:"instance,omitempty"`
+	MemoryMB int    `json:"memory_mb,omitempty"`
+	// MaxMemoryUsedMB is the instance's peak memory use up to the end of
+	// the invocation, as the shim read it from the container's cgroup
+	// (0: unknown, e.g. an http function, which runs without a shim).
+	MaxMemoryUsedMB int `json:"max_memory_used_mb,omitempty"`
 	// TraceID is the W3C trace ID (32 lowercase hex digits) the
 	// invocation ran under: the caller's traceparent's, or a new one.
 	TraceID string `json:"trace_id,omitempty"`

@@ -24,6 +24,14 @@ type Lease struct {
 	Timeout  time.Duration // the function's per-request timeout
 	Cold     bool          // the instance was started for this request
 	Wait     time.Duration // time spent getting the lease (queue, cold start)
+	// Instance is the container's ID and MemoryBytes its memory limit,
+	// for the invocation's record and its REPORT line.
+	Instance    string
+	MemoryBytes int64
+	// Shim: a shim answers for the function (every protocol but http), so
+	// the platform headers of its answers are the shim's, not the
+	// function's (X-Lambda-Max-Memory-Used).
+	Shim bool
 	// Done must be called once the request has finished. failed reports
 	// that the instance could not be reached or broke the connection, so
 	// the router can replace it.

@@ -9,6 +9,9 @@ import (
 const (
 	StreamStdout = "stdout"
 	StreamStderr = "stderr"
+	// StreamPlatform holds the lines the platform writes around each
+	// invocation, as Lambda does: START, END and REPORT (log_report.go).
+	StreamPlatform = "platform"
 )
 
 // Limits of the log store, as issue 11 sets them.
@@ -32,7 +35,7 @@ type LogLine struct {
 	Function string    `json:"function"`
 	Version  int       `json:"version"`
 	Instance string    `json:"instance"`
-	Stream   string    `json:"stream"` // StreamStdout or StreamStderr
+	Stream   string    `json:"stream"` // StreamStdout, StreamStderr or StreamPlatform
 	// Invocation is the ID of the invocation the line was printed for,
 	// when the platform knows it.
 	Invocation string `json:"invocation,omitempty"`
@@ -51,10 +54,14 @@ type LogLine struct {
 type LogFilter struct {
 	Function   string
 	Since      time.Time // lines at or after
+	Until      time.Time // lines strictly before (zero: no bound)
 	Tail       int       // only the last Tail lines of the history (0: all)
 	Invocation string
 	Version    int // 0: every version
 	Instance   string
+	// OutputOnly leaves out the platform's lines (StreamPlatform): what
+	// the instances printed alone.
+	OutputOnly bool
 }
 
 // Match reports whether l passes f (Tail aside).
@@ -63,6 +70,10 @@ func (f LogFilter) Match(l *LogLine) bool {
 	case f.Function != "" && l.Function != f.Function:
 		return false
 	case !f.Since.IsZero() && l.Time.Before(f.Since):
+		return false
+	case !f.Until.IsZero() && !l.Time.Before(f.Until):
+		return false
+	case f.OutputOnly && l.Stream == StreamPlatform:
 		return false
 	case f.Invocation != "" && l.Invocation != f.Invocation:
 		return false

@@ -128,6 +128,10 @@ func (e *Engine) lease(ctx context.Context, st *fnState, in *instance, cold bool
 		Timeout:  time.Duration(v.Config.Timeout),
 		Cold:     cold,
 		Wait:     wait,
+		// The REPORT line's Memory Size and instance (http/invoker_report.go).
+		Instance:    in.ID,
+		MemoryBytes: v.Config.MemoryBytes,
+		Shim:        framed(v.Config.Protocol),
 		Done: func(failed bool) {
 			once.Do(func() {
 				if attr != nil {

@@ -94,9 +94,11 @@ func (e *Engine) collectLogs(in *lambda.Instance, protocol string, resume bool) 
 
 // lastLogTime is when the newest stored line of an adopted instance was
 // printed, so that following it again after a restart stores nothing
-// twice (zero when none is stored: from its start).
+// twice (zero when none is stored: from its start). The platform's
+// START, END and REPORT lines do not count: they are not Docker's, and
+// are stored after the lines they frame.
 func (e *Engine) lastLogTime(ctx context.Context, in *lambda.Instance) time.Time {
-	lines, err := e.Logs.Query(ctx, lambda.LogFilter{Function: in.Function, Instance: in.ID, Tail: 1})
+	lines, err := e.Logs.Query(ctx, lambda.LogFilter{Function: in.Function, Instance: in.ID, Tail: 1, OutputOnly: true})
 	if err != nil || len(lines) == 0 {
 		return time.Time{}
 	}

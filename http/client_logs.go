@@ -14,11 +14,12 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-// LogQuery selects the lines of a function's logs. Since is either a
-// duration back from now ("10m") or an RFC 3339 time, as the server reads
-// it; the other fields are lambda.LogFilter's.
+// LogQuery selects the lines of a function's logs. Since and Until are
+// each either a duration back from now ("10m") or an RFC 3339 time, as the
+// server reads them; the other fields are lambda.LogFilter's.
 type LogQuery struct {
 	Since      string
+	Until      string
 	Tail       int
 	Invocation string
 	Version    int
@@ -29,6 +30,9 @@ func (q LogQuery) path(name string, follow bool) string {
 	v := url.Values{}
 	if q.Since != "" {
 		v.Set("since", q.Since)
+	}
+	if q.Until != "" {
+		v.Set("until", q.Until)
 	}
 	if q.Tail > 0 {
 		v.Set("tail", strconv.Itoa(q.Tail))

@@ -131,6 +131,7 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name, prefix str
 	st.path, st.rawPath = stripPrefix(r, prefix)
 	st.rec.Version, st.rec.Cold, st.rec.QueueWait = st.lease.Version, st.lease.Cold, st.lease.Wait
 	st.rec.InitDuration = initDuration(st.lease)
+	leaseRecord(&st.rec, st.lease)
 	defer g.end(st) // runs after the unbind below: once the answer is out
 	unbind := g.bindWrite(w, st.lease.Timeout)
 	defer unbind()
@@ -151,6 +152,7 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name, prefix str
 	st.retry, st.undelivered, st.failed = false, false, false
 	st.rec.Version, st.rec.Cold, st.rec.QueueWait = st.lease.Version, st.lease.Cold, st.rec.QueueWait+st.lease.Wait
 	st.rec.InitDuration = initDuration(st.lease)
+	leaseRecord(&st.rec, st.lease)
 	g.bindWrite(w, st.lease.Timeout) // the deferred unbind clears it
 	g.forward(w, r, st)
 }
@@ -259,6 +261,7 @@ func (g *gateway) modifyResponse(resp *http.Response) error {
 	if g.iv.instanceFailed(resp.Header, st.lease) {
 		st.failed = true
 	}
+	st.rec.MaxMemoryUsedMB = maxMemoryUsed(resp.Header, st.lease)
 	st.status, st.functionError = resp.StatusCode, resp.Header.Get(HeaderFunctionError) != ""
 	resp.Header.Set("X-Lambda-Version", strconv.Itoa(st.lease.Version))
 	resp.Header.Set("X-Lambda-Cold-Start", strconv.FormatBool(st.lease.Cold))

@@ -97,6 +97,11 @@ func (iv *Invoker) invoke(ctx context.Context, req *lambda.InvokeRequest, bind f
 		res.Invocation = rec
 	}
 	endRecord(rec, status, fnErr, err)
+	if res != nil && req.LogTail {
+		// As on Lambda: START, the output's end, END and REPORT, even when
+		// the function printed nothing.
+		res.LogTail = lambda.LogTailWithReport(rec, res.LogTail)
+	}
 	if err == nil || observed(err) {
 		iv.observe(rec)
 	}
@@ -117,6 +122,7 @@ func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *l
 		return nil, false, lambda.Errorf(lambda.EINVALID, "version %d of function %q is not active (version %d is): only the active version can be invoked until per-version routing exists; make it active with `lambda rollback %s --to %d`", n, req.Function, lease.Version, req.Function, n)
 	}
 	rec.Version, rec.Cold, rec.InitDuration = lease.Version, lease.Cold, initDuration(lease)
+	leaseRecord(rec, lease)
 	sendCtx := ctx
 	if bind != nil {
 		if err := bind(ctx, lease); err != nil {
@@ -126,7 +132,7 @@ func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *l
 		sendCtx = context.WithoutCancel(ctx)
 	}
 	for retry := true; ; retry = false {
-		res, failed, err := iv.send(sendCtx, lease, req, rec.ID)
+		res, failed, err := iv.send(sendCtx, lease, req, rec)
 		if retry && errors.Is(err, errUndelivered) && sendCtx.Err() == nil {
 			// Nothing reached the instance: it is gone (its exit not yet
 			// seen by the pool). It leaves the pool; another gets the event.
@@ -137,6 +143,7 @@ func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *l
 			}
 			rec.QueueWait += lease.Wait
 			rec.Version, rec.Cold, rec.InitDuration = lease.Version, lease.Cold, initDuration(lease)
+			leaseRecord(rec, lease)
 			if bind != nil {
 				if err := bind(ctx, lease); err != nil {
 					lease.Release(false)
@@ -158,7 +165,7 @@ func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *l
 var errUndelivered = errors.New("the instance could not be reached")
 
 // send delivers the event to lease's instance and reads its answer.
-func (iv *Invoker) send(ctx context.Context, lease *lambda.Lease, req *lambda.InvokeRequest, id string) (res *lambda.InvokeResult, failed bool, err error) {
+func (iv *Invoker) send(ctx context.Context, lease *lambda.Lease, req *lambda.InvokeRequest, rec *lambda.Invocation) (res *lambda.InvokeResult, failed bool, err error) {
 	timeout := callTimeout(lease, req.Timeout)
 	// The function's deadline goes to the shim, which answers 504 itself
 	// (with the function's logs) and recycles the instance; the invoker
@@ -172,7 +179,7 @@ func (iv *Invoker) send(ctx context.Context, lease *lambda.Lease, req *lambda.In
 	}
 	out.Header = http.Header{"Content-Type": {"application/json"}}
 	setTraceHeaders(out.Header, req.Trace.String(), req.TraceState)
-	setPlatformHeaders(out.Header, id, true, req.LogTail, deadline)
+	setPlatformHeaders(out.Header, rec.ID, true, req.LogTail, deadline)
 	resp, err := iv.transport.RoundTrip(out)
 	if err != nil {
 		if undelivered(err) && ctx.Err() == nil {
@@ -183,6 +190,7 @@ func (iv *Invoker) send(ctx context.Context, lease *lambda.Lease, req *lambda.In
 	}
 	defer resp.Body.Close()
 	failed = iv.instanceFailed(resp.Header, lease)
+	rec.MaxMemoryUsedMB = maxMemoryUsed(resp.Header, lease)
 	body, err := readAnswer(resp.Body)
 	switch {
 	case errors.Is(err, errAnswerTooLarge):
@@ -221,7 +229,7 @@ func functionHeaders(h http.Header) http.Header {
 	out := make(http.Header, len(h))
 	for k, v := range h {
 		switch k {
-		case ErrorHeader, HeaderFunctionError, HeaderLogResult, HeaderInstanceFailed, HeaderRequestID,
+		case ErrorHeader, HeaderFunctionError, HeaderLogResult, HeaderInstanceFailed, HeaderRequestID, HeaderMaxMemoryUsed,
 			"Content-Length", "Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
 			continue
 		}

@@ -111,7 +111,7 @@ func TestInvokerDirectResult(t *testing.T) {
 			t.Errorf("header %s passed as the function's", k)
 		}
 	}
-	if string(res.LogTail) != "log of my-id" || res.Invocation.ID != "my-id" {
+	if want := "START RequestId: my-id Version: 7\nlog of my-id\nEND RequestId: my-id\nREPORT RequestId: my-id\t"; !strings.HasPrefix(string(res.LogTail), want) || res.Invocation.ID != "my-id" {
 		t.Errorf("log tail %q, ID %q", res.LogTail, res.Invocation.ID)
 	}
 	call := f.fn.seen()[0]

@@ -42,8 +42,9 @@ func (s *streams) stop() {
 	}
 }
 
-// logFilter reads the query of a logs request: since (a duration back or
-// an RFC 3339 time), tail, invocation, version and instance.
+// logFilter reads the query of a logs request: since and until (each a
+// duration back or an RFC 3339 time), tail, invocation, version and
+// instance.
 func logFilter(r *http.Request, name string, now time.Time) (lambda.LogFilter, bool, error) {
 	f := lambda.LogFilter{Function: name}
 	if err := lambda.ValidateName(name); err != nil {
@@ -56,6 +57,13 @@ func logFilter(r *http.Request, name string, now time.Time) (lambda.LogFilter, b
 			return f, false, lambda.Errorf(lambda.EINVALID, "since %q is invalid: %s", v, err)
 		}
 		f.Since = t
+	}
+	if v := q.Get("until"); v != "" {
+		t, err := pastTime(v, now)
+		if err != nil {
+			return f, false, lambda.Errorf(lambda.EINVALID, "until %q is invalid: %s", v, err)
+		}
+		f.Until = t
 	}
 	if v := q.Get("tail"); v != "" {
 		n, err := strconv.Atoi(v)

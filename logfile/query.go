@@ -86,5 +86,8 @@ func (s *Store) scan(ctx context.Context, segs []segment, filter lambda.LogFilte
 	if len(out) > limit {
 		out = out[len(out)-limit:]
 	}
+	// The platform appends an invocation's START line after the lines the
+	// function printed: order by time, START and END framing them.
+	lambda.SortLogLines(out)
 	return out, nil
 }

@@ -77,6 +77,9 @@ func setBaseHeaders(h http.Header, inv *invocation, res result) {
 	if inv.tail {
 		h.Set(hdrLogResult, base64.StdEncoding.EncodeToString(res.tail))
 	}
+	if peak := peakMemory(); peak != "" {
+		h.Set(hdrMaxMemoryUsed, peak)
+	}
 }
 
 // errorDoc is the error document runtimes post to /error.

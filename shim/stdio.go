@@ -130,6 +130,9 @@ func (s *stdioServer) run(w http.ResponseWriter, r *http.Request, inv *invocatio
 	if inv.tail {
 		w.Header().Set(hdrLogResult, base64.StdEncoding.EncodeToString(tail))
 	}
+	if peak := peakMemory(); peak != "" {
+		w.Header().Set(hdrMaxMemoryUsed, peak)
+	}
 	var exitErr *exec.ExitError
 	switch {
 	case out.over:

@@ -94,6 +94,7 @@ Start the server with "lambda server", then deploy a directory with
 		newInvocationsCommand(s, o),
 		newInvocationCommand(s, o),
 		newLogsCommand(s, o),
+		newStatsCommand(s, o),
 		newRedriveCommand(s, o),
 		newListCommand(s, o),
 		newDescribeCommand(s, o),

@@ -73,6 +73,7 @@ type platform struct {
 	audit     *sqlite.AuditStore
 	jobs      *sqlite.JobStore
 	logs      *logfile.Store
+	reports   *logfile.Reporter // START, END and REPORT lines of every invocation
 	secrets   lambda.KeySecrets
 	reg       *runtimes.Registry
 	eng       *engine.Engine
@@ -158,6 +159,8 @@ func newPlatform(o platformOptions) (*platform, error) {
 
 	p.invoker = lhttp.NewInvoker(p.eng, o.logger)
 	p.invoker.Jobs = p.jobs // idempotency keys of synchronous invocations
+	p.reports = logfile.NewReporter(p.logs, o.logger)
+	p.invoker.Observers = append(p.invoker.Observers, p.reports)
 	p.queue = async.New(p.jobs, p.functions, p.invoker)
 	p.queue.Lookup = p.eng // functions from the engine's memory, not a store read per job
 	p.queue.Logger = o.logger
@@ -230,6 +233,8 @@ func (p *platform) components(o platformOptions) []component {
 			return bootstrapAdminKey(ctx, p.keys, p.secrets, o.dataDir, o.logger)
 		}},
 		{name: "log store", open: p.logs.Open, close: p.logs.Close},
+		// Closed after everything that invokes: the last invocations' lines are written.
+		{name: "invocation reports", open: p.reports.Open, close: p.reports.Close},
 		{name: "Docker driver", open: func(ctx context.Context) error {
 			if p.driver.Namespace == "" {
 				var err error
