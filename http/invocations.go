@@ -233,6 +233,8 @@ func (s *Server) handleGetInvocation(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
+	job = job.Clone() // the store's may be shared
+	job.LinkAttemptLogs()
 	respondJSON(w, http.StatusOK, job)
 }
 
