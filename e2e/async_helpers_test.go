@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -148,7 +149,9 @@ func waitJob(s *server, id string, timeout time.Duration, done func(*lambda.Job)
 // ended is waitJob's condition for a job that is no longer pending.
 func ended(j *lambda.Job) bool { return !j.Pending() }
 
-// listJobs reads GET /v1/functions/{name}/invocations?query.
+// listJobs reads GET /v1/functions/{name}/invocations?query: the jobs,
+// without the records of synchronous invocations it lists too (seenBy
+// makes one).
 func listJobs(s *server, name, query string) []lambda.Job {
 	s.t.Helper()
 	status, _, body := apiCall(s, "GET", "/v1/functions/"+name+"/invocations?"+query, nil, nil)
@@ -159,7 +162,7 @@ func listJobs(s *server, name, query string) []lambda.Job {
 	if err != nil {
 		s.t.Fatalf("list invocations of %s: %v: %s", name, err, body)
 	}
-	return jobs
+	return slices.DeleteFunc(jobs, func(j lambda.Job) bool { return j.Sync && j.IdempotencyKey == "" })
 }
 
 // decodeJobs reads a listing of jobs: an array, or an object holding it
