@@ -41,11 +41,35 @@ func (s *Store) limit(filter lambda.LogFilter) int {
 	return DefaultQueryLimit
 }
 
+// queryBytes bounds what a read holds, as queuedBytes counts it.
+func (s *Store) queryBytes() int {
+	if s.QueryBytes > 0 {
+		return s.QueryBytes
+	}
+	return DefaultQueryBytes
+}
+
+// newest keeps the last lines of out within limit lines and maxBytes.
+func newest(out []lambda.LogLine, held, limit, maxBytes int) ([]lambda.LogLine, int) {
+	i := 0
+	for ; i < len(out) && (len(out)-i > limit || held > maxBytes); i++ {
+		held -= queuedBytes(&out[i])
+	}
+	if i == 0 {
+		return out, held
+	}
+	n := copy(out, out[i:])
+	clear(out[n:]) // the dropped messages may go
+	return out[:n], held
+}
+
 // scan reads segs (up to the sizes they had) and keeps the newest lines
-// passing filter. A segment removed meanwhile (retention) is skipped.
+// passing filter, within limit lines and queryBytes. A segment removed
+// meanwhile (retention) is skipped.
 func (s *Store) scan(ctx context.Context, segs []segment, filter lambda.LogFilter) ([]lambda.LogLine, error) {
-	limit := s.limit(filter)
+	limit, maxBytes := s.limit(filter), s.queryBytes()
 	var out []lambda.LogLine
+	held := 0
 	for _, seg := range segs {
 		if !filter.Since.IsZero() && seg.mod.Before(filter.Since) {
 			continue // its last line is older than Since
@@ -73,8 +97,8 @@ func (s *Store) scan(ctx context.Context, segs []segment, filter lambda.LogFilte
 				continue
 			}
 			out = append(out, l)
-			if len(out) >= 2*limit {
-				out = append(out[:0], out[len(out)-limit:]...)
+			if held += queuedBytes(&l); len(out) >= 2*limit || held >= maxBytes+maxBytes/4 {
+				out, held = newest(out, held, limit, maxBytes)
 			}
 		}
 		err = sc.Err()
@@ -83,9 +107,7 @@ func (s *Store) scan(ctx context.Context, segs []segment, filter lambda.LogFilte
 			return nil, fmt.Errorf("read logs from %s: %w", seg.path, err)
 		}
 	}
-	if len(out) > limit {
-		out = out[len(out)-limit:]
-	}
+	out, _ = newest(out, held, limit, maxBytes)
 	// The platform appends an invocation's START line after the lines the
 	// function printed: order by time, START and END framing them.
 	lambda.SortLogLines(out)

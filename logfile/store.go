@@ -28,6 +28,10 @@ const (
 	// DefaultQueryLimit bounds what one Query returns when it has no Tail,
 	// so that reading a full store does not hold 50 MB of lines in memory.
 	DefaultQueryLimit = 10000
+	// DefaultQueryBytes bounds, with DefaultQueryLimit, what one read
+	// holds (the newest lines within it): a store of long lines would
+	// otherwise be decoded whole by every read and every follow.
+	DefaultQueryBytes = 4 << 20
 	// followBuffer is how many bytes of lines a follower may have waiting
 	// before it starts losing lines (a slow client never slows writers).
 	followBuffer = 4 << 20
@@ -45,6 +49,9 @@ type Store struct {
 	SegmentBytes int64
 	// QueryLimit bounds Query without Tail (0: DefaultQueryLimit).
 	QueryLimit int
+	// QueryBytes bounds the lines of a read, Tail or not, messages and
+	// their LogLine (0: DefaultQueryBytes).
+	QueryBytes int
 	// PurgeInterval is how often segments past Retention are removed.
 	PurgeInterval time.Duration
 	Logger        *slog.Logger
