@@ -100,6 +100,17 @@ func (s *server) logLines(t *testing.T, name string, args ...string) []lambda.Lo
 	return lines
 }
 
+// printedLines leaves out the platform's START, END and REPORT lines.
+func printedLines(lines []lambda.LogLine) []lambda.LogLine {
+	var out []lambda.LogLine
+	for _, l := range lines {
+		if l.Stream != lambda.StreamPlatform {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 func containing(lines []lambda.LogLine, text string) []lambda.LogLine {
 	var out []lambda.LogLine
 	for _, l := range lines {
@@ -205,7 +216,7 @@ func TestLogsFollowGoFunction(t *testing.T) {
 		time.Since(l.Time) > time.Minute || l.Invocation != lastID {
 		t.Errorf("stored line %+v; want %s v1 on stderr from container %v, recent, of invocation %s", l, name, ids, lastID)
 	}
-	if byID := s.logLines(t, name, "--invocation", lastID); len(byID) != 1 || !strings.Contains(byID[0].Message, "marker-2-") {
+	if byID := printedLines(s.logLines(t, name, "--invocation", lastID)); len(byID) != 1 || !strings.Contains(byID[0].Message, "marker-2-") {
 		t.Errorf("--invocation %s: %+v; want the last request's line", lastID, byID)
 	}
 	if n := len(s.logLines(t, name, "--tail", "2")); n != 2 {
@@ -343,7 +354,7 @@ func TestLogsAttributeAWSInvocations(t *testing.T) {
 		}
 	}
 	for id, marker := range ids {
-		lines := s.logLines(t, name, "--invocation", id)
+		lines := printedLines(s.logLines(t, name, "--invocation", id))
 		if len(lines) != 1 || lines[0].Invocation != id || !strings.Contains(lines[0].Message, marker) ||
 			strings.ContainsAny(lines[0].Message, "\x1e\x1f") || lines[0].Stream != lambda.StreamStdout {
 			t.Errorf("--invocation %s: %+v; want the one line with %s, unframed", id, lines, marker)
@@ -373,8 +384,9 @@ func TestLogsFlood(t *testing.T) {
 	}
 	var cut []lambda.LogLine
 	waitFor(t, 30*time.Second, func() bool {
-		cut = s.logLines(t, flood, "--invocation", answer.RequestID, "--tail", "1")
-		return len(cut) == 1 && cut[0].Truncated && strings.Contains(cut[0].Message, "over 1 MB")
+		// The last line the function's output left, not the platform's REPORT.
+		cut = printedLines(s.logLines(t, flood, "--invocation", answer.RequestID, "--tail", "4"))
+		return len(cut) > 0 && cut[len(cut)-1].Truncated && strings.Contains(cut[len(cut)-1].Message, "over 1 MB")
 	})
 	var kept int
 	for _, l := range s.logLines(t, flood, "--invocation", answer.RequestID) {
@@ -496,7 +508,7 @@ func TestLogsPythonAndNode(t *testing.T) {
 					t.Fatalf("a line of %s did not reach lambda logs -f within a second of its answer", name)
 				}
 			}
-			lines := s.logLines(t, name, "--invocation", out.RequestID)
+			lines := printedLines(s.logLines(t, name, "--invocation", out.RequestID))
 			streams := map[string]bool{}
 			for _, l := range lines {
 				if strings.Contains(l.Message, marker) {

@@ -334,3 +334,36 @@ func BenchmarkObserveInvocationParallel(b *testing.B) {
 		}
 	})
 }
+
+type deleter struct{ lambda.FunctionService }
+
+func (deleter) Delete(context.Context, string) error { return nil }
+
+// A deleted function's minutes not stored yet are forgotten: a function
+// deployed again under the name within the minute starts afresh.
+func TestDeleteForgets(t *testing.T) {
+	r, st, c := newTestRecorder(t)
+	r.ObserveInvocation(ok("greet", t0, time.Millisecond))
+	c.Set(t0.Add(time.Minute + time.Second))
+	st.fail = true
+	_ = r.Flush(context.Background(), false) // one minute pending
+	r.ObserveInvocation(ok("greet", t0.Add(time.Minute), time.Millisecond))
+	r.ObserveInvocation(ok("other", t0.Add(time.Minute), time.Millisecond))
+	if err := (FunctionService{FunctionService: deleter{}, Recorder: r}).Delete(context.Background(), "greet"); err != nil {
+		t.Fatal(err)
+	}
+	if got := stats(t, r, "greet", "1h"); got.Total.Invocations != 0 {
+		t.Errorf("after the delete: %d invocations, want 0", got.Total.Invocations)
+	}
+	r.ObserveInvocation(ok("greet", t0.Add(time.Minute), time.Millisecond))
+	st.fail = false
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if g, _ := st.total("greet"); g.Invocations != 1 {
+		t.Errorf("stored %d for greet, want the 1 after the delete", g.Invocations)
+	}
+	if o, _ := st.total("other"); o.Invocations != 1 {
+		t.Errorf("stored %d for other, want 1: another function is untouched", o.Invocations)
+	}
+}

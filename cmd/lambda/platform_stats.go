@@ -7,10 +7,14 @@ import (
 
 // wireStats keeps the functions' history: every invocation is added up in
 // memory and written to the database once a minute (and at close, so that
-// a clean restart loses nothing); the stats API answers from both.
+// a clean restart loses nothing); the stats API answers from both. A
+// deleted function's history goes: its rows with the function's, its
+// minutes in memory through stats.FunctionService.
 func (p *platform) wireStats(o platformOptions) {
 	p.stats = stats.New(sqlite.NewStatsStore(p.db))
 	p.stats.Functions, p.stats.Logger = p.functions, o.logger
 	p.invoker.Observers = append(p.invoker.Observers, p.stats)
 	p.srv.Stats = p.stats
+	// A deletion through the API forgets the function's unstored minutes.
+	p.srv.Functions = stats.FunctionService{FunctionService: p.srv.Functions, Recorder: p.stats}
 }

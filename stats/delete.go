@@ -1,0 +1,48 @@
+package stats
+
+import (
+	"context"
+
+	"github.com/lambdahq/lambda"
+)
+
+// FunctionService forgets what the recorder holds in memory of a function
+// once it is deleted: its stored minutes go with it (the store deletes
+// them), and a function deployed again under the name within the minute
+// must not inherit the rest.
+type FunctionService struct {
+	lambda.FunctionService
+	Recorder *Recorder
+}
+
+// Delete implements lambda.FunctionService.
+func (s FunctionService) Delete(ctx context.Context, name string) error {
+	if err := s.FunctionService.Delete(ctx, name); err != nil {
+		return err
+	}
+	s.Recorder.Forget(name)
+	return nil
+}
+
+// Forget drops the minutes of function name not stored yet.
+func (r *Recorder) Forget(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k := range r.pending {
+		if k.function == name {
+			delete(r.pending, k)
+		}
+	}
+	v, ok := r.fns.Load(name)
+	if !ok {
+		return
+	}
+	f := v.(*function)
+	for i := range f.shards {
+		sh := &f.shards[i]
+		sh.mu.Lock()
+		sh.gone, sh.cur, sh.done = true, nil, nil
+		sh.mu.Unlock()
+	}
+	r.fns.CompareAndDelete(name, f)
+}
