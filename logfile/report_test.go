@@ -2,6 +2,7 @@ package logfile
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -143,7 +144,7 @@ func TestReporterBoundedAndCountsDrops(t *testing.T) {
 }
 
 func BenchmarkReporterObserve(b *testing.B) {
-	r := NewReporter(&sinkLog{}, nil)
+	r := NewReporter(&sinkLog{}, slog.New(slog.DiscardHandler))
 	r.Queue = 1 << 20
 	if err := r.Open(context.Background()); err != nil {
 		b.Fatal(err)

@@ -2,6 +2,7 @@ package shim
 
 import (
 	"strconv"
+	"sync"
 	"syscall"
 )
 
@@ -17,27 +18,46 @@ var peakFiles = []string{
 	"/sys/fs/cgroup/memory/memory.max_usage_in_bytes",
 }
 
-// peakMemory returns the container's peak memory use in bytes, or "" when
-// no cgroup file says it (the kernel is older than 5.19 on cgroup v2, or
-// the shim runs outside a container). One open, read and close of a
-// kernel file: a few microseconds per invocation.
-func peakMemory() string {
-	var buf [32]byte
+// peak is the cgroup file found first, kept open: each answer rereads it
+// from offset 0 (the kernel renders it afresh), one pread.
+var peak struct {
+	once sync.Once
+	fd   int // -1: none readable
+}
+
+func openPeak() {
+	peak.fd = -1
 	for _, p := range peakFiles {
 		fd, err := syscall.Open(p, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 		if err != nil {
 			continue
 		}
-		n, err := syscall.Read(fd, buf[:])
+		var buf [32]byte
+		if n, err := syscall.Pread(fd, buf[:], 0); err == nil && n > 0 {
+			if _, ok := parsePeak(buf[:n]); ok {
+				peak.fd = fd
+				return
+			}
+		}
 		syscall.Close(fd)
-		if err != nil || n <= 0 {
-			continue
-		}
-		if v, ok := parsePeak(buf[:n]); ok {
-			return v
-		}
 	}
-	return ""
+}
+
+// peakMemory returns the container's peak memory use in bytes, or "" when
+// no cgroup file says it (a kernel older than 5.19 on cgroup v2, or the
+// shim running outside a container).
+func peakMemory() string {
+	peak.once.Do(openPeak)
+	if peak.fd < 0 {
+		return ""
+	}
+	var buf [32]byte
+	n, err := syscall.Pread(peak.fd, buf[:], 0)
+	if err != nil || n <= 0 {
+		return ""
+	}
+	v, _ := parsePeak(buf[:n])
+	return v
 }
 
 // parsePeak reads a cgroup counter: decimal bytes and a newline.
