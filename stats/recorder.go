@@ -32,8 +32,9 @@ type Recorder struct {
 	FlushDelay time.Duration
 	// FlushTimeout bounds one write to the store.
 	FlushTimeout time.Duration
-	// MaxPending bounds the minutes kept in memory while the store fails;
-	// past it the oldest are dropped (and logged).
+	// MaxPending bounds the minutes kept in memory while the store fails
+	// (7 KB each at most: 4096, the default, hold 28 MB); past it the
+	// oldest are dropped (and logged).
 	MaxPending int
 	// Now returns the time (time.Now when nil); tests replace it.
 	Now func() time.Time
@@ -62,11 +63,12 @@ type pendingKey struct {
 }
 
 // New returns a Recorder on store with the defaults: 7 days of minutes,
-// each written 2 seconds after it ends.
+// each written 2 seconds after it ends, at most 4096 kept while the store
+// fails.
 func New(store lambda.StatsStore) *Recorder {
 	return &Recorder{
 		Store: store, Logger: slog.Default(), Retention: lambda.StatsRetention,
-		FlushDelay: 2 * time.Second, FlushTimeout: 30 * time.Second, MaxPending: 100000,
+		FlushDelay: 2 * time.Second, FlushTimeout: 30 * time.Second, MaxPending: 4096,
 		pending: map[pendingKey]*lambda.StatsMinute{},
 	}
 }
