@@ -143,17 +143,26 @@ func TestReporterBoundedAndCountsDrops(t *testing.T) {
 	}
 }
 
+// BenchmarkReporterObserve is the request path's share: one send of the
+// record into the queue (no writer runs, the queue holds them all).
 func BenchmarkReporterObserve(b *testing.B) {
 	r := NewReporter(&sinkLog{}, slog.New(slog.DiscardHandler))
-	r.Queue = 1 << 20
-	if err := r.Open(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	defer r.Close(context.Background())
+	r.Queue = b.N + 1
 	inv := ranInvocation("8f507cfc-1b2c-4697-b07a-ac58fc914c95", "greet")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
 		r.ObserveInvocation(inv)
+	}
+}
+
+// BenchmarkReporterLines is the background writer's work per invocation:
+// its three lines, formatted.
+func BenchmarkReporterLines(b *testing.B) {
+	inv := ranInvocation("8f507cfc-1b2c-4697-b07a-ac58fc914c95", "greet")
+	inv.MaxMemoryUsedMB, inv.Cold, inv.InitDuration = 31, true, 200*time.Millisecond
+	b.ReportAllocs()
+	for range b.N {
+		_ = lambda.PlatformLines(inv)
 	}
 }
