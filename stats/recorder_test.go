@@ -367,3 +367,34 @@ func TestDeleteForgets(t *testing.T) {
 		t.Errorf("stored %d for other, want 1: another function is untouched", o.Invocations)
 	}
 }
+
+// Once open, the recorder writes each minute once it is over, by itself.
+func TestOpenFlushesEachMinute(t *testing.T) {
+	r, st, _ := newTestRecorder(t)
+	r.FlushDelay = 0
+	var mu sync.Mutex
+	calls := 0
+	r.Now = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		if calls++; calls == 1 {
+			return t0.Add(-50 * time.Millisecond) // the first wait: 50 ms
+		}
+		return t0.Add(time.Second)
+	}
+	r.ObserveInvocation(ok("greet", t0.Add(-time.Second), time.Millisecond))
+	if err := r.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close(context.Background())
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if n, _ := st.total("greet"); n.Invocations == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the minute that ended was not written within 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
