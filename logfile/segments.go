@@ -39,6 +39,7 @@ type fnLog struct {
 	subs    map[*follower]struct{}
 	deleted bool // DeleteFunction removed it: appends to it are dropped
 	buf     []byte
+	ends    []int // of the lines in buf
 }
 
 func loadFnLog(s *Store, dir string) (*fnLog, error) {
@@ -75,7 +76,7 @@ func (f *fnLog) append(lines []lambda.LogLine) error {
 	if f.deleted {
 		return nil
 	}
-	f.buf = f.buf[:0]
+	f.buf, f.ends = f.buf[:0], f.ends[:0]
 	for i := range lines {
 		l := lines[i]
 		cut(&l)
@@ -84,29 +85,59 @@ func (f *fnLog) append(lines []lambda.LogLine) error {
 			return fmt.Errorf("encode a log line: %w", err)
 		}
 		f.buf = append(append(f.buf, b...), '\n')
+		f.ends = append(f.ends, len(f.buf))
 	}
-	if err := f.ensureFileLocked(); err != nil {
+	// The oldest lines of a batch bigger than the cap would be removed
+	// at once: they are not written.
+	pos, i := 0, 0
+	for ; int64(len(f.buf)-pos) > f.s.MaxBytes && i < len(f.ends)-1; i++ {
+		pos = f.ends[i]
+	}
+	if err := f.writeLocked(pos, f.ends[i:]); err != nil {
 		return err
-	}
-	n, err := f.file.Write(f.buf)
-	last := &f.segs[len(f.segs)-1]
-	last.size += int64(n)
-	last.mod = f.s.Now()
-	f.total += int64(n)
-	if err != nil {
-		// A partial line would corrupt the next one: start a new file.
-		f.closeFile()
-		return fmt.Errorf("write logs of %s: %w", filepath.Base(f.dir), err)
-	}
-	if last.size >= f.s.segmentBytes() {
-		f.closeFile()
-	}
-	for f.total > f.s.MaxBytes && len(f.segs) > 1 {
-		f.removeOldestLocked()
 	}
 	for sub := range f.subs {
 		for i := range lines {
 			sub.push(lines[i])
+		}
+	}
+	return nil
+}
+
+// writeLocked writes f.buf from pos, whose lines end at ends, into
+// segments of at most segmentBytes (a longer line alone in one), so that
+// the cap can remove all but the newest lines, and drops the oldest
+// segments past the cap.
+func (f *fnLog) writeLocked(pos int, ends []int) error {
+	for len(ends) > 0 {
+		if err := f.ensureFileLocked(); err != nil {
+			return err
+		}
+		last := &f.segs[len(f.segs)-1]
+		room := f.s.segmentBytes() - last.size
+		j := 0
+		for j < len(ends) && (int64(ends[j]-pos) <= room || j == 0 && last.size == 0) {
+			j++
+		}
+		if j == 0 { // the next line does not fit: a new segment
+			f.closeFile()
+			continue
+		}
+		n, err := f.file.Write(f.buf[pos:ends[j-1]])
+		last.size += int64(n)
+		last.mod = f.s.Now()
+		f.total += int64(n)
+		if err != nil {
+			// A partial line would corrupt the next one: start a new file.
+			f.closeFile()
+			return fmt.Errorf("write logs of %s: %w", filepath.Base(f.dir), err)
+		}
+		pos, ends = ends[j-1], ends[j:]
+		if last.size >= f.s.segmentBytes() {
+			f.closeFile()
+		}
+		for f.total > f.s.MaxBytes && len(f.segs) > 1 {
+			f.removeOldestLocked()
 		}
 	}
 	return nil
