@@ -97,7 +97,7 @@ func (s *Store) scan(ctx context.Context, segs []segment, filter lambda.LogFilte
 				continue
 			}
 			out = append(out, l)
-			if held += queuedBytes(&l); len(out) >= 2*limit || held >= maxBytes+maxBytes/4 {
+			if held += queuedBytes(&l); len(out)-limit >= limit || held >= maxBytes+maxBytes/4 {
 				out, held = newest(out, held, limit, maxBytes)
 			}
 		}

@@ -3,6 +3,7 @@ package logfile_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -63,5 +64,22 @@ func TestReadsOfLongLinesAreBoundedInBytes(t *testing.T) {
 		case <-time.After(60 * time.Second): // 25 MB to scan, under -race
 			t.Fatalf("the follow's history ended after %d lines without the newest", len(history))
 		}
+	}
+}
+
+// A tail as big as an int can be (?tail=9223372036854775807) reads
+// everything there is: 2*tail overflowed, and the read panicked (the
+// API answered 500 with an empty body).
+func TestHugeTailReadsEverything(t *testing.T) {
+	s := open(t, t.TempDir(), nil)
+	ctx := context.Background()
+	var batch []lambda.LogLine
+	for i := range 5 {
+		batch = append(batch, line("fn", i, ""))
+	}
+	s.Append(ctx, batch)
+	got, err := s.Query(ctx, lambda.LogFilter{Function: "fn", Tail: math.MaxInt})
+	if err != nil || len(got) != 5 {
+		t.Errorf("tail MaxInt: %d lines, %v; want the 5", len(got), err)
 	}
 }
