@@ -146,3 +146,25 @@ func TestLogFilterUntilAndOutputOnly(t *testing.T) {
 		}
 	}
 }
+
+// A function's output is anything: the tail stays within 4 KB, starts with
+// START when there is room, and always ends with END and REPORT.
+func FuzzLogTailWithReport(f *testing.F) {
+	f.Add([]byte(""), "id")
+	f.Add([]byte("hello\nworld"), "8f507cfc-1b2c-4697-b07a-ac58fc914c95")
+	f.Add([]byte(strings.Repeat("x", 5000)), strings.Repeat("i", 128))
+	f.Fuzz(func(t *testing.T, output []byte, id string) {
+		if len(id) > 128 {
+			id = id[:128]
+		}
+		inv := &Invocation{ID: id, Version: 1, Duration: time.Millisecond, MemoryMB: 128}
+		got := string(LogTailWithReport(inv, output))
+		foot := EndLine(inv) + "\n" + ReportLine(inv) + "\n"
+		if len(got) > MaxLogTailBytes || !strings.HasSuffix(got, foot) {
+			t.Fatalf("%d bytes, ends %q", len(got), got[max(0, len(got)-200):])
+		}
+		if len(output) < MaxLogTailBytes/2 && !strings.HasPrefix(got, StartLine(inv)+"\n") {
+			t.Fatalf("no START with room for it: %q", got[:min(len(got), 200)])
+		}
+	})
+}

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -90,5 +91,29 @@ func TestInvokerStripsMemoryHeader(t *testing.T) {
 	w := f.invokeHTTP("GET", "greet.localhost", "/", "", nil)
 	if w.Header().Get(HeaderMaxMemoryUsed) != "" {
 		t.Errorf("the gateway passed %s to the client", HeaderMaxMemoryUsed)
+	}
+}
+
+// GET /v1/invocations/{id} says where each attempt's whole log is; the
+// stored record is not changed.
+func TestGetInvocationLinksAttemptLogs(t *testing.T) {
+	s, async := newAsyncServer(t)
+	t0 := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	stored := &lambda.Job{ID: "job-1", Function: "greet", Status: lambda.StatusSucceeded, History: []lambda.JobAttempt{
+		{Attempt: 1, Counted: true, Start: t0, Duration: lambda.Duration(time.Second), Version: 7},
+		{Attempt: 2, Counted: true, Start: t0.Add(time.Minute), Duration: lambda.Duration(time.Second), Version: 7},
+	}}
+	async.jobs = append(async.jobs, stored)
+	rec := serve(s, httptest.NewRequest(http.MethodGet, "/v1/invocations/job-1", nil))
+	var j lambda.Job
+	if err := json.Unmarshal(rec.Body.Bytes(), &j); rec.Code != 200 || err != nil || len(j.History) != 2 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	want := "/v1/functions/greet/logs?invocation=job-1&since=2026-12-05T10%3A00%3A00Z&until=2026-12-05T10%3A01%3A00Z"
+	if j.History[0].LogsPath != want || !strings.HasPrefix(j.History[1].LogsPath, "/v1/functions/greet/logs?invocation=job-1&since=2026-12-05T10%3A01%3A00Z") {
+		t.Errorf("logs_path %q and %q", j.History[0].LogsPath, j.History[1].LogsPath)
+	}
+	if stored.History[0].LogsPath != "" {
+		t.Errorf("the stored record was changed")
 	}
 }

@@ -124,6 +124,14 @@ func TestLogsQuery(t *testing.T) {
 	if f := logs.last; f.Function != "greet" || f.Tail != 1 || f.Invocation != "a" || f.Version != 7 || f.Instance != "c0ffee" || time.Since(f.Since) < 9*time.Minute || time.Since(f.Since) > 11*time.Minute {
 		t.Errorf("the store was asked %+v", f)
 	}
+	// until bounds the lines from above: an attempt's logs_path.
+	until := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339Nano)
+	if _, err := c.Logs(ctx, "greet", LogQuery{Invocation: "a", Since: "2h", Until: until}); err == nil || lambda.ErrorCode(err) != lambda.ENOTFOUND {
+		t.Errorf("until an hour ago: %v, want no line (404)", err)
+	}
+	if f := logs.last; f.Until.Format(time.RFC3339Nano) != until || time.Since(f.Since) < 119*time.Minute {
+		t.Errorf("the store was asked %+v", f)
+	}
 	got, err = c.Logs(ctx, "web", LogQuery{})
 	if err != nil || len(got) != 0 {
 		t.Errorf("a function without logs: %v, %v; want no lines", got, err)
@@ -136,6 +144,7 @@ func TestLogsQuery(t *testing.T) {
 		{"bad name", "/v1/functions/Bad_Name/logs", lambda.EINVALID},
 		{"bad since", "/v1/functions/greet/logs?since=yesterday", lambda.EINVALID},
 		{"negative since", "/v1/functions/greet/logs?since=-5m", lambda.EINVALID},
+		{"bad until", "/v1/functions/greet/logs?until=tomorrow", lambda.EINVALID},
 		{"bad tail", "/v1/functions/greet/logs?tail=-1", lambda.EINVALID},
 		{"bad version", "/v1/functions/greet/logs?version=zero", lambda.EINVALID},
 		{"bad follow", "/v1/functions/greet/logs?follow=maybe", lambda.EINVALID},
