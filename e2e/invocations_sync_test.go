@@ -1,11 +1,17 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/lambdahq/lambda"
 )
@@ -33,6 +39,23 @@ func TestInvocationsSync(t *testing.T) {
 	if res := s.lambda("invoke", name, "--data", `{"fail":-1}`); !strings.Contains(res.stdout+res.stderr, "500") && res.code == 0 {
 		t.Logf("a failing lambda invoke: exit %d %s %s", res.code, res.stdout, res.stderr)
 	}
+	// The Lambda Invoke API (RequestResponse): its request ID names the record.
+	var key struct{ ID, Secret string }
+	if err := json.Unmarshal([]byte(s.mustLambda("keys", "create", "history-"+name, "--scope", "invoke", "-o", "json").stdout), &key); err != nil || key.ID == "" {
+		t.Fatalf("keys create -o json: %v %+v", err, key)
+	}
+	client := awslambda.New(awslambda.Options{
+		BaseEndpoint: aws.String(s.url("")),
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider(key.ID, key.Secret, ""),
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(`{"via":"sdk"}`)})
+	if err != nil {
+		t.Fatalf("SDK Invoke: %v", err)
+	}
+	apiID, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
 	asyncID := mustSubmit(s, name, `{"via":"async"}`)
 	waitJob(s, asyncID, 60*time.Second, ended)
 	s.mustLambda("invoke", name, "--idempotency-key", "sync-history-1", "--data", `{"via":"idempotent"}`)
@@ -48,7 +71,7 @@ func TestInvocationsSync(t *testing.T) {
 		}
 		return jobs
 	}
-	const want = viaGateway + 2 + 1 + 1 // gateway, invoke ok and failed, async, idempotent
+	const want = viaGateway + 2 + 1 + 1 + 1 // gateway, invoke ok and failed, API, async, idempotent
 	var all []lambda.Job
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		if all = list("--limit", "1000"); len(all) >= want || time.Now().After(deadline) {
@@ -67,6 +90,9 @@ func TestInvocationsSync(t *testing.T) {
 	}
 	if n := count(func(j lambda.Job) bool { return record(j) && j.Trigger == lambda.TriggerInvoke }); n != 2 {
 		t.Errorf("%d records with trigger invoke, want 2", n)
+	}
+	if n := count(func(j lambda.Job) bool { return record(j) && j.Trigger == lambda.TriggerAPI && j.ID == apiID }); n != 1 {
+		t.Errorf("the Invoke API's call (request ID %s) is listed %d times, want once with trigger api", apiID, n)
 	}
 	if n := count(func(j lambda.Job) bool { return j.ID == asyncID }); n != 1 {
 		t.Errorf("the async job is listed %d times, want once", n)
@@ -131,6 +157,9 @@ func TestInvocationsSync(t *testing.T) {
 	}
 	if res := s.mustLambda("invocation", failed.ID); !strings.Contains(res.stdout, "failed") || !strings.Contains(res.stdout, "HTTP status:") {
 		t.Errorf("lambda invocation %s:\n%s", failed.ID, res.stdout)
+	}
+	if j := cliJob(s, apiID); j.ID != apiID || j.Trigger != lambda.TriggerAPI || j.Status != lambda.StatusSucceeded {
+		t.Errorf("lambda invocation %s (the Invoke API's request ID) -o json: %+v", apiID, j)
 	}
 	if res := s.lambda("invocation", "no-such-invocation"); res.code == 0 || !strings.Contains(res.stderr, "not found") || !strings.Contains(res.stderr, "synchronous") {
 		t.Errorf("lambda invocation of an unknown ID: exit %d %s", res.code, res.stderr)
