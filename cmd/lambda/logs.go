@@ -18,6 +18,7 @@ import (
 type logsOptions struct {
 	follow     bool
 	since      string
+	until      string
 	tail       int
 	invocation string
 	version    int
@@ -36,6 +37,10 @@ always for aws, handler and stdio functions) and the line. The server keeps
 each function's logs within a size and an age (lambda server --log-max-bytes,
 --log-retention), across restarts and scale-to-zero.
 
+Around each invocation the platform adds Lambda's own lines: START, END and
+REPORT (Duration, Billed Duration, Memory Size, Max Memory Used, and Init
+Duration on a cold start); --invocation ID prints exactly START to REPORT.
+
 With -f it goes on printing new lines as instances print them, across new
 instances and versions, until Ctrl-C.`,
 		Example: `  lambda logs greet
@@ -50,6 +55,7 @@ instances and versions, until Ctrl-C.`,
 	f := cmd.Flags()
 	f.BoolVarP(&o.follow, "follow", "f", false, "keep printing new lines until Ctrl-C")
 	f.StringVar(&o.since, "since", "", "only lines since then: a duration back from now (10m, 24h, 7d) or an RFC 3339 time")
+	f.StringVar(&o.until, "until", "", "only lines before then: a duration back from now or an RFC 3339 time (e.g. one attempt of an async job: lambda invocation ID shows its times)")
 	f.IntVar(&o.tail, "tail", 0, "only the last N lines of what is stored (0: up to the server's limit)")
 	f.StringVar(&o.invocation, "invocation", "", "only the lines of this invocation ID")
 	f.IntVar(&o.version, "version", 0, "only the lines of this version")
@@ -70,13 +76,18 @@ func runLogs(ctx context.Context, s *streams, root *rootOptions, o *logsOptions,
 			return usageErrorf("--since %q is invalid: use a duration back from now such as 10m, 24h or 7d, or an RFC 3339 time such as 2026-12-05T10:00:00Z", o.since)
 		}
 	}
+	if o.until != "" {
+		if _, ok := sinceTime(o.until, time.Now()); !ok {
+			return usageErrorf("--until %q is invalid: use a duration back from now such as 10m, 24h or 7d, or an RFC 3339 time such as 2026-12-05T10:00:00Z", o.until)
+		}
+	}
 	if o.tail < 0 {
 		return usageErrorf("--tail %d is invalid: use a number of lines, 0 or more", o.tail)
 	}
 	if o.version < 0 {
 		return usageErrorf("--version %d is invalid: use a version number (lambda versions %s lists them)", o.version, name)
 	}
-	q := lambdahttp.LogQuery{Since: o.since, Tail: o.tail, Invocation: o.invocation, Version: o.version, Instance: o.instance}
+	q := lambdahttp.LogQuery{Since: o.since, Until: o.until, Tail: o.tail, Invocation: o.invocation, Version: o.version, Instance: o.instance}
 	c := root.client()
 	if o.follow {
 		print := textLine(s.Out, s.Err)
