@@ -58,6 +58,9 @@ type proxyState struct {
 	// rec is the invocation's record, kept in the state so that observing
 	// it costs no allocation.
 	rec lambda.Invocation
+	// traceparent holds the forwarded traceparent header's value when the
+	// client sent none, so that setting it costs no allocation.
+	traceparent [1]string
 }
 
 type stateKey struct{}
@@ -103,7 +106,7 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, name, prefix str
 	// The function gets the platform's span as its parent, whatever the
 	// client sent (http/trace.go).
 	parent, state := traceOf(r.Header)
-	setTraceHeaders(r.Header, startTrace(parent, &st.rec), state)
+	setTraceHeaders(r.Header, startTrace(parent, &st.rec), state, &st.traceparent)
 	ctx, consumed := lambda.WithInvocation(r.Context(), &st.rec), false
 	if g.authorizer != nil {
 		ctx = lambda.WithInvokeAuth(ctx, g.authorizer(r, &consumed))

@@ -178,7 +178,7 @@ func (iv *Invoker) send(ctx context.Context, lease *lambda.Lease, req *lambda.In
 		return nil, false, lambda.Errorf(lambda.EINTERNAL, "build the request to function %q: %w", lease.Function, err)
 	}
 	out.Header = http.Header{"Content-Type": {"application/json"}}
-	setTraceHeaders(out.Header, req.Trace.String(), req.TraceState)
+	setTraceHeaders(out.Header, req.Trace.String(), req.TraceState, nil)
 	setPlatformHeaders(out.Header, rec.ID, true, req.LogTail, deadline)
 	resp, err := iv.transport.RoundTrip(out)
 	if err != nil {

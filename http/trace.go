@@ -74,11 +74,16 @@ func startTrace(parent lambda.TraceContext, rec *lambda.Invocation) string {
 
 // setTraceHeaders replaces the trace headers of a request to a function
 // with the platform's: traceparent tp and, when set, tracestate state.
-// The slice of a single incoming traceparent is reused.
-func setTraceHeaders(h http.Header, tp, state string) {
-	if v := h[lambda.HeaderTraceParent]; len(v) == 1 {
+// The slice of a single incoming traceparent is reused, else slot when
+// given (memory of the request's own, which must outlive h's use).
+func setTraceHeaders(h http.Header, tp, state string, slot *[1]string) {
+	switch v := h[lambda.HeaderTraceParent]; {
+	case len(v) == 1:
 		v[0] = tp
-	} else {
+	case slot != nil:
+		slot[0] = tp
+		h[lambda.HeaderTraceParent] = slot[:]
+	default:
 		h[lambda.HeaderTraceParent] = []string{tp}
 	}
 	switch v := h[lambda.HeaderTraceState]; {
