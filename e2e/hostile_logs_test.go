@@ -128,3 +128,37 @@ func TestHostileLogsConcurrentReadsOfLongLines(t *testing.T) {
 		t.Errorf("the server's peak RSS is %d MB after 20 reads", rss>>20)
 	}
 }
+
+// `lambda logs -f` prints the platform's START, END and REPORT lines of
+// each invocation. They are stored after the lines the function printed
+// for the invocation, with earlier times (START at its arrival): a follow
+// that skipped every line older than the last printed dropped them all.
+func TestHostileLogsFollowPrintsPlatformLines(t *testing.T) {
+	requireDocker(t)
+	t.Parallel()
+	s := sharedServer(t)
+	name := s.fn("hlogplat")
+	s.mustLambda("deploy", "--image", fixtureImage(t), "--name", name)
+	f := s.followLogs(t, name)
+	var ids []string
+	for i := range 3 {
+		resp, _ := s.request("GET", s.host(name), fmt.Sprintf("/platform-%d", i), nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("request: %d", resp.StatusCode)
+		}
+		id := resp.Header.Get("X-Lambda-Request-Id")
+		if id == "" {
+			t.Fatal("no X-Lambda-Request-Id in the answer")
+		}
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		for _, prefix := range []string{"START RequestId: ", "END RequestId: ", "REPORT RequestId: "} {
+			select {
+			case <-f.when(prefix + id):
+			case <-time.After(15 * time.Second):
+				t.Fatalf("lambda logs -f did not print %q", prefix+id)
+			}
+		}
+	}
+}
