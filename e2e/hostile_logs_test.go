@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -142,15 +143,14 @@ func TestHostileLogsFollowPrintsPlatformLines(t *testing.T) {
 	f := s.followLogs(t, name)
 	var ids []string
 	for i := range 3 {
-		resp, _ := s.request("GET", s.host(name), fmt.Sprintf("/platform-%d", i), nil)
-		if resp.StatusCode != 200 {
-			t.Fatalf("request: %d", resp.StatusCode)
+		resp, body := s.request("GET", s.host(name), fmt.Sprintf("/platform-%d", i), nil)
+		var echo struct {
+			Headers map[string][]string `json:"headers"`
 		}
-		id := resp.Header.Get("X-Lambda-Request-Id")
-		if id == "" {
-			t.Fatal("no X-Lambda-Request-Id in the answer")
+		if err := json.Unmarshal([]byte(body), &echo); resp.StatusCode != 200 || err != nil || len(echo.Headers["X-Lambda-Request-Id"]) != 1 {
+			t.Fatalf("request: %d %q %v", resp.StatusCode, body, err)
 		}
-		ids = append(ids, id)
+		ids = append(ids, echo.Headers["X-Lambda-Request-Id"][0])
 	}
 	for _, id := range ids {
 		for _, prefix := range []string{"START RequestId: ", "END RequestId: ", "REPORT RequestId: "} {
