@@ -89,8 +89,9 @@ func TestLambdaInvokeSDK(t *testing.T) {
 		out := invoke(t, c, &awslambda.InvokeInput{FunctionName: aws.String("greet"), LogType: types.LogTypeTail, Payload: []byte(`{}`)})
 		log, err := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
 		id, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
-		if err != nil || string(log) != "log of "+id+"\n" {
-			t.Errorf("log result %q (%v), want the shim's tail for %s", log, err, id)
+		// Lambda's lines around the shim's tail.
+		if err != nil || !strings.HasPrefix(string(log), "START RequestId: "+id+" Version: 7\nlog of "+id+"\nEND RequestId: "+id+"\nREPORT RequestId: "+id+"\tDuration: ") {
+			t.Errorf("log result %q (%v), want START, the shim's tail, END and REPORT of %s", log, err, id)
 		}
 	})
 	t.Run("function error", func(t *testing.T) {
