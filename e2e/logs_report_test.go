@@ -140,9 +140,24 @@ func TestLogsReportLines(t *testing.T) {
 			checkFramed(t, "--invocation "+id, id, 1, messagesOf(lines), fmt.Sprintf("first %d", i), fmt.Sprintf("second %d", i))
 		}
 		// The table shows them too, in order.
+		framed := regexp.MustCompile(`(?s)START RequestId: ` + ids[0] + `.*first 0\n.*second 0\n.*END RequestId: .*\tDuration: `)
 		res := s.mustLambda("logs", name, "--invocation", ids[0])
-		if !regexp.MustCompile(`(?s)START RequestId: ` + ids[0] + `.*first 0\n.*second 0\n.*END RequestId: .*\tDuration: `).MatchString(res.stdout) {
+		if !framed.MatchString(res.stdout) {
 			t.Errorf("lambda logs --invocation printed:\n%s", res.stdout)
+		}
+		// A synchronous invocation's record links its log as well
+		// (records are kept in batches: wait for it).
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			res = s.lambda("invocation", ids[0], "--logs")
+			if res.code == 0 && framed.MatchString(res.stdout) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("lambda invocation %s --logs: exit %d\n%s%s", ids[0], res.code, res.stdout, res.stderr)
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
 	})
 
