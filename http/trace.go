@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/lambdahq/lambda"
 )
@@ -18,11 +19,20 @@ import (
 // rather than cut, since a cut list member would be garbage.
 const MaxTraceStateLen = 8 << 10
 
-// traceOf reads the caller's trace context from h. More than one
+// traceOf reads the caller's trace context from h: its traceparent, or,
+// without one, AWS's X-Amzn-Trace-Id (what AWS SDKs send from inside a
+// function, and load balancers add), so that a function calling another
+// through the Lambda Invoke API keeps one trace. More than one
 // traceparent makes none: which one is the caller's cannot be told.
 // Several tracestate headers are one list, joined by commas.
 func traceOf(h http.Header) (lambda.TraceContext, string) {
 	tp := h[lambda.HeaderTraceParent]
+	if len(tp) == 0 {
+		if x := h[headerAmznTraceID]; len(x) == 1 {
+			t, _ := xrayTrace(x[0])
+			return t, ""
+		}
+	}
 	if len(tp) != 1 {
 		return lambda.TraceContext{}, ""
 	}
@@ -31,6 +41,49 @@ func traceOf(h http.Header) (lambda.TraceContext, string) {
 		return lambda.TraceContext{}, ""
 	}
 	return t, traceState(h[lambda.HeaderTraceState])
+}
+
+const headerAmznTraceID = "X-Amzn-Trace-Id"
+
+// xrayTrace reads an X-Ray trace header: fields separated by ';', of
+// which Root=1-{8 hex}-{24 hex} is the trace ID, Parent={16 hex} the
+// caller's span (absent: the trace alone) and Sampled=1 the flag. ok is
+// false, and the context zero, without a valid Root.
+func xrayTrace(v string) (t lambda.TraceContext, ok bool) {
+	var root, parent, sampled string
+	for len(v) > 0 && len(v) <= 256 {
+		field := v
+		if i := strings.IndexByte(v, ';'); i >= 0 {
+			field, v = v[:i], v[i+1:]
+		} else {
+			v = ""
+		}
+		k, val, _ := strings.Cut(strings.TrimSpace(field), "=")
+		switch k {
+		case "Root":
+			root = val
+		case "Parent":
+			parent = val
+		case "Sampled":
+			sampled = val
+		}
+	}
+	if len(root) != 35 || root[:2] != "1-" || root[10] != '-' {
+		return lambda.TraceContext{}, false
+	}
+	flags := "00"
+	if sampled == "1" {
+		flags = "01"
+	}
+	noParent := parent == ""
+	if noParent {
+		parent = "0000000000000001" // parsed, then dropped
+	}
+	t, ok = lambda.ParseTraceParent("00-" + root[2:10] + root[11:] + "-" + parent + "-" + flags)
+	if ok && noParent {
+		t.ParentID = [8]byte{}
+	}
+	return t, ok
 }
 
 // traceState joins tracestate headers into one value, "" past

@@ -31,6 +31,9 @@ func TestTraceOf(t *testing.T) {
 		{"states too long together", http.Header{"Traceparent": {callerTP}, "Tracestate": {strings.Repeat("a", MaxTraceStateLen/2), strings.Repeat("b", MaxTraceStateLen/2)}}, callerTrace, ""},
 		{"invalid: its state goes too", http.Header{"Traceparent": {strings.ToUpper(callerTP)}, "Tracestate": {"a=1"}}, "", ""},
 		{"two traceparents", http.Header{"Traceparent": {callerTP, callerTP}}, "", ""},
+		{"X-Ray", http.Header{"X-Amzn-Trace-Id": {"Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=" + callerParent + ";Sampled=1"}}, callerTrace, ""},
+		{"traceparent first", http.Header{"Traceparent": {callerTP}, "X-Amzn-Trace-Id": {"Root=1-5759e988-bd862e3fe1be46a994272793"}}, callerTrace, ""},
+		{"invalid traceparent, no fallback", http.Header{"Traceparent": {"junk"}, "X-Amzn-Trace-Id": {"Root=1-5759e988-bd862e3fe1be46a994272793"}}, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,6 +47,76 @@ func TestTraceOf(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestXrayTrace(t *testing.T) {
+	tests := []struct {
+		in            string
+		ok            bool
+		parent, flags string // of the result's traceparent
+	}{
+		{"Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=00f067aa0ba902b7;Sampled=1", true, "00f067aa0ba902b7", "01"},
+		{"Sampled=0; Root=1-4bf92f35-77b34da6a3ce929d0e0e4736 ;Lineage=a87bd80c:1", true, "", "00"},
+		{"Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Self=1-67891234-12456789abcdef012345678", true, "", "00"},
+		{"Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=zz;Sampled=1", false, "", ""},
+		{"Root=2-4bf92f35-77b34da6a3ce929d0e0e4736", false, "", ""},
+		{"Root=1-4BF92F35-77B34DA6A3CE929D0E0E4736", false, "", ""},
+		{"Root=1-00000000-000000000000000000000000", false, "", ""},
+		{"Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;" + strings.Repeat("x", 300), false, "", ""},
+		{"", false, "", ""},
+	}
+	for _, tt := range tests {
+		got, ok := xrayTrace(tt.in)
+		if ok != tt.ok {
+			t.Errorf("xrayTrace(%q) ok = %v", tt.in, ok)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if got.TraceIDString() != callerTrace {
+			t.Errorf("xrayTrace(%q): trace %s", tt.in, got.TraceIDString())
+		}
+		parent := ""
+		if got.ParentID != [8]byte{} {
+			parent = lambda.TraceContext{TraceID: got.TraceID, ParentID: got.ParentID}.String()[36:52]
+		}
+		if parent != tt.parent || (got.Flags&lambda.TraceFlagSampled == 1) != (tt.flags == "01") {
+			t.Errorf("xrayTrace(%q) = parent %q flags %d, want %q %s", tt.in, parent, got.Flags, tt.parent, tt.flags)
+		}
+	}
+}
+
+// FuzzTraceOf: trace headers are the client's. Whatever they hold, the
+// context read is zero or one the function may be sent as a parent.
+func FuzzTraceOf(f *testing.F) {
+	f.Add(callerTP, "a=1", "")
+	f.Add("", "", "Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=00f067aa0ba902b7;Sampled=1")
+	f.Add("", "", "Root=1-4bf92f35-77b34da6a3ce929d0e0e4736")
+	f.Fuzz(func(t *testing.T, tp, state, amzn string) {
+		h := http.Header{}
+		if tp != "" {
+			h.Set("Traceparent", tp)
+		}
+		if state != "" {
+			h.Set("Tracestate", state)
+		}
+		if amzn != "" {
+			h.Set("X-Amzn-Trace-Id", amzn)
+		}
+		tc, st := traceOf(h)
+		if tc != (lambda.TraceContext{}) && tc.TraceID == [16]byte{} {
+			t.Fatalf("a context without a trace ID: %+v", tc)
+		}
+		if st != "" && (!tc.Valid() || len(st) > MaxTraceStateLen) {
+			t.Fatalf("tracestate %q kept with %+v", st, tc)
+		}
+		var rec lambda.Invocation
+		out := startTrace(tc, &rec)
+		if got, ok := lambda.ParseTraceParent(out); !ok || got.TraceIDString() != rec.TraceID || (tc.TraceID != [16]byte{} && got.TraceID != tc.TraceID) {
+			t.Fatalf("forwarded %q for %+v (record %q)", out, tc, rec.TraceID)
+		}
+	})
 }
 
 // checkForwarded checks the trace headers a function got: a valid
