@@ -197,25 +197,37 @@ func followLogs(ctx context.Context, s *streams, c *lambdahttp.Client, name stri
 		}
 		return print(l)
 	}
-	away := false
+	// away: the server did not answer; ended: it ended the stream and
+	// was not asked again yet. It ends a follow when the function is
+	// deleted as well as when it stops, so it is asked again at once
+	// before the user is told it went away.
+	away, ended := false, false
 	for {
 		err := c.FollowLogs(ctx, name, q, func(l lambda.LogLine) error {
+			ended = false
 			if away {
 				fmt.Fprintln(s.Err, "lambda logs: reconnected")
 				away = false
 			}
 			return dedup(l)
 		})
+		if ended && lambda.ErrorCode(err) == lambda.ENOTFOUND {
+			return fmt.Errorf("%q was deleted while its logs were followed: %w", name, err)
+		}
 		var unreachable *lambdahttp.UnreachableError
 		if err == nil || ctx.Err() != nil || !(errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &unreachable) || lambda.ErrorCode(err) == lambda.EUNAVAILABLE) {
 			return err
 		}
+		if since := seen.since(); !since.IsZero() {
+			q.Since, q.Tail = since.UTC().Format(time.RFC3339Nano), 0
+		}
+		if !away && !ended && errors.Is(err, io.ErrUnexpectedEOF) {
+			ended = true
+			continue
+		}
 		if !away {
 			fmt.Fprintf(s.Err, "lambda logs: the server went away (%v); reconnecting until Ctrl-C\n", err)
 			away = true
-		}
-		if since := seen.since(); !since.IsZero() {
-			q.Since, q.Tail = since.UTC().Format(time.RFC3339Nano), 0
 		}
 		select {
 		case <-ctx.Done():

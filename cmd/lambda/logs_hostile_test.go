@@ -148,3 +148,21 @@ func TestLogsFollowRemembersABoundedWindow(t *testing.T) {
 		t.Error("the same line was printed twice")
 	}
 }
+
+// A function deleted while its logs are followed: the server ends the
+// stream, as when it stops; the follow asks again at once and says the
+// function was deleted, rather than that the server went away.
+func TestLogsFollowOfADeletedFunction(t *testing.T) {
+	t0 := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	a := &storeAPI{stored: []lambda.LogLine{at(t0, 100, "aaaaaaaaaaaaaaaa", "one")}}
+	a.script = []func(*storeAPI){func(*storeAPI) {}} // then 404
+	srv := httptest.NewServer(http.HandlerFunc(a.handler))
+	defer srv.Close()
+	defer func(d time.Duration) { reconnectEvery = d }(reconnectEvery)
+	reconnectEvery = time.Hour // an immediate question, not a retry
+
+	out, errOut, code := runCLI(t, srv.URL, "", "logs", "greet", "-f")
+	if code == 0 || !strings.Contains(out, " one\n") || !strings.Contains(errOut, `"greet" was deleted while its logs were followed`) || strings.Contains(errOut, "went away") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want the line, then an error saying the function was deleted", code, out, errOut)
+	}
+}

@@ -48,12 +48,15 @@ func logsAPI(t *testing.T) (string, func() url.Values) {
 					enc.Encode(l)
 				}
 				enc.Encode(lambda.LogLine{Dropped: 7})
-			case 2: // restarted: what came since the last line, that one again included
+			case 2: // asked again at once: the server is still starting
+				w.WriteHeader(503)
+				json.NewEncoder(w).Encode(lambdahttp.ErrorResponse{Error: lambdahttp.ErrorBody{Code: lambda.EUNAVAILABLE, Message: "the server is starting"}})
+			case 3: // restarted: what came since the last line, that one again included
 				w.Header().Set("Content-Type", lambdahttp.ContentTypeNDJSON)
 				enc := json.NewEncoder(w)
 				enc.Encode(lines[1])
 				enc.Encode(lambda.LogLine{Time: lines[1].Time.Add(time.Second), Function: "greet", Version: 2, Instance: "0123456789abcdef", Message: "after the restart"})
-			default: // the function is gone
+			default: // the function was deleted
 				w.WriteHeader(404)
 				json.NewEncoder(w).Encode(lambdahttp.ErrorResponse{Error: lambdahttp.ErrorBody{Code: lambda.ENOTFOUND, Message: "function \"greet\" not found"}})
 			}
@@ -97,7 +100,7 @@ func TestLogsCommand(t *testing.T) {
 	want = "2026-12-05T10:00:00.123Z v2 0123456789ab inv-1 hello\n2026-12-05T10:00:01.123Z v2 0123456789ab - long [truncated]\n" +
 		"2026-12-05T10:00:02.123Z v2 0123456789ab - after the restart\n"
 	if code == 0 || out != want || !strings.Contains(errOut, "7 lines dropped") || !strings.Contains(errOut, "went away") ||
-		!strings.Contains(errOut, "reconnected") || !strings.Contains(errOut, "not found") {
+		!strings.Contains(errOut, "reconnected") || !strings.Contains(errOut, "was deleted while its logs were followed") {
 		t.Errorf("-f: exit %d, stdout %q, stderr %q; want stdout %q", code, out, errOut, want)
 	}
 	if q := last(); q.Get("follow") != "1" || q.Get("since") != "2026-12-05T09:59:52.123Z" || q.Get("tail") != "" {
