@@ -161,6 +161,32 @@ func TestLogsReportLines(t *testing.T) {
 		}
 	})
 
+	t.Run("a cold start's REPORT has Init Duration", func(t *testing.T) {
+		s.mustLambda("config", name, "--idle-timeout", "1s")
+		waitFor(t, 15*time.Second, func() bool { return len(s.containers(name, false)) == 0 })
+		res := s.mustLambda("invoke", name, "-o", "json", "--log", "--data", `{"print":["cold"]}`)
+		var rec struct {
+			RequestID string `json:"request_id"`
+			ColdStart bool   `json:"cold_start"`
+			Log       string `json:"log"`
+		}
+		if err := json.Unmarshal([]byte(res.stdout), &rec); err != nil || !rec.ColdStart {
+			t.Fatalf("invoke after scale to zero printed %q: %v; want a cold start", res.stdout, err)
+		}
+		lines := strings.Split(strings.TrimSuffix(rec.Log, "\n"), "\n")
+		checkFramed(t, "a cold start's tail", rec.RequestID, 1, lines, "cold")
+		if !strings.Contains(lines[len(lines)-1], "\tInit Duration: ") {
+			t.Errorf("a cold start's REPORT has no Init Duration: %q", lines[len(lines)-1])
+		}
+		t.Logf("%q", lines[len(lines)-1])
+		stored := messagesOf(waitReport(t, s, name, rec.RequestID))
+		checkFramed(t, "a cold start's stored lines", rec.RequestID, 1, stored, "cold")
+		if stored[len(stored)-1] != lines[len(lines)-1] {
+			t.Errorf("stored REPORT %q, the tail's %q", stored[len(stored)-1], lines[len(lines)-1])
+		}
+		s.mustLambda("config", name, "--idle-timeout", "0")
+	})
+
 	t.Run("an async job's attempts link their own lines", func(t *testing.T) {
 		id := mustSubmit(s, name, `{"print":["async attempt"],"fail":true}`)
 		j := waitJob(s, id, 60*time.Second, ended)
