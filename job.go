@@ -194,8 +194,9 @@ type JobStore interface {
 	// CountJobs returns the number of jobs per function and status.
 	CountJobs(ctx context.Context) (map[string]map[string]int, error)
 	// RequeueRunning puts back every async job left running (the server
-	// stopped during it) as queued, attempts kept, and ends every sync one
-	// left running as failed. It returns how many it requeued.
+	// stopped during it) as queued, the attempt it was in counted
+	// (Job.Interrupted), and ends every sync one left running as failed.
+	// It returns how many it requeued. It is called as a server starts.
 	RequeueRunning(ctx context.Context, now time.Time) (int, error)
 	// RedriveJobs queues dead jobs of function again with fresh attempts
 	// and the same IDs: those named by ids, or every dead one when ids is

@@ -57,6 +57,14 @@ func (q *Queue) run(ctx context.Context, d *dispatcher, j *lambda.Job, s lambda.
 		q.die(ctx, j, s, conditionEventAgeExceeded, now)
 		return
 	}
+	if j.Attempts > *s.MaxRetries {
+		// Its tries went to attempts the server did not survive
+		// (lambda.Job.Interrupted): a job that kills the server must not
+		// run forever. Its error says so already.
+		release()
+		q.die(ctx, j, s, conditionRetriesExhausted, now)
+		return
+	}
 	trigger := lambda.TriggerAsync
 	if j.Trigger == lambda.TriggerCron {
 		trigger = lambda.TriggerCron

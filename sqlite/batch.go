@@ -53,6 +53,10 @@ type batcher struct {
 	stmtPool *sql.DB
 	stmts    map[string]*sql.Stmt
 	wanted   map[string]bool // seen, to prepare before the next batch
+
+	// running is the in-memory running status of async jobs
+	// (job_running.go), changed only by batched writes.
+	running runningJobs
 }
 
 // batchOp is one write waiting for a batch.

@@ -201,6 +201,10 @@ func (s *JobStore) findJob(ctx context.Context, tx *sql.Tx, id string) (*lambda.
 // MaxJobAttemptsKept attempts and cuts a response past
 // MaxStoredResponseBytes, on j itself. ENOTFOUND if the job is gone (its
 // function was deleted, or it was pruned).
+//
+// A job running in memory (ClaimJobs) leaves the overlay with this write,
+// which clears its claimed_at; written running, it stays there, its row
+// as it was (queued or retrying) and claimed.
 func (s *JobStore) UpdateJob(ctx context.Context, j *lambda.Job) error {
 	if j == nil || j.ID == "" {
 		return lambda.Errorf(lambda.EINVALID, "invocation has no ID")
@@ -219,14 +223,16 @@ func (s *JobStore) UpdateJob(ctx context.Context, j *lambda.Job) error {
 	if err != nil {
 		return err
 	}
-	return s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	e, inMemory := s.running().get(j.ID)
+	ends := inMemory && j.Status != lambda.StatusRunning
+	query := updateJobQuery
+	if inMemory && !ends {
+		args[argStatus], query = e.stored, updateRunningJobQuery
+	}
+	err = s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// Numbered parameters are positions in jobColumns; the identity
 		// and the request (ID, function, payload, key, schedule...) stay.
-		res, err := s.db.exec(ctx, tx, `UPDATE jobs SET status = ?7, attempts = ?8, next_run_at = ?15,
-			started_at = ?16, finished_at = ?17, duration = ?18, version = ?19, http_status = ?20, response = ?21,
-			response_truncated = ?22, function_error = ?23, error_type = ?24, error_message = ?25, history = ?26,
-			destination = ?28
-			WHERE id = ?1`, args...)
+		res, err := s.db.exec(ctx, tx, query, args...)
 		if err != nil {
 			return fmt.Errorf("sqlite: update invocation %q: %w", j.ID, err)
 		}
@@ -235,6 +241,33 @@ func (s *JobStore) UpdateJob(ctx context.Context, j *lambda.Job) error {
 		} else if n == 0 {
 			return jobNotFound(j.ID)
 		}
+		if ends {
+			s.running().setWritten(j.ID, true)
+		}
 		return nil
 	})
+	switch {
+	case !ends:
+	case err == nil:
+		s.running().finish(j.ID)
+	case lambda.ErrorCode(err) == lambda.ENOTFOUND:
+		s.running().remove(j.ID)
+	default:
+		// Not written: the job stays running, until the next start
+		// counts its attempt, as a job left running in the rows was.
+		s.running().setWritten(j.ID, false)
+	}
+	return err
 }
+
+// updateJobQuery writes what UpdateJob changes; its numbered parameters
+// are positions in jobColumns. The claim it ends, if any, goes with it.
+const updateJobQuery = `UPDATE jobs SET status = ?7, attempts = ?8, next_run_at = ?15,
+	started_at = ?16, finished_at = ?17, duration = ?18, version = ?19, http_status = ?20, response = ?21,
+	response_truncated = ?22, function_error = ?23, error_type = ?24, error_message = ?25, history = ?26,
+	destination = ?28, claimed_at = NULL
+	WHERE id = ?1`
+
+// updateRunningJobQuery is updateJobQuery for a job that goes on running:
+// its claim stays.
+var updateRunningJobQuery = strings.Replace(updateJobQuery, ", claimed_at = NULL", "", 1)

@@ -1,9 +1,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/lambdahq/lambda"
@@ -14,9 +17,13 @@ import (
 // set to now on a job's first claim. A job of a schedule with overlap skip
 // or queue is passed over while another job of its schedule runs, including
 // one taken by the same call. Claims go through the group commit, so two
-// concurrent calls never take the same job. A batch of claims alone does not
-// wait for an fsync (DB.batchRelaxed): a claim lost to a power failure
-// leaves its jobs queued, to run again, as after a crash.
+// concurrent calls never take the same job.
+//
+// The running status is kept in memory (job_running.go): the rows stay
+// waiting, and the claim sets only their claimed_at, for the next start to
+// know which jobs a crash interrupted. A batch of claims alone does not wait
+// for an fsync (DB.batchRelaxed): a claim lost to a power failure leaves its
+// jobs queued, to run again, as after a crash, without the attempt counted.
 func (s *JobStore) ClaimJobs(ctx context.Context, function string, now time.Time, limit int) ([]*lambda.Job, error) {
 	if limit <= 0 || function == "" {
 		return nil, nil
@@ -28,95 +35,119 @@ func (s *JobStore) ClaimJobs(ctx context.Context, function string, now time.Time
 		return err
 	})
 	if err != nil {
+		// The batch did not commit: the jobs wait, as their rows say.
+		for _, j := range claimed {
+			s.running().remove(j.ID)
+		}
 		return nil, err
 	}
 	return claimed, nil
 }
 
-// claimQuery reads a page of function (?1)'s jobs due by ?2, after
-// (next_run_at, seq) (?3, ?4), passing over those whose schedule has a job
-// running, at most ?5. It reads what the choice needs, not the payloads: a
-// page holds jobs this claim may not take, and payloads weigh up to 1 MB.
-const claimQuery = `SELECT seq, next_run_at, schedule, overlap FROM jobs j
+// claimQuery marks claimed at ?2 and returns up to ?5 of function ?1's jobs
+// due by ?2, oldest NextRunAt first, passing over those running in memory
+// (the JSON array of seqs ?3), and those of a schedule with a job running
+// that excludes them: in memory (the JSON array of schedules ?4), or in the
+// rows (a Sync job, or one an older server left). One statement per claim:
+// each costs more than the rows it touches. RETURNING gives no order.
+const claimQuery = `UPDATE jobs SET claimed_at = ?2 WHERE seq IN (SELECT seq FROM jobs j
 	WHERE function = ?1 AND status IN ` + sqlWaiting + ` AND next_run_at <= ?2
-	AND (next_run_at, seq) > (?3, ?4)
-	AND NOT (schedule <> '' AND overlap IN ('skip', 'queue') AND EXISTS (
-		SELECT 1 FROM jobs r WHERE r.schedule = j.schedule AND r.schedule <> '' AND r.status = 'running'))
-	ORDER BY next_run_at, seq LIMIT ?5`
+	AND seq NOT IN (SELECT value FROM json_each(?3))
+	AND NOT (schedule <> '' AND overlap IN ('skip', 'queue') AND (schedule IN (SELECT value FROM json_each(?4)) OR EXISTS (
+		SELECT 1 FROM jobs r WHERE r.schedule = j.schedule AND r.schedule <> '' AND r.status = 'running')))
+	ORDER BY next_run_at, seq LIMIT ?5)
+	RETURNING seq, ` + jobColumns
 
-// takeQuery marks the job with seq ?1 running, started at ?2 unless it
-// started before, and returns it whole.
-const takeQuery = `UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?2) WHERE seq = ?1
-	RETURNING ` + jobColumns
+// unclaimQuery takes back a claim of the job with seq ?1.
+const unclaimQuery = `UPDATE jobs SET claimed_at = NULL WHERE seq = ?1`
 
-// claimPage is how many due jobs a claim reads at a time beyond its limit,
-// so that a few jobs passed over do not cost another query.
-const claimPage = 16
-
-// dueJob is a row of claimQuery.
-type dueJob struct {
-	seq                     int64
-	next, schedule, overlap string
-}
-
+// claimJobs takes the jobs in tx and adds them to the overlay. On an error
+// it returns the jobs it added, for the caller to take back.
 func (s *JobStore) claimJobs(ctx context.Context, tx *sql.Tx, function string, now time.Time, limit int) ([]*lambda.Job, error) {
 	var (
 		claimed []*lambda.Job
-		// Schedules with a job claimed by this call.
-		running = map[string]bool{}
-		after   dueJob // where the next page starts
 		nowText = formatTime(now)
 	)
+	// Jobs of function already running, and schedules with a job running
+	// (this call's included, as it takes them).
+	skip, schedules := s.running().claimView(function)
 	for len(claimed) < limit {
-		page := limit - len(claimed) + claimPage
-		due, err := s.dueJobs(ctx, tx, function, nowText, after, page)
+		taken, err := s.takeJobs(ctx, tx, function, nowText, limit-len(claimed), skip, schedules)
 		if err != nil {
-			return nil, err
+			return claimed, err
 		}
-		for _, d := range due {
-			if len(claimed) == limit {
-				break
-			}
-			after = d
-			exclusive := d.schedule != "" && (d.overlap == lambda.OverlapSkip || d.overlap == lambda.OverlapQueue)
-			if exclusive && running[d.schedule] {
+		passed := false
+		for _, t := range taken {
+			j := t.job
+			exclusive := exclusiveOverlap(j.Schedule, j.Overlap)
+			if exclusive && schedules[j.Schedule] {
+				// Two jobs of one such schedule came in one page: the
+				// later waits for the earlier.
+				if _, err := s.db.exec(ctx, tx, unclaimQuery, t.seq); err != nil {
+					return claimed, fmt.Errorf("sqlite: claim invocations of %q: %w", function, err)
+				}
+				skip[t.seq], passed = true, true
 				continue
 			}
-			j, err := scanJob(s.db.queryRow(ctx, tx, takeQuery, d.seq, nowText))
-			if err != nil {
-				return nil, fmt.Errorf("sqlite: claim an invocation of %q: %w", function, err)
+			if j.StartedAt == nil {
+				t := now
+				j.StartedAt = &t
 			}
+			s.running().add(&runningJob{id: j.ID, function: function, seq: t.seq, stored: j.Status,
+				schedule: j.Schedule, exclusive: exclusive, started: *j.StartedAt})
+			j.Status = lambda.StatusRunning
 			if exclusive {
-				running[d.schedule] = true
+				schedules[j.Schedule] = true
 			}
+			skip[t.seq] = true
 			claimed = append(claimed, j)
 		}
-		if len(due) < page {
-			break // nothing more is due
+		if !passed {
+			break // every due job not passed over is taken
 		}
 	}
 	return claimed, nil
 }
 
-// dueJobs reads a page of claimQuery.
-func (s *JobStore) dueJobs(ctx context.Context, tx *sql.Tx, function, now string, after dueJob, page int) ([]dueJob, error) {
-	rows, err := s.db.query(ctx, tx, claimQuery, function, now, after.next, after.seq, page)
+// takenJob is a row of claimQuery.
+type takenJob struct {
+	seq int64
+	job *lambda.Job
+}
+
+// takeJobs runs claimQuery and returns its rows in the claim's order.
+func (s *JobStore) takeJobs(ctx context.Context, tx *sql.Tx, function, now string, limit int, skip map[int64]bool, schedules map[string]bool) ([]takenJob, error) {
+	names := make([]string, 0, len(schedules))
+	for name := range schedules {
+		names = append(names, name)
+	}
+	scheduleList, err := json.Marshal(names)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: find due invocations of %q: %w", function, err)
+		return nil, fmt.Errorf("sqlite: claim invocations of %q: %w", function, err)
+	}
+	rows, err := s.db.query(ctx, tx, claimQuery, function, now, seqSet(skip), string(scheduleList), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: claim invocations of %q: %w", function, err)
 	}
 	defer rows.Close()
-	var due []dueJob
+	var taken []takenJob
 	for rows.Next() {
-		var d dueJob
-		if err := rows.Scan(&d.seq, &d.next, &d.schedule, &d.overlap); err != nil {
-			return nil, fmt.Errorf("sqlite: find due invocations of %q: %w", function, err)
+		var t takenJob
+		if t.job, err = scanJob(seqScanner{rows, &t.seq}); err != nil {
+			return nil, fmt.Errorf("sqlite: claim invocations of %q: %w", function, err)
 		}
-		due = append(due, d)
+		taken = append(taken, t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: find due invocations of %q: %w", function, err)
+		return nil, fmt.Errorf("sqlite: claim invocations of %q: %w", function, err)
 	}
-	return due, nil
+	slices.SortFunc(taken, func(a, b takenJob) int {
+		if c := a.job.NextRunAt.Compare(b.job.NextRunAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	return taken, nil
 }
 
 // seqScanner scans a row of seq followed by jobColumns.

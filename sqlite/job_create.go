@@ -71,6 +71,9 @@ func (s *JobStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job,
 		return err
 	})
 	if err != nil {
+		if started {
+			s.running().remove(c.ID) // not committed: nothing runs
+		}
 		return nil, false, err
 	}
 	if existing != nil {
@@ -83,11 +86,9 @@ func (s *JobStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job,
 	return j, true, nil
 }
 
-// Positions in jobColumns (and jobArgs) of what a started job changes.
-var (
-	argStatus    = jobColumn("status")
-	argStartedAt = jobColumn("started_at")
-)
+// Position in jobColumns (and jobArgs) of the status, which UpdateJob
+// keeps for a job that stays running.
+var argStatus = jobColumn("status")
 
 // jobColumn returns the position of name in jobColumns.
 func jobColumn(name string) int {
@@ -99,17 +100,23 @@ func jobColumn(name string) int {
 	panic("sqlite: no job column " + name)
 }
 
+// insertJobQuery stores a job: jobColumns, then claimed_at.
+var insertJobQuery = `INSERT INTO jobs (` + jobColumns + `, claimed_at) VALUES (` + jobPlaceholders + `, ?)`
+
 // Queries of CreateJob's checks. The queued count reads job_counts, kept
 // by triggers, rather than counting up to 100,000 rows on every create.
 const (
 	queuedQuery       = `SELECT COALESCE(SUM(n), 0) FROM job_counts WHERE function = ? AND status IN ` + sqlWaiting
-	overlapSkipQuery  = `SELECT id, status FROM jobs WHERE schedule = ? AND schedule <> '' AND status IN ` + sqlPending + ` LIMIT 1`
-	overlapQueueQuery = `SELECT id, status FROM jobs WHERE schedule = ? AND schedule <> '' AND status IN ` + sqlWaiting + ` LIMIT 1`
+	overlapSkipQuery  = `SELECT seq, id, status FROM jobs WHERE schedule = ? AND schedule <> '' AND status IN ` + sqlPending + ` LIMIT 1`
+	overlapQueueQuery = `SELECT seq, id, status FROM jobs WHERE schedule = ? AND schedule <> '' AND status IN ` + sqlWaiting
 )
 
 // createJob runs CreateJob's checks and insert in tx; it returns the job
 // an idempotency key named instead, if any, and whether it created the
-// job running (start, and nothing of the function waits).
+// job running (start, and nothing of the function waits). A job created
+// running is stored queued and claimed, running in memory (job_running.go),
+// as a claimed one; if started comes back with an error, the caller takes
+// it out of the overlay.
 func (s *JobStore) createJob(ctx context.Context, tx *sql.Tx, j *lambda.Job, args []any, maxQueued int, start bool) (prior *lambda.Job, started bool, err error) {
 	// The function's existence is checked by the insert's foreign key:
 	// the checks before find nothing for a function that does not exist
@@ -130,17 +137,21 @@ func (s *JobStore) createJob(ctx context.Context, tx *sql.Tx, j *lambda.Job, arg
 		if err != nil {
 			return nil, false, fmt.Errorf("sqlite: count queued invocations of %q: %w", j.Function, err)
 		}
+		// Rows of jobs running in memory wait only in the counts.
+		queued = max(queued-s.running().inflight(j.Function), 0)
 		if queued >= maxQueued {
 			return nil, false, lambda.Throttled(lambda.ThrottleAsyncQueueFull, fmt.Sprintf("function %q has %d queued invocations, its limit: retry later or raise --max-queued-jobs",
 				j.Function, queued))
 		}
-		if start && queued == 0 && j.Schedule == "" && j.Status == lambda.StatusQueued {
-			// The args are this write's own (CreateJob made them for it).
-			args[argStatus], args[argStartedAt] = lambda.StatusRunning, formatTime(j.CreatedAt)
-			started = true
-		}
+		started = start && queued == 0 && j.Schedule == "" && j.Status == lambda.StatusQueued
 	}
-	_, err = s.db.exec(ctx, tx, `INSERT INTO jobs (`+jobColumns+`) VALUES (`+jobPlaceholders+`)`, args...)
+	// A job created running is claimed at its creation (claimed_at, the
+	// last column), as ClaimJobs would.
+	var claimedAt any
+	if started {
+		claimedAt = formatTime(j.CreatedAt)
+	}
+	res, err := s.db.exec(ctx, tx, insertJobQuery, append(args, claimedAt)...)
 	switch {
 	case isForeignKeyViolation(err):
 		return nil, false, lambda.Errorf(lambda.ENOTFOUND, "function %q not found: deploy it first, or check the name with `lambda list`", j.Function)
@@ -149,13 +160,20 @@ func (s *JobStore) createJob(ctx context.Context, tx *sql.Tx, j *lambda.Job, arg
 	case err != nil:
 		return nil, false, fmt.Errorf("sqlite: insert invocation %q: %w", j.ID, err)
 	}
+	if started {
+		seq, err := res.LastInsertId()
+		if err != nil {
+			return nil, false, fmt.Errorf("sqlite: start invocation %q: %w", j.ID, err)
+		}
+		s.running().add(&runningJob{id: j.ID, function: j.Function, seq: seq, stored: lambda.StatusQueued, started: j.CreatedAt})
+	}
 	if j.IdempotencyKey != "" {
 		_, err := s.db.exec(ctx, tx, `INSERT INTO idempotency_keys (function, key, job_id, payload_hash, expires_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (function, key) DO UPDATE SET
 			job_id = excluded.job_id, payload_hash = excluded.payload_hash, expires_at = excluded.expires_at`,
 			j.Function, j.IdempotencyKey, j.ID, j.PayloadHash, formatTime(j.CreatedAt.Add(lambda.IdempotencyWindow)))
 		if err != nil {
-			return nil, false, fmt.Errorf("sqlite: record idempotency key of invocation %q: %w", j.ID, err)
+			return nil, started, fmt.Errorf("sqlite: record idempotency key of invocation %q: %w", j.ID, err)
 		}
 	}
 	return nil, started, nil
@@ -199,7 +217,8 @@ func (s *JobStore) checkIdempotencyKey(ctx context.Context, tx *sql.Tx, j *lambd
 }
 
 // checkOverlap refuses a tick of a schedule whose overlap policy says it
-// must not join the jobs of the schedule already there.
+// must not join the jobs of the schedule already there. A job running in
+// memory is running, whatever its row says.
 func (s *JobStore) checkOverlap(ctx context.Context, tx *sql.Tx, j *lambda.Job) error {
 	var query, rule string
 	switch {
@@ -212,13 +231,30 @@ func (s *JobStore) checkOverlap(ctx context.Context, tx *sql.Tx, j *lambda.Job) 
 	default:
 		return nil
 	}
-	var id, status string
-	err := s.db.queryRow(ctx, tx, query, j.Schedule).Scan(&id, &status)
-	if err == sql.ErrNoRows {
-		return nil
-	}
+	running := s.running().snapshot(j.Function)
+	rows, err := s.db.query(ctx, tx, query, j.Schedule)
 	if err != nil {
 		return fmt.Errorf("sqlite: find pending invocations of schedule %q: %w", j.Schedule, err)
 	}
-	return lambda.Errorf(lambda.ECONFLICT, "schedule %q already has invocation %s %s: %s", j.Schedule, id, status, rule)
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			seq        int64
+			id, status string
+		)
+		if err := rows.Scan(&seq, &id, &status); err != nil {
+			return fmt.Errorf("sqlite: find pending invocations of schedule %q: %w", j.Schedule, err)
+		}
+		if e, ok := running[seq]; ok && !e.written {
+			if j.Overlap == lambda.OverlapQueue {
+				continue // it runs: one more may wait for it
+			}
+			status = lambda.StatusRunning
+		}
+		return lambda.Errorf(lambda.ECONFLICT, "schedule %q already has invocation %s %s: %s", j.Schedule, id, status, rule)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: find pending invocations of schedule %q: %w", j.Schedule, err)
+	}
+	return nil
 }

@@ -12,49 +12,100 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-const (
-	requeueQuery = `UPDATE jobs SET status = 'queued' WHERE status = 'running' AND NOT sync`
-	// A sync job's version is written before its event is sent: one with
-	// a version may have run, and its outcome is unknown.
-	endSyncQuery = `UPDATE jobs SET status = 'failed', finished_at = ?1, error_type = ?2, error_message = CASE
+// A sync job's version is written before its event is sent: one with a
+// version may have run, and its outcome is unknown.
+const endSyncQuery = `UPDATE jobs SET status = 'failed', finished_at = ?1, error_type = ?2, error_message = CASE
 		WHEN version = 0 THEN 'the server stopped before the event reached the function, which did not run: call it again'
 		ELSE 'the server stopped during invocation ' || id || ' of version ' || version || ' of function ' || function ||
 			': whether the function finished is unknown, so this idempotency key answers this failure rather than run it again.' ||
 			' Check what it did (lambda logs ' || function || ' --invocation ' || id || '), and call again with a new key if it must run'
 		END
 		WHERE status = 'running' AND sync`
-)
+
+// interruptedQuery finds the async jobs the last server was running: the
+// waiting rows it left claimed, and rows left running by a server that
+// kept the status in the rows (before migration 0009). The first part
+// reads every waiting row (jobs_due), once per start.
+const interruptedQuery = `SELECT seq, claimed_at FROM jobs WHERE status IN ` + sqlWaiting + ` AND claimed_at IS NOT NULL
+	UNION ALL SELECT seq, COALESCE(started_at, created_at) FROM jobs WHERE status = 'running' AND NOT sync`
 
 // RequeueRunning puts every async job left running (the server stopped
-// during it) back in the queue, attempts and NextRunAt kept, so that it
-// goes first; every Sync job left running ends failed (EUNAVAILABLE), its
-// caller long gone. One whose event never reached the function (Version
-// 0) thereby frees its idempotency key; one that had a version may have
-// run, so its key stays bound to that failure, which a repeat replays:
-// an idempotency key never runs a function twice. It returns how many
-// jobs it requeued.
+// during it) back in the queue, NextRunAt kept, so that it goes first, with
+// the attempt it was in counted (lambda.Job.Interrupted): a job whose run
+// kills the server runs at most its tries' worth of times. Every Sync job
+// left running ends failed (EUNAVAILABLE), its caller long gone. One whose
+// event never reached the function (Version 0) thereby frees its
+// idempotency key; one that had a version may have run, so its key stays
+// bound to that failure, which a repeat replays: an idempotency key never
+// runs a function twice. It returns how many jobs it requeued. It is the
+// start of a server: the running jobs the store kept in memory are
+// forgotten.
 func (s *JobStore) RequeueRunning(ctx context.Context, now time.Time) (int, error) {
 	var requeued int
 	err := s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, requeueQuery)
+		s.running().clear()
+		var err error
+		requeued, err = s.requeueInterrupted(ctx, tx)
 		if err != nil {
-			return fmt.Errorf("sqlite: requeue running invocations: %w", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("sqlite: requeue running invocations: %w", err)
+			return err
 		}
 		_, err = tx.ExecContext(ctx, endSyncQuery, formatTime(now), lambda.EUNAVAILABLE)
 		if err != nil {
 			return fmt.Errorf("sqlite: end running synchronous invocations: %w", err)
 		}
-		requeued = int(n)
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
 	return requeued, nil
+}
+
+// requeueInterrupted counts the attempt of each job interruptedQuery finds
+// and queues it again.
+func (s *JobStore) requeueInterrupted(ctx context.Context, tx *sql.Tx) (int, error) {
+	type interrupted struct {
+		seq   int64
+		start string
+	}
+	var list []interrupted
+	rows, err := tx.QueryContext(ctx, interruptedQuery)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: find interrupted invocations: %w", err)
+	}
+	for rows.Next() {
+		var i interrupted
+		if err := rows.Scan(&i.seq, &i.start); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("sqlite: find interrupted invocations: %w", err)
+		}
+		list = append(list, i)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("sqlite: find interrupted invocations: %w", err)
+	}
+	for _, i := range list {
+		j, err := scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE seq = ?`, i.seq))
+		if err != nil {
+			return 0, fmt.Errorf("sqlite: find interrupted invocation: %w", err)
+		}
+		start, err := parseTime(i.start)
+		if err != nil {
+			return 0, err
+		}
+		j.Interrupted(start)
+		normalize(j, start)
+		j.Payload = nil
+		args, err := jobArgs(j)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, updateJobQuery, args...); err != nil {
+			return 0, fmt.Errorf("sqlite: requeue invocation %q: %w", j.ID, err)
+		}
+	}
+	return len(list), nil
 }
 
 // RedriveJobs queues dead jobs of function again, all or nothing: those

@@ -13,6 +13,10 @@ import (
 
 // FindJob returns the job with id, whole: payload, response and history.
 func (s *JobStore) FindJob(ctx context.Context, id string) (*lambda.Job, error) {
+	// Looked up before the read and after: running before, the job ran
+	// at least until the read unless its row says it ended; running only
+	// after, it was claimed since and its row is the one read.
+	e, running := s.running().get(id)
 	row, err := s.db.readQueryRow(ctx, findJobQuery, id)
 	if err != nil {
 		return nil, err
@@ -23,6 +27,12 @@ func (s *JobStore) FindJob(ctx context.Context, id string) (*lambda.Job, error) 
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find invocation %q: %w", id, err)
+	}
+	if !running {
+		e, running = s.running().get(id)
+	}
+	if running {
+		e.apply(j)
 	}
 	return j, nil
 }
@@ -39,7 +49,8 @@ func (s *JobStore) ListJobs(ctx context.Context, f lambda.JobFilter) ([]*lambda.
 	if err != nil {
 		return nil, err
 	}
-	query, args := listQuery(f)
+	running := s.running().snapshot(f.Function)
+	query, args := listQuery(f, running)
 	rows, err := read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list invocations: %w", err)
@@ -53,6 +64,9 @@ func (s *JobStore) ListJobs(ctx context.Context, f lambda.JobFilter) ([]*lambda.
 			return nil, fmt.Errorf("sqlite: list invocations: %w", err)
 		}
 		j.Seq = seq
+		if e, ok := running[seq]; ok {
+			e.apply(j)
+		}
 		list = append(list, j)
 	}
 	if err := rows.Err(); err != nil {
@@ -68,8 +82,10 @@ const dueQuery = `SELECT c.function, (SELECT j.next_run_at FROM jobs j
 	FROM (SELECT DISTINCT function FROM job_counts WHERE status IN ` + sqlWaiting + ` AND n > 0) c`
 
 // listQuery is ListJobs' query for f, built term by term: "? = ” OR
-// function = ?" would keep SQLite from using the indexes.
-func listQuery(f lambda.JobFilter) (string, []any) {
+// function = ?" would keep SQLite from using the indexes. running are the
+// jobs running in memory, whose rows wait: a status selects them by what
+// they are, not by their rows.
+func listQuery(f lambda.JobFilter, running map[int64]runningJob) (string, []any) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = lambda.DefaultJobListLimit
@@ -83,20 +99,39 @@ func listQuery(f lambda.JobFilter) (string, []any) {
 		where = append(where, term)
 		args = append(args, arg)
 	}
-	if f.Function != "" {
-		add("function = ?", f.Function)
+	// Running jobs are few, those of the overlay among them: they are
+	// looked up by seq and sorted, the other terms kept off the indexes
+	// (a unary +), or SQLite would walk a function's every job instead.
+	bySeq := f.Status == lambda.StatusRunning && len(running) > 0
+	col := func(name string) string {
+		if bySeq {
+			return "+" + name
+		}
+		return name
 	}
-	if f.Status != "" {
+	if f.Function != "" {
+		add(col("function")+" = ?", f.Function)
+	}
+	switch {
+	case len(running) == 0 && f.Status != "":
+		add("status = ?", f.Status)
+	case bySeq:
+		add("seq IN (SELECT seq FROM jobs WHERE status = 'running' UNION ALL SELECT value FROM json_each(?))", seqList(running))
+		where = append(where, "status IN "+sqlPending)
+	case f.Status == lambda.StatusQueued || f.Status == lambda.StatusRetrying:
+		add("status = ?", f.Status)
+		add("seq NOT IN (SELECT value FROM json_each(?))", seqList(running))
+	case f.Status != "":
 		add("status = ?", f.Status)
 	}
 	if !f.Since.IsZero() {
-		add("created_at >= ?", formatTime(f.Since))
+		add(col("created_at")+" >= ?", formatTime(f.Since))
 	}
 	if !f.Before.IsZero() {
-		add("created_at < ?", formatTime(f.Before))
+		add(col("created_at")+" < ?", formatTime(f.Before))
 	}
 	if f.After != nil {
-		where = append(where, "(created_at, seq) < (?, ?)")
+		where = append(where, "("+col("created_at")+", seq) < (?, ?)")
 		args = append(args, formatTime(f.After.CreatedAt), f.After.Seq)
 	}
 	query := `SELECT seq, ` + jobListColumns + ` FROM jobs`
@@ -137,33 +172,151 @@ func (s *JobStore) DueJobs(ctx context.Context) (map[string]time.Time, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: find due invocations: %w", err)
 	}
+	rows.Close()
+	return s.dueBesideRunning(ctx, due)
+}
+
+// dueFirstQuery reads the first ?2 waiting rows of function ?1 in the
+// claim's order.
+const dueFirstQuery = `SELECT seq, next_run_at FROM jobs WHERE function = ?1 AND status IN ` + sqlWaiting + `
+	ORDER BY next_run_at, seq LIMIT ?2`
+
+// dueBesideRunning corrects due for the jobs running in memory, whose rows
+// wait: a function's first waiting row may be one of them, and then the
+// first that is not is looked up (or the function has none waiting).
+func (s *JobStore) dueBesideRunning(ctx context.Context, due map[string]time.Time) (map[string]time.Time, error) {
+	byFunction := map[string]map[int64]bool{}
+	for seq, e := range s.running().snapshot("") {
+		if _, ok := due[e.function]; !ok || e.written {
+			continue
+		}
+		if byFunction[e.function] == nil {
+			byFunction[e.function] = map[int64]bool{}
+		}
+		byFunction[e.function][seq] = true
+	}
+	for function, skip := range byFunction {
+		delete(due, function)
+		rows, err := s.db.readQuery(ctx, dueFirstQuery, function, len(skip)+1)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: find due invocations of %q: %w", function, err)
+		}
+		for rows.Next() {
+			var (
+				seq  int64
+				next string
+			)
+			if err := rows.Scan(&seq, &next); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite: find due invocations of %q: %w", function, err)
+			}
+			if skip[seq] {
+				continue
+			}
+			t, err := parseTime(next)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			due[function] = t
+			break
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: find due invocations of %q: %w", function, err)
+		}
+	}
 	return due, nil
 }
 
 // CountJobs returns how many jobs each function has in each status; a
-// status without jobs is left out, as is a function without any.
+// status without jobs is left out, as is a function without any. A job
+// running in memory is counted running, not as its row waits: the counts
+// and those rows are read in one transaction.
 func (s *JobStore) CountJobs(ctx context.Context) (map[string]map[string]int, error) {
-	rows, err := s.db.readQuery(ctx, `SELECT function, status, n FROM job_counts WHERE n > 0`)
+	read, _, err := s.db.pools()
+	if err != nil {
+		return nil, err
+	}
+	running := s.running().snapshot("")
+	tx, err := read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: count invocations: %w", err)
 	}
-	defer rows.Close()
+	defer tx.Rollback()
 	counts := map[string]map[string]int{}
-	for rows.Next() {
+	add := func(function, status string, n int) {
+		if counts[function] == nil {
+			counts[function] = map[string]int{}
+		}
+		counts[function][status] += n
+	}
+	err = s.eachRow(ctx, tx, `SELECT function, status, n FROM job_counts WHERE n > 0`, nil, func(rows *sql.Rows) error {
 		var (
 			function, status string
 			n                int
 		)
 		if err := rows.Scan(&function, &status, &n); err != nil {
-			return nil, fmt.Errorf("sqlite: count invocations: %w", err)
+			return err
 		}
-		if counts[function] == nil {
-			counts[function] = map[string]int{}
-		}
-		counts[function][status] = n
-	}
-	if err := rows.Err(); err != nil {
+		add(function, status, n)
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: count invocations: %w", err)
 	}
+	if len(running) > 0 {
+		// The rows of the jobs running in memory, as this transaction
+		// sees them: those still waiting move to running.
+		query := `SELECT function, status FROM jobs WHERE seq IN (SELECT value FROM json_each(?)) AND status IN ` + sqlWaiting
+		err = s.eachRow(ctx, tx, query, []any{seqList(running)}, func(rows *sql.Rows) error {
+			var function, status string
+			if err := rows.Scan(&function, &status); err != nil {
+				return err
+			}
+			add(function, status, -1)
+			add(function, lambda.StatusRunning, 1)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: count invocations: %w", err)
+		}
+	}
+	for function, c := range counts {
+		for status, n := range c {
+			if n <= 0 {
+				delete(c, status)
+			}
+		}
+		if len(c) == 0 {
+			delete(counts, function)
+		}
+	}
 	return counts, nil
+}
+
+// eachRow runs query in tx, a transaction of the reader pool, through a
+// statement kept prepared, and calls fn on each row.
+func (s *JobStore) eachRow(ctx context.Context, tx *sql.Tx, query string, args []any, fn func(*sql.Rows) error) error {
+	read, _, err := s.db.pools()
+	if err != nil {
+		return err
+	}
+	var rows *sql.Rows
+	if st := s.db.reads.stmt(ctx, read, query); st != nil {
+		rows, err = tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	} else {
+		rows, err = tx.QueryContext(ctx, query, args...)
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

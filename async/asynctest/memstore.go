@@ -291,7 +291,11 @@ func (m *MemStore) RequeueRunning(_ context.Context, now time.Time) (int, error)
 			j.Status, j.FinishedAt = lambda.StatusFailed, &t
 			j.ErrorType, j.ErrorMessage = lambda.EINTERNAL, "the server stopped during the invocation"
 		default:
-			j.Status, j.NextRunAt = lambda.StatusQueued, now
+			start := now
+			if j.StartedAt != nil {
+				start = *j.StartedAt
+			}
+			j.Interrupted(start)
 			n++
 		}
 	}

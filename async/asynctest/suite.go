@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) (lambda.JobStore, lambda.Function
 		{"AsyncConcurrencyCap", testConcurrencyCap},
 		{"RestartAfterGracefulClose", testRestartAfterClose},
 		{"RestartAfterCrash", testRestartAfterCrash},
+		{"ServerKillingJobEnds", testServerKillingJobEnds},
 		{"GracefulCloseLetsJobsFinish", testGracefulClose},
 		{"Retention", testRetention},
 		{"QueueLimit", testQueueLimit},

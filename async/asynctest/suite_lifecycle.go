@@ -129,10 +129,44 @@ func testRestartAfterCrash(t *testing.T, e *env) {
 	}
 	e.clock.Advance(time.Minute)
 	e.open(e.q)
+	// The attempt the server died in counts: the job's third is next.
 	d := e.waitStatus(j.ID, lambda.StatusSucceeded)
 	got := e.inv.WaitRequests(t, fn, 1)[0].Request
-	if got.RequestID != j.ID || got.Attempt != 2 || d.Attempts != 2 || len(d.History) != 2 {
+	if got.RequestID != j.ID || got.Attempt != 3 || d.Attempts != 3 || len(d.History) != 3 {
 		t.Errorf("after restart: request %+v, job %s", got, describe(d))
+	}
+	if h := d.History[1]; !h.Counted || h.Attempt != 2 || h.ErrorType != lambda.EUNAVAILABLE || h.Error != lambda.InterruptedAttemptError {
+		t.Errorf("the interrupted attempt's record: %+v", h)
+	}
+}
+
+// testServerKillingJobEnds: a job whose every attempt kills the server
+// runs at most its tries' worth of times; then it is dead, untried again,
+// and says why.
+func testServerKillingJobEnds(t *testing.T, e *env) {
+	fn := "killer"
+	e.deploy(fn, lambda.Scaling{MaxRetries: intp(1)})
+	j := e.submit(fn, `{}`)
+	for i := range 2 {
+		// A server takes the job and dies in it; the next one starts.
+		claimed, err := e.jobs.ClaimJobs(e.ctx, fn, e.clock.Now(), 10)
+		if err != nil || len(claimed) != 1 {
+			t.Fatalf("crash %d: ClaimJobs: %v %v", i+1, claimed, err)
+		}
+		if n, err := e.jobs.RequeueRunning(e.ctx, e.clock.Now()); err != nil || n != 1 {
+			t.Fatalf("crash %d: RequeueRunning: %d %v", i+1, n, err)
+		}
+		if got := e.find(j.ID); got.Status != lambda.StatusQueued || got.Attempts != i+1 {
+			t.Fatalf("after crash %d: %s", i+1, describe(got))
+		}
+	}
+	e.open(e.q)
+	d := e.waitStatus(j.ID, lambda.StatusDead)
+	if d.Attempts != 2 || d.ErrorType != lambda.EUNAVAILABLE || len(d.History) != 2 {
+		t.Errorf("after two crashes with one retry: %s", describe(d))
+	}
+	if n := len(e.inv.Requests(fn)); n != 0 {
+		t.Errorf("the function got %d requests, want none: its tries were used up", n)
 	}
 }
 

@@ -139,9 +139,9 @@ func testStartUnderLoad(t *testing.T, e *env) {
 	t.Logf("%d of %d submissions started at once", started, len(ids))
 }
 
-// testStartedJobSurvivesCrash: a job created running is in the store as
-// running, so a server that dies during it queues it again at the next
-// start, as a claimed one.
+// testStartedJobSurvivesCrash: a job created running is known to the store
+// as running, so a server that dies during it queues it again at the next
+// start, as a claimed one, its attempt counted.
 func testStartedJobSurvivesCrash(t *testing.T, e *env) {
 	fn := "started-crash"
 	e.deploy(fn, lambda.Scaling{AsyncConcurrency: 2})
@@ -158,11 +158,11 @@ func testStartedJobSurvivesCrash(t *testing.T, e *env) {
 		t.Errorf("the stored record of a started job: %s, started %v; want running", got.Status, got.StartedAt)
 	}
 	// The next server's Open queues again what the store holds running:
-	// this job too, with its try unconsumed.
+	// this job too, its interrupted attempt counted.
 	if _, err := e.jobs.RequeueRunning(e.ctx, e.clock.Now()); err != nil {
 		t.Fatalf("RequeueRunning: %v", err)
 	}
-	if got := e.find(j.ID); got.Status != lambda.StatusQueued || got.Attempts != 0 {
+	if got := e.find(j.ID); got.Status != lambda.StatusQueued || got.Attempts != 1 || len(got.History) != 1 {
 		t.Errorf("the started job after RequeueRunning: %s", describe(got))
 	}
 	close(release)
