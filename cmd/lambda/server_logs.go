@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/lambdahq/lambda"
 )
 
 // logOptions bound each function's stored logs (as text until checked).
@@ -27,7 +25,7 @@ func (o logOptions) parse() (logLimits, error) {
 	var l logLimits
 	d, err := parseDays(o.retention)
 	if err != nil || d < time.Minute {
-		return l, fmt.Errorf("--log-retention %q is invalid: use a duration of at least 1m such as 24h or 7d (default %s)", o.retention, lambda.FormatDuration(lambda.DefaultLogRetention))
+		return l, fmt.Errorf("--log-retention %q is invalid: use a duration of at least 1m and at most 100000d, such as 24h or 7d (default 7d)", o.retention)
 	}
 	n, err := parseBytes(o.maxBytes)
 	if err != nil || n < minLogBytes {
