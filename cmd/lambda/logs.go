@@ -42,7 +42,10 @@ REPORT (Duration, Billed Duration, Memory Size, Max Memory Used, and Init
 Duration on a cold start); --invocation ID prints exactly START to REPORT.
 
 With -f it goes on printing new lines as instances print them, across new
-instances and versions, until Ctrl-C.`,
+instances, versions and restarts of the server, until Ctrl-C.
+
+Control characters in a line (a carriage return, terminal escapes) are
+printed escaped, as \r or \x1b; -o json prints the lines as stored.`,
 		Example: `  lambda logs greet
   lambda logs greet -f --tail 20
   lambda logs greet --since 10m --version 3
