@@ -145,6 +145,7 @@ func (iv *Invoker) saveOutcome(ctx context.Context, job *lambda.Job, res *lambda
 	job.History = []lambda.JobAttempt{{
 		Attempt: 1, Counted: ran, Start: rec.Start, Duration: job.Duration, Version: job.Version,
 		Status: rec.Status, HTTPStatus: rec.HTTPStatus, Cold: rec.Cold, ErrorType: rec.ErrorType, Error: job.ErrorMessage, Logs: logs,
+		TraceID: rec.TraceID,
 	}}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), jobWriteTimeout)
 	defer cancel()

@@ -30,6 +30,9 @@ func TestInvokerIdempotentReplay(t *testing.T) {
 	if err != nil || !job.Sync || job.Status != lambda.StatusSucceeded || job.Version != 7 || job.Trigger != lambda.TriggerAPI || len(job.PayloadHash) != 64 {
 		t.Fatalf("job %+v, %v", job, err)
 	}
+	if len(job.History) != 1 || job.History[0].TraceID == "" || job.History[0].TraceID != first.Invocation.TraceID {
+		t.Errorf("the stored attempt %+v does not name the trace %q", job.History, first.Invocation.TraceID)
+	}
 	second, err := call(big)
 	if err != nil || !second.Replayed || second.Invocation.ID != first.Invocation.ID || string(second.Payload) != string(first.Payload) || second.StatusCode != 200 || second.Invocation.Version != 7 {
 		t.Fatalf("repeat: replayed %v, ID %s (first %s), %d bytes (first %d), %v", second.Replayed, second.Invocation.ID, first.Invocation.ID, len(second.Payload), len(first.Payload), err)
