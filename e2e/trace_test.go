@@ -141,6 +141,25 @@ func TestTraceContext(t *testing.T) {
 		}
 	})
 
+	t.Run("an aws-lambda-go function: _X_AMZN_TRACE_ID", func(t *testing.T) {
+		awsfn := s.fn("traceaws")
+		s.mustLambda("deploy", "testdata/aws-fn", "--name", awsfn)
+		var rec struct {
+			TraceID  string `json:"trace_id"`
+			Response struct {
+				Trace string `json:"trace"`
+			} `json:"response"`
+		}
+		res := s.mustLambda("invoke", awsfn, "-o", "json", "--data", `{"name":"trace"}`)
+		if err := json.Unmarshal([]byte(res.stdout), &rec); err != nil || len(rec.TraceID) != 32 {
+			t.Fatalf("lambda invoke -o json: %v %s", err, res.stdout)
+		}
+		want := "Root=1-" + rec.TraceID[:8] + "-" + rec.TraceID[8:] + ";Parent="
+		if !strings.HasPrefix(rec.Response.Trace, want) || !strings.HasSuffix(rec.Response.Trace, ";Sampled=1") {
+			t.Errorf("the function's _X_AMZN_TRACE_ID %q, want %s…;Sampled=1", rec.Response.Trace, want)
+		}
+	})
+
 	t.Run("a Go handler through lambda invoke", func(t *testing.T) {
 		prepareRuntimes(t, s)
 		handler := s.fn("tracehandler")

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -49,6 +50,7 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 		"request_id":   lc.AwsRequestID,
 		"arn":          lc.InvokedFunctionArn,
 		"has_deadline": !deadline.IsZero(),
+		"trace":        os.Getenv("_X_AMZN_TRACE_ID"), // set by aws-lambda-go from Lambda-Runtime-Trace-Id
 	}, nil
 }
 
