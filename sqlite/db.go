@@ -20,10 +20,15 @@ import (
 
 // Pragmas go in the DSN because a PRAGMA run through Exec reaches only one
 // pooled connection. synchronous(FULL): with NORMAL a committed WAL
-// transaction may be lost on power failure.
+// transaction may be lost on power failure. temp_store(MEMORY): every op
+// of a batch runs in a savepoint, whose sub-journal is otherwise a temp
+// file written page by page (a write(2) per page): in memory a history
+// record costs ~27 µs of CPU instead of ~36 (BenchmarkSaveInvocations).
+// Sub-journals only serve rollbacks within a live transaction; the WAL
+// keeps commits atomic either way.
 const (
 	writerParams = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(FULL)&_txlock=immediate"
+		"&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	readerParams = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=query_only(1)"
 )
 
