@@ -1,12 +1,14 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/lambdahq/lambda"
 )
@@ -15,7 +17,10 @@ var _ lambda.InvocationHistory = (*InvocationStore)(nil)
 
 // InvocationStore implements lambda.InvocationHistory. A save is one write
 // of the DB's group commit, relaxed (a power failure may lose the newest
-// records; they are history, not acknowledged work).
+// records; they are history, not acknowledged work), and stores one row
+// per function: the batch's records of it as a JSON array (a chunk).
+// Listings read a function's chunks whole (at most Keep records and a
+// chunk) and select in memory.
 type InvocationStore struct {
 	db *DB
 	// Keep is how many records each function keeps (the newest);
@@ -28,42 +33,55 @@ func NewInvocationStore(db *DB) *InvocationStore {
 	return &InvocationStore{db: db, Keep: lambda.MaxInvocationsKept}
 }
 
-const invocationColumns = `id, function, version, trigger, started_at, duration, status, http_status,
-	cold_start, queue_wait, init_duration, error_type, throttle_reason, trace_id`
+// chunkBits is how a record's Seq is made: its chunk's seq shifted left,
+// plus its index in the chunk; a chunk holds at most 1<<chunkBits.
+const chunkBits = 16
 
-// insertInvocation skips, without a foreign-key error, a record whose
-// function was deleted while it waited in the writer's queue, and one that
-// a job already records (an idempotent call).
-const insertInvocation = `INSERT OR IGNORE INTO invocations (` + invocationColumns + `)
-	SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
-	WHERE EXISTS (SELECT 1 FROM functions WHERE name = ?2)
-	AND NOT EXISTS (SELECT 1 FROM jobs WHERE id = ?1)`
+const insertChunk = `INSERT INTO invocation_chunks (function, n, first_start, records) VALUES (?, ?, ?, ?)`
 
-// pruneInvocations deletes a function's records older than its ?2-th
-// newest: an index seek, then the deletion of the few rows past it.
-const pruneInvocations = `DELETE FROM invocations WHERE function = ?1 AND seq <
-	(SELECT seq FROM invocations WHERE function = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2 - 1)`
+// pruneChunks deletes a function's chunks older than the newest ones
+// that hold ?2 records together.
+const pruneChunks = `DELETE FROM invocation_chunks WHERE function = ?1 AND seq < (
+	SELECT seq FROM (SELECT seq, SUM(n) OVER (ORDER BY seq DESC) AS newer FROM invocation_chunks WHERE function = ?1)
+	WHERE newer >= ?2 ORDER BY seq DESC LIMIT 1)`
 
-// SaveInvocations stores recs in one transaction and prunes each function
-// they name down to Keep records in it.
+func (s *InvocationStore) keep() int {
+	if s.Keep <= 0 {
+		return lambda.MaxInvocationsKept
+	}
+	return s.Keep
+}
+
+// SaveInvocations stores recs, a chunk per function, in one transaction
+// and deletes the chunks each function no longer needs.
 func (s *InvocationStore) SaveInvocations(ctx context.Context, recs []*lambda.Invocation) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	keep := s.Keep
-	if keep <= 0 {
-		keep = lambda.MaxInvocationsKept
-	}
 	err := s.db.batchRelaxed(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		functions := map[string]bool{}
-		for _, r := range recs {
-			if _, err := s.db.exec(ctx, tx, insertInvocation, invocationArgs(r)...); err != nil {
-				return err
-			}
-			functions[r.Function] = true
+		kept, err := s.recordable(ctx, tx, recs)
+		if err != nil {
+			return err
 		}
-		for fn := range functions {
-			if _, err := s.db.exec(ctx, tx, pruneInvocations, fn, keep); err != nil {
+		byFunction := map[string][]*lambda.Invocation{}
+		var order []string
+		for _, r := range kept {
+			if _, ok := byFunction[r.Function]; !ok {
+				order = append(order, r.Function)
+			}
+			byFunction[r.Function] = append(byFunction[r.Function], r)
+		}
+		for _, fn := range order {
+			for chunk := range slices.Chunk(byFunction[fn], 1<<chunkBits) {
+				records, err := json.Marshal(chunk)
+				if err != nil {
+					return err
+				}
+				if _, err := s.db.exec(ctx, tx, insertChunk, fn, len(chunk), formatTime(chunk[0].Start), string(records)); err != nil {
+					return err
+				}
+			}
+			if _, err := s.db.exec(ctx, tx, pruneChunks, fn, s.keep()); err != nil {
 				return err
 			}
 		}
@@ -75,11 +93,46 @@ func (s *InvocationStore) SaveInvocations(ctx context.Context, recs []*lambda.In
 	return nil
 }
 
-func invocationArgs(r *lambda.Invocation) []any {
-	return []any{
-		r.ID, r.Function, r.Version, string(r.Trigger), formatTime(r.Start), int64(r.Duration), r.Status, r.HTTPStatus,
-		r.Cold, int64(r.QueueWait), int64(r.InitDuration), r.ErrorType, string(r.ThrottleReason), r.TraceID,
+// recordable leaves out the records of functions that no longer exist
+// (deleted while their records waited in the writer's queue).
+func (s *InvocationStore) recordable(ctx context.Context, tx *sql.Tx, recs []*lambda.Invocation) ([]*lambda.Invocation, error) {
+	exists := map[string]bool{}
+	for _, r := range recs {
+		if _, seen := exists[r.Function]; seen {
+			continue
+		}
+		var one int
+		err := s.db.queryRow(ctx, tx, `SELECT 1 FROM functions WHERE name = ?`, r.Function).Scan(&one)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		exists[r.Function] = err == nil
 	}
+	return slices.DeleteFunc(slices.Clone(recs), func(r *lambda.Invocation) bool { return !exists[r.Function] }), nil
+}
+
+// jobIDs returns which of ids name jobs.
+func (s *InvocationStore) jobIDs(ctx context.Context, read *sql.DB, ids []any) (map[string]bool, error) {
+	jobs := map[string]bool{}
+	for part := range slices.Chunk(ids, 500) {
+		rows, err := read.QueryContext(ctx, `SELECT id FROM jobs WHERE id IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, part...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			jobs[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return jobs, nil
 }
 
 // ListInvocations returns the records f selects as jobs, newest first.
@@ -91,102 +144,152 @@ func (s *InvocationStore) ListInvocations(ctx context.Context, f lambda.JobFilte
 	if !lambda.SyncStatus(f.Status) {
 		return list, nil
 	}
-	read, _, err := s.db.pools()
-	if err != nil {
-		return nil, err
+	query, args := `SELECT seq, function, records FROM invocation_chunks ORDER BY function, seq`, []any(nil)
+	if f.Function != "" {
+		query, args = `SELECT seq, function, records FROM invocation_chunks WHERE function = ? ORDER BY seq`, []any{f.Function}
 	}
-	query, args := invocationListQuery(f)
-	rows, err := read.QueryContext(ctx, query, args...)
+	all, err := s.readChunks(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list invocation records: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		j, err := scanInvocation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: list invocation records: %w", err)
+	for _, j := range all {
+		switch {
+		case f.Status != "" && j.Status != f.Status,
+			!f.Since.IsZero() && j.CreatedAt.Before(f.Since),
+			!f.Before.IsZero() && !j.CreatedAt.Before(f.Before),
+			f.After != nil && !f.After.Follows(j):
+			continue
 		}
 		list = append(list, j)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list invocation records: %w", err)
-	}
-	return list, nil
-}
-
-// invocationListQuery is listQuery's twin for records: their start is the
-// jobs' created_at.
-func invocationListQuery(f lambda.JobFilter) (string, []any) {
+	slices.SortFunc(list, func(a, b *lambda.Job) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Seq, a.Seq)
+	})
 	limit := f.Limit
 	if limit <= 0 {
 		limit = lambda.DefaultJobListLimit
 	}
 	limit = min(limit, lambda.MaxJobListLimit)
-	var (
-		where []string
-		args  []any
-	)
-	add := func(term string, arg ...any) {
-		where = append(where, term)
-		args = append(args, arg...)
-	}
-	if f.Function != "" {
-		add("function = ?", f.Function)
-	}
-	if f.Status != "" {
-		add("status = ?", f.Status)
-	}
-	if !f.Since.IsZero() {
-		add("started_at >= ?", formatTime(f.Since))
-	}
-	if !f.Before.IsZero() {
-		add("started_at < ?", formatTime(f.Before))
-	}
-	if f.After != nil {
-		add("(started_at, seq) < (?, ?)", formatTime(f.After.CreatedAt), f.After.Seq)
-	}
-	query := `SELECT seq, ` + invocationColumns + ` FROM invocations`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	return query + ` ORDER BY started_at DESC, seq DESC LIMIT ?`, append(args, limit)
-}
-
-// FindInvocation returns the record with id as a job.
-func (s *InvocationStore) FindInvocation(ctx context.Context, id string) (*lambda.Job, error) {
-	row, err := s.db.readQueryRow(ctx, `SELECT seq, `+invocationColumns+` FROM invocations WHERE id = ?`, id)
+	// A call with an idempotency key is its job: its record, written
+	// without a lookup per record, is left out here, page by page.
+	read, _, err := s.db.pools()
 	if err != nil {
 		return nil, err
 	}
-	j, err := scanInvocation(row)
+	page := make([]*lambda.Job, 0, min(limit, len(list)))
+	for len(list) > 0 && len(page) < limit {
+		candidates := list[:min(len(list), limit-len(page))]
+		list = list[len(candidates):]
+		ids := make([]any, len(candidates))
+		for i, j := range candidates {
+			ids[i] = j.ID
+		}
+		jobs, err := s.jobIDs(ctx, read, ids)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list invocation records: %w", err)
+		}
+		for _, j := range candidates {
+			if !jobs[j.ID] {
+				page = append(page, j)
+			}
+		}
+	}
+	return page, nil
+}
+
+// readChunks reads chunks ordered by function and seq and returns their
+// records as jobs, the newest Keep of each function only.
+func (s *InvocationStore) readChunks(ctx context.Context, query string, args ...any) ([]*lambda.Job, error) {
+	read, _, err := s.db.pools()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var all, fn []*lambda.Job
+	function := ""
+	flush := func() {
+		// The newest Keep; a record saved twice (never by the recorder,
+		// which does not retry) counts once, as its newest copy.
+		seen := make(map[string]bool, min(len(fn), s.keep()))
+		for i := len(fn) - 1; i >= 0 && len(seen) < s.keep(); i-- {
+			if !seen[fn[i].ID] {
+				seen[fn[i].ID] = true
+				all = append(all, fn[i])
+			}
+		}
+		fn = nil
+	}
+	for rows.Next() {
+		var (
+			seq     int64
+			name    string
+			records string
+		)
+		if err := rows.Scan(&seq, &name, &records); err != nil {
+			return nil, err
+		}
+		if name != function {
+			flush()
+			function = name
+		}
+		var recs []*lambda.Invocation
+		if err := json.Unmarshal([]byte(records), &recs); err != nil {
+			return nil, fmt.Errorf("chunk %d of %q: %w", seq, name, err)
+		}
+		for i, r := range recs {
+			j := lambda.InvocationJob(r)
+			j.Seq = seq<<chunkBits | int64(i)
+			fn = append(fn, j)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	flush()
+	return all, nil
+}
+
+// FindInvocation returns the record with id as a job. No index names
+// records by ID (one per record would cost more than the record): the
+// chunks holding the ID's text are searched, which SQLite does at memory
+// speed, and the record must be among its function's newest Keep.
+func (s *InvocationStore) FindInvocation(ctx context.Context, id string) (*lambda.Job, error) {
+	notFound := lambda.Errorf(lambda.ENOTFOUND, "invocation %q not found: the newest %d synchronous invocations of each function are kept", id, s.keep())
+	needle, err := json.Marshal(id)
+	if err != nil || id == "" {
+		return nil, notFound
+	}
+	read, _, err := s.db.pools()
+	if err != nil {
+		return nil, err
+	}
+	var function string
+	var seq int64
+	err = read.QueryRowContext(ctx, `SELECT function, seq FROM invocation_chunks WHERE instr(records, ?) > 0 ORDER BY seq DESC LIMIT 1`,
+		`"id":`+string(needle)+`,`).Scan(&function, &seq)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, lambda.Errorf(lambda.ENOTFOUND, "invocation %q not found: the newest %d synchronous invocations of each function are kept", id, lambda.MaxInvocationsKept)
+		return nil, notFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find invocation record %q: %w", id, err)
 	}
-	return j, nil
-}
-
-func scanInvocation(row scanner) (*lambda.Job, error) {
-	var (
-		r                               lambda.Invocation
-		seq                             int64
-		trigger, start, throttle, trace string
-		duration, wait, initDuration    int64
-	)
-	if err := row.Scan(&seq, &r.ID, &r.Function, &r.Version, &trigger, &start, &duration, &r.Status, &r.HTTPStatus,
-		&r.Cold, &wait, &initDuration, &r.ErrorType, &throttle, &trace); err != nil {
-		return nil, err
-	}
-	t, err := parseTime(start)
+	// The function's chunks from that one on: the newest Keep of them say
+	// whether the record is still listed.
+	jobs, err := s.readChunks(ctx, `SELECT seq, function, records FROM invocation_chunks WHERE function = ? AND seq >= ? ORDER BY seq`, function, seq)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sqlite: find invocation record %q: %w", id, err)
 	}
-	r.Trigger, r.Start, r.ThrottleReason = lambda.Trigger(trigger), t, lambda.ThrottleReason(throttle)
-	r.Duration, r.QueueWait, r.InitDuration = time.Duration(duration), time.Duration(wait), time.Duration(initDuration)
-	r.TraceID = trace
-	j := lambda.InvocationJob(&r)
-	j.Seq = seq
-	return j, nil
+	for _, j := range jobs {
+		if j.ID == id {
+			return j, nil
+		}
+	}
+	return nil, notFound
 }

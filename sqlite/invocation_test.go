@@ -121,12 +121,19 @@ func TestSaveInvocationsCap(t *testing.T) {
 		}
 		mustSave(t, s, recs...)
 	}
-	var count int
-	if err := db.read.QueryRow(`SELECT COUNT(*) FROM invocations WHERE function = 'greet'`).Scan(&count); err != nil {
+	if got := listIDs(t, s, lambda.JobFilter{Function: "greet", Limit: 1000}); len(got) != lambda.MaxInvocationsKept || got[0] != fmt.Sprintf("greet-%d", n-1) {
+		t.Errorf("listed %d records, newest %v; want %d", len(got), got[:1], lambda.MaxInvocationsKept)
+	}
+	// The table holds at most a chunk more than is listed.
+	var stored int
+	if err := db.read.QueryRow(`SELECT SUM(n) FROM invocation_chunks WHERE function = 'greet'`).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
-	if count != lambda.MaxInvocationsKept {
-		t.Errorf("kept %d records, want %d", count, lambda.MaxInvocationsKept)
+	if stored > lambda.MaxInvocationsKept+256 {
+		t.Errorf("%d records stored for a cap of %d in chunks of 256", stored, lambda.MaxInvocationsKept)
+	}
+	if _, err := s.FindInvocation(context.Background(), fmt.Sprintf("greet-%d", n-lambda.MaxInvocationsKept-1)); lambda.ErrorCode(err) != lambda.ENOTFOUND {
+		t.Errorf("the newest record past the cap: %v, want ENOTFOUND", err)
 	}
 	oldest := fmt.Sprintf("greet-%d", n-lambda.MaxInvocationsKept)
 	if _, err := s.FindInvocation(context.Background(), oldest); err != nil {

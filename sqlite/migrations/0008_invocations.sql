@@ -1,27 +1,17 @@
--- Records of recent synchronous invocations (http, invoke, api), written in
--- batches by the history writer; the newest 1,000 of each function are
--- kept. Async and cron attempts are in their jobs. seq is the store order
--- (a plain rowid: pruning takes the oldest, so numbers only grow within a
--- function). Durations are integer nanoseconds.
-CREATE TABLE invocations (
-    seq             INTEGER PRIMARY KEY,
-    id              TEXT    NOT NULL UNIQUE,
-    function        TEXT    NOT NULL REFERENCES functions (name) ON DELETE CASCADE,
-    version         INTEGER NOT NULL,
-    trigger         TEXT    NOT NULL,
-    started_at      TEXT    NOT NULL,
-    duration        INTEGER NOT NULL,
-    status          TEXT    NOT NULL,
-    http_status     INTEGER NOT NULL,
-    cold_start      INTEGER NOT NULL,
-    queue_wait      INTEGER NOT NULL,
-    init_duration   INTEGER NOT NULL,
-    error_type      TEXT    NOT NULL,
-    throttle_reason TEXT    NOT NULL,
-    trace_id        TEXT    NOT NULL
+-- Records of recent synchronous invocations (http, invoke, api), written by
+-- the history writer: each batch is one row per function, its records a
+-- JSON array (oldest first), so that a record costs an encoding, not a
+-- row with its index entries (which cost more CPU than the request it
+-- records). The newest 1,000 of each function are listed; older chunks are
+-- deleted once newer ones hold 1,000. Async and cron attempts are in their
+-- jobs. seq is the store order.
+CREATE TABLE invocation_chunks (
+    seq        INTEGER PRIMARY KEY,
+    function   TEXT    NOT NULL REFERENCES functions (name) ON DELETE CASCADE,
+    n          INTEGER NOT NULL,
+    first_start TEXT   NOT NULL,
+    records    TEXT    NOT NULL
 ) STRICT;
 
--- Listings, newest first; also serves the cascade from functions.
-CREATE INDEX invocations_function ON invocations (function, started_at, seq);
--- Pruning finds a function's 1,000th newest record.
-CREATE INDEX invocations_function_seq ON invocations (function, seq);
+-- A function's chunks in store order: listings, pruning, the cascade.
+CREATE INDEX invocation_chunks_function ON invocation_chunks (function, seq);
