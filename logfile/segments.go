@@ -1,7 +1,6 @@
 package logfile
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -80,11 +79,11 @@ func (f *fnLog) append(lines []lambda.LogLine) error {
 	for i := range lines {
 		l := lines[i]
 		cut(&l)
-		b, err := json.Marshal(&l)
-		if err != nil {
+		var err error
+		if f.buf, err = appendLine(f.buf, &l); err != nil {
 			return fmt.Errorf("encode a log line: %w", err)
 		}
-		f.buf = append(append(f.buf, b...), '\n')
+		f.buf = append(f.buf, '\n')
 		f.ends = append(f.ends, len(f.buf))
 	}
 	// The oldest lines of a batch bigger than the cap would be removed
