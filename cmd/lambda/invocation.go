@@ -160,7 +160,7 @@ func printInvocation(w io.Writer, j *lambda.Job, now time.Time, whole ...attempt
 		if logs := strings.TrimRight(a.Logs, "\n"); logs != "" {
 			fmt.Fprintln(w, "  Logs:")
 			for _, line := range strings.Split(logs, "\n") {
-				fmt.Fprintf(w, "    %s\n", line)
+				fmt.Fprintf(w, "    %s\n", printable(line))
 			}
 		}
 	}

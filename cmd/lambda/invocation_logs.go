@@ -77,6 +77,6 @@ func printAttemptLines(w io.Writer, lines []lambda.LogLine) {
 	}
 	fmt.Fprintln(w, "  Logs:")
 	for _, l := range lines {
-		fmt.Fprintf(w, "    %s %s\n", l.Time.UTC().Format("2006-01-02T15:04:05.000Z"), strings.TrimRight(l.Message, "\t"))
+		fmt.Fprintf(w, "    %s %s\n", l.Time.UTC().Format("2006-01-02T15:04:05.000Z"), printable(strings.TrimRight(l.Message, "\t")))
 	}
 }

@@ -217,11 +217,11 @@ func printLogTail(s *streams, b64 string) {
 }
 
 // printLog writes a function's output to stderr under a title line, so it
-// stays apart from the response on stdout.
+// stays apart from the response on stdout; each line escaped as lambda
+// logs prints it (printable), since the output is the function's to choose.
 func printLog(s *streams, log string) {
 	fmt.Fprintln(s.Err, "--- log ---")
-	fmt.Fprint(s.Err, log)
-	if !strings.HasSuffix(log, "\n") {
-		fmt.Fprintln(s.Err)
+	for _, line := range strings.Split(strings.TrimSuffix(log, "\n"), "\n") {
+		fmt.Fprintln(s.Err, printable(line))
 	}
 }
