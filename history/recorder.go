@@ -14,6 +14,9 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
+// dropReportInterval spaces the log lines that count dropped records.
+const dropReportInterval = 10 * time.Second
+
 // Defaults of a Recorder.
 const (
 	DefaultQueueSize    = 8192
@@ -122,7 +125,10 @@ func (r *Recorder) run(ctx context.Context, q chan lambda.Invocation) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	batch := make([]*lambda.Invocation, 0, size)
-	var reported int64
+	var (
+		reported   int64
+		reportedAt time.Time
+	)
 	for {
 		select {
 		case inv := <-q:
@@ -134,7 +140,12 @@ func (r *Recorder) run(ctx context.Context, q chan lambda.Invocation) {
 			if len(batch) > 0 {
 				batch = r.write(batch)
 			}
-			reported = r.reportDrops(reported)
+			// Drops come in floods: one line per dropReportInterval.
+			if now := time.Now(); now.Sub(reportedAt) >= dropReportInterval {
+				if n := r.reportDrops(reported); n != reported {
+					reported, reportedAt = n, now
+				}
+			}
 		case <-ctx.Done():
 			// What was queued before Close, bounded: a record observed
 			// meanwhile may be taken too, never waited for.
