@@ -19,7 +19,7 @@ import (
 //
 // Max Memory Used is left out when the platform does not know it (http
 // functions run without the shim that reads it); Init Duration is there
-// on a cold start only.
+// on a cold start only; "Status: timeout" ends a timed-out one's.
 const (
 	startPrefix  = "START RequestId: "
 	endPrefix    = "END RequestId: "
@@ -71,6 +71,10 @@ func ReportLine(inv *Invocation) string {
 		b = append(b, "Init Duration: "...)
 		b = appendMillis(b, inv.InitDuration)
 		b = append(b, " ms\t"...)
+	}
+	if inv.ErrorType == ETIMEOUT {
+		// Lambda's field for a timeout, which log readers count them by.
+		b = append(b, "Status: timeout\t"...)
 	}
 	return string(b)
 }
