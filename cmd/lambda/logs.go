@@ -74,15 +74,26 @@ func runLogs(ctx context.Context, s *streams, root *rootOptions, o *logsOptions,
 	if err := lambda.ValidateName(name); err != nil {
 		return usageErrorf("%w", err)
 	}
+	now := time.Now()
+	var since, until time.Time
 	if o.since != "" {
-		if _, ok := sinceTime(o.since, time.Now()); !ok {
+		var ok bool
+		if since, ok = sinceTime(o.since, now); !ok {
 			return usageErrorf("--since %q is invalid: use a duration back from now such as 10m, 24h or 7d, or an RFC 3339 time such as 2026-12-05T10:00:00Z", o.since)
 		}
 	}
 	if o.until != "" {
-		if _, ok := sinceTime(o.until, time.Now()); !ok {
+		var ok bool
+		if until, ok = sinceTime(o.until, now); !ok {
 			return usageErrorf("--until %q is invalid: use a duration back from now such as 10m, 24h or 7d, or an RFC 3339 time such as 2026-12-05T10:00:00Z", o.until)
 		}
+	}
+	// A window no line can be in is the user's slip, not an empty log.
+	if o.since != "" && o.until != "" && !until.After(since) {
+		return usageErrorf("--until %s is not after --since %s: no line can match; --until ends the window, --since opens it", o.until, o.since)
+	}
+	if o.follow && o.until != "" {
+		return usageErrorf("-f follows new lines until Ctrl-C, --until %s ends a read: drop -f to read the lines before it, or --until to follow", o.until)
 	}
 	if o.tail < 0 {
 		return usageErrorf("--tail %d is invalid: use a number of lines, 0 or more", o.tail)

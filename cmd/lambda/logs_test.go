@@ -75,13 +75,13 @@ func logsAPI(t *testing.T) (string, func() url.Values) {
 
 func TestLogsCommand(t *testing.T) {
 	api, last := logsAPI(t)
-	out, errOut, code := runCLI(t, api, "", "logs", "greet", "--since", "10m", "--until", "2026-12-05T11:00:00Z", "--tail", "5", "--invocation", "inv-1", "--version", "2", "--instance", "0123456789ab")
+	out, errOut, code := runCLI(t, api, "", "logs", "greet", "--since", "2026-12-05T10:00:00Z", "--until", "2026-12-05T11:00:00Z", "--tail", "5", "--invocation", "inv-1", "--version", "2", "--instance", "0123456789ab")
 	want := "2026-12-05T10:00:00.123Z v2 0123456789ab inv-1 hello\n2026-12-05T10:00:01.123Z v2 0123456789ab - long [truncated]\n"
 	if code != 0 || out != want {
 		t.Errorf("exit %d, stdout %q, stderr %q; want %q", code, out, errOut, want)
 	}
 	q := last()
-	for k, v := range map[string]string{"since": "10m", "until": "2026-12-05T11:00:00Z", "tail": "5", "invocation": "inv-1", "version": "2", "instance": "0123456789ab"} {
+	for k, v := range map[string]string{"since": "2026-12-05T10:00:00Z", "until": "2026-12-05T11:00:00Z", "tail": "5", "invocation": "inv-1", "version": "2", "instance": "0123456789ab"} {
 		if q.Get(k) != v {
 			t.Errorf("query %s = %q, want %q (%v)", k, q.Get(k), v, q)
 		}
