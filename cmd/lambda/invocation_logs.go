@@ -42,6 +42,10 @@ func fetchAttemptLogs(ctx context.Context, c *lambdahttp.Client, j *lambda.Job) 
 		if lambda.ErrorCode(err) == lambda.ENOTFOUND {
 			lines, err = nil, nil // past the log retention, or the function is gone
 		}
+		if lambda.ErrorCode(err) == lambda.EFORBIDDEN {
+			// An invoke key reads the record, not the logs.
+			return nil, lambda.Errorf(lambda.EFORBIDDEN, "read the logs of attempt %d: %s: without --logs the invocation shows each attempt's last 4 KB; its whole log takes a key that may read %s", a.Attempt, lambda.ErrorMessage(err), name)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read the logs of attempt %d: %w", a.Attempt, err)
 		}
