@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -44,18 +43,20 @@ func (s *JobStore) ClaimJobs(ctx context.Context, function string, now time.Time
 	return claimed, nil
 }
 
-// claimQuery marks claimed at ?2 and returns up to ?5 of function ?1's jobs
-// due by ?2, oldest NextRunAt first, passing over those running in memory
-// (the JSON array of seqs ?3), and those of a schedule with a job running
-// that excludes them: in memory (the JSON array of schedules ?4), or in the
-// rows (a Sync job, or one an older server left). One statement per claim:
-// each costs more than the rows it touches. RETURNING gives no order.
+// claimQuery marks claimed at ?2 and returns up to ?3 of function ?1's jobs
+// due by ?2, oldest NextRunAt first, passing over those running (in
+// memory, so claimed; the writer's rows and its overlay agree), and those
+// of a schedule with a job running that excludes them (in memory, or
+// running in the rows: a Sync job, or one an older server left). One
+// statement per claim: each costs more than the rows it touches, and no
+// parameter may change its plan (a JSON list of the running jobs did: it
+// was compiled again on every claim). RETURNING gives no order.
 const claimQuery = `UPDATE jobs SET claimed_at = ?2 WHERE seq IN (SELECT seq FROM jobs j
-	WHERE function = ?1 AND status IN ` + sqlWaiting + ` AND next_run_at <= ?2
-	AND seq NOT IN (SELECT value FROM json_each(?3))
-	AND NOT (schedule <> '' AND overlap IN ('skip', 'queue') AND (schedule IN (SELECT value FROM json_each(?4)) OR EXISTS (
-		SELECT 1 FROM jobs r WHERE r.schedule = j.schedule AND r.schedule <> '' AND r.status = 'running')))
-	ORDER BY next_run_at, seq LIMIT ?5)
+	WHERE function = ?1 AND status IN ` + sqlWaiting + ` AND next_run_at <= ?2 AND claimed_at IS NULL
+	AND NOT (schedule <> '' AND overlap IN ('skip', 'queue') AND EXISTS (
+		SELECT 1 FROM jobs r WHERE r.schedule = j.schedule AND r.schedule <> ''
+			AND (r.status = 'running' OR r.status IN ` + sqlWaiting + ` AND r.claimed_at IS NOT NULL)))
+	ORDER BY next_run_at, seq LIMIT ?3)
 	RETURNING seq, ` + jobColumns
 
 // unclaimQuery takes back a claim of the job with seq ?1.
@@ -68,11 +69,10 @@ func (s *JobStore) claimJobs(ctx context.Context, tx *sql.Tx, function string, n
 		claimed []*lambda.Job
 		nowText = formatTime(now)
 	)
-	// Jobs of function already running, and schedules with a job running
-	// (this call's included, as it takes them).
-	skip, schedules := s.running().claimView(function)
+	// Schedules with a job taken by this call.
+	schedules := map[string]bool{}
 	for len(claimed) < limit {
-		taken, err := s.takeJobs(ctx, tx, function, nowText, limit-len(claimed), skip, schedules)
+		taken, err := s.takeJobs(ctx, tx, function, nowText, limit-len(claimed))
 		if err != nil {
 			return claimed, err
 		}
@@ -82,11 +82,12 @@ func (s *JobStore) claimJobs(ctx context.Context, tx *sql.Tx, function string, n
 			exclusive := exclusiveOverlap(j.Schedule, j.Overlap)
 			if exclusive && schedules[j.Schedule] {
 				// Two jobs of one such schedule came in one page: the
-				// later waits for the earlier.
+				// later waits for the earlier, which the next page's
+				// query sees claimed.
 				if _, err := s.db.exec(ctx, tx, unclaimQuery, t.seq); err != nil {
 					return claimed, fmt.Errorf("sqlite: claim invocations of %q: %w", function, err)
 				}
-				skip[t.seq], passed = true, true
+				passed = true
 				continue
 			}
 			if j.StartedAt == nil {
@@ -99,7 +100,6 @@ func (s *JobStore) claimJobs(ctx context.Context, tx *sql.Tx, function string, n
 			if exclusive {
 				schedules[j.Schedule] = true
 			}
-			skip[t.seq] = true
 			claimed = append(claimed, j)
 		}
 		if !passed {
@@ -116,16 +116,8 @@ type takenJob struct {
 }
 
 // takeJobs runs claimQuery and returns its rows in the claim's order.
-func (s *JobStore) takeJobs(ctx context.Context, tx *sql.Tx, function, now string, limit int, skip map[int64]bool, schedules map[string]bool) ([]takenJob, error) {
-	names := make([]string, 0, len(schedules))
-	for name := range schedules {
-		names = append(names, name)
-	}
-	scheduleList, err := json.Marshal(names)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: claim invocations of %q: %w", function, err)
-	}
-	rows, err := s.db.query(ctx, tx, claimQuery, function, now, seqSet(skip), string(scheduleList), limit)
+func (s *JobStore) takeJobs(ctx context.Context, tx *sql.Tx, function, now string, limit int) ([]takenJob, error) {
+	rows, err := s.db.query(ctx, tx, claimQuery, function, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: claim invocations of %q: %w", function, err)
 	}

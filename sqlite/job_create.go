@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/lambdahq/lambda"
@@ -103,6 +104,40 @@ func jobColumn(name string) int {
 // insertJobQuery stores a job: jobColumns, then claimed_at.
 var insertJobQuery = `INSERT INTO jobs (` + jobColumns + `, claimed_at) VALUES (` + jobPlaceholders + `, ?)`
 
+// insertWaitingJobQuery stores an async job, jobColumns in ?1 to ?28,
+// unless its function's waiting jobs (job_counts, less ?30 running in
+// memory) number ?29 or more; claimed at its creation (started) if ?31 and
+// none waits. It returns the job's seq and whether it started, or no row.
+var insertWaitingJobQuery = `WITH waiting(n) AS (SELECT COALESCE(SUM(n), 0) - ?30 FROM job_counts
+		WHERE function = ?2 AND status IN ` + sqlWaiting + `)
+	INSERT INTO jobs (` + jobColumns + `, claimed_at)
+	SELECT ` + numberedParams(jobColumnCount) + `, CASE WHEN ?31 AND n <= 0 THEN ?14 END FROM waiting WHERE n < ?29
+	RETURNING seq, claimed_at IS NOT NULL`
+
+// jobColumnCount is the number of jobColumns.
+var jobColumnCount = strings.Count(jobColumns, ",") + 1
+
+// numberedParams returns "?1, ?2, ... ?n".
+func numberedParams(n int) string {
+	p := make([]string, n)
+	for i := range p {
+		p[i] = "?" + strconv.Itoa(i+1)
+	}
+	return strings.Join(p, ", ")
+}
+
+// queueFull is the error of a create refused by the function's limit of
+// waiting jobs, which it counts for the message.
+func (s *JobStore) queueFull(ctx context.Context, tx *sql.Tx, function string) error {
+	var queued int
+	if err := s.db.queryRow(ctx, tx, queuedQuery, function).Scan(&queued); err != nil {
+		return fmt.Errorf("sqlite: count queued invocations of %q: %w", function, err)
+	}
+	queued = max(queued-s.running().inflight(function), 0)
+	return lambda.Throttled(lambda.ThrottleAsyncQueueFull, fmt.Sprintf("function %q has %d queued invocations, its limit: retry later or raise --max-queued-jobs",
+		function, queued))
+}
+
 // Queries of CreateJob's checks. The queued count reads job_counts, kept
 // by triggers, rather than counting up to 100,000 rows on every create.
 const (
@@ -131,27 +166,24 @@ func (s *JobStore) createJob(ctx context.Context, tx *sql.Tx, j *lambda.Job, arg
 	if err := s.checkOverlap(ctx, tx, j); err != nil {
 		return nil, false, err
 	}
-	if !j.Sync {
-		var queued int
-		err := s.db.queryRow(ctx, tx, queuedQuery, j.Function).Scan(&queued)
-		if err != nil {
-			return nil, false, fmt.Errorf("sqlite: count queued invocations of %q: %w", j.Function, err)
+	var seq int64
+	if j.Sync {
+		var res sql.Result
+		if res, err = s.db.exec(ctx, tx, insertJobQuery, append(args, nil)...); err == nil {
+			seq, err = res.LastInsertId()
 		}
-		// Rows of jobs running in memory wait only in the counts.
-		queued = max(queued-s.running().inflight(j.Function), 0)
-		if queued >= maxQueued {
-			return nil, false, lambda.Throttled(lambda.ThrottleAsyncQueueFull, fmt.Sprintf("function %q has %d queued invocations, its limit: retry later or raise --max-queued-jobs",
-				j.Function, queued))
+	} else {
+		// One statement checks the limit, decides whether the job starts
+		// and inserts it: rows of jobs running in memory wait only in
+		// the counts, and a job created running is claimed at its
+		// creation (claimed_at), as ClaimJobs would.
+		startable := start && j.Schedule == "" && j.Status == lambda.StatusQueued
+		err = s.db.queryRow(ctx, tx, insertWaitingJobQuery,
+			append(args, maxQueued, s.running().inflight(j.Function), startable)...).Scan(&seq, &started)
+		if err == sql.ErrNoRows {
+			return nil, false, s.queueFull(ctx, tx, j.Function)
 		}
-		started = start && queued == 0 && j.Schedule == "" && j.Status == lambda.StatusQueued
 	}
-	// A job created running is claimed at its creation (claimed_at, the
-	// last column), as ClaimJobs would.
-	var claimedAt any
-	if started {
-		claimedAt = formatTime(j.CreatedAt)
-	}
-	res, err := s.db.exec(ctx, tx, insertJobQuery, append(args, claimedAt)...)
 	switch {
 	case isForeignKeyViolation(err):
 		return nil, false, lambda.Errorf(lambda.ENOTFOUND, "function %q not found: deploy it first, or check the name with `lambda list`", j.Function)
@@ -161,10 +193,6 @@ func (s *JobStore) createJob(ctx context.Context, tx *sql.Tx, j *lambda.Job, arg
 		return nil, false, fmt.Errorf("sqlite: insert invocation %q: %w", j.ID, err)
 	}
 	if started {
-		seq, err := res.LastInsertId()
-		if err != nil {
-			return nil, false, fmt.Errorf("sqlite: start invocation %q: %w", j.ID, err)
-		}
 		s.running().add(&runningJob{id: j.ID, function: j.Function, seq: seq, stored: lambda.StatusQueued, started: j.CreatedAt})
 	}
 	if j.IdempotencyKey != "" {

@@ -26,7 +26,7 @@ func TestJobQueryPlans(t *testing.T) {
 		// running: jobs running in memory, for list
 		running map[int64]runningJob
 	}{
-		{"claim", claimQuery, []any{"greet", now, "[3,5]", `["sch_1"]`, 10}, "jobs_due", nil, nil},
+		{"claim", claimQuery, []any{"greet", now, 10}, "jobs_due", nil, nil},
 		{"due beside running", dueFirstQuery, []any{"greet", 3}, "jobs_due", nil, nil},
 		{"due", dueQuery, nil, "jobs_due", nil, nil},
 		{"queued count", queuedQuery, []any{"greet"}, "job_counts", nil, nil},

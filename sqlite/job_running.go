@@ -125,26 +125,6 @@ func (r *runningJobs) inflight(function string) int {
 	return n
 }
 
-// claimView is what a claim of function needs: the seqs to pass over and
-// the schedules (of any function) with a job running that excludes others.
-func (r *runningJobs) claimView(function string) (skip map[int64]bool, schedules map[string]bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	skip, schedules = map[int64]bool{}, map[string]bool{}
-	for _, e := range r.byID {
-		if e.written {
-			continue // its row says what it became
-		}
-		if e.function == function {
-			skip[e.seq] = true
-		}
-		if e.exclusive {
-			schedules[e.schedule] = true
-		}
-	}
-	return skip, schedules
-}
-
 // apply shows j as running when e is its entry and its row still waits.
 func (e runningJob) apply(j *lambda.Job) {
 	if j.Status != lambda.StatusQueued && j.Status != lambda.StatusRetrying {
@@ -159,19 +139,6 @@ func (e runningJob) apply(j *lambda.Job) {
 
 // seqList encodes the seqs of m as a JSON array for json_each.
 func seqList(m map[int64]runningJob) string {
-	b := make([]byte, 0, 2+8*len(m))
-	b = append(b, '[')
-	for s := range m {
-		if len(b) > 1 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, s, 10)
-	}
-	return string(append(b, ']'))
-}
-
-// seqSet is seqList for a set.
-func seqSet(m map[int64]bool) string {
 	b := make([]byte, 0, 2+8*len(m))
 	b = append(b, '[')
 	for s := range m {
