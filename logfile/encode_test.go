@@ -12,9 +12,10 @@ import (
 var encodeCases = []lambda.LogLine{
 	{},
 	{Time: time.Date(2026, 12, 5, 22, 5, 18, 123456789, time.UTC), Function: "greet", Version: 3, Instance: "0123abcd", Stream: lambda.StreamPlatform,
-		Invocation: "c0ffee00-0000-4000-8000-000000000000", TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", Message: "REPORT RequestId: x Duration: 1.00 ms"},
+		Invocation: "c0ffee00-0000-4000-8000-000000000000", TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", Message: "REPORT RequestId: c0ffee00-0000-4000-8000-000000000000\tDuration: 1.23 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 9 MB\t"},
 	{Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("", -7*3600)), Function: "f", Stream: lambda.StreamStdout, Message: `{"level":"info","msg":"<b>&</b>"}`},
 	{Time: time.Unix(0, 1), Stream: lambda.StreamStderr, Message: "tab\there\nnul\x00 bad \xff utf8 \u2028 é 漢字 \\", Truncated: true, Dropped: 42},
+	{Stream: "\b\f\r\x1f\x7f\u2029\"quoted\"", Function: "<&>", Message: "\xe2\x80", TraceID: "\U0001F600 \xed\xa0\x80"},
 	{Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), Message: "a year json.Marshal refuses"},
 	{Time: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), Version: -1, Dropped: -5},
 	{Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", 25*3600)), Message: "an offset json.Marshal refuses"},
