@@ -90,6 +90,9 @@ func (c *Client) FollowLogs(ctx context.Context, name string, q LogQuery, fn fun
 	for sc.Scan() {
 		var l lambda.LogLine
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			if !sc.Scan() && (ctx.Err() != nil || sc.Err() != nil) {
+				break // the stream broke in its last line (a cancel, a stop): a cut line, not a bad one
+			}
 			return fmt.Errorf("decode a followed log line: %w", err)
 		}
 		if err := fn(l); err != nil {

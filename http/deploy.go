@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/lambdahq/lambda"
 )
@@ -224,10 +225,13 @@ func (s *eventStream) send(ev DeployEvent) {
 		s.w.WriteHeader(http.StatusOK)
 		s.sent = true
 	}
+	// A client that cannot take an event within streamWriteTimeout is cut
+	// (its request's context ends the deploy), rather than holding the
+	// deploy, and the server's shutdown, in a blocked write.
+	rc := http.NewResponseController(s.w)
+	_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	_ = json.NewEncoder(s.w).Encode(ev)
-	if f, ok := s.w.(http.Flusher); ok {
-		f.Flush()
-	}
+	_ = rc.Flush()
 }
 
 func (s *eventStream) Step(n, total int, message string) {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/lambdahq/lambda"
@@ -17,30 +16,6 @@ type LogList struct {
 
 // ContentTypeNDJSON is the type of a followed log: one LogLine per line.
 const ContentTypeNDJSON = "application/x-ndjson"
-
-// streams ends the server's long-lived responses (followed logs) when it
-// shuts down: http.Server.Shutdown waits for responses to end, and a
-// follow never ends by itself.
-type streams struct {
-	once sync.Once
-	done chan struct{}
-}
-
-func (s *streams) init() { s.once.Do(func() { s.done = make(chan struct{}) }) }
-
-func (s *streams) closed() <-chan struct{} {
-	s.init()
-	return s.done
-}
-
-func (s *streams) stop() {
-	s.init()
-	select {
-	case <-s.done:
-	default:
-		close(s.done)
-	}
-}
 
 // logFilter reads the query of a logs request: since and until (each a
 // duration back or an RFC 3339 time), tail, invocation, version and
@@ -125,23 +100,33 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 	if lines == nil {
 		lines = []lambda.LogLine{}
 	}
+	// Up to 4 MB: a client that does not read it may hold this goroutine
+	// (and the server's shutdown) for the write timeout, no longer.
+	defer writeDeadline(w, s.WriteTimeout, s.WriteTimeout > 0)()
 	respondJSON(w, http.StatusOK, LogList{Lines: lines})
 }
 
 // followLogs streams lines as NDJSON, flushing whenever no line is
-// waiting, so that a printed line reaches the client at once.
+// waiting, so that a printed line reaches the client at once. Each line
+// must reach the client within streamWriteTimeout, and the server's stop
+// ends the stream even in the middle of a blocked write.
 func (s *Server) followLogs(w http.ResponseWriter, r *http.Request, f lambda.LogFilter) {
 	ch, err := s.Logs.Follow(r.Context(), f)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
+	sw := s.streams.open(w)
+	defer sw.end()
+	if !sw.next() {
+		writeError(w, r, s.Logger, lambda.Errorf(lambda.EUNAVAILABLE, "the server is stopping: follow again once it is back"))
+		return
+	}
 	w.Header().Set("Content-Type", ContentTypeNDJSON)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	_ = rc.Flush()
+	_ = sw.rc.Flush()
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	stop := s.streams.closed()
@@ -149,11 +134,11 @@ func (s *Server) followLogs(w http.ResponseWriter, r *http.Request, f lambda.Log
 		select {
 		case l, ok := <-ch:
 			for more := true; more; {
-				if !ok {
+				if !ok || !sw.next() {
 					return
 				}
 				if err := enc.Encode(&l); err != nil {
-					return // the client went away; r's context ends the follow
+					return // the client went away or was cut; r's context ends the follow
 				}
 				select {
 				case l, ok = <-ch:
@@ -161,7 +146,7 @@ func (s *Server) followLogs(w http.ResponseWriter, r *http.Request, f lambda.Log
 					more = false
 				}
 			}
-			if err := rc.Flush(); err != nil {
+			if err := sw.rc.Flush(); err != nil {
 				return
 			}
 		case <-stop:

@@ -146,6 +146,7 @@ func (s *Server) Open(ctx context.Context) error {
 		// request's body and answer itself.
 		MaxHeaderBytes: s.MaxHeaderBytes,
 		IdleTimeout:    2 * time.Minute,
+		ConnState:      clearWriteDeadline,
 		ErrorLog:       slog.NewLogLogger(s.Logger.Handler(), slog.LevelDebug),
 	}
 	s.srv.RegisterOnShutdown(s.streams.stop)

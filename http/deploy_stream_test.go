@@ -1,0 +1,55 @@
+package http
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// floodDeployer logs big build lines until its context ends.
+type floodDeployer struct {
+	lambda.FunctionService
+	ended chan struct{}
+}
+
+func (f *floodDeployer) Deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.Deployment, error) {
+	defer close(f.ended)
+	line := strings.Repeat("y", 32<<10)
+	for ctx.Err() == nil {
+		req.Progress.Log(line)
+	}
+	return nil, ctx.Err()
+}
+
+// A deploy client that stops reading its progress is cut: the deploy is
+// abandoned as if the client had gone away, instead of blocking in a write
+// forever (and the server's shutdown with it).
+func TestDeployStalledClientIsCut(t *testing.T) {
+	defer func(d time.Duration) { streamWriteTimeout = d }(streamWriteTimeout)
+	streamWriteTimeout = 300 * time.Millisecond
+	d := &floodDeployer{ended: make(chan struct{})}
+	s := openForTest(NewServer())
+	s.Functions = d
+	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+
+	release := make(chan struct{})
+	defer close(release)
+	done := make(chan error, 1)
+	go func() {
+		_, err := NewClient(srv.URL).DeployImage(context.Background(), "greet", DeployRequest{}, "example/app:v1", func(DeployEvent) { <-release })
+		done <- err
+	}()
+	select {
+	case <-d.ended:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the deploy still writes to a client that stopped reading 15 s ago")
+	}
+}
