@@ -20,7 +20,7 @@ const (
 	// never slows a request.
 	DefaultReportQueue = 8192
 	// DefaultReportBatch and DefaultReportInterval bound a batch: it is
-	// written when it is full, or when the queue has been empty this long.
+	// written once that many invocations are queued, else every interval.
 	DefaultReportBatch    = 512
 	DefaultReportInterval = 100 * time.Millisecond
 )
@@ -38,6 +38,7 @@ type Reporter struct {
 	Interval time.Duration // 0: DefaultReportInterval
 
 	ch      chan lambda.Invocation
+	wake    chan struct{} // a batch is queued
 	dropped atomic.Int64
 	written atomic.Int64
 	cancel  context.CancelFunc
@@ -58,6 +59,7 @@ func NewReporter(sink lambda.LogSink, logger *slog.Logger) *Reporter {
 func (r *Reporter) init() {
 	r.once.Do(func() {
 		r.ch = make(chan lambda.Invocation, cmpOr(r.Queue, DefaultReportQueue))
+		r.wake = make(chan struct{}, 1)
 	})
 }
 
@@ -77,6 +79,15 @@ func (r *Reporter) ObserveInvocation(inv *lambda.Invocation) {
 	r.init()
 	select {
 	case r.ch <- *inv:
+		// Only a batch wakes the writer, else its interval does: a send
+		// to a writer waiting on the queue would make it runnable, a
+		// goroutine switch and often a thread's wake-up per request.
+		if len(r.ch) >= min(cmpOr(r.Batch, DefaultReportBatch), max(cap(r.ch)/2, 1)) {
+			select {
+			case r.wake <- struct{}{}:
+			default:
+			}
+		}
 	default:
 		r.dropped.Add(1)
 	}
@@ -147,33 +158,30 @@ func (r *Reporter) run(ctx context.Context) {
 			flush()
 		}
 	}
-	t := time.NewTimer(cmpOr(r.Interval, DefaultReportInterval))
+	// drain takes what is queued; add writes each full batch.
+	drain := func() {
+		for {
+			select {
+			case inv := <-r.ch:
+				add(&inv)
+			default:
+				return
+			}
+		}
+	}
+	t := time.NewTicker(cmpOr(r.Interval, DefaultReportInterval))
 	defer t.Stop()
 	for {
 		select {
-		case inv := <-r.ch:
-			add(&inv)
-			continue
-		default:
-		}
-		// The queue is empty: write what is held once the interval has
-		// passed without a new record filling the batch.
-		select {
-		case inv := <-r.ch:
-			add(&inv)
+		case <-r.wake:
+			drain()
 		case <-t.C:
+			drain()
 			flush()
-			t.Reset(cmpOr(r.Interval, DefaultReportInterval))
 		case <-ctx.Done():
-			for {
-				select {
-				case inv := <-r.ch:
-					add(&inv)
-				default:
-					flush()
-					return
-				}
-			}
+			drain()
+			flush()
+			return
 		}
 	}
 }
