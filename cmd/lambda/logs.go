@@ -58,7 +58,7 @@ printed escaped, as \r or \x1b; -o json prints the lines as stored.`,
 	f := cmd.Flags()
 	f.BoolVarP(&o.follow, "follow", "f", false, "keep printing new lines until Ctrl-C")
 	f.StringVar(&o.since, "since", "", "only lines since then: a duration back from now (10m, 24h, 7d) or an RFC 3339 time")
-	f.StringVar(&o.until, "until", "", "only lines before then: a duration back from now or an RFC 3339 time (e.g. one attempt of an async job: lambda invocation ID shows its times)")
+	f.StringVar(&o.until, "until", "", "only lines before then: a duration back from now or an RFC 3339 time (e.g. one attempt of an async job: lambda invocation ID shows its times); after --since, not with -f")
 	f.IntVar(&o.tail, "tail", 0, "only the last N lines of what is stored (0: up to the server's limit)")
 	f.StringVar(&o.invocation, "invocation", "", "only the lines of this invocation ID")
 	f.IntVar(&o.version, "version", 0, "only the lines of this version")
