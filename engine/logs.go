@@ -33,7 +33,13 @@ func (e *Engine) collectLogs(in *lambda.Instance, protocol string, resume bool) 
 	if e.Logs == nil {
 		return
 	}
-	e.background(func(ctx context.Context) {
+	// Stored before the instance can be leased, so that every lease
+	// registers its invocation: a framed line is attributed only to one
+	// (logs_attribution.go).
+	attr := &attribution{}
+	e.attrs.Store(in.ID, attr)
+	started := e.background(func(ctx context.Context) {
+		defer e.attrs.Delete(in.ID)
 		var since time.Time
 		if resume {
 			since = e.lastLogTime(ctx, in)
@@ -41,11 +47,8 @@ func (e *Engine) collectLogs(in *lambda.Instance, protocol string, resume bool) 
 		var lines []lambda.LogLine
 		var caps invocationCaps
 		frames := framed(protocol)
-		// Framed lines name their invocation; the windows still give its
-		// trace ID (logs_attribution.go).
-		attr := &attribution{}
-		e.attrs.Store(in.ID, attr)
-		defer e.attrs.Delete(in.ID)
+		// Framed lines name their invocation, which must be one leased to
+		// this instance; the windows give its trace ID.
 		var lastID, lastTrace string // a framed invocation's lines come in runs
 		emit := func(batch []lambda.LogLine) {
 			lines = append(lines[:0], batch...)
@@ -55,7 +58,11 @@ func (e *Engine) collectLogs(in *lambda.Instance, protocol string, resume bool) 
 				if frames {
 					unframe(l)
 					if l.Invocation != "" && l.Invocation != lastID {
-						lastID, lastTrace = l.Invocation, attr.traceOf(l.Invocation)
+						if attr.leasedTo(l.Invocation) {
+							lastID, lastTrace = l.Invocation, attr.traceOf(l.Invocation)
+						} else {
+							l.Invocation = "" // a forged frame: the text is kept, unattributed
+						}
 					}
 					if l.Invocation != "" {
 						l.TraceID = lastTrace
@@ -90,6 +97,9 @@ func (e *Engine) collectLogs(in *lambda.Instance, protocol string, resume bool) 
 			}
 		}
 	})
+	if !started {
+		e.attrs.Delete(in.ID)
+	}
 }
 
 // lastLogTime is when the newest stored line of an adopted instance was

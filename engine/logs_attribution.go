@@ -13,7 +13,8 @@ import (
 // time. Lines printed while requests overlap (concurrency > 1) keep none.
 // The windows also hold each invocation's trace ID, which a line gets with
 // its invocation; for an instance behind a shim, whose frames name the
-// invocation, they are kept for the trace ID alone (traceOf).
+// invocation, they are kept for the trace ID (traceOf), and a frame counts
+// only when it names an invocation leased to the instance (leasedTo).
 
 // attributionWindows is how many recent requests an instance remembers;
 // the collector runs a little behind the requests.
@@ -33,12 +34,23 @@ type window struct {
 	start, end time.Time // end zero: the request still holds the instance
 }
 
+// leasedRemembered is how many of an instance's invocations its collector
+// accepts frames of (leasedTo): far more than the windows, since a busy
+// instance's collector may run seconds behind its requests.
+const leasedRemembered = 4096
+
 // attribution is one instance's recent requests; it exists while the
 // instance's output is collected (engine.attrs).
 type attribution struct {
 	mu   sync.Mutex
 	ring [attributionWindows]window
 	next uint64
+
+	// leased holds the IDs of the instance's last leasedRemembered
+	// invocations; order is them in lease order, a ring once full.
+	leased     map[string]struct{}
+	order      []string
+	remembered uint64
 }
 
 func (a *attribution) begin(id, trace string, now time.Time) uint64 {
@@ -47,7 +59,38 @@ func (a *attribution) begin(id, trace string, now time.Time) uint64 {
 	seq := a.next
 	a.next++
 	a.ring[seq%attributionWindows] = window{id: id, trace: trace, seq: seq, start: now}
+	a.remember(id)
 	return seq
+}
+
+func (a *attribution) remember(id string) {
+	if a.leased == nil {
+		a.leased = make(map[string]struct{})
+	}
+	if _, ok := a.leased[id]; ok {
+		return
+	}
+	if len(a.order) < leasedRemembered {
+		a.order = append(a.order, id)
+	} else {
+		i := a.remembered % leasedRemembered
+		delete(a.leased, a.order[i])
+		a.order[i] = id
+	}
+	a.remembered++
+	a.leased[id] = struct{}{}
+}
+
+// leasedTo reports whether invocation id was leased to the instance. A
+// frame naming any other is not the shim's: the function runs as the
+// shim's user and can write to the container's output itself
+// (/proc/1/fd/1), so it could otherwise file lines under an invocation of
+// its choosing, another function's included.
+func (a *attribution) leasedTo(id string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.leased[id]
+	return ok
 }
 
 func (a *attribution) end(seq uint64, now time.Time) {
