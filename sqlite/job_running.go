@@ -13,11 +13,12 @@ import (
 // write, its one status change. A status change costs the row's move in
 // three indexes and the count trigger, more than the claim's reads; the
 // overlay spares every job one. Reads (FindJob, ListJobs, CountJobs,
-// DueJobs) and the writer's checks (the claim, the queue limit, NewJob.Start,
-// schedule overlaps) merge it, so that callers see what they saw before.
-// A crash loses it, as intended: the jobs are still queued and run again at
-// the next start; their claimed_at, set by the claim, tells that start
-// which ones were running, so that their attempt is counted
+// DueJobs) and the writer's checks (the queue limit, NewJob.Start, schedule
+// overlaps) merge it, so that callers see what they saw before. The claim
+// itself reads claimed_at, which the writer's rows and the overlay set and
+// clear together. A crash loses the overlay, as intended: the jobs are
+// still queued and run again at the next start; their claimed_at tells
+// that start which ones were running, so that their attempt is counted
 // (RequeueRunning).
 //
 // Entries are added and marked written only inside the writer's batches, so
