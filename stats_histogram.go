@@ -41,6 +41,11 @@ func latencyBucket(d time.Duration) int {
 	return (e-latencySubBits+1)*latencySub + sub
 }
 
+// LatencyBucket returns the index of d's bucket in a LatencyHistogram: a
+// sparse histogram kept elsewhere counts in the same buckets, so it adds
+// into a LatencyHistogram exactly.
+func LatencyBucket(d time.Duration) int { return latencyBucket(d) }
+
 // latencyBounds returns the lowest value of bucket i and its width, in
 // microseconds.
 func latencyBounds(i int) (lo, width uint64) {

@@ -28,9 +28,10 @@ func (s FunctionService) Delete(ctx context.Context, name string) error {
 func (r *Recorder) Forget(name string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for k := range r.pending {
+	for k, m := range r.pending {
 		if k.function == name {
 			delete(r.pending, k)
+			r.release(m)
 		}
 	}
 	v, ok := r.fns.Load(name)
@@ -38,11 +39,17 @@ func (r *Recorder) Forget(name string) {
 		return
 	}
 	f := v.(*function)
-	for i := range f.shards {
-		sh := &f.shards[i]
-		sh.mu.Lock()
+	// Under first's mutex no observer grows f's shards.
+	f.first.mu.Lock()
+	defer f.first.mu.Unlock()
+	for _, sh := range f.shards() {
+		if sh != &f.first {
+			sh.mu.Lock()
+		}
 		sh.gone, sh.cur, sh.done = true, nil, nil
-		sh.mu.Unlock()
+		if sh != &f.first {
+			sh.mu.Unlock()
+		}
 	}
 	r.fns.CompareAndDelete(name, f)
 }

@@ -38,13 +38,12 @@ func (r *Recorder) FunctionStats(ctx context.Context, name string, w lambda.Stat
 	}
 	for k, m := range r.pending {
 		if k.function == name {
-			a.add(m.Minute, m.StatsCounts, &m.Latency)
+			a.addMinute(m)
 		}
 	}
 	if v, ok := r.fns.Load(name); ok {
 		f := v.(*function)
-		for i := range f.shards {
-			sh := &f.shards[i]
+		for _, sh := range f.shards() {
 			sh.mu.Lock()
 			for _, m := range sh.done {
 				a.addMinute(m)
@@ -69,16 +68,26 @@ type adder struct {
 }
 
 func (a *adder) addMinute(m *minute) {
-	a.add(time.Unix(m.unix*60, 0).UTC(), m.StatsCounts, &m.latency)
+	if i, ok := a.bucket(time.Unix(m.unix*60, 0).UTC()); ok {
+		a.counts[i].Add(m.StatsCounts)
+		m.latency.addTo(&a.latency[i])
+	}
 }
 
 func (a *adder) add(at time.Time, c lambda.StatsCounts, h *lambda.LatencyHistogram) {
-	if at.Before(a.start) || !at.Before(a.end) || !at.Add(time.Minute).After(a.created) {
-		return
+	if i, ok := a.bucket(at); ok {
+		a.counts[i].Add(c)
+		a.latency[i].Merge(h)
 	}
-	i := int(at.Sub(a.start) / a.step)
-	a.counts[i].Add(c)
-	a.latency[i].Merge(h)
+}
+
+// bucket returns the index of the bucket of the minute starting at at;
+// false if the window or the function's life does not hold it.
+func (a *adder) bucket(at time.Time) (int, bool) {
+	if at.Before(a.start) || !at.Before(a.end) || !at.Add(time.Minute).After(a.created) {
+		return 0, false
+	}
+	return int(at.Sub(a.start) / a.step), true
 }
 
 func (a *adder) stats(name string, w lambda.StatsWindow) *lambda.FunctionStats {

@@ -3,15 +3,18 @@ package stats
 import (
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lambdahq/lambda"
 )
 
-// shards splits a function's current minute, so that its concurrent
-// requests seldom meet on one mutex: the microsecond an invocation started
-// at picks its shard (requests at once differ there; hashing the ID cost
-// more than the rest of the observation).
+// shards splits the current minute of a function whose concurrent
+// requests met on its mutex, so that they seldom meet again: the
+// microsecond an invocation started at picks its shard (requests at once
+// differ there; hashing the ID cost more than the rest of the
+// observation). A function never contended keeps one shard: most of many
+// functions see a few invocations a minute.
 const shards = 4
 
 // Recorder adds up invocations per function and minute, and answers for
@@ -32,10 +35,13 @@ type Recorder struct {
 	FlushDelay time.Duration
 	// FlushTimeout bounds one write to the store.
 	FlushTimeout time.Duration
-	// MaxPending bounds the minutes kept in memory while the store fails
-	// (7 KB each at most: 4096, the default, hold 28 MB); past it the
-	// oldest are dropped (and logged).
-	MaxPending int
+	// MaxPendingBytes bounds the memory of the minutes kept while the
+	// store fails: 160 bytes each and 6 a latency bucket in use. Past it the oldest minutes, of
+	// every function, are dropped (and logged): the latest history is
+	// kept. The default, 32 MB, holds about 100,000 function-minutes of a
+	// narrow latency (320 B each): 5,000 busy functions for 20 minutes,
+	// 100 for more than 2 weeks (beyond Retention, which prunes first).
+	MaxPendingBytes int
 	// Now returns the time (time.Now when nil); tests replace it.
 	Now func() time.Time
 
@@ -45,7 +51,7 @@ type Recorder struct {
 	// memory to the store no answer is computed, so none counts them
 	// twice or misses them. ObserveInvocation never takes it.
 	mu      sync.RWMutex
-	pending map[pendingKey]*lambda.StatsMinute // flushed minutes the store refused
+	pending map[pendingKey]*minute // flushed minutes the store refused
 
 	pool   sync.Pool // *minute
 	cancel func()
@@ -63,20 +69,23 @@ type pendingKey struct {
 }
 
 // New returns a Recorder on store with the defaults: 7 days of minutes,
-// each written 2 seconds after it ends, at most 4096 kept while the store
-// fails.
+// each written 2 seconds after it ends, at most 32 MB of them kept while
+// the store fails.
 func New(store lambda.StatsStore) *Recorder {
 	return &Recorder{
 		Store: store, Logger: slog.Default(), Retention: lambda.StatsRetention,
-		FlushDelay: 2 * time.Second, FlushTimeout: 30 * time.Second, MaxPending: 4096,
-		pending: map[pendingKey]*lambda.StatsMinute{},
+		FlushDelay: 2 * time.Second, FlushTimeout: 30 * time.Second, MaxPendingBytes: 32 << 20,
+		pending: map[pendingKey]*minute{},
 	}
 }
 
 // function is one function's minutes not flushed yet.
 type function struct {
-	name   string
-	shards [shards]shard
+	name  string
+	first shard
+	// more are the other shards, made (under first's mutex, which forget
+	// holds too) once observers met on first.
+	more atomic.Pointer[[shards - 1]paddedShard]
 }
 
 type shard struct {
@@ -86,14 +95,39 @@ type shard struct {
 	gone bool
 	cur  *minute   // the latest minute observed
 	done []*minute // earlier minutes, waiting for the flush
-	_    [64]byte  // keeps shards off each other's cache lines
+}
+
+type paddedShard struct {
+	shard
+	_ [64]byte // keeps contended shards off each other's cache lines
+}
+
+// shard returns shard i of f, the first while f has no others.
+func (f *function) shard(i int) *shard {
+	if i != 0 {
+		if more := f.more.Load(); more != nil {
+			return &more[i-1].shard
+		}
+	}
+	return &f.first
+}
+
+// shards returns f's shards made so far.
+func (f *function) shards() []*shard {
+	s := []*shard{&f.first}
+	if more := f.more.Load(); more != nil {
+		for i := range more {
+			s = append(s, &more[i].shard)
+		}
+	}
+	return s
 }
 
 // minute is what one shard added up of one minute.
 type minute struct {
 	unix int64 // its start, in minutes since the Unix epoch
 	lambda.StatsCounts
-	latency lambda.LatencyHistogram
+	latency latency
 }
 
 func (r *Recorder) now() time.Time {
@@ -105,7 +139,8 @@ func (r *Recorder) now() time.Time {
 
 // ObserveInvocation implements lambda.InvocationObserver. It runs on the
 // request's goroutine: a map read, then a few adds under the mutex of one
-// of the function's shards; it allocates only when a shard starts a minute.
+// of the function's shards; it allocates only when a shard starts a minute
+// or its histogram a bucket, and when the function is first contended.
 func (r *Recorder) ObserveInvocation(inv *lambda.Invocation) {
 	end := inv.Start.Add(inv.Duration)
 	if inv.Start.IsZero() {
@@ -115,8 +150,13 @@ func (r *Recorder) ObserveInvocation(inv *lambda.Invocation) {
 	i := inv.Start.Nanosecond() / 1000 % shards
 	for {
 		f := r.function(inv.Function)
-		sh := &f.shards[i]
-		sh.mu.Lock()
+		sh := f.shard(i)
+		if !sh.mu.TryLock() {
+			sh.mu.Lock()
+			if sh == &f.first && !sh.gone && f.more.Load() == nil {
+				f.more.Store(new([shards - 1]paddedShard))
+			}
+		}
 		if sh.gone {
 			sh.mu.Unlock()
 			continue
@@ -135,7 +175,7 @@ func (r *Recorder) ObserveInvocation(inv *lambda.Invocation) {
 		}
 		m.Count(inv)
 		if lambda.Timed(inv) {
-			m.latency.Add(inv.Duration)
+			m.latency.add(inv.Duration)
 		}
 		sh.mu.Unlock()
 		return
@@ -168,9 +208,21 @@ func (r *Recorder) newMinute(at int64) *minute {
 	m, _ := r.pool.Get().(*minute)
 	if m == nil {
 		m = new(minute)
-	} else {
-		*m = minute{}
 	}
 	m.unix = at
 	return m
 }
+
+// release returns m to the pool, emptied.
+func (r *Recorder) release(m *minute) {
+	m.StatsCounts = lambda.StatsCounts{}
+	m.latency.reset()
+	r.pool.Put(m)
+}
+
+// minuteBytes is what a pending minute costs besides its histogram's
+// arrays: the minute, its map entry and key.
+const minuteBytes = 160
+
+// pendingBytes is the memory m takes, as MaxPendingBytes counts it.
+func (m *minute) pendingBytes() int { return minuteBytes + m.latency.bytes() }

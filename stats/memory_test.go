@@ -1,0 +1,86 @@
+package stats
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// heapAfter returns the live heap once f has run, after collections.
+func heapAfter(f func()) uint64 {
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapAlloc
+	f()
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	if ms.HeapAlloc < before {
+		return 0
+	}
+	return ms.HeapAlloc - before
+}
+
+// The recorder's memory follows what was observed, not the number of
+// buckets a histogram could have: 5,000 functions invoked once in a minute
+// (and 4 times, at different microseconds, so on different shards) must
+// not cost a dense histogram each.
+func TestMemoryFollowsObservations(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		each  int
+		limit uint64
+	}{
+		{"once", 1, 8 << 20},
+		{"4 times", 4, 16 << 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const functions = 5000
+			r, _, c := newTestRecorder(t)
+			c.Set(t0.Add(30 * time.Second))
+			names := make([]string, functions)
+			for i := range names {
+				names[i] = fmt.Sprintf("fn-%05d", i)
+			}
+			grew := heapAfter(func() {
+				for _, name := range names {
+					for j := range tc.each {
+						// Starts j µs apart pick different shards.
+						x := ok(name, t0, 0)
+						x.Start = t0.Add(time.Duration(j)*time.Second + time.Duration(j)*time.Microsecond)
+						x.Duration = time.Duration(1000+j*37) * time.Microsecond
+						r.ObserveInvocation(x)
+					}
+				}
+			})
+			t.Logf("%d functions × %d invocations: %.1f MB of heap (%d B a function)", functions, tc.each, float64(grew)/(1<<20), grew/functions)
+			if grew > tc.limit {
+				t.Errorf("the recorder holds %.1f MB for %d functions × %d invocations, want under %d MB", float64(grew)/(1<<20), functions, tc.each, tc.limit>>20)
+			}
+			runtime.KeepAlive(r)
+		})
+	}
+}
+
+// A failed flush keeps minutes in memory at their sparse size: 5,000
+// functions' minute fits the default bound.
+func TestPendingFollowsObservations(t *testing.T) {
+	const functions = 5000
+	r, st, c := newTestRecorder(t)
+	st.fail = true
+	for i := range functions {
+		r.ObserveInvocation(ok(fmt.Sprintf("fn-%05d", i), t0, time.Millisecond))
+	}
+	c.Set(t0.Add(time.Minute + 2*time.Second))
+	grew := heapAfter(func() { _ = r.Flush(context.Background(), false) })
+	t.Logf("%d pending minutes: %d of them kept", functions, len(r.pending))
+	_ = grew
+	if len(r.pending) != functions {
+		t.Errorf("%d minutes pending after one failed flush, want all %d", len(r.pending), functions)
+	}
+	runtime.KeepAlive(r)
+}
