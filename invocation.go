@@ -157,6 +157,18 @@ type Invocation struct {
 	// TraceID is the W3C trace ID (32 lowercase hex digits) the
 	// invocation ran under: the caller's traceparent's, or a new one.
 	TraceID string `json:"trace_id,omitempty"`
+	// Timeout is the function's timeout for this call (a per-call one
+	// shortens it), 0 until an instance took it: Lambda's REPORT Duration
+	// never passes it, and a timeout's "Task timed out after" line says it.
+	// Configuration, not outcome: records do not store it.
+	Timeout time.Duration `json:"-"`
+	// RuntimeExit is set when the function's runtime died during the
+	// invocation, a crash rather than an error it answered (both are
+	// function_error), and says how in Lambda's words: "exit status 1",
+	// "signal: killed", or RuntimeExitUnknown when the instance went without
+	// saying. Lambda's REPORT then has Status: error and Error Type:
+	// Runtime.ExitError (log_report.go).
+	RuntimeExit string `json:"runtime_exit,omitempty"`
 }
 
 // Invoker runs functions. There is one implementation, over the Router and

@@ -19,7 +19,9 @@ import (
 //
 // Max Memory Used is left out when the platform does not know it (http
 // functions run without the shim that reads it); Init Duration is there
-// on a cold start only; "Status: timeout" ends a timed-out one's.
+// on a cold start only; "Status: timeout" ends a timed-out one's, and
+// "Status: error	Error Type: Runtime.ExitError" one whose runtime died
+// (a crash). Those two also get a line before END (FailureLine).
 const (
 	startPrefix  = "START RequestId: "
 	endPrefix    = "END RequestId: "
@@ -72,18 +74,30 @@ func ReportLine(inv *Invocation) string {
 		b = appendMillis(b, inv.InitDuration)
 		b = append(b, " ms\t"...)
 	}
-	if inv.ErrorType == ETIMEOUT {
+	switch {
+	case inv.ErrorType == ETIMEOUT:
 		// Lambda's field for a timeout, which log readers count them by.
 		b = append(b, "Status: timeout\t"...)
+	case inv.RuntimeExit != "":
+		b = append(b, "Status: error\tError Type: "+runtimeExitError+"\t"...)
 	}
 	return string(b)
 }
 
-// ReportDuration is the REPORT line's Duration of inv.
+// ReportDuration is the REPORT line's Duration of inv: never past its
+// timeout, and the timeout itself for a timed-out one, as on Lambda (the
+// invoker waits a moment past the deadline for the shim's answer, which
+// the function is not billed for).
 func ReportDuration(inv *Invocation) time.Duration {
 	d := inv.Duration
 	if inv.Cold {
 		d -= inv.InitDuration
+	}
+	if inv.Timeout > 0 {
+		if inv.ErrorType == ETIMEOUT {
+			return inv.Timeout
+		}
+		d = min(d, inv.Timeout)
 	}
 	return max(d, 0)
 }
@@ -117,6 +131,9 @@ func PlatformLines(inv *Invocation) [3]LogLine {
 func LogTailWithReport(inv *Invocation, output []byte) []byte {
 	head := StartLine(inv) + "\n"
 	foot := EndLine(inv) + "\n" + ReportLine(inv) + "\n"
+	if l, ok := FailureLine(inv); ok {
+		foot = l + "\n" + foot
+	}
 	if len(output) > 0 && output[len(output)-1] != '\n' {
 		foot = "\n" + foot
 	}
@@ -135,7 +152,8 @@ func LogTailWithReport(inv *Invocation, output []byte) []byte {
 }
 
 // phase places a platform line within its invocation: START first, then
-// the function's lines, then END and REPORT.
+// the function's lines, then the failure line (FailureLine), END and
+// REPORT.
 func (l *LogLine) phase() int {
 	if l.Stream != StreamPlatform {
 		return 1
@@ -144,11 +162,11 @@ func (l *LogLine) phase() int {
 	case strings.HasPrefix(l.Message, startPrefix):
 		return 0
 	case strings.HasPrefix(l.Message, endPrefix):
-		return 2
-	case strings.HasPrefix(l.Message, reportPrefix):
 		return 3
+	case strings.HasPrefix(l.Message, reportPrefix):
+		return 4
 	}
-	return 1
+	return 2
 }
 
 // SortLogLines orders lines by time, the platform's lines framing their

@@ -197,6 +197,7 @@ func (g *gateway) forward(w http.ResponseWriter, r *http.Request, st *proxyState
 	// (with the function's logs) and recycles the instance; the proxy
 	// gives it a moment more before it gives up on its own.
 	deadline := time.Now().Add(st.lease.Timeout)
+	st.rec.Timeout = st.lease.Timeout
 	ctx, cancel := context.WithDeadline(r.Context(), deadline.Add(timeoutSlack))
 	defer cancel()
 	setPlatformHeaders(r.Header, st.rec.ID, false, false, deadline)
@@ -265,6 +266,7 @@ func (g *gateway) modifyResponse(resp *http.Response) error {
 		st.failed = true
 	}
 	st.rec.MaxMemoryUsedMB = maxMemoryUsed(resp.Header, st.lease)
+	st.rec.RuntimeExit = runtimeExit(resp.Header, st.lease)
 	st.status, st.functionError = resp.StatusCode, resp.Header.Get(HeaderFunctionError) != ""
 	resp.Header.Set("X-Lambda-Version", strconv.Itoa(st.lease.Version))
 	resp.Header.Set("X-Lambda-Cold-Start", strconv.FormatBool(st.lease.Cold))
@@ -282,7 +284,7 @@ func (g *gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 		st.undelivered = true // serve tries another instance; nothing is written
 		return
 	}
-	st.err, st.failed = g.iv.noAnswer(r.Context(), st.caller, st.lease, st.lease.Timeout, err)
+	st.err, st.failed = g.iv.noAnswer(r.Context(), st.caller, st.lease, st.lease.Timeout, err, &st.rec)
 	if isCanceled(st.err) {
 		w.WriteHeader(499) // nobody is left to read it
 		return

@@ -112,8 +112,9 @@ func isCanceled(err error) bool { return errors.Is(err, errCanceled) }
 // noAnswer classifies why a function gave no (complete) answer. ctx is the
 // call's, bounded by the function's deadline; caller is the context the
 // call was made with. It returns the error for the caller and whether
-// the instance is to be released as failed.
-func (iv *Invoker) noAnswer(ctx, caller context.Context, lease *lambda.Lease, timeout time.Duration, err error) (out error, failed bool) {
+// the instance is to be released as failed; an instance that broke the
+// connection died, as far as the invocation can tell: rec says it crashed.
+func (iv *Invoker) noAnswer(ctx, caller context.Context, lease *lambda.Lease, timeout time.Duration, err error, rec *lambda.Invocation) (out error, failed bool) {
 	switch {
 	case caller.Err() != nil:
 		// The caller went away; the instance is fine and the function's
@@ -124,6 +125,9 @@ func (iv *Invoker) noAnswer(ctx, caller context.Context, lease *lambda.Lease, ti
 		return lambda.Errorf(lambda.ETIMEOUT, "function %q timed out after %s", lease.Function, timeout), true
 	}
 	iv.logger.Warn("function failed", "function", lease.Function, "version", lease.Version, "err", err)
+	if rec.RuntimeExit == "" {
+		rec.RuntimeExit = lambda.RuntimeExitUnknown
+	}
 	// Ask why before the lease is released: e.g. out of memory.
 	if why := lease.Failure(caller); why != nil {
 		return why, true

@@ -171,6 +171,7 @@ func (iv *Invoker) send(ctx context.Context, lease *lambda.Lease, req *lambda.In
 	// (with the function's logs) and recycles the instance; the invoker
 	// gives it a moment more before it gives up on its own.
 	deadline := time.Now().Add(timeout)
+	rec.Timeout = timeout
 	callCtx, cancel := context.WithDeadline(ctx, deadline.Add(timeoutSlack))
 	defer cancel()
 	out, err := http.NewRequestWithContext(callCtx, http.MethodPost, "http://"+lease.Addr+"/", bytes.NewReader(req.Payload))
@@ -185,12 +186,13 @@ func (iv *Invoker) send(ctx context.Context, lease *lambda.Lease, req *lambda.In
 		if undelivered(err) && ctx.Err() == nil {
 			return nil, true, fmt.Errorf("%w: %w", errUndelivered, err)
 		}
-		err, failed = iv.noAnswer(callCtx, ctx, lease, timeout, err)
+		err, failed = iv.noAnswer(callCtx, ctx, lease, timeout, err, rec)
 		return nil, failed, err
 	}
 	defer resp.Body.Close()
 	failed = iv.instanceFailed(resp.Header, lease)
 	rec.MaxMemoryUsedMB = maxMemoryUsed(resp.Header, lease)
+	rec.RuntimeExit = runtimeExit(resp.Header, lease)
 	body, err := readAnswer(resp.Body)
 	switch {
 	case errors.Is(err, errAnswerTooLarge):
@@ -198,7 +200,7 @@ func (iv *Invoker) send(ctx context.Context, lease *lambda.Lease, req *lambda.In
 	case err != nil:
 		// The answer broke off: the instance is suspect, as when it
 		// breaks the connection before answering.
-		err, brokeOff := iv.noAnswer(callCtx, ctx, lease, timeout, err)
+		err, brokeOff := iv.noAnswer(callCtx, ctx, lease, timeout, err, rec)
 		return nil, failed || brokeOff, err
 	}
 	res = &lambda.InvokeResult{StatusCode: resp.StatusCode, Payload: body, FunctionError: resp.Header.Get(HeaderFunctionError)}
@@ -229,7 +231,7 @@ func functionHeaders(h http.Header) http.Header {
 	out := make(http.Header, len(h))
 	for k, v := range h {
 		switch k {
-		case ErrorHeader, HeaderFunctionError, HeaderLogResult, HeaderInstanceFailed, HeaderRequestID, HeaderMaxMemoryUsed,
+		case ErrorHeader, HeaderFunctionError, HeaderLogResult, HeaderInstanceFailed, HeaderRequestID, HeaderMaxMemoryUsed, HeaderRuntimeExit,
 			"Content-Length", "Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
 			continue
 		}

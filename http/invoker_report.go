@@ -37,3 +37,24 @@ func maxMemoryUsed(h http.Header, lease *lambda.Lease) int {
 	}
 	return int((n + 1<<20 - 1) >> 20)
 }
+
+// HeaderRuntimeExit is the shim's word, on the answer to an invocation its
+// function's process did not survive, of how the process ended ("exit
+// status 1", "signal: killed"), for Lambda's "Runtime exited" line and the
+// REPORT's Error Type (docs/runtime-contract.md). The invoker strips it.
+const HeaderRuntimeExit = "X-Lambda-Runtime-Exit"
+
+// runtimeExit strips the shim's HeaderRuntimeExit from h and returns it
+// for Invocation.RuntimeExit ("": absent, or not the shim's: an http
+// function does not get to say it crashed).
+func runtimeExit(h http.Header, lease *lambda.Lease) string {
+	v := h.Get(HeaderRuntimeExit)
+	if v == "" {
+		return ""
+	}
+	h.Del(HeaderRuntimeExit)
+	if !lease.Shim {
+		return ""
+	}
+	return lambda.ParseRuntimeExit(v)
+}

@@ -26,7 +26,8 @@ const (
 )
 
 // Reporter writes the platform's START, END and REPORT lines of every
-// invocation (lambda.PlatformLines) into the log store. It observes the
+// invocation, and a timeout's or crash's line before END
+// (lambda.AppendPlatformLines), into the log store. It observes the
 // invoker: ObserveInvocation, on the request's goroutine, is one
 // non-blocking channel send of the record; a goroutine started by Open
 // turns records into lines and appends them in batches.
@@ -152,8 +153,7 @@ func (r *Reporter) run(ctx context.Context) {
 		}
 	}
 	add := func(inv *lambda.Invocation) {
-		pl := lambda.PlatformLines(inv)
-		lines = append(lines, pl[:]...)
+		lines = lambda.AppendPlatformLines(lines, inv)
 		if n++; n >= batch {
 			flush()
 		}

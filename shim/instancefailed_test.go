@@ -17,18 +17,20 @@ func TestInstanceFailedHeader(t *testing.T) {
 		status               int
 		failed               string // what X-Lambda-Instance-Failed must hold; "" = absent
 		exit                 int    // the shim's exit status, -1 when it keeps running
+		runtimeExit          string // what X-Lambda-Runtime-Exit must hold: a crash's only
 	}{
 		// aws-lambda-go posts the panic to /error and exits right after:
 		// the answer waits to see the exit.
-		{"aws panic raw", protoAWS, `{"action":"panic"}`, []string{"X-Lambda-Invoke-Mode", "raw"}, nil, 500, "the function process exited with status 2", 2},
-		{"aws panic function url", protoAWS, `{"action":"panic"}`, nil, nil, 502, "the function process exited with status 2", 2},
-		{"handler panic", protoHandler, `{"action":"panic"}`, nil, nil, 500, "the function process exited with status 2", 2},
-		{"exit during the invocation", protoHandler, `{"action":"exit","code":"3"}`, nil, nil, 502, "the function process exited with status 3", 3},
-		{"timeout", protoAWS, `{"action":"sleep","ms":"5000"}`, nil, []string{"LAMBDA_FUNCTION_TIMEOUT_MS=1000"}, 504, "the invocation timed out", 1},
+		{"aws panic raw", protoAWS, `{"action":"panic"}`, []string{"X-Lambda-Invoke-Mode", "raw"}, nil, 500, "the function process exited with status 2", 2, "exit status 2"},
+		{"aws panic function url", protoAWS, `{"action":"panic"}`, nil, nil, 502, "the function process exited with status 2", 2, "exit status 2"},
+		{"handler panic", protoHandler, `{"action":"panic"}`, nil, nil, 500, "the function process exited with status 2", 2, "exit status 2"},
+		{"exit during the invocation", protoHandler, `{"action":"exit","code":"3"}`, nil, nil, 502, "the function process exited with status 3", 3, "exit status 3"},
+		// The shim kills the process of a timed-out invocation: no crash.
+		{"timeout", protoAWS, `{"action":"sleep","ms":"5000"}`, nil, []string{"LAMBDA_FUNCTION_TIMEOUT_MS=1000"}, 504, "the invocation timed out", 1, ""},
 		// A runtime that survives its error asks for the next event: no
 		// header, and the answer does not wait for settleTimeout.
-		{"handled error", protoHandler, `{"action":"error"}`, nil, nil, 500, "", -1},
-		{"aws handled error", protoAWS, `{"action":"error"}`, []string{"X-Lambda-Invoke-Mode", "raw"}, nil, 500, "", -1},
+		{"handled error", protoHandler, `{"action":"error"}`, nil, nil, 500, "", -1, ""},
+		{"aws handled error", protoAWS, `{"action":"error"}`, []string{"X-Lambda-Invoke-Mode", "raw"}, nil, 500, "", -1, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.failed == "" {
@@ -46,6 +48,9 @@ func TestInstanceFailedHeader(t *testing.T) {
 				t.Errorf("X-Lambda-Instance-Failed %q on an instance that survived", got)
 			case tc.failed != "" && !strings.Contains(got, tc.failed):
 				t.Errorf("X-Lambda-Instance-Failed %q, want %q; body %s", got, tc.failed, r.body)
+			}
+			if got := r.header.Get(hdrRuntimeExit); got != tc.runtimeExit {
+				t.Errorf("X-Lambda-Runtime-Exit %q, want %q", got, tc.runtimeExit)
 			}
 			if tc.exit >= 0 {
 				if st := s.exitStatus(); st != tc.exit {

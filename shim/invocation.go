@@ -23,6 +23,10 @@ const (
 	// function process died, or is being stopped): the gateway takes it out
 	// of the pool at once instead of handing it the next request.
 	hdrInstanceFailed = "X-Lambda-Instance-Failed"
+	// hdrRuntimeExit on an answer says the function process died during
+	// the invocation and how ("exit status 1", "signal: killed"): the
+	// platform logs Lambda's "Runtime exited with error" line for it.
+	hdrRuntimeExit = "X-Lambda-Runtime-Exit"
 )
 
 // isControlHeader reports the headers meant for the shim, not the function.
@@ -118,6 +122,9 @@ type result struct {
 	// instanceFailed, when set, says why the instance cannot serve another
 	// request; the answer carries it in X-Lambda-Instance-Failed.
 	instanceFailed string
+	// exit, when set, is how the function process ended during the
+	// invocation (os.ProcessState's words): X-Lambda-Runtime-Exit.
+	exit string
 }
 
 func validRequestID(id string) bool {

@@ -67,6 +67,10 @@ func (p *process) describe() string { return describeExit(p.cmd.ProcessState) }
 // after done.
 func (p *process) failure() string { return "the function process " + p.describe() }
 
+// exit is how the process ended as Go and Lambda word it ("exit status
+// 1", "signal: killed"); call it after done.
+func (p *process) exit() string { return p.cmd.ProcessState.String() }
+
 // kill kills the process group at once.
 func (p *process) kill() {
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)

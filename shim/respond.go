@@ -74,6 +74,9 @@ func setBaseHeaders(h http.Header, inv *invocation, res result) {
 	if res.instanceFailed != "" {
 		h.Set(hdrInstanceFailed, res.instanceFailed)
 	}
+	if res.exit != "" {
+		h.Set(hdrRuntimeExit, res.exit)
+	}
 	if inv.tail {
 		h.Set(hdrLogResult, base64.StdEncoding.EncodeToString(res.tail))
 	}

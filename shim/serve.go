@@ -103,7 +103,7 @@ func (s *runtimeServer) settle(ctx context.Context, inv *invocation, res *result
 	select {
 	case <-s.q.afterPoll(inv):
 	case <-s.proc.done:
-		res.instanceFailed = s.proc.failure()
+		res.instanceFailed, res.exit = s.proc.failure(), s.proc.exit()
 	case <-t.C:
 	case <-ctx.Done():
 	}

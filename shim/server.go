@@ -90,11 +90,11 @@ func (s *runtimeServer) supervise(srv *http.Server, proc *process) int {
 		case <-proc.done:
 			s.logs.snapshot()
 			s.logf("the function process %s", proc.describe())
-			return s.stop(srv, proc, "the function process "+proc.describe()+" during the invocation", proc.failure(), proc.status)
+			return s.stop(srv, proc, "the function process "+proc.describe()+" during the invocation", proc.failure(), proc.exit(), proc.status)
 		case reason := <-s.fatal:
 			proc.kill()
 			proc.wait(5 * time.Second)
-			return s.stop(srv, proc, reason, "the function process was stopped: "+reason, 1)
+			return s.stop(srv, proc, reason, "the function process was stopped: "+reason, "", 1)
 		case <-s.cfg.signals:
 			if drained == nil {
 				// Stop accepting, let the requests in the shim finish
@@ -109,7 +109,7 @@ func (s *runtimeServer) supervise(srv *http.Server, proc *process) int {
 			}
 		case <-drained:
 			proc.stop(2 * time.Second)
-			return s.stop(srv, proc, "the function instance was stopped", "the function instance was stopped", 0)
+			return s.stop(srv, proc, "the function instance was stopped", "the function instance was stopped", "", 0)
 		}
 	}
 }
@@ -118,11 +118,12 @@ func (s *runtimeServer) supervise(srv *http.Server, proc *process) int {
 // waiting requests get 503, all with failure in X-Lambda-Instance-Failed,
 // and the answers get a moment to be written: Shutdown waits for the
 // handlers that have a request, so the gateway learns from them that the
-// instance is gone rather than from a refused connection.
-func (s *runtimeServer) stop(srv *http.Server, proc *process, reason, failure string, status int) int {
+// instance is gone rather than from a refused connection. exit is how the
+// process ended when it died by itself (a crash of the running invocation).
+func (s *runtimeServer) stop(srv *http.Server, proc *process, reason, failure, exit string, status int) int {
 	s.failed.Store(&failure)
 	s.q.close(
-		result{kind: resFailure, errType: "Runtime.ExitError", message: reason, tail: s.logs.snapshot(), instanceFailed: failure},
+		result{kind: resFailure, errType: "Runtime.ExitError", message: reason, tail: s.logs.snapshot(), instanceFailed: failure, exit: exit},
 		result{kind: resUnavailable, message: "the function instance stopped before this request reached it: retry it", instanceFailed: failure},
 	)
 	proc.kill() // whatever the process left behind in its group
