@@ -163,7 +163,8 @@ type StatsStore interface {
 	// the one of its function already stored, and deletes the minutes
 	// before pruneBefore, in one transaction. Minutes of a function that
 	// does not exist (deleted meanwhile) are dropped; a function's
-	// deletion deletes its history.
+	// deletion deletes its history. It keeps no minute after it returns:
+	// the caller reuses them.
 	SaveStats(ctx context.Context, minutes []*StatsMinute, pruneBefore time.Time) error
 	// ListStats returns function's minutes starting in [from, to), oldest
 	// first.

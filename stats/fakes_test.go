@@ -9,12 +9,16 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-// memStore is a lambda.StatsStore in memory; fail makes saves fail.
+// memStore is a lambda.StatsStore in memory; fail makes saves fail, and
+// so does failAt from that call on (the first is 1).
 type memStore struct {
 	mu      sync.Mutex
 	minutes map[pendingKey]*lambda.StatsMinute
 	saves   int
 	fail    bool
+	failAt  int
+	calls   int
+	prunes  []time.Time // pruneBefore of each call
 }
 
 func newMemStore() *memStore { return &memStore{minutes: map[pendingKey]*lambda.StatsMinute{}} }
@@ -22,7 +26,9 @@ func newMemStore() *memStore { return &memStore{minutes: map[pendingKey]*lambda.
 func (s *memStore) SaveStats(_ context.Context, minutes []*lambda.StatsMinute, pruneBefore time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.fail {
+	s.calls++
+	s.prunes = append(s.prunes, pruneBefore)
+	if s.fail || (s.failAt > 0 && s.calls >= s.failAt) {
 		return errors.New("store down")
 	}
 	s.saves++

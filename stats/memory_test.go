@@ -67,20 +67,58 @@ func TestMemoryFollowsObservations(t *testing.T) {
 }
 
 // A failed flush keeps minutes in memory at their sparse size: 5,000
-// functions' minute fits the default bound.
+// functions' minute fits the default bound, in a few MB.
 func TestPendingFollowsObservations(t *testing.T) {
 	const functions = 5000
 	r, st, c := newTestRecorder(t)
 	st.fail = true
-	for i := range functions {
-		r.ObserveInvocation(ok(fmt.Sprintf("fn-%05d", i), t0, time.Millisecond))
-	}
-	c.Set(t0.Add(time.Minute + 2*time.Second))
-	grew := heapAfter(func() { _ = r.Flush(context.Background(), false) })
-	t.Logf("%d pending minutes: %d of them kept", functions, len(r.pending))
-	_ = grew
+	grew := heapAfter(func() {
+		for i := range functions {
+			r.ObserveInvocation(ok(fmt.Sprintf("fn-%05d", i), t0, time.Millisecond))
+		}
+		c.Set(t0.Add(time.Minute + 2*time.Second))
+		_ = r.Flush(context.Background(), false)
+	})
+	t.Logf("%d minutes pending: %.1f MB of heap", len(r.pending), float64(grew)/(1<<20))
 	if len(r.pending) != functions {
 		t.Errorf("%d minutes pending after one failed flush, want all %d", len(r.pending), functions)
+	}
+	if grew > 8<<20 {
+		t.Errorf("%d pending minutes hold %.1f MB, want under 8 MB", functions, float64(grew)/(1<<20))
+	}
+	runtime.KeepAlive(r)
+}
+
+// A function whose observers met has 4 shards, each with a sparse minute:
+// still a few hundred bytes a function.
+func TestMemoryOfContendedFunctions(t *testing.T) {
+	const functions = 5000
+	r, _, c := newTestRecorder(t)
+	c.Set(t0.Add(30 * time.Second))
+	names := make([]string, functions)
+	for i := range names {
+		names[i] = fmt.Sprintf("fn-%05d", i)
+	}
+	grew := heapAfter(func() {
+		for _, name := range names {
+			r.function(name).more.Store(new([shards - 1]paddedShard))
+			for j := range shards {
+				x := ok(name, t0, 0)
+				x.Start = t0.Add(time.Duration(j)*time.Second + time.Duration(j)*time.Microsecond)
+				x.Duration = time.Duration(1000+j*37) * time.Microsecond
+				r.ObserveInvocation(x)
+			}
+		}
+	})
+	t.Logf("%d functions × %d shards × 1 invocation: %.1f MB of heap (%d B a function)", functions, shards, float64(grew)/(1<<20), grew/functions)
+	if grew > 16<<20 {
+		t.Errorf("the recorder holds %.1f MB, want under 16 MB", float64(grew)/(1<<20))
+	}
+	v, _ := r.fns.Load(names[0])
+	for _, sh := range v.(*function).shards() {
+		if sh.cur == nil {
+			t.Fatal("a shard saw no invocation: the test does not spread them")
+		}
 	}
 	runtime.KeepAlive(r)
 }

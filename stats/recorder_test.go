@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -145,22 +146,36 @@ func TestFlushFailureKeepsMinutes(t *testing.T) {
 	}
 }
 
+// While the store fails, the minutes kept take at most MaxPendingBytes;
+// past it the oldest go, of whichever function, and the latest stay.
 func TestFlushFailureBounded(t *testing.T) {
 	r, st, c := newTestRecorder(t)
-	r.MaxPendingBytes = 3 * minuteBytes // 3 minutes, their histograms aside
 	st.fail = true
 	for i := range 10 {
-		r.ObserveInvocation(ok("greet", t0.Add(time.Duration(i)*time.Minute), time.Millisecond))
+		for _, fn := range []string{"greet", "other"} {
+			r.ObserveInvocation(ok(fn, t0.Add(time.Duration(i)*time.Minute), time.Millisecond))
+		}
+		if i == 0 {
+			// Room for 3 minutes as small as the first.
+			c.Set(t0.Add(time.Minute + time.Second))
+			_ = r.Flush(context.Background(), false)
+			for _, m := range r.pending {
+				r.MaxPendingBytes = 3 * m.pendingBytes()
+			}
+			continue
+		}
 		c.Set(t0.Add(time.Duration(i+1)*time.Minute + time.Second))
 		_ = r.Flush(context.Background(), false)
 	}
-	if len(r.pending) == 0 || len(r.pending) > 3 {
-		t.Fatalf("%d minutes pending, want 1 to 3", len(r.pending))
-	}
-	for k := range r.pending {
-		if k.minute < t0.Unix()/60+7 {
-			t.Errorf("minute %d kept: the oldest go first", k.minute-t0.Unix()/60)
+	total := 0
+	for k, m := range r.pending {
+		total += m.pendingBytes()
+		if k.minute < t0.Unix()/60+8 {
+			t.Errorf("%s's minute %d kept: the oldest go first", k.function, k.minute-t0.Unix()/60)
 		}
+	}
+	if len(r.pending) != 3 || total > r.MaxPendingBytes {
+		t.Fatalf("%d minutes pending (%d bytes), want 3 (at most %d bytes)", len(r.pending), total, r.MaxPendingBytes)
 	}
 }
 
@@ -396,5 +411,102 @@ func TestOpenFlushesEachMinute(t *testing.T) {
 			t.Fatal("the minute that ended was not written within 10 s")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// More minutes than one save takes are written in several, the pruning
+// with the first; a save that fails leaves only the minutes it had and
+// those after it in memory, and the next flush writes them once.
+func TestFlushInBatches(t *testing.T) {
+	const functions = 2*saveBatch + 88
+	r, st, c := newTestRecorder(t)
+	for i := range functions {
+		r.ObserveInvocation(ok(fmt.Sprintf("fn-%04d", i), t0, time.Duration(i+1)*time.Millisecond))
+	}
+	c.Set(t0.Add(time.Minute + 2*time.Second))
+	st.failAt = 2
+	if err := r.Flush(context.Background(), false); err == nil {
+		t.Fatal("a failed save went unreported")
+	}
+	if len(r.pending) != functions-saveBatch {
+		t.Errorf("%d minutes pending after the second save failed, want %d", len(r.pending), functions-saveBatch)
+	}
+	st.failAt = 0
+	if err := r.Flush(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.pending) != 0 || len(st.minutes) != functions {
+		t.Errorf("%d pending, %d stored, want 0 and %d", len(r.pending), len(st.minutes), functions)
+	}
+	for i := range functions {
+		fn := fmt.Sprintf("fn-%04d", i)
+		n, timed := st.total(fn)
+		m := st.minutes[pendingKey{fn, t0.Unix() / 60}]
+		var want lambda.LatencyHistogram
+		want.Add(time.Duration(i+1) * time.Millisecond)
+		if n.Invocations != 1 || timed != 1 || m == nil || m.Latency != want {
+			t.Fatalf("%s: stored %d invocations (%d timed), want 1 of %d ms", fn, n.Invocations, timed, i+1)
+		}
+	}
+	// Calls: 1 and 2 (failed), then 3 and 4 for the minutes left.
+	prune := t0.Add(time.Minute + 2*time.Second).Add(-r.Retention).Truncate(time.Minute)
+	want := []time.Time{prune, {}, prune, {}}
+	if !slices.EqualFunc(st.prunes, want, time.Time.Equal) {
+		t.Errorf("pruneBefore of each save: %v, want %v", st.prunes, want)
+	}
+}
+
+// A function observed one request at a time keeps one shard; once
+// observers meet on it, it has all, and counts every invocation once.
+func TestShardsUnderContention(t *testing.T) {
+	r, st, c := newTestRecorder(t)
+	c.Set(t0.Add(30 * time.Second))
+	for i := range 100 {
+		x := ok("greet", t0, time.Millisecond)
+		x.Start = x.Start.Add(time.Duration(i) * time.Microsecond)
+		r.ObserveInvocation(x)
+	}
+	v, _ := r.fns.Load("greet")
+	f := v.(*function)
+	if f.more.Load() != nil {
+		t.Fatal("uncontended, the function has more than one shard")
+	}
+	// An observer meets the test on the first shard's mutex (tried again
+	// should the goroutine not run while the test holds it).
+	met := 0
+	for f.more.Load() == nil && met < 50 {
+		f.first.mu.Lock()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			r.ObserveInvocation(ok("greet", t0, time.Millisecond))
+		}()
+		time.Sleep(20 * time.Millisecond)
+		f.first.mu.Unlock()
+		<-done
+		met++
+	}
+	if f.more.Load() == nil {
+		t.Fatal("observers met on the shard and the function did not grow shards")
+	}
+	for i := range 100 {
+		x := ok("greet", t0, time.Millisecond)
+		x.Start = x.Start.Add(time.Duration(i) * time.Microsecond)
+		r.ObserveInvocation(x)
+	}
+	for _, sh := range f.shards() {
+		if sh.cur == nil {
+			t.Error("a shard took no invocation")
+		}
+	}
+	want := int64(200 + met)
+	if got := stats(t, r, "greet", "1h"); got.Total.Invocations != want || got.Total.Timed != want {
+		t.Errorf("answer counts %d (%d timed), want %d", got.Total.Invocations, got.Total.Timed, want)
+	}
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n, timed := st.total("greet"); n.Invocations != want || timed != uint64(want) {
+		t.Errorf("stored %d (%d timed), want %d", n.Invocations, timed, want)
 	}
 }
