@@ -66,6 +66,15 @@ func logFilter(r *http.Request, name string, now time.Time) (lambda.LogFilter, b
 		}
 		follow = b
 	}
+	// Windows no line can match are the caller's mistake, not an empty
+	// answer: a read that never finds anything, or a follow that never
+	// ends (new lines are never before a time already past).
+	switch {
+	case !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since):
+		return f, false, lambda.Errorf(lambda.EINVALID, "until %q is not after since %q: no line can match; until ends the window, since opens it", q.Get("until"), q.Get("since"))
+	case follow && !f.Until.IsZero():
+		return f, false, lambda.Errorf(lambda.EINVALID, "follow streams new lines, which are never before until %q: leave out until to follow, or follow to read the lines before it", q.Get("until"))
+	}
 	return f, follow, nil
 }
 
