@@ -39,6 +39,11 @@ const chunkBits = 16
 
 const insertChunk = `INSERT INTO invocation_chunks (function, n, first_start, records) VALUES (?, ?, ?, ?)`
 
+// insertIDs names chunk ?1 as the holder of the IDs of ?2, a JSON array:
+// one statement per chunk, not per record. A record saved again names its
+// newest copy.
+const insertIDs = `INSERT INTO invocation_ids (id, chunk) SELECT value, ?1 FROM json_each(?2) WHERE true ON CONFLICT (id) DO UPDATE SET chunk = excluded.chunk`
+
 // pruneChunks deletes a function's chunks older than the newest ones
 // that hold ?2 records together.
 const pruneChunks = `DELETE FROM invocation_chunks WHERE function = ?1 AND seq < (
@@ -77,7 +82,23 @@ func (s *InvocationStore) SaveInvocations(ctx context.Context, recs []*lambda.In
 				if err != nil {
 					return err
 				}
-				if _, err := s.db.exec(ctx, tx, insertChunk, fn, len(chunk), formatTime(chunk[0].Start), string(records)); err != nil {
+				res, err := s.db.exec(ctx, tx, insertChunk, fn, len(chunk), formatTime(chunk[0].Start), string(records))
+				if err != nil {
+					return err
+				}
+				seq, err := res.LastInsertId()
+				if err != nil {
+					return err
+				}
+				ids := make([]string, len(chunk))
+				for i, r := range chunk {
+					ids[i] = r.ID
+				}
+				idList, err := json.Marshal(ids)
+				if err != nil {
+					return err
+				}
+				if _, err := s.db.exec(ctx, tx, insertIDs, seq, string(idList)); err != nil {
 					return err
 				}
 			}
@@ -256,40 +277,53 @@ func (s *InvocationStore) readChunks(ctx context.Context, query string, args ...
 	return all, nil
 }
 
-// FindInvocation returns the record with id as a job. No index names
-// records by ID (one per record would cost more than the record): the
-// chunks holding the ID's text are searched, which SQLite does at memory
-// speed, and the record must be among its function's newest Keep.
+// findInvocation reads the chunk holding record ?1 and how many records
+// its function's later chunks hold (by the index on function, seq: at
+// most Keep and a chunk are stored).
+const findInvocation = `SELECT c.function, c.seq, c.records,
+	(SELECT COALESCE(SUM(l.n), 0) FROM invocation_chunks AS l WHERE l.function = c.function AND l.seq > c.seq)
+	FROM invocation_ids AS i JOIN invocation_chunks AS c ON c.seq = i.chunk WHERE i.id = ?1`
+
+// FindInvocation returns the record with id as a job: invocation_ids
+// names its chunk (one B-tree search, found or not), and the record must
+// be among its function's newest Keep.
 func (s *InvocationStore) FindInvocation(ctx context.Context, id string) (*lambda.Job, error) {
 	notFound := lambda.Errorf(lambda.ENOTFOUND, "invocation %q not found: the newest %d synchronous invocations of each function are kept", id, s.keep())
-	needle, err := json.Marshal(id)
-	if err != nil || id == "" {
+	if id == "" {
 		return nil, notFound
 	}
 	read, _, err := s.db.pools()
 	if err != nil {
 		return nil, err
 	}
-	var function string
-	var seq int64
-	err = read.QueryRowContext(ctx, `SELECT function, seq FROM invocation_chunks WHERE instr(records, ?) > 0 ORDER BY seq DESC LIMIT 1`,
-		`"id":`+string(needle)+`,`).Scan(&function, &seq)
+	var (
+		function string
+		seq      int64
+		records  string
+		newer    int
+	)
+	err = read.QueryRowContext(ctx, findInvocation, id).Scan(&function, &seq, &records, &newer)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find invocation record %q: %w", id, err)
 	}
-	// The function's chunks from that one on: the newest Keep of them say
-	// whether the record is still listed.
-	jobs, err := s.readChunks(ctx, `SELECT seq, function, records FROM invocation_chunks WHERE function = ? AND seq >= ? ORDER BY seq`, function, seq)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: find invocation record %q: %w", id, err)
+	var recs []*lambda.Invocation
+	if err := json.Unmarshal([]byte(records), &recs); err != nil {
+		return nil, fmt.Errorf("sqlite: find invocation record %q: chunk %d of %q: %w", id, seq, function, err)
 	}
-	for _, j := range jobs {
-		if j.ID == id {
-			return j, nil
+	// The chunk is oldest first; its newest copy of the record counts.
+	for i := len(recs) - 1; i >= 0; i-- {
+		if recs[i].ID != id {
+			continue
 		}
+		if newer+len(recs)-1-i >= s.keep() {
+			return nil, notFound
+		}
+		j := lambda.InvocationJob(recs[i])
+		j.Seq = seq<<chunkBits | int64(i)
+		return j, nil
 	}
 	return nil, notFound
 }
