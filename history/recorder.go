@@ -45,7 +45,9 @@ type Recorder struct {
 	WriteTimeout time.Duration
 
 	queue   atomic.Pointer[chan lambda.Invocation]
-	dropped atomic.Int64 // records the queue had no room for, or whose write failed
+	wake    chan struct{} // a batch is queued
+	wakeAt  int           // queued records that wake the writer
+	dropped atomic.Int64  // records the queue had no room for, or whose write failed
 	written atomic.Int64
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -70,6 +72,7 @@ func (r *Recorder) Open(context.Context) error {
 	q := make(chan lambda.Invocation, max(r.QueueSize, 1))
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel, r.done = cancel, make(chan struct{})
+	r.wake, r.wakeAt = make(chan struct{}, 1), min(max(r.BatchSize, 1), max(cap(q)/2, 1))
 	r.queue.Store(&q)
 	go r.run(ctx, q)
 	return nil
@@ -103,6 +106,15 @@ func (r *Recorder) ObserveInvocation(inv *lambda.Invocation) {
 	}
 	select {
 	case *q <- *inv:
+		// Only a batch wakes the writer, else its tick does: a send to a
+		// writer waiting on the queue would make it runnable, a goroutine
+		// switch and often a thread's wake-up per request.
+		if len(*q) >= r.wakeAt {
+			select {
+			case r.wake <- struct{}{}:
+			default:
+			}
+		}
 	default:
 		r.dropped.Add(1)
 	}
@@ -129,14 +141,26 @@ func (r *Recorder) run(ctx context.Context, q chan lambda.Invocation) {
 		reported   int64
 		reportedAt time.Time
 	)
+	// drain takes what is queued, writing each full batch.
+	drain := func() {
+		for {
+			select {
+			case inv := <-q:
+				batch = append(batch, &inv)
+				if len(batch) == size {
+					batch = r.write(batch)
+				}
+			default:
+				return
+			}
+		}
+	}
 	for {
 		select {
-		case inv := <-q:
-			batch = append(batch, &inv)
-			if len(batch) == size {
-				batch = r.write(batch)
-			}
+		case <-r.wake:
+			drain()
 		case <-tick.C:
+			drain()
 			if len(batch) > 0 {
 				batch = r.write(batch)
 			}
