@@ -42,7 +42,8 @@ func (r *Recorder) Forget(name string) {
 	// Under first's mutex no observer grows f's shards.
 	f.first.mu.Lock()
 	defer f.first.mu.Unlock()
-	for _, sh := range f.shards() {
+	var buf [shards]*shard
+	for _, sh := range f.shards(&buf) {
 		if sh != &f.first {
 			sh.mu.Lock()
 		}

@@ -123,20 +123,25 @@ func (r *Recorder) take(upTo int64, all bool) {
 	r.fns.Range(func(_, v any) bool {
 		f := v.(*function)
 		took := false
-		for _, sh := range f.shards() {
+		var buf [shards]*shard
+		for _, sh := range f.shards(&buf) {
 			sh.mu.Lock()
-			done := sh.done
+			done, cur := sh.done, sh.cur
 			sh.done = nil
-			if sh.cur != nil && (all || sh.cur.unix < upTo) {
-				done = append(done, sh.cur)
+			if cur != nil && (all || cur.unix < upTo) {
 				sh.cur = nil
+			} else {
+				cur = nil
 			}
 			busy := sh.cur != nil
 			sh.mu.Unlock()
 			for _, m := range done {
 				r.keep(f.name, m)
 			}
-			took = took || len(done) > 0 || busy
+			if cur != nil {
+				r.keep(f.name, cur)
+			}
+			took = took || len(done) > 0 || cur != nil || busy
 		}
 		if !took {
 			r.forget(f)
@@ -164,7 +169,8 @@ func (r *Recorder) keep(function string, m *minute) {
 // mutex keeps f from growing shards meanwhile.
 func (r *Recorder) forget(f *function) {
 	f.first.mu.Lock()
-	all := f.shards()
+	var buf [shards]*shard
+	all := f.shards(&buf)
 	for _, sh := range all[1:] {
 		sh.mu.Lock()
 	}

@@ -43,7 +43,8 @@ func (r *Recorder) FunctionStats(ctx context.Context, name string, w lambda.Stat
 	}
 	if v, ok := r.fns.Load(name); ok {
 		f := v.(*function)
-		for _, sh := range f.shards() {
+		var buf [shards]*shard
+		for _, sh := range f.shards(&buf) {
 			sh.mu.Lock()
 			for _, m := range sh.done {
 				a.addMinute(m)

@@ -112,15 +112,18 @@ func (f *function) shard(i int) *shard {
 	return &f.first
 }
 
-// shards returns f's shards made so far.
-func (f *function) shards() []*shard {
-	s := []*shard{&f.first}
-	if more := f.more.Load(); more != nil {
-		for i := range more {
-			s = append(s, &more[i].shard)
-		}
+// shards returns f's shards made so far, in buf (no allocation for a
+// flush that walks every function).
+func (f *function) shards(buf *[shards]*shard) []*shard {
+	buf[0] = &f.first
+	more := f.more.Load()
+	if more == nil {
+		return buf[:1]
 	}
-	return s
+	for i := range more {
+		buf[i+1] = &more[i].shard
+	}
+	return buf[:]
 }
 
 // minute is what one shard added up of one minute.
