@@ -36,11 +36,12 @@ type Recorder struct {
 	// FlushTimeout bounds one write to the store.
 	FlushTimeout time.Duration
 	// MaxPendingBytes bounds the memory of the minutes kept while the
-	// store fails: 160 bytes each and 6 a latency bucket in use. Past it the oldest minutes, of
-	// every function, are dropped (and logged): the latest history is
-	// kept. The default, 32 MB, holds about 100,000 function-minutes of a
-	// narrow latency (320 B each): 5,000 busy functions for 20 minutes,
-	// 100 for more than 2 weeks (beyond Retention, which prunes first).
+	// store fails: 160 bytes each and 6 a latency bucket in use (176 B
+	// for one invocation, about 550 B for a minute spread over 60 buckets,
+	// 1 to 5 ms). Past it the oldest minutes, of every function, are
+	// dropped (and logged): the latest history is kept. The default,
+	// 32 MB, holds 60,000 to 190,000 function-minutes: 5,000 busy
+	// functions for 12 to 38 minutes, 100 for 10 hours or more.
 	MaxPendingBytes int
 	// Now returns the time (time.Now when nil); tests replace it.
 	Now func() time.Time
