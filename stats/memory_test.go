@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // heapAfter returns the live heap once f has run, after collections.
@@ -122,4 +123,10 @@ func TestMemoryOfContendedFunctions(t *testing.T) {
 		}
 	}
 	runtime.KeepAlive(r)
+}
+
+func TestFunctionFillsCacheLines(t *testing.T) {
+	if n := unsafe.Sizeof(function{}); n%64 != 0 {
+		t.Errorf("a function is %d bytes: busy functions share cache lines", n)
+	}
 }
