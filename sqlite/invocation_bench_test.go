@@ -13,18 +13,33 @@ import (
 // BenchmarkSaveInvocations is the history's store cost per record, in
 // batches of 256 into a function already at its cap of 1,000 (each batch
 // also prunes a chunk): what the background writer spends per synchronous
-// invocation under load (cpu-ns/record: the process's CPU time).
+// invocation under load (cpu-ns/record: the process's CPU time). "stored"
+// has 200 other functions at their cap, IDs random as the platform's: each
+// batch's IDs land on pages all over invocation_ids.
 func BenchmarkSaveInvocations(b *testing.B) {
+	for _, bb := range []struct {
+		name   string
+		others int
+	}{{"one", 0}, {"stored", 200}} {
+		b.Run(bb.name, func(b *testing.B) { benchmarkSaveInvocations(b, bb.others) })
+	}
+}
+
+func benchmarkSaveInvocations(b *testing.B, others int) {
+	ctx := context.Background()
 	db := NewDB(b.TempDir() + "/lambda.db")
-	if err := db.Open(context.Background()); err != nil {
+	if err := db.Open(ctx); err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close(context.Background())
+	defer db.Close(ctx)
 	fs := NewFunctionStore(db)
-	if err := fs.PublishVersion(context.Background(), testVersion("greet", 1)); err != nil {
+	s := NewInvocationStore(db)
+	for f := range others {
+		fillFunction(b, fs, s, fmt.Sprintf("fn%d", f))
+	}
+	if err := fs.PublishVersion(ctx, testVersion("greet", 1)); err != nil {
 		b.Fatal(err)
 	}
-	s := NewInvocationStore(db)
 	const batch = 256
 	n := 0
 	save := func() {
@@ -34,8 +49,11 @@ func BenchmarkSaveInvocations(b *testing.B) {
 			recs[i] = &lambda.Invocation{ID: fmt.Sprintf("r-%d", n), Function: "greet", Version: 1, Trigger: lambda.TriggerHTTP,
 				Start: t0.Add(time.Duration(n) * time.Millisecond), Duration: time.Millisecond, Status: lambda.StatusSucceeded, HTTPStatus: 200,
 				TraceID: "4bf92f3577b34da6a3ce929d0e0e4736"}
+			if others > 0 {
+				recs[i].ID = lambda.NewRequestID()
+			}
 		}
-		if err := s.SaveInvocations(context.Background(), recs); err != nil {
+		if err := s.SaveInvocations(ctx, recs); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -53,6 +71,22 @@ func BenchmarkSaveInvocations(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/record")
 }
 
+// fillFunction creates fn with MaxInvocationsKept records of random IDs.
+func fillFunction(b *testing.B, fs *FunctionStore, s *InvocationStore, fn string) {
+	ctx := context.Background()
+	if err := fs.PublishVersion(ctx, testVersion(fn, 1)); err != nil {
+		b.Fatal(err)
+	}
+	recs := make([]*lambda.Invocation, lambda.MaxInvocationsKept)
+	for i := range recs {
+		recs[i] = &lambda.Invocation{ID: lambda.NewRequestID(), Function: fn, Version: 1, Trigger: lambda.TriggerHTTP,
+			Start: t0.Add(time.Duration(i) * time.Millisecond), Duration: time.Millisecond, Status: lambda.StatusSucceeded, HTTPStatus: 200}
+	}
+	if err := s.SaveInvocations(ctx, recs); err != nil {
+		b.Fatal(err)
+	}
+}
+
 // cpuTime is the process's CPU time so far, user and system.
 func cpuTime(b *testing.B) time.Duration {
 	var ru syscall.Rusage
@@ -60,4 +94,28 @@ func cpuTime(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkFindInvocationMiss is a lookup of an unknown ID among 200,000
+// stored records (200 functions at their cap of 1,000), what
+// GET /v1/invocations/{id} costs any caller: a search of invocation_ids,
+// not a read of every chunk.
+func BenchmarkFindInvocationMiss(b *testing.B) {
+	ctx := context.Background()
+	db := NewDB(b.TempDir() + "/lambda.db")
+	if err := db.Open(ctx); err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close(ctx)
+	fs := NewFunctionStore(db)
+	s := NewInvocationStore(db)
+	for f := range 200 {
+		fillFunction(b, fs, s, fmt.Sprintf("fn%d", f))
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := s.FindInvocation(ctx, lambda.NewRequestID()); lambda.ErrorCode(err) != lambda.ENOTFOUND {
+			b.Fatal(err)
+		}
+	}
 }
