@@ -122,3 +122,22 @@ func TestParseRuntimeExit(t *testing.T) {
 		}
 	}
 }
+
+// The shim's X-Lambda-Runtime-Exit ends up in a stored line: whatever it
+// holds, the record gets a short printable word of it or RuntimeExitUnknown,
+// and the line stays one line.
+func FuzzParseRuntimeExit(f *testing.F) {
+	for _, s := range []string{"exit status 1", "signal: killed", "", "exit status x", "signal: a\nb", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := ParseRuntimeExit(s)
+		if got != RuntimeExitUnknown && (got != s || !validRuntimeExit(got)) {
+			t.Fatalf("ParseRuntimeExit(%q) = %q", s, got)
+		}
+		line, ok := FailureLine(&Invocation{ID: "id", ErrorType: EFUNCTION, RuntimeExit: got})
+		if !ok || strings.ContainsAny(line, "\n\r\t") {
+			t.Fatalf("line %q", line)
+		}
+	})
+}
