@@ -266,6 +266,9 @@ func (s *Server) handleListInvocations(w http.ResponseWriter, r *http.Request) {
 	respondJSON(w, http.StatusOK, out)
 }
 
+// listingParams are the query parameters jobFilter reads, each at most once.
+var listingParams = []string{"status", "since", "before", "cursor", "limit"}
+
 // jobFilter reads the listing's query: status, since (a duration back from
 // now or an RFC 3339 time), before (an RFC 3339 time), limit and cursor
 // (the next_cursor of the previous page).
@@ -275,6 +278,13 @@ func jobFilter(r *http.Request, name string, now time.Time) (lambda.JobFilter, e
 		return f, err
 	}
 	q := r.URL.Query()
+	// Get reads the first of a repeated parameter: ?status=succeeded&status=failed
+	// listed the succeeded only, as if it were all that was asked for.
+	for _, p := range listingParams {
+		if n := len(q[p]); n > 1 {
+			return f, lambda.Errorf(lambda.EINVALID, "%s is given %d times: a listing takes one %s; list each separately", p, n, p)
+		}
+	}
 	if st := q.Get("status"); st != "" {
 		if !slices.Contains(lambda.InvocationStatuses, st) {
 			return f, lambda.Errorf(lambda.EINVALID, "status %q is not a status: use one of %s", st, strings.Join(lambda.InvocationStatuses, ", "))

@@ -297,6 +297,8 @@ func TestListInvocations(t *testing.T) {
 		status       int
 	}{
 		{"/v1/functions/greet/invocations?status=done", "use one of queued, running, retrying, succeeded, failed, dead", 400},
+		{"/v1/functions/greet/invocations?status=succeeded&status=failed", "status is given 2 times", 400},
+		{"/v1/functions/greet/invocations?limit=1&limit=2", "limit is given 2 times", 400},
 		{"/v1/functions/greet/invocations?since=yesterday", "30m, 24h or 7d", 400},
 		{"/v1/functions/greet/invocations?since=-1h", "positive duration", 400},
 		{"/v1/functions/greet/invocations?limit=0", "from 1 to 1000", 400},
