@@ -3,6 +3,7 @@ package stats
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -78,5 +79,20 @@ func TestLatencyResetDropsBigArrays(t *testing.T) {
 	l.reset()
 	if len(l.buckets) != 0 || cap(l.buckets) == 0 {
 		t.Errorf("a small histogram's arrays are not reused: len %d cap %d", len(l.buckets), cap(l.buckets))
+	}
+}
+
+func TestSearch(t *testing.T) {
+	for n := range 70 {
+		a := make([]uint16, n)
+		for i := range a {
+			a[i] = uint16(3 * i)
+		}
+		for x := range uint16(3*n + 2) {
+			want, _ := slices.BinarySearch(a, x)
+			if got := search(a, x); got != want {
+				t.Fatalf("search of %d in %d: %d, want %d", x, n, got, want)
+			}
+		}
 	}
 }
