@@ -147,8 +147,8 @@ func TestCreateJobDefaults(t *testing.T) {
 	if err != nil || !created {
 		t.Fatalf("CreateJob: %v, %v", created, err)
 	}
-	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(got.ID) {
-		t.Errorf("generated ID %q is not a UUID v4", got.ID)
+	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(got.ID) {
+		t.Errorf("generated ID %q is not a UUID v7", got.ID)
 	}
 	if !got.CreatedAt.Equal(t0.Add(time.Hour)) || !got.NextRunAt.Equal(got.CreatedAt) {
 		t.Errorf("CreatedAt %v NextRunAt %v, want both the store's now %v", got.CreatedAt, got.NextRunAt, t0.Add(time.Hour))

@@ -136,7 +136,7 @@ func testSubmitDefaults(t *testing.T, e *env) {
 	}
 	sum := sha256.Sum256([]byte(`{}`))
 	got := e.find(j.ID)
-	if len(got.ID) != 36 || got.ID[14] != '4' || got.Status != lambda.StatusQueued || got.Trigger != lambda.TriggerAsync ||
+	if len(got.ID) != 36 || got.ID[14] != '7' || got.Status != lambda.StatusQueued || got.Trigger != lambda.TriggerAsync ||
 		string(got.Payload) != `{}` || !got.CreatedAt.Equal(T0) || !got.NextRunAt.Equal(T0) || got.Attempts != 0 {
 		t.Errorf("stored job: %+v", got)
 	}
