@@ -36,7 +36,7 @@ func (e *Engine) collectLogs(in *lambda.Instance, protocol string, resume bool) 
 	// Stored before the instance can be leased, so that every lease
 	// registers its invocation: a framed line is attributed only to one
 	// (logs_attribution.go).
-	attr := &attribution{}
+	attr := &attribution{framed: framed(protocol)}
 	e.attrs.Store(in.ID, attr)
 	started := e.background(func(ctx context.Context) {
 		defer e.attrs.Delete(in.ID)

@@ -51,6 +51,11 @@ type attribution struct {
 	leased     map[string]struct{}
 	order      []string
 	remembered uint64
+	// framed: the instance runs behind a shim, whose frames name their
+	// invocation. Only then are leases remembered: an http instance's
+	// lines are attributed by the windows alone, and a map insert and
+	// delete per request under the instance's lock would buy nothing.
+	framed bool
 }
 
 func (a *attribution) begin(id, trace string, now time.Time) uint64 {
@@ -59,7 +64,9 @@ func (a *attribution) begin(id, trace string, now time.Time) uint64 {
 	seq := a.next
 	a.next++
 	a.ring[seq%attributionWindows] = window{id: id, trace: trace, seq: seq, start: now}
-	a.remember(id)
+	if a.framed {
+		a.remember(id)
+	}
 	return seq
 }
 

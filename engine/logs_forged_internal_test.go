@@ -135,7 +135,7 @@ func TestForgedFramesAreNotAttributed(t *testing.T) {
 // A busy instance's collector may run far behind its requests: an
 // invocation that left the attribution windows is still its own.
 func TestLeasedRemembersBeyondTheWindows(t *testing.T) {
-	var a attribution
+	a := attribution{framed: true}
 	a.begin("first", "", time.Now())
 	for i := range 10 * attributionWindows {
 		a.begin(fmt.Sprintf("filler-%d", i), "", time.Now())
