@@ -63,8 +63,8 @@ type Job struct {
 	// TraceParent is the W3C traceparent of the submission, which every
 	// attempt continues as a child; "" when the submitter sent none (the
 	// attempts then share the trace named after the job's ID:
-	// TraceOfRequestID) or the store does not keep it (SQLite does not
-	// yet: docs/api.md, "Trace context").
+	// TraceOfRequestID). Stores keep it with the job (docs/api.md, "Trace
+	// context").
 	TraceParent string `json:"traceparent,omitempty"`
 
 	// History holds every attempt, counted or not, oldest first (at most

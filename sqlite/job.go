@@ -30,7 +30,7 @@ func NewJobStore(db *DB) *JobStore {
 const jobColumns = `id, function, qualifier, trigger, sync, payload, status, attempts, timeout,
 	idempotency_key, payload_hash, schedule, overlap, created_at, next_run_at, started_at, finished_at,
 	duration, version, http_status, response, response_truncated, function_error, error_type,
-	error_message, history, depth, destination`
+	error_message, history, depth, destination, trace_parent`
 
 // jobListColumns leaves out the payload and the response, which listings
 // do not show and which may weigh a megabyte each.
@@ -105,7 +105,7 @@ func jobArgs(j *lambda.Job) ([]any, error) {
 		j.IdempotencyKey, j.PayloadHash, j.Schedule, j.Overlap, formatTime(j.CreatedAt), formatTime(j.NextRunAt),
 		formatNullTime(j.StartedAt), formatNullTime(j.FinishedAt),
 		int64(j.Duration), j.Version, j.HTTPStatus, nullBytes(j.Response), j.ResponseTruncated, j.FunctionError, j.ErrorType,
-		j.ErrorMessage, history, j.Depth, destination,
+		j.ErrorMessage, history, j.Depth, destination, j.TraceParent,
 	}, nil
 }
 
@@ -144,7 +144,7 @@ func scanJob(row scanner) (*lambda.Job, error) {
 	err := row.Scan(&j.ID, &j.Function, &j.Qualifier, &trigger, &sync, &payload, &j.Status, &j.Attempts, &timeout,
 		&j.IdempotencyKey, &j.PayloadHash, &j.Schedule, &j.Overlap, &created, &next, &started, &finished,
 		&duration, &j.Version, &j.HTTPStatus, &response, &truncated, &j.FunctionError, &j.ErrorType,
-		&j.ErrorMessage, &history, &j.Depth, &destination)
+		&j.ErrorMessage, &history, &j.Depth, &destination, &j.TraceParent)
 	if err != nil {
 		return nil, err
 	}

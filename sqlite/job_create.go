@@ -104,15 +104,19 @@ func jobColumn(name string) int {
 // insertJobQuery stores a job: jobColumns, then claimed_at.
 var insertJobQuery = `INSERT INTO jobs (` + jobColumns + `, claimed_at) VALUES (` + jobPlaceholders + `, ?)`
 
-// insertWaitingJobQuery stores an async job, jobColumns in ?1 to ?28,
-// unless its function's waiting jobs (job_counts, less ?30 running in
-// memory) number ?29 or more; claimed at its creation (started) if ?31 and
-// none waits. It returns the job's seq and whether it started, or no row.
-var insertWaitingJobQuery = `WITH waiting(n) AS (SELECT COALESCE(SUM(n), 0) - ?30 FROM job_counts
-		WHERE function = ?2 AND status IN ` + sqlWaiting + `)
+// insertWaitingJobQuery stores an async job, jobColumns in ?1 to ?N (N is
+// jobColumnCount), unless its function's waiting jobs (job_counts, less
+// ?N+2 running in memory) number ?N+1 or more; claimed at its creation
+// (started) if ?N+3 and none waits. It returns the job's seq and whether it
+// started, or no row. Its arguments: jobArgs, then waitingArgs.
+var insertWaitingJobQuery = `WITH waiting(n) AS (SELECT COALESCE(SUM(n), 0) - ?` + param(jobColumnCount+2) + ` FROM job_counts
+		WHERE function = ?` + param(jobColumn("function")+1) + ` AND status IN ` + sqlWaiting + `)
 	INSERT INTO jobs (` + jobColumns + `, claimed_at)
-	SELECT ` + numberedParams(jobColumnCount) + `, CASE WHEN ?31 AND n <= 0 THEN ?14 END FROM waiting WHERE n < ?29
+	SELECT ` + numberedParams(jobColumnCount) + `, CASE WHEN ?` + param(jobColumnCount+3) + ` AND n <= 0
+		THEN ?` + param(jobColumn("created_at")+1) + ` END FROM waiting WHERE n < ?` + param(jobColumnCount+1) + `
 	RETURNING seq, claimed_at IS NOT NULL`
+
+func param(n int) string { return strconv.Itoa(n) }
 
 // jobColumnCount is the number of jobColumns.
 var jobColumnCount = strings.Count(jobColumns, ",") + 1
