@@ -38,7 +38,9 @@ func TestGateway(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	gw := s.fn("gw")
-	s.mustLambda("deploy", "testdata/fixture", "--name", gw, "--timeout", "1s")
+	// The timeout leaves a loaded machine time to move a 6 MB body each
+	// way (a 1 s one gave the exact-6-MB request a 504 in CI).
+	s.mustLambda("deploy", "testdata/fixture", "--name", gw, "--timeout", "5s")
 
 	t.Run("request intact by subdomain", func(t *testing.T) {
 		req, _ := http.NewRequest("PATCH", s.url("/some/path?a=1&a=2&b=x%20y"), strings.NewReader("the body"))
@@ -158,7 +160,7 @@ func TestGateway(t *testing.T) {
 		}
 	})
 	t.Run("timeout is 504", func(t *testing.T) {
-		resp, body := s.request("GET", s.host(gw), "/sleep?d=3s", nil)
+		resp, body := s.request("GET", s.host(gw), "/sleep?d=8s", nil)
 		if resp.StatusCode != 504 || !strings.Contains(body, `"timeout"`) {
 			t.Errorf("%d %s", resp.StatusCode, body)
 		}
