@@ -24,6 +24,9 @@ type DeployRequest struct {
 	// Progress receives the stages and the build log as they happen.
 	// It may be nil.
 	Progress Progress
+	// Schedules are applied (ScheduleService.Apply) once the deploy is
+	// live, all or none; they are checked before anything is built.
+	Schedules []ScheduleSpec
 }
 
 // Deployment is the outcome of a deploy: the function as it now is and

@@ -32,9 +32,9 @@ type DeployRequest struct {
 	// Force publishes a new version even when the code (or image) and the
 	// configuration are those of the active version.
 	Force bool `json:"force,omitempty"`
-	// Schedules are those the client creates once the function is live
-	// (a manifest's): the server checks them before building, so that a
-	// bad one fails the deploy instead of following it.
+	// Schedules (a manifest's; Function may be empty) are checked before
+	// anything is built and applied once the deploy is live, all or none:
+	// one identical to an existing schedule is kept, the others created.
 	Schedules []ScheduleRequest `json:"schedules,omitempty"`
 }
 
@@ -57,6 +57,9 @@ type DeployEvent struct {
 	// and configuration of the active version and published nothing.
 	Changed *bool      `json:"changed,omitempty"`
 	Error   *ErrorBody `json:"error,omitempty"`
+	// Schedules, in the done event, are the deploy's schedules as applied
+	// (existed: an identical one was kept), in the request's order.
+	Schedules []lambda.AppliedSchedule `json:"schedules,omitempty"`
 }
 
 // DeployResult is the outcome of a deploy as the client returns it: the
@@ -64,6 +67,8 @@ type DeployEvent struct {
 type DeployResult struct {
 	FunctionDetail
 	Changed bool `json:"changed"`
+	// Schedules are the deploy's schedules as the server applied them.
+	Schedules []lambda.AppliedSchedule `json:"schedules,omitempty"`
 }
 
 // FunctionSummary is one row of the function list.

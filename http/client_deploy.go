@@ -152,7 +152,7 @@ func readDeployEvents(r io.Reader, onEvent func(DeployEvent)) (*DeployResult, er
 				return nil, lambda.Errorf(lambda.EINTERNAL, "the server reported a finished deploy without the function")
 			}
 			// A server that does not say published a version.
-			return &DeployResult{FunctionDetail: *ev.Function, Changed: ev.Changed == nil || *ev.Changed}, nil
+			return &DeployResult{FunctionDetail: *ev.Function, Changed: ev.Changed == nil || *ev.Changed, Schedules: ev.Schedules}, nil
 		case EventError:
 			if ev.Error == nil {
 				return nil, &lambda.Error{Code: lambda.EINTERNAL, Message: "deploy failed (the server gave no reason)"}

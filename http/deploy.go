@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -75,7 +76,41 @@ func (s *Server) handleDeploy(w http.ResponseWriter, r *http.Request) {
 		stream.send(DeployEvent{Type: EventError, Error: &ErrorBody{Code: lambda.ErrorCode(err), Message: lambda.ErrorMessage(err)}})
 		return
 	}
-	stream.send(DeployEvent{Type: EventDone, Function: s.detail(r.Context(), d.Function), Changed: &d.Changed})
+	applied, err := s.applySchedules(r, d, req.Schedules)
+	if err != nil {
+		if !stream.started() {
+			writeError(w, r, s.Logger, err)
+			return
+		}
+		stream.send(DeployEvent{Type: EventError, Error: &ErrorBody{Code: lambda.ErrorCode(err), Message: lambda.ErrorMessage(err)}})
+		return
+	}
+	stream.send(DeployEvent{Type: EventDone, Function: s.detail(r.Context(), d.Function), Changed: &d.Changed, Schedules: applied})
+}
+
+// applySchedules applies the schedules of a deploy once d serves, as the
+// deploy's last step: all or none, so that an error leaves the function
+// live without any of them.
+func (s *Server) applySchedules(r *http.Request, d *lambda.Deployment, specs []lambda.ScheduleSpec) ([]lambda.AppliedSchedule, error) {
+	if len(specs) == 0 {
+		return nil, nil
+	}
+	applied, err := s.schedules().Apply(r.Context(), d.Name, specs)
+	if err != nil {
+		version := "the active version"
+		if d.Active != nil {
+			version = fmt.Sprintf("version %d", d.Active.Number)
+		}
+		s.Logger.Error("deploy: schedules not applied", "function", d.Name, requestIDAttr(r.Context()), "err", err)
+		return nil, lambda.Errorf(lambda.ErrorCode(err), "%s of %q is live, but none of its %d schedules was created: %s; deploy again to apply them", version, d.Name, len(specs), lambda.ErrorMessage(err))
+	}
+	for _, a := range applied {
+		if !a.Existed {
+			s.SchedulesChanged()
+			break
+		}
+	}
+	return applied, nil
 }
 
 // readDeployUpload checks the config part and returns a request whose
@@ -120,7 +155,8 @@ func (s *Server) readDeployUpload(r *http.Request, name string) (lambda.DeployRe
 	if err := authorizeDestinations(r.Context(), name, req.Scaling); err != nil {
 		return out, err
 	}
-	if err := s.checkDeploySchedules(name, req.Schedules); err != nil {
+	out.Schedules = scheduleSpecs(name, req.Schedules)
+	if err := s.schedules().Check(name, out.Schedules); err != nil {
 		return out, err
 	}
 	if req.Image != "" && (len(req.Image) > 512 || strings.ContainsAny(req.Image, " \t\r\n")) {

@@ -1,12 +1,8 @@
 package http
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/lambdahq/lambda"
 )
@@ -22,12 +18,8 @@ func (s *Server) handleCreateSchedule(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	sch, err := s.newSchedule(req)
+	sch, err := s.schedules().Create(r.Context(), req.spec())
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
-	}
-	if err := s.createSchedule(r.Context(), sch); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
@@ -35,73 +27,28 @@ func (s *Server) handleCreateSchedule(w http.ResponseWriter, r *http.Request) {
 	respondJSON(w, http.StatusCreated, sch)
 }
 
-// createSchedule stores sch unless it duplicates one of its function's
-// schedules or exceeds their limit. The check and the insert are one step
-// for this server's clients.
-func (s *Server) createSchedule(ctx context.Context, sch *lambda.Schedule) error {
-	s.schedulesMu.Lock()
-	defer s.schedulesMu.Unlock()
-	existing, err := s.Schedules.ListSchedules(ctx, sch.Function)
-	if err != nil {
-		return err
+// schedules is the ScheduleService; a server whose handler was never built
+// (a test calling a method directly) checks with one of its own.
+func (s *Server) schedules() lambda.ScheduleService {
+	if s.ScheduleService != nil {
+		return s.ScheduleService
 	}
-	if err := lambda.CheckNewSchedule(existing, sch); err != nil {
-		return err
-	}
-	return s.Schedules.CreateSchedule(ctx, sch)
+	return lambda.NewScheduleManager(s.Schedules, s.Cron)
 }
 
-// checkDeploySchedules validates the schedules a deploy's client creates
-// once the function is live: each one, their number and their duplicates.
-func (s *Server) checkDeploySchedules(name string, reqs []ScheduleRequest) error {
-	var seen []*lambda.Schedule
-	for i, req := range reqs {
-		req.Function = name
-		sch, err := s.newSchedule(req)
-		if err == nil {
-			err = lambda.CheckNewSchedule(seen, sch)
-		}
-		if err != nil {
-			return lambda.Errorf(lambda.ErrorCode(err), "schedules[%d]: %s", i, lambda.ErrorMessage(err))
-		}
-		sch.ID = fmt.Sprintf("schedules[%d]", i)
-		seen = append(seen, sch)
-	}
-	return nil
+// spec is the schedule req asks for.
+func (req ScheduleRequest) spec() lambda.ScheduleSpec {
+	return lambda.ScheduleSpec{Function: req.Function, Cron: req.Cron, Timezone: req.Timezone, Data: req.Data, Overlap: req.Overlap}
 }
 
-// newSchedule validates req and computes its first run.
-func (s *Server) newSchedule(req ScheduleRequest) (*lambda.Schedule, error) {
-	if err := lambda.ValidateName(req.Function); err != nil {
-		return nil, err
+// scheduleSpecs are the schedules a deploy of function asks for.
+func scheduleSpecs(function string, reqs []ScheduleRequest) []lambda.ScheduleSpec {
+	var out []lambda.ScheduleSpec
+	for _, req := range reqs {
+		req.Function = function
+		out = append(out, req.spec())
 	}
-	switch req.Overlap {
-	case "":
-		req.Overlap = lambda.OverlapSkip
-	case lambda.OverlapSkip, lambda.OverlapQueue, lambda.OverlapAllow:
-	default:
-		return nil, lambda.Errorf(lambda.EINVALID, "overlap %q is invalid: use %q (no tick while one is pending), %q (at most one waits for the running one) or %q", req.Overlap, lambda.OverlapSkip, lambda.OverlapQueue, lambda.OverlapAllow)
-	}
-	if len(req.Data) > 0 && !json.Valid(req.Data) {
-		return nil, lambda.Errorf(lambda.EINVALID, "schedule data is not valid JSON")
-	}
-	if len(req.Data) > lambda.MaxAsyncPayloadBytes { // each tick is an asynchronous invocation
-		return nil, lambda.Errorf(lambda.ETOOLARGE, "schedule data is %s, over the %d MB limit of an asynchronous invocation's payload: pass a reference to the data (a URL or a key) instead", lambda.FormatBytes(int64(len(req.Data))), lambda.MaxAsyncPayloadBytes>>20)
-	}
-	now := time.Now().UTC()
-	next, err := s.Cron.Next(req.Cron, req.Timezone, now)
-	if err != nil {
-		return nil, err
-	}
-	return &lambda.Schedule{
-		Function:  req.Function,
-		Cron:      req.Cron,
-		Timezone:  lambda.NormalizeTimezone(req.Timezone),
-		Data:      req.Data,
-		Overlap:   req.Overlap,
-		NextRunAt: next,
-		CreatedAt: now,
-	}, nil
+	return out
 }
 
 func (s *Server) handleListSchedules(w http.ResponseWriter, r *http.Request) {

@@ -48,6 +48,11 @@ type Server struct {
 	Cron   lambda.CronParser
 	Logger *slog.Logger
 
+	// ScheduleService validates and creates schedules, for the schedule
+	// API and deploys; nil: one over Schedules and Cron is made when the
+	// handler is built.
+	ScheduleService lambda.ScheduleService
+
 	// Keys authenticate every control request (Bearer, SigV4 on the Invoke
 	// API) and Audit records every control-plane write. Without Keys no
 	// key is valid: the server refuses every control request.
@@ -92,8 +97,7 @@ type Server struct {
 	build    sync.Once // builds the invoker, the gateway and the routes
 	done     chan error
 
-	streams     streams    // ends followed logs at shutdown
-	schedulesMu sync.Mutex // serializes schedule checks and inserts (limit, duplicates)
+	streams streams // ends followed logs at shutdown
 
 	registered []route        // every route, for the tests that walk them
 	failures   failureLimiter // failed authentications per address
@@ -215,6 +219,9 @@ func (s *Server) Handler() http.Handler {
 	s.build.Do(func() {
 		if s.Invoker == nil {
 			s.Invoker = NewInvoker(s.Router, s.Logger)
+		}
+		if s.ScheduleService == nil {
+			s.ScheduleService = lambda.NewScheduleManager(s.Schedules, s.Cron)
 		}
 		s.gateway = newGateway(s.Invoker, clientLimits{bodyRead: s.BodyReadTimeout, responseWrite: s.WriteTimeout})
 		s.gateway.authorizer = s.invokeAuthorizer

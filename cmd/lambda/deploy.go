@@ -29,8 +29,9 @@ A lambda.yaml in DIR declares the function's settings (name, runtime, handler,
 protocol, port, env, memory, timeout, concurrency, min_instances,
 max_instances, start_timeout, auth, max_retries, retry_delay, max_event_age,
 async_concurrency, on_success, on_failure) and its cron schedules; flags
-override it. Schedules it lists are created after the deploy unless an
-identical one exists.
+override it. The server checks the schedules before building and creates
+them, all or none, once the new version serves; one identical to an
+existing schedule is kept.
 
 With --image the function runs an image already on the server's host; with
 --image-archive it runs the image of a "docker save" tarball, uploaded first.
@@ -131,7 +132,7 @@ func runDeploy(ctx context.Context, s *streams, root *rootOptions, o *deployOpti
 
 	client := root.client()
 	fn, err := client.Deploy(ctx, name, req, code, p.event)
-	return finishDeploy(ctx, s, client, o, p, name, fn, err, m)
+	return finishDeploy(ctx, s, client, o, p, name, fn, err)
 }
 
 // checkSource enforces exactly one source: a directory, --image or
@@ -158,13 +159,13 @@ func (o *deployOptions) checkSource(args []string) error {
 	return nil
 }
 
-// finishDeploy reports the deploy's outcome and, once it is live, creates
-// the schedules of the manifest m (may be nil).
-func finishDeploy(ctx context.Context, s *streams, client *lambdahttp.Client, o *deployOptions, p *deployProgress, name string, fn *lambdahttp.DeployResult, err error, m *manifest.Manifest) error {
+// finishDeploy reports the deploy's outcome and the schedules the server
+// applied with it.
+func finishDeploy(ctx context.Context, s *streams, client *lambdahttp.Client, o *deployOptions, p *deployProgress, name string, fn *lambdahttp.DeployResult, err error) error {
 	if err != nil {
 		p.fail()
 		var le *lambda.Error
-		if p.started && errors.As(err, &le) && ctx.Err() == nil {
+		if p.started && errors.As(err, &le) && ctx.Err() == nil && !strings.Contains(le.Message, " is live, but ") {
 			msg := strings.TrimRight(dropSeenTail(le.Message, p.seenLog()), "\n")
 			return fmt.Errorf("%s\n%s", msg, stillServing(ctx, client, name))
 		}
@@ -181,14 +182,12 @@ func finishDeploy(ctx context.Context, s *streams, client *lambdahttp.Client, o 
 		}
 		fmt.Fprintf(s.Out, "Your function is live at: %s\n", fn.URL)
 	}
-	if m == nil || len(m.Schedules) == 0 {
-		return nil
-	}
 	out := s.Out
 	if o.output == outputJSON {
 		out = s.Err // stdout holds the JSON document alone
 	}
-	return createSchedules(ctx, out, client, name, m.Schedules)
+	printSchedules(out, fn.Schedules)
+	return nil
 }
 
 // checkDeployDir says what to do when the source is not a directory,

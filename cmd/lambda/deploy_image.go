@@ -36,7 +36,7 @@ func runImageDeploy(ctx context.Context, s *streams, root *rootOptions, o *deplo
 	p.buildStep = isBuildStep
 	if o.image != "" {
 		fn, err := client.DeployImage(ctx, o.name, req, o.image, p.event)
-		return finishDeploy(ctx, s, client, o, p, o.name, fn, err, nil)
+		return finishDeploy(ctx, s, client, o, p, o.name, fn, err)
 	}
 
 	f, size, err := openImageArchive(o.archive)
@@ -48,7 +48,7 @@ func runImageDeploy(ctx context.Context, s *streams, root *rootOptions, o *deplo
 	// upload line stands for both.
 	p.beginUpload("[1/2] Uploading image archive", size)
 	fn, err := client.DeployArchive(ctx, o.name, req, p.uploadReader(f), p.event)
-	return finishDeploy(ctx, s, client, o, p, o.name, fn, err, nil)
+	return finishDeploy(ctx, s, client, o, p, o.name, fn, err)
 }
 
 // openImageArchive opens a docker save tarball after checking what can be

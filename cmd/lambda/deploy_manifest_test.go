@@ -167,6 +167,14 @@ Scheduled with cron: 30 8 * * 1-5  (id sch_2, next run 2026-11-22T08:00:00Z)
 	if !strings.Contains(stderr, "Already scheduled with cron: 0 * * * *  (id sch_1)\nAlready scheduled with cron: 30 8 * * 1-5  (id sch_2)\n") {
 		t.Errorf("stderr does not report the existing schedules:\n%s", stderr)
 	}
+	// The server applies the manifest's schedules with the deploy: the
+	// CLI sends them in the deploy request and calls no schedule API.
+	if api.scheduleCalls != 0 {
+		t.Errorf("the CLI made %d schedule API calls of its own", api.scheduleCalls)
+	}
+	if n := len(api.lastDeploy.Schedules); n != 2 {
+		t.Errorf("the deploy request carried %d schedules, want 2", n)
+	}
 }
 
 // A bad schedule stops the deploy before anything is packed or built,

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,8 +13,10 @@ import (
 
 // manifestSchedules checks the schedules of m (may be nil) as the server
 // will, each cron expression and time zone, their number and duplicates,
-// so that a bad one stops the deploy before anything is built; the deploy
-// request carries them for the server to check too.
+// so that a bad one is reported with its line before anything is packed.
+// The deploy request carries them: the server checks them again before
+// building and applies them, all or none, once the function is live; the
+// CLI makes no schedule call of its own.
 func manifestSchedules(name string, m *manifest.Manifest) ([]lambdahttp.ScheduleRequest, error) {
 	if m == nil {
 		return nil, nil
@@ -37,48 +38,18 @@ func manifestSchedules(name string, m *manifest.Manifest) ([]lambdahttp.Schedule
 	return out, nil
 }
 
-// createSchedules creates the manifest's schedules of function name that
-// do not exist yet, so that deploying the same manifest again adds
-// nothing. Schedules no longer in the manifest are left alone: they may
-// have been added with "lambda schedule".
-func createSchedules(ctx context.Context, w io.Writer, client *lambdahttp.Client, name string, want []manifest.Schedule) error {
-	existing, err := client.ListSchedules(ctx, name)
-	if err != nil {
-		return fmt.Errorf("the function is live, but its schedules could not be listed to apply %s: %w", manifest.FileName, err)
-	}
-	for i, ms := range want {
-		if s := findSchedule(existing, ms); s != nil {
-			fmt.Fprintf(w, "Already scheduled with cron: %s  (id %s)\n", s.Cron, s.ID)
+// printSchedules shows the schedules the server applied with the deploy.
+func printSchedules(w io.Writer, applied []lambda.AppliedSchedule) {
+	for _, a := range applied {
+		if a.Schedule == nil {
 			continue
 		}
-		req := lambdahttp.ScheduleRequest{Function: name, Cron: ms.Cron, Timezone: ms.Timezone, Data: ms.Data, Overlap: ms.Overlap}
-		s, err := client.CreateSchedule(ctx, req)
-		if err != nil {
-			return fmt.Errorf("the function is live, but schedules[%d] of %s (line %d, cron %q) was not created: %w", i, manifest.FileName, ms.Line, ms.Cron, err)
+		if a.Existed {
+			fmt.Fprintf(w, "Already scheduled with cron: %s  (id %s)\n", a.Cron, a.ID)
+			continue
 		}
-		existing = append(existing, s)
-		fmt.Fprintf(w, "Scheduled with cron: %s  (id %s, next run %s)\n", s.Cron, s.ID, timestamp(s.NextRunAt))
+		fmt.Fprintf(w, "Scheduled with cron: %s  (id %s, next run %s)\n", a.Cron, a.ID, timestamp(a.NextRunAt))
 	}
-	return nil
-}
-
-// findSchedule returns the schedule in list identical to ms: same cron,
-// time zone, data and overlap, with the server's defaults for unset ones.
-func findSchedule(list []*lambda.Schedule, ms manifest.Schedule) *lambda.Schedule {
-	for _, s := range list {
-		if s.Cron == ms.Cron && orDefault(s.Timezone, "UTC") == orDefault(ms.Timezone, "UTC") &&
-			orDefault(s.Overlap, lambda.OverlapSkip) == orDefault(ms.Overlap, lambda.OverlapSkip) && sameJSON(s.Data, ms.Data) {
-			return s
-		}
-	}
-	return nil
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // sameJSON compares two payloads by value, as the server does for

@@ -26,6 +26,8 @@ type fakeAPI struct {
 	functions map[string]*lambdahttp.FunctionDetail
 	versions  map[string][]lambdahttp.VersionInfo
 	schedules []*lambda.Schedule
+	// scheduleCalls counts requests to the schedule API (create, list).
+	scheduleCalls int
 	// lastDeploy is the config part of the last deploy upload, lastSource
 	// what followed it (code, image-archive, or image for none) and
 	// lastArchive the image archive uploaded.
@@ -208,7 +210,31 @@ func (f *fakeAPI) deploy(w http.ResponseWriter, r *http.Request) {
 	// "same" is always deployed with the code and config it has: nothing
 	// changes unless forced.
 	changed := name != "same" || req.Force
-	send(lambdahttp.DeployEvent{Type: lambdahttp.EventDone, Function: &fn, Changed: &changed})
+	send(lambdahttp.DeployEvent{Type: lambdahttp.EventDone, Function: &fn, Changed: &changed, Schedules: f.applySchedules(name, req.Schedules)})
+}
+
+// applySchedules applies a deploy's schedules as the server does once the
+// function is live: an identical one is kept, the others are created.
+func (f *fakeAPI) applySchedules(name string, reqs []lambdahttp.ScheduleRequest) []lambda.AppliedSchedule {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []lambda.AppliedSchedule
+	for _, req := range reqs {
+		want := f.newSchedule(lambdahttp.ScheduleRequest{Function: name, Cron: req.Cron, Timezone: req.Timezone, Data: req.Data, Overlap: req.Overlap})
+		var found *lambda.Schedule
+		for _, s := range f.schedules {
+			if s.Duplicates(want) && s.Overlap == want.Overlap {
+				found = s
+			}
+		}
+		if found != nil {
+			out = append(out, lambda.AppliedSchedule{Schedule: found, Existed: true})
+			continue
+		}
+		f.schedules = append(f.schedules, want)
+		out = append(out, lambda.AppliedSchedule{Schedule: want})
+	}
+	return out
 }
 
 func (f *fakeAPI) listImages(w http.ResponseWriter, r *http.Request) {
@@ -332,6 +358,19 @@ func (f *fakeAPI) invoke(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// newSchedule is the schedule req creates, numbered after the others;
+// f.mu is held.
+func (f *fakeAPI) newSchedule(req lambdahttp.ScheduleRequest) *lambda.Schedule {
+	overlap := req.Overlap
+	if overlap == "" {
+		overlap = lambda.OverlapSkip
+	}
+	return &lambda.Schedule{
+		ID: fmt.Sprintf("sch_%d", len(f.schedules)+1), Function: req.Function, Cron: req.Cron, Timezone: lambda.NormalizeTimezone(req.Timezone),
+		Data: req.Data, Overlap: overlap, NextRunAt: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC),
+	}
+}
+
 func (f *fakeAPI) createSchedule(w http.ResponseWriter, r *http.Request) {
 	var req lambdahttp.ScheduleRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
@@ -344,18 +383,8 @@ func (f *fakeAPI) createSchedule(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	tz := req.Timezone
-	if tz == "" {
-		tz = "UTC"
-	}
-	overlap := req.Overlap
-	if overlap == "" {
-		overlap = lambda.OverlapSkip
-	}
-	s := &lambda.Schedule{
-		ID: fmt.Sprintf("sch_%d", len(f.schedules)+1), Function: req.Function, Cron: req.Cron, Timezone: tz,
-		Data: req.Data, Overlap: overlap, NextRunAt: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC),
-	}
+	f.scheduleCalls++
+	s := f.newSchedule(req)
 	f.schedules = append(f.schedules, s)
 	reply(w, 201, s)
 }
@@ -363,6 +392,7 @@ func (f *fakeAPI) createSchedule(w http.ResponseWriter, r *http.Request) {
 func (f *fakeAPI) listSchedules(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.scheduleCalls++
 	out := lambdahttp.ScheduleList{Schedules: []*lambda.Schedule{}}
 	for _, s := range f.schedules {
 		if fn := r.URL.Query().Get("function"); fn == "" || fn == s.Function {
