@@ -102,7 +102,13 @@ func (s *Server) applySchedules(r *http.Request, d *lambda.Deployment, specs []l
 			version = fmt.Sprintf("version %d", d.Active.Number)
 		}
 		s.Logger.Error("deploy: schedules not applied", "function", d.Name, requestIDAttr(r.Context()), "err", err)
-		return nil, lambda.Errorf(lambda.ErrorCode(err), "%s of %q is live, but none of its %d schedules was created: %s; deploy again to apply them", version, d.Name, len(specs), lambda.ErrorMessage(err))
+		code, why := lambda.ErrorCode(err), lambda.ErrorMessage(err)
+		if code == lambda.EINTERNAL {
+			// The user must learn that the version is live; the cause is
+			// in the server's log.
+			code, why = lambda.EUNAVAILABLE, "the store failed"
+		}
+		return nil, lambda.Errorf(code, "%s of %q is live, but none of its %d schedules was created: %s; deploy again to apply them", version, d.Name, len(specs), why)
 	}
 	for _, a := range applied {
 		if !a.Existed {
