@@ -21,18 +21,17 @@ func manifestSchedules(name string, m *manifest.Manifest) ([]lambdahttp.Schedule
 	if m == nil {
 		return nil, nil
 	}
+	// The domain's rules, as the server applies them; the time of the
+	// first run is not kept.
+	rules := lambda.NewScheduleManager(nil, cron.Parser{})
 	var out []lambdahttp.ScheduleRequest
-	var seen []*lambda.Schedule
-	for i, ms := range m.Schedules {
-		sch := &lambda.Schedule{ID: fmt.Sprintf("schedules[%d]", i), Function: name, Cron: ms.Cron, Timezone: ms.Timezone, Data: ms.Data}
-		err := cron.Validate(ms.Cron, ms.Timezone)
-		if err == nil {
-			err = lambda.CheckNewSchedule(seen, sch)
+	var specs []lambda.ScheduleSpec
+	for _, ms := range m.Schedules {
+		specs = append(specs, lambda.ScheduleSpec{Function: name, Cron: ms.Cron, Timezone: ms.Timezone, Data: ms.Data, Overlap: ms.Overlap})
+		// The set up to i passed: an error is about entry i.
+		if err := rules.Check(name, specs); err != nil {
+			return nil, lambda.Errorf(lambda.ErrorCode(err), "%s: line %d: %s", manifest.FileName, ms.Line, lambda.ErrorMessage(err))
 		}
-		if err != nil {
-			return nil, lambda.Errorf(lambda.ErrorCode(err), "%s: line %d: schedules[%d]: %s", manifest.FileName, ms.Line, i, lambda.ErrorMessage(err))
-		}
-		seen = append(seen, sch)
 		out = append(out, lambdahttp.ScheduleRequest{Function: name, Cron: ms.Cron, Timezone: ms.Timezone, Data: ms.Data, Overlap: ms.Overlap})
 	}
 	return out, nil
