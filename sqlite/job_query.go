@@ -177,9 +177,9 @@ func (s *JobStore) DueJobs(ctx context.Context) (map[string]time.Time, error) {
 }
 
 // dueFirstQuery reads the first ?2 waiting rows of function ?1 in the
-// claim's order.
+// claim's order. Its LIMIT is an expression for the reason claimQuery's is.
 const dueFirstQuery = `SELECT seq, next_run_at FROM jobs WHERE function = ?1 AND status IN ` + sqlWaiting + `
-	ORDER BY next_run_at, seq LIMIT ?2`
+	ORDER BY next_run_at, seq LIMIT CAST(?2 AS INTEGER)`
 
 // dueBesideRunning corrects due for the jobs running in memory, whose rows
 // wait: a function's first waiting row may be one of them, and then the
