@@ -49,12 +49,15 @@ func EndLine(inv *Invocation) string {
 // function's run: the invocation's time less its cold start's (Init
 // Duration), billed by the millisecond started.
 func ReportLine(inv *Invocation) string {
+	return string(appendReportLine(make([]byte, 0, 160), inv))
+}
+
+func appendReportLine(b []byte, inv *Invocation) []byte {
 	run := ReportDuration(inv)
 	mem := inv.MemoryMB
 	if mem <= 0 {
 		mem = DefaultMemoryBytes >> 20
 	}
-	b := make([]byte, 0, 160)
 	b = append(b, reportPrefix...)
 	b = append(b, inv.ID...)
 	b = append(b, "\tDuration: "...)
@@ -81,7 +84,7 @@ func ReportLine(inv *Invocation) string {
 	case inv.RuntimeExit != "":
 		b = append(b, "Status: error\tError Type: "+runtimeExitError+"\t"...)
 	}
-	return string(b)
+	return b
 }
 
 // ReportDuration is the REPORT line's Duration of inv: never past its

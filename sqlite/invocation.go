@@ -76,13 +76,14 @@ func (s *InvocationStore) SaveInvocations(ctx context.Context, recs []*lambda.In
 			}
 			byFunction[r.Function] = append(byFunction[r.Function], r)
 		}
+		var buf []byte // reused by the chunks, converted to a string for each
 		for _, fn := range order {
 			for chunk := range slices.Chunk(byFunction[fn], 1<<chunkBits) {
-				records, err := json.Marshal(chunk)
+				buf, err = appendInvocations(buf[:0], chunk)
 				if err != nil {
 					return err
 				}
-				res, err := s.db.exec(ctx, tx, insertChunk, fn, len(chunk), formatTime(chunk[0].Start), string(records))
+				res, err := s.db.exec(ctx, tx, insertChunk, fn, len(chunk), formatTime(chunk[0].Start), string(buf))
 				if err != nil {
 					return err
 				}
@@ -90,15 +91,8 @@ func (s *InvocationStore) SaveInvocations(ctx context.Context, recs []*lambda.In
 				if err != nil {
 					return err
 				}
-				ids := make([]string, len(chunk))
-				for i, r := range chunk {
-					ids[i] = r.ID
-				}
-				idList, err := json.Marshal(ids)
-				if err != nil {
-					return err
-				}
-				if _, err := s.db.exec(ctx, tx, insertIDs, seq, string(idList)); err != nil {
+				buf = appendIDs(buf[:0], chunk)
+				if _, err := s.db.exec(ctx, tx, insertIDs, seq, string(buf)); err != nil {
 					return err
 				}
 			}
