@@ -25,7 +25,8 @@ type DeployRequest struct {
 	// It may be nil.
 	Progress Progress
 	// Schedules are applied (ScheduleService.Apply) once the deploy is
-	// live, all or none; they are checked before anything is built.
+	// live, all or none; they are checked before anything is built. None:
+	// the manifest's of the uploaded tree, if any.
 	Schedules []ScheduleSpec
 }
 
@@ -36,6 +37,8 @@ type Deployment struct {
 	// Changed is false when the deploy found the code and configuration of
 	// the active version: nothing was built and that version stays active.
 	Changed bool
+	// Schedules are the deploy's schedules as applied, in its order.
+	Schedules []AppliedSchedule
 }
 
 // Progress reports a deploy's stages and output to whoever started it.

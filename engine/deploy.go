@@ -16,17 +16,8 @@ import (
 func ImageName(function string) string { return "func-" + function }
 
 func (e *Engine) deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.Deployment, error) {
-	if err := lambda.ValidateName(req.Name); err != nil {
-		return nil, err
-	}
-	cfg := req.Config.WithDefaults()
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	if err := req.Scaling.Apply(lambda.Scaling{}).Validate(); err != nil {
-		return nil, err
-	}
-	if err := e.checkDestinations(ctx, req.Name, req.Scaling); err != nil {
+	cfg, err := e.checkRequest(ctx, req)
+	if err != nil {
 		return nil, err
 	}
 	p := req.Progress
@@ -37,7 +28,8 @@ func (e *Engine) deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 		return nil, err
 	}
 	if req.Image != "" || req.ImageArchive != nil {
-		return e.deployImage(ctx, req, cfg, p)
+		d, err := e.deployImage(ctx, req, cfg, p)
+		return e.applySchedules(ctx, req, d, err)
 	}
 
 	dir, err := os.MkdirTemp(e.TempDir, "lambda-deploy-")
@@ -49,11 +41,14 @@ func (e *Engine) deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 	if err != nil {
 		return nil, err
 	}
+	if req, cfg, err = e.withManifest(ctx, dir, req); err != nil {
+		return nil, err
+	}
 
 	ctx, unlock := e.lockCancelable(ctx, req.Name)
 	defer unlock()
 	if d, err := e.unchangedCode(ctx, req, dir, cfg, sum); d != nil || err != nil {
-		return d, err
+		return e.applySchedules(ctx, req, d, err)
 	}
 	number, err := e.Store.NextVersion(ctx, req.Name)
 	if err != nil {
@@ -65,7 +60,8 @@ func (e *Engine) deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 		return nil, canceled(ctx, err)
 	}
 	p.Step(3, 3, "Starting container")
-	return e.published(e.activate(ctx, v, req.Scaling))
+	d, err := e.published(e.activate(ctx, v, req.Scaling))
+	return e.applySchedules(ctx, req, d, err)
 }
 
 // activate warms max(1, min instances) instances of the freshly built v,

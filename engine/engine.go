@@ -71,6 +71,12 @@ type Engine struct {
 	DeployObserver lambda.DeployObserver
 	// Logs, when set, receives every instance's output (logs.go).
 	Logs lambda.LogStore
+	// Manifests, when set, reads the lambda.yaml of an uploaded tree: its
+	// settings apply under the request's (deploy_manifest.go).
+	Manifests lambda.ManifestReader
+	// Schedules checks a deploy's schedules before the build and applies
+	// them once it is live; nil: a deploy with schedules is refused.
+	Schedules lambda.ScheduleService
 
 	mu        sync.Mutex
 	functions map[string]*fnState // routing state, by function name

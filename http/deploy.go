@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -76,47 +75,13 @@ func (s *Server) handleDeploy(w http.ResponseWriter, r *http.Request) {
 		stream.send(DeployEvent{Type: EventError, Error: &ErrorBody{Code: lambda.ErrorCode(err), Message: lambda.ErrorMessage(err)}})
 		return
 	}
-	applied, err := s.applySchedules(r, d, req.Schedules)
-	if err != nil {
-		if !stream.started() {
-			writeError(w, r, s.Logger, err)
-			return
-		}
-		stream.send(DeployEvent{Type: EventError, Error: &ErrorBody{Code: lambda.ErrorCode(err), Message: lambda.ErrorMessage(err)}})
-		return
-	}
-	stream.send(DeployEvent{Type: EventDone, Function: s.detail(r.Context(), d.Function), Changed: &d.Changed, Schedules: applied})
-}
-
-// applySchedules applies the schedules of a deploy once d serves, as the
-// deploy's last step: all or none, so that an error leaves the function
-// live without any of them.
-func (s *Server) applySchedules(r *http.Request, d *lambda.Deployment, specs []lambda.ScheduleSpec) ([]lambda.AppliedSchedule, error) {
-	if len(specs) == 0 {
-		return nil, nil
-	}
-	applied, err := s.schedules().Apply(r.Context(), d.Name, specs)
-	if err != nil {
-		version := "the active version"
-		if d.Active != nil {
-			version = fmt.Sprintf("version %d", d.Active.Number)
-		}
-		s.Logger.Error("deploy: schedules not applied", "function", d.Name, requestIDAttr(r.Context()), "err", err)
-		code, why := lambda.ErrorCode(err), lambda.ErrorMessage(err)
-		if code == lambda.EINTERNAL {
-			// The user must learn that the version is live; the cause is
-			// in the server's log.
-			code, why = lambda.EUNAVAILABLE, "the store failed"
-		}
-		return nil, lambda.Errorf(code, "%s of %q is live, but none of its %d schedules was created: %s; deploy again to apply them", version, d.Name, len(specs), why)
-	}
-	for _, a := range applied {
+	for _, a := range d.Schedules {
 		if !a.Existed {
 			s.SchedulesChanged()
 			break
 		}
 	}
-	return applied, nil
+	stream.send(DeployEvent{Type: EventDone, Function: s.detail(r.Context(), d.Function), Changed: &d.Changed, Schedules: d.Schedules})
 }
 
 // readDeployUpload checks the config part and returns a request whose

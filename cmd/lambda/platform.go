@@ -18,6 +18,7 @@ import (
 	"github.com/lambdahq/lambda/history"
 	lhttp "github.com/lambdahq/lambda/http"
 	"github.com/lambdahq/lambda/logfile"
+	"github.com/lambdahq/lambda/manifest"
 	"github.com/lambdahq/lambda/prometheus"
 	"github.com/lambdahq/lambda/runtimes"
 	"github.com/lambdahq/lambda/sqlite"
@@ -177,6 +178,11 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.srv.Lookup = p.eng
 	p.srv.Invoker, p.srv.Async, p.srv.Logs = p.invoker, p.queue, p.logs
 	p.srv.Cron, p.srv.Images, p.srv.Runtimes = cron.Parser{}, p.driver, p.reg
+	// One schedule service for the API and deploys: its lock makes each
+	// check and its inserts one step. The engine reads an upload's
+	// lambda.yaml and applies its schedules with the deploy.
+	schedules := lambda.NewScheduleManager(p.schedules, p.srv.Cron)
+	p.srv.ScheduleService, p.eng.Schedules, p.eng.Manifests = schedules, schedules, manifest.Reader{}
 	p.srv.StorePing, p.srv.DockerPing = p.db.Ping, p.driver.Ping
 	p.srv.Keys, p.srv.Audit = p.keys, p.audit
 	p.wireMetrics(o)

@@ -1,0 +1,77 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lambdahq/lambda"
+)
+
+// checkRequest validates everything a deploy declares before anything is
+// built (name, config, scaling, destinations, schedules) and returns the
+// config with its defaults.
+func (e *Engine) checkRequest(ctx context.Context, req lambda.DeployRequest) (lambda.Config, error) {
+	if err := lambda.ValidateName(req.Name); err != nil {
+		return lambda.Config{}, err
+	}
+	cfg := req.Config.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	if err := req.Scaling.Apply(lambda.Scaling{}).Validate(); err != nil {
+		return cfg, err
+	}
+	if err := e.checkDestinations(ctx, req.Name, req.Scaling); err != nil {
+		return cfg, err
+	}
+	if len(req.Schedules) > 0 {
+		if e.Schedules == nil {
+			return cfg, lambda.Errorf(lambda.ENOTIMPLEMENTED, "this server does not run schedules: deploy without them")
+		}
+		if err := e.Schedules.Check(req.Name, req.Schedules); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
+}
+
+// withManifest applies the manifest of the extracted tree in dir under
+// req (the user's flags win) and checks the result again.
+func (e *Engine) withManifest(ctx context.Context, dir string, req lambda.DeployRequest) (lambda.DeployRequest, lambda.Config, error) {
+	if e.Manifests == nil {
+		return req, req.Config.WithDefaults(), nil
+	}
+	m, err := e.Manifests.ReadManifest(dir)
+	if err != nil {
+		return req, lambda.Config{}, err
+	}
+	req = m.Under(req)
+	cfg, err := e.checkRequest(ctx, req)
+	return req, cfg, err
+}
+
+// applySchedules applies the deploy's schedules once d serves, as the
+// deploy's last step: all or none, so that an error leaves the function
+// live without any of them, and says so.
+func (e *Engine) applySchedules(ctx context.Context, req lambda.DeployRequest, d *lambda.Deployment, err error) (*lambda.Deployment, error) {
+	if err != nil || len(req.Schedules) == 0 {
+		return d, err
+	}
+	applied, err := e.Schedules.Apply(ctx, req.Name, req.Schedules)
+	if err != nil {
+		version := "the active version"
+		if d.Active != nil {
+			version = fmt.Sprintf("version %d", d.Active.Number)
+		}
+		e.Logger.Error("deploy: schedules not applied", "function", req.Name, "err", err)
+		code, why := lambda.ErrorCode(err), lambda.ErrorMessage(err)
+		if code == lambda.EINTERNAL {
+			// The user must learn that the version is live; the cause is
+			// in the server's log.
+			code, why = lambda.EUNAVAILABLE, "the store failed"
+		}
+		return nil, lambda.Errorf(code, "%s of %q is live, but none of its %d schedules was created: %s; deploy again to apply them", version, req.Name, len(req.Schedules), why)
+	}
+	d.Schedules = applied
+	return d, nil
+}
