@@ -36,9 +36,15 @@ func (Reader) ReadManifest(dir string) (*lambda.DeployManifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	return m.Deploy(), nil
+}
+
+// Deploy returns what m declares for a deploy (its name aside: the
+// server deploys under the name it is asked for).
+func (m *Manifest) Deploy() *lambda.DeployManifest {
 	out := &lambda.DeployManifest{Config: m.Config(), Scaling: m.Scaling}
 	for _, s := range m.Schedules {
 		out.Schedules = append(out.Schedules, lambda.ScheduleSpec{Cron: s.Cron, Timezone: s.Timezone, Data: s.Data, Overlap: s.Overlap})
 	}
-	return out, nil
+	return out
 }

@@ -114,7 +114,7 @@ func TestDeployAsyncSettings(t *testing.T) {
 			if _, stderr, code := runCLI(t, url, "", append([]string{"deploy", dir}, tt.args...)...); code != 0 {
 				t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 			}
-			tt.check(t, api.lastDeploy.Scaling)
+			tt.check(t, api.lastEffective.Scaling) // as the server applies it
 		})
 	}
 }

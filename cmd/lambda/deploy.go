@@ -29,9 +29,10 @@ A lambda.yaml in DIR declares the function's settings (name, runtime, handler,
 protocol, port, env, memory, timeout, concurrency, min_instances,
 max_instances, start_timeout, auth, max_retries, retry_delay, max_event_age,
 async_concurrency, on_success, on_failure) and its cron schedules; flags
-override it. The server checks the schedules before building and creates
-them, all or none, once the new version serves; one identical to an
-existing schedule is kept.
+override it. The CLI checks it before uploading; the server reads it from
+the upload and applies it: it checks the schedules before building and
+creates them, all or none, once the new version serves (one identical to
+an existing schedule is kept).
 
 With --image the function runs an image already on the server's host; with
 --image-archive it runs the image of a "docker save" tarball, uploaded first.
@@ -100,11 +101,18 @@ func runDeploy(ctx context.Context, s *streams, root *rootOptions, o *deployOpti
 	if err != nil {
 		return err
 	}
-	req, err := o.request(name, m)
-	if err != nil {
+	// The manifest and the flags are checked together here, so that a
+	// mistake is reported with its line before anything is uploaded; but
+	// the server reads the uploaded lambda.yaml and applies it under the
+	// flags, which are all the request carries.
+	if _, err := o.request(name, m); err != nil {
 		return err
 	}
-	if req.Schedules, err = manifestSchedules(name, m); err != nil {
+	if _, err := manifestSchedules(name, m); err != nil {
+		return err
+	}
+	req, err := o.settings(nil)
+	if err != nil {
 		return err
 	}
 

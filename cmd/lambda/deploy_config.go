@@ -42,6 +42,25 @@ type deployOptions struct {
 // Unset fields stay zero so the server applies its defaults, but every
 // value is checked here first.
 func (o *deployOptions) request(name string, m *manifest.Manifest) (lambdahttp.DeployRequest, error) {
+	req, err := o.settings(m)
+	if err != nil {
+		return req, err
+	}
+	if err := checkOwnDestination(name, req.Scaling); err != nil {
+		return req, err
+	}
+	if err := req.Config.WithDefaults().Validate(); err != nil {
+		return req, usageErrorf("%w", err)
+	}
+	if err := req.Scaling.Apply(lambda.Scaling{}).Validate(); err != nil {
+		return req, usageErrorf("%w", err)
+	}
+	return req, nil
+}
+
+// settings is the manifest's settings (m may be nil) overridden by the
+// flags the user set, each flag's value checked but not their whole.
+func (o *deployOptions) settings(m *manifest.Manifest) (lambdahttp.DeployRequest, error) {
 	req := lambdahttp.DeployRequest{Force: o.force}
 	if m != nil {
 		req.Config = m.Config()
@@ -119,15 +138,6 @@ func (o *deployOptions) request(name string, m *manifest.Manifest) (lambdahttp.D
 	}
 	if err := o.async.apply(o.changed, &req.Scaling); err != nil {
 		return req, err
-	}
-	if err := checkOwnDestination(name, req.Scaling); err != nil {
-		return req, err
-	}
-	if err := cfg.WithDefaults().Validate(); err != nil {
-		return req, usageErrorf("%w", err)
-	}
-	if err := req.Scaling.Apply(lambda.Scaling{}).Validate(); err != nil {
-		return req, usageErrorf("%w", err)
 	}
 	return req, nil
 }

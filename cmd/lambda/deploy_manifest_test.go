@@ -80,7 +80,12 @@ func TestDeployManifestAndFlags(t *testing.T) {
 			if want := "Your function is live at: http://" + tt.wantName + ".localhost:8080\n"; stdout != want {
 				t.Errorf("stdout = %q, want %q", stdout, want)
 			}
-			tt.check(t, api.lastDeploy)
+			tt.check(t, api.lastEffective)
+			// The request carries the flags alone: the server reads the
+			// uploaded lambda.yaml itself.
+			if tt.args == nil && (api.lastDeploy.Config.Runtime != "" || api.lastDeploy.Config.Env != nil || !api.lastDeploy.Scaling.IsZero()) {
+				t.Errorf("the CLI sent the manifest's settings: %+v", api.lastDeploy)
+			}
 		})
 	}
 }
@@ -168,12 +173,12 @@ Scheduled with cron: 30 8 * * 1-5  (id sch_2, next run 2026-11-22T08:00:00Z)
 		t.Errorf("stderr does not report the existing schedules:\n%s", stderr)
 	}
 	// The server applies the manifest's schedules with the deploy: the
-	// CLI sends them in the deploy request and calls no schedule API.
+	// CLI neither sends them nor calls the schedule API.
 	if api.scheduleCalls != 0 {
 		t.Errorf("the CLI made %d schedule API calls of its own", api.scheduleCalls)
 	}
-	if n := len(api.lastDeploy.Schedules); n != 2 {
-		t.Errorf("the deploy request carried %d schedules, want 2", n)
+	if n := len(api.lastDeploy.Schedules); n != 0 {
+		t.Errorf("the deploy request carried %d schedules: the server reads them from the upload", n)
 	}
 }
 

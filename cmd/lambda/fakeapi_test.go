@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/lambdahq/lambda"
 	lambdahttp "github.com/lambdahq/lambda/http"
+	"github.com/lambdahq/lambda/manifest"
 )
 
 // fakeAPI mimics the server's control API over an in-memory state, so the
@@ -31,10 +34,13 @@ type fakeAPI struct {
 	// lastDeploy is the config part of the last deploy upload, lastSource
 	// what followed it (code, image-archive, or image for none) and
 	// lastArchive the image archive uploaded.
-	lastDeploy  lambdahttp.DeployRequest
-	lastSource  string
-	lastArchive []byte
-	lastInvoke  string
+	lastDeploy lambdahttp.DeployRequest
+	// lastEffective is lastDeploy with the uploaded lambda.yaml under it,
+	// as the server applies it.
+	lastEffective lambdahttp.DeployRequest
+	lastSource    string
+	lastArchive   []byte
+	lastInvoke    string
 	// lastInvokeRequest is the last invoke's request (headers, query).
 	lastInvokeRequest *http.Request
 	// lastRollback is the body of the last rollback.
@@ -131,6 +137,7 @@ func (f *fakeAPI) deploy(w http.ResponseWriter, r *http.Request) {
 	}
 	source := "image"
 	var archive []byte
+	effective := req
 	switch p, err := mr.NextPart(); {
 	case errors.Is(err, io.EOF) && req.Image != "":
 	case err != nil:
@@ -142,12 +149,16 @@ func (f *fakeAPI) deploy(w http.ResponseWriter, r *http.Request) {
 	case p.FormName() == "code":
 		source = "code"
 		body, _ := io.ReadAll(p)
-		if zr, err := gzip.NewReader(bytes.NewReader(body)); err != nil {
-			apiError(w, 400, lambda.EINVALID, "code is not gzip: %v", err)
+		m, err := uploadedManifest(body)
+		if err != nil {
+			apiError(w, 400, lambda.EINVALID, "%v", err)
 			return
-		} else if _, err := io.Copy(io.Discard, zr); err != nil {
-			apiError(w, 400, lambda.EINVALID, "code is not gzip: %v", err)
-			return
+		}
+		// As the server: the tree's lambda.yaml under the request.
+		eff := m.Under(lambda.DeployRequest{Name: name, Config: req.Config, Scaling: req.Scaling, Schedules: scheduleSpecs(name, req.Schedules)})
+		effective = lambdahttp.DeployRequest{Config: eff.Config, Scaling: eff.Scaling, Force: req.Force}
+		for _, s := range eff.Schedules {
+			effective.Schedules = append(effective.Schedules, lambdahttp.ScheduleRequest{Function: name, Cron: s.Cron, Timezone: s.Timezone, Data: s.Data, Overlap: s.Overlap})
 		}
 	case p.FormName() == "image-archive":
 		source = "image-archive"
@@ -157,7 +168,7 @@ func (f *fakeAPI) deploy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.mu.Lock()
-	f.lastDeploy, f.lastSource, f.lastArchive = req, source, archive
+	f.lastDeploy, f.lastEffective, f.lastSource, f.lastArchive = req, effective, source, archive
 	f.mu.Unlock()
 	if name == "toolarge" {
 		apiError(w, 413, lambda.ETOOLARGE, "code archive is over the limit")
@@ -210,7 +221,7 @@ func (f *fakeAPI) deploy(w http.ResponseWriter, r *http.Request) {
 	// "same" is always deployed with the code and config it has: nothing
 	// changes unless forced.
 	changed := name != "same" || req.Force
-	send(lambdahttp.DeployEvent{Type: lambdahttp.EventDone, Function: &fn, Changed: &changed, Schedules: f.applySchedules(name, req.Schedules)})
+	send(lambdahttp.DeployEvent{Type: lambdahttp.EventDone, Function: &fn, Changed: &changed, Schedules: f.applySchedules(name, effective.Schedules)})
 }
 
 // applySchedules applies a deploy's schedules as the server does once the
@@ -426,4 +437,42 @@ func runCLI(t *testing.T, server, stdin string, args ...string) (stdout, stderr 
 	}
 	code = run(context.Background(), args, s)
 	return out.String(), errOut.String(), code
+}
+
+// uploadedManifest reads the lambda.yaml of a tar.gz upload, nil if none.
+func uploadedManifest(code []byte) (*lambda.DeployManifest, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(code))
+	if err != nil {
+		return nil, fmt.Errorf("code is not gzip: %v", err)
+	}
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("code is not a tar.gz: %v", err)
+		}
+		if path.Clean(h.Name) != manifest.FileName {
+			continue
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, err
+		}
+		m, err := manifest.Parse(data)
+		if err != nil {
+			return nil, err
+		}
+		return m.Deploy(), nil
+	}
+}
+
+func scheduleSpecs(name string, reqs []lambdahttp.ScheduleRequest) []lambda.ScheduleSpec {
+	var out []lambda.ScheduleSpec
+	for _, r := range reqs {
+		out = append(out, lambda.ScheduleSpec{Function: name, Cron: r.Cron, Timezone: r.Timezone, Data: r.Data, Overlap: r.Overlap})
+	}
+	return out
 }
