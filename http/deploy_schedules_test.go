@@ -11,8 +11,8 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-// scheduleDeployer applies a deploy's schedules as the engine does, into
-// its own list, and fails to warm function "cold".
+// scheduleDeployer answers a deploy's schedules as the engine does once
+// they are applied: the first as kept, the others as created.
 type scheduleDeployer struct {
 	lambda.FunctionService
 	mu      sync.Mutex
@@ -28,9 +28,6 @@ func (d *scheduleDeployer) Deploy(_ context.Context, req lambda.DeployRequest) (
 	_, _ = io.Copy(io.Discard, req.Code)
 	req.Progress.Step(2, 3, "Building image")
 	req.Progress.Step(3, 3, "Starting container")
-	if req.Name == "cold" {
-		return nil, lambda.Errorf(lambda.EUNAVAILABLE, "version 1 did not start, the previous version keeps serving: exited with code 1")
-	}
 	fn := &lambda.Function{Name: req.Name, ActiveVersion: 1, Active: &lambda.Version{Function: req.Name, Number: 1}}
 	out := &lambda.Deployment{Function: fn, Changed: true}
 	for i, s := range req.Schedules {

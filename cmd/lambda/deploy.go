@@ -108,7 +108,7 @@ func runDeploy(ctx context.Context, s *streams, root *rootOptions, o *deployOpti
 	if _, err := o.request(name, m); err != nil {
 		return err
 	}
-	if _, err := manifestSchedules(name, m); err != nil {
+	if err := checkManifestSchedules(name, m); err != nil {
 		return err
 	}
 	req, err := o.settings(nil)
