@@ -230,6 +230,13 @@ func (s *JobStore) dueBesideRunning(ctx context.Context, due map[string]time.Tim
 	return due, nil
 }
 
+// CountJobs' queries: the counts, and the rows of the jobs running in
+// memory (those still waiting move to running).
+const (
+	countsQuery      = `SELECT function, status, n FROM job_counts WHERE n > 0`
+	runningRowsQuery = `SELECT function, status FROM jobs WHERE seq IN (SELECT value FROM json_each(?)) AND status IN ` + sqlWaiting
+)
+
 // CountJobs returns how many jobs each function has in each status; a
 // status without jobs is left out, as is a function without any. A job
 // running in memory is counted running, not as its row waits: the counts
@@ -240,6 +247,14 @@ func (s *JobStore) CountJobs(ctx context.Context) (map[string]map[string]int, er
 		return nil, err
 	}
 	running := s.running().snapshot("")
+	// Prepared before the transaction takes a connection: preparing on the
+	// pool from inside it waits for a second one, and as many concurrent
+	// first calls as the pool has connections waited for each other for
+	// ever (TestReadStatementsKept hung so under -race).
+	s.db.reads.stmt(ctx, read, countsQuery)
+	if len(running) > 0 {
+		s.db.reads.stmt(ctx, read, runningRowsQuery)
+	}
 	tx, err := read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: count invocations: %w", err)
@@ -252,7 +267,7 @@ func (s *JobStore) CountJobs(ctx context.Context) (map[string]map[string]int, er
 		}
 		counts[function][status] += n
 	}
-	err = s.eachRow(ctx, tx, `SELECT function, status, n FROM job_counts WHERE n > 0`, nil, func(rows *sql.Rows) error {
+	err = s.eachRow(ctx, tx, countsQuery, nil, func(rows *sql.Rows) error {
 		var (
 			function, status string
 			n                int
@@ -269,8 +284,7 @@ func (s *JobStore) CountJobs(ctx context.Context) (map[string]map[string]int, er
 	if len(running) > 0 {
 		// The rows of the jobs running in memory, as this transaction
 		// sees them: those still waiting move to running.
-		query := `SELECT function, status FROM jobs WHERE seq IN (SELECT value FROM json_each(?)) AND status IN ` + sqlWaiting
-		err = s.eachRow(ctx, tx, query, []any{seqList(running)}, func(rows *sql.Rows) error {
+		err = s.eachRow(ctx, tx, runningRowsQuery, []any{seqList(running)}, func(rows *sql.Rows) error {
 			var function, status string
 			if err := rows.Scan(&function, &status); err != nil {
 				return err
@@ -304,8 +318,10 @@ func (s *JobStore) eachRow(ctx context.Context, tx *sql.Tx, query string, args [
 		return err
 	}
 	var rows *sql.Rows
-	if st := s.db.reads.stmt(ctx, read, query); st != nil {
-		rows, err = tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	// Only a statement kept already: tx holds a connection of the pool,
+	// and preparing one now would wait for another (see CountJobs).
+	if v, ok := s.db.reads.m.Load(query); ok && v.(*readStmt).pool == read {
+		rows, err = tx.StmtContext(ctx, v.(*readStmt).st).QueryContext(ctx, args...)
 	} else {
 		rows, err = tx.QueryContext(ctx, query, args...)
 	}
