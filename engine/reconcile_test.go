@@ -95,6 +95,20 @@ func TestDeleteRemovesLabelledImages(t *testing.T) {
 	e.mustDeploy(t, "greet", lambda.Config{Env: map[string]string{"V": "2"}})
 	orphans := []string{buildLeftover(t, mine, "greet", "3", "func-greet:v3"), buildLeftover(t, mine, "greet", "4")}
 	other := buildLeftover(t, theirs, "greet", "1", "func-greet-b:v1")
+	// Version 1's instance drains in the background after the switch; its
+	// image can be removed only once it is gone.
+	eventually(t, "version 1's instance stopped", func() bool {
+		ins, err := mine.ListInstances(context.Background())
+		if err != nil {
+			return false
+		}
+		for _, in := range ins {
+			if in.Version == 1 {
+				return false
+			}
+		}
+		return true
+	})
 	// The tag of a version whose image is already gone is no failure.
 	if err := mine.RemoveImage(context.Background(), "func-greet:v1"); err != nil {
 		t.Fatal(err)
