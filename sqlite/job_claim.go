@@ -28,7 +28,11 @@ func (s *JobStore) ClaimJobs(ctx context.Context, function string, now time.Time
 		return nil, nil
 	}
 	var claimed []*lambda.Job
-	err := s.db.batchRelaxed(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	// The claim is waited for even when ctx ends (bounded by the batch's
+	// own timeout): a caller that gave up while the batch ran its claim
+	// could neither read what it took nor take it back, and the jobs would
+	// stay claimed in the overlay and the rows, run by no one.
+	err := s.db.batchRelaxed(context.WithoutCancel(ctx), func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		claimed, err = s.claimJobs(ctx, tx, function, now, limit)
 		return err
