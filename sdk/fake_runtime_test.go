@@ -18,7 +18,10 @@ import (
 
 // fakeRuntime is a Runtime API like the shim's, driven by the test.
 type fakeRuntime struct {
-	srv      *httptest.Server
+	srv *httptest.Server
+	// gone ends the waiting /next requests by breaking their connections:
+	// the runtime API going away (httptest's Close waits for them).
+	gone     chan struct{}
 	queue    chan *fakeInvocation
 	initErrs chan errorDoc
 	nexts    atomic.Int32
@@ -42,7 +45,7 @@ type fakeResult struct {
 
 func newFakeRuntime(t *testing.T) *fakeRuntime {
 	t.Helper()
-	f := &fakeRuntime{queue: make(chan *fakeInvocation, 100), initErrs: make(chan errorDoc, 1), pending: map[string]*fakeInvocation{}}
+	f := &fakeRuntime{queue: make(chan *fakeInvocation, 100), initErrs: make(chan errorDoc, 1), pending: map[string]*fakeInvocation{}, gone: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
 		f.nexts.Add(1)
@@ -54,6 +57,8 @@ func newFakeRuntime(t *testing.T) *fakeRuntime {
 			}
 			w.Write(inv.body)
 		case <-r.Context().Done():
+		case <-f.gone:
+			panic(http.ErrAbortHandler)
 		}
 	})
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/{kind}", func(w http.ResponseWriter, r *http.Request) {

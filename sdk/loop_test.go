@@ -281,6 +281,9 @@ func TestRuntimeAPIGone(t *testing.T) {
 	fn := &counter{}
 	r := serveFunction(t, f, fn)
 	f.invoke(t, `{}`)
+	// A /next that arrives after the connections are closed would hold
+	// Close for ever: the runtime API's going breaks it too.
+	close(f.gone)
 	f.srv.CloseClientConnections()
 	f.srv.Close()
 	if code := r.exit(t); code != 1 {
