@@ -50,7 +50,10 @@ const (
 // its active version: versions are immutable, so a rollback restores code and
 // configuration together.
 type Function struct {
-	Name          string    `json:"name"`
+	Name string `json:"name"`
+	// Project is the project whose manifest declares the function ("":
+	// deployed on its own).
+	Project       string    `json:"project,omitempty"`
 	ActiveVersion int       `json:"active_version"`
 	Active        *Version  `json:"active,omitempty"`
 	Scaling       Scaling   `json:"scaling"`

@@ -25,6 +25,11 @@ const maxFileSize = 1 << 20
 
 // Manifest is a parsed lambda.yaml. Zero fields were not set in the file.
 type Manifest struct {
+	// Project, when set, makes the file a project: Functions lists its
+	// functions, each with the shared settings merged under its own, and
+	// the top-level fields hold the shared settings.
+	Project     string
+	Functions   []Function
 	Name        string
 	Runtime     string
 	Handler     string

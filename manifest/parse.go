@@ -52,10 +52,18 @@ func (p *parser) parse(data []byte) (*Manifest, error) {
 		return nil, p.errAt(root.Line, "", "the file must be a mapping of keys to values, like \"name: greet\", not %s", describe(root))
 	}
 	m := &Manifest{}
-	lines, err := p.walkMapping(root, "", Keys, func(key string, k, v *yaml.Node) error {
+	var functions *yaml.Node
+	lines, err := p.walkMapping(root, "", topKeys, func(key string, k, v *yaml.Node) error {
+		if key == "functions" {
+			functions = v
+			return nil
+		}
 		return p.field(m, key, v)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := p.project(m, lines, functions); err != nil {
 		return nil, err
 	}
 	if lo, hi := m.Scaling.MinInstances, m.Scaling.MaxInstances; lo != nil && hi != nil && *hi > 0 && *lo > *hi {
@@ -100,6 +108,12 @@ func (p *parser) field(m *Manifest, key string, v *yaml.Node) error {
 		if m.Name, err = p.str(key, v); err == nil {
 			if verr := lambda.ValidateName(m.Name); verr != nil {
 				err = p.errAt(v.Line, key, "%s", lambda.ErrorMessage(verr))
+			}
+		}
+	case "project":
+		if m.Project, err = p.str(key, v); err == nil {
+			if verr := lambda.ValidateName(m.Project); verr != nil {
+				err = p.errAt(v.Line, key, "%s", strings.Replace(lambda.ErrorMessage(verr), "function name", "project name", 1))
 			}
 		}
 	case "runtime":

@@ -15,8 +15,21 @@ import (
 // lambda.yaml, not the server's temporary directory.
 type Reader struct{}
 
-// ReadManifest implements lambda.ManifestReader.
+// ReadManifest implements lambda.ManifestReader. A project's manifest is
+// refused: its functions are deployed together (ReadProject).
 func (Reader) ReadManifest(dir string) (*lambda.DeployManifest, error) {
+	m, err := read(dir)
+	if m == nil || err != nil {
+		return nil, err
+	}
+	if m.IsProject() {
+		return nil, lambda.Errorf(lambda.EINVALID, "%s declares project %q with %d functions: deploy the project (lambda deploy DIR, or POST /v1/projects/%s/deploy), not one function", FileName, m.Project, len(m.Functions), m.Project)
+	}
+	return m.Deploy(), nil
+}
+
+// read parses dir's manifest: nil, nil when there is none.
+func read(dir string) (*Manifest, error) {
 	f, err := os.Open(filepath.Join(dir, FileName))
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, yerr := os.Stat(filepath.Join(dir, "lambda.yml")); yerr == nil {
@@ -32,11 +45,7 @@ func (Reader) ReadManifest(dir string) (*lambda.DeployManifest, error) {
 	if err != nil {
 		return nil, lambda.Errorf(lambda.EINVALID, "read %s: %v", FileName, err)
 	}
-	m, err := Parse(data)
-	if err != nil {
-		return nil, err
-	}
-	return m.Deploy(), nil
+	return Parse(data)
 }
 
 // Deploy returns what m declares for a deploy (its name aside: the
@@ -47,4 +56,13 @@ func (m *Manifest) Deploy() *lambda.DeployManifest {
 		out.Schedules = append(out.Schedules, lambda.ScheduleSpec{Cron: s.Cron, Timezone: s.Timezone, Data: s.Data, Overlap: s.Overlap})
 	}
 	return out
+}
+
+// ReadProject implements lambda.ProjectManifestReader.
+func (Reader) ReadProject(dir string) (*lambda.ProjectManifest, error) {
+	m, err := read(dir)
+	if m == nil || err != nil {
+		return nil, err
+	}
+	return m.DeployProject(), nil
 }

@@ -37,6 +37,7 @@ func FuzzReadManifest(f *testing.F) {
 	f.Add("memory: 128m\nenv: {A: b}\nschedules:\n  - cron: \"0 * * * *\"\n    tz: Europe/Paris\n")
 	f.Add("max_retries: 1\non_failure: dlq\nconcurrency: 0\n")
 	f.Add("schedules: [\n")
+	f.Add("project: shop\nenv: {A: b}\nfunctions:\n  api: {handler: f.api, schedule: \"@daily\"}\n  b:\n")
 	f.Fuzz(func(t *testing.T, data string) {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, manifest.FileName), []byte(data), 0o644); err != nil {
@@ -57,6 +58,58 @@ func FuzzReadManifest(f *testing.F) {
 			if s.Function != "greet" {
 				t.Fatalf("schedule %+v is not the function's", s)
 			}
+		}
+	})
+}
+
+// A project's manifest is read by ReadProject; ReadManifest, which reads
+// one function's, refuses it with what to do instead.
+func TestReaderProject(t *testing.T) {
+	dir := t.TempDir()
+	src := "project: shop\nruntime: node\nfunctions:\n  api: {handler: functions.api}\n  report: {handler: functions.report, schedule: '@daily'}\n"
+	if err := os.WriteFile(filepath.Join(dir, manifest.FileName), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pm, err := manifest.Reader{}.ReadProject(dir)
+	if err != nil || pm == nil || pm.Project != "shop" || len(pm.Functions) != 2 || pm.Functions[1].Schedules[0].Cron != "@daily" || pm.Functions[0].Config.Runtime != "node" {
+		t.Fatalf("ReadProject = %+v, %v", pm, err)
+	}
+	if _, err := (manifest.Reader{}).ReadManifest(dir); lambda.ErrorCode(err) != lambda.EINVALID || !strings.Contains(lambda.ErrorMessage(err), `declares project "shop" with 2 functions`) {
+		t.Errorf("ReadManifest of a project: %v", err)
+	}
+	if pm, err := (manifest.Reader{}).ReadProject(t.TempDir()); pm != nil || err != nil {
+		t.Errorf("no manifest: %v, %v", pm, err)
+	}
+}
+
+// FuzzReadProject: any uploaded lambda.yaml is read as a project, as no
+// project, or refused with an EINVALID; a project's functions have valid,
+// distinct names.
+func FuzzReadProject(f *testing.F) {
+	f.Add("project: shop\nenv: {A: b}\nfunctions:\n  api: {handler: f.api, schedule: \"@daily\"}\n  b:\n")
+	f.Add("project: shop\nfunctions:\n  a: {}\n  a: {}\n")
+	f.Add("name: greet\n")
+	f.Fuzz(func(t *testing.T, data string) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, manifest.FileName), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		pm, err := manifest.Reader{}.ReadProject(dir)
+		if err != nil {
+			if lambda.ErrorCode(err) != lambda.EINVALID {
+				t.Fatalf("error %v is not EINVALID", err)
+			}
+			return
+		}
+		if pm == nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, fn := range pm.Functions {
+			if lambda.ValidateName(fn.Name) != nil || seen[fn.Name] {
+				t.Fatalf("function name %q invalid or repeated", fn.Name)
+			}
+			seen[fn.Name] = true
 		}
 	})
 }
