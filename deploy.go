@@ -21,6 +21,10 @@ type DeployRequest struct {
 	Code         io.Reader
 	Image        string
 	ImageArchive io.Reader
+	// Git names a repository's tree as the source: the server clones it
+	// (Cloner) and deploys it like an uploaded Code archive; the version
+	// records its Provenance.
+	Git *GitSource
 	// Progress receives the stages and the build log as they happen.
 	// It may be nil.
 	Progress Progress

@@ -117,6 +117,9 @@ type Version struct {
 	// newest versions (nil: the image is kept). The metadata stays, so the
 	// version is still listed; serving it again takes a redeploy.
 	PrunedAt *time.Time `json:"pruned_at,omitempty"`
+	// Git is where the code came from when it was deployed from git (nil:
+	// an upload or an image).
+	Git *Provenance `json:"git,omitempty"`
 }
 
 // FunctionStore persists functions and their versions.
