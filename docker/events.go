@@ -40,7 +40,7 @@ func (d *Driver) watch(ctx context.Context, ch chan<- lambda.Exit) {
 		Add("event", string(events.ActionDie), string(events.ActionOOM))
 	backoff := minBackoff
 	var since time.Time
-	oom := make(map[string]bool) // containers whose oom event came before their die
+	oom := newOOMPairing()
 	for {
 		opts := client.EventsListOptions{Filters: filters}
 		if !since.IsZero() {
@@ -74,9 +74,9 @@ func (d *Driver) watch(ctx context.Context, ch chan<- lambda.Exit) {
 
 // pump forwards one connection's die events until it breaks. since
 // advances to each event's time so a reconnect resumes where this one
-// stopped. oom remembers the oom events, which Docker sends before the
-// die event of a container whose process the kernel killed.
-func (d *Driver) pump(ctx context.Context, opts client.EventsListOptions, ch chan<- lambda.Exit, since *time.Time, oom map[string]bool) error {
+// stopped. oom pairs each container's oom and die events, which Docker
+// sends in either order (see oomPairing).
+func (d *Driver) pump(ctx context.Context, opts client.EventsListOptions, ch chan<- lambda.Exit, since *time.Time, oom *oomPairing) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // ends the client's reader goroutine
 	res := d.cli.Events(ctx, opts)
@@ -89,15 +89,16 @@ func (d *Driver) pump(ctx context.Context, opts client.EventsListOptions, ch cha
 			if m.Actor.ID == "" {
 				continue
 			}
+			var exit lambda.Exit
 			if m.Action == events.ActionOOM {
-				if len(oom) >= maxOOMMemory {
-					clear(oom) // oom events of containers that did not die (their init survived)
+				var late bool
+				if exit, late = oom.oomEvent(m.Actor.ID, time.Now()); !late {
+					continue
 				}
-				oom[m.Actor.ID] = true
-				continue
+			} else {
+				exit = d.exitOf(ctx, m, oom.dieEvent(m.Actor.ID))
+				oom.died(exit, time.Now())
 			}
-			exit := d.exitOf(ctx, m, oom[m.Actor.ID])
-			delete(oom, m.Actor.ID)
 			select {
 			case ch <- exit:
 			case <-ctx.Done():
@@ -109,16 +110,14 @@ func (d *Driver) pump(ctx context.Context, opts client.EventsListOptions, ch cha
 	}
 }
 
-// maxOOMMemory bounds the oom events remembered while waiting for a die.
-const maxOOMMemory = 1024
-
 // exitStatusKilled is the status of a process killed by SIGKILL (128+9),
 // which is what the kernel's OOM killer sends.
 const exitStatusKilled = 137
 
 // exitOf reads a die event. An exit by SIGKILL without an oom event seen
-// (the stream may have missed it) is checked with an inspect, whose state
-// is final by the time Docker sends the die event.
+// (the stream may have missed it) is checked with an inspect; when the
+// kernel's OOM reaches Docker after the exit, neither knows yet, and the
+// late oom event corrects the exit (oomPairing).
 func (d *Driver) exitOf(ctx context.Context, m events.Message, oomSeen bool) lambda.Exit {
 	exit := lambda.Exit{ID: m.Actor.ID, ExitCode: -1, OOMKilled: oomSeen}
 	if code, err := strconv.Atoi(m.Actor.Attributes["exitCode"]); err == nil {

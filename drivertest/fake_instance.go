@@ -173,6 +173,16 @@ func (f *Fake) Kill(id string) error { return f.kill(id, "killed", false) }
 // Kill, with the exit reported as OOMKilled.
 func (f *Fake) OOM(id string) error { return f.kill(id, "out of memory: killed", true) }
 
+// OOMNotice reports again the exit of instance id of f's namespace, which
+// Kill ended (and the platform may have removed since), as OOMKilled:
+// Docker's oom event when the kernel's notice reached the daemon after the
+// process's death, whose die event did not know it.
+func (f *Fake) OOMNotice(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.notifyLocked(lambda.Exit{ID: id, ExitCode: 137, OOMKilled: true}, f.Namespace)
+}
+
 func (f *Fake) kill(id, line string, oom bool) error {
 	f.mu.Lock()
 	fi := f.instances[id]

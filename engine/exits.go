@@ -16,6 +16,9 @@ type exitLog struct {
 	mu      sync.Mutex
 	at      map[string]exitRecord
 	waiters map[string]chan struct{}
+	// recorded is closed, and replaced, at every record: a diagnosis
+	// waits on it for a correction of an exit it has (a late OOM).
+	recorded chan struct{}
 }
 
 type exitRecord struct {
@@ -26,7 +29,7 @@ type exitRecord struct {
 const exitMemory = 10 * time.Minute
 
 func newExitLog() *exitLog {
-	return &exitLog{at: make(map[string]exitRecord), waiters: make(map[string]chan struct{})}
+	return &exitLog{at: make(map[string]exitRecord), waiters: make(map[string]chan struct{}), recorded: make(chan struct{})}
 }
 
 func (l *exitLog) record(exit lambda.Exit) {
@@ -45,6 +48,27 @@ func (l *exitLog) record(exit lambda.Exit) {
 	if ch, ok := l.waiters[exit.ID]; ok {
 		close(ch)
 		delete(l.waiters, exit.ID)
+	}
+	close(l.recorded)
+	l.recorded = make(chan struct{})
+}
+
+// oomKilled waits, until ctx ends, for an exit of id that says it was
+// killed for memory, and reports whether one came.
+func (l *exitLog) oomKilled(ctx context.Context, id string) bool {
+	for {
+		l.mu.Lock()
+		r, ok := l.at[id]
+		next := l.recorded
+		l.mu.Unlock()
+		if ok && r.OOMKilled {
+			return true
+		}
+		select {
+		case <-next:
+		case <-ctx.Done():
+			return false
+		}
 	}
 }
 
@@ -105,20 +129,37 @@ func (e *Engine) watchExits() {
 // a little after the connection breaks.
 const exitWait = 2 * time.Second
 
+// oomWait bounds how long a diagnosis of a SIGKILL exit waits for the
+// driver to correct it as an out-of-memory kill: Docker may report the
+// kernel's OOM a moment after the container's death (docker/events_oom.go).
+const oomWait = time.Second
+
 // diagnose explains a request that in broke (see lambda.Lease.Failure):
 // it waits up to exitWait for the container's exit and describes it; nil
-// when the container still runs.
+// when the container still runs. An exit by SIGKILL, which is how the
+// kernel's OOM killer ends a process, waits up to oomWait more for the
+// word that it was for memory, so that the client is told to raise the
+// limit rather than a bare status 137.
 func (e *Engine) diagnose(ctx context.Context, in *instance, v *lambda.Version) error {
-	ctx, cancel := context.WithTimeout(ctx, exitWait)
+	wctx, cancel := context.WithTimeout(ctx, exitWait)
 	defer cancel()
 	select {
 	case <-e.exits.changed(in.ID):
-	case <-ctx.Done():
+	case <-wctx.Done():
 		return nil
 	}
 	exit, _ := e.exits.exit(in.ID)
+	if exit.ExitCode == exitStatusKilled && !exit.OOMKilled {
+		octx, cancel := context.WithTimeout(ctx, oomWait)
+		defer cancel()
+		exit.OOMKilled = e.exits.oomKilled(octx, in.ID)
+	}
 	return exitError(v, exit)
 }
+
+// exitStatusKilled is the exit status of a container whose main process
+// was killed by SIGKILL (128+9), as the kernel's OOM killer does.
+const exitStatusKilled = 137
 
 // exitError is what a client is told about an instance that ended while
 // serving it.
