@@ -76,6 +76,9 @@ type ProjectService interface {
 // Publication is one function's new version and the scaling it takes
 // with it, published with others at once.
 type Publication struct {
+	Function string
+	// Version becomes the function's active version (nil: the active
+	// version stays, e.g. of a function whose code did not change).
 	Version *Version
 	// Scaling replaces the function's scaling settings (nil: unchanged).
 	Scaling *Scaling

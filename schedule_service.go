@@ -43,6 +43,21 @@ type ScheduleService interface {
 	// Schedules of function that specs do not list are left alone (they
 	// may have been added with "lambda schedule").
 	Apply(ctx context.Context, function string, specs []ScheduleSpec) ([]AppliedSchedule, error)
+	// ApplyAll is Apply for several functions at once (a project deploy):
+	// all or none across them. The result is in sets' order.
+	ApplyAll(ctx context.Context, sets []ScheduleSet) ([][]AppliedSchedule, error)
+}
+
+// ScheduleSet is the schedules a deploy declares for one function.
+type ScheduleSet struct {
+	Function string
+	Specs    []ScheduleSpec
+}
+
+// ScheduleBatchStore is a ScheduleStore that creates several schedules in
+// one transaction: all of them, or none.
+type ScheduleBatchStore interface {
+	CreateSchedules(ctx context.Context, list []*Schedule) error
 }
 
 // ScheduleManager implements ScheduleService over a ScheduleStore.
@@ -148,41 +163,77 @@ func (m *ScheduleManager) Create(ctx context.Context, spec ScheduleSpec) (*Sched
 	return sch, nil
 }
 
-// Apply implements ScheduleService. Everything is checked before the
-// first insert; an insert that fails removes those made before it.
+// Apply implements ScheduleService.
 func (m *ScheduleManager) Apply(ctx context.Context, function string, specs []ScheduleSpec) ([]AppliedSchedule, error) {
 	if len(specs) == 0 {
 		return nil, nil
 	}
-	want, err := m.validateSet(function, specs)
+	out, err := m.ApplyAll(ctx, []ScheduleSet{{Function: function, Specs: specs}})
 	if err != nil {
 		return nil, err
 	}
+	return out[0], nil
+}
+
+// ApplyAll implements ScheduleService. Everything is checked before the
+// first insert; the inserts are one transaction when the store can
+// (ScheduleBatchStore), else an insert that fails removes those made
+// before it.
+func (m *ScheduleManager) ApplyAll(ctx context.Context, sets []ScheduleSet) ([][]AppliedSchedule, error) {
+	wants := make([][]*Schedule, len(sets))
+	for i, set := range sets {
+		want, err := m.validateSet(set.Function, set.Specs)
+		if err != nil {
+			if len(sets) > 1 {
+				return nil, Errorf(ErrorCode(err), "function %q: %s", set.Function, ErrorMessage(err))
+			}
+			return nil, err
+		}
+		wants[i] = want
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	existing, err := m.Store.ListSchedules(ctx, function)
-	if err != nil {
-		return nil, fmt.Errorf("list the schedules of %q: %w", function, err)
-	}
-	out := make([]AppliedSchedule, len(want))
+	out := make([][]AppliedSchedule, len(sets))
 	var create []*Schedule
-	kept := existing
-	for i, sch := range want {
-		if e := findIdentical(existing, sch); e != nil {
-			out[i] = AppliedSchedule{Schedule: e, Existed: true}
+	for i, set := range sets {
+		if len(wants[i]) == 0 {
 			continue
 		}
-		if err := CheckNewSchedule(kept, sch); err != nil {
-			return nil, Errorf(ErrorCode(err), "schedules[%d]: %s", i, ErrorMessage(err))
+		existing, err := m.Store.ListSchedules(ctx, set.Function)
+		if err != nil {
+			return nil, fmt.Errorf("list the schedules of %q: %w", set.Function, err)
 		}
-		kept = append(kept, sch)
-		create = append(create, sch)
-		out[i] = AppliedSchedule{Schedule: sch}
+		out[i] = make([]AppliedSchedule, len(wants[i]))
+		kept := existing
+		for j, sch := range wants[i] {
+			if e := findIdentical(existing, sch); e != nil {
+				out[i][j] = AppliedSchedule{Schedule: e, Existed: true}
+				continue
+			}
+			if err := CheckNewSchedule(kept, sch); err != nil {
+				if len(sets) > 1 {
+					return nil, Errorf(ErrorCode(err), "function %q: schedules[%d]: %s", set.Function, j, ErrorMessage(err))
+				}
+				return nil, Errorf(ErrorCode(err), "schedules[%d]: %s", j, ErrorMessage(err))
+			}
+			kept = append(kept, sch)
+			create = append(create, sch)
+			out[i][j] = AppliedSchedule{Schedule: sch}
+		}
+	}
+	if len(create) == 0 {
+		return out, nil
+	}
+	if b, ok := m.Store.(ScheduleBatchStore); ok {
+		if err := b.CreateSchedules(ctx, create); err != nil {
+			return nil, fmt.Errorf("create %d schedules: %w", len(create), err)
+		}
+		return out, nil
 	}
 	for i, sch := range create {
 		if err := m.Store.CreateSchedule(ctx, sch); err != nil {
-			m.undo(function, create[:i])
-			return nil, fmt.Errorf("create schedule %q of %q: %w", sch.Cron, function, err)
+			m.undo(create[:i])
+			return nil, fmt.Errorf("create schedule %q of %q: %w", sch.Cron, sch.Function, err)
 		}
 	}
 	return out, nil
@@ -190,7 +241,7 @@ func (m *ScheduleManager) Apply(ctx context.Context, function string, specs []Sc
 
 // undo deletes the schedules an Apply created before it failed, on a
 // context of its own: the failure may be the request's end.
-func (m *ScheduleManager) undo(function string, created []*Schedule) {
+func (m *ScheduleManager) undo(created []*Schedule) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, sch := range created {

@@ -123,3 +123,31 @@ func TestScheduleServiceApply(t *testing.T) {
 		t.Errorf("Check of duplicates: %v", err)
 	}
 }
+
+// ApplyAll applies the schedules of several functions as one set: a bad
+// one of any function creates none, and the error names the function.
+func TestScheduleServiceApplyAll(t *testing.T) {
+	ctx := context.Background()
+	m, store := newManager()
+	sets := []lambda.ScheduleSet{
+		{Function: "api"},
+		{Function: "report", Specs: []lambda.ScheduleSpec{{Cron: "0 8 * * 1-5"}}},
+		{Function: "tick", Specs: []lambda.ScheduleSpec{{Cron: "*/30 * * * * *"}, {Cron: "61 * * * *"}}},
+	}
+	if _, err := m.ApplyAll(ctx, sets); lambda.ErrorCode(err) != lambda.EINVALID || !strings.HasPrefix(lambda.ErrorMessage(err), `function "tick": schedules[1]: `) || len(store.list) != 0 {
+		t.Fatalf("err %v, stored %d", err, len(store.list))
+	}
+	sets[2].Specs = sets[2].Specs[:1]
+	out, err := m.ApplyAll(ctx, sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 3 || out[0] != nil || len(out[1]) != 1 || out[1][0].Function != "report" || len(out[2]) != 1 || len(store.list) != 2 {
+		t.Fatalf("ApplyAll = %+v, stored %d", out, len(store.list))
+	}
+	// Again: both kept, nothing created.
+	out, err = m.ApplyAll(ctx, sets)
+	if err != nil || !out[1][0].Existed || !out[2][0].Existed || len(store.list) != 2 {
+		t.Fatalf("ApplyAll again = %+v, %v, stored %d", out, err, len(store.list))
+	}
+}

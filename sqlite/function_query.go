@@ -14,7 +14,7 @@ const versionColumns = `v.function, v.number, v.image, v.image_id, v.config, v.c
 
 // functionQuery joins each function with its active version, so listing
 // needs one query rather than one per function.
-const functionQuery = `SELECT f.name, f.active_version, f.created_at, f.updated_at, f.scaling, ` + versionColumns + `
+const functionQuery = `SELECT f.name, f.project, f.active_version, f.created_at, f.updated_at, f.scaling, ` + versionColumns + `
 	FROM functions f LEFT JOIN versions v ON v.function = f.name AND v.number = f.active_version`
 
 // versionRow receives version columns that a LEFT JOIN may leave NULL.
@@ -59,7 +59,7 @@ func scanFunction(row scanner) (*lambda.Function, error) {
 		scaling          string
 		vr               versionRow
 	)
-	if err := row.Scan(append([]any{&f.Name, &f.ActiveVersion, &created, &updated, &scaling}, vr.dest()...)...); err != nil {
+	if err := row.Scan(append([]any{&f.Name, &f.Project, &f.ActiveVersion, &created, &updated, &scaling}, vr.dest()...)...); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(scaling), &f.Scaling); err != nil {

@@ -41,6 +41,11 @@ func NewScheduleID() string {
 // empty. ENOTFOUND if its function does not exist, ECONFLICT if the ID is
 // taken.
 func (s *ScheduleStore) CreateSchedule(ctx context.Context, sc *lambda.Schedule) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error { return s.insertSchedule(ctx, tx, sc) })
+}
+
+// insertSchedule inserts sc in tx after checking its function exists.
+func (s *ScheduleStore) insertSchedule(ctx context.Context, tx *sql.Tx, sc *lambda.Schedule) error {
 	if sc == nil || sc.Function == "" {
 		return lambda.Errorf(lambda.EINVALID, "schedule has no function name")
 	}
@@ -51,28 +56,41 @@ func (s *ScheduleStore) CreateSchedule(ctx context.Context, sc *lambda.Schedule)
 		sc.CreatedAt = s.db.now()
 	}
 	sc.Timezone = lambda.NormalizeTimezone(sc.Timezone)
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM functions WHERE name = ?`, sc.Function).Scan(&n); err != nil {
+		return fmt.Errorf("sqlite: find function %q: %w", sc.Function, err)
+	}
+	if n == 0 {
+		return functionNotFound(sc.Function)
+	}
+	var data []byte
+	if sc.Data != nil {
+		data = []byte(sc.Data)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO schedules (`+scheduleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sc.ID, sc.Function, sc.Cron, sc.Timezone, data, sc.Overlap,
+		formatTime(sc.NextRunAt), formatNullTime(sc.LastRunAt), formatTime(sc.CreatedAt))
+	switch {
+	case isPrimaryKeyViolation(err):
+		return lambda.Errorf(lambda.ECONFLICT, "schedule %q already exists", sc.ID)
+	case isForeignKeyViolation(err):
+		return functionNotFound(sc.Function)
+	case err != nil:
+		return fmt.Errorf("sqlite: insert schedule %q: %w", sc.ID, err)
+	}
+	return nil
+}
+
+var _ lambda.ScheduleBatchStore = (*ScheduleStore)(nil)
+
+// CreateSchedules stores every schedule of list in one transaction, as
+// CreateSchedule each: all of them, or none.
+func (s *ScheduleStore) CreateSchedules(ctx context.Context, list []*lambda.Schedule) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM functions WHERE name = ?`, sc.Function).Scan(&n); err != nil {
-			return fmt.Errorf("sqlite: find function %q: %w", sc.Function, err)
-		}
-		if n == 0 {
-			return functionNotFound(sc.Function)
-		}
-		var data []byte
-		if sc.Data != nil {
-			data = []byte(sc.Data)
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO schedules (`+scheduleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			sc.ID, sc.Function, sc.Cron, sc.Timezone, data, sc.Overlap,
-			formatTime(sc.NextRunAt), formatNullTime(sc.LastRunAt), formatTime(sc.CreatedAt))
-		switch {
-		case isPrimaryKeyViolation(err):
-			return lambda.Errorf(lambda.ECONFLICT, "schedule %q already exists", sc.ID)
-		case isForeignKeyViolation(err):
-			return functionNotFound(sc.Function)
-		case err != nil:
-			return fmt.Errorf("sqlite: insert schedule %q: %w", sc.ID, err)
+		for _, sc := range list {
+			if err := s.insertSchedule(ctx, tx, sc); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
