@@ -11,8 +11,8 @@ import (
 )
 
 type auditOptions struct {
-	since  string
-	output string
+	since string
+	out   listOutput
 }
 
 func newAuditCommand(s *streams, root *rootOptions) *cobra.Command {
@@ -28,7 +28,7 @@ func newAuditCommand(s *streams, root *rootOptions) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&o.since, "since", "", "only entries from this long ago (such as 24h or 7d) or this RFC 3339 time on (default: all)")
-	addOutputFlag(cmd, &o.output)
+	addListFlags(cmd, &o.out, "") // entries have no name nor ID to print alone
 	return cmd
 }
 
@@ -49,7 +49,7 @@ func parseSince(v string, now time.Time) (time.Time, error) {
 }
 
 func runAudit(ctx context.Context, s *streams, root *rootOptions, o *auditOptions, now time.Time) error {
-	if err := checkOutput(o.output); err != nil {
+	if err := o.out.check(); err != nil {
 		return err
 	}
 	since, err := parseSince(o.since, now)
@@ -60,11 +60,11 @@ func runAudit(ctx context.Context, s *streams, root *rootOptions, o *auditOption
 	if err != nil {
 		return err
 	}
-	if o.output == outputJSON {
+	if o.out.data() {
 		if entries == nil {
 			entries = []*lambda.AuditEntry{}
 		}
-		return printJSON(s.Out, entries)
+		return o.out.print(s.Out, entries)
 	}
 	if len(entries) == 0 {
 		fmt.Fprintln(s.Err, "No control-plane writes recorded in that time.")

@@ -10,7 +10,7 @@ import (
 )
 
 type imagesOptions struct {
-	output string
+	out listOutput
 }
 
 func newImagesCommand(s *streams, root *rootOptions) *cobra.Command {
@@ -27,20 +27,27 @@ platform's own function images. Deploy one with "lambda deploy --image".`,
 			return runImages(cmd.Context(), s, root, o)
 		},
 	}
-	addOutputFlag(cmd, &o.output)
+	addListFlags(cmd, &o.out, "REPOSITORY:TAG names (what --image takes)")
 	return cmd
 }
 
 func runImages(ctx context.Context, s *streams, root *rootOptions, o *imagesOptions) error {
-	if err := checkOutput(o.output); err != nil {
+	if err := o.out.check(); err != nil {
 		return err
 	}
 	images, err := root.client().ListImages(ctx)
 	if err != nil {
 		return err
 	}
-	if o.output == outputJSON {
-		return printJSON(s.Out, images)
+	if o.out.data() {
+		return o.out.print(s.Out, images)
+	}
+	if o.out.quiet {
+		var tags []string
+		for _, img := range images {
+			tags = append(tags, img.Tags...)
+		}
+		return printQuiet(s.Out, tags)
 	}
 	if len(images) == 0 {
 		fmt.Fprintln(s.Err, `No images to deploy: build one with "docker build", or upload one with "lambda deploy --image-archive FILE.tar".`)

@@ -19,7 +19,7 @@ type invocationsOptions struct {
 	limit  int
 	cursor string
 	all    bool
-	output string
+	out    listOutput
 }
 
 func newInvocationsCommand(s *streams, root *rootOptions) *cobra.Command {
@@ -56,13 +56,13 @@ Show one in full, with its response and each attempt's logs, with
 	f.IntVar(&o.limit, "limit", lambda.DefaultJobListLimit, fmt.Sprintf("how many to list (per page with --all), at most %d", lambda.MaxJobListLimit))
 	f.StringVar(&o.cursor, "cursor", "", "list the page after the one that printed this cursor")
 	f.BoolVar(&o.all, "all", false, "list every page, not only the first")
-	addOutputFlag(cmd, &o.output)
+	addListFlags(cmd, &o.out, "invocation IDs")
 	cmd.AddCommand(newInvocationGetCommand(s, root, "get ID", "Show an invocation in full (the same as \"lambda invocation ID\")"))
 	return cmd
 }
 
 func runInvocations(ctx context.Context, s *streams, root *rootOptions, o *invocationsOptions, name string) error {
-	if err := checkOutput(o.output); err != nil {
+	if err := o.out.check(); err != nil {
 		return err
 	}
 	if err := lambda.ValidateName(name); err != nil {
@@ -76,8 +76,17 @@ func runInvocations(ctx context.Context, s *streams, root *rootOptions, o *invoc
 	if err != nil {
 		return err
 	}
-	if o.output == outputJSON {
-		if err := printJSON(s.Out, jobs); err != nil {
+	if o.out.data() || o.out.quiet {
+		if o.out.quiet {
+			ids := make([]string, len(jobs))
+			for i, j := range jobs {
+				ids[i] = j.ID
+			}
+			err = printQuiet(s.Out, ids)
+		} else {
+			err = o.out.print(s.Out, jobs)
+		}
+		if err != nil {
 			return err
 		}
 		printNextPage(s, name, next)
@@ -95,14 +104,15 @@ func runInvocations(ctx context.Context, s *streams, root *rootOptions, o *invoc
 		}
 		return nil
 	}
+	p := painter{on: colours(s, root.noColor)}
 	tw := newTable(s.Out)
-	fmt.Fprintln(tw, "ID\tSTATUS\tTRIGGER\tATTEMPTS\tSTARTED\tDURATION")
+	fmt.Fprintf(tw, "ID\t%s\tTRIGGER\tATTEMPTS\tSTARTED\tDURATION\n", p.header("STATUS"))
 	for _, j := range jobs {
 		started, took := "-", "-"
 		if j.StartedAt != nil {
 			started, took = timestamp(*j.StartedAt), roundDuration(time.Duration(j.Duration)).String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", j.ID, j.Status, j.Trigger, j.Attempts, started, took)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", j.ID, p.status(j.Status), j.Trigger, j.Attempts, started, took)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

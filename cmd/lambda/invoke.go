@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/lambdahq/lambda"
 	lambdahttp "github.com/lambdahq/lambda/http"
@@ -39,7 +40,10 @@ func newInvokeCommand(s *streams, root *rootOptions) *cobra.Command {
 		Short: "Call a function and print its response, or queue it with --async",
 		Long: `Invoke POSTs a payload to the function and prints its response body.
 The payload is --data, the contents of --data-file, or standard input with "-"
-(or --data-file -); without any, it is {}.
+(or --data-file -). Without any of them, standard input is read when it is
+not a terminal (a pipe or a file: echo '{"name":"Ada"}' | lambda invoke greet),
+and the payload is {} when it is a terminal or empty. In a script whose
+standard input is not meant for the function, pass --data or < /dev/null.
 
 With --async the payload is queued as an asynchronous invocation, which the
 server runs (and retries) on its own: invoke prints its ID at once, or with
@@ -50,7 +54,8 @@ waiting, not the invocation; "lambda invocation ID" shows it later.
 invocation (async) or its stored response (sync) instead of running again.
 --timeout shortens the function's timeout for this call; it never lengthens it.`,
 		Example: `  lambda invoke greet --data '{"name":"Ada"}'
-  echo '{"name":"Ada"}' | lambda invoke greet -
+  echo '{"name":"Ada"}' | lambda invoke greet
+  lambda invoke greet < event.json
   lambda invoke greet --async --data '{"name":"Ada"}'
   lambda invoke greet --async --wait --idempotency-key order-42
   lambda invoke greet --timeout 2s --log`,
@@ -182,7 +187,25 @@ func (o *invokeOptions) payload(s *streams, stdin bool) ([]byte, error) {
 		defer f.Close()
 		return readPayload(f, o.dataFile)
 	}
+	if !inputIsTerminal(s.In) {
+		// Piped or redirected without "-": the data is there to be sent,
+		// as curl -d @- or aws lambda invoke users expect.
+		b, err := readPayload(s.In, "standard input")
+		if err != nil || len(bytes.TrimSpace(b)) > 0 {
+			return b, err
+		}
+	}
 	return []byte("{}"), nil
+}
+
+// inputIsTerminal reports whether r is a terminal; a reader that is not a file
+// (tests' buffers) is not, nil counts as one (nothing to read).
+func inputIsTerminal(r io.Reader) bool {
+	if r == nil {
+		return true
+	}
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func readPayload(r io.Reader, what string) ([]byte, error) {

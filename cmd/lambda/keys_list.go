@@ -12,7 +12,7 @@ import (
 )
 
 type keysListOptions struct {
-	output string
+	out listOutput
 }
 
 func newKeysListCommand(s *streams, root *rootOptions) *cobra.Command {
@@ -26,31 +26,39 @@ func newKeysListCommand(s *streams, root *rootOptions) *cobra.Command {
 			return runKeysList(cmd.Context(), s, root, o)
 		},
 	}
-	addOutputFlag(cmd, &o.output)
+	addListFlags(cmd, &o.out, "key IDs")
 	return cmd
 }
 
 func runKeysList(ctx context.Context, s *streams, root *rootOptions, o *keysListOptions) error {
-	if err := checkOutput(o.output); err != nil {
+	if err := o.out.check(); err != nil {
 		return err
 	}
 	keys, err := root.client().ListKeys(ctx)
 	if err != nil {
 		return err
 	}
-	if o.output == outputJSON {
+	if o.out.data() {
 		if keys == nil {
 			keys = []*lambda.Key{}
 		}
-		return printJSON(s.Out, keys)
+		return o.out.print(s.Out, keys)
+	}
+	if o.out.quiet {
+		ids := make([]string, len(keys))
+		for i, k := range keys {
+			ids[i] = k.ID
+		}
+		return printQuiet(s.Out, ids)
 	}
 	if len(keys) == 0 {
 		fmt.Fprintln(s.Err, `No API keys: create one with "lambda keys create NAME --scope SCOPE".`)
 		return nil
 	}
 	now := time.Now()
+	p := painter{on: colours(s, root.noColor)}
 	tw := newTable(s.Out)
-	fmt.Fprintln(tw, "ID\tNAME\tSCOPE\tFUNCTIONS\tSTATUS\tCREATED\tEXPIRES")
+	fmt.Fprintf(tw, "ID\tNAME\tSCOPE\tFUNCTIONS\t%s\tCREATED\tEXPIRES\n", p.header("STATUS"))
 	for _, k := range keys {
 		fns := "*"
 		if len(k.Functions) > 0 {
@@ -60,7 +68,7 @@ func runKeysList(ctx context.Context, s *streams, root *rootOptions, o *keysList
 		if k.ExpiresAt != nil {
 			expires = timestamp(*k.ExpiresAt)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Scope, fns, keyStatus(k, now), age(now, k.CreatedAt), expires)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Scope, fns, p.status(keyStatus(k, now)), age(now, k.CreatedAt), expires)
 	}
 	return tw.Flush()
 }

@@ -9,7 +9,7 @@ import (
 )
 
 type listOptions struct {
-	output string
+	out listOutput
 }
 
 func newListCommand(s *streams, root *rootOptions) *cobra.Command {
@@ -23,30 +23,38 @@ func newListCommand(s *streams, root *rootOptions) *cobra.Command {
 			return runList(cmd.Context(), s, root, o)
 		},
 	}
-	addOutputFlag(cmd, &o.output)
+	addListFlags(cmd, &o.out, "names")
 	return cmd
 }
 
 func runList(ctx context.Context, s *streams, root *rootOptions, o *listOptions) error {
-	if err := checkOutput(o.output); err != nil {
+	if err := o.out.check(); err != nil {
 		return err
 	}
 	fns, err := root.client().ListFunctions(ctx)
 	if err != nil {
 		return err
 	}
-	if o.output == outputJSON {
-		return printJSON(s.Out, fns)
+	if o.out.data() {
+		return o.out.print(s.Out, fns)
+	}
+	if o.out.quiet {
+		names := make([]string, len(fns))
+		for i, f := range fns {
+			names[i] = f.Name
+		}
+		return printQuiet(s.Out, names)
 	}
 	if len(fns) == 0 {
 		fmt.Fprintln(s.Err, `No functions yet: deploy one with "lambda deploy DIR".`)
 		return nil
 	}
 	now := time.Now()
+	p := painter{on: colours(s, root.noColor)}
 	tw := newTable(s.Out)
-	fmt.Fprintln(tw, "NAME\tVERSION\tRUNTIME\tSTATUS\tURL\tUPDATED")
+	fmt.Fprintf(tw, "NAME\tVERSION\tRUNTIME\t%s\tURL\tUPDATED\n", p.header("STATUS"))
 	for _, f := range fns {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", f.Name, f.Version, orDash(f.Runtime), orDash(f.Status), orDash(f.URL), age(now, f.UpdatedAt))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", f.Name, f.Version, orDash(f.Runtime), p.status(orDash(f.Status)), orDash(f.URL), age(now, f.UpdatedAt))
 	}
 	return tw.Flush()
 }

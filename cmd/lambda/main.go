@@ -46,6 +46,9 @@ type rootOptions struct {
 	server string
 	apiKey string // --api-key; see resolveAPIKey for where else a key comes from
 	caCert string // --ca-cert: a private CA the server's certificate chains to
+	// noColor is --no-color: tables never colour their cells (nor do
+	// they when NO_COLOR is set or stdout is not a terminal).
+	noColor bool
 }
 
 // client returns an API client for the server the user pointed at, with
@@ -75,7 +78,6 @@ Start the server with "lambda server", then deploy a directory with
 	cmd.SetOut(s.Out)
 	cmd.SetErr(s.Err)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err: err} })
-	cmd.CompletionOptions.HiddenDefaultCmd = true
 
 	server := os.Getenv("LAMBDA_SERVER")
 	if server == "" {
@@ -86,6 +88,7 @@ Start the server with "lambda server", then deploy a directory with
 	cmd.PersistentFlags().StringVar(&o.caCert, "ca-cert", os.Getenv("LAMBDA_CA_CERT"), "PEM certificate of a private CA to trust for an https:// server (env LAMBDA_CA_CERT)")
 	// No default shown: the help must never print a key taken from the env.
 	cmd.PersistentFlags().StringVar(&o.apiKey, "api-key", "", "API key (env LAMBDA_API_KEY; else the key saved by \"lambda login\", or the local server's admin.key)")
+	cmd.PersistentFlags().BoolVar(&o.noColor, "no-color", false, "never colour the output (also: env NO_COLOR; colours are only ever shown on a terminal)")
 
 	cmd.AddCommand(
 		withoutServerFlag(newServerCommand(s)),
@@ -110,6 +113,7 @@ Start the server with "lambda server", then deploy a directory with
 		newAuditCommand(s, o),
 		withoutServerFlag(newBenchCommand(s)),
 	)
+	addCompletions(cmd, o) // completion.go: function names, versions, IDs
 	return cmd
 }
 

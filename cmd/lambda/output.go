@@ -1,19 +1,166 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
+	"gopkg.in/yaml.v3"
 )
 
 const (
 	outputTable = "table"
 	outputJSON  = "json"
+	outputYAML  = "yaml"
 )
+
+// listOutput holds the output flags every listing command shares:
+// -o table|json|yaml and --quiet.
+type listOutput struct {
+	format string // "" is table
+	quiet  bool
+}
+
+// addListFlags registers -o/--output and -q/--quiet on a listing command;
+// what names the one column --quiet prints ("names", "IDs"), "" for a
+// listing whose rows have neither (no --quiet then).
+func addListFlags(cmd *cobra.Command, o *listOutput, what string) {
+	cmd.Flags().StringVarP(&o.format, "output", "o", "", "output format: table, json or yaml")
+	if what != "" {
+		cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print only the "+what+", one per line (for scripts)")
+	}
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{outputTable, outputJSON, outputYAML}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// check validates the flags before anything is asked of the server.
+func (o *listOutput) check() error {
+	switch o.format {
+	case "", outputTable, outputJSON, outputYAML:
+	default:
+		return usageErrorf("--output %q is not supported: use table, json or yaml", o.format)
+	}
+	if o.quiet && o.data() {
+		return usageErrorf("--quiet prints one name per line: leave out -o %s, or leave out --quiet", o.format)
+	}
+	return nil
+}
+
+// data reports whether the listing is printed as data (JSON or YAML)
+// rather than as a table.
+func (o *listOutput) data() bool { return o.format == outputJSON || o.format == outputYAML }
+
+// print writes v as JSON or YAML, whichever -o asked for.
+func (o *listOutput) print(w io.Writer, v any) error {
+	if o.format == outputYAML {
+		return printYAML(w, v)
+	}
+	return printJSON(w, v)
+}
+
+// printQuiet writes one name or ID per line: --quiet's output.
+func printQuiet(w io.Writer, ids []string) error {
+	var b strings.Builder
+	for _, id := range ids {
+		b.WriteString(id)
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// printYAML writes v as YAML with the same keys, in the same order, as its
+// JSON: the API types carry json tags only, so v goes through JSON and the
+// YAML parser (YAML is a superset of JSON) keeps each object's key order.
+func printYAML(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return fmt.Errorf("convert the answer to YAML: %w", err)
+	}
+	blockStyle(&doc)
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return fmt.Errorf("convert the answer to YAML: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	_, err = w.Write(out.Bytes())
+	return err
+}
+
+// blockStyle drops the flow style ({}, [], "") the JSON came in: the
+// encoder then writes block YAML, quoting only the strings that would
+// otherwise read as another type ("123", "true").
+func blockStyle(n *yaml.Node) {
+	n.Style = 0
+	for _, c := range n.Content {
+		blockStyle(c)
+	}
+}
+
+// colours says whether tables may colour their status cells: only when
+// stdout is a terminal, and neither --no-color nor NO_COLOR
+// (https://no-color.org: set to anything but "") nor TERM=dumb says no.
+func colours(s *streams, noColor bool) bool {
+	if noColor || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := s.Out.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// ANSI colours of status cells.
+const (
+	colourNone   = "39" // the terminal's default
+	colourGreen  = "32"
+	colourYellow = "33"
+	colourRed    = "31"
+)
+
+// painter colours the cells of one table column. Every cell of the column,
+// its header too, gets exactly the same number of invisible bytes (a 5-byte
+// colour, a 4-byte reset), so tabwriter, which counts them as width, still
+// aligns the columns. Off, it returns the text as is.
+type painter struct{ on bool }
+
+func (p painter) paint(colour, text string) string {
+	if !p.on {
+		return text
+	}
+	return "\x1b[" + colour + "m" + text + "\x1b[0m"
+}
+
+// status colours a status: green for what works, red for what failed,
+// yellow for what waits or is unknown.
+func (p painter) status(s string) string {
+	colour := colourNone
+	switch s {
+	case "ready", "active", "succeeded", "yes":
+		colour = colourGreen
+	case "failed", "dead", "revoked", "error", "timeout", "crashed":
+		colour = colourRed
+	case "unknown", "expired", "queued", "running", "retrying", "waiting", "no":
+		colour = colourYellow
+	}
+	return p.paint(colour, s)
+}
+
+// header leaves a column's header uncoloured, with the same invisible
+// width as the coloured cells under it.
+func (p painter) header(s string) string { return p.paint(colourNone, s) }
 
 // addOutputFlag registers -o/--output on cmd.
 func addOutputFlag(cmd *cobra.Command, p *string) {

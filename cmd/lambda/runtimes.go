@@ -8,7 +8,7 @@ import (
 )
 
 type runtimesOptions struct {
-	output string
+	out listOutput
 }
 
 func newRuntimesCommand(s *streams, root *rootOptions) *cobra.Command {
@@ -31,21 +31,28 @@ with "lambda runtimes prepare".`,
 			return runRuntimes(cmd.Context(), s, root, o)
 		},
 	}
-	addOutputFlag(cmd, &o.output)
+	addListFlags(cmd, &o.out, "runtime names")
 	cmd.AddCommand(newRuntimesPrepareCommand(s, root))
 	return cmd
 }
 
 func runRuntimes(ctx context.Context, s *streams, root *rootOptions, o *runtimesOptions) error {
-	if err := checkOutput(o.output); err != nil {
+	if err := o.out.check(); err != nil {
 		return err
 	}
 	infos, err := root.client().ListRuntimes(ctx)
 	if err != nil {
 		return err
 	}
-	if o.output == outputJSON {
-		return printJSON(s.Out, infos)
+	if o.out.data() {
+		return o.out.print(s.Out, infos)
+	}
+	if o.out.quiet {
+		names := make([]string, len(infos))
+		for i, rt := range infos {
+			names[i] = rt.Name
+		}
+		return printQuiet(s.Out, names)
 	}
 	tw := newTable(s.Out)
 	fmt.Fprintln(tw, "NAME\tVERSION\tIMAGE\tROLE\tPRESENT")

@@ -10,7 +10,7 @@ import (
 )
 
 type scheduleListOptions struct {
-	output string
+	out listOutput
 }
 
 func newScheduleListCommand(s *streams, root *rootOptions) *cobra.Command {
@@ -28,12 +28,12 @@ func newScheduleListCommand(s *streams, root *rootOptions) *cobra.Command {
 			return runScheduleList(cmd.Context(), s, root, o, name)
 		},
 	}
-	addOutputFlag(cmd, &o.output)
+	addListFlags(cmd, &o.out, "schedule IDs")
 	return cmd
 }
 
 func runScheduleList(ctx context.Context, s *streams, root *rootOptions, o *scheduleListOptions, name string) error {
-	if err := checkOutput(o.output); err != nil {
+	if err := o.out.check(); err != nil {
 		return err
 	}
 	if name != "" {
@@ -45,8 +45,15 @@ func runScheduleList(ctx context.Context, s *streams, root *rootOptions, o *sche
 	if err != nil {
 		return err
 	}
-	if o.output == outputJSON {
-		return printJSON(s.Out, schedules)
+	if o.out.data() {
+		return o.out.print(s.Out, schedules)
+	}
+	if o.out.quiet {
+		ids := make([]string, len(schedules))
+		for i, sch := range schedules {
+			ids[i] = sch.ID
+		}
+		return printQuiet(s.Out, ids)
 	}
 	if len(schedules) == 0 {
 		fmt.Fprintln(s.Err, `No schedules yet: add one with "lambda schedule NAME --cron EXPR".`)

@@ -15,7 +15,7 @@ import (
 
 type statsOptions struct {
 	window string
-	output string
+	out    listOutput
 }
 
 func newStatsCommand(s *streams, root *rootOptions) *cobra.Command {
@@ -43,7 +43,7 @@ the percentiles are of the invocations an instance served. The server keeps
 		},
 	}
 	cmd.Flags().StringVar(&o.window, "window", lambda.DefaultStatsWindow, "how far back: "+windowList())
-	addOutputFlag(cmd, &o.output)
+	addListFlags(cmd, &o.out, "") // buckets have no name nor ID to print alone
 	return cmd
 }
 
@@ -57,7 +57,7 @@ func windowList() string {
 }
 
 func runStats(ctx context.Context, s *streams, root *rootOptions, o *statsOptions, name string) error {
-	if err := checkOutput(o.output); err != nil {
+	if err := o.out.check(); err != nil {
 		return err
 	}
 	if err := lambda.ValidateName(name); err != nil {
@@ -70,8 +70,8 @@ func runStats(ctx context.Context, s *streams, root *rootOptions, o *statsOption
 	if err != nil {
 		return err
 	}
-	if o.output == outputJSON {
-		return printJSON(s.Out, st)
+	if o.out.data() {
+		return o.out.print(s.Out, st)
 	}
 	return printStats(s.Out, st)
 }

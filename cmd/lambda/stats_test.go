@@ -87,7 +87,7 @@ TOTAL   12            1        1           1             5ms      10ms    20ms
 		{[]string{"stats", "nope"}, `Error: function "nope" not found: "lambda list" shows the functions there are`},
 		{[]string{"stats", "greet", "--window", "2h"}, `Error: --window: window "2h" is not one the server keeps: use 1h, 24h, 7d`},
 		{[]string{"stats", "Bad_Name"}, "name"},
-		{[]string{"stats", "greet", "-o", "yaml"}, "--output"},
+		{[]string{"stats", "greet", "-o", "xml"}, "--output"},
 	} {
 		_, errOut, code := runCLI(t, api, "", tc.args...)
 		if code == 0 || !strings.Contains(errOut, tc.want) {

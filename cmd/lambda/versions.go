@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,7 +12,7 @@ import (
 )
 
 type versionsOptions struct {
-	output string
+	out listOutput
 }
 
 func newVersionsCommand(s *streams, root *rootOptions) *cobra.Command {
@@ -29,12 +30,12 @@ cannot be rolled back to: deploy their code again instead.`,
 			return runVersions(cmd.Context(), s, root, o, args[0])
 		},
 	}
-	addOutputFlag(cmd, &o.output)
+	addListFlags(cmd, &o.out, "version numbers")
 	return cmd
 }
 
 func runVersions(ctx context.Context, s *streams, root *rootOptions, o *versionsOptions, name string) error {
-	if err := checkOutput(o.output); err != nil {
+	if err := o.out.check(); err != nil {
 		return err
 	}
 	if err := lambda.ValidateName(name); err != nil {
@@ -44,8 +45,15 @@ func runVersions(ctx context.Context, s *streams, root *rootOptions, o *versions
 	if err != nil {
 		return err
 	}
-	if o.output == outputJSON {
-		return printJSON(s.Out, versions)
+	if o.out.data() {
+		return o.out.print(s.Out, versions)
+	}
+	if o.out.quiet {
+		numbers := make([]string, len(versions))
+		for i, v := range versions {
+			numbers[i] = strconv.Itoa(v.Number)
+		}
+		return printQuiet(s.Out, numbers)
 	}
 	now := time.Now()
 	tw := newTable(s.Out)
