@@ -1,0 +1,194 @@
+package lambda_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// memHooks is an in-memory lambda.HookStore.
+type memHooks struct {
+	mu         sync.Mutex
+	hooks      map[string]*lambda.Hook
+	sealed     map[string][]byte
+	deliveries map[string]*lambda.HookDelivery // hook/id
+	finished   chan *lambda.HookDelivery
+}
+
+func newMemHooks() *memHooks {
+	return &memHooks{hooks: map[string]*lambda.Hook{}, sealed: map[string][]byte{}, deliveries: map[string]*lambda.HookDelivery{}, finished: make(chan *lambda.HookDelivery, 10)}
+}
+
+func (s *memHooks) CreateHook(_ context.Context, h *lambda.Hook, sealed []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hooks[h.ID], s.sealed[h.ID] = h, sealed
+	return nil
+}
+
+func (s *memHooks) FindHook(_ context.Context, id string) (*lambda.Hook, []byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.hooks[id]
+	if !ok {
+		return nil, nil, lambda.Errorf(lambda.ENOTFOUND, "hook %q not found", id)
+	}
+	return h, s.sealed[id], nil
+}
+
+func (s *memHooks) ListHooks(context.Context) ([]*lambda.Hook, error) { return nil, nil }
+func (s *memHooks) DeleteHook(context.Context, string) error          { return nil }
+
+func (s *memHooks) AddDelivery(_ context.Context, d *lambda.HookDelivery) (*lambda.HookDelivery, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.deliveries[d.Hook+"/"+d.ID]; ok {
+		return old, false, nil
+	}
+	c := *d
+	s.deliveries[d.Hook+"/"+d.ID] = &c
+	return d, true, nil
+}
+
+func (s *memHooks) FinishDelivery(_ context.Context, hook, id, status, message string) error {
+	s.mu.Lock()
+	d := s.deliveries[hook+"/"+id]
+	d.Status, d.Error = status, message
+	c := *d
+	s.mu.Unlock()
+	s.finished <- &c
+	return nil
+}
+
+func TestHookDeliver(t *testing.T) {
+	key := make([]byte, lambda.HookKeySize)
+	box, err := lambda.NewSecretBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := newMemHooks()
+	deploys := make(chan lambda.GitSource, 10)
+	m := lambda.NewHookManager(store, box, func(_ context.Context, h *lambda.Hook, src lambda.GitSource) error {
+		deploys <- src
+		if strings.HasPrefix(src.Ref, "bad") {
+			return lambda.Errorf(lambda.EINVALID, "build failed")
+		}
+		return nil
+	})
+	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	h, secret, err := m.CreateHook(context.Background(), lambda.HookRequest{Project: "shop", Repository: "https://tok@example.com/shop.git", Branch: "main", Subdir: "app/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(secret) != 64 || h.Repository != "https://example.com/shop.git" || h.Subdir != "app" {
+		t.Fatalf("hook %+v, secret %q", h, secret)
+	}
+	if strings.Contains(string(store.sealed[h.ID]), secret) {
+		t.Fatal("the secret is stored in plain text")
+	}
+	commit := strings.Repeat("a1", 20)
+	bad := "bad" + strings.Repeat("0", 37)
+	push := func(ref, after string) []byte {
+		return fmt.Appendf(nil, `{"ref":%q,"after":%q,"repository":{"clone_url":"x"}}`, ref, after)
+	}
+	sign := func(b []byte) string { return lambda.Sign([]byte(secret), b) }
+	body := push("refs/heads/main", commit)
+
+	tests := []struct {
+		name     string
+		d        lambda.Delivery
+		code     string // error code, "" for an answer
+		accepted bool
+		phrase   string
+	}{
+		{"no signature", lambda.Delivery{ID: "d0", Event: "push", Body: body}, lambda.EUNAUTHORIZED, false, "no X-Hub-Signature-256"},
+		{"wrong signature", lambda.Delivery{ID: "d0", Event: "push", Body: body, Signature: lambda.Sign([]byte("other"), body)}, lambda.EFORBIDDEN, false, "does not match"},
+		{"malformed signature", lambda.Delivery{ID: "d0", Event: "push", Body: body, Signature: "sha1=abc"}, lambda.EFORBIDDEN, false, "64 hex digits"},
+		{"signature of another body", lambda.Delivery{ID: "d0", Event: "push", Body: push("refs/heads/main", bad), Signature: sign(body)}, lambda.EFORBIDDEN, false, "does not match"},
+		{"ping", lambda.Delivery{ID: "p", Event: "ping", Body: []byte(`{}`), Signature: sign([]byte(`{}`))}, "", false, "pong"},
+		{"other branch", lambda.Delivery{ID: "d1", Event: "push", Body: push("refs/heads/dev", commit), Signature: sign(push("refs/heads/dev", commit))}, "", false, "ignored: the hook deploys pushes to branch main"},
+		{"tag", lambda.Delivery{ID: "d2", Event: "push", Body: push("refs/tags/v1", commit), Signature: sign(push("refs/tags/v1", commit))}, "", false, "ignored"},
+		{"deleted branch", lambda.Delivery{ID: "d3", Event: "push", Body: push("refs/heads/main", strings.Repeat("0", 40)), Signature: sign(push("refs/heads/main", strings.Repeat("0", 40)))}, "", false, "deleted"},
+		{"no delivery ID", lambda.Delivery{Event: "push", Body: body, Signature: sign(body)}, lambda.EINVALID, false, "X-GitHub-Delivery"},
+		{"not JSON", lambda.Delivery{ID: "d4", Event: "push", Body: []byte("ref=x"), Signature: sign([]byte("ref=x"))}, lambda.EINVALID, false, "not a JSON object"},
+		{"push", lambda.Delivery{ID: "d5", Event: "push", Body: body, Signature: sign(body)}, "", true, "deploying shop at a1a1a1a1a1a1"},
+		{"repeated push", lambda.Delivery{ID: "d5", Event: "push", Body: body, Signature: sign(body)}, "", true, "received before"},
+	}
+	for _, tt := range tests {
+		res, err := m.Deliver(context.Background(), h.ID, tt.d)
+		if tt.code != "" {
+			if lambda.ErrorCode(err) != tt.code || !strings.Contains(err.Error(), tt.phrase) {
+				t.Errorf("%s: err = %v, want %s containing %q", tt.name, err, tt.code, tt.phrase)
+			}
+			continue
+		}
+		if err != nil || res.Accepted != tt.accepted || !strings.Contains(res.Message, tt.phrase) {
+			t.Errorf("%s: %+v, %v; want accepted %v and %q", tt.name, res, err, tt.accepted, tt.phrase)
+		}
+	}
+	// Exactly one deploy, of the pushed commit in the hook's directory.
+	select {
+	case src := <-deploys:
+		if src.Ref != commit || src.URL != "https://example.com/shop.git" || src.Subdir != "app" {
+			t.Errorf("deployed %+v", src)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("no deploy")
+	}
+	if d := <-store.finished; d.Status != lambda.DeliveryDeployed {
+		t.Errorf("delivery %+v, want deployed", d)
+	}
+	select {
+	case src := <-deploys:
+		t.Fatalf("a second deploy %+v", src)
+	default:
+	}
+	// A failed deploy is recorded with its message.
+	b := push("refs/heads/main", bad)
+	if res, err := m.Deliver(context.Background(), h.ID, lambda.Delivery{ID: "d6", Body: b, Signature: sign(b)}); err != nil || !res.Accepted {
+		t.Fatalf("push of %s: %+v, %v", bad, res, err)
+	}
+	<-deploys
+	if d := <-store.finished; d.Status != lambda.DeliveryFailed || d.Error != "build failed" {
+		t.Errorf("delivery %+v, want failed with the deploy's message", d)
+	}
+	bad = strings.Repeat("b", 40)
+	if err := m.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Deliver(context.Background(), h.ID, lambda.Delivery{ID: "d7", Body: push("refs/heads/main", bad), Signature: sign(push("refs/heads/main", bad))}); lambda.ErrorCode(err) != lambda.EUNAVAILABLE {
+		t.Errorf("delivery after Close: %v, want EUNAVAILABLE", err)
+	}
+	if _, err := m.Deliver(context.Background(), "hk_nope", lambda.Delivery{}); lambda.ErrorCode(err) != lambda.ENOTFOUND {
+		t.Errorf("unknown hook: %v", err)
+	}
+}
+
+func TestSecretBox(t *testing.T) {
+	box, _ := lambda.NewSecretBox(make([]byte, 32))
+	sealed := box.Seal("hk_1", []byte("s3cret"))
+	if got, err := box.Open("hk_1", sealed); err != nil || string(got) != "s3cret" {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	if _, err := box.Open("hk_2", sealed); err == nil {
+		t.Error("a secret sealed for one hook opened for another")
+	}
+	other, _ := lambda.NewSecretBox(append(make([]byte, 31), 1))
+	if _, err := other.Open("hk_1", sealed); err == nil {
+		t.Error("a secret opened with another key")
+	}
+	if _, err := lambda.NewSecretBox(make([]byte, 16)); err == nil {
+		t.Error("a 16-byte key was accepted")
+	}
+}
