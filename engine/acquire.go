@@ -14,6 +14,9 @@ import (
 // ETHROTTLED. Busy never means a 5xx.
 func (e *Engine) Acquire(ctx context.Context, name string) (*lambda.Lease, error) {
 	start := e.Clock.Now()
+	if lease, ok, err := e.acquireExternal(ctx, name); ok {
+		return lease, err
+	}
 	st, err := e.state(ctx, name)
 	if err != nil {
 		return nil, err

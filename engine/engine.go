@@ -77,6 +77,9 @@ type Engine struct {
 	// Schedules checks a deploy's schedules before the build and applies
 	// them once it is live; nil: a deploy with schedules is refused.
 	Schedules lambda.ScheduleService
+	// External, when set, finds running containers the engine did not
+	// start that expose a function by their labels (external.go).
+	External lambda.ExternalWatcher
 
 	mu        sync.Mutex
 	functions map[string]*fnState // routing state, by function name
@@ -84,6 +87,7 @@ type Engine struct {
 	deleting  map[string]bool // functions a Delete is draining: not routable
 	exits     *exitLog
 	pruning   *pruneQueue
+	ext       *externals
 	owned     sync.Map // IDs of containers this engine started; reconcile leaves them be
 	// starts is held shared from a container's creation until it is in
 	// owned, and exclusively by reconcile: a container created while
@@ -124,6 +128,7 @@ func New(store lambda.FunctionStore, driver lambda.Driver, builder Builder, extr
 		deleting:          make(map[string]bool),
 		exits:             newExitLog(),
 		pruning:           newPruneQueue(),
+		ext:               newExternals(),
 		KeepVersions:      DefaultKeepVersions,
 	}
 }
@@ -142,6 +147,9 @@ func (e *Engine) Open(ctx context.Context) error {
 	e.removeLeftoverDirs() // before any deploy can create one
 	for _, loop := range []func(){e.watchExits, e.reconcileLoop, e.reapLoop, e.pruneLoop} {
 		e.tasks.start(loop)
+	}
+	if e.External != nil {
+		e.tasks.start(e.watchExternal)
 	}
 	return nil
 }

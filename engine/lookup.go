@@ -20,6 +20,11 @@ func (e *Engine) LookupFunction(ctx context.Context, name string) (lambda.Active
 	if deleting {
 		return lambda.ActiveFunction{}, errDeleted(name)
 	}
+	if !ok {
+		if af, ok := e.lookupExternal(name); ok {
+			return af, nil
+		}
+	}
 	if ok {
 		st.mu.Lock()
 		p, sc := st.active, st.scaling

@@ -79,6 +79,9 @@ func (e *Engine) rollbackTarget(ctx context.Context, fn *lambda.Function, to int
 // timeout) while new and queued ones get ENOTFOUND; then the containers,
 // images and rows go.
 func (e *Engine) Delete(ctx context.Context, name string) error {
+	if err := e.refuseExternalDelete(name); err != nil {
+		return err
+	}
 	e.cancelDeploy(name, lambda.Errorf(lambda.ECONFLICT, "function %q is being deleted", name))
 	unlock := e.lockDeploys(name)
 	defer unlock()
@@ -117,6 +120,7 @@ func (e *Engine) Delete(ctx context.Context, name string) error {
 		}
 	}
 	e.Logger.Info("deleted", "function", name)
+	e.unshadow(ctx, name)
 	return nil
 }
 

@@ -3,6 +3,8 @@ package http
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/lambdahq/lambda"
 )
@@ -12,6 +14,9 @@ const (
 	StatusReady   = "ready"   // an instance of the active version is running
 	StatusIdle    = "idle"    // no instance; the next request cold-starts one
 	StatusUnknown = "unknown" // the container engine cannot be asked
+	// StatusStopped: every container that served an external function
+	// stopped; its requests get 503 until one runs again.
+	StatusStopped = "stopped"
 )
 
 func (s *Server) handleListFunctions(w http.ResponseWriter, r *http.Request) {
@@ -22,7 +27,9 @@ func (s *Server) handleListFunctions(w http.ResponseWriter, r *http.Request) {
 	}
 	running := s.runningVersions(r.Context(), "")
 	out := FunctionList{Functions: make([]FunctionSummary, 0, len(fns))}
+	deployed := make(map[string]bool, len(fns))
 	for _, fn := range fns {
+		deployed[fn.Name] = true
 		if !allowed(r.Context(), lambda.ScopeRead, fn.Name) {
 			continue // a key limited to functions sees only those
 		}
@@ -33,11 +40,15 @@ func (s *Server) handleListFunctions(w http.ResponseWriter, r *http.Request) {
 		sum.Status = status(running, fn)
 		out.Functions = append(out.Functions, sum)
 	}
+	if ext := s.externalSummaries(r.Context(), deployed); len(ext) > 0 {
+		out.Functions = append(out.Functions, ext...)
+		slices.SortFunc(out.Functions, func(a, b FunctionSummary) int { return strings.Compare(a.Name, b.Name) })
+	}
 	respondJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) handleGetFunction(w http.ResponseWriter, r *http.Request) {
-	fn, err := s.Store.FindFunction(r.Context(), r.PathValue("name"))
+	fn, err := s.findFunction(r.Context(), r.PathValue("name"))
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -55,6 +66,15 @@ func (s *Server) detail(ctx context.Context, fn *lambda.Function) *FunctionDetai
 	}
 	if fn.Active != nil {
 		d.Scaling = fn.Scaling.Effective(fn.Active.Config.Protocol)
+	}
+	if lambda.IsExternal(fn) {
+		// Its replicas are the containers that expose it; the platform
+		// does not scale them.
+		d.Instances, d.Status = s.externalInstances(ctx, fn.Name), StatusStopped
+		if len(d.Instances) > 0 {
+			d.Status = StatusReady
+		}
+		return d
 	}
 	instances, err := s.Functions.Instances(ctx, fn.Name)
 	if err != nil {

@@ -104,7 +104,7 @@ func (s *Server) asyncRequest(r *http.Request, name string, trigger lambda.Trigg
 // checkFunction refuses an invocation of a function that cannot run, so
 // that nothing is queued for it.
 func (s *Server) checkFunction(ctx context.Context, name string) error {
-	fn, err := s.Store.FindFunction(ctx, name)
+	fn, err := s.findFunction(ctx, name)
 	if err != nil {
 		return err
 	}

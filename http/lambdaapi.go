@@ -132,7 +132,7 @@ func (s *Server) resolveLambdaTarget(ctx context.Context, inv *lambdaInvocation,
 	if err != nil {
 		return err
 	}
-	fn, err := s.Store.FindFunction(ctx, ref.Name)
+	fn, err := s.findFunction(ctx, ref.Name)
 	if lambda.ErrorCode(err) == lambda.ENOTFOUND || err == nil && fn.Active == nil {
 		return lambda.NotDeployed(ref.Name)
 	}

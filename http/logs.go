@@ -88,7 +88,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 		err = lambda.Errorf(lambda.ENOTIMPLEMENTED, "logs are not kept by this server")
 	}
 	if err == nil {
-		_, err = s.Store.FindFunction(r.Context(), name)
+		_, err = s.findFunction(r.Context(), name)
 	}
 	if err != nil {
 		writeError(w, r, s.Logger, err)

@@ -25,7 +25,10 @@ type Server struct {
 	Store     lambda.FunctionStore
 	// Lookup checks the function of an asynchronous submission; nil:
 	// Store is read.
-	Lookup    lambda.FunctionLookup
+	Lookup lambda.FunctionLookup
+	// External lists the functions that containers found by their labels
+	// serve (runtime external); nil: none.
+	External  lambda.ExternalFunctions
 	Schedules lambda.ScheduleStore
 	Images    lambda.ImageDriver    // lists deployable images; nil: not offered
 	Runtimes  lambda.RuntimeService // lists and prepares runtimes; nil: not offered

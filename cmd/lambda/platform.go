@@ -53,6 +53,9 @@ type platformOptions struct {
 	configure func(*lhttp.Server)
 	// scheduler runs the cron scheduler (lambda server; not lambda bench).
 	scheduler bool
+	// external serves the running containers labelled lambda.expose or
+	// faas.name that no server started (lambda server; not lambda bench).
+	external bool
 	// dockerDown decides what a Docker that does not answer at start
 	// means; nil: a warning, and deploys and invocations wait for it.
 	dockerDown func(error) error
@@ -176,6 +179,9 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.srv.Addr, p.srv.Domain, p.srv.Logger = o.addr, o.domain, o.logger
 	p.srv.Functions, p.srv.Store, p.srv.Schedules, p.srv.Router, p.srv.Scaling = p.eng, p.functions, p.schedules, p.eng, p.eng
 	p.srv.Lookup = p.eng
+	if o.external {
+		p.eng.External, p.srv.External = p.driver, p.eng
+	}
 	p.srv.Invoker, p.srv.Async, p.srv.Logs = p.invoker, p.queue, p.logs
 	p.srv.Cron, p.srv.Images, p.srv.Runtimes = cron.Parser{}, p.driver, p.reg
 	// One schedule service for the API and deploys: its lock makes each

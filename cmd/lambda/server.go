@@ -196,6 +196,7 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 			srv.TLSCert, srv.TLSKey, srv.HTTPRedirect = opts.tls.cert, opts.tls.key, opts.tls.httpRedirect
 		},
 		scheduler: true,
+		external:  true,
 	})
 	if err != nil {
 		return err
