@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/lambdahq/lambda"
 )
@@ -37,12 +38,14 @@ func NewInvocationStore(db *DB) *InvocationStore {
 // plus its index in the chunk; a chunk holds at most 1<<chunkBits.
 const chunkBits = 16
 
-const insertChunk = `INSERT INTO invocation_chunks (function, n, first_start, records) VALUES (?, ?, ?, ?)`
+// insertChunk stores a chunk; its records come as the bytes of a reused
+// buffer, cast to the TEXT they are (a string would be a copy of ~100 KB
+// per batch on the Go heap, which the driver copies again).
+const insertChunk = `INSERT INTO invocation_chunks (function, n, first_start, records) VALUES (?, ?, ?, CAST(?4 AS TEXT))`
 
-// insertIDs names chunk ?1 as the holder of the IDs of ?2, a JSON array:
-// one statement per chunk, not per record. A record saved again names its
-// newest copy.
-const insertIDs = `INSERT INTO invocation_ids (id, chunk) SELECT value, ?1 FROM json_each(?2) WHERE true ON CONFLICT (id) DO UPDATE SET chunk = excluded.chunk`
+// insertKeys names chunk ?1 as a holder of records under the keys of ?2,
+// a JSON array (chunkKeys: a few for a batch of the platform's IDs).
+const insertKeys = `INSERT OR IGNORE INTO invocation_keys (key, chunk) SELECT value, ?1 FROM json_each(?2)`
 
 // pruneChunks deletes a function's chunks older than the newest ones
 // that hold ?2 records together.
@@ -57,33 +60,47 @@ func (s *InvocationStore) keep() int {
 	return s.Keep
 }
 
+// saveBuffers are what a save reuses from the last: the chunk's encoding
+// (~100 KB for a batch of 256) grew by doubling on every batch, garbage
+// the GC then marked and swept on the same two cores as the requests.
+type saveBuffers struct {
+	buf        []byte
+	keys       []string
+	byFunction map[string][]*lambda.Invocation
+	order      []string
+}
+
+var savePool = sync.Pool{New: func() any { return &saveBuffers{byFunction: map[string][]*lambda.Invocation{}} }}
+
 // SaveInvocations stores recs, a chunk per function, in one transaction
 // and deletes the chunks each function no longer needs.
 func (s *InvocationStore) SaveInvocations(ctx context.Context, recs []*lambda.Invocation) error {
 	if len(recs) == 0 {
 		return nil
 	}
+	sb := savePool.Get().(*saveBuffers)
+	defer savePool.Put(sb)
 	err := s.db.batchRelaxed(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		kept, err := s.recordable(ctx, tx, recs)
 		if err != nil {
 			return err
 		}
-		byFunction := map[string][]*lambda.Invocation{}
-		var order []string
+		clear(sb.byFunction)
+		sb.order = sb.order[:0]
 		for _, r := range kept {
-			if _, ok := byFunction[r.Function]; !ok {
-				order = append(order, r.Function)
+			if _, ok := sb.byFunction[r.Function]; !ok {
+				sb.order = append(sb.order, r.Function)
 			}
-			byFunction[r.Function] = append(byFunction[r.Function], r)
+			sb.byFunction[r.Function] = append(sb.byFunction[r.Function], r)
 		}
-		var buf []byte // reused by the chunks, converted to a string for each
-		for _, fn := range order {
-			for chunk := range slices.Chunk(byFunction[fn], 1<<chunkBits) {
-				buf, err = appendInvocations(buf[:0], chunk)
+		defer clear(sb.byFunction) // no records kept alive by the pool
+		for _, fn := range sb.order {
+			for chunk := range slices.Chunk(sb.byFunction[fn], 1<<chunkBits) {
+				sb.buf, err = appendInvocations(sb.buf[:0], chunk)
 				if err != nil {
 					return err
 				}
-				res, err := s.db.exec(ctx, tx, insertChunk, fn, len(chunk), formatTime(chunk[0].Start), string(buf))
+				res, err := s.db.exec(ctx, tx, insertChunk, fn, len(chunk), formatTime(chunk[0].Start), sb.buf)
 				if err != nil {
 					return err
 				}
@@ -91,8 +108,9 @@ func (s *InvocationStore) SaveInvocations(ctx context.Context, recs []*lambda.In
 				if err != nil {
 					return err
 				}
-				buf = appendIDs(buf[:0], chunk)
-				if _, err := s.db.exec(ctx, tx, insertIDs, seq, string(buf)); err != nil {
+				sb.keys = chunkKeys(sb.keys, chunk)
+				sb.buf = appendKeys(sb.buf[:0], sb.keys)
+				if _, err := s.db.exec(ctx, tx, insertKeys, seq, string(sb.buf)); err != nil {
 					return err
 				}
 			}
@@ -102,6 +120,7 @@ func (s *InvocationStore) SaveInvocations(ctx context.Context, recs []*lambda.In
 		}
 		return nil
 	})
+	clear(sb.keys)
 	if err != nil {
 		return fmt.Errorf("sqlite: save %d invocation records: %w", len(recs), err)
 	}
@@ -123,7 +142,12 @@ func (s *InvocationStore) recordable(ctx context.Context, tx *sql.Tx, recs []*la
 		}
 		exists[r.Function] = err == nil
 	}
-	return slices.DeleteFunc(slices.Clone(recs), func(r *lambda.Invocation) bool { return !exists[r.Function] }), nil
+	for _, ok := range exists {
+		if !ok {
+			return slices.DeleteFunc(slices.Clone(recs), func(r *lambda.Invocation) bool { return !exists[r.Function] }), nil
+		}
+	}
+	return recs, nil
 }
 
 // jobIDs returns which of ids name jobs.
@@ -271,16 +295,22 @@ func (s *InvocationStore) readChunks(ctx context.Context, query string, args ...
 	return all, nil
 }
 
-// findInvocation reads the chunk holding record ?1 and how many records
-// its function's later chunks hold (by the index on function, seq: at
-// most Keep and a chunk are stored).
+// findInvocation reads the newest chunk under key ?1 (idKey) whose text
+// holds ?2, `"id":` and the record's ID as a JSON string (inside a JSON
+// string every quote is escaped, so only a record's "id" field matches),
+// and how many records its function's later chunks hold (by the index on
+// function, seq: at most Keep and a chunk are stored). A key names the
+// chunks of 16 ms of the platform's IDs: one or two, read newest first
+// until one holds the ID; a miss reads them all.
 const findInvocation = `SELECT c.function, c.seq, c.records,
 	(SELECT COALESCE(SUM(l.n), 0) FROM invocation_chunks AS l WHERE l.function = c.function AND l.seq > c.seq)
-	FROM invocation_ids AS i JOIN invocation_chunks AS c ON c.seq = i.chunk WHERE i.id = ?1`
+	FROM invocation_keys AS k JOIN invocation_chunks AS c ON c.seq = k.chunk
+	WHERE k.key = ?1 AND instr(c.records, ?2) > 0
+	ORDER BY k.chunk DESC LIMIT 1`
 
-// FindInvocation returns the record with id as a job: invocation_ids
-// names its chunk (one B-tree search, found or not), and the record must
-// be among its function's newest Keep.
+// FindInvocation returns the record with id as a job: invocation_keys
+// names the chunks that may hold it (one B-tree search, found or not),
+// and the record must be among its function's newest Keep.
 func (s *InvocationStore) FindInvocation(ctx context.Context, id string) (*lambda.Job, error) {
 	notFound := lambda.Errorf(lambda.ENOTFOUND, "invocation %q not found: the newest %d synchronous invocations of each function are kept", id, s.keep())
 	if id == "" {
@@ -296,7 +326,8 @@ func (s *InvocationStore) FindInvocation(ctx context.Context, id string) (*lambd
 		records  string
 		newer    int
 	)
-	err = read.QueryRowContext(ctx, findInvocation, id).Scan(&function, &seq, &records, &newer)
+	pattern := string(appendJSONString([]byte(`"id":`), id))
+	err = read.QueryRowContext(ctx, findInvocation, idKey(id), pattern).Scan(&function, &seq, &records, &newer)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound
 	}

@@ -94,19 +94,6 @@ func appendInvocation(b []byte, r *lambda.Invocation) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// appendIDs appends the records' IDs as a JSON array of strings, for
-// insertIDs.
-func appendIDs(b []byte, recs []*lambda.Invocation) []byte {
-	b = append(b, '[')
-	for i, r := range recs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, r.ID)
-	}
-	return append(b, ']')
-}
-
 // appendJSONString appends s as a JSON string, escaped as json.Marshal
 // escapes it: quotes, backslashes and control characters (\b \f \n \r \t
 // short, others as \u00XX), <, > and & (HTML-safe), U+2028 and U+2029,
