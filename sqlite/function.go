@@ -67,10 +67,7 @@ func (s *FunctionStore) PublishVersion(ctx context.Context, v *lambda.Version) e
 		if err != nil {
 			return fmt.Errorf("sqlite: create function %q: %w", v.Function, err)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO versions
-			(function, number, image, image_id, config, code_sha256, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			v.Function, v.Number, v.Image, v.ImageID, string(config), v.CodeSHA256, formatTime(v.CreatedAt))
+		_, err = tx.ExecContext(ctx, versionInsert, versionValues(v.Function, v, string(config))...)
 		if isPrimaryKeyViolation(err) {
 			return lambda.Errorf(lambda.ECONFLICT, "version %d of function %q already exists", v.Number, v.Function)
 		}

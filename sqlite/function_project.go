@@ -71,10 +71,7 @@ func publishOne(ctx context.Context, tx *sql.Tx, p lambda.Publication, config, s
 		if err != nil {
 			return fmt.Errorf("sqlite: create function %q: %w", name, err)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO versions
-			(function, number, image, image_id, config, code_sha256, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			name, v.Number, v.Image, v.ImageID, config, v.CodeSHA256, formatTime(v.CreatedAt))
+		_, err = tx.ExecContext(ctx, versionInsert, versionValues(name, v, config)...)
 		if isPrimaryKeyViolation(err) {
 			return lambda.Errorf(lambda.ECONFLICT, "version %d of function %q already exists", v.Number, name)
 		}

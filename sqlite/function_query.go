@@ -10,7 +10,7 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-const versionColumns = `v.function, v.number, v.image, v.image_id, v.config, v.code_sha256, v.created_at, v.pruned_at`
+const versionColumns = `v.function, v.number, v.image, v.image_id, v.config, v.code_sha256, v.created_at, v.pruned_at` + gitColumns
 
 // functionQuery joins each function with its active version, so listing
 // needs one query rather than one per function.
@@ -21,10 +21,11 @@ const functionQuery = `SELECT f.name, f.project, f.active_version, f.created_at,
 type versionRow struct {
 	function, image, imageID, config, codeSHA256, createdAt, prunedAt sql.NullString
 	number                                                            sql.NullInt64
+	git                                                               gitRow
 }
 
 func (r *versionRow) dest() []any {
-	return []any{&r.function, &r.number, &r.image, &r.imageID, &r.config, &r.codeSHA256, &r.createdAt, &r.prunedAt}
+	return append([]any{&r.function, &r.number, &r.image, &r.imageID, &r.config, &r.codeSHA256, &r.createdAt, &r.prunedAt}, r.git.dest()...)
 }
 
 // version returns nil when the join found no version.
@@ -38,6 +39,7 @@ func (r *versionRow) version() (*lambda.Version, error) {
 		Image:      r.image.String,
 		ImageID:    r.imageID.String,
 		CodeSHA256: r.codeSHA256.String,
+		Git:        r.git.provenance(),
 	}
 	if err := json.Unmarshal([]byte(r.config.String), &v.Config); err != nil {
 		return nil, fmt.Errorf("sqlite: stored config of %q version %d: %w", v.Function, v.Number, err)
