@@ -77,6 +77,9 @@ type Engine struct {
 	// Schedules checks a deploy's schedules before the build and applies
 	// them once it is live; nil: a deploy with schedules is refused.
 	Schedules lambda.ScheduleService
+	// Cloner fetches the tree of a deploy from git (DeployRequest.Git);
+	// nil: such a deploy is refused.
+	Cloner lambda.Cloner
 	// External, when set, finds running containers the engine did not
 	// start that expose a function by their labels (external.go).
 	External lambda.ExternalWatcher
