@@ -53,6 +53,10 @@ func runDescribe(ctx context.Context, s *streams, root *rootOptions, o *describe
 	}
 	fmt.Fprintln(s.Out)
 	if len(fn.Instances) == 0 {
+		if external(fn.Active) {
+			fmt.Fprintln(s.Out, "No container runs: start one (e.g. docker compose up -d); until then requests get 503.")
+			return nil
+		}
 		fmt.Fprintln(s.Out, "No instances: one starts on the next request.")
 		return nil
 	}
@@ -64,7 +68,7 @@ func runDescribe(ctx context.Context, s *streams, root *rootOptions, o *describe
 		if state == "" {
 			state = map[bool]string{true: "running", false: "stopped"}[in.Running]
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\t%s\n", shortID(in.ID), in.Version, state, in.Inflight, in.Requests, orDash(in.Addr), age(now, in.CreatedAt))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", shortID(in.ID), versionCell(in.Version), state, in.Inflight, in.Requests, orDash(in.Addr), age(now, in.CreatedAt))
 	}
 	return tw.Flush()
 }
@@ -77,6 +81,15 @@ func printDetail(w io.Writer, fn *lambdahttp.FunctionDetail, now time.Time) erro
 	row("URL", orDash(fn.URL))
 	row("Path URL", orDash(fn.PathURL))
 	row("Status", orDash(fn.Status))
+	if v := fn.Active; external(v) {
+		// Not deployed with Lambda: no version, image or scaling of its own.
+		row("Active version", "- (containers found by their Docker labels; stop or scale them with Compose)")
+		row("Runtime", lambda.RuntimeExternal)
+		row("Protocol", orDash(v.Config.Protocol))
+		row("Port", fmt.Sprint(v.Config.Port))
+		row("Timeout", timeout(v.Config.Timeout))
+		return tw.Flush()
+	}
 	if v := fn.Active; v != nil {
 		cfg := v.Config
 		row("Active version", fmt.Sprint(v.Number))
@@ -129,4 +142,18 @@ func timeout(d lambda.Duration) string {
 		return lambda.DefaultTimeout.String()
 	}
 	return time.Duration(d).String()
+}
+
+// external reports whether v is the stand-in version of a function that
+// containers found by their labels serve.
+func external(v *lambda.Version) bool {
+	return v != nil && v.Config.Runtime == lambda.RuntimeExternal
+}
+
+// versionCell is a version number, "-" for none (an external function's).
+func versionCell(n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprint(n)
 }

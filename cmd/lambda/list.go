@@ -54,7 +54,7 @@ func runList(ctx context.Context, s *streams, root *rootOptions, o *listOptions)
 	tw := newTable(s.Out)
 	fmt.Fprintf(tw, "NAME\tVERSION\tRUNTIME\t%s\tURL\tUPDATED\n", p.header("STATUS"))
 	for _, f := range fns {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", f.Name, f.Version, orDash(f.Runtime), p.status(orDash(f.Status)), orDash(f.URL), age(now, f.UpdatedAt))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Name, versionCell(f.Version), orDash(f.Runtime), p.status(orDash(f.Status)), orDash(f.URL), age(now, f.UpdatedAt))
 	}
 	return tw.Flush()
 }
