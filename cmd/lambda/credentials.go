@@ -9,14 +9,18 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	lambdahttp "github.com/lambdahq/lambda/http"
 )
 
 // credentialsFile, in the user's config directory, holds the keys `lambda
-// login` saved, one per server URL (mode 0600).
+// login` saved for servers outside any context, one per server URL (mode
+// 0600). Keys for a context are kept with the context (contexts.json).
 const credentialsFile = "credentials.json"
 
 // savedKey is one server's entry in credentials.json.
@@ -30,14 +34,18 @@ type credentials struct {
 	Servers map[string]savedKey `json:"servers"`
 }
 
-// credentialsPath is the file of saved keys: os.UserConfigDir()/lambda.
-func credentialsPath() (string, error) {
+// configPath is file in the CLI's directory of the user's config
+// directory: os.UserConfigDir()/lambda.
+func configPath(file string) (string, error) {
 	dir, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("find the user config directory to keep the key in: %w; set XDG_CONFIG_HOME or HOME", err)
+		return "", fmt.Errorf("find the user config directory to keep %s in: %w; set XDG_CONFIG_HOME or HOME", file, err)
 	}
-	return filepath.Join(dir, "lambda", credentialsFile), nil
+	return filepath.Join(dir, "lambda", file), nil
 }
+
+// credentialsPath is the file of saved keys.
+func credentialsPath() (string, error) { return configPath(credentialsFile) }
 
 // serverKey names a server in credentials.json: its URL as the client
 // uses it, so that "localhost:8080/" and "http://localhost:8080" match.
@@ -45,14 +53,43 @@ func serverKey(server string) string {
 	return lambdahttp.NewClient(server).BaseURL
 }
 
-func loadCredentials(path string) (*credentials, error) {
-	c := &credentials{Servers: map[string]savedKey{}}
-	b, err := os.ReadFile(path)
+// readPrivateFile reads a file of the CLI's that may hold secrets, and
+// refuses it when others may read or write it: it says how to fix it.
+// A missing file is (nil, nil).
+func readPrivateFile(path, what string) ([]byte, error) {
+	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return c, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read the saved keys: %w", err)
+		return nil, fmt.Errorf("read the %s: %w", what, err)
+	}
+	// Windows has no such modes; its ACLs keep the profile private.
+	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("the %s in %s may be read or changed by other users (mode %04o) and can hold API keys: "+
+			"it is not used until only you can; fix it with: chmod 600 %s", what, path, fi.Mode().Perm(), shellQuote(path))
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read the %s: %w", what, err)
+	}
+	return b, nil
+}
+
+// writePrivateFile writes b to path with mode 0600, in a 0700 directory,
+// replacing the file at once (a reader sees the old or the new).
+func writePrivateFile(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+	}
+	return writeSecretFile(path, strings.TrimRight(string(b), "\n"))
+}
+
+func loadCredentials(path string) (*credentials, error) {
+	c := &credentials{Servers: map[string]savedKey{}}
+	b, err := readPrivateFile(path, "saved keys")
+	if err != nil || b == nil {
+		return c, err
 	}
 	if err := json.Unmarshal(b, c); err != nil {
 		return nil, fmt.Errorf("the saved keys in %s are not valid JSON: fix or remove the file, then run `lambda login` again", path)
@@ -75,26 +112,113 @@ func saveKey(path, server string, key savedKey) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
-	}
-	if err := writeSecretFile(path, string(b)); err != nil {
+	if err := writePrivateFile(path, b); err != nil {
 		return fmt.Errorf("save the key in %s: %w", path, err)
 	}
 	return nil
 }
 
-// resolveAPIKey finds the key for server, in order: the --api-key flag,
-// LAMBDA_API_KEY, the key `lambda login` saved for that server, and, for a
-// server on this host, the admin.key of the server's default data
-// directory. "" when there is none: the server's 401 says what to do.
-func resolveAPIKey(flag, server string) string {
-	if k := strings.TrimSpace(flag); k != "" {
-		return k
+// connection is where a client command sends its requests, with which key
+// and CA, as resolveConnection decided.
+type connection struct {
+	// Context is the context in use ("" for none); its server, key and CA
+	// apply unless a flag or the environment says otherwise.
+	Context string
+	Server  string
+	APIKey  string
+	CACert  string
+	// ContextServer: Server is the context's, so login saves into it.
+	ContextServer bool
+}
+
+// connectionFlags are the root flags resolveConnection reads: their
+// values, and whether the user gave them.
+type connectionFlags struct {
+	server, apiKey, caCert, context         string
+	serverSet, apiKeySet, caCertSet, ctxSet bool
+}
+
+// resolveConnection is the one place that decides where a command goes.
+// Every setting is taken, in order, from its flag, its environment
+// variable, the context, and its default:
+//
+//	context  --context     LAMBDA_CONTEXT  the current one (lambda context use)  none
+//	server   --server      LAMBDA_SERVER   the context's server                  http://localhost:8080
+//	key      --api-key     LAMBDA_API_KEY  the context's key (its file, or the key `lambda login` saved in it)
+//	CA       --ca-cert     LAMBDA_CA_CERT  the context's CA certificate          the system's roots
+//
+// A context's key and CA go only to the context's server: a --server or
+// LAMBDA_SERVER naming another one leaves them out. Without a key from
+// those, the key `lambda login` saved for the server's URL outside any
+// context is used, then, for a server on this host only, the admin.key of
+// the server's default data directory. No key at all: the server's 401
+// says what to do.
+func resolveConnection(f connectionFlags) (connection, error) {
+	var c connection
+	name, from := strings.TrimSpace(f.context), "--context"
+	if !f.ctxSet {
+		name, from = strings.TrimSpace(os.Getenv("LAMBDA_CONTEXT")), "LAMBDA_CONTEXT"
 	}
-	if k := strings.TrimSpace(os.Getenv("LAMBDA_API_KEY")); k != "" {
-		return k
+	path, err := contextsPath()
+	if err != nil && name != "" && name != defaultContext {
+		return c, err
 	}
+	var entry *contextEntry
+	if err == nil {
+		cfg, err := loadContexts(path)
+		if err != nil {
+			return c, err
+		}
+		if name == "" {
+			name, from = cfg.Current, "the current context"
+		}
+		if name != "" && name != defaultContext {
+			if entry = cfg.Contexts[name]; entry == nil {
+				return c, unknownContext(name, from, cfg)
+			}
+			c.Context = name
+		}
+	}
+
+	switch env := strings.TrimSpace(os.Getenv("LAMBDA_SERVER")); {
+	case f.serverSet:
+		c.Server = f.server
+	case env != "":
+		c.Server = env
+	case entry != nil:
+		c.Server = entry.Server
+	default:
+		c.Server = lambdahttp.DefaultServerURL
+	}
+	c.ContextServer = entry != nil && serverKey(c.Server) == serverKey(entry.Server)
+
+	switch env := strings.TrimSpace(os.Getenv("LAMBDA_CA_CERT")); {
+	case f.caCertSet:
+		c.CACert = f.caCert
+	case env != "":
+		c.CACert = env
+	case c.ContextServer:
+		c.CACert = entry.CACert
+	}
+
+	switch env := strings.TrimSpace(os.Getenv("LAMBDA_API_KEY")); {
+	case f.apiKeySet && strings.TrimSpace(f.apiKey) != "":
+		c.APIKey = strings.TrimSpace(f.apiKey)
+	case env != "":
+		c.APIKey = env
+	case c.ContextServer && (entry.APIKey != "" || entry.APIKeyFile != ""):
+		if c.APIKey, err = entry.key(c.Context); err != nil {
+			return c, err
+		}
+	default:
+		c.APIKey = savedOrLocalKey(c.Server)
+	}
+	return c, nil
+}
+
+// savedOrLocalKey is the key `lambda login` saved for server outside any
+// context, else, for a server on this host, its admin.key; "" if none.
+func savedOrLocalKey(server string) string {
 	if path, err := credentialsPath(); err == nil {
 		if c, err := loadCredentials(path); err == nil {
 			if k, ok := c.Servers[serverKey(server)]; ok && k.APIKey != "" {
@@ -125,4 +249,64 @@ func isLocalServer(server string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// offlineAnnotation marks a command that calls no server (or resolves its
+// connection itself): the root does not resolve one before it runs, so a
+// broken contexts file never stops it.
+const offlineAnnotation = "lambda/offline"
+
+func markOffline(cmd *cobra.Command) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[offlineAnnotation] = "true"
+	return cmd
+}
+
+func isOffline(cmd *cobra.Command) bool {
+	for c := cmd; c != nil; c = c.Parent() {
+		if c.Annotations[offlineAnnotation] != "" {
+			return true
+		}
+	}
+	switch cmd.Name() {
+	case "help", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
+		return true
+	}
+	return false
+}
+
+// flags reads the connection flags of the root command.
+func (o *rootOptions) flags() connectionFlags {
+	f := connectionFlags{server: o.server, apiKey: o.apiKey, caCert: o.caCert, context: o.context}
+	if o.persistent != nil {
+		changed := func(name string) bool {
+			fl := o.persistent.Lookup(name)
+			return fl != nil && fl.Changed
+		}
+		f.serverSet, f.apiKeySet, f.caCertSet, f.ctxSet = changed("server"), changed("api-key"), changed("ca-cert"), changed("context")
+	} else {
+		f.serverSet, f.apiKeySet, f.caCertSet, f.ctxSet = o.server != "", o.apiKey != "", o.caCert != "", o.context != ""
+	}
+	return f
+}
+
+// connection resolves the command's connection once.
+func (o *rootOptions) connection() (connection, error) {
+	if !o.resolved {
+		o.conn, o.connErr = resolveConnection(o.flags())
+		o.resolved = true
+	}
+	return o.conn, o.connErr
+}
+
+// prepare runs before every command: a command that calls a server fails
+// here, before doing anything, when its connection cannot be resolved.
+func (o *rootOptions) prepare(cmd *cobra.Command) error {
+	if isOffline(cmd) {
+		return nil
+	}
+	_, err := o.connection()
+	return err
 }

@@ -258,35 +258,6 @@ func TestLogin(t *testing.T) {
 	}
 }
 
-func TestResolveAPIKey(t *testing.T) {
-	configDir := isolateCredentials(t)
-	dataDir := t.TempDir()
-	t.Setenv("LAMBDA_DATA", dataDir)
-	os.WriteFile(filepath.Join(dataDir, adminKeyFile), []byte("lmb_local\n"), 0o600)
-	path := filepath.Join(configDir, "lambda", credentialsFile)
-	if err := saveKey(path, "https://vm.example.com", savedKey{APIKey: "lmb_saved"}); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name, flag, env, server, want string
-	}{
-		{"flag first", "lmb_flag", "lmb_env", "https://vm.example.com", "lmb_flag"},
-		{"then the env", "", "lmb_env", "https://vm.example.com", "lmb_env"},
-		{"then the saved key", "", "", "https://vm.example.com/", "lmb_saved"},
-		{"then the local admin.key", "", "", "http://localhost:8080", "lmb_local"},
-		{"loopback address", "", "", "127.0.0.1:8080", "lmb_local"},
-		{"never the local key to another host", "", "", "https://other.example.com", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("LAMBDA_API_KEY", tt.env)
-			if got := resolveAPIKey(tt.flag, tt.server); got != tt.want {
-				t.Fatalf("resolveAPIKey(%q, %q) = %q, want %q", tt.flag, tt.server, got, tt.want)
-			}
-		})
-	}
-}
-
 // TestServerTakesNoAPIKey: the commands that run the platform neither list
 // nor accept the clients' --api-key.
 func TestServerTakesNoAPIKey(t *testing.T) {

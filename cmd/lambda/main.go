@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	lambdahttp "github.com/lambdahq/lambda/http"
 )
@@ -43,20 +44,29 @@ type streams struct {
 
 // rootOptions holds the flags every client command shares.
 type rootOptions struct {
-	server string
-	apiKey string // --api-key; see resolveAPIKey for where else a key comes from
-	caCert string // --ca-cert: a private CA the server's certificate chains to
+	// The flags as given; resolveConnection decides from them, the
+	// environment and the context where a command goes.
+	server  string
+	apiKey  string // --api-key
+	caCert  string // --ca-cert: a private CA the server's certificate chains to
+	context string // --context
+
+	persistent *pflag.FlagSet // the root's flags, to tell which were given
+	conn       connection     // resolved once, by prepare or client
+	connErr    error
+	resolved   bool
 	// noColor is --no-color: tables never colour their cells (nor do
 	// they when NO_COLOR is set or stdout is not a terminal).
 	noColor bool
 }
 
 // client returns an API client for the server the user pointed at, with
-// the API key found for it.
+// the API key and CA found for it (resolveConnection). An error resolving
+// them has stopped the command before it ran (prepare).
 func (o *rootOptions) client() *lambdahttp.Client {
-	c := lambdahttp.NewClient(o.server)
-	c.APIKey = resolveAPIKey(o.apiKey, o.server)
-	c.CACertFile = o.caCert
+	conn, _ := o.connection()
+	c := lambdahttp.NewClient(conn.Server)
+	c.APIKey, c.CACertFile = conn.APIKey, conn.CACert
 	return c
 }
 
@@ -73,25 +83,31 @@ Start the server with "lambda server", then deploy a directory with
 		// usage line there too.
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Resolves the server, key and CA (flag > environment > context >
+		// default) before any command that calls a server.
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error { return o.prepare(c) },
+		Version:           lambdahttp.Build().Version,
 	}
+	cmd.SetVersionTemplate(versionTemplate())
 	cmd.SetIn(s.In)
 	cmd.SetOut(s.Out)
 	cmd.SetErr(s.Err)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err: err} })
 
-	server := os.Getenv("LAMBDA_SERVER")
-	if server == "" {
-		server = lambdahttp.DefaultServerURL
-	}
-	cmd.PersistentFlags().StringVar(&o.server, "server", server, "URL of the Lambda server (env LAMBDA_SERVER)")
+	// No defaults shown: each flag comes first, then its environment
+	// variable, the context, the default (credentials.go, resolveConnection).
+	o.persistent = cmd.PersistentFlags()
+	cmd.PersistentFlags().StringVar(&o.server, "server", "", "URL of the Lambda server (else env LAMBDA_SERVER, the context's, "+lambdahttp.DefaultServerURL+")")
 	// Certificates are always verified: this adds a CA, it never skips the check.
-	cmd.PersistentFlags().StringVar(&o.caCert, "ca-cert", os.Getenv("LAMBDA_CA_CERT"), "PEM certificate of a private CA to trust for an https:// server (env LAMBDA_CA_CERT)")
-	// No default shown: the help must never print a key taken from the env.
-	cmd.PersistentFlags().StringVar(&o.apiKey, "api-key", "", "API key (env LAMBDA_API_KEY; else the key saved by \"lambda login\", or the local server's admin.key)")
+	cmd.PersistentFlags().StringVar(&o.caCert, "ca-cert", "", "PEM certificate of a private CA to trust for an https:// server (else env LAMBDA_CA_CERT, the context's)")
+	// The help must never print a key taken from the env.
+	cmd.PersistentFlags().StringVar(&o.apiKey, "api-key", "", "API key (else env LAMBDA_API_KEY, the context's, the key \"lambda login\" saved, or the local server's admin.key)")
+	cmd.PersistentFlags().StringVar(&o.context, "context", "", "context to use (else env LAMBDA_CONTEXT, the current one: lambda context --help)")
 	cmd.PersistentFlags().BoolVar(&o.noColor, "no-color", false, "never colour the output (also: env NO_COLOR; colours are only ever shown on a terminal)")
 
 	cmd.AddCommand(
 		withoutServerFlag(newServerCommand(s)),
+		withoutServerFlag(newInitCommand(s)),
 		newDeployCommand(s, o),
 		newInvokeCommand(s, o),
 		newInvocationsCommand(s, o),
@@ -110,6 +126,8 @@ Start the server with "lambda server", then deploy a directory with
 		newRuntimesCommand(s, o),
 		newKeysCommand(s, o),
 		newLoginCommand(s, o),
+		newContextCommand(s, o),
+		newVersionCommand(s, o),
 		newAuditCommand(s, o),
 		withoutServerFlag(newBenchCommand(s)),
 	)
@@ -121,9 +139,10 @@ Start the server with "lambda server", then deploy a directory with
 // platform itself): the clients' --server flag is neither listed in its
 // help nor accepted.
 func withoutServerFlag(cmd *cobra.Command) *cobra.Command {
+	markOffline(cmd)
 	help := cmd.HelpFunc()
 	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
-		for _, name := range []string{"server", "api-key", "ca-cert"} {
+		for _, name := range []string{"server", "api-key", "ca-cert", "context"} {
 			if f := c.InheritedFlags().Lookup(name); f != nil {
 				f.Hidden = true // the process ends after the help
 			}
@@ -131,7 +150,7 @@ func withoutServerFlag(cmd *cobra.Command) *cobra.Command {
 		help(c, args)
 	})
 	cmd.PreRunE = func(c *cobra.Command, _ []string) error {
-		for _, name := range []string{"server", "api-key", "ca-cert"} {
+		for _, name := range []string{"server", "api-key", "ca-cert", "context"} {
 			if c.Flags().Changed(name) {
 				return usageErrorf("--%s is for the commands that call a server: %q runs the platform itself", name, c.CommandPath())
 			}
