@@ -50,7 +50,7 @@ func (s *Server) handleListFunctions(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleGetFunction(w http.ResponseWriter, r *http.Request) {
 	fn, err := s.findFunction(r.Context(), r.PathValue("name"))
 	if err != nil {
-		writeError(w, r, s.Logger, err)
+		s.writeFunctionError(w, r, err)
 		return
 	}
 	respondJSON(w, http.StatusOK, s.detail(r.Context(), fn))
@@ -123,7 +123,7 @@ func status(running map[string]map[int]bool, fn *lambda.Function) string {
 
 func (s *Server) handleDeleteFunction(w http.ResponseWriter, r *http.Request) {
 	if err := s.Functions.Delete(r.Context(), r.PathValue("name")); err != nil {
-		writeError(w, r, s.Logger, err)
+		s.writeFunctionError(w, r, err)
 		return
 	}
 	s.SchedulesChanged()
@@ -134,7 +134,7 @@ func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	fn, err := s.Store.FindFunction(r.Context(), name)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
+		s.writeFunctionError(w, r, err)
 		return
 	}
 	versions, err := s.Store.ListVersions(r.Context(), name)
@@ -165,7 +165,7 @@ func (s *Server) handleRollback(w http.ResponseWriter, r *http.Request) {
 	}
 	fn, err := s.Functions.Rollback(r.Context(), r.PathValue("name"), to)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
+		s.writeFunctionError(w, r, err)
 		return
 	}
 	respondJSON(w, http.StatusOK, s.detail(r.Context(), fn))

@@ -49,7 +49,8 @@ func (s *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.Invoker.Invoke(r.Context(), req)
 	if err != nil {
-		s.writeInvokeError(w, r, req.RequestID, err)
+		// `lambda invoke gret`: "did you mean"; the gateway's routes do not.
+		s.writeInvokeError(w, r, req.RequestID, s.suggestFunction(r.Context(), err, req.Function))
 		return
 	}
 	h := w.Header()

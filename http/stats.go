@@ -24,7 +24,7 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 		st, err = s.Stats.FunctionStats(r.Context(), name, win)
 	}
 	if err != nil {
-		writeError(w, r, s.Logger, err)
+		s.writeFunctionError(w, r, err)
 		return
 	}
 	respondJSON(w, http.StatusOK, st)
