@@ -152,6 +152,7 @@ var wantScope = map[string]string{
 	"DELETE /v1/keys/{id}":                              lambda.ScopeAdmin,
 	"GET /v1/audit":                                     lambda.ScopeAdmin,
 	"GET /v1/whoami":                                    lambda.ScopeRead,
+	"GET /v1/version":                                   scopeAnyKey,
 }
 
 // grantedBy lists, for the scope a route needs, the key scopes that get
@@ -163,6 +164,7 @@ var grantedBy = map[string][]string{
 	lambda.ScopeRead:   {lambda.ScopeAdmin, lambda.ScopeDeploy, lambda.ScopeRead},
 	lambda.ScopeInvoke: {lambda.ScopeAdmin, lambda.ScopeInvoke},
 	scopeReadOrInvoke:  {lambda.ScopeAdmin, lambda.ScopeDeploy, lambda.ScopeRead, lambda.ScopeInvoke},
+	scopeAnyKey:        {lambda.ScopeAdmin, lambda.ScopeDeploy, lambda.ScopeRead, lambda.ScopeInvoke},
 }
 
 func TestEveryRouteHasARule(t *testing.T) {

@@ -19,8 +19,16 @@ const scopePublic = "public"
 // caller's events and responses.
 const scopeReadOrInvoke = "read or invoke"
 
+// scopeAnyKey marks a route open to any valid key, whatever its scope:
+// GET /v1/version, which `lambda version` calls with whatever key the user
+// has (as `docker version` needs the daemon's access, not a role).
+const scopeAnyKey = "any key"
+
 // keyAllows reports whether k may use a route of scope on function.
 func keyAllows(k *lambda.Key, scope, function string) bool {
+	if scope == scopeAnyKey {
+		return true
+	}
 	if scope == scopeReadOrInvoke {
 		return k.Allows(lambda.ScopeRead, function) || k.Allows(lambda.ScopeInvoke, function)
 	}
@@ -67,7 +75,7 @@ func (s *Server) route(mux *http.ServeMux, pattern, scope string, handler http.H
 // knownScope reports whether scope is a rule the middleware enforces.
 func knownScope(scope string) bool {
 	switch scope {
-	case scopePublic, scopeMetrics, scopeReadOrInvoke, lambda.ScopeAdmin, lambda.ScopeDeploy, lambda.ScopeInvoke, lambda.ScopeRead:
+	case scopePublic, scopeMetrics, scopeReadOrInvoke, scopeAnyKey, lambda.ScopeAdmin, lambda.ScopeDeploy, lambda.ScopeInvoke, lambda.ScopeRead:
 		return true
 	}
 	return false

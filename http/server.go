@@ -291,6 +291,7 @@ func (s *Server) routes() *http.ServeMux {
 	// Any valid key may ask what it is (`lambda login` checks a key so):
 	// read is the rule; an invoke key gets 403, which still proves it valid.
 	s.route(mux, "GET /v1/whoami", lambda.ScopeRead, s.handleWhoami)
+	s.route(mux, "GET /v1/version", scopeAnyKey, s.handleVersion)
 	s.route(mux, "/", scopePublic, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, lambda.Errorf(lambda.ENOTFOUND, "no route for %s %s; functions answer at NAME.%s or /fn/NAME", r.Method, r.URL.Path, s.Domain))
 	})
