@@ -16,6 +16,7 @@ const (
 	EFORBIDDEN      = "forbidden"              // valid credentials without the right scope or function
 	ETOOLARGE       = "too_large"              // a body or upload exceeds its limit
 	EFUNCTION       = "function_error"         // the function crashed, refused or answered garbage
+	EOUTOFMEMORY    = "out_of_memory"          // the function reached its memory limit and was killed (a function error)
 	ETIMEOUT        = "timeout"                // the function ran past its deadline
 	ECLIENTTIMEOUT  = "client_timeout"         // the client was too slow sending its request
 	ETHROTTLED      = "throttled"              // no capacity now; retry later

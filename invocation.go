@@ -137,8 +137,8 @@ type Invocation struct {
 	// QueueWait is the time spent waiting for an instance (and, for an
 	// async job, in the queue before this attempt).
 	QueueWait time.Duration `json:"queue_wait"`
-	// ErrorType is the error code of a failure (function_error, timeout,
-	// throttled, unavailable, …), "" on success.
+	// ErrorType is the error code of a failure (function_error,
+	// out_of_memory, timeout, throttled, unavailable, …), "" on success.
 	ErrorType string `json:"error_type,omitempty"`
 	Attempt   int    `json:"attempt"`
 	// InitDuration is, on a cold start, what starting the instance cost

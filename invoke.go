@@ -42,8 +42,8 @@ type Lease struct {
 }
 
 // Failure tells why the instance broke the connection instead of
-// answering: an EFUNCTION error saying, for instance, that it ran out of
-// memory, or nil when the router does not know (the instance still runs,
+// answering: an EOUTOFMEMORY error when it ran out of memory, an
+// EFUNCTION one with its exit status, or nil when the router does not know (the instance still runs,
 // or its exit was not observed within a short, bounded wait). Call it
 // before Release.
 func (l *Lease) Failure(ctx context.Context) error {

@@ -21,7 +21,7 @@ import (
 // functions run without the shim that reads it); Init Duration is there
 // on a cold start only; "Status: timeout" ends a timed-out one's, and
 // "Status: error	Error Type: Runtime.ExitError" one whose runtime died
-// (a crash). Those two also get a line before END (FailureLine).
+// (a crash), Runtime.OutOfMemory when it was killed at its memory limit. Those two also get a line before END (FailureLine).
 const (
 	startPrefix  = "START RequestId: "
 	endPrefix    = "END RequestId: "
@@ -81,8 +81,10 @@ func appendReportLine(b []byte, inv *Invocation) []byte {
 	case inv.ErrorType == ETIMEOUT:
 		// Lambda's field for a timeout, which log readers count them by.
 		b = append(b, "Status: timeout\t"...)
-	case inv.RuntimeExit != "":
-		b = append(b, "Status: error\tError Type: "+runtimeExitError+"\t"...)
+	case inv.RuntimeExit != "" || inv.ErrorType == EOUTOFMEMORY:
+		b = append(b, "Status: error\tError Type: "...)
+		b = append(b, crashErrorType(inv)...)
+		b = append(b, '\t')
 	}
 	return b
 }

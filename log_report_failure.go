@@ -10,9 +10,25 @@ import (
 // Lambda's "Runtime exited without providing a reason".
 const RuntimeExitUnknown = "unknown"
 
-// runtimeExitError is Lambda's Error Type of an invocation its runtime did
-// not survive.
-const runtimeExitError = "Runtime.ExitError"
+// Lambda's Error Types of an invocation its runtime did not survive: it
+// crashed, or the kernel killed it at the function's memory size.
+const (
+	runtimeExitError   = "Runtime.ExitError"
+	runtimeOutOfMemory = "Runtime.OutOfMemory"
+)
+
+// runtimeKilled is how Go words a process's end by SIGKILL, which is what
+// Lambda's line quotes for a runtime killed for memory.
+const runtimeKilled = "signal: killed"
+
+// crashErrorType is the REPORT line's Error Type of inv, whose runtime
+// died.
+func crashErrorType(inv *Invocation) string {
+	if inv.ErrorType == EOUTOFMEMORY {
+		return runtimeOutOfMemory
+	}
+	return runtimeExitError
+}
 
 // lambdaTimestamp is how Lambda's own log lines write a time.
 const lambdaTimestamp = "2006-01-02T15:04:05.000Z"
@@ -22,6 +38,10 @@ const lambdaTimestamp = "2006-01-02T15:04:05.000Z"
 //
 //	2026-12-05T10:00:03.012Z ID Task timed out after 3.00 seconds
 //	RequestId: ID Error: Runtime exited with error: exit status 1
+//
+// An invocation whose instance the kernel killed at its memory limit
+// (out_of_memory) says "signal: killed" when the shim could not say how
+// its runtime ended, as Lambda does for one that ran out of memory.
 //
 // The platform writes it, not the function's runtime, so that it is there
 // for every protocol, and says the function's timeout, not the time the
@@ -41,6 +61,8 @@ func FailureLine(inv *Invocation) (line string, ok bool) {
 		b = strconv.AppendFloat(b, timeout.Seconds(), 'f', 2, 64)
 		b = append(b, " seconds"...)
 		return string(b), true
+	case inv.ErrorType == EOUTOFMEMORY && (inv.RuntimeExit == "" || inv.RuntimeExit == RuntimeExitUnknown):
+		return "RequestId: " + inv.ID + " Error: Runtime exited with error: " + runtimeKilled, true
 	case inv.RuntimeExit == RuntimeExitUnknown, inv.RuntimeExit == "exit status 0":
 		return "RequestId: " + inv.ID + " Error: Runtime exited without providing a reason", true
 	case inv.RuntimeExit != "":

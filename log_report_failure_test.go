@@ -54,6 +54,19 @@ func TestFailureLines(t *testing.T) {
 		},
 			"RequestId: id-1 Error: Runtime exited without providing a reason",
 			"\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tStatus: error\tError Type: Runtime.ExitError\t"},
+		{"out of memory, how unknown (an http function)", func(i *Invocation) {
+			i.ErrorType, i.RuntimeExit, i.Duration = EOUTOFMEMORY, RuntimeExitUnknown, time.Millisecond
+		},
+			"RequestId: id-1 Error: Runtime exited with error: signal: killed",
+			"\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tStatus: error\tError Type: Runtime.OutOfMemory\t"},
+		{"out of memory, the shim's word", func(i *Invocation) {
+			i.ErrorType, i.RuntimeExit, i.Duration = EOUTOFMEMORY, "exit status 137", time.Millisecond
+		},
+			"RequestId: id-1 Error: Runtime exited with error: exit status 137",
+			"\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tStatus: error\tError Type: Runtime.OutOfMemory\t"},
+		{"out of memory, no runtime exit recorded", func(i *Invocation) { i.ErrorType, i.Duration = EOUTOFMEMORY, time.Millisecond },
+			"RequestId: id-1 Error: Runtime exited with error: signal: killed",
+			"\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tStatus: error\tError Type: Runtime.OutOfMemory\t"},
 		{"handled error", func(i *Invocation) { i.ErrorType, i.Duration = EFUNCTION, time.Millisecond }, "",
 			"\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\t"},
 		{"success past the timeout is capped", func(i *Invocation) { i.Status = StatusSucceeded }, "",

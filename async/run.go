@@ -29,7 +29,7 @@ func classify(res *lambda.InvokeResult, err error) int {
 	switch code := lambda.ErrorCode(err); {
 	case err == nil && !res.Failed():
 		return succeeded
-	case err == nil || code == lambda.EFUNCTION || code == lambda.ETIMEOUT:
+	case err == nil || code == lambda.EFUNCTION || code == lambda.EOUTOFMEMORY || code == lambda.ETIMEOUT:
 		return functionFailed
 	case code == lambda.ENOTFOUND || code == lambda.EINVALID || code == lambda.ETOOLARGE:
 		// The function is gone, or the job no longer fits it (its
@@ -202,7 +202,7 @@ func outcome(j *lambda.Job, res *lambda.InvokeResult, err error, a lambda.JobAtt
 	switch {
 	case err != nil:
 		j.ErrorType, j.ErrorMessage = lambda.ErrorCode(err), lambda.ErrorMessage(err)
-		if code := j.ErrorType; code == lambda.EFUNCTION || code == lambda.ETIMEOUT {
+		if code := j.ErrorType; code == lambda.EFUNCTION || code == lambda.EOUTOFMEMORY || code == lambda.ETIMEOUT {
 			j.FunctionError = "Unhandled"
 		}
 	case res.Failed():

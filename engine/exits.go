@@ -166,7 +166,7 @@ const exitStatusKilled = 137
 func exitError(v *lambda.Version, exit lambda.Exit) error {
 	switch {
 	case exit.OOMKilled:
-		return lambda.Errorf(lambda.EFUNCTION, "function %q ran out of memory (limit %s) and was stopped; raise it with \"lambda deploy --memory\"", v.Function, lambda.FormatBytes(memoryLimit(v)))
+		return lambda.Errorf(lambda.EOUTOFMEMORY, "function %q ran out of memory (limit %s) and was stopped; raise it with \"lambda deploy --memory\"", v.Function, lambda.FormatBytes(memoryLimit(v)))
 	case exit.ExitCode >= 0:
 		return lambda.Errorf(lambda.EFUNCTION, "function %q exited with status %d while handling the request", v.Function, exit.ExitCode)
 	}

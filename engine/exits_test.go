@@ -37,8 +37,8 @@ func TestLeaseFailureLateOOM(t *testing.T) {
 	<-asking
 	e.driver.OOMNotice(id) // the oom event, after the die
 	err = <-failure
-	if lambda.ErrorCode(err) != lambda.EFUNCTION {
-		t.Fatalf("Failure = %v, want an EFUNCTION error", err)
+	if lambda.ErrorCode(err) != lambda.EOUTOFMEMORY {
+		t.Fatalf("Failure = %v, want an EOUTOFMEMORY error", err)
 	}
 	if want := `function "greet" ran out of memory (limit 32m) and was stopped`; !strings.Contains(lambda.ErrorMessage(err), want) {
 		t.Errorf("Failure = %q, want it to say %q", lambda.ErrorMessage(err), want)

@@ -155,11 +155,12 @@ func TestLeaseFailure(t *testing.T) {
 	tests := []struct {
 		name string
 		kill func(f *drivertest.Fake, id string) error
+		code string
 		want []string // in the message; nil: no diagnosis
 	}{
-		{"out of memory", (*drivertest.Fake).OOM, []string{`function "greet" ran out of memory (limit 32m) and was stopped`}},
-		{"killed", (*drivertest.Fake).Kill, []string{`function "greet" exited with status 137`}},
-		{"still running", nil, nil},
+		{"out of memory", (*drivertest.Fake).OOM, lambda.EOUTOFMEMORY, []string{`function "greet" ran out of memory (limit 32m) and was stopped`}},
+		{"killed", (*drivertest.Fake).Kill, lambda.EFUNCTION, []string{`function "greet" exited with status 137`}},
+		{"still running", nil, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,8 +188,8 @@ func TestLeaseFailure(t *testing.T) {
 				}
 				return
 			}
-			if lambda.ErrorCode(err) != lambda.EFUNCTION {
-				t.Fatalf("Failure = %v, want an EFUNCTION error", err)
+			if lambda.ErrorCode(err) != tt.code {
+				t.Fatalf("Failure = %v, want a %s error", err, tt.code)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(lambda.ErrorMessage(err), w) {

@@ -125,7 +125,7 @@ func accessLevel(policy accessPolicy, status int, errorCode string, panicked boo
 		return slog.LevelError
 	case status < 500 || errorCode == "" || errorCode == lambda.ENOTIMPLEMENTED:
 		return slog.LevelInfo
-	case errorCode == lambda.EFUNCTION || errorCode == lambda.ETIMEOUT:
+	case errorCode == lambda.EFUNCTION || errorCode == lambda.EOUTOFMEMORY || errorCode == lambda.ETIMEOUT:
 		return slog.LevelWarn
 	}
 	return slog.LevelError

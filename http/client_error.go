@@ -68,6 +68,9 @@ var codeOf = func() map[int]string {
 // knownCode reports whether code is one the server answers with.
 func knownCode(code string) bool {
 	_, ok := statusOf[code]
+	if !ok {
+		_, ok = refinedCodes[code]
+	}
 	return ok
 }
 

@@ -31,9 +31,20 @@ var statusOf = map[string]int{
 	lambda.EINTERNAL:       http.StatusInternalServerError,
 }
 
+// refinedCodes are codes that narrow a broader one and answer with its
+// status: a client that reads only a status takes the broader code (each
+// status of statusOf is one code's), one that reads the body the precise.
+var refinedCodes = map[string]string{
+	lambda.EOUTOFMEMORY: lambda.EFUNCTION, // 502: a function error whose cause is known
+}
+
 // ErrorStatus returns the HTTP status for err's code.
 func ErrorStatus(err error) int {
-	if st, ok := statusOf[lambda.ErrorCode(err)]; ok {
+	code := lambda.ErrorCode(err)
+	if broader, ok := refinedCodes[code]; ok {
+		code = broader
+	}
+	if st, ok := statusOf[code]; ok {
 		return st
 	}
 	return http.StatusInternalServerError

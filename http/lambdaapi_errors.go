@@ -54,6 +54,9 @@ var lambdaOutcomes = map[string]lambdaOutcome{
 	lambda.EUNAVAILABLE: {status: 500, name: "ServiceException", fault: "Service"},
 	lambda.EINTERNAL:    {status: 500, name: "ServiceException", fault: "Service"},
 	lambda.EFUNCTION:    {errorType: "Runtime.ExitError"},
+	// Lambda's error type of an invocation its runtime did not survive
+	// because it reached the function's memory size.
+	lambda.EOUTOFMEMORY: {errorType: "Runtime.OutOfMemory"},
 	lambda.ETIMEOUT:     {errorType: "Sandbox.Timedout"},
 	// Not a Lambda exception: Lambda's front end cuts slow uploads itself.
 	lambda.ECLIENTTIMEOUT: {status: 408, name: "RequestTimeoutException", fault: "User"},

@@ -34,14 +34,15 @@ func (d *diagnosingRouter) Acquire(ctx context.Context, name string) (*lambda.Le
 // the gateway tells the client what the lease knows (out of memory...),
 // and falls back to the transport error when it knows nothing.
 func TestGatewayAsksWhyInstanceBroke(t *testing.T) {
-	oom := lambda.Errorf(lambda.EFUNCTION, `function "greet" ran out of memory (limit 32m) and was stopped`)
+	oom := lambda.Errorf(lambda.EOUTOFMEMORY, `function "greet" ran out of memory (limit 32m) and was stopped`)
 	tests := []struct {
 		name string
 		why  error
+		code string
 		want string
 	}{
-		{"known", oom, oom.Message},
-		{"unknown", nil, `function "greet" failed to answer: EOF`},
+		{"known", oom, lambda.EOUTOFMEMORY, oom.Message},
+		{"unknown", nil, lambda.EFUNCTION, `function "greet" failed to answer: EOF`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,8 +55,8 @@ func TestGatewayAsksWhyInstanceBroke(t *testing.T) {
 			resp := send(s, "GET", "greet.localhost", "/", nil)
 			var e ErrorResponse
 			_ = json.NewDecoder(resp.Body).Decode(&e)
-			if resp.StatusCode != 502 || e.Error.Code != lambda.EFUNCTION || e.Error.Message != tt.want {
-				t.Errorf("got %d %+v, want 502 %s %q", resp.StatusCode, e, lambda.EFUNCTION, tt.want)
+			if resp.StatusCode != 502 || e.Error.Code != tt.code || e.Error.Message != tt.want {
+				t.Errorf("got %d %+v, want 502 %s %q", resp.StatusCode, e, tt.code, tt.want)
 			}
 			if len(r.askedReleased) != 1 || r.askedReleased[0] {
 				t.Errorf("Failure asked %d times (released before: %v), want once, before the release", len(r.askedReleased), r.askedReleased)

@@ -42,7 +42,7 @@ func resultIndex(inv *lambda.Invocation) int {
 		return 0
 	}
 	switch inv.ErrorType {
-	case lambda.EFUNCTION:
+	case lambda.EFUNCTION, lambda.EOUTOFMEMORY:
 		return 1
 	case lambda.ETIMEOUT:
 		return 2
