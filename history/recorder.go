@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/internal/batch"
 )
 
 // dropReportInterval spaces the log lines that count dropped records.
@@ -44,13 +45,13 @@ type Recorder struct {
 	Interval     time.Duration
 	WriteTimeout time.Duration
 
-	queue   atomic.Pointer[chan lambda.Invocation]
-	wake    chan struct{} // a batch is queued
-	wakeAt  int           // queued records that wake the writer
-	dropped atomic.Int64  // records the queue had no room for, or whose write failed
+	writer  atomic.Pointer[batch.Writer[lambda.Invocation]]
+	dropped atomic.Int64 // records the queue had no room for, or whose write failed
 	written atomic.Int64
-	cancel  context.CancelFunc
-	done    chan struct{}
+	ptrs    []*lambda.Invocation // the batch's, reused; the writer's only
+	// reported and reportedAt are the drops last logged, and when.
+	reported   int64
+	reportedAt time.Time
 }
 
 // New returns a Recorder saving into store, with the defaults set.
@@ -66,15 +67,18 @@ func New(store lambda.InvocationHistory, logger *slog.Logger) *Recorder {
 
 // Open starts the writer. Records observed before Open are dropped.
 func (r *Recorder) Open(context.Context) error {
-	if r.done != nil {
+	if r.writer.Load() != nil {
 		return errors.New("history: the recorder is already open")
 	}
-	q := make(chan lambda.Invocation, max(r.QueueSize, 1))
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel, r.done = cancel, make(chan struct{})
-	r.wake, r.wakeAt = make(chan struct{}, 1), min(max(r.BatchSize, 1), max(cap(q)/2, 1))
-	r.queue.Store(&q)
-	go r.run(ctx, q)
+	interval := r.Interval
+	if interval <= 0 {
+		interval = DefaultInterval
+	}
+	w := batch.New[lambda.Invocation](r.QueueSize, r.BatchSize, interval)
+	if err := w.Start(r.write, r.tick); err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	r.writer.Store(w)
 	return nil
 }
 
@@ -82,16 +86,15 @@ func (r *Recorder) Open(context.Context) error {
 // bounded by WriteTimeout), or when ctx ends. Records observed after Close
 // are dropped.
 func (r *Recorder) Close(ctx context.Context) error {
-	if r.done == nil {
+	w := r.writer.Load()
+	if w == nil {
 		return nil
 	}
-	r.cancel()
-	select {
-	case <-r.done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("history: the last invocation records were not written in time: %w", ctx.Err())
+	if err := w.Stop(ctx); err != nil {
+		return fmt.Errorf("history: the last invocation records were not written in time: %w", err)
 	}
+	r.reportDrops()
+	return nil
 }
 
 // ObserveInvocation queues a copy of a synchronous invocation's record.
@@ -99,23 +102,7 @@ func (r *Recorder) ObserveInvocation(inv *lambda.Invocation) {
 	if !inv.Trigger.Sync() {
 		return
 	}
-	q := r.queue.Load()
-	if q == nil {
-		r.dropped.Add(1)
-		return
-	}
-	select {
-	case *q <- *inv:
-		// Only a batch wakes the writer, else its tick does: a send to a
-		// writer waiting on the queue would make it runnable, a goroutine
-		// switch and often a thread's wake-up per request.
-		if len(*q) >= r.wakeAt {
-			select {
-			case r.wake <- struct{}{}:
-			default:
-			}
-		}
-	default:
+	if w := r.writer.Load(); w == nil || !w.Offer(inv) {
 		r.dropped.Add(1)
 	}
 }
@@ -127,93 +114,48 @@ func (r *Recorder) Dropped() int64 { return r.dropped.Load() }
 // Written returns how many records were handed to the store.
 func (r *Recorder) Written() int64 { return r.written.Load() }
 
-func (r *Recorder) run(ctx context.Context, q chan lambda.Invocation) {
-	defer close(r.done)
-	size := max(r.BatchSize, 1)
-	interval := r.Interval
-	if interval <= 0 {
-		interval = DefaultInterval
-	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	batch := make([]*lambda.Invocation, 0, size)
-	var (
-		reported   int64
-		reportedAt time.Time
-	)
-	// drain takes what is queued, writing each full batch.
-	drain := func() {
-		for {
-			select {
-			case inv := <-q:
-				batch = append(batch, &inv)
-				if len(batch) == size {
-					batch = r.write(batch)
-				}
-			default:
-				return
-			}
-		}
-	}
-	for {
-		select {
-		case <-r.wake:
-			drain()
-		case <-tick.C:
-			drain()
-			if len(batch) > 0 {
-				batch = r.write(batch)
-			}
-			// Drops come in floods: one line per dropReportInterval.
-			if now := time.Now(); now.Sub(reportedAt) >= dropReportInterval {
-				if n := r.reportDrops(reported); n != reported {
-					reported, reportedAt = n, now
-				}
-			}
-		case <-ctx.Done():
-			// What was queued before Close, bounded: a record observed
-			// meanwhile may be taken too, never waited for.
-			for n := len(q); n > 0; n-- {
-				batch = append(batch, ptr(<-q))
-				if len(batch) == size {
-					batch = r.write(batch)
-				}
-			}
-			if len(batch) > 0 {
-				r.write(batch)
-			}
-			r.reportDrops(reported)
-			return
-		}
-	}
-}
-
-func ptr(inv lambda.Invocation) *lambda.Invocation { return &inv }
-
-// write saves a batch and returns it emptied for the next.
-func (r *Recorder) write(batch []*lambda.Invocation) []*lambda.Invocation {
+// write saves a batch (the writer reuses it, and the pointers to it,
+// once this returns: the store copies what it keeps).
+func (r *Recorder) write(recs []lambda.Invocation) {
 	timeout := r.WriteTimeout
 	if timeout <= 0 {
 		timeout = DefaultWriteTimeout
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := r.Store.SaveInvocations(ctx, batch); err != nil {
-		r.dropped.Add(int64(len(batch)))
-		r.Logger.Error("invocation records were not saved: `lambda invocations` will miss them", "records", len(batch), "err", err)
-	} else {
-		r.written.Add(int64(len(batch)))
+	r.ptrs = r.ptrs[:0]
+	for i := range recs {
+		r.ptrs = append(r.ptrs, &recs[i])
 	}
-	clear(batch)
-	return batch[:0]
+	defer clear(r.ptrs)
+	if err := r.Store.SaveInvocations(ctx, r.ptrs); err != nil {
+		r.dropped.Add(int64(len(recs)))
+		r.Logger.Error("invocation records were not saved: `lambda invocations` will miss them", "records", len(recs), "err", err)
+	} else {
+		r.written.Add(int64(len(recs)))
+	}
 }
 
-// reportDrops logs the records dropped since the last report.
-func (r *Recorder) reportDrops(reported int64) int64 {
-	n := r.dropped.Load()
-	if n > reported {
-		r.Logger.Warn("invocation records were dropped: the history writer fell behind or failed; `lambda invocations` will miss them",
-			"dropped", n-reported, "dropped_total", n)
+// tick logs the drops, one line per dropReportInterval: they come in
+// floods.
+func (r *Recorder) tick() {
+	if now := time.Now(); now.Sub(r.reportedAt) >= dropReportInterval {
+		if n := r.reportDrops(); n != 0 {
+			r.reportedAt = now
+		}
 	}
-	return n
+}
+
+// reportDrops logs the records dropped since the last report and returns
+// how many it logged.
+func (r *Recorder) reportDrops() int64 {
+	n := r.dropped.Load()
+	if n > r.reported {
+		r.Logger.Warn("invocation records were dropped: the history writer fell behind or failed; `lambda invocations` will miss them",
+			"dropped", n-r.reported, "dropped_total", n)
+		d := n - r.reported
+		r.reported = n
+		return d
+	}
+	return 0
 }

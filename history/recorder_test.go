@@ -193,13 +193,13 @@ func BenchmarkObserveInvocation(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer r.Close(context.Background())
-	q := *r.queue.Load()
+	w := r.writer.Load()
 	inv := record(1, lambda.TriggerHTTP)
 	b.ReportAllocs()
 	for i := range b.N {
 		if i%(1<<13) == 0 {
 			b.StopTimer()
-			for len(q) > 0 {
+			for w.Len() > 0 {
 				time.Sleep(time.Millisecond)
 			}
 			b.StartTimer()

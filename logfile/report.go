@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/internal/batch"
 )
 
 // Defaults of a Reporter.
@@ -38,13 +39,13 @@ type Reporter struct {
 	Batch    int           // 0: DefaultReportBatch
 	Interval time.Duration // 0: DefaultReportInterval
 
-	ch      chan lambda.Invocation
-	wake    chan struct{} // a batch is queued
+	w       *batch.Writer[lambda.Invocation]
+	lines   []lambda.LogLine // the batch's, reused; the writer's only
 	dropped atomic.Int64
 	written atomic.Int64
-	cancel  context.CancelFunc
-	done    chan struct{}
 	once    sync.Once
+	// reportedDrops is how many drops were logged, by the writer.
+	reportedDrops int64
 }
 
 var _ lambda.InvocationObserver = (*Reporter)(nil)
@@ -59,8 +60,7 @@ func NewReporter(sink lambda.LogSink, logger *slog.Logger) *Reporter {
 
 func (r *Reporter) init() {
 	r.once.Do(func() {
-		r.ch = make(chan lambda.Invocation, cmpOr(r.Queue, DefaultReportQueue))
-		r.wake = make(chan struct{}, 1)
+		r.w = batch.New[lambda.Invocation](cmpOr(r.Queue, DefaultReportQueue), cmpOr(r.Batch, DefaultReportBatch), cmpOr(r.Interval, DefaultReportInterval))
 	})
 }
 
@@ -78,18 +78,7 @@ func (r *Reporter) ObserveInvocation(inv *lambda.Invocation) {
 		return
 	}
 	r.init()
-	select {
-	case r.ch <- *inv:
-		// Only a batch wakes the writer, else its interval does: a send
-		// to a writer waiting on the queue would make it runnable, a
-		// goroutine switch and often a thread's wake-up per request.
-		if len(r.ch) >= min(cmpOr(r.Batch, DefaultReportBatch), max(cap(r.ch)/2, 1)) {
-			select {
-			case r.wake <- struct{}{}:
-			default:
-			}
-		}
-	default:
+	if !r.w.Offer(inv) {
 		r.dropped.Add(1)
 	}
 }
@@ -103,85 +92,41 @@ func (r *Reporter) Written() int64 { return r.written.Load() }
 // Open starts the writer.
 func (r *Reporter) Open(ctx context.Context) error {
 	r.init()
-	if r.done != nil {
-		return fmt.Errorf("the invocation reporter is open already")
+	if err := r.w.Start(r.write, nil); err != nil {
+		return fmt.Errorf("the invocation reporter: %w", err)
 	}
-	ctx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	r.done = make(chan struct{})
-	go r.run(ctx)
 	return nil
 }
 
 // Close writes what is queued and stops the writer, waiting for it until
 // ctx ends.
 func (r *Reporter) Close(ctx context.Context) error {
-	if r.done == nil {
+	if r.w == nil {
 		return nil
 	}
-	r.cancel()
-	select {
-	case <-r.done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("invocation reporter: still writing at shutdown: %w", ctx.Err())
+	if err := r.w.Stop(ctx); err != nil {
+		return fmt.Errorf("invocation reporter: still writing at shutdown: %w", err)
 	}
+	return nil
 }
 
-func (r *Reporter) run(ctx context.Context) {
-	defer close(r.done)
-	batch := cmpOr(r.Batch, DefaultReportBatch)
-	lines := make([]lambda.LogLine, 0, 3*batch)
-	n := 0
-	var reportedDrops int64
-	flush := func() {
-		if n == 0 {
-			return
-		}
-		// The store's own writes are bounded; the context only lets a
-		// shutdown past its wait give up on the last batch.
-		// One append per function, not one per change of function.
-		slices.SortStableFunc(lines, func(a, b lambda.LogLine) int { return strings.Compare(a.Function, b.Function) })
-		if err := r.Sink.Append(context.WithoutCancel(ctx), lines); err != nil {
-			r.Logger.Warn("cannot store the START, END and REPORT lines of invocations", "invocations", n, "err", err)
-		} else {
-			r.written.Add(int64(n))
-		}
-		lines, n = lines[:0], 0
-		if d := r.dropped.Load(); d > reportedDrops {
-			r.Logger.Warn("invocations finished faster than their START, END and REPORT lines could be stored; their lines were dropped", "dropped", d-reportedDrops, "dropped_total", d)
-			reportedDrops = d
-		}
+// write appends a batch's lines, one append per function.
+func (r *Reporter) write(invs []lambda.Invocation) {
+	for i := range invs {
+		r.lines = lambda.AppendPlatformLines(r.lines, &invs[i])
 	}
-	add := func(inv *lambda.Invocation) {
-		lines = lambda.AppendPlatformLines(lines, inv)
-		if n++; n >= batch {
-			flush()
-		}
+	// One append per function, not one per change of function.
+	slices.SortStableFunc(r.lines, func(a, b lambda.LogLine) int { return strings.Compare(a.Function, b.Function) })
+	// The store's own writes are bounded: no context ends them.
+	if err := r.Sink.Append(context.Background(), r.lines); err != nil {
+		r.Logger.Warn("cannot store the START, END and REPORT lines of invocations", "invocations", len(invs), "err", err)
+	} else {
+		r.written.Add(int64(len(invs)))
 	}
-	// drain takes what is queued; add writes each full batch.
-	drain := func() {
-		for {
-			select {
-			case inv := <-r.ch:
-				add(&inv)
-			default:
-				return
-			}
-		}
-	}
-	t := time.NewTicker(cmpOr(r.Interval, DefaultReportInterval))
-	defer t.Stop()
-	for {
-		select {
-		case <-r.wake:
-			drain()
-		case <-t.C:
-			drain()
-			flush()
-		case <-ctx.Done():
-			drain()
-			flush()
-			return
-		}
+	clear(r.lines) // no messages kept alive until overwritten
+	r.lines = r.lines[:0]
+	if d := r.dropped.Load(); d > r.reportedDrops {
+		r.Logger.Warn("invocations finished faster than their START, END and REPORT lines could be stored; their lines were dropped", "dropped", d-r.reportedDrops, "dropped_total", d)
+		r.reportedDrops = d
 	}
 }

@@ -130,7 +130,7 @@ func TestReporterBoundedAndCountsDrops(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		select {
-		case <-r.done:
+		case <-r.w.Done():
 			if n := r.Written(); n < 4 || n > 5 {
 				t.Errorf("%d written after the store answered, want the queued ones", n)
 			}
