@@ -29,6 +29,9 @@ type DeployRequest struct {
 	// Image names an image on the server's host to deploy; the upload then
 	// has no part after the config.
 	Image string `json:"image,omitempty"`
+	// Git names a repository tree to clone and deploy; the upload then has
+	// no part after the config (deploy_git.go).
+	Git *GitRequest `json:"git,omitempty"`
 	// Force publishes a new version even when the code (or image) and the
 	// configuration are those of the active version.
 	Force bool `json:"force,omitempty"`

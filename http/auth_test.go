@@ -153,6 +153,10 @@ var wantScope = map[string]string{
 	"GET /v1/audit":                                     lambda.ScopeAdmin,
 	"GET /v1/whoami":                                    lambda.ScopeRead,
 	"GET /v1/version":                                   scopeAnyKey,
+	"POST /v1/hooks":                                    lambda.ScopeDeploy,
+	"GET /v1/hooks":                                     lambda.ScopeRead,
+	"DELETE /v1/hooks/{id}":                             lambda.ScopeDeploy,
+	"POST /v1/hooks/{id}":                               scopePublic, // HMAC-verified: the hook's secret signs the body
 }
 
 // grantedBy lists, for the scope a route needs, the key scopes that get

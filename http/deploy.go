@@ -134,11 +134,16 @@ func (s *Server) readDeployUpload(r *http.Request, name string) (lambda.DeployRe
 		return out, lambda.Errorf(lambda.EINVALID, "image reference %.40q is invalid: use a name like nginx:1.27 or an image ID", req.Image)
 	}
 	out.Config, out.Scaling, out.Image, out.Force = req.Config, req.Scaling, req.Image, req.Force
+	if out.Git, err = gitSource(req); err != nil {
+		return out, err
+	}
 
 	part, err = mr.NextPart()
 	switch {
-	case errors.Is(err, io.EOF) && req.Image != "":
+	case errors.Is(err, io.EOF) && (req.Image != "" || req.Git != nil):
 		return out, nil
+	case err == nil && req.Git != nil:
+		return out, lambda.Errorf(lambda.EINVALID, "deploy upload names a git repository and also sends a %q part: send exactly one source", part.FormName())
 	case errors.Is(err, io.EOF):
 		return out, lambda.Errorf(lambda.EINVALID, "deploy upload has nothing to deploy: send a %q or %q part after %q, or name an image in the config", PartCode, PartImageArchive, PartConfig)
 	case err != nil:

@@ -32,7 +32,10 @@ type Server struct {
 	Schedules lambda.ScheduleStore
 	Images    lambda.ImageDriver    // lists deployable images; nil: not offered
 	Runtimes  lambda.RuntimeService // lists and prepares runtimes; nil: not offered
-	Router    lambda.Router
+	// Hooks registers push-to-deploy webhooks and takes their deliveries
+	// (hook.go); nil: not offered.
+	Hooks  lambda.HookService
+	Router lambda.Router
 	// Invoker runs every invocation the server receives (gateway, invoke,
 	// Invoke API, cron); nil: one over Router is made when the handler is
 	// built.
@@ -292,6 +295,7 @@ func (s *Server) routes() *http.ServeMux {
 	// read is the rule; an invoke key gets 403, which still proves it valid.
 	s.route(mux, "GET /v1/whoami", lambda.ScopeRead, s.handleWhoami)
 	s.route(mux, "GET /v1/version", scopeAnyKey, s.handleVersion)
+	s.hookRoutes(mux)
 	s.route(mux, "/", scopePublic, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, lambda.Errorf(lambda.ENOTFOUND, "no route for %s %s; functions answer at NAME.%s or /fn/NAME", r.Method, r.URL.Path, s.Domain))
 	})
