@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambdahq/lambda"
 	lambdahttp "github.com/lambdahq/lambda/http"
 )
 
@@ -83,17 +84,19 @@ func TestVersions(t *testing.T) {
 	api, url := newFakeAPI(t)
 	api.add("greet", 2, time.Now().Add(-3*time.Hour))
 	api.versions["greet"][0].Pruned = true
+	api.versions["greet"][1].Git = &lambda.Provenance{Repository: "https://example.com/g.git", Ref: "v2", Commit: "0123456789abcdef0123456789abcdef01234567"}
 	stdout, stderr, code := runCLI(t, url, "", "versions", "greet")
-	want := `VERSION   CREATED   IMAGE           CODE SHA256    ACTIVE   PRUNED
-1         3h ago    func-greet:v1   11234567890a            yes
-2         3h ago    func-greet:v2   21234567890a   *
+	want := `VERSION   CREATED   IMAGE           CODE SHA256    COMMIT         REF   ACTIVE   PRUNED
+1         3h ago    func-greet:v1   11234567890a   -              -              yes
+2         3h ago    func-greet:v2   21234567890a   0123456789ab   v2    *
 `
 	if code != 0 || stdout != want {
 		t.Errorf("exit %d, stderr %q, stdout:\n%q\nwant:\n%q", code, stderr, stdout, want)
 	}
 	stdout, _, code = runCLI(t, url, "", "versions", "greet", "-o", "json")
 	var got []lambdahttp.VersionInfo
-	if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 0 || len(got) != 2 || !got[1].Active || !got[0].Pruned || got[1].Pruned {
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 0 || len(got) != 2 || !got[1].Active || !got[0].Pruned || got[1].Pruned ||
+		got[0].Git != nil || got[1].Git == nil || got[1].Git.Repository != "https://example.com/g.git" {
 		t.Errorf("json: exit %d, %v, stdout %q", code, err, stdout)
 	}
 }

@@ -24,7 +24,11 @@ func newVersionsCommand(s *streams, root *rootOptions) *cobra.Command {
 
 The server keeps the images of the newest versions only (lambda server
 --keep-versions, default 10); older versions stay listed with PRUNED set and
-cannot be rolled back to: deploy their code again instead.`,
+cannot be rolled back to: deploy their code again instead.
+
+A version deployed from git (lambda deploy --git, or a push to a hook's
+branch) shows the commit and the ref it was deployed from; -o json has the
+repository too ("git": {"repository", "ref", "commit", "subdir"}).`,
 		Args: argsRange(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runVersions(cmd.Context(), s, root, o, args[0])
@@ -57,7 +61,7 @@ func runVersions(ctx context.Context, s *streams, root *rootOptions, o *versions
 	}
 	now := time.Now()
 	tw := newTable(s.Out)
-	fmt.Fprintln(tw, "VERSION\tCREATED\tIMAGE\tCODE SHA256\tACTIVE\tPRUNED")
+	fmt.Fprintln(tw, "VERSION\tCREATED\tIMAGE\tCODE SHA256\tCOMMIT\tREF\tACTIVE\tPRUNED")
 	for _, v := range versions {
 		active := ""
 		if v.Active {
@@ -71,7 +75,17 @@ func runVersions(ctx context.Context, s *streams, root *rootOptions, o *versions
 		if v.Pruned {
 			pruned = "yes"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.Number, age(now, v.CreatedAt), orDash(v.Image), orDash(sha), active, pruned)
+		commit, ref := gitColumns(v.Git)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Number, age(now, v.CreatedAt), orDash(v.Image), orDash(sha), commit, ref, active, pruned)
 	}
 	return tw.Flush()
+}
+
+// gitColumns are a version's COMMIT and REF cells: "-" for code that was
+// not deployed from git.
+func gitColumns(g *lambda.Provenance) (commit, ref string) {
+	if g == nil {
+		return "-", "-"
+	}
+	return lambda.ShortCommit(g.Commit), orDash(g.Ref)
 }
