@@ -37,17 +37,31 @@ func (e *Engine) deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 		return nil, fmt.Errorf("deploy: %w", err)
 	}
 	defer os.RemoveAll(dir)
+	p.Step(1, 3, "Unpacking function code")
 	sum, err := e.Extract(req.Code, dir)
 	if err != nil {
 		return nil, err
 	}
-	if req, cfg, err = e.withManifest(ctx, dir, req); err != nil {
+	req.Progress = p
+	out, err := e.deployTree(ctx, tree{dir: dir, sum: sum}, treeRequest{Function: &req})
+	if err != nil {
 		return nil, err
 	}
+	return out.Functions[0], nil
+}
 
+// deployFunctionTree deploys the tree in t as the one function req names,
+// its lambda.yaml (if any) applied under req: steps 2 and 3 of 3.
+func (e *Engine) deployFunctionTree(ctx context.Context, t tree, req lambda.DeployRequest, m *lambda.DeployManifest) (*lambda.Deployment, error) {
+	p := req.Progress
+	req = m.Under(req)
+	cfg, err := e.checkRequest(ctx, req)
+	if err != nil {
+		return nil, err
+	}
 	ctx, unlock := e.lockCancelable(ctx, req.Name)
 	defer unlock()
-	if d, err := e.unchangedCode(ctx, req, dir, cfg, sum); d != nil || err != nil {
+	if d, err := e.unchangedCode(ctx, req, t.dir, cfg, t.sum); d != nil || err != nil {
 		return e.applySchedules(ctx, req, d, err)
 	}
 	number, err := e.Store.NextVersion(ctx, req.Name)
@@ -55,7 +69,7 @@ func (e *Engine) deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 		return nil, err
 	}
 	p.Step(2, 3, fmt.Sprintf("Building image %q", ImageName(req.Name)))
-	v, err := e.build(ctx, req.Name, dir, cfg, number, sum, logWriter{p})
+	v, err := e.build(ctx, req.Name, t.dir, cfg, number, t.sum, logWriter{p})
 	if err != nil {
 		return nil, canceled(ctx, err)
 	}

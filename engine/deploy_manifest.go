@@ -35,21 +35,6 @@ func (e *Engine) checkRequest(ctx context.Context, req lambda.DeployRequest) (la
 	return cfg, nil
 }
 
-// withManifest applies the manifest of the extracted tree in dir under
-// req (the user's flags win) and checks the result again.
-func (e *Engine) withManifest(ctx context.Context, dir string, req lambda.DeployRequest) (lambda.DeployRequest, lambda.Config, error) {
-	if e.Manifests == nil {
-		return req, req.Config.WithDefaults(), nil
-	}
-	m, err := e.Manifests.ReadManifest(dir)
-	if err != nil {
-		return req, lambda.Config{}, err
-	}
-	req = m.Under(req)
-	cfg, err := e.checkRequest(ctx, req)
-	return req, cfg, err
-}
-
 // applySchedules applies the deploy's schedules once d serves, as the
 // deploy's last step: all or none, so that an error leaves the function
 // live without any of them, and says so.

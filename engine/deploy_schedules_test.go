@@ -31,6 +31,16 @@ func (f *flakyScheduleStore) CreateSchedule(ctx context.Context, s *lambda.Sched
 	return f.ScheduleStore.CreateSchedule(ctx, s)
 }
 
+// CreateSchedules fails the batch that holds the failAt-th insert, as a
+// transaction: none of it is stored.
+func (f *flakyScheduleStore) CreateSchedules(ctx context.Context, list []*lambda.Schedule) error {
+	f.inserts += len(list)
+	if f.failAt > 0 && f.inserts >= f.failAt {
+		return errors.New("database is locked")
+	}
+	return f.ScheduleStore.CreateSchedules(ctx, list)
+}
+
 // withManifests makes e read the lambda.yaml that its extract writes
 // (yaml, changed between deploys) and apply schedules into the store.
 func withManifests(t *testing.T, e *env, yaml *string, failAt int) *sqlite.ScheduleStore {

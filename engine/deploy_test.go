@@ -21,7 +21,8 @@ func TestDeploy(t *testing.T) {
 	if fn.ActiveVersion != 1 || fn.Active.Image != "func-greet:v1" || fn.Active.CodeSHA256 != "c0de" || fn.Active.Config.Runtime != lambda.RuntimeGo {
 		t.Errorf("deployed %+v / %+v", fn, fn.Active)
 	}
-	if len(p.steps) != 2 || p.steps[0] != `Building image "func-greet"` || p.steps[1] != "Starting container" {
+	// The server numbers every step, the upload's unpacking first.
+	if len(p.steps) != 3 || p.steps[0] != "Unpacking function code" || p.steps[1] != `Building image "func-greet"` || p.steps[2] != "Starting container" {
 		t.Errorf("steps %q", p.steps)
 	}
 	img, ok := e.driver.Image("func-greet:v1")
