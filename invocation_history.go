@@ -51,7 +51,7 @@ func InvocationJob(inv *Invocation) *Job {
 	j.History = []JobAttempt{{
 		Attempt: 1, Counted: true, Start: start, Duration: j.Duration, Version: inv.Version,
 		Status: inv.Status, HTTPStatus: inv.HTTPStatus, Cold: inv.Cold, ErrorType: inv.ErrorType,
-		TraceID: inv.TraceID,
+		TraceID: inv.TraceID, RuntimeExit: inv.RuntimeExit,
 	}}
 	return j
 }

@@ -103,9 +103,10 @@ func TestMergedPaging(t *testing.T) {
 func TestInvocationJob(t *testing.T) {
 	start := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
 	j := InvocationJob(&Invocation{ID: "a", Function: "f", Version: 3, Trigger: TriggerHTTP, Start: start,
-		Duration: time.Second, Status: StatusFailed, HTTPStatus: 502, Cold: true, ErrorType: EFUNCTION})
+		Duration: time.Second, Status: StatusFailed, HTTPStatus: 502, Cold: true, ErrorType: EFUNCTION, RuntimeExit: "exit status 2"})
 	if !j.Sync || j.Attempts != 1 || !j.FinishedAt.Equal(start.Add(time.Second)) || j.Pending() || len(j.History) != 1 ||
-		!j.History[0].Cold || j.History[0].Status != StatusFailed || j.Version != 3 || j.HTTPStatus != 502 {
+		!j.History[0].Cold || j.History[0].Status != StatusFailed || j.Version != 3 || j.HTTPStatus != 502 ||
+		j.History[0].RuntimeExit != "exit status 2" {
 		t.Errorf("job %+v", j)
 	}
 	for tr, sync := range map[Trigger]bool{TriggerHTTP: true, TriggerInvoke: true, TriggerAPI: true, TriggerAsync: false, TriggerCron: false} {

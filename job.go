@@ -123,6 +123,11 @@ type JobAttempt struct {
 	Logs string `json:"logs,omitempty"`
 	// TraceID is the W3C trace the attempt ran under (Invocation.TraceID).
 	TraceID string `json:"trace_id,omitempty"`
+	// RuntimeExit says how the function's runtime ended when it died
+	// during the attempt (Invocation.RuntimeExit: "exit status 1",
+	// "signal: killed", "unknown"). A synchronous invocation's record has
+	// it; an async attempt does not keep it.
+	RuntimeExit string `json:"runtime_exit,omitempty"`
 	// LogsPath is where the attempt's whole log is, from its START to its
 	// REPORT line: an API path (GET) selecting the job's ID within the
 	// attempt's time, since every attempt runs under that ID. Set when the

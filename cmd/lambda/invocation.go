@@ -153,6 +153,9 @@ func printInvocation(w io.Writer, j *lambda.Job, now time.Time, whole ...attempt
 		if a.Error != "" {
 			fmt.Fprintf(w, "  Error: %s\n", a.Error)
 		}
+		if a.RuntimeExit != "" {
+			fmt.Fprintf(w, "  Runtime exit: %s\n", describeRuntimeExit(a.RuntimeExit))
+		}
 		if i := slices.IndexFunc(whole, func(l attemptLogs) bool { return l.index == n }); i >= 0 {
 			printAttemptLines(w, whole[i].Lines)
 			continue
@@ -168,6 +171,16 @@ func printInvocation(w io.Writer, j *lambda.Job, now time.Time, whole ...attempt
 		fmt.Fprintf(w, "\nEach attempt's whole log: lambda invocation %s --logs\n", j.ID)
 	}
 	return nil
+}
+
+// describeRuntimeExit says how the function's runtime died during an
+// attempt, as the server recorded it (a short line of printable ASCII,
+// lambda.ParseRuntimeExit; printable anyway, a record comes from a server).
+func describeRuntimeExit(how string) string {
+	if how == lambda.RuntimeExitUnknown {
+		return "unknown (the instance went without saying how)"
+	}
+	return printable(how)
 }
 
 // describeAttempt sums an attempt up on one line.
