@@ -122,6 +122,7 @@ Start the server with "lambda server", then deploy a directory with
 		newConfigCommand(s, o),
 		newDeleteCommand(s, o),
 		newScheduleCommand(s, o),
+		newProjectCommand(s, o),
 		newImagesCommand(s, o),
 		newRuntimesCommand(s, o),
 		newKeysCommand(s, o),
