@@ -47,6 +47,15 @@ type Cloner interface {
 	Clone(ctx context.Context, src GitSource, w io.Writer) (*Provenance, error)
 }
 
+// GitDeployer deploys a repository's tree whatever it holds.
+type GitDeployer interface {
+	// DeployGit clones req.Git and deploys the project its lambda.yaml
+	// declares (named project, when that is not ""), else the one
+	// function req.Name, like an upload of the tree. A single function's
+	// deploy is the result's only entry.
+	DeployGit(ctx context.Context, req DeployRequest, project string) (*ProjectDeployment, error)
+}
+
 // Limits of a GitSource's fields.
 const (
 	maxGitURL    = 2048

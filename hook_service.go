@@ -18,8 +18,7 @@ type HookDeployFunc func(ctx context.Context, h *Hook, src GitSource) error
 type HookManager struct {
 	Store HookStore
 	Box   *SecretBox
-	// Deploy deploys a hook's project; FunctionDeploy(functions) deploys
-	// it as the function of that name.
+	// Deploy deploys a hook's project (GitDeploy).
 	Deploy HookDeployFunc
 	Logger *slog.Logger
 	// DeployTimeout bounds one delivery's deploy, clone included.
@@ -40,11 +39,12 @@ func NewHookManager(store HookStore, box *SecretBox, deploy HookDeployFunc) *Hoo
 	return &HookManager{Store: store, Box: box, Deploy: deploy, Logger: slog.Default(), DeployTimeout: 30 * time.Minute, Now: time.Now}
 }
 
-// FunctionDeploy deploys a hook's project as the function of its name,
-// like `lambda deploy --git URL --ref COMMIT --name PROJECT`.
-func FunctionDeploy(functions FunctionService) HookDeployFunc {
+// GitDeploy deploys a hook's project from the pushed tree: the project
+// its lambda.yaml declares (which must be the hook's), or else the single
+// function of the hook's project name.
+func GitDeploy(g GitDeployer) HookDeployFunc {
 	return func(ctx context.Context, h *Hook, src GitSource) error {
-		_, err := functions.Deploy(ctx, DeployRequest{Name: h.Project, Git: &src})
+		_, err := g.DeployGit(ctx, DeployRequest{Name: h.Project, Git: &src}, h.Project)
 		return err
 	}
 }

@@ -39,6 +39,9 @@ type ProjectDeployRequest struct {
 	Project string
 	// Code is a tar.gz of the project's tree (untrusted).
 	Code io.Reader
+	// Git, instead of Code, names a repository tree the server clones;
+	// the versions record its Provenance.
+	Git *GitSource
 	// Only deploys these functions of the project (names as in the
 	// manifest); none: all.
 	Only []string

@@ -37,13 +37,18 @@ func (e *Engine) deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 		return nil, fmt.Errorf("deploy: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	p.Step(1, 3, "Unpacking function code")
-	sum, err := e.Extract(req.Code, dir)
+	t := tree{dir: dir}
+	if req.Git != nil {
+		t.sum, t.git, err = e.cloneTree(ctx, *req.Git, dir, p)
+	} else {
+		p.Step(1, 3, "Unpacking function code")
+		t.sum, err = e.Extract(req.Code, dir)
+	}
 	if err != nil {
 		return nil, err
 	}
 	req.Progress = p
-	out, err := e.deployTree(ctx, tree{dir: dir, sum: sum}, treeRequest{Function: &req})
+	out, err := e.deployTree(ctx, t, treeRequest{Function: &req})
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +78,7 @@ func (e *Engine) deployFunctionTree(ctx context.Context, t tree, req lambda.Depl
 	if err != nil {
 		return nil, canceled(ctx, err)
 	}
+	v.Git = t.git
 	p.Step(3, 3, "Starting container")
 	d, err := e.published(e.activate(ctx, v, req.Scaling))
 	return e.applySchedules(ctx, req, d, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/lambdahq/lambda"
 )
@@ -46,3 +47,55 @@ func (e *Engine) cloneTree(ctx context.Context, src lambda.GitSource, dir string
 
 // errExtractDone tells the cloner that nobody reads its tree any more.
 var errExtractDone = errors.New("the extraction of the tree ended")
+
+var _ lambda.GitDeployer = (*Engine)(nil)
+
+// DeployGit implements lambda.GitDeployer: the tree is cloned once, then
+// deployed as the project its lambda.yaml declares or as the function
+// req.Name, exactly as an upload of it would be.
+func (e *Engine) DeployGit(ctx context.Context, req lambda.DeployRequest, project string) (*lambda.ProjectDeployment, error) {
+	if req.Git == nil {
+		return nil, lambda.Errorf(lambda.EINVALID, "the deploy names no git repository")
+	}
+	if req.Progress == nil {
+		req.Progress = discardProgress{}
+	}
+	if err := e.Driver.Ping(ctx); err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp(e.TempDir, "lambda-deploy-")
+	if err != nil {
+		return nil, fmt.Errorf("deploy: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	t := tree{dir: dir}
+	if t.sum, t.git, err = e.cloneTree(ctx, *req.Git, dir, req.Progress); err != nil {
+		return nil, err
+	}
+	pm, _, err := e.readTreeManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	if pm != nil {
+		preq := lambda.ProjectDeployRequest{Project: project, Git: req.Git, Force: req.Force, Progress: req.Progress}
+		out, err := e.deployTree(ctx, t, treeRequest{Project: &preq})
+		if e.DeployObserver != nil && out != nil {
+			for _, d := range out.Functions {
+				e.DeployObserver.ObserveDeploy(d.Name, deployResult(d, nil))
+			}
+		}
+		return out, err
+	}
+	if _, err := e.checkRequest(ctx, req); err != nil {
+		return nil, err
+	}
+	out, err := e.deployTree(ctx, t, treeRequest{Function: &req})
+	if e.DeployObserver != nil {
+		var d *lambda.Deployment
+		if out != nil && len(out.Functions) == 1 {
+			d = out.Functions[0]
+		}
+		e.DeployObserver.ObserveDeploy(req.Name, deployResult(d, err))
+	}
+	return out, err
+}

@@ -12,6 +12,9 @@ import (
 type tree struct {
 	dir string
 	sum string
+	// git is where a cloned tree came from (nil: an upload): every version
+	// built from the tree records it.
+	git *lambda.Provenance
 }
 
 // treeRequest says what to deploy from a tree: exactly one of Function

@@ -31,11 +31,16 @@ func (e *Engine) DeployProject(ctx context.Context, req lambda.ProjectDeployRequ
 		return nil, fmt.Errorf("deploy: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	sum, err := e.Extract(req.Code, dir)
+	t := tree{dir: dir}
+	if req.Git != nil {
+		t.sum, t.git, err = e.cloneTree(ctx, *req.Git, dir, req.Progress)
+	} else {
+		t.sum, err = e.Extract(req.Code, dir)
+	}
 	if err != nil {
 		return nil, err
 	}
-	out, err := e.deployTree(ctx, tree{dir: dir, sum: sum}, treeRequest{Project: &req})
+	out, err := e.deployTree(ctx, t, treeRequest{Project: &req})
 	if e.DeployObserver != nil && out != nil {
 		for _, d := range out.Functions {
 			e.DeployObserver.ObserveDeploy(d.Name, deployResult(d, nil))
@@ -181,6 +186,7 @@ func (e *Engine) switchProject(ctx context.Context, t tree, req lambda.ProjectDe
 		if f.v, err = e.buildShared(ctx, f.req.Name, t.dir, f.cfg, number, t.sum, shared, logWriter{p}); err != nil {
 			return fail(lambda.Errorf(lambda.ErrorCode(canceled(ctx, err)), "function %q did not build: %s; nothing was deployed: the previous versions keep serving", f.entry, lambda.ErrorMessage(canceled(ctx, err))))
 		}
+		f.v.Git = t.git
 	}
 	for _, f := range changed {
 		step++
