@@ -18,6 +18,7 @@ import (
 
 func newDeployCommand(s *streams, root *rootOptions) *cobra.Command {
 	o := &deployOptions{}
+	watch := &watchOptions{}
 	cmd := &cobra.Command{
 		Use:   "deploy [DIR]",
 		Short: "Deploy a directory, an image or an image archive as a new version of a function",
@@ -40,17 +41,29 @@ With --image the function runs an image already on the server's host; with
 A deploy whose code (or image ID) and settings are those of the active version
 publishes nothing: it says "No changes" and that version stays active (scaling
 flags still apply). --force publishes a new version anyway, e.g. to rebuild on
-an updated base image.`,
+an updated base image.
+
+With --watch, deploy goes on watching DIR after the deploy and redeploys it
+on every saved change (a burst of saves is one deploy; files .lambdaignore
+and .dockerignore exclude are not watched), printing one line per deploy
+with its duration and the new version, and the function's logs in between
+(--no-logs to leave them out). A deploy that fails prints what failed and
+the previous version keeps serving; the next save tries again. Ctrl-C stops.`,
 		Example: `  lambda deploy ./greet
+  lambda deploy ./greet --watch
   lambda deploy . --name greet --env GREETING=hello --memory 128m --timeout 10s
   lambda deploy --image nginx:1.27 --name web --port 80
   lambda deploy --image-archive app.tar --name app --protocol aws`,
 		Args: argsRange(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.changed = cmd.Flags().Changed
+			if watch.on || watch.noLogs {
+				return runDeployWatch(cmd.Context(), s, root, o, watch, args) // deploy_watch.go
+			}
 			return runDeploy(cmd.Context(), s, root, o, args)
 		},
 	}
+	addWatchFlags(cmd, watch)
 	f := cmd.Flags()
 	f.StringVar(&o.name, "name", "", "function name (default: lambda.yaml's name, else the directory's name)")
 	f.StringVar(&o.image, "image", "", "deploy this image from the server's host instead of a directory")
