@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/lambdahq/lambda"
 )
@@ -36,12 +37,18 @@ Status is one of: ` + strings.Join(lambda.InvocationStatuses, ", ") + `.
 A full page ends with the --cursor of the next one (on stderr); --all
 follows every page (1000 at a time unless --limit says otherwise).
 Show one in full, with its response and each attempt's logs, with
-"lambda invocation ID" (or "lambda invocations get ID").`,
+"lambda invocation ID" (or "lambda invocations get ID").
+
+A function named "get": "lambda invocations get" (no ID) lists its
+invocations; with flags, end them with -- before the name, as for any
+argument that could be read as a subcommand:
+"lambda invocations --status failed -- get".`,
 		Example: `  lambda invocations greet
   lambda invocations greet --status dead --since 7d
   lambda invocations greet --limit 100 --cursor MTc2NDk1...   # the next page
   lambda invocations greet --status dead --all -o json         # every page
-  lambda invocations get 3f1c9a2e-6b1d-4e8f-9a0b-1c2d3e4f5a6b`,
+  lambda invocations get 3f1c9a2e-6b1d-4e8f-9a0b-1c2d3e4f5a6b
+  lambda invocations -o json -- get                            # the function named get`,
 		Args: argsRange(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.all && !cmd.Flags().Changed("limit") {
@@ -57,7 +64,34 @@ Show one in full, with its response and each attempt's logs, with
 	f.StringVar(&o.cursor, "cursor", "", "list the page after the one that printed this cursor")
 	f.BoolVar(&o.all, "all", false, "list every page, not only the first")
 	addListFlags(cmd, &o.out, "invocation IDs")
-	cmd.AddCommand(newInvocationGetCommand(s, root, "get ID", "Show an invocation in full (the same as \"lambda invocation ID\")"))
+	cmd.AddCommand(newInvocationsGetCommand(s, root, o))
+	return cmd
+}
+
+// newInvocationsGetCommand is "invocations get ID", which shows one; with
+// no ID it lists the function named get, whose name the subcommand
+// shadows: the only reading of "lambda invocations get" that can succeed.
+// Its flags are the subcommand's, not the listing's, so that form takes
+// none: "lambda invocations [flags] -- get" says which is meant.
+func newInvocationsGetCommand(s *streams, root *rootOptions, list *invocationsOptions) *cobra.Command {
+	cmd := newInvocationGetCommand(s, root, "get ID", "Show an invocation in full (the same as \"lambda invocation ID\")")
+	show := cmd.RunE
+	cmd.Args = argsRange(0, 1)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 1 {
+			return show(cmd, args)
+		}
+		changed := false
+		cmd.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) { changed = changed || f.Changed })
+		if changed {
+			return usageErrorf("to show an invocation, pass its ID: \"lambda invocations get ID\"; to list the invocations of the function named get with flags, put them before --: \"lambda invocations -o json -- get\"")
+		}
+		err := runInvocations(cmd.Context(), s, root, list, "get")
+		if lambda.ErrorCode(err) == lambda.ENOTFOUND {
+			return fmt.Errorf("%w (to show an invocation, pass its ID: \"lambda invocations get ID\")", err)
+		}
+		return err
+	}
 	return cmd
 }
 

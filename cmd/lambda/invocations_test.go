@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	neturl "net/url"
 	"strings"
 	"testing"
@@ -260,5 +262,51 @@ func TestRedrive(t *testing.T) {
 				t.Errorf("sent %+v, want ids %v all %v", got, tt.wantIDs, tt.wantAll)
 			}
 		})
+	}
+}
+
+// TestInvocationsOfFunctionNamedGet: "get" is a subcommand of invocations
+// (get ID shows one) and a valid function name. Without an ID it lists the
+// function get; "--" ends the flags and makes any name a name, flags
+// before it; a mistyped "get" without its ID hears how to pass one.
+func TestInvocationsOfFunctionNamedGet(t *testing.T) {
+	api, url := newFakeAPI(t)
+	api.jobs.add(lambda.Job{ID: "inv-get", Function: "get", Status: lambda.StatusDead})
+	api.jobs.add(lambda.Job{ID: "inv-greet", Function: "greet", Status: lambda.StatusDead})
+	for _, tt := range []struct {
+		name      string
+		args      []string
+		wantCode  int
+		wantOut   string
+		wantErr   string
+		wantQuery string
+	}{
+		{"get alone lists the function get", []string{"invocations", "get"}, 0, "inv-get", "", "limit=50"},
+		{"-- get", []string{"invocations", "--", "get"}, 0, "inv-get", "", "limit=50"},
+		{"flags before -- get", []string{"invocations", "--status", "dead", "-q", "--", "get"}, 0, "inv-get\n", "", "limit=50&status=dead"},
+		{"get ID still shows one", []string{"invocations", "get", "inv-greet"}, 0, "Function:   greet\n", "", ""},
+		{"get with flags and no ID", []string{"invocations", "get", "-o", "json"}, 1, "",
+			"Error: to show an invocation, pass its ID: \"lambda invocations get ID\"; to list the invocations of the function named get with flags, put them before --: \"lambda invocations -o json -- get\"\n", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			api.jobs.lastQuery = ""
+			stdout, stderr, code := runCLI(t, url, "", tt.args...)
+			if code != tt.wantCode || !strings.Contains(stdout, tt.wantOut) || strings.Contains(stdout, "inv-greet") && tt.wantQuery != "" || !strings.HasPrefix(stderr, tt.wantErr) {
+				t.Errorf("got exit %d\nstdout %q\nstderr %q\nwant exit %d, stdout with %q, stderr %q", code, stdout, stderr, tt.wantCode, tt.wantOut, tt.wantErr)
+			}
+			if tt.wantQuery != "" && api.jobs.lastQuery != tt.wantQuery {
+				t.Errorf("query %q, want %q", api.jobs.lastQuery, tt.wantQuery)
+			}
+		})
+	}
+
+	// No function get: the error says how to show an invocation.
+	none := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		apiError(w, 404, lambda.ENOTFOUND, "function %q not found", "get")
+	}))
+	defer none.Close()
+	_, stderr, code := runCLI(t, none.URL, "", "invocations", "get")
+	if code != 1 || !strings.Contains(stderr, `function "get" not found`) || !strings.Contains(stderr, `lambda invocations get ID`) {
+		t.Errorf("invocations get without a function get: exit %d %q", code, stderr)
 	}
 }
