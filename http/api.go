@@ -63,6 +63,8 @@ type DeployEvent struct {
 	// Schedules, in the done event, are the deploy's schedules as applied
 	// (existed: an identical one was kept), in the request's order.
 	Schedules []lambda.AppliedSchedule `json:"schedules,omitempty"`
+	// Project, in the done event of a project deploy, is its outcome.
+	Project *ProjectDeployResult `json:"project,omitempty"`
 }
 
 // DeployResult is the outcome of a deploy as the client returns it: the
@@ -77,6 +79,7 @@ type DeployResult struct {
 // FunctionSummary is one row of the function list.
 type FunctionSummary struct {
 	Name      string    `json:"name"`
+	Project   string    `json:"project,omitempty"` // the project that declares it, if any
 	Version   int       `json:"version"`
 	Runtime   string    `json:"runtime"`
 	Status    string    `json:"status"` // StatusReady, StatusIdle or StatusUnknown: ready, idle, unknown
@@ -92,6 +95,7 @@ type FunctionList struct {
 // FunctionDetail is the body of GET /v1/functions/{name}.
 type FunctionDetail struct {
 	Name      string             `json:"name"`
+	Project   string             `json:"project,omitempty"` // the project that declares it, if any
 	URL       string             `json:"url"`
 	PathURL   string             `json:"path_url"`
 	Status    string             `json:"status"` // as FunctionSummary.Status

@@ -127,6 +127,7 @@ var wantScope = map[string]string{
 	"/fn/{name}/{path...}":                              scopePublic,
 	"/":                                                 scopePublic,
 	"POST /v1/functions/{name}/deploy":                  lambda.ScopeDeploy,
+	"POST /v1/projects/{project}/deploy":                lambda.ScopeDeploy,
 	"GET /v1/functions":                                 lambda.ScopeRead,
 	"GET /v1/functions/{name}":                          lambda.ScopeRead,
 	"DELETE /v1/functions/{name}":                       lambda.ScopeDeploy,

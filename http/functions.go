@@ -28,19 +28,23 @@ func (s *Server) handleListFunctions(w http.ResponseWriter, r *http.Request) {
 	running := s.runningVersions(r.Context(), "")
 	out := FunctionList{Functions: make([]FunctionSummary, 0, len(fns))}
 	deployed := make(map[string]bool, len(fns))
+	project := r.URL.Query().Get("project") // "": every function
 	for _, fn := range fns {
 		deployed[fn.Name] = true
 		if !allowed(r.Context(), lambda.ScopeRead, fn.Name) {
 			continue // a key limited to functions sees only those
 		}
-		sum := FunctionSummary{Name: fn.Name, Version: fn.ActiveVersion, URL: s.FunctionURL(fn.Name), UpdatedAt: fn.UpdatedAt}
+		if project != "" && fn.Project != project {
+			continue
+		}
+		sum := FunctionSummary{Name: fn.Name, Project: fn.Project, Version: fn.ActiveVersion, URL: s.FunctionURL(fn.Name), UpdatedAt: fn.UpdatedAt}
 		if fn.Active != nil {
 			sum.Runtime = fn.Active.Config.Runtime
 		}
 		sum.Status = status(running, fn)
 		out.Functions = append(out.Functions, sum)
 	}
-	if ext := s.externalSummaries(r.Context(), deployed); len(ext) > 0 {
+	if ext := s.externalSummaries(r.Context(), deployed); len(ext) > 0 && project == "" {
 		out.Functions = append(out.Functions, ext...)
 		slices.SortFunc(out.Functions, func(a, b FunctionSummary) int { return strings.Compare(a.Name, b.Name) })
 	}
@@ -60,7 +64,7 @@ func (s *Server) handleGetFunction(w http.ResponseWriter, r *http.Request) {
 // degrades the answer instead of failing it.
 func (s *Server) detail(ctx context.Context, fn *lambda.Function) *FunctionDetail {
 	d := &FunctionDetail{
-		Name: fn.Name, URL: s.FunctionURL(fn.Name), PathURL: s.PathURL(fn.Name),
+		Name: fn.Name, Project: fn.Project, URL: s.FunctionURL(fn.Name), PathURL: s.PathURL(fn.Name),
 		Active: fn.Active, CreatedAt: fn.CreatedAt, UpdatedAt: fn.UpdatedAt,
 		Instances: []*lambda.Instance{},
 	}

@@ -261,6 +261,7 @@ func (s *Server) routes() *http.ServeMux {
 	s.route(mux, "/fn/{name}", scopePublic, s.handlePathInvoke, dataPath())
 	s.route(mux, "/fn/{name}/{path...}", scopePublic, s.handlePathInvoke, dataPath())
 	s.route(mux, "POST /v1/functions/{name}/deploy", lambda.ScopeDeploy, s.handleDeploy, fn, audited("deploy"))
+	s.route(mux, "POST /v1/projects/{project}/deploy", lambda.ScopeDeploy, s.handleDeployProject, audited("project.deploy"))
 	s.route(mux, "GET /v1/functions", lambda.ScopeRead, s.handleListFunctions)
 	s.route(mux, "GET /v1/functions/{name}", lambda.ScopeRead, s.handleGetFunction, fn)
 	s.route(mux, "DELETE /v1/functions/{name}", lambda.ScopeDeploy, s.handleDeleteFunction, fn, audited("delete"))
