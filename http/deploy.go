@@ -45,6 +45,10 @@ func (s *Server) handleDeploy(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
+	if req.Git != nil {
+		s.handleDeployGit(w, r, name, req)
+		return
+	}
 	// An HTTP/1 server may not read the request body once the response
 	// has started, so events wait until the upload has been read.
 	stream := &eventStream{w: w, open: req.Code == nil && req.ImageArchive == nil}
