@@ -194,6 +194,10 @@ func TestComposeReplicas(t *testing.T) {
 	}
 	// Its output is its logs: whoami prints one line per request.
 	waitFor(t, 30*time.Second, func() bool { return strings.Contains(s.mustLambda("logs", whoami).stdout, "GET /") })
+	// Its invocations are recorded (in memory: it has no row in the store).
+	waitFor(t, 30*time.Second, func() bool {
+		return strings.Count(s.mustLambda("invocations", whoami, "--limit", "100").stdout, "succeeded") >= 31
+	})
 
 	// Delete refuses, and says to use Compose.
 	res := s.lambda("delete", whoami)

@@ -185,3 +185,7 @@ func (e *Engine) describeExternal(set *extSet) *lambda.ExternalFunction {
 	}
 	return f
 }
+
+// IsExternal reports whether containers found by their labels serve name:
+// no deployed function has its name.
+func (e *Engine) IsExternal(name string) bool { return e.externalOf(name) != nil }
