@@ -43,6 +43,7 @@ type platformOptions struct {
 	logRetention          time.Duration // of functions' log lines; 0: the store's default
 	logMaxBytes           int64         // of each function's logs; 0: the store's default
 	metricsKey            string        // Bearer secret of /metrics; "": open
+	git                   gitLimits     // of deploys from git; zero fields: the cloner's defaults
 	// internalNetwork puts functions on an internal Docker network: no
 	// route out, only the host (the gateway) reaches them.
 	internalNetwork bool
@@ -88,6 +89,7 @@ type platform struct {
 	metrics   *prometheus.Metrics
 	stats     *stats.Recorder
 	history   *history.Recorder
+	hooks     *lambda.HookManager // push-to-deploy webhooks
 
 	life lifecycle
 }
@@ -191,6 +193,9 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.srv.ScheduleService, p.eng.Schedules, p.eng.Manifests = schedules, schedules, manifest.Reader{}
 	p.srv.StorePing, p.srv.DockerPing = p.db.Ping, p.driver.Ping
 	p.srv.Keys, p.srv.Audit = p.keys, p.audit
+	p.eng.Cloner = newCloner(o.git, p.eng.TempDir, o)
+	p.hooks = lambda.NewHookManager(sqlite.NewHookStore(p.db), nil, lambda.GitDeploy(p.eng))
+	p.hooks.Logger, p.srv.Hooks = o.logger, p.hooks
 	p.wireMetrics(o)
 	p.wireStats(o)
 	p.wireHistory(o)
@@ -273,6 +278,11 @@ func (p *platform) components(o platformOptions) []component {
 		cs = append(cs, component{name: "clean-up", close: o.beforeEngineClose})
 	}
 	cs = append(cs,
+		// Closed after the HTTP server, before the engine: the deploys
+		// that deliveries started end first.
+		component{name: "webhooks", open: func(ctx context.Context) error {
+			return openHooks(ctx, p.hooks, o.dataDir)
+		}, close: p.hooks.Close},
 		component{name: "queue of asynchronous invocations", open: p.queue.Open, close: p.queue.Close},
 		component{name: "HTTP server", open: p.srv.Open, close: p.srv.Close},
 	)

@@ -47,6 +47,7 @@ type serverOptions struct {
 	logs       logOptions
 	limits     clientLimitOptions
 	tls        tlsOptions
+	git        gitOptions
 }
 
 // tlsOptions make the server speak HTTPS on its port.
@@ -142,6 +143,7 @@ as containers on the local Docker engine (DOCKER_HOST is honoured).`,
 	f.StringVar(&opts.logs.maxBytes, "log-max-bytes", opts.logs.maxBytes, "most disk each function's logs take, e.g. 50MB or 1GB; the oldest lines go first (env LAMBDA_LOG_MAX_BYTES)")
 	opts.metricsKey = os.Getenv("LAMBDA_METRICS_KEY")
 	f.StringVar(&opts.metricsKey, "metrics-key", opts.metricsKey, "secret a Prometheus scraper must send as \"Authorization: Bearer SECRET\" to read /metrics; unset, /metrics is open (env LAMBDA_METRICS_KEY)")
+	opts.git.register(f)
 	f.StringVar(&opts.keepVersions, "keep-versions", opts.keepVersions, "images kept per function: older versions' images are removed in the background (never the active one's) and they stay listed as pruned (env LAMBDA_KEEP_VERSIONS)")
 	f.StringVar(&opts.images.python, "python-image", opts.images.python, "base image of the python runtime (env LAMBDA_PYTHON_IMAGE)")
 	f.StringVar(&opts.images.node, "node-image", opts.images.node, "base image of the node runtime (env LAMBDA_NODE_IMAGE)")
@@ -185,12 +187,16 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	if err := opts.tls.check(); err != nil {
 		return err
 	}
+	gitLimits, err := opts.git.parse()
+	if err != nil {
+		return err
+	}
 	p, err := openPlatform(ctx, platformOptions{
 		dataDir: opts.dataDir, addr: opts.addr, domain: opts.domain,
 		logger: logger, images: opts.images, maxInstances: maxInstances, queueSize: queueSize,
 		keepVersions: keepVersions, internalNetwork: opts.functionsNetwork == "none",
 		maxQueuedJobs: jobs.maxQueued, retention: jobs.retention, metricsKey: opts.metricsKey,
-		logRetention: logs.retention, logMaxBytes: logs.maxBytes,
+		logRetention: logs.retention, logMaxBytes: logs.maxBytes, git: gitLimits,
 		configure: func(srv *lhttp.Server) {
 			setLimits(srv)
 			srv.TLSCert, srv.TLSKey, srv.HTTPRedirect = opts.tls.cert, opts.tls.key, opts.tls.httpRedirect
