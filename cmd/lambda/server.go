@@ -105,7 +105,10 @@ http://NAME.DOMAIN:PORT and http://HOST:PORT/fn/NAME/, and /healthz. With
 redirects to it.
 
 State lives in an embedded SQLite database in the data directory; functions run
-as containers on the local Docker engine (DOCKER_HOST is honoured).`,
+as containers on the local Docker engine (DOCKER_HOST is honoured). Running
+containers the server did not start that carry lambda.expose=NAME and
+lambda.port=PORT (or faas.name and faas.port), such as Docker Compose
+services, are served too, their replicas balanced (runtime external).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServer(cmd.Context(), s, opts)
