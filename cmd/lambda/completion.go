@@ -65,7 +65,7 @@ func addCompletions(root *cobra.Command, o *rootOptions) {
 		flags := c.LocalNonPersistentFlags()
 		for name, values := range offlineFlagValues {
 			if flags.Lookup(name) != nil {
-				_ = c.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+				_ = c.RegisterFlagCompletionFunc(name, fixedCompletions(values))
 			}
 		}
 		if path == "stats" {
@@ -73,7 +73,7 @@ func addCompletions(root *cobra.Command, o *rootOptions) {
 			for i, w := range lambda.StatsWindows {
 				windows[i] = w.Name
 			}
-			_ = c.RegisterFlagCompletionFunc("window", cobra.FixedCompletions(windows, cobra.ShellCompDirectiveNoFileComp))
+			_ = c.RegisterFlagCompletionFunc("window", fixedCompletions(windows))
 		}
 		if path == "deploy" {
 			_ = c.RegisterFlagCompletionFunc("name", func(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
@@ -89,6 +89,20 @@ func addCompletions(root *cobra.Command, o *rootOptions) {
 			}
 		}
 	})
+}
+
+// fixedCompletions completes with the values that start with what was
+// typed (cobra's FixedCompletions leaves that to the shell's script).
+func fixedCompletions(values []string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		var out []cobra.Completion
+		for _, v := range values {
+			if strings.HasPrefix(v, prefix) {
+				out = append(out, v)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
 }
 
 func walkCommands(c *cobra.Command, f func(*cobra.Command)) {

@@ -36,7 +36,7 @@ func addListFlags(cmd *cobra.Command, o *listOutput, what string) {
 	if what != "" {
 		cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print only the "+what+", one per line (for scripts)")
 	}
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{outputTable, outputJSON, outputYAML}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletions([]string{outputTable, outputJSON, outputYAML}))
 }
 
 // check validates the flags before anything is asked of the server.
