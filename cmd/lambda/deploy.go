@@ -19,6 +19,7 @@ import (
 func newDeployCommand(s *streams, root *rootOptions) *cobra.Command {
 	o := &deployOptions{}
 	watch := &watchOptions{}
+	git := &deployGitOptions{}
 	cmd := &cobra.Command{
 		Use:   "deploy [DIR]",
 		Short: "Deploy a directory, an image or an image archive as a new version of a function",
@@ -35,8 +36,25 @@ the upload and applies it: it checks the schedules before building and
 creates them, all or none, once the new version serves (one identical to
 an existing schedule is kept).
 
+A lambda.yaml with project: and functions: declares a project: several
+functions built from DIR, sharing the top-level settings unless their entry
+overrides them (an entry's schedule: is its cron schedule). Deploy uploads
+DIR once and the server deploys every function, all or nothing: if one fails
+to build or to start, none switches and the previous versions keep serving.
+--only deploys some of them, --prune deletes the project's functions the file
+no longer lists, --prefix names them PROJECT-NAME. Function flags (--name,
+--env, --memory...) do not apply to a project: set them in the file.
+
 With --image the function runs an image already on the server's host; with
 --image-archive it runs the image of a "docker save" tarball, uploaded first.
+With --git the server clones the repository at --ref (a branch, tag or commit
+SHA; default its HEAD), shallow and within its size, file and time limits
+(lambda server --git-max-bytes, --git-max-files, --git-timeout), and deploys
+the tree (or its --subdir) like an uploaded directory: its lambda.yaml
+applies, and a project's deploys the project. --git-token (or
+--git-token-file, or env LAMBDA_GIT_TOKEN) authenticates an https clone of a
+private repository for this deploy only: it is neither stored nor logged.
+"lambda versions" shows the commit and ref each version came from.
 
 A deploy whose code (or image ID) and settings are those of the active version
 publishes nothing: it says "No changes" and that version stays active (scaling
@@ -52,11 +70,18 @@ the previous version keeps serving; the next save tries again. Ctrl-C stops.`,
 		Example: `  lambda deploy ./greet
   lambda deploy ./greet --watch
   lambda deploy . --name greet --env GREETING=hello --memory 128m --timeout 10s
+  lambda deploy ./shop                      # a project: every function of its lambda.yaml
+  lambda deploy ./shop --only api,report --prune
   lambda deploy --image nginx:1.27 --name web --port 80
-  lambda deploy --image-archive app.tar --name app --protocol aws`,
+  lambda deploy --image-archive app.tar --name app --protocol aws
+  lambda deploy --git https://github.com/acme/greet.git --ref v1.2.0
+  lambda deploy --git https://github.com/acme/mono.git --subdir functions/api --git-token-file token.txt`,
 		Args: argsRange(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.changed = cmd.Flags().Changed
+			if git.url != "" {
+				return runDeployGit(cmd.Context(), s, root, o, git, args) // deploy_git.go
+			}
 			if watch.on || watch.noLogs {
 				return runDeployWatch(cmd.Context(), s, root, o, watch, args) // deploy_watch.go
 			}
@@ -79,9 +104,13 @@ the previous version keeps serving; the next save tries again. Ctrl-C stops.`,
 	f.IntVar(&o.minInstances, "min-instances", 0, "instances kept warm at all times")
 	f.IntVar(&o.maxInstances, "max-instances", 0, "most instances at once (default 10)")
 	f.BoolVar(&o.force, "force", false, "publish a new version even if the code and settings are unchanged")
+	f.StringVar(&o.only, "only", "", "project: deploy only these functions of lambda.yaml, comma-separated, e.g. api,report")
+	f.BoolVar(&o.prune, "prune", false, "project: delete the project's functions that lambda.yaml no longer lists")
+	f.BoolVar(&o.prefix, "prefix", false, "project: name each function PROJECT-NAME instead of NAME")
 	f.StringVar(&o.startTimeout, "start-timeout", "", "how long a new instance may take to become ready, e.g. 2m (default 60s; range 1s-15m)")
 	f.StringVar(&o.auth, "auth", "", "who may call the function's URL: none (anyone, the default) or key (Authorization: Bearer KEY of invoke scope)")
 	o.async.register(f)
+	git.register(f)
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the whole build log, not one line per build step")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "show no progress: only the function's URL, or the error")
 	cmd.MarkFlagsMutuallyExclusive("verbose", "quiet")
@@ -110,6 +139,12 @@ func runDeploy(ctx context.Context, s *streams, root *rootOptions, o *deployOpti
 	if err != nil {
 		return err
 	}
+	if m.IsProject() {
+		return runProjectDeploy(ctx, s, root, o, dir, m) // deploy_project.go
+	}
+	if err := o.checkNotProject(); err != nil {
+		return err
+	}
 	name, err := deployName(dir, o.name, o.changed, m)
 	if err != nil {
 		return err
@@ -131,29 +166,42 @@ func runDeploy(ctx context.Context, s *streams, root *rootOptions, o *deployOpti
 
 	p := newDeployProgress(s.Err, o.verbose, o.quiet)
 	p.buildStep = isBuildStep
-	fmt.Fprint(p.w, "[1/3] Packaging function code...")
-	code, err := os.CreateTemp("", "lambda-deploy-*.tar.gz")
+	code, err := packDir(p, dir)
 	if err != nil {
-		fmt.Fprintln(p.w, " Failed.")
-		return fmt.Errorf("create a temporary file for the code archive: %w", err)
+		return err
 	}
 	defer os.Remove(code.Name())
 	defer code.Close()
-	// Packing fully before uploading reports a directory that is too
-	// large or unreadable before anything reaches the server.
-	if _, err := archive.Pack(dir, code, archive.PackOptions{}); err != nil {
-		fmt.Fprintln(p.w, " Failed.")
-		return err
-	}
-	if _, err := code.Seek(0, 0); err != nil {
-		fmt.Fprintln(p.w, " Failed.")
-		return fmt.Errorf("rewind the code archive: %w", err)
-	}
-	fmt.Fprintln(p.w, " Done.")
 
 	client := root.client()
 	fn, err := client.Deploy(ctx, name, req, code, p.event)
 	return finishDeploy(ctx, s, client, o, p, name, fn, err)
+}
+
+// packDir packs dir into a temporary file, rewound, for the upload. The
+// step has no number: the server numbers the deploy's steps, from the
+// upload's unpacking on; packing is the CLI's own work before it.
+func packDir(p *deployProgress, dir string) (*os.File, error) {
+	fmt.Fprint(p.w, "Packaging function code...")
+	code, err := os.CreateTemp("", "lambda-deploy-*.tar.gz")
+	if err != nil {
+		fmt.Fprintln(p.w, " Failed.")
+		return nil, fmt.Errorf("create a temporary file for the code archive: %w", err)
+	}
+	// Packing fully before uploading reports a directory that is too
+	// large or unreadable before anything reaches the server.
+	_, err = archive.Pack(dir, code, archive.PackOptions{})
+	if err == nil {
+		_, err = code.Seek(0, 0)
+	}
+	if err != nil {
+		fmt.Fprintln(p.w, " Failed.")
+		code.Close()
+		os.Remove(code.Name())
+		return nil, err
+	}
+	fmt.Fprintln(p.w, " Done.")
+	return code, nil
 }
 
 // checkSource enforces exactly one source: a directory, --image or

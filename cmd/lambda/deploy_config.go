@@ -30,8 +30,12 @@ type deployOptions struct {
 	async        asyncFlags
 	output       string
 	force        bool // publish even when nothing changed
-	verbose      bool
-	quiet        bool
+	// A project's (deploy_project.go).
+	only    string // --only: comma-separated function names
+	prune   bool
+	prefix  bool
+	verbose bool
+	quiet   bool
 	// changed reports whether the user set a flag; only those override
 	// the manifest.
 	changed func(flag string) bool

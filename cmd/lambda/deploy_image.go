@@ -46,7 +46,7 @@ func runImageDeploy(ctx context.Context, s *streams, root *rootOptions, o *deplo
 	defer f.Close()
 	// The server's first step (loading) runs while the upload does: the
 	// upload line stands for both.
-	p.beginUpload("[1/2] Uploading image archive", size)
+	p.beginUpload("Uploading image archive", size)
 	fn, err := client.DeployArchive(ctx, o.name, req, p.uploadReader(f), p.event)
 	return finishDeploy(ctx, s, client, o, p, o.name, fn, err)
 }

@@ -61,7 +61,8 @@ func TestDeployImageArchive(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
-	wantErr := "[1/2] Uploading image archive... Done.\nLoaded image: app:v1\n[2/2] Starting container... Done.\n"
+	// The upload has no number: the server numbers its steps.
+	wantErr := "Uploading image archive... Done.\n[1/2] Loading image archive...\nLoaded image: app:v1\n[2/2] Starting container... Done.\n"
 	if stderr != wantErr {
 		t.Errorf("stderr:\n%s\nwant:\n%s", stderr, wantErr)
 	}
@@ -78,7 +79,7 @@ func TestDeployImageArchiveRejectedByServer(t *testing.T) {
 	_, url := newFakeAPI(t)
 	path := imageArchiveFile(t, "CORRUPT")
 	_, stderr, code := runCLI(t, url, "", "deploy", "--image-archive", path, "--name", "app")
-	want := "[1/2] Uploading image archive... Done.\nError: not a docker save archive: its manifest.json is invalid\nNothing was deployed: \"app\" has no version yet.\n"
+	want := "Uploading image archive... Done.\n[1/2] Loading image archive... Failed.\nError: not a docker save archive: its manifest.json is invalid\nNothing was deployed: \"app\" has no version yet.\n"
 	if code != 1 || stderr != want {
 		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr, want)
 	}
@@ -158,7 +159,7 @@ func TestDeploySourceErrors(t *testing.T) {
 func TestUploadProgressBarOnTerminal(t *testing.T) {
 	var out bytes.Buffer
 	p := &deployProgress{w: &out, tty: true}
-	p.beginUpload("[1/2] Uploading image archive", 4<<20)
+	p.beginUpload("Uploading image archive", 4<<20)
 	r := p.uploadReader(bytes.NewReader(make([]byte, 4<<20)))
 	buf := make([]byte, 64<<10)
 	for {
@@ -170,23 +171,21 @@ func TestUploadProgressBarOnTerminal(t *testing.T) {
 	p.event(lambdahttp.DeployEvent{Type: lambdahttp.EventStep, Step: 2, Total: 2, Message: "Starting container"})
 	p.finish()
 	got := out.String()
-	if !strings.Contains(got, "\r[1/2] Uploading image archive ") || !strings.Contains(got, "%") {
+	if !strings.Contains(got, "\rUploading image archive ") || !strings.Contains(got, "%") {
 		t.Errorf("no progress bar was drawn: %q", got)
 	}
-	if want := "[1/2] Uploading image archive... Done.\n[2/2] Starting container... Done.\n"; !strings.HasSuffix(got, want) {
+	// The server's steps follow the CLI's unnumbered upload.
+	if want := "Uploading image archive... Done.\n[1/2] Loading image archive... Done.\n[2/2] Starting container... Done.\n"; !strings.HasSuffix(got, want) {
 		t.Errorf("output %q does not end with %q", got, want)
-	}
-	if strings.Count(got, "Loading image archive") != 0 {
-		t.Errorf("the server's step 1 was shown besides the upload: %q", got)
 	}
 }
 
 func TestUploadFailureEndsTheLine(t *testing.T) {
 	var out bytes.Buffer
 	p := &deployProgress{w: &out}
-	p.beginUpload("[1/2] Uploading image archive", 10)
+	p.beginUpload("Uploading image archive", 10)
 	p.fail()
-	if got, want := out.String(), "[1/2] Uploading image archive... Failed.\n"; got != want {
+	if got, want := out.String(), "Uploading image archive... Failed.\n"; got != want {
 		t.Errorf("output %q, want %q", got, want)
 	}
 }

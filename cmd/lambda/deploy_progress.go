@@ -17,8 +17,8 @@ import (
 
 // deployProgress renders the server's deploy events: a step stays on its
 // line until the next one starts ("... Done.") unless build output streams
-// in below it. An upload the CLI announces itself (beginUpload) is step 1:
-// the server's own step 1 is then not shown again.
+// in below it. The server numbers the steps; what the CLI does before them
+// (packing, an upload it announces with beginUpload) has no number.
 type deployProgress struct {
 	w   io.Writer
 	tty bool // w is a terminal: the upload gets a progress bar
@@ -44,7 +44,7 @@ type deployProgress struct {
 	log     tailBuffer
 
 	uploading   bool   // the upload step is the open line (or the bar)
-	uploadLabel string // e.g. "[1/2] Uploading image archive"
+	uploadLabel string // e.g. "Uploading image archive"
 	bar         *progressbar.ProgressBar
 }
 
@@ -52,9 +52,6 @@ func (p *deployProgress) event(ev lambdahttp.DeployEvent) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.started = true
-	if p.uploadLabel != "" && ev.Type == lambdahttp.EventStep && ev.Step <= 1 {
-		return // announced by the CLI as its upload
-	}
 	// Anything else the server says comes after the whole upload.
 	p.endUploadLocked(" Done.")
 	switch ev.Type {

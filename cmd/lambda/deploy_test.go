@@ -32,7 +32,8 @@ func TestDeployPrintsProgressAndURL(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
-	wantErr := `[1/3] Packaging function code... Done.
+	wantErr := `Packaging function code... Done.
+[1/3] Unpacking function code... Done.
 [2/3] Building image "func-greet"...
 Step 1/2 : FROM scratch
 Step 2/2 : COPY app /app
@@ -72,7 +73,8 @@ func TestDeployBuildFailure(t *testing.T) {
 	if code != 1 || stdout != "" {
 		t.Fatalf("exit %d, stdout %q", code, stdout)
 	}
-	want := `[1/3] Packaging function code... Done.
+	want := `Packaging function code... Done.
+[1/3] Unpacking function code... Done.
 [2/3] Building image "func-broken"...
 Step 1/2 : FROM scratch
 Step 2/2 : COPY app /app
@@ -133,7 +135,7 @@ func TestDeployErrors(t *testing.T) {
 		{"env too large", []string{"deploy", greet, "--env", "A=" + strings.Repeat("x", 4096)},
 			`Error: environment is 4097 bytes (names and values): the limit is 4096; keep large values in files of the function`},
 		{"verbose and quiet", []string{"deploy", greet, "-v", "-q"}, `Error: if any flags in the group [verbose quiet] are set none of the others can be; [quiet verbose] were all set`},
-		{"server rejects upload", []string{"deploy", functionDir(t, "toolarge")}, `[1/3] Packaging function code... Done.`},
+		{"server rejects upload", []string{"deploy", functionDir(t, "toolarge")}, `Packaging function code... Done.`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,7 +153,7 @@ func TestDeployErrors(t *testing.T) {
 func TestDeployServerRejectsUploadShowsMessage(t *testing.T) {
 	_, url := newFakeAPI(t)
 	_, stderr, _ := runCLI(t, url, "", "deploy", functionDir(t, "toolarge"))
-	want := "[1/3] Packaging function code... Done.\nError: code archive is over the limit\n"
+	want := "Packaging function code... Done.\nError: code archive is over the limit\n"
 	if stderr != want {
 		t.Errorf("stderr = %q, want %q", stderr, want)
 	}

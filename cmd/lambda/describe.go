@@ -78,6 +78,9 @@ func printDetail(w io.Writer, fn *lambdahttp.FunctionDetail, now time.Time) erro
 	tw := newTable(w)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
 	row("Name", fn.Name)
+	if fn.Project != "" {
+		row("Project", fn.Project)
+	}
 	row("URL", orDash(fn.URL))
 	row("Path URL", orDash(fn.PathURL))
 	row("Status", orDash(fn.Status))

@@ -201,6 +201,7 @@ func (f *fakeAPI) deploy(w http.ResponseWriter, r *http.Request) {
 		}
 		send(lambdahttp.DeployEvent{Type: lambdahttp.EventLog, Message: "Loaded image: app:v1\n"})
 	default:
+		send(lambdahttp.DeployEvent{Type: lambdahttp.EventStep, Step: 1, Total: 3, Message: "Unpacking function code"})
 		send(lambdahttp.DeployEvent{Type: lambdahttp.EventStep, Step: 2, Total: 3, Message: fmt.Sprintf("Building image %q", "func-"+name)})
 		send(lambdahttp.DeployEvent{Type: lambdahttp.EventLog, Message: "Step 1/2 : FROM scratch\n"})
 		send(lambdahttp.DeployEvent{Type: lambdahttp.EventLog, Message: "Step 2/2 : COPY app /app"})

@@ -3,13 +3,19 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lambdahq/lambda"
+	lambdahttp "github.com/lambdahq/lambda/http"
 )
 
 type listOptions struct {
-	out listOutput
+	out     listOutput
+	project string // --project: only its functions
 }
 
 func newListCommand(s *streams, root *rootOptions) *cobra.Command {
@@ -24,6 +30,7 @@ func newListCommand(s *streams, root *rootOptions) *cobra.Command {
 		},
 	}
 	addListFlags(cmd, &o.out, "names")
+	cmd.Flags().StringVar(&o.project, "project", "", "list only the functions of this project (deployed from a lambda.yaml with project:)")
 	return cmd
 }
 
@@ -31,7 +38,16 @@ func runList(ctx context.Context, s *streams, root *rootOptions, o *listOptions)
 	if err := o.out.check(); err != nil {
 		return err
 	}
-	fns, err := root.client().ListFunctions(ctx)
+	var fns []lambdahttp.FunctionSummary
+	var err error
+	if o.project != "" {
+		if verr := lambda.ValidateName(o.project); verr != nil {
+			return usageErrorf("--project: %s", strings.Replace(lambda.ErrorMessage(verr), "function name", "project name", 1))
+		}
+		fns, err = root.client().ListProjectFunctions(ctx, o.project)
+	} else {
+		fns, err = root.client().ListFunctions(ctx)
+	}
 	if err != nil {
 		return err
 	}
@@ -45,6 +61,10 @@ func runList(ctx context.Context, s *streams, root *rootOptions, o *listOptions)
 		}
 		return printQuiet(s.Out, names)
 	}
+	if len(fns) == 0 && o.project != "" {
+		fmt.Fprintf(s.Err, "Project %q has no functions: deploy it with \"lambda deploy DIR\" (its lambda.yaml says project: %s).\n", o.project, o.project)
+		return nil
+	}
 	if len(fns) == 0 {
 		fmt.Fprintln(s.Err, `No functions yet: deploy one with "lambda deploy DIR".`)
 		return nil
@@ -52,9 +72,21 @@ func runList(ctx context.Context, s *streams, root *rootOptions, o *listOptions)
 	now := time.Now()
 	p := painter{on: colours(s, root.noColor)}
 	tw := newTable(s.Out)
-	fmt.Fprintf(tw, "NAME\tVERSION\tRUNTIME\t%s\tURL\tUPDATED\n", p.header("STATUS"))
+	// The PROJECT column shows once some function belongs to one.
+	projects := slices.ContainsFunc(fns, func(f lambdahttp.FunctionSummary) bool { return f.Project != "" })
+	project := func(f lambdahttp.FunctionSummary) string {
+		if !projects {
+			return ""
+		}
+		return orDash(f.Project) + "\t"
+	}
+	head := ""
+	if projects {
+		head = "PROJECT\t"
+	}
+	fmt.Fprintf(tw, "NAME\t%sVERSION\tRUNTIME\t%s\tURL\tUPDATED\n", head, p.header("STATUS"))
 	for _, f := range fns {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Name, versionCell(f.Version), orDash(f.Runtime), p.status(orDash(f.Status)), orDash(f.URL), age(now, f.UpdatedAt))
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", f.Name, project(f), versionCell(f.Version), orDash(f.Runtime), p.status(orDash(f.Status)), orDash(f.URL), age(now, f.UpdatedAt))
 	}
 	return tw.Flush()
 }

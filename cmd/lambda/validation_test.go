@@ -96,7 +96,7 @@ func TestDeployQuietAndVerbose(t *testing.T) {
 		{"quiet", "-q", "greet", 0, ""},
 		{"quiet failure: the error alone", "--quiet", "broken", 1,
 			"Error: build failed: COPY failed: no such file app\nStep 1/2 : FROM scratch\nStep 2/2 : COPY app /app\nNothing was deployed: \"broken\" has no version yet.\n"},
-		{"verbose", "-v", "greet", 0, "[1/3] Packaging function code... Done.\n[2/3] Building image \"func-greet\"...\nStep 1/2 : FROM scratch\nStep 2/2 : COPY app /app\n[3/3] Starting container... Done.\n"},
+		{"verbose", "-v", "greet", 0, "Packaging function code... Done.\n[1/3] Unpacking function code... Done.\n[2/3] Building image \"func-greet\"...\nStep 1/2 : FROM scratch\nStep 2/2 : COPY app /app\n[3/3] Starting container... Done.\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
