@@ -155,6 +155,11 @@ func TestComposeReplicas(t *testing.T) {
 		t.Fatalf("adder: %d %q, want 200 3.5", resp.StatusCode, body)
 	}
 
+	// A direct invocation takes the same path: the payload is the event.
+	if out := s.mustLambda("invoke", adder, "--data", `{"a":1,"b":2}`).stdout; strings.TrimSpace(out) != "3" {
+		t.Errorf("lambda invoke %s: %q, want 3", adder, out)
+	}
+
 	// Every replica answers, through NAME.localhost.
 	want := composeIDs(t, p.name, "whoami")
 	if len(want) != 3 {
