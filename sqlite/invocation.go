@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/internal/jsonenc"
 )
 
 var _ lambda.InvocationHistory = (*InvocationStore)(nil)
@@ -326,7 +327,7 @@ func (s *InvocationStore) FindInvocation(ctx context.Context, id string) (*lambd
 		records  string
 		newer    int
 	)
-	pattern := string(appendJSONString([]byte(`"id":`), id))
+	pattern := string(jsonenc.AppendString([]byte(`"id":`), id))
 	err = read.QueryRowContext(ctx, findInvocation, idKey(id), pattern).Scan(&function, &seq, &records, &newer)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound

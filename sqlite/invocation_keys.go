@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/internal/jsonenc"
 )
 
 // idKeyLen is the length of a time-ordered ID's key: 8 hex digits, a
@@ -78,7 +79,7 @@ func appendKeys(b []byte, keys []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = jsonenc.AppendString(b, k)
 	}
 	return append(b, ']')
 }
