@@ -99,6 +99,9 @@ func printDetail(w io.Writer, fn *lambdahttp.FunctionDetail, now time.Time) erro
 		row("Runtime", orDash(cfg.Runtime))
 		row("Image", orDash(v.Image))
 		row("Image ID", orDash(shortID(v.ImageID)))
+		if g := v.Git; g != nil {
+			row("Source", describeGit(g))
+		}
 		row("Memory", memory(cfg.MemoryBytes))
 		row("Timeout", timeout(cfg.Timeout))
 		row("Protocol", orDash(cfg.Protocol))

@@ -89,3 +89,16 @@ func gitColumns(g *lambda.Provenance) (commit, ref string) {
 	}
 	return lambda.ShortCommit(g.Commit), orDash(g.Ref)
 }
+
+// describeGit is a version's git provenance on one line, for describe:
+// "git://h/r.git fn/ at v1 (0123456789ab)".
+func describeGit(g *lambda.Provenance) string {
+	s := g.Repository
+	if g.Subdir != "" {
+		s += " " + g.Subdir + "/"
+	}
+	if g.Ref != "" {
+		s += " at " + g.Ref
+	}
+	return s + " (" + lambda.ShortCommit(g.Commit) + ")"
+}
