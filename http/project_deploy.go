@@ -20,8 +20,11 @@ func (s *Server) handleDeployProject(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, lambda.Errorf(lambda.EINVALID, "project name %q is invalid: use 1-63 lowercase letters, digits or dashes, not starting or ending with a dash", project))
 		return
 	}
-	ps, ok := s.Functions.(lambda.ProjectService)
-	if !ok {
+	ps := s.Projects
+	if ps == nil {
+		ps, _ = s.Functions.(lambda.ProjectService)
+	}
+	if ps == nil {
 		writeError(w, r, s.Logger, lambda.Errorf(lambda.ENOTIMPLEMENTED, "this server does not deploy projects"))
 		return
 	}

@@ -21,8 +21,11 @@ type Server struct {
 	Domain string // functions answer at NAME.Domain
 
 	Functions lambda.FunctionService
-	Scaling   lambda.ScalingService
-	Store     lambda.FunctionStore
+	// Projects deploys projects (project_deploy.go); nil: Functions, if it
+	// is one, else not offered.
+	Projects lambda.ProjectService
+	Scaling  lambda.ScalingService
+	Store    lambda.FunctionStore
 	// Lookup checks the function of an asynchronous submission; nil:
 	// Store is read.
 	Lookup lambda.FunctionLookup

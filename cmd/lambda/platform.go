@@ -180,6 +180,7 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.srv = lhttp.NewServer()
 	p.srv.Addr, p.srv.Domain, p.srv.Logger = o.addr, o.domain, o.logger
 	p.srv.Functions, p.srv.Store, p.srv.Schedules, p.srv.Router, p.srv.Scaling = p.eng, p.functions, p.schedules, p.eng, p.eng
+	p.srv.Projects = p.eng
 	p.srv.Lookup = p.eng
 	if o.external {
 		p.eng.External, p.srv.External = p.driver, p.eng
