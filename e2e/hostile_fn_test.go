@@ -91,8 +91,8 @@ func TestHostileFunctions(t *testing.T) {
 	})
 	t.Run("runs out of memory", func(t *testing.T) {
 		status, r, body := call(t, "/oom")
-		// Awaits H5: the answer says the function ran out of memory.
-		if status != 502 || r.ErrorField.Code != "function_error" || !strings.Contains(strings.ToLower(r.ErrorField.Message), "memory") {
+		// The answer says the function ran out of memory (out_of_memory).
+		if status != 502 || r.ErrorField.Code != "out_of_memory" || !strings.Contains(strings.ToLower(r.ErrorField.Message), "memory") {
 			t.Errorf("%d %s", status, body)
 		}
 		healthy(t)
