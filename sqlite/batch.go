@@ -62,6 +62,10 @@ type batcher struct {
 // batchOp is one write waiting for a batch.
 type batchOp struct {
 	fn func(ctx context.Context, tx *sql.Tx) error
+	// group, when set, writes this op (its arg; fn is nil) together with
+	// the batch's other ops of the same group (see batchGroup).
+	group *batchGroup
+	arg   any
 	// relaxed: the write need not survive a power failure, only a crash
 	// of the process (see batchRelaxed).
 	relaxed bool
@@ -95,6 +99,24 @@ func (db *DB) batch(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx
 // too, and nothing after it can survive without it.
 func (db *DB) batchRelaxed(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	return db.submit(ctx, &batchOp{fn: fn, relaxed: true})
+}
+
+// batchGroup writes several ops of one kind with one statement: a
+// statement's fixed cost (its execution set up, a savepoint, the pages it
+// touches copied to the sub-journal once, not once per op) is most of a
+// small write's. A batch runs all its ops of a group where the first of
+// them stands, in one savepoint: run gets their args in order and returns
+// each one's error, or an error of the whole, after which the batch rolls
+// the group back and writes each op alone with single, in its own
+// savepoint, so that one bad op fails only itself.
+type batchGroup struct {
+	run    func(ctx context.Context, tx *sql.Tx, args []any) ([]error, error)
+	single func(ctx context.Context, tx *sql.Tx, arg any) error
+}
+
+// batchGrouped is batch for a write of group g, with g's input arg.
+func (db *DB) batchGrouped(ctx context.Context, g *batchGroup, arg any) error {
+	return db.submit(ctx, &batchOp{group: g, arg: arg})
 }
 
 func (db *DB) submit(ctx context.Context, op *batchOp) error {
@@ -240,27 +262,101 @@ func (db *DB) runBatch(ops []*batchOp) []error {
 	if db.batcher.hook != nil {
 		db.batcher.hook(tx, len(ops))
 	}
+	// The statements run without a context that can end: the driver
+	// watches a cancellable one with a goroutine and a progress handler
+	// per statement, a fixed cost of every write of the batch. What could
+	// make a statement wait is bounded without it: the lock by
+	// busy_timeout, and the transaction itself began under ctx.
+	ctx = context.WithoutCancel(ctx)
+	grouped := make([]bool, len(ops)) // written with their group
 	for i, op := range ops {
-		if _, err := db.exec(ctx, tx, `SAVEPOINT op`); err != nil {
-			return failAll(fmt.Errorf("sqlite: savepoint: %w", err))
+		if grouped[i] {
+			continue
 		}
-		if err := runOp(ctx, tx, op.fn); err != nil {
-			errs[i] = err
-			// Fails when the error already rolled the whole transaction
-			// back (SQLITE_FULL, I/O errors): then nothing of the batch
-			// stands.
-			if _, rerr := db.exec(ctx, tx, `ROLLBACK TO op`); rerr != nil {
-				return failAll(fmt.Errorf("sqlite: roll back a failed write (%v): %w", err, rerr))
+		if op.group != nil {
+			if err := db.runGroup(ctx, tx, ops, i, grouped, errs); err != nil {
+				return failAll(err)
 			}
+			continue
 		}
-		if _, err := db.exec(ctx, tx, `RELEASE op`); err != nil {
-			return failAll(fmt.Errorf("sqlite: release savepoint: %w", err))
+		if err := db.runSaved(ctx, tx, op.fn, &errs[i]); err != nil {
+			return failAll(err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return failAll(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	return errs
+}
+
+// runSaved runs fn inside a savepoint, rolled back if fn fails; fn's error
+// goes to *opErr. The error returned is the transaction's: nothing of the
+// batch stands.
+func (db *DB) runSaved(ctx context.Context, tx *sql.Tx, fn func(context.Context, *sql.Tx) error, opErr *error) error {
+	if _, err := db.exec(ctx, tx, `SAVEPOINT op`); err != nil {
+		return fmt.Errorf("sqlite: savepoint: %w", err)
+	}
+	if err := runOp(ctx, tx, fn); err != nil {
+		*opErr = err
+		// Fails when the error already rolled the whole transaction
+		// back (SQLITE_FULL, I/O errors): then nothing of the batch
+		// stands.
+		if _, rerr := db.exec(ctx, tx, `ROLLBACK TO op`); rerr != nil {
+			return fmt.Errorf("sqlite: roll back a failed write (%v): %w", err, rerr)
+		}
+	}
+	if _, err := db.exec(ctx, tx, `RELEASE op`); err != nil {
+		return fmt.Errorf("sqlite: release savepoint: %w", err)
+	}
+	return nil
+}
+
+// runGroup writes ops[first] and every later op of its group, marking
+// them in grouped and their results in errs (see batchGroup). The error
+// returned is the transaction's.
+func (db *DB) runGroup(ctx context.Context, tx *sql.Tx, ops []*batchOp, first int, grouped []bool, errs []error) error {
+	g := ops[first].group
+	var (
+		index []int
+		args  []any
+	)
+	for k := first; k < len(ops); k++ {
+		if ops[k].group == g {
+			grouped[k] = true
+			index, args = append(index, k), append(args, ops[k].arg)
+		}
+	}
+	var groupErrs []error
+	err := db.runSaved(ctx, tx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		groupErrs, err = g.run(ctx, tx, args)
+		if err == nil && len(groupErrs) != len(args) {
+			err = fmt.Errorf("sqlite: a group of %d writes returned %d results", len(args), len(groupErrs))
+		}
+		if err != nil {
+			groupErrs = nil
+		}
+		return err
+	}, new(error))
+	if err != nil {
+		return err
+	}
+	if groupErrs != nil {
+		for n, k := range index {
+			errs[k] = groupErrs[n]
+		}
+		return nil
+	}
+	// The group's statement failed as a whole (rolled back): each op
+	// alone, so that only the bad one fails.
+	for n, k := range index {
+		arg := args[n]
+		single := func(ctx context.Context, tx *sql.Tx) error { return g.single(ctx, tx, arg) }
+		if err := db.runSaved(ctx, tx, single, &errs[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // restoreSynchronous sets the connection back to synchronous=FULL after

@@ -18,12 +18,15 @@ var _ lambda.JobStore = (*JobStore)(nil)
 // commit (batch.go): each returns once the transaction holding it has
 // committed, and concurrent writes share transactions.
 type JobStore struct {
-	db *DB
+	db       *DB
+	outcomes *batchGroup // UpdateJob's writes, several in a statement
 }
 
 // NewJobStore returns a store on db, which must be opened before use.
 func NewJobStore(db *DB) *JobStore {
-	return &JobStore{db: db}
+	s := &JobStore{db: db}
+	s.outcomes = s.outcomeGroup()
+	return s
 }
 
 // jobColumns is the column order of jobArgs and scanJob.
@@ -225,27 +228,15 @@ func (s *JobStore) UpdateJob(ctx context.Context, j *lambda.Job) error {
 	}
 	e, inMemory := s.running().get(j.ID)
 	ends := inMemory && j.Status != lambda.StatusRunning
-	query := updateJobQuery
 	if inMemory && !ends {
-		args[argStatus], query = e.stored, updateRunningJobQuery
+		args[argStatus] = e.stored
+		err = s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			return s.writeJob(ctx, tx, updateRunningJobQuery, j.ID, args, false)
+		})
+	} else {
+		// Written with the batch's other outcomes (job_outcome.go).
+		err = s.db.batchGrouped(ctx, s.outcomes, &outcomeWrite{id: j.ID, ends: ends, args: args})
 	}
-	err = s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		// Numbered parameters are positions in jobColumns; the identity
-		// and the request (ID, function, payload, key, schedule...) stay.
-		res, err := s.db.exec(ctx, tx, query, args...)
-		if err != nil {
-			return fmt.Errorf("sqlite: update invocation %q: %w", j.ID, err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("sqlite: update invocation %q: %w", j.ID, err)
-		} else if n == 0 {
-			return jobNotFound(j.ID)
-		}
-		if ends {
-			s.running().setWritten(j.ID, true)
-		}
-		return nil
-	})
 	switch {
 	case !ends:
 	case err == nil:
@@ -258,6 +249,27 @@ func (s *JobStore) UpdateJob(ctx context.Context, j *lambda.Job) error {
 		s.running().setWritten(j.ID, false)
 	}
 	return err
+}
+
+// writeJob runs query, updateJobQuery or updateRunningJobQuery, with
+// args, jobArgs of job id, and marks the job's outcome written in the
+// overlay if it ends.
+func (s *JobStore) writeJob(ctx context.Context, tx *sql.Tx, query, id string, args []any, ends bool) error {
+	// Numbered parameters are positions in jobColumns; the identity and
+	// the request (ID, function, payload, key, schedule...) stay.
+	res, err := s.db.exec(ctx, tx, query, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: update invocation %q: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: update invocation %q: %w", id, err)
+	} else if n == 0 {
+		return jobNotFound(id)
+	}
+	if ends {
+		s.running().setWritten(id, true)
+	}
+	return nil
 }
 
 // updateJobQuery writes what UpdateJob changes; its numbered parameters

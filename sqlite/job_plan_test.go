@@ -45,6 +45,9 @@ func TestJobQueryPlans(t *testing.T) {
 		{"end sync calls", endSyncQuery, []any{now, "", ""}, "jobs_running", nil, nil},
 		{"redrive", redriveQuery, []any{now, "greet", "[]"}, "jobs_function_status", nil, nil},
 		{"find", `SELECT ` + jobColumns + ` FROM jobs WHERE id = ?`, []any{"x"}, "sqlite_autoindex_jobs_1", nil, nil},
+		// A batch's outcomes find their rows by ID, not by a scan of jobs.
+		{"outcome", outcomeQueries[1], make([]any, len(outcomeColumns)), "sqlite_autoindex_jobs_1", nil, nil},
+		{"outcomes", outcomeQueries[maxOutcomeRows], make([]any, maxOutcomeRows*len(outcomeColumns)), "sqlite_autoindex_jobs_1", nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -153,4 +154,72 @@ func BenchmarkQueueDrain(b *testing.B) {
 		b.ReportMetric(benchJobs/time.Since(start).Seconds(), "jobs/s")
 		q.Close(context.Background())
 	}
+}
+
+// BenchmarkQueueRound32 is the store's side of the bench's async
+// throughput round: 32 submitters, async concurrency 32, a no-op invoker,
+// until every job's outcome is written. cpu-µs/job is the process's CPU
+// per completed job (submission, claim, run, outcome), the figure to
+// compare store changes by: go test ./sqlite -run '^$' -bench QueueRound32
+// -benchtime 5x.
+func BenchmarkQueueRound32(b *testing.B) {
+	inv := signalInvoker{got: make(chan time.Time, benchJobs)}
+	jobs, fns := benchStores(b, lambda.Scaling{AsyncConcurrency: 32})
+	q := benchQueue(b, jobs, fns, inv, false)
+	// The server's lookup answers from memory (the engine's routing
+	// state): so does this one, after its first read.
+	fn, err := (lambda.LookupStore{Store: fns}).LookupFunction(context.Background(), "noop")
+	if err != nil {
+		b.Fatalf("LookupFunction: %v", err)
+	}
+	q.Lookup = fixedLookup{fn}
+	ctx := context.Background()
+	if err := q.Open(ctx); err != nil {
+		b.Fatalf("Open queue: %v", err)
+	}
+	var cpu, elapsed time.Duration
+	batches, ops := sqlite.JobBatchStats(jobs)
+	for b.Loop() {
+		start, c := time.Now(), sqliteProcessCPU()
+		submitAll(b, q)
+		for range benchJobs {
+			<-inv.got
+		}
+		for {
+			counts, err := jobs.CountJobs(ctx)
+			if err != nil {
+				b.Fatalf("CountJobs: %v", err)
+			}
+			if counts["noop"][lambda.StatusSucceeded] >= benchJobs*b.N {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		cpu += sqliteProcessCPU() - c
+		elapsed += time.Since(start)
+	}
+	n := float64(benchJobs * b.N)
+	b.ReportMetric(n/elapsed.Seconds(), "jobs/s")
+	b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-µs/job")
+	nb, no := sqlite.JobBatchStats(jobs)
+	b.ReportMetric(float64(nb-batches)/n, "commits/job")
+	b.ReportMetric(float64(no-ops)/n, "writes/job")
+}
+
+// fixedLookup answers every lookup with one function, as the engine does
+// from memory.
+type fixedLookup struct{ fn lambda.ActiveFunction }
+
+func (l fixedLookup) LookupFunction(context.Context, string) (lambda.ActiveFunction, error) {
+	return l.fn, nil
+}
+
+// sqliteProcessCPU returns the CPU time (user and system) the process has
+// used.
+func sqliteProcessCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
