@@ -255,7 +255,7 @@ func (s *Server) handleListInvocations(w http.ResponseWriter, r *http.Request) {
 		err = s.checkFunction(r.Context(), name)
 	}
 	if err != nil {
-		writeError(w, r, s.Logger, err)
+		s.writeFunctionError(w, r, err)
 		return
 	}
 	out := InvocationList{Invocations: make([]*lambda.Job, 0, len(jobs))}

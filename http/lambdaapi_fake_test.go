@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +29,16 @@ func (f *fakeFunctionStore) FindFunction(_ context.Context, name string) (*lambd
 		return fn, nil
 	}
 	return nil, lambda.Errorf(lambda.ENOTFOUND, "function %q not found", name)
+}
+
+// ListFunctions lists them by name (the "did you mean" hint reads it).
+func (f *fakeFunctionStore) ListFunctions(context.Context) ([]*lambda.Function, error) {
+	fns := make([]*lambda.Function, 0, len(f.fns))
+	for _, fn := range f.fns {
+		fns = append(fns, fn)
+	}
+	slices.SortFunc(fns, func(a, b *lambda.Function) int { return strings.Compare(a.Name, b.Name) })
+	return fns, nil
 }
 
 func (f *fakeFunctionStore) FindVersion(_ context.Context, name string, n int) (*lambda.Version, error) {

@@ -91,7 +91,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 		_, err = s.findFunction(r.Context(), name)
 	}
 	if err != nil {
-		writeError(w, r, s.Logger, err)
+		s.writeFunctionError(w, r, err)
 		return
 	}
 	if follow {

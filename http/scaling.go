@@ -26,7 +26,7 @@ func (s *Server) handleScaling(w http.ResponseWriter, r *http.Request) {
 	}
 	fn, err := s.Scaling.UpdateScaling(r.Context(), r.PathValue("name"), patch)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
+		s.writeFunctionError(w, r, err)
 		return
 	}
 	respondJSON(w, http.StatusOK, s.detail(r.Context(), fn))

@@ -101,6 +101,9 @@ func runDeployWatch(ctx context.Context, s *streams, root *rootOptions, o *deplo
 		start := time.Now()
 		res, err := deployQuietly(ctx, s, root, o, args)
 		took := time.Since(start).Round(100 * time.Millisecond)
+		if took < time.Second {
+			took = time.Since(start).Round(time.Millisecond)
+		}
 		if ctx.Err() != nil {
 			return
 		}
