@@ -23,6 +23,12 @@ const (
 	LabelFaasPort   = "faas.port"
 )
 
+// ExternalVersion is the version an external function's invocations,
+// logs and metrics carry: the platform does not version it, but a version
+// of 0 means that no instance served an invocation (Timed,
+// HasPlatformLines).
+const ExternalVersion = 1
+
 // ExternalTimeout bounds each request to an external function: the
 // platform has no configuration of its own for them, so they get a
 // deployed function's default.
@@ -122,12 +128,12 @@ type ExternalFunctions interface {
 	ExternalFunction(ctx context.Context, name string) (*ExternalFunction, error)
 }
 
-// AsFunction is f as the API shows a function: no version, runtime
-// external, plain HTTP on its port.
+// AsFunction is f as the API shows a function: runtime external, plain
+// HTTP on its port, ExternalVersion.
 func (f *ExternalFunction) AsFunction() *Function {
 	return &Function{
-		Name: f.Name,
-		Active: &Version{Function: f.Name, Config: Config{
+		Name: f.Name, ActiveVersion: ExternalVersion,
+		Active: &Version{Function: f.Name, Number: ExternalVersion, Config: Config{
 			Runtime: RuntimeExternal, Protocol: ProtocolHTTP, Port: f.Port,
 			Timeout: Duration(ExternalTimeout),
 		}},

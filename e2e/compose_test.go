@@ -197,8 +197,12 @@ func TestComposeReplicas(t *testing.T) {
 	if d, _ := s.detail(whoami); d.Active == nil || d.Active.Config.Runtime != "external" || d.Status != "ready" {
 		t.Errorf("describe %s: %+v, want runtime external, ready", whoami, d)
 	}
-	// Its output is its logs: whoami prints one line per request.
-	waitFor(t, 30*time.Second, func() bool { return strings.Contains(s.mustLambda("logs", whoami).stdout, "GET /") })
+	// Its output is its logs (whoami prints one line per request), with
+	// the platform's lines around each invocation.
+	waitFor(t, 30*time.Second, func() bool {
+		logs := s.mustLambda("logs", whoami).stdout
+		return strings.Contains(logs, "GET /") && strings.Contains(logs, "REPORT RequestId: ")
+	})
 	// Its invocations are recorded (in memory: it has no row in the store).
 	waitFor(t, 30*time.Second, func() bool {
 		return strings.Count(s.mustLambda("invocations", whoami, "--limit", "100").stdout, "succeeded") >= 31

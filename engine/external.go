@@ -187,7 +187,7 @@ func (e *Engine) externalUp(ctx context.Context, c lambda.ExternalContainer) {
 	if _, following := e.attrs.Load(c.ID); !following {
 		// Its output becomes the function's logs, attributed to the
 		// requests it served at the time, as a deployed http function's.
-		e.collectLogs(&lambda.Instance{ID: c.ID, Function: name, Running: true, CreatedAt: c.Started}, lambda.ProtocolHTTP, true)
+		e.collectLogs(&lambda.Instance{ID: c.ID, Function: name, Version: lambda.ExternalVersion, Running: true, CreatedAt: c.Started}, lambda.ProtocolHTTP, true)
 	}
 }
 

@@ -54,6 +54,7 @@ func (e *Engine) acquireExternal(ctx context.Context, name string) (lease *lambd
 	var once sync.Once
 	return &lambda.Lease{
 		Function: name,
+		Version:  lambda.ExternalVersion,
 		Addr:     r.addr,
 		Timeout:  lambda.ExternalTimeout,
 		Instance: r.c.ID,
@@ -116,7 +117,7 @@ func (e *Engine) lookupExternal(name string) (lambda.ActiveFunction, bool) {
 	if e.externalOf(name) == nil {
 		return lambda.ActiveFunction{}, false
 	}
-	return lambda.ActiveFunction{Name: name, Scaling: lambda.Scaling{}.Effective(lambda.ProtocolHTTP)}, true
+	return lambda.ActiveFunction{Name: name, Version: lambda.ExternalVersion, Scaling: lambda.Scaling{}.Effective(lambda.ProtocolHTTP)}, true
 }
 
 // refuseExternalDelete refuses to delete a function that external
@@ -169,7 +170,7 @@ func (e *Engine) describeExternal(set *extSet) *lambda.ExternalFunction {
 	f.Port = set.port
 	for _, r := range set.replicas {
 		in := &lambda.Instance{
-			ID: r.c.ID, Function: set.name, Addr: r.addr, Running: true, CreatedAt: r.c.Started,
+			ID: r.c.ID, Function: set.name, Version: lambda.ExternalVersion, Addr: r.addr, Running: true, CreatedAt: r.c.Started,
 			State: lambda.InstanceIdle, Inflight: r.inflight, Requests: r.requests,
 		}
 		if r.inflight > 0 {

@@ -38,7 +38,7 @@ func (s *Server) externalSummaries(ctx context.Context, deployed map[string]bool
 		if deployed[f.Name] || !allowed(ctx, lambda.ScopeRead, f.Name) {
 			continue
 		}
-		out = append(out, FunctionSummary{Name: f.Name, Runtime: lambda.RuntimeExternal, Status: StatusReady, URL: s.FunctionURL(f.Name)})
+		out = append(out, FunctionSummary{Name: f.Name, Version: lambda.ExternalVersion, Runtime: lambda.RuntimeExternal, Status: StatusReady, URL: s.FunctionURL(f.Name)})
 	}
 	return out
 }

@@ -73,8 +73,8 @@ func TestListShowsExternalFunctions(t *testing.T) {
 		t.Fatalf("listed %+v, want adder (external) and greet (deployed) once", list.Functions)
 	}
 	adder, greet := list.Functions[0], list.Functions[1]
-	if adder.Name != "adder" || adder.Runtime != lambda.RuntimeExternal || adder.Status != StatusReady || adder.Version != 0 || adder.URL == "" {
-		t.Errorf("adder listed as %+v, want external and ready, no version", adder)
+	if adder.Name != "adder" || adder.Runtime != lambda.RuntimeExternal || adder.Status != StatusReady || adder.Version != lambda.ExternalVersion || adder.URL == "" {
+		t.Errorf("adder listed as %+v, want external and ready, version 1", adder)
 	}
 	if greet.Name != "greet" || greet.Runtime == lambda.RuntimeExternal || greet.Version != 1 {
 		t.Errorf("greet listed as %+v, want the deployed version 1 (it shadows the labelled one)", greet)

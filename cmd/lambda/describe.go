@@ -68,7 +68,7 @@ func runDescribe(ctx context.Context, s *streams, root *rootOptions, o *describe
 		if state == "" {
 			state = map[bool]string{true: "running", false: "stopped"}[in.Running]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", shortID(in.ID), versionCell(in.Version), state, in.Inflight, in.Requests, orDash(in.Addr), age(now, in.CreatedAt))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", shortID(in.ID), versionCell(in.Version, fn.Active), state, in.Inflight, in.Requests, orDash(in.Addr), age(now, in.CreatedAt))
 	}
 	return tw.Flush()
 }
@@ -156,9 +156,10 @@ func external(v *lambda.Version) bool {
 	return v != nil && v.Config.Runtime == lambda.RuntimeExternal
 }
 
-// versionCell is a version number, "-" for none (an external function's).
-func versionCell(n int) string {
-	if n == 0 {
+// versionCell is a version number of the function whose active version
+// is active, "-" for none or an external function's (it is not versioned).
+func versionCell(n int, active *lambda.Version) string {
+	if n == 0 || external(active) {
 		return "-"
 	}
 	return fmt.Sprint(n)

@@ -86,7 +86,7 @@ func runList(ctx context.Context, s *streams, root *rootOptions, o *listOptions)
 	}
 	fmt.Fprintf(tw, "NAME\t%sVERSION\tRUNTIME\t%s\tURL\tUPDATED\n", head, p.header("STATUS"))
 	for _, f := range fns {
-		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", f.Name, project(f), versionCell(f.Version), orDash(f.Runtime), p.status(orDash(f.Status)), orDash(f.URL), age(now, f.UpdatedAt))
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", f.Name, project(f), listedVersion(f), orDash(f.Runtime), p.status(orDash(f.Status)), orDash(f.URL), age(now, f.UpdatedAt))
 	}
 	return tw.Flush()
 }
@@ -96,4 +96,12 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// listedVersion is f's version, "-" for none or an external function's.
+func listedVersion(f lambdahttp.FunctionSummary) string {
+	if f.Version == 0 || f.Runtime == lambda.RuntimeExternal {
+		return "-"
+	}
+	return fmt.Sprint(f.Version)
 }
