@@ -17,7 +17,8 @@ func TestWalkthrough(t *testing.T) {
 
 	res := s.mustLambda("deploy", "../examples/greet", "--name", greet)
 	for _, want := range []string{
-		"[1/3] Packaging function code... Done.",
+		"Packaging function code... Done.",
+		"[1/3] Unpacking function code... Done.",
 		`[2/3] Building image "func-` + greet + `"...`,
 		"[3/3] Starting container... Done.",
 	} {

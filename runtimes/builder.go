@@ -78,7 +78,7 @@ func builderDockerfile(image string, p *goProgram) string {
 	if p.tags != "" {
 		tags = " -tags " + p.tags
 	}
-	b.WriteString(`RUN go build -trimpath -buildvcs=false` + tags + ` -ldflags "-s -w" -o /out/function .` + "\n")
+	b.WriteString(`RUN go build -trimpath -buildvcs=false` + tags + ` -ldflags "-s -w" -o /out/function ` + p.mainPackage() + "\n")
 	fmt.Fprintf(&b, "FROM %s\n", p.base)
 	if p.ca {
 		b.WriteString("COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n")

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"go/build"
 	"io"
+	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 
@@ -31,8 +34,9 @@ type goKind struct {
 	aws bool // aws-lambda-go: the aws protocol, built with lambda.norpc
 }
 
-// inspectGo reads go.mod and the main package's imports.
-func inspectGo(dir string) (goKind, error) {
+// inspectGo reads go.mod and the imports of the main package pkg ("."
+// or a handler's ./path).
+func inspectGo(dir, pkg string) (goKind, error) {
 	f, err := readGoMod(dir)
 	if err != nil {
 		return goKind{}, err
@@ -41,7 +45,7 @@ func inspectGo(dir string) (goKind, error) {
 	k.sdk = requires(f, sdkModule)
 	k.aws = requires(f, awsModule)
 	bc := linuxContext()
-	if pkg, err := bc.ImportDir(dir, 0); err == nil {
+	if pkg, err := bc.ImportDir(filepath.Join(dir, filepath.FromSlash(pkg)), 0); err == nil {
 		for _, imp := range pkg.Imports {
 			k.sdk = k.sdk || imp == sdkPackage || strings.HasPrefix(imp, sdkPackage+"/")
 			k.aws = k.aws || imp == awsPackage
@@ -51,14 +55,19 @@ func inspectGo(dir string) (goKind, error) {
 }
 
 func (g *goRuntime) Resolve(dir string, cfg lambda.Config) (lambda.Config, error) {
-	if cfg.Handler != "" {
-		return cfg, lambda.Errorf(lambda.EINVALID, "handler %q is set, but Go functions have no handler setting: "+
-			"remove it (Go SDK functions name their handler in sdk.Start)", cfg.Handler)
-	}
-	if err := checkMainPackage(dir); err != nil {
+	pkg, err := goHandlerPackage(cfg.Handler)
+	if err != nil {
 		return cfg, err
 	}
-	k, err := inspectGo(dir)
+	if pkg == "." {
+		err = checkMainPackage(dir)
+	} else {
+		err = checkHandlerPackage(dir, pkg)
+	}
+	if err != nil {
+		return cfg, err
+	}
+	k, err := inspectGo(dir, pkg)
 	if err != nil {
 		return cfg, err
 	}
@@ -92,12 +101,16 @@ func (g *goRuntime) Context(ctx context.Context, dir string, cfg lambda.Config, 
 	if err != nil {
 		return nil, err
 	}
-	k, err := inspectGo(dir)
+	pkg, err := goHandlerPackage(cfg.Handler)
+	if err != nil {
+		return nil, err
+	}
+	k, err := inspectGo(dir, pkg)
 	if err != nil {
 		return nil, err
 	}
 	r := g.reg
-	p := &goProgram{dir: dir, what: "runtime go", bin: "/function"}
+	p := &goProgram{dir: dir, pkg: pkg, what: "runtime go", bin: "/function"}
 	if k.aws {
 		p.tags = awsNoRPCTag
 	}
@@ -143,6 +156,43 @@ func checkMainPackage(dir string) error {
 		return lambda.Errorf(lambda.EINVALID, "cannot read the Go package next to go.mod: %w", err)
 	case pkg.Name != "main":
 		return lambda.Errorf(lambda.EINVALID, "the package next to go.mod is %q, not main: a Go function is the main package at the root of its module", pkg.Name)
+	}
+	return nil
+}
+
+// goHandlerPackage is the main package a Go function's handler names: a
+// path of the module, like ./cmd/api (several functions of a project in
+// one module); "." (the module's root) when there is no handler.
+func goHandlerPackage(handler string) (string, error) {
+	if handler == "" || handler == "." || handler == "./" {
+		return ".", nil
+	}
+	clean := path.Clean(handler)
+	if !strings.HasPrefix(handler, "./") || !goPkgPath.MatchString(handler) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(handler, "/../") {
+		return "", lambda.Errorf(lambda.EINVALID, "handler %q is not a package of the module: a Go function's handler is the path of its main package, e.g. ./cmd/api, or none for the package next to go.mod", handler)
+	}
+	return "./" + clean, nil
+}
+
+var goPkgPath = regexp.MustCompile(`^\./[A-Za-z0-9_./-]{1,200}$`)
+
+// checkHandlerPackage checks that pkg, a handler's path in the module at
+// dir, is a main package, before any toolchain runs.
+func checkHandlerPackage(dir, pkg string) error {
+	full := filepath.Join(dir, filepath.FromSlash(pkg))
+	if fi, err := os.Stat(full); err != nil || !fi.IsDir() {
+		return lambda.Errorf(lambda.EINVALID, "handler %q: the module has no directory %s: name the directory of a main package, e.g. ./cmd/api", pkg, strings.TrimPrefix(pkg, "./"))
+	}
+	bc := linuxContext()
+	p, err := bc.ImportDir(full, build.ImportComment)
+	var noGo *build.NoGoError
+	switch {
+	case errors.As(err, &noGo):
+		return lambda.Errorf(lambda.EINVALID, "handler %q: no Go files in %s", pkg, strings.TrimPrefix(pkg, "./"))
+	case err != nil:
+		return lambda.Errorf(lambda.EINVALID, "handler %q: cannot read the Go package: %w", pkg, err)
+	case p.Name != "main":
+		return lambda.Errorf(lambda.EINVALID, "handler %q is package %q, not main: a Go function's handler is a main package", pkg, p.Name)
 	}
 	return nil
 }

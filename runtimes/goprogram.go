@@ -17,7 +17,8 @@ import (
 // goProgram is a Go main package to compile into an image: a function, or
 // the shim itself.
 type goProgram struct {
-	dir  string // module root; the main package is at its root
+	dir  string // module root
+	pkg  string // the main package: "." (or "") for the root, else ./path
 	tags string // build tags, "" for none
 	// sdk, when set, makes github.com/lambdahq/lambda resolve to a
 	// stand-in module holding these files under sdk/.
@@ -60,7 +61,16 @@ func (p *goProgram) buildArgs(out string) []string {
 	if p.tags != "" {
 		args = append(args, "-tags", p.tags)
 	}
-	return append(args, "-ldflags=-s -w", "-o", out, ".")
+	return append(args, "-ldflags=-s -w", "-o", out, p.mainPackage())
+}
+
+// mainPackage is the package go build compiles, relative to the module
+// root.
+func (p *goProgram) mainPackage() string {
+	if p.pkg == "" {
+		return "."
+	}
+	return p.pkg
 }
 
 // compile returns the build context of p: compiled in the builder image
