@@ -29,6 +29,9 @@ const (
 	DeliveryDeploying = "deploying" // the deploy runs
 	DeliveryDeployed  = "deployed"  // the pushed commit serves
 	DeliveryFailed    = "failed"    // the deploy failed; the previous version serves
+	// DeliverySuperseded: a newer push to the branch arrived before the
+	// deploy started; that one deploys instead.
+	DeliverySuperseded = "superseded"
 )
 
 // HookDelivery is one push a hook accepted, and its deploy.

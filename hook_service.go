@@ -26,10 +26,11 @@ type HookManager struct {
 	// Now is the clock (tests set it).
 	Now func() time.Time
 
-	mu     sync.Mutex
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	running map[string]*hookQueue // by hook ID: a deploy runs
 }
 
 var _ HookService = (*HookManager)(nil)
@@ -178,20 +179,56 @@ func (m *HookManager) Deliver(ctx context.Context, id string, d Delivery) (*Hook
 	return &HookResult{Accepted: true, Message: fmt.Sprintf("deploying %s at %s (deploy %s)", h.Project, ShortCommit(del.Commit), del.DeployID), Delivery: del}, nil
 }
 
-// start runs del's deploy in the background.
+// start runs del's deploy in the background. A hook's deploys run one at
+// a time, in the order their pushes arrived: while one runs, the newest
+// delivery waits and replaces an older waiting one (superseded), so a
+// burst of pushes deploys the last commit and never an older one last.
 func (m *HookManager) start(h *Hook, del *HookDelivery) error {
+	superseded, err := m.enqueue(h, del)
+	if superseded != nil {
+		m.finish(context.Background(), h, superseded, DeliverySuperseded, "superseded by delivery "+del.ID+" (commit "+ShortCommit(del.Commit)+") before it started")
+	}
+	return err
+}
+
+// enqueue starts del's deploy, or makes it the next one of its hook; it
+// returns the waiting delivery del replaces, if any.
+func (m *HookManager) enqueue(h *Hook, del *HookDelivery) (*HookDelivery, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.ctx == nil || m.ctx.Err() != nil {
-		return Errorf(EUNAVAILABLE, "the server is shutting down: deliver the push again later")
+		return nil, Errorf(EUNAVAILABLE, "the server is shutting down: deliver the push again later")
 	}
+	if m.running == nil {
+		m.running = make(map[string]*hookQueue)
+	}
+	if q, ok := m.running[h.ID]; ok {
+		old := q.next
+		q.next = del
+		return old, nil
+	}
+	m.running[h.ID] = &hookQueue{}
 	m.wg.Add(1)
 	ctx := m.ctx
 	go func() {
 		defer m.wg.Done()
-		m.run(ctx, h, del)
+		for del != nil {
+			m.run(ctx, h, del)
+			m.mu.Lock()
+			q := m.running[h.ID]
+			del, q.next = q.next, nil
+			if del == nil {
+				delete(m.running, h.ID)
+			}
+			m.mu.Unlock()
+		}
 	}()
-	return nil
+	return nil, nil
+}
+
+// hookQueue is the delivery waiting for a hook's running deploy.
+type hookQueue struct {
+	next *HookDelivery
 }
 
 func (m *HookManager) run(ctx context.Context, h *Hook, del *HookDelivery) {
@@ -210,10 +247,15 @@ func (m *HookManager) run(ctx context.Context, h *Hook, del *HookDelivery) {
 	} else {
 		m.Logger.Info("hook deploy done", "hook", h.ID, "delivery", del.ID, "deploy", del.DeployID, "project", h.Project, "commit", del.Commit)
 	}
-	// Recorded even when the server stops: the deploy's end is news.
-	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer fcancel()
-	if err := m.Store.FinishDelivery(fctx, h.ID, del.ID, status, message); err != nil {
+	m.finish(ctx, h, del, status, message)
+}
+
+// finish records how del ended, even when the server stops: the deploy's
+// end is news.
+func (m *HookManager) finish(ctx context.Context, h *Hook, del *HookDelivery, status, message string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := m.Store.FinishDelivery(ctx, h.ID, del.ID, status, message); err != nil {
 		m.Logger.Error("hook delivery: record result", "hook", h.ID, "delivery", del.ID, "err", err)
 	}
 }

@@ -192,3 +192,57 @@ func TestSecretBox(t *testing.T) {
 		t.Error("a 16-byte key was accepted")
 	}
 }
+
+// A hook's deploys run one at a time: a push that arrives while one runs
+// waits, and a newer one replaces it, so the last commit is deployed last.
+func TestHookDeploysInOrder(t *testing.T) {
+	box, _ := lambda.NewSecretBox(make([]byte, lambda.HookKeySize))
+	store := newMemHooks()
+	started := make(chan string, 10)
+	release := make(chan struct{})
+	m := lambda.NewHookManager(store, box, func(_ context.Context, _ *lambda.Hook, src lambda.GitSource) error {
+		started <- src.Ref
+		<-release
+		return nil
+	})
+	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	m.Open(context.Background())
+	defer m.Close(context.Background())
+	h, secret, err := m.CreateHook(context.Background(), lambda.HookRequest{Project: "shop", Repository: "https://example.com/shop.git"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	push := func(id, commit string) {
+		t.Helper()
+		b := fmt.Appendf(nil, `{"ref":"refs/heads/main","after":%q}`, commit)
+		if res, err := m.Deliver(context.Background(), h.ID, lambda.Delivery{ID: id, Body: b, Signature: lambda.Sign([]byte(secret), b)}); err != nil || !res.Accepted {
+			t.Fatalf("push %s: %+v, %v", id, res, err)
+		}
+	}
+	c1, c2, c3 := strings.Repeat("1", 40), strings.Repeat("2", 40), strings.Repeat("3", 40)
+	push("d1", c1)
+	if got := <-started; got != c1 {
+		t.Fatalf("first deploy of %s", got)
+	}
+	push("d2", c2) // waits for d1
+	push("d3", c3) // replaces d2
+	if d := <-store.finished; d.ID != "d2" || d.Status != lambda.DeliverySuperseded || !strings.Contains(d.Error, "d3") {
+		t.Errorf("d2 ended %+v, want superseded by d3", d)
+	}
+	release <- struct{}{}
+	if d := <-store.finished; d.ID != "d1" || d.Status != lambda.DeliveryDeployed {
+		t.Errorf("d1 ended %+v", d)
+	}
+	if got := <-started; got != c3 {
+		t.Errorf("second deploy of %s, want the last push's %s", got, c3)
+	}
+	release <- struct{}{}
+	if d := <-store.finished; d.ID != "d3" || d.Status != lambda.DeliveryDeployed {
+		t.Errorf("d3 ended %+v", d)
+	}
+	select {
+	case got := <-started:
+		t.Errorf("a third deploy, of %s", got)
+	default:
+	}
+}

@@ -80,7 +80,7 @@ func TestCloneRefs(t *testing.T) {
 		{"main", "", c2, "handler.py", "v2"},
 		{"refs/heads/main", "", c2, "handler.py", "v2"},
 		{"dev", "", cdev, "handler.py", "dev"},
-		{"v1", "", c1, "handler.py", "v1"},    // annotated tag
+		{"v1", "", c1, "handler.py", "v1"},     // annotated tag
 		{"light1", "", c1, "handler.py", "v1"}, // lightweight tag
 		{c1, "", c1, "handler.py", "v1"},       // a SHA a tag points at
 		{c1[:10], "fn/api", c1, "index.js", "api1"},
