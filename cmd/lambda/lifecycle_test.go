@@ -158,8 +158,8 @@ func TestPlatformComponentOrder(t *testing.T) {
 		opts platformOptions
 		want []string
 	}{
-		{"server", platformOptions{scheduler: true}, []string{"database", "stats", "invocation history", "keys", "log store", "invocation reports", "Docker driver", "engine", "queue of asynchronous invocations", "HTTP server", "scheduler"}},
-		{"bench", platformOptions{beforeEngineClose: func(context.Context) error { return nil }}, []string{"database", "stats", "invocation history", "keys", "log store", "invocation reports", "Docker driver", "engine", "clean-up", "queue of asynchronous invocations", "HTTP server"}},
+		{"server", platformOptions{scheduler: true}, []string{"database", "stats", "invocation history", "keys", "log store", "invocation reports", "Docker driver", "engine", "webhooks", "queue of asynchronous invocations", "HTTP server", "scheduler"}},
+		{"bench", platformOptions{beforeEngineClose: func(context.Context) error { return nil }}, []string{"database", "stats", "invocation history", "keys", "log store", "invocation reports", "Docker driver", "engine", "clean-up", "webhooks", "queue of asynchronous invocations", "HTTP server"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.opts.dataDir = t.TempDir()
