@@ -251,7 +251,13 @@ func (e *Engine) publishProject(ctx context.Context, project string, fns []*proj
 			}
 			pub.Scaling = &f.sc
 		}
+		if pub.Version == nil && pub.Scaling == nil {
+			continue // unchanged, and already the project's
+		}
 		pubs = append(pubs, pub)
+	}
+	if len(pubs) == 0 {
+		return nil
 	}
 	return ps.PublishVersions(ctx, pubs)
 }

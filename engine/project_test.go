@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/lambdahq/lambda"
 	"github.com/lambdahq/lambda/cron"
@@ -322,5 +323,31 @@ func TestDeployProjectSharesBuilds(t *testing.T) {
 	us, ok := p.driver.Image(ImageTag("us", 1))
 	if !ok || eu.ID == us.ID || us.Labels[lambda.LabelFunction] != "us" || d.Functions[1].Active.Config.Env["REGION"] != "us" {
 		t.Errorf("images eu %+v, us %+v", eu, us)
+	}
+}
+
+// Concurrent deploys of one project take its functions' locks in the same
+// order: both end, one after the other.
+func TestDeployProjectConcurrent(t *testing.T) {
+	p := newProjectEnv(t)
+	errs := make(chan error, 2)
+	for _, only := range [][]string{{"resize", "api", "report"}, {"api", "report", "resize"}} {
+		go func() {
+			_, _, err := p.deploy(lambda.ProjectDeployRequest{Only: only, Force: true})
+			errs <- err
+		}()
+	}
+	for range 2 {
+		select {
+		case err := <-errs:
+			if err != nil {
+				t.Error(err)
+			}
+		case <-time.After(2 * time.Minute):
+			t.Fatal("concurrent project deploys did not end: deadlock")
+		}
+	}
+	if v := p.versions(t, "api", "report", "resize"); !slices.Equal(v, []int{2, 2, 2}) {
+		t.Errorf("versions %v, want 2 each (two forced deploys)", v)
 	}
 }
