@@ -58,7 +58,10 @@ type Driver interface {
 	// keep the slice. A missing container is ENOTFOUND.
 	FollowLogs(ctx context.Context, id string, since time.Time, emit func([]LogLine)) error
 	// WatchExits sends the exits of platform containers, until ctx ends.
-	// Consumers must also cope with missed events (reconnects).
+	// Consumers must also cope with missed events (reconnects) and with an
+	// exit sent again: after a reconnect, or OOMKilled once the engine
+	// learns it (Docker may report the kernel's OOM after the death), which
+	// an earlier OOMKilled-less exit of the same ID does not override.
 	WatchExits(ctx context.Context) (<-chan Exit, error)
 }
 
