@@ -60,8 +60,8 @@ type Driver interface {
 	// WatchExits sends the exits of platform containers, until ctx ends.
 	// Consumers must also cope with missed events (reconnects) and with an
 	// exit sent again: after a reconnect, or OOMKilled once the engine
-	// learns it (Docker may report the kernel's OOM after the death), which
-	// an earlier OOMKilled-less exit of the same ID does not override.
+	// learns it (Docker may report the kernel's OOM after the death); a
+	// later repeat that does not say OOMKilled does not undo it.
 	WatchExits(ctx context.Context) (<-chan Exit, error)
 }
 
