@@ -53,7 +53,11 @@ func (s *Server) handleDeployGit(w http.ResponseWriter, r *http.Request, name st
 		out *lambda.ProjectDeployment
 		err error
 	)
-	if g, ok := s.Functions.(lambda.GitDeployer); ok {
+	// A key limited to some functions deploys the tree as the function it
+	// names only: a project's manifest may name any function.
+	k := keyFrom(r.Context())
+	limited := k != nil && len(k.Functions) > 0
+	if g, ok := s.Functions.(lambda.GitDeployer); ok && !limited {
 		out, err = g.DeployGit(r.Context(), req, "")
 	} else {
 		var d *lambda.Deployment

@@ -59,8 +59,10 @@ func (s *Server) handleCreateHook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	auditFunction(w, req.Project)
-	if err := authorizeFunction(r.Context(), lambda.ScopeDeploy, req.Project); err != nil {
-		writeError(w, r, s.Logger, err)
+	// A hook deploys whatever the pushed tree declares, a project's many
+	// functions included, so it takes a key not limited to functions.
+	if k := keyFrom(r.Context()); k != nil && len(k.Functions) > 0 {
+		writeError(w, r, s.Logger, lambda.Errorf(lambda.EFORBIDDEN, "key %s is limited to functions %v, and a hook may deploy any function the repository's lambda.yaml names: use a deploy key not limited to functions", k.ID, k.Functions))
 		return
 	}
 	hooks, err := s.hooks()

@@ -109,3 +109,30 @@ func TestDeployGitRequest(t *testing.T) {
 		t.Errorf("git and code: %v", err)
 	}
 }
+
+// A hook may deploy any function its repository's lambda.yaml names: a key
+// limited to functions cannot register one; a full deploy key can.
+func TestCreateHookNeedsAnUnlimitedKey(t *testing.T) {
+	a := newAuthServer()
+	a.Hooks = &createHooks{}
+	_, limited := a.newKey(t, lambda.ScopeDeploy, "shop")
+	_, full := a.newKey(t, lambda.ScopeDeploy)
+	for _, tt := range []struct {
+		secret string
+		status int
+	}{{limited, http.StatusForbidden}, {full, http.StatusCreated}} {
+		req := httptest.NewRequest(http.MethodPost, "/v1/hooks", strings.NewReader(`{"project":"shop","repository":"https://example.com/shop.git"}`))
+		req.Header.Set("Authorization", "Bearer "+tt.secret)
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, req)
+		if rec.Code != tt.status {
+			t.Errorf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
+		}
+	}
+}
+
+type createHooks struct{ lambda.HookService }
+
+func (createHooks) CreateHook(_ context.Context, req lambda.HookRequest) (*lambda.Hook, string, error) {
+	return &lambda.Hook{ID: "hk_1", Project: req.Project}, "s", nil
+}
