@@ -153,3 +153,49 @@ func TestInitBadInput(t *testing.T) {
 		t.Fatalf("init wrote into a non-empty directory: %v", entries)
 	}
 }
+
+// TestInitProject: the project template, written by `lambda init`, passes
+// its unit test and deploys with one `lambda deploy` (prefixed, so that
+// its names are this run's): greet and count answer as its README says,
+// and report is scheduled with the README's cron.
+func TestInitProject(t *testing.T) {
+	requireDocker(t)
+	if _, err := exec.LookPath("node"); err != nil {
+		drivertest.SkipOrFail(t, "node is not installed: the template's unit test needs it")
+	}
+	t.Parallel()
+	s := sharedServer(t)
+	prepareRuntimes(t, s)
+	project := fnName(t, "proj")
+	greet, count, report := project+"-greet", project+"-count", project+"-report"
+	for _, fn := range []string{greet, count, report} {
+		cleanupFunction(t, fn)
+	}
+	dir := filepath.Join(t.TempDir(), project)
+	if res := runCLIEnv(t, nil, "init", dir, "--template", "project-node"); res.code != 0 || !strings.Contains(res.stdout, `Created project "`+project+`"`) {
+		t.Fatalf("init: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	test := exec.Command("node", "--test")
+	test.Dir = dir
+	if out, err := test.CombinedOutput(); err != nil {
+		t.Fatalf("node --test in the template: %v\n%s", err, out)
+	}
+
+	s.mustLambda("deploy", dir, "--prefix")
+	if got := strings.TrimSpace(s.mustLambda("invoke", greet, "--data", `{"name": "World"}`).stdout); got != `{"message":"Hello, World!"}` {
+		t.Errorf("invoke greet: %q", got)
+	}
+	if got := strings.TrimSpace(s.mustLambda("invoke", count, "--data", `{"text": "the cat sat"}`).stdout); got != `{"words":3}` {
+		t.Errorf("invoke count: %q", got)
+	}
+	resp, body := s.request("GET", s.host(greet), "/?name=World", nil)
+	if resp.StatusCode != 200 || !jsonEqual(body, `{"message":"Hello, World!"}`) {
+		t.Errorf("GET greet: %d %q", resp.StatusCode, body)
+	}
+	if res := s.mustLambda("schedule", "list", report, "-o", "json"); !strings.Contains(res.stdout, `"0 8 * * 1-5"`) {
+		t.Errorf("report is not scheduled as lambda.yaml says: %s", res.stdout)
+	}
+	for _, fn := range []string{greet, count, report} {
+		s.mustLambda("delete", fn)
+	}
+}
