@@ -84,7 +84,10 @@ func (g GitSource) Validate() error {
 			return Errorf(EINVALID, "git URL %q carries a password: pass the token with --git-token instead, so that it is never stored", RedactURL(g.URL))
 		}
 	}
-	if g.Token != "" && u.Scheme != "https" && !loopbackHost(u.Hostname()) {
+	switch {
+	case g.Token != "" && u.Scheme == "git":
+		return Errorf(EINVALID, "git:// has no authentication, so a token cannot be used with it: use the repository's https:// URL")
+	case g.Token != "" && u.Scheme != "https" && !loopbackHost(u.Hostname()):
 		return Errorf(EINVALID, "a git token is sent only over https: use the repository's https:// URL")
 	}
 	if err := validateRef(g.Ref); err != nil {

@@ -23,6 +23,7 @@ func TestGitSourceValidate(t *testing.T) {
 		{lambda.GitSource{URL: "https:///r"}, "has no host"},
 		{lambda.GitSource{URL: "https://u:secret@github.com/o/r"}, "carries a password"},
 		{lambda.GitSource{URL: "http://example.com/r.git", Token: "t"}, "only over https"},
+		{lambda.GitSource{URL: "git://127.0.0.1/r.git", Token: "t"}, "git:// has no authentication"},
 		{lambda.GitSource{URL: "https://h/r", Ref: "--upload-pack=x"}, "may not start with '-'"},
 		{lambda.GitSource{URL: "https://h/r", Ref: "a..b"}, "not a valid"},
 		{lambda.GitSource{URL: "https://h/r", Ref: "a\nb"}, "control character"},
