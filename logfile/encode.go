@@ -3,7 +3,6 @@ package logfile
 import (
 	"encoding/json"
 	"strconv"
-	"time"
 
 	"github.com/lambdahq/lambda"
 	"github.com/lambdahq/lambda/internal/jsonenc"
@@ -14,14 +13,14 @@ import (
 // stores three platform lines, and encoding them was most of the store's
 // CPU per line (BenchmarkAppendLine).
 func appendLine(b []byte, l *lambda.LogLine) ([]byte, error) {
-	if _, off := l.Time.Zone(); l.Time.Year() < 0 || l.Time.Year() > 9999 || off <= -24*3600 || off >= 24*3600 {
+	start := len(b)
+	b, ok := jsonenc.AppendTime(append(b, `{"time":`...), l.Time)
+	if !ok {
 		// json.Marshal's own error for a time RFC 3339 cannot write.
 		enc, err := json.Marshal(l)
-		return append(b, enc...), err
+		return append(b[:start], enc...), err
 	}
-	b = append(b, `{"time":"`...)
-	b = l.Time.AppendFormat(b, time.RFC3339Nano)
-	b = append(b, `","function":`...)
+	b = append(b, `,"function":`...)
 	b = jsonenc.AppendString(b, l.Function)
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, int64(l.Version), 10)

@@ -115,8 +115,12 @@ func (r *Reporter) write(invs []lambda.Invocation) {
 	for i := range invs {
 		r.lines = lambda.AppendPlatformLines(r.lines, &invs[i])
 	}
-	// One append per function, not one per change of function.
-	slices.SortStableFunc(r.lines, func(a, b lambda.LogLine) int { return strings.Compare(a.Function, b.Function) })
+	// One append per function, not one per change of function (most
+	// batches under load are one function's: checked before sorting).
+	byFunction := func(a, b lambda.LogLine) int { return strings.Compare(a.Function, b.Function) }
+	if !slices.IsSortedFunc(r.lines, byFunction) {
+		slices.SortStableFunc(r.lines, byFunction)
+	}
 	// The store's own writes are bounded: no context ends them.
 	if err := r.Sink.Append(context.Background(), r.lines); err != nil {
 		r.Logger.Warn("cannot store the START, END and REPORT lines of invocations", "invocations", len(invs), "err", err)

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"encoding/json"
 	"strconv"
-	"time"
 
 	"github.com/lambdahq/lambda"
 	"github.com/lambdahq/lambda/internal/jsonenc"
@@ -32,11 +31,7 @@ func appendInvocation(b []byte, r *lambda.Invocation) ([]byte, error) {
 	if r == nil {
 		return append(b, "null"...), nil
 	}
-	if _, off := r.Start.Zone(); r.Start.Year() < 0 || r.Start.Year() > 9999 || off <= -24*3600 || off >= 24*3600 {
-		// json.Marshal's own error for a time RFC 3339 cannot write.
-		enc, err := json.Marshal(r)
-		return append(b, enc...), err
-	}
+	start := len(b)
 	b = append(b, `{"id":`...)
 	b = jsonenc.AppendString(b, r.ID)
 	b = append(b, `,"function":`...)
@@ -45,9 +40,14 @@ func appendInvocation(b []byte, r *lambda.Invocation) ([]byte, error) {
 	b = strconv.AppendInt(b, int64(r.Version), 10)
 	b = append(b, `,"trigger":`...)
 	b = jsonenc.AppendString(b, string(r.Trigger))
-	b = append(b, `,"start":"`...)
-	b = r.Start.AppendFormat(b, time.RFC3339Nano)
-	b = append(b, `","duration":`...)
+	b = append(b, `,"start":`...)
+	b, ok := jsonenc.AppendTime(b, r.Start)
+	if !ok {
+		// json.Marshal's own error for a time RFC 3339 cannot write.
+		enc, err := json.Marshal(r)
+		return append(b[:start], enc...), err
+	}
+	b = append(b, `,"duration":`...)
 	b = strconv.AppendInt(b, int64(r.Duration), 10)
 	b = append(b, `,"status":`...)
 	b = jsonenc.AppendString(b, r.Status)

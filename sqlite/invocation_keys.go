@@ -31,7 +31,7 @@ func idKey(id string) string {
 // isUUIDv7 reports whether id is a lowercase UUID of version 7 and the
 // RFC 9562 variant: xxxxxxxx-xxxx-7xxx-[89ab]xxx-xxxxxxxxxxxx.
 func isUUIDv7(id string) bool {
-	if len(id) != 36 || id[14] != '7' {
+	if len(id) != 36 || id[8] != '-' || id[13] != '-' || id[18] != '-' || id[23] != '-' || id[14] != '7' {
 		return false
 	}
 	switch id[19] {
@@ -39,21 +39,22 @@ func isUUIDv7(id string) bool {
 	default:
 		return false
 	}
+	// Every record's ID goes through here: a table, not a switch per byte.
 	for i := 0; i < len(id); i++ {
-		c := id[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-				return false
-			}
+		if !uuidByte[id[i]] {
+			return false
 		}
 	}
 	return true
 }
+
+// uuidByte marks lowercase hex digits and the dash (placed above).
+var uuidByte = func() (t [256]bool) {
+	for _, c := range "0123456789abcdef-" {
+		t[c] = true
+	}
+	return t
+}()
 
 // chunkKeys returns the distinct keys of recs' IDs, reusing keys.
 func chunkKeys(keys []string, recs []*lambda.Invocation) []string {
