@@ -67,6 +67,8 @@ var all = []Template{
 		Description: "exports.handler(event, context) in index.js"},
 	{Name: "dockerfile-http", Runtime: lambda.RuntimeDockerfile, Protocol: lambda.ProtocolHTTP, Test: shTest,
 		Description: "your own image (busybox httpd and a CGI script) serving HTTP on $PORT"},
+	{Name: "dockerfile-aws", Runtime: lambda.RuntimeDockerfile, Protocol: lambda.ProtocolAWS, Test: shTest,
+		Description: "your own image whose command (a shell bootstrap) is a Lambda Runtime API client"},
 	{Name: "dockerfile-stdio", Runtime: lambda.RuntimeDockerfile, Protocol: lambda.ProtocolStdio, Test: shTest,
 		Description: "your own image whose command (a shell script) runs once per request"},
 	{Name: "project-node", Runtime: lambda.RuntimeNode, Protocol: lambda.ProtocolHandler, Project: true, Test: nodeTest,
@@ -209,5 +211,5 @@ func (t Template) Write(dir, name string) ([]string, error) {
 
 // executable reports whether a template file is a script to be run.
 func executable(p string) bool {
-	return strings.HasSuffix(p, ".sh") || strings.HasSuffix(p, ".cgi")
+	return strings.HasSuffix(p, ".sh") || strings.HasSuffix(p, ".cgi") || path.Base(p) == "bootstrap"
 }

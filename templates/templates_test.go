@@ -110,6 +110,7 @@ func TestFor(t *testing.T) {
 		{"node", "handler", "node", ""},
 		{"dockerfile", "", "dockerfile-http", ""},
 		{"dockerfile", "stdio", "dockerfile-stdio", ""},
+		{"dockerfile", "aws", "dockerfile-aws", ""},
 		{"ruby", "", `no template for runtime "ruby": use one of go, python, node, dockerfile`, lambda.EINVALID},
 		{"python", "http", `protocol "http" does not apply to the python runtime`, lambda.EINVALID},
 		{"go", "grpc", `no go template of protocol "grpc": use --protocol http, --protocol aws, --protocol stdio`, lambda.EINVALID},
