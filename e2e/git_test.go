@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/cgi"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -329,6 +331,69 @@ func TestDeployFromGit(t *testing.T) {
 	}
 	if res := s.lambda("describe", other); res.code == 0 {
 		t.Errorf("a failed deploy from git created %s:\n%s", other, res.stdout)
+	}
+	s.mustLambda("delete", name)
+}
+
+// TestDeployFromGitPrivate deploys from a private repository served over
+// http (git http-backend on loopback) with a token: the deploy works, and
+// the token is nowhere afterwards — not in the server's log, its data
+// directory (database included) or the version's provenance. Without the
+// token the deploy fails, saying to pass one.
+func TestDeployFromGitPrivate(t *testing.T) {
+	requireDocker(t)
+	t.Parallel()
+	s := sharedServer(t)
+	g := startGitDaemon(t) // for its repositories; served here over http
+	work := g.repo("private")
+	copyDir(t, "testdata/fixture", work)
+	writeFile(t, filepath.Join(work, "lambda.yaml"), "env:\n  FIXTURE_TAG: private\n")
+	commit := g.commit(work, "private")
+
+	const token = "e2e-t0ken-4f9c2b7d1a"
+	backend := filepath.Join(g.git(g.root, "--exec-path"), "git-http-backend")
+	h := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + g.root, "GIT_HTTP_EXPORT_ALL=1"}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pass, ok := r.BasicAuth(); !ok || pass != token {
+			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	repoURL := srv.URL + "/private.git"
+	name := s.fn("gitpriv")
+
+	res := s.lambda("deploy", "--git", repoURL, "--name", name)
+	if res.code == 0 || !strings.Contains(res.stderr, "--git-token") {
+		t.Fatalf("without the token: exit %d, %s", res.code, res.stderr)
+	}
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	writeFile(t, tokenFile, token+"\n")
+	s.mustLambda("deploy", "--git", repoURL, "--git-token-file", tokenFile, "--name", name)
+	if e := decodeEcho(t, s.get(s.host(name), "/")); e.Env != "private" {
+		t.Fatalf("the function says %+v", e)
+	}
+	out := s.mustLambda("versions", name, "-o", "json").stdout
+	if !strings.Contains(out, commit) || strings.Contains(out, token) {
+		t.Errorf("versions: %s", out)
+	}
+	if strings.Contains(s.logs.String(), token) {
+		t.Error("the token is in the server's log")
+	}
+	err := filepath.Walk(s.dataDir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || !info.Mode().IsRegular() {
+			return nil // files come and go while the server runs
+		}
+		b, err := os.ReadFile(path)
+		if err == nil && bytes.Contains(b, []byte(token)) {
+			t.Errorf("the token is stored in %s", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	s.mustLambda("delete", name)
 }
