@@ -37,6 +37,9 @@ when the server cannot be reached; the command then exits non-zero.
 	return cmd
 }
 
+// clientBuild is this binary's build; tests replace it to see a skew.
+var clientBuild = lambdahttp.Build
+
 // versionResult is what `lambda version -o json` prints.
 type versionResult struct {
 	Client      lambdahttp.BuildInfo  `json:"client"`
@@ -50,7 +53,7 @@ func runVersion(ctx context.Context, s *streams, root *rootOptions, o *versionOp
 	if err := checkOutput(o.output); err != nil {
 		return err
 	}
-	res := versionResult{Client: lambdahttp.Build()}
+	res := versionResult{Client: clientBuild()}
 	var serverErr error
 	if _, err := root.connection(); err != nil {
 		serverErr = err

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	lambdahttp "github.com/lambdahq/lambda/http"
 )
 
 func TestVersionSkew(t *testing.T) {
@@ -41,6 +43,14 @@ func TestVersion(t *testing.T) {
 	if code == 0 || !strings.Contains(stdout, "Client:") || strings.Contains(stdout, "Server:") || !strings.Contains(stderr, "the server's version is unknown") {
 		t.Fatalf("version with a wrong key: exit %d\n%s%s", code, stdout, stderr)
 	}
+	// A client of another minor version than the server's is warned.
+	clientBuild = func() lambdahttp.BuildInfo { return lambdahttp.BuildInfo{Version: "v9.7.2", GoVersion: "go1.26"} }
+	defer func() { clientBuild = lambdahttp.Build }()
+	stdout, stderr, code = runCLI(t, url, "", "version", "--api-key", "lmb_k")
+	if code != 0 || !strings.Contains(stderr, "Warning: the client is v9.7.2 and the server v9.8.0: their major or minor versions differ") {
+		t.Fatalf("version with a skew: exit %d\n%s%s", code, stdout, stderr)
+	}
+
 	// --version: the client alone, without a server.
 	stdout, _, code = runCLI(t, "", "", "--version")
 	if code != 0 || !strings.HasPrefix(stdout, "lambda version ") || !strings.Contains(stdout, "go1.") {
