@@ -39,7 +39,7 @@ func (e *Engine) deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 	defer os.RemoveAll(dir)
 	t := tree{dir: dir}
 	if req.Git != nil {
-		t.sum, t.git, err = e.cloneTree(ctx, *req.Git, dir, p)
+		t.sum, t.git, err = e.cloneTree(ctx, *req.Git, dir, p, true)
 	} else {
 		p.Step(1, 3, "Unpacking function code")
 		t.sum, err = e.Extract(req.Code, dir)

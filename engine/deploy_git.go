@@ -16,11 +16,18 @@ import (
 // tree's digest (the same commit and subdir give the same digest, so an
 // unchanged deploy publishes nothing) and the provenance the version
 // records.
-func (e *Engine) cloneTree(ctx context.Context, src lambda.GitSource, dir string, p lambda.Progress) (string, *lambda.Provenance, error) {
+//
+// The clone is step 1 of a function's deploy (numbered); a project's deploy
+// numbers its own steps once the tree is read, so there it is a log line.
+func (e *Engine) cloneTree(ctx context.Context, src lambda.GitSource, dir string, p lambda.Progress, numbered bool) (string, *lambda.Provenance, error) {
 	if e.Cloner == nil {
 		return "", nil, lambda.Errorf(lambda.ENOTIMPLEMENTED, "this server does not deploy from git: upload the code with lambda deploy DIR")
 	}
-	p.Step(1, 3, "Cloning "+src.String())
+	if numbered {
+		p.Step(1, 3, "Cloning "+src.String())
+	} else {
+		p.Log("Cloning " + src.String() + "\n")
+	}
 	pr, pw := io.Pipe()
 	type result struct {
 		prov *lambda.Provenance
@@ -69,7 +76,7 @@ func (e *Engine) DeployGit(ctx context.Context, req lambda.DeployRequest, projec
 	}
 	defer os.RemoveAll(dir)
 	t := tree{dir: dir}
-	if t.sum, t.git, err = e.cloneTree(ctx, *req.Git, dir, req.Progress); err != nil {
+	if t.sum, t.git, err = e.cloneTree(ctx, *req.Git, dir, req.Progress, false); err != nil {
 		return nil, err
 	}
 	pm, _, err := e.readTreeManifest(dir)
@@ -89,6 +96,9 @@ func (e *Engine) DeployGit(ctx context.Context, req lambda.DeployRequest, projec
 	if _, err := e.checkRequest(ctx, req); err != nil {
 		return nil, err
 	}
+	// A function's deploy numbers the clone as its first step, as Deploy
+	// does; it is known to be one only now.
+	req.Progress.Step(1, 3, "Cloned "+req.Git.String()+" at "+lambda.ShortCommit(t.git.Commit))
 	out, err := e.deployTree(ctx, t, treeRequest{Function: &req})
 	if e.DeployObserver != nil {
 		var d *lambda.Deployment

@@ -62,9 +62,13 @@ func TestDeployFromGitRecordsProvenance(t *testing.T) {
 		t.Errorf("stored version %+v, %v", v, err)
 	}
 	// DeployGit: the tree holds no project, so it is the function greet.
-	out, err := e.eng.DeployGit(context.Background(), lambda.DeployRequest{Name: "greet", Git: src, Force: true}, "greet")
+	p = &progress{}
+	out, err := e.eng.DeployGit(context.Background(), lambda.DeployRequest{Name: "greet", Git: src, Force: true, Progress: p}, "greet")
 	if err != nil || out.Project != "" || len(out.Functions) != 1 || out.Functions[0].Active.Number != 2 || out.Functions[0].Active.Git == nil {
 		t.Fatalf("DeployGit = %+v, %v", out, err)
+	}
+	if len(p.steps) != 3 || p.steps[0] != "Cloned https://example.com/r.git@v1 (fn) at abababababab" {
+		t.Errorf("DeployGit's steps %q", p.steps)
 	}
 }
 

@@ -33,7 +33,7 @@ func (e *Engine) DeployProject(ctx context.Context, req lambda.ProjectDeployRequ
 	defer os.RemoveAll(dir)
 	t := tree{dir: dir}
 	if req.Git != nil {
-		t.sum, t.git, err = e.cloneTree(ctx, *req.Git, dir, req.Progress)
+		t.sum, t.git, err = e.cloneTree(ctx, *req.Git, dir, req.Progress, false)
 	} else {
 		t.sum, err = e.Extract(req.Code, dir)
 	}
