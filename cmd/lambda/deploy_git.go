@@ -39,6 +39,8 @@ func runDeployGit(ctx context.Context, s *streams, root *rootOptions, o *deployO
 		return usageErrorf("--git and --image or --image-archive are different sources: give one")
 	case g.token != "" && g.tokenFile != "":
 		return usageErrorf("--git-token and --git-token-file both give the token: use one")
+	case o.only != "" || o.prune || o.prefix:
+		return usageErrorf("--only, --prune and --prefix deploy a project from a directory; with --git the repository's lambda.yaml deploys the whole project as it declares it")
 	}
 	if g.changed == nil {
 		g.changed = func(string) bool { return false }
