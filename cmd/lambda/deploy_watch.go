@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -70,7 +72,7 @@ func runDeployWatch(ctx context.Context, s *streams, root *rootOptions, o *deplo
 	if err != nil {
 		return err
 	}
-	name, err := deployName(dir, o.name, o.changed, m)
+	names, err := watchedFunctions(dir, o, m)
 	if err != nil {
 		return err
 	}
@@ -83,7 +85,7 @@ func runDeployWatch(ctx context.Context, s *streams, root *rootOptions, o *deplo
 	// Watching starts before the first deploy, so that a save during it
 	// is deployed after it.
 	out := newLockedStreams(s)
-	lg := &watchLogs{s: out, client: root.client(), name: name, off: w.noLogs}
+	lg := newWatchLogs(out, root.client(), names, w.noLogs)
 	defer lg.stop()
 	err = runDeploy(ctx, s, root, o, args)
 	switch {
@@ -108,15 +110,12 @@ func runDeployWatch(ctx context.Context, s *streams, root *rootOptions, o *deplo
 			return
 		}
 		clock := time.Now().Format("15:04:05")
-		switch {
-		case err != nil:
+		if err != nil {
 			fmt.Fprintf(out.Err, "%s deploy failed after %s:\n%s\n", clock, took, indent(strings.TrimRight(err.Error(), "\n")))
-		case !res.Changed && res.Active != nil:
-			fmt.Fprintf(out.Err, "%s no changes: version %d stays active (%s)\n", clock, res.Active.Number, took)
-		case res.Active != nil:
-			fmt.Fprintf(out.Err, "%s deployed %s version %d in %s\n", clock, res.Name, res.Active.Number, took)
-			lg.start(ctx)
+			return
 		}
+		fmt.Fprintf(out.Err, "%s %s\n", clock, res.line(took))
+		lg.start(ctx)
 	}
 	if err := wt.run(ctx, out.Err, redeploy); err != nil {
 		return err
@@ -125,17 +124,77 @@ func runDeployWatch(ctx context.Context, s *streams, root *rootOptions, o *deplo
 	return nil
 }
 
+// watchedFunctions names the functions a deploy of dir deploys: the one
+// of a function's directory, or a project's (those of --only).
+func watchedFunctions(dir string, o *deployOptions, m *manifest.Manifest) ([]string, error) {
+	if !m.IsProject() {
+		name, err := deployName(dir, o.name, o.changed, m)
+		if err != nil {
+			return nil, err
+		}
+		return []string{name}, nil
+	}
+	only := lambda.ParseOnly(o.only)
+	var names []string
+	for _, f := range m.Functions {
+		if len(only) == 0 || slices.Contains(only, f.Name) {
+			names = append(names, lambda.ProjectFunctionName(m.Project, f.Name, o.prefix))
+		}
+	}
+	return names, nil
+}
+
+// deployOutcome is what a deploy answered: a function's, or a project's
+// (Functions set).
+type deployOutcome struct {
+	lambdahttp.DeployResult
+	Project   string                    `json:"project"`
+	Functions []lambdahttp.DeployResult `json:"functions"`
+}
+
+// line says what a deploy did, in one line.
+func (d *deployOutcome) line(took time.Duration) string {
+	if d.Functions == nil {
+		if !d.Changed && d.Active != nil {
+			return fmt.Sprintf("no changes: %s version %d stays active (%s)", d.Name, d.Active.Number, took)
+		}
+		return fmt.Sprintf("deployed %s version %s in %s", d.Name, versionOf(&d.DeployResult), took)
+	}
+	parts := make([]string, len(d.Functions))
+	changed := false
+	for i := range d.Functions {
+		f := &d.Functions[i]
+		parts[i] = f.Name + " version " + versionOf(f)
+		if f.Changed {
+			changed = true
+		} else {
+			parts[i] += " (unchanged)"
+		}
+	}
+	if !changed {
+		return fmt.Sprintf("no changes: project %s stays as it is (%s)", d.Project, took)
+	}
+	return fmt.Sprintf("deployed project %s in %s: %s", d.Project, took, strings.Join(parts, ", "))
+}
+
+func versionOf(r *lambdahttp.DeployResult) string {
+	if r.Active == nil {
+		return "-"
+	}
+	return strconv.Itoa(r.Active.Number)
+}
+
 // deployQuietly deploys as runDeploy does, without progress, and returns
 // what the server answered (read from the JSON runDeploy prints with -o
 // json): the one line a watch prints needs the new version.
-func deployQuietly(ctx context.Context, s *streams, root *rootOptions, o *deployOptions, args []string) (*lambdahttp.DeployResult, error) {
+func deployQuietly(ctx context.Context, s *streams, root *rootOptions, o *deployOptions, args []string) (*deployOutcome, error) {
 	q := *o
 	q.quiet, q.verbose, q.output = true, false, outputJSON
 	var out bytes.Buffer
 	if err := runDeploy(ctx, &streams{In: s.In, Out: &out, Err: io.Discard}, root, &q, args); err != nil {
 		return nil, err
 	}
-	var res lambdahttp.DeployResult
+	var res deployOutcome
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		return nil, fmt.Errorf("read the deploy's answer: %w", err)
 	}
@@ -279,15 +338,64 @@ func (d *dirWatch) run(ctx context.Context, errOut io.Writer, deploy func()) err
 	}
 }
 
-// watchLogs streams the function's logs between deploys, from the time
+// watchLogs streams the logs of the functions a watch deploys.
+type watchLogs []*functionLogs
+
+// newWatchLogs follows names; a project's lines start with their
+// function's name.
+func newWatchLogs(s *streams, c *lambdahttp.Client, names []string, off bool) watchLogs {
+	var ls watchLogs
+	for _, name := range names {
+		out, errOut := s.Out, s.Err
+		if len(names) > 1 {
+			out = &prefixWriter{w: out, prefix: name + " | "}
+		}
+		ls = append(ls, &functionLogs{out: out, errOut: errOut, client: c, name: name, off: off})
+	}
+	return ls
+}
+
+func (ls watchLogs) start(ctx context.Context) {
+	for _, l := range ls {
+		l.start(ctx)
+	}
+}
+
+// stop ends every stream, then waits for them, bounded as a whole.
+func (ls watchLogs) stop() {
+	for _, l := range ls {
+		l.cancelStream()
+	}
+	deadline := time.After(watchStopWait)
+	for _, l := range ls {
+		if !l.wait(deadline) {
+			return
+		}
+	}
+}
+
+// prefixWriter starts each write, a line of textLine's, with prefix.
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	if _, err := p.w.Write(append([]byte(p.prefix), b...)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// functionLogs streams a function's logs between deploys, from the time
 // the watch started following them. A stream that ends (the server went
 // away for longer than followLogs waits, the function was deleted) starts
 // again after the next successful deploy.
-type watchLogs struct {
-	s      *streams
-	client *lambdahttp.Client
-	name   string
-	off    bool
+type functionLogs struct {
+	out, errOut io.Writer
+	client      *lambdahttp.Client
+	name        string
+	off         bool
 
 	mu      sync.Mutex
 	running bool
@@ -295,7 +403,7 @@ type watchLogs struct {
 	cancel  context.CancelFunc
 }
 
-func (l *watchLogs) start(ctx context.Context) {
+func (l *functionLogs) start(ctx context.Context) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.off || l.running || ctx.Err() != nil {
@@ -304,11 +412,14 @@ func (l *watchLogs) start(ctx context.Context) {
 	ctx, cancel := context.WithCancel(ctx)
 	l.running, l.done, l.cancel = true, make(chan struct{}), cancel
 	q := lambdahttp.LogQuery{Since: time.Now().UTC().Format(time.RFC3339Nano)}
+	done := l.done
 	go func() {
-		defer close(l.done)
-		err := followLogs(ctx, l.s, l.client, l.name, q, textLine(l.s.Out, l.s.Err))
+		defer close(done)
+		defer cancel()
+		s := &streams{Out: l.out, Err: l.errOut}
+		err := followLogs(ctx, s, l.client, l.name, q, textLine(l.out, l.errOut))
 		if err != nil && ctx.Err() == nil {
-			fmt.Fprintf(l.s.Err, "logs: %s; they resume after the next deploy\n", lambda.ErrorMessage(err))
+			fmt.Fprintf(l.errOut, "logs of %s: %s; they resume after the next deploy\n", l.name, lambda.ErrorMessage(err))
 		}
 		l.mu.Lock()
 		l.running = false
@@ -316,18 +427,29 @@ func (l *watchLogs) start(ctx context.Context) {
 	}()
 }
 
-// stop ends the stream and waits for it, bounded.
-func (l *watchLogs) stop() {
+// cancelStream ends the stream, if one runs.
+func (l *functionLogs) cancelStream() {
 	l.mu.Lock()
-	done, cancel := l.done, l.cancel
+	cancel := l.cancel
 	l.mu.Unlock()
-	if cancel == nil {
-		return
+	if cancel != nil {
+		cancel()
 	}
-	cancel()
+}
+
+// wait waits for the stream to end, or deadline; false at the deadline.
+func (l *functionLogs) wait(deadline <-chan time.Time) bool {
+	l.mu.Lock()
+	done := l.done
+	l.mu.Unlock()
+	if done == nil {
+		return true
+	}
 	select {
 	case <-done:
-	case <-time.After(watchStopWait):
+		return true
+	case <-deadline:
+		return false
 	}
 }
 

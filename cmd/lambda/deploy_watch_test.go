@@ -231,3 +231,78 @@ func TestEditorScratch(t *testing.T) {
 		}
 	}
 }
+
+// A project's directory is watched as one: each deploy is one line
+// naming its functions' versions, and the logs of every function stream,
+// each line under its function's name.
+func TestDeployWatchProject(t *testing.T) {
+	var mu sync.Mutex
+	deploys := 0
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/projects/{project}/deploy", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			return
+		}
+		mu.Lock()
+		deploys++
+		n := deploys
+		mu.Unlock()
+		res := &lambdahttp.ProjectDeployResult{Project: r.PathValue("project")}
+		for _, name := range []string{"api", "report"} {
+			v := n
+			if name == "report" {
+				v = 1 // only api's code changes
+			}
+			res.Functions = append(res.Functions, lambdahttp.DeployResult{
+				FunctionDetail: lambdahttp.FunctionDetail{Name: name, Active: &lambda.Version{Function: name, Number: v}},
+				Changed:        name == "api" || n == 1,
+			})
+		}
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		json.NewEncoder(w).Encode(lambdahttp.DeployEvent{Type: lambdahttp.EventDone, Project: res})
+	})
+	mux.HandleFunc("GET /v1/functions/{name}/logs", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", lambdahttp.ContentTypeNDJSON)
+		json.NewEncoder(w).Encode(lambda.LogLine{Time: time.Now(), Version: 1, Message: "hello from " + r.PathValue("name")})
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"lambda.yaml": "project: shop\nruntime: python\nfunctions:\n  api: {handler: api.handler}\n  report: {handler: report.handler}\n",
+		"api.py":      "v1", "report.py": "v1",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out, errOut watchBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--server", srv.URL, "deploy", dir, "--watch"}, &streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	}()
+	waitUntil(t, "the watch to start", func() bool { return strings.Contains(errOut.String(), "Watching ") })
+	waitUntil(t, "both functions' logs", func() bool {
+		return strings.Contains(out.String(), "api | ") && strings.Contains(out.String(), "hello from api") &&
+			strings.Contains(out.String(), "report | ") && strings.Contains(out.String(), "hello from report")
+	})
+	if err := os.WriteFile(filepath.Join(dir, "api.py"), []byte("v2"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the project's redeploy", func() bool {
+		return strings.Contains(errOut.String(), "deployed project shop in ") &&
+			strings.Contains(errOut.String(), "api version 2, report version 1 (unchanged)")
+	})
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d\n%s", code, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the watch did not stop after Ctrl-C")
+	}
+}
