@@ -178,9 +178,11 @@ func (d *Driver) ListInstances(ctx context.Context) ([]*lambda.Instance, error) 
 	out := make([]*lambda.Instance, 0, len(res.Items))
 	for _, c := range res.Items {
 		inst := &lambda.Instance{
-			ID:        c.ID,
-			Function:  c.Labels[lambda.LabelFunction],
-			Running:   c.State == container.StateRunning,
+			ID:       c.ID,
+			Function: c.Labels[lambda.LabelFunction],
+			// A paused container still runs: its processes are frozen.
+			Running:   c.State == container.StateRunning || c.State == container.StatePaused,
+			Paused:    c.State == container.StatePaused,
 			CreatedAt: time.Unix(c.Created, 0),
 		}
 		inst.Version, _ = strconv.Atoi(c.Labels[lambda.LabelVersion])

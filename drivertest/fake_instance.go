@@ -25,10 +25,11 @@ type fakeInstance struct {
 	namespace string
 	imageID   string
 	srv       *httptest.Server
-	logs      []string    // guarded by Fake.mu
-	logAt     []time.Time // when each of logs was written; guarded by Fake.mu
-	logTotal  int64       // lines logged ever, trimmed ones included; guarded by Fake.mu
-	stopping  bool        // guarded by Fake.mu: the server is being shut down
+	logs      []string      // guarded by Fake.mu
+	logAt     []time.Time   // when each of logs was written; guarded by Fake.mu
+	logTotal  int64         // lines logged ever, trimmed ones included; guarded by Fake.mu
+	stopping  bool          // guarded by Fake.mu: the server is being shut down
+	frozen    chan struct{} // guarded by Fake.mu: non-nil while paused, closed by the unpause
 	active    atomic.Int64
 }
 
@@ -69,6 +70,9 @@ func (f *Fake) serve(fi *fakeInstance) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fi.active.Add(1)
 		defer fi.active.Add(-1)
+		if !f.waitThawed(r.Context(), fi) {
+			return
+		}
 		f.mu.Lock()
 		h, inst := f.Handler, fi.inst
 		f.mu.Unlock()
@@ -142,6 +146,7 @@ func (f *Fake) exit(fi *fakeInstance, grace time.Duration, code int, oom bool) {
 		return
 	}
 	fi.stopping = true
+	f.thawLocked(fi) // Docker thaws a paused container to stop it
 	f.mu.Unlock()
 	shutdown(fi, grace)
 	f.mu.Lock()

@@ -44,6 +44,7 @@ func Run(t *testing.T, newDriver func(t *testing.T) lambda.Driver) {
 			{"StartMissingImage", s.testStartMissingImage},
 			{"InstanceLifecycle", s.testLifecycle},
 			{"WatchExits", s.testWatchExits},
+			{"PauseUnpause", s.testPause},
 			{"FollowLogs", s.testFollowLogs},
 			{"MissingInstance", s.testMissingInstance},
 			{"RemoveImage", s.testRemoveImage},
