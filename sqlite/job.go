@@ -20,12 +20,13 @@ var _ lambda.JobStore = (*JobStore)(nil)
 type JobStore struct {
 	db       *DB
 	outcomes *batchGroup // UpdateJob's writes, several in a statement
+	creates  *batchGroup // CreateJob's of async jobs without checks of their own
 }
 
 // NewJobStore returns a store on db, which must be opened before use.
 func NewJobStore(db *DB) *JobStore {
 	s := &JobStore{db: db}
-	s.outcomes = s.outcomeGroup()
+	s.outcomes, s.creates = s.outcomeGroup(), s.createGroup()
 	return s
 }
 

@@ -66,11 +66,18 @@ func (s *JobStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job,
 		existing *lambda.Job
 		started  bool
 	)
-	err = s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var err error
-		existing, started, err = s.createJob(ctx, tx, c, args, maxQueued, n.Start)
-		return err
-	})
+	if groupable(c) {
+		// Written with the batch's other creates (job_create_group.go).
+		w := &createWrite{job: c, args: args, maxQueued: maxQueued, start: n.Start}
+		err = s.db.batchGrouped(ctx, s.creates, w)
+		started = w.started
+	} else {
+		err = s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			var err error
+			existing, started, err = s.createJob(ctx, tx, c, args, maxQueued, n.Start)
+			return err
+		})
+	}
 	if err != nil {
 		if started {
 			s.running().remove(c.ID) // not committed: nothing runs
@@ -137,9 +144,14 @@ func (s *JobStore) queueFull(ctx context.Context, tx *sql.Tx, function string) e
 	if err := s.db.queryRow(ctx, tx, queuedQuery, function).Scan(&queued); err != nil {
 		return fmt.Errorf("sqlite: count queued invocations of %q: %w", function, err)
 	}
-	queued = max(queued-s.running().inflight(function), 0)
+	return queueFullError(function, queued-s.running().inflight(function))
+}
+
+// queueFullError is the error of a create refused by function's limit of
+// waiting jobs, of which it has queued.
+func queueFullError(function string, queued int) error {
 	return lambda.Throttled(lambda.ThrottleAsyncQueueFull, fmt.Sprintf("function %q has %d queued invocations, its limit: retry later or raise --max-queued-jobs",
-		function, queued))
+		function, max(queued, 0)))
 }
 
 // Queries of CreateJob's checks. The queued count reads job_counts, kept
