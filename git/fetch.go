@@ -62,12 +62,25 @@ func (f *fetcher) fetch(ctx context.Context) (*object.Commit, error) {
 		if err != nil {
 			return nil, fmt.Errorf("git: fetched ref: %w", err)
 		}
-		return peel(repo, ref.Hash())
+		c, err := peel(repo, ref.Hash())
+		if err != nil {
+			return nil, err
+		}
+		want := strings.ToLower(f.src.Ref)
+		if !isHex(want) || len(want) < 7 || strings.HasPrefix(c.Hash.String(), want) || name == "refs/heads/"+f.src.Ref || name == "refs/tags/"+f.src.Ref {
+			return c, nil
+		}
+		// The SHA named a ref's tip when the refs were listed, and the
+		// ref has moved since (a push): the SHA is fetched on its own.
+		if len(want) < 40 {
+			return nil, lambda.Errorf(lambda.EINVALID, "commit %s of %s moved while it was fetched: give the full commit SHA with --ref", want, lambda.RedactURL(f.src.URL))
+		}
+		sha = want
 	}
 	// A commit by its SHA: exactly, if the server serves unadvertised
 	// objects; else with the history that contains it.
 	h := plumbing.NewHash(sha)
-	if err := f.fetchSpecs(ctx, repo, 1, config.RefSpec(sha+":"+fetched)); err == nil {
+	if err := f.fetchSpecs(ctx, repo, 1, config.RefSpec("+"+sha+":"+fetched)); err == nil {
 		return peel(repo, h)
 	} else if f.fs.exceeded.Load() || ctx.Err() != nil {
 		return nil, f.limited(err)

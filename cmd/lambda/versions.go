@@ -87,7 +87,11 @@ func gitColumns(g *lambda.Provenance) (commit, ref string) {
 	if g == nil {
 		return "-", "-"
 	}
-	return lambda.ShortCommit(g.Commit), orDash(g.Ref)
+	ref = orDash(g.Ref)
+	if g.Ref == g.Commit {
+		ref = lambda.ShortCommit(ref) // a push's deploy names its commit
+	}
+	return lambda.ShortCommit(g.Commit), ref
 }
 
 // describeGit is a version's git provenance on one line, for describe:
