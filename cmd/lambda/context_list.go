@@ -7,7 +7,7 @@ import (
 )
 
 type contextListOptions struct {
-	output string
+	out listOutput
 }
 
 func newContextListCommand(s *streams, root *rootOptions) *cobra.Command {
@@ -24,7 +24,7 @@ current one) is marked with * (default: none). Keys are never shown.`,
 			return runContextList(s, root, o)
 		},
 	}
-	addOutputFlag(cmd, &o.output)
+	addListFlags(cmd, &o.out, "context names")
 	return cmd
 }
 
@@ -40,7 +40,7 @@ type contextInfo struct {
 }
 
 func runContextList(s *streams, root *rootOptions, o *contextListOptions) error {
-	if err := checkOutput(o.output); err != nil {
+	if err := o.out.check(); err != nil {
 		return err
 	}
 	path, err := contextsPath()
@@ -62,8 +62,15 @@ func runContextList(s *streams, root *rootOptions, o *contextListOptions) error 
 		rows = append(rows, contextInfo{Name: n, Current: conn.Context == n, Server: e.Server, APIKeyFile: e.APIKeyFile,
 			KeySaved: e.APIKey != "", KeyID: e.KeyID, CACert: e.CACert})
 	}
-	if o.output == outputJSON {
-		return printJSON(s.Out, rows)
+	if o.out.data() {
+		return o.out.print(s.Out, rows)
+	}
+	if o.out.quiet {
+		names := make([]string, len(rows))
+		for i, r := range rows {
+			names[i] = r.Name
+		}
+		return printQuiet(s.Out, names)
 	}
 	tw := newTable(s.Out)
 	fmt.Fprintln(tw, "NAME\tSERVER\tKEY\tCA")

@@ -130,3 +130,22 @@ func TestQuietListings(t *testing.T) {
 		t.Errorf("list -o yaml: exit %d\n%s", code, stdout)
 	}
 }
+
+// lambda context list, a listing of the local config, takes the same
+// flags as the server's listings.
+func TestContextListQuietAndYAML(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("LAMBDA_CONTEXT", "")
+	if _, stderr, code := runCLI(t, "", "", "context", "add", "prod", "--server", "https://lambda.example.com"); code != 0 {
+		t.Fatalf("context add: %s", stderr)
+	}
+	stdout, stderr, code := runCLI(t, "", "", "context", "list", "-q")
+	if code != 0 || stdout != "default\nprod\n" {
+		t.Errorf("context list -q: exit %d, %q, %s", code, stdout, stderr)
+	}
+	stdout, _, code = runCLI(t, "", "", "context", "list", "-o", "yaml")
+	if code != 0 || !strings.Contains(stdout, "- name: prod\n") || !strings.Contains(stdout, "server: https://lambda.example.com\n") {
+		t.Errorf("context list -o yaml: exit %d\n%s", code, stdout)
+	}
+}
