@@ -75,6 +75,11 @@ func (e *Engine) deployProjectTree(ctx context.Context, t tree, req lambda.Proje
 	if err != nil {
 		return nil, err
 	}
+	// The tree without its manifest: a function is unchanged when the code
+	// and its own settings are.
+	if t.sum, err = projectTreeSum(t.dir); err != nil {
+		return nil, err
+	}
 	out, err := e.switchProject(ctx, t, req, pm.Project, fns)
 	if err != nil || !req.Prune {
 		return out, err
@@ -208,7 +213,11 @@ func (e *Engine) switchProject(ctx context.Context, t tree, req lambda.ProjectDe
 	}
 	if len(changed) > 0 {
 		step++
-		p.Step(step, total, fmt.Sprintf("Switching %d functions to their new versions", len(changed)))
+		what := fmt.Sprintf("%d functions to their new versions", len(changed))
+		if len(changed) == 1 {
+			what = "function " + changed[0].req.Name + " to its new version"
+		}
+		p.Step(step, total, "Switching "+what)
 	}
 	if err := e.publishProject(ctx, project, fns); err != nil {
 		return fail(err)

@@ -2,9 +2,13 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/lambdahq/lambda"
 )
@@ -90,3 +94,50 @@ func (e *Engine) buildSharedOnce(ctx context.Context, name, dir string, cfg lamb
 	defer f.Close()
 	return e.buildImage(ctx, name, number, cfg, sum, f, out)
 }
+
+// projectTreeSum hashes the tree in dir without its lambda.yaml: each
+// function's settings are compared on their own, so that editing one
+// entry of a project's manifest publishes that function alone.
+func projectTreeSum(dir string) (string, error) {
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil || rel == "." || rel == manifestFile {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%q %o\n", filepath.ToSlash(rel), info.Mode())
+		switch {
+		case info.Mode()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "-> %q\n", target)
+		case info.Mode().IsRegular():
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			fmt.Fprintf(h, "%d\n", info.Size())
+			if _, err := io.Copy(h, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("hash the project's tree: %w", err)
+	}
+	return "tree:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// manifestFile is the manifest's name at a tree's root.
+const manifestFile = "lambda.yaml"

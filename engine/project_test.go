@@ -267,8 +267,9 @@ func TestDeployProjectOnlyAndPrune(t *testing.T) {
 	if d, _, err = p.deploy(lambda.ProjectDeployRequest{Prune: true}); err != nil || !slices.Equal(d.Pruned, []string{"resize"}) {
 		t.Fatalf("prune: %+v, %v", d, err)
 	}
-	// The tree changed (its manifest did): api and report published 3.
-	if v := p.versions(t, "api", "report", "resize"); !slices.Equal(v, []int{3, 3, 0}) {
+	// Only the manifest changed, not api's or report's settings: they
+	// stay at 2.
+	if v := p.versions(t, "api", "report", "resize"); !slices.Equal(v, []int{2, 2, 0}) {
 		t.Errorf("versions after --prune: %v", v)
 	}
 }
@@ -349,5 +350,28 @@ func TestDeployProjectConcurrent(t *testing.T) {
 	}
 	if v := p.versions(t, "api", "report", "resize"); !slices.Equal(v, []int{2, 2, 2}) {
 		t.Errorf("versions %v, want 2 each (two forced deploys)", v)
+	}
+}
+
+// Editing one entry of the manifest publishes that function alone: the
+// others' code and settings are unchanged.
+func TestDeployProjectOneEntryChanged(t *testing.T) {
+	p := newProjectEnv(t)
+	if _, _, err := p.deploy(lambda.ProjectDeployRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	p.yaml = strings.Replace(shopYAML, "memory: 512m", "memory: 1g", 1)
+	d, pr, err := p.deploy(lambda.ProjectDeployRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := p.versions(t, "api", "report", "resize"); !slices.Equal(v, []int{1, 1, 2}) {
+		t.Errorf("versions %v, want [1 1 2]", v)
+	}
+	if d.Functions[0].Changed || !d.Functions[2].Changed || d.Functions[2].Active.Config.MemoryBytes != 1<<30 {
+		t.Errorf("deployment %+v", d.Functions[2].Active)
+	}
+	if last := pr.steps[len(pr.steps)-1]; last != "Switching function resize to its new version" {
+		t.Errorf("last step %q", last)
 	}
 }
