@@ -17,8 +17,9 @@ import (
 // each Tab. addCompletions teaches that command what the arguments and
 // flags of ours can be: function names, versions and schedule and key IDs
 // asked of the server the command line points at (--server, the
-// environment, the saved login), and runtimes, protocols and the like
-// offline. The platform has no aliases, so there are none to complete.
+// environment, the saved login), and runtimes, protocols, contexts and
+// the like offline. The platform has no aliases, so there are none to
+// complete.
 
 // completionTimeout bounds a completion's call to the server: a Tab must
 // never hang the shell on a server that does not answer.
@@ -56,6 +57,8 @@ func addCompletions(root *cobra.Command, o *rootOptions) {
 				c.ValidArgsFunction = firstArg(o, completeSchedules)
 			case path == "keys revoke":
 				c.ValidArgsFunction = firstArg(o, completeKeys)
+			case path == "context use" || path == "context rm":
+				c.ValidArgsFunction = firstArg(o, completeContexts)
 			case path == "deploy":
 				c.ValidArgsFunction = func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 					return nil, cobra.ShellCompDirectiveFilterDirs // deploy DIR
@@ -74,6 +77,11 @@ func addCompletions(root *cobra.Command, o *rootOptions) {
 				windows[i] = w.Name
 			}
 			_ = c.RegisterFlagCompletionFunc("window", fixedCompletions(windows))
+		}
+		if c == root && c.PersistentFlags().Lookup("context") != nil {
+			_ = c.RegisterFlagCompletionFunc("context", func(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+				return completeContexts(cmd, o, nil, prefix)
+			})
 		}
 		if path == "deploy" {
 			_ = c.RegisterFlagCompletionFunc("name", func(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
@@ -204,6 +212,24 @@ func completeSchedules(cmd *cobra.Command, o *rootOptions, _ []string, prefix st
 		ids[i], desc[i] = s.ID, s.Function+" "+s.Cron
 	}
 	return candidates(prefix, ids, desc), cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeContexts lists the contexts of the user's config, offline.
+func completeContexts(_ *cobra.Command, _ *rootOptions, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	path, err := contextsPath()
+	if err != nil {
+		return completionFailed(err)
+	}
+	cfg, err := loadContexts(path)
+	if err != nil {
+		return completionFailed(err)
+	}
+	names := cfg.names()
+	desc := make([]string, len(names))
+	for i, n := range names {
+		desc[i] = cfg.Contexts[n].Server
+	}
+	return candidates(prefix, names, desc), cobra.ShellCompDirectiveNoFileComp
 }
 
 func completeKeys(cmd *cobra.Command, o *rootOptions, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {

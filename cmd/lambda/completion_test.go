@@ -68,3 +68,28 @@ func TestCompletionScripts(t *testing.T) {
 		}
 	}
 }
+
+// Contexts complete offline, from the user's config.
+func TestCompletionContexts(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("LAMBDA_CONTEXT", "")
+	for _, name := range []string{"prod", "staging"} {
+		if _, stderr, code := runCLI(t, "", "", "context", "add", name, "--server", "https://"+name+".example.com"); code != 0 {
+			t.Fatalf("context add: %s", stderr)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"context", "use", ""}, "prod,staging"},
+		{[]string{"context", "rm", "st"}, "staging"},
+		{[]string{"list", "--context", "p"}, "prod"},
+	} {
+		got, _ := completions(t, "", tc.args...)
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("__complete %q: got %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}
