@@ -14,6 +14,11 @@ const (
 	DefaultStartTimeout = 60 * time.Second
 	MinStartTimeout     = time.Second
 	MaxStartTimeout     = 15 * time.Minute
+	// DefaultStandbyTimeout is how long an idle instance above the minimum
+	// stays paused before it is stopped (StandbyTimeout nil).
+	DefaultStandbyTimeout = 10 * time.Minute
+	MinStandbyTimeout     = time.Second
+	MaxStandbyTimeout     = 24 * time.Hour
 )
 
 // Scaling is how a function's instance pool grows and shrinks. It belongs
@@ -33,6 +38,12 @@ type Scaling struct {
 	// can raise it for a slow starter without a redeploy. 0:
 	// DefaultStartTimeout.
 	StartTimeout Duration `json:"start_timeout"`
+	// StandbyTimeout is how long an instance above the minimum stays
+	// paused (frozen: no CPU, memory kept) once its idle timeout has
+	// passed, before it is stopped; a request resumes it in milliseconds
+	// instead of a cold start. nil: DefaultStandbyTimeout; 0: instances
+	// stop at their idle timeout, never paused.
+	StandbyTimeout *Duration `json:"standby_timeout,omitempty"`
 	// Reserved caps the function's concurrent requests; nil is no cap and
 	// 0 disables the function (every request is throttled).
 	Reserved *int `json:"reserved_concurrency,omitempty"`
@@ -79,6 +90,10 @@ func (s Scaling) Effective(protocol string) Scaling {
 	if s.StartTimeout == 0 {
 		s.StartTimeout = Duration(DefaultStartTimeout)
 	}
+	if s.StandbyTimeout == nil {
+		d := Duration(DefaultStandbyTimeout)
+		s.StandbyTimeout = &d
+	}
 	if s.MaxRetries == nil {
 		n := DefaultMaxRetries
 		s.MaxRetries = &n
@@ -115,12 +130,35 @@ func (s Scaling) Validate() error {
 		return ValidateIdleTimeout(time.Duration(s.IdleTimeout))
 	case s.StartTimeout != 0 && (time.Duration(s.StartTimeout) < MinStartTimeout || time.Duration(s.StartTimeout) > MaxStartTimeout):
 		return Errorf(EINVALID, "start timeout %s is out of range %s-%s", s.StartTimeout, MinStartTimeout, MaxStartTimeout)
+	case ValidateStandbyTimeout(s.StandbyTimeout) != nil:
+		return ValidateStandbyTimeout(s.StandbyTimeout)
 	case s.Reserved != nil && (*s.Reserved < 0 || *s.Reserved > MaxConcurrency*MaxInstancesLimit):
 		return Errorf(EINVALID, "reserved concurrency %d is out of range", *s.Reserved)
 	case ValidateAuth(s.Auth) != nil:
 		return ValidateAuth(s.Auth)
 	}
 	return s.validateAsync()
+}
+
+// ValidateStandbyTimeout checks a standby timeout: nil is the default, 0
+// disables paused standby, else MinStandbyTimeout to MaxStandbyTimeout.
+func ValidateStandbyTimeout(d *Duration) error {
+	if d == nil || *d == 0 {
+		return nil
+	}
+	if err := validateDuration("standby timeout", time.Duration(*d), MinStandbyTimeout, MaxStandbyTimeout); err != nil {
+		return Errorf(EINVALID, "%s (0 disables paused standby; the default is %s)", ErrorMessage(err), FormatDuration(DefaultStandbyTimeout))
+	}
+	return nil
+}
+
+// Standby returns how long an idle instance stays paused before it stops;
+// 0: never paused. For an Effective Scaling.
+func (s Scaling) Standby() time.Duration {
+	if s.StandbyTimeout == nil {
+		return DefaultStandbyTimeout
+	}
+	return time.Duration(*s.StandbyTimeout)
 }
 
 // validateAsync checks the settings of asynchronous invocations; zero
@@ -182,6 +220,8 @@ type ScalingPatch struct {
 	MaxInstances *int      `json:"max_instances,omitempty"`
 	IdleTimeout  *Duration `json:"idle_timeout,omitempty"`
 	StartTimeout *Duration `json:"start_timeout,omitempty"`
+	// StandbyTimeout: 0 disables paused standby.
+	StandbyTimeout *Duration `json:"standby_timeout,omitempty"`
 	// Reserved: a negative value removes the cap.
 	Reserved *int    `json:"reserved_concurrency,omitempty"`
 	Auth     *string `json:"auth,omitempty"`
@@ -212,6 +252,10 @@ func (p ScalingPatch) Apply(s Scaling) Scaling {
 	}
 	if p.StartTimeout != nil {
 		s.StartTimeout = *p.StartTimeout
+	}
+	if p.StandbyTimeout != nil {
+		d := *p.StandbyTimeout
+		s.StandbyTimeout = &d
 	}
 	if p.Auth != nil {
 		s.Auth = *p.Auth
@@ -252,7 +296,7 @@ func (p ScalingPatch) applyAsync(s Scaling) Scaling {
 
 // IsZero reports whether p changes nothing.
 func (p ScalingPatch) IsZero() bool {
-	return p.Concurrency == nil && p.MinInstances == nil && p.MaxInstances == nil && p.IdleTimeout == nil && p.StartTimeout == nil && p.Reserved == nil && p.Auth == nil &&
+	return p.Concurrency == nil && p.MinInstances == nil && p.MaxInstances == nil && p.IdleTimeout == nil && p.StartTimeout == nil && p.StandbyTimeout == nil && p.Reserved == nil && p.Auth == nil &&
 		!p.HasAsync()
 }
 
@@ -264,7 +308,7 @@ func (p ScalingPatch) HasAsync() bool {
 
 // ScalingSettings names the settings a ScalingPatch can change, as in its
 // JSON, for messages that tell the user what to pass.
-var ScalingSettings = []string{"concurrency", "min_instances", "max_instances", "idle_timeout", "start_timeout", "reserved_concurrency", "auth",
+var ScalingSettings = []string{"concurrency", "min_instances", "max_instances", "idle_timeout", "start_timeout", "standby_timeout", "reserved_concurrency", "auth",
 	"max_retries", "retry_delay", "max_event_age", "async_concurrency", "on_success", "on_failure"}
 
 // ScalingService changes a function's scaling at run time.

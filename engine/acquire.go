@@ -70,14 +70,40 @@ func (st *fnState) admit(sc lambda.Scaling) error {
 
 var errDraining = fmt.Errorf("pool is draining")
 
-// acquire takes a slot now or queues for one.
+// acquire takes a slot now or queues for one, and thaws the instance it
+// got if it was paused (standby.go). An instance that cannot be thawed
+// leaves the pool and the request tries again.
 func (p *pool) acquire(ctx context.Context, sc lambda.Scaling) (*instance, bool, error) {
+	for attempt := 0; ; attempt++ {
+		in, cold, err := p.acquireSlot(ctx, sc)
+		if err != nil {
+			return nil, false, err
+		}
+		err = p.e.thaw(ctx, in)
+		if err == nil {
+			return in, cold, nil
+		}
+		p.e.Logger.Warn("cannot resume paused instance; dropping it", "function", in.Function, "version", in.Version, "container", short(in.ID), "err", err)
+		p.release(in, true)
+		if attempt == 2 {
+			return nil, false, lambda.Errorf(lambda.EUNAVAILABLE, "cannot resume a paused instance of %q: %v", p.fn.name, err)
+		}
+	}
+}
+
+// acquireSlot takes a slot now, on a free instance or else a paused one,
+// or queues for one.
+func (p *pool) acquireSlot(ctx context.Context, sc lambda.Scaling) (*instance, bool, error) {
 	p.mu.Lock()
 	if p.draining {
 		p.mu.Unlock()
 		return nil, false, errDraining
 	}
 	if in := p.takeLocked(sc.Concurrency); in != nil {
+		p.mu.Unlock()
+		return in, false, nil
+	}
+	if in := p.resumeLocked(); in != nil {
 		p.mu.Unlock()
 		return in, false, nil
 	}

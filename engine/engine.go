@@ -61,6 +61,11 @@ type Engine struct {
 	QueueTimeout time.Duration
 	// ReapInterval is how often idle instances are looked for.
 	ReapInterval time.Duration
+	// StandbyMemory is the host-wide budget, in bytes of memory limits, of
+	// paused instances (standby.go): past it the least recently used one
+	// stops. 0: no instance is paused, idle ones stop at their idle
+	// timeout whatever their standby timeout.
+	StandbyMemory int64
 	// KeepVersions is how many of a function's newest versions keep their
 	// image; older ones (never the active one) are pruned in the
 	// background, their metadata kept. 0 keeps every image.
@@ -100,6 +105,9 @@ type Engine struct {
 	live   sync.Map     // container ID → *instance, for exits and describe
 	attrs  sync.Map     // container ID → *attribution, for http instances' logs
 	total  atomic.Int64 // instances running or starting, for MaxTotalInstances
+	// pausedBytes sums the memory limits of the paused instances, for
+	// StandbyMemory.
+	pausedBytes atomic.Int64
 	// images is held shared by builds and exclusively by image removal:
 	// removing an image prunes parent layers a concurrent build may be
 	// reusing from the build cache.
@@ -160,11 +168,13 @@ func (e *Engine) Open(ctx context.Context) error {
 // Close stops background work and waits, until ctx ends, for everything
 // the engine started, instance starts in flight included. Running
 // instances are left running: the next Open re-adopts the ones that still
-// serve an active version, so a server restart costs no cold starts. A
+// serve an active version, so a server restart costs no cold starts.
+// Paused instances stop: no server would resume them. A
 // start that outlives a bounded Close leaves its container to that
 // reconcile rather than call a driver its owner may have closed.
 func (e *Engine) Close(ctx context.Context) error {
 	if e.cancel != nil {
+		e.stopPaused() // before the cancel: the stops run as background work Close waits for
 		e.cancel()
 	}
 	if err := e.tasks.wait(ctx); err != nil {

@@ -154,6 +154,12 @@ type instance struct {
 	idleSince time.Time
 	gone      bool // left the pool: stops once idle
 	stopOnce  sync.Once
+	// Paused standby (standby.go): paused and pausedAt under the pool's
+	// mutex; frozen changes under freeze, with the driver's calls.
+	paused   bool
+	pausedAt time.Time
+	freeze   sync.Mutex
+	frozen   atomic.Bool
 }
 
 // startWarm starts an instance of v for a pool, detached from any one
@@ -168,6 +174,7 @@ func (e *Engine) stopInstance(in *instance) {
 	in.stopOnce.Do(func() {
 		e.live.Delete(in.ID)
 		e.background(func(context.Context) {
+			e.thawQuietly(in)
 			e.stopContainer(in.ID)
 			e.releaseSlot()
 		})

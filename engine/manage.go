@@ -262,6 +262,8 @@ func (e *Engine) describe(in *instance, c *lambda.Instance) {
 	switch {
 	case in.gone:
 		c.State = lambda.InstanceDraining
+	case in.paused:
+		c.State = lambda.InstancePaused
 	case in.inflight > 0:
 		c.State = lambda.InstanceBusy
 	default:

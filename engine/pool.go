@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"sort"
 	"sync"
 	"time"
 
@@ -49,10 +48,11 @@ func (p *pool) add(ins []*instance) {
 }
 
 // take returns a slot on the least loaded instance with room, or nil.
+// Paused instances are not in service (standby.go).
 func (p *pool) takeLocked(concurrency int) *instance {
 	var best *instance
 	for _, in := range p.instances {
-		if !in.gone && in.inflight < concurrency && (best == nil || in.inflight < best.inflight) {
+		if !in.gone && !in.paused && in.inflight < concurrency && (best == nil || in.inflight < best.inflight) {
 			best = in
 		}
 	}
@@ -67,6 +67,16 @@ func (p *pool) takeLocked(concurrency int) *instance {
 // already coming for (each start brings Concurrency slots), within the
 // pool's and the host's limits.
 func (p *pool) growLocked(sc lambda.Scaling) {
+	// A paused instance serves the queue sooner than a start.
+	for p.starting*sc.Concurrency < len(p.queue) {
+		in := p.resumeLocked()
+		if in == nil {
+			break
+		}
+		in.inflight--
+		in.requests--
+		p.dispatchLocked(in, sc.Concurrency, false)
+	}
 	for p.starting*sc.Concurrency < len(p.queue) && len(p.instances)+p.starting < sc.MaxInstances && p.e.reserveSlot() {
 		if !p.startLocked(sc) {
 			return
@@ -116,7 +126,7 @@ func (p *pool) start(timeout time.Duration) {
 
 // dispatchLocked hands in's free slots to queued requests.
 func (p *pool) dispatchLocked(in *instance, concurrency int, cold bool) {
-	for !in.gone && in.inflight < concurrency && len(p.queue) > 0 {
+	for !in.gone && !in.paused && in.inflight < concurrency && len(p.queue) > 0 {
 		w := p.queue[0]
 		p.queue = p.queue[1:]
 		in.inflight++
@@ -151,6 +161,7 @@ func (p *pool) release(in *instance, failed bool) {
 
 // removeLocked takes in out of the pool; it stops once idle.
 func (p *pool) removeLocked(in *instance) {
+	p.unpauseLocked(in)
 	in.gone = true
 	for i, x := range p.instances {
 		if x == in {
@@ -186,6 +197,7 @@ func (p *pool) drainInto(next *pool) {
 	queue := p.queue
 	p.queue, p.draining = nil, true
 	for _, in := range p.instances {
+		p.unpauseLocked(in)
 		in.gone = true
 		if in.inflight == 0 {
 			p.e.stopInstance(in)
@@ -228,33 +240,4 @@ func (p *pool) kick() {
 		p.dispatchLocked(in, sc.Concurrency, false)
 	}
 	p.growLocked(sc)
-}
-
-// reap stops instances idle for longer than the idle timeout, keeping the
-// minimum, and starts instances up to the minimum.
-func (p *pool) reap(now time.Time, sc lambda.Scaling) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.draining {
-		return
-	}
-	idle := make([]*instance, 0, len(p.instances))
-	for _, in := range p.instances {
-		if in.inflight == 0 && now.Sub(in.idleSince) >= time.Duration(sc.IdleTimeout) {
-			idle = append(idle, in)
-		}
-	}
-	sort.Slice(idle, func(i, j int) bool { return idle[i].idleSince.Before(idle[j].idleSince) })
-	for _, in := range idle {
-		if len(p.instances) <= sc.MinInstances {
-			break
-		}
-		p.removeLocked(in)
-		p.e.stopInstance(in)
-	}
-	for len(p.instances)+p.starting < sc.MinInstances && p.e.reserveSlot() {
-		if !p.startLocked(sc) {
-			return
-		}
-	}
 }

@@ -71,6 +71,16 @@ func (e *Engine) adopt(ctx context.Context, c *lambda.Instance) bool {
 	if err != nil || fn.Active == nil || fn.ActiveVersion != c.Version {
 		return false
 	}
+	if c.Paused {
+		// Paused by a server that died before it could stop it: thawed,
+		// it serves like any instance left running, and the reaper
+		// pauses it again once it idles.
+		if err := e.Driver.UnpauseInstance(ctx, c.ID); err != nil {
+			e.Logger.Warn("cannot unpause leftover paused container", "function", c.Function, "container", short(c.ID), "err", err)
+			return false
+		}
+		c.Paused = false
+	}
 	conn, err := net.DialTimeout("tcp", c.Addr, time.Second)
 	if err != nil {
 		return false

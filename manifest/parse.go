@@ -17,7 +17,7 @@ import (
 
 // Keys lists the top-level keys of lambda.yaml, in documentation order.
 var Keys = []string{"name", "runtime", "handler", "protocol", "port", "env", "memory", "timeout",
-	"concurrency", "min_instances", "max_instances", "start_timeout", "auth",
+	"concurrency", "min_instances", "max_instances", "start_timeout", "standby_timeout", "auth",
 	"max_retries", "retry_delay", "max_event_age", "async_concurrency", "on_success", "on_failure", "schedules"}
 
 // scheduleKeys are the keys of one schedules entry.
@@ -142,6 +142,8 @@ func (p *parser) field(m *Manifest, key string, v *yaml.Node) error {
 		m.Scaling.MaxInstances, err = p.optInt(key, v, 0, lambda.MaxInstancesLimit)
 	case "start_timeout":
 		m.Scaling.StartTimeout, err = p.startTimeout(key, v)
+	case "standby_timeout":
+		m.Scaling.StandbyTimeout, err = p.standbyTimeout(key, v)
 	case "auth":
 		var auth string
 		if auth, err = p.str(key, v); err == nil {
@@ -251,6 +253,24 @@ func (p *parser) startTimeout(key string, v *yaml.Node) (*lambda.Duration, error
 		return nil, p.errAt(v.Line, key, "%s is out of range: use %s to %s", s, lambda.MinStartTimeout, lambda.MaxStartTimeout)
 	}
 	ld := lambda.Duration(d)
+	return &ld, nil
+}
+
+// standbyTimeout reads how long an idle instance stays paused: 0
+// disables paused standby.
+func (p *parser) standbyTimeout(key string, v *yaml.Node) (*lambda.Duration, error) {
+	s, err := p.str(key, v)
+	if err != nil {
+		return nil, err
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return nil, p.errAt(v.Line, key, "%q is not a duration: use a value like 30s or 10m, or 0 to stop idle instances without pausing them", s)
+	}
+	ld := lambda.Duration(d)
+	if d != 0 && (d < lambda.MinStandbyTimeout || d > lambda.MaxStandbyTimeout) {
+		return nil, p.errAt(v.Line, key, "%s is out of range: use %s to %s, or 0", s, lambda.MinStandbyTimeout, lambda.MaxStandbyTimeout)
+	}
 	return &ld, nil
 }
 

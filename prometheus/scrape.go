@@ -71,7 +71,7 @@ func (m *Metrics) forget(s *series) {
 // Descriptions of the metrics read at scrape time.
 var (
 	instancesDesc = prom.NewDesc("lambda_instances",
-		"Instances (containers) of each function by state: starting, idle, busy, draining, stopped.",
+		"Instances (containers) of each function by state: starting, idle, busy, paused (standby), draining, stopped.",
 		[]string{"function", "state"}, nil)
 	asyncJobsDesc = prom.NewDesc("lambda_async_jobs",
 		"Asynchronous invocations kept in the store, by status: queued, running, retrying, succeeded, failed, dead.",
@@ -81,7 +81,7 @@ var (
 		[]string{"function"}, nil)
 )
 
-var instanceStates = []string{lambda.InstanceStarting, lambda.InstanceIdle, lambda.InstanceBusy, lambda.InstanceDraining, lambda.InstanceStopped}
+var instanceStates = []string{lambda.InstanceStarting, lambda.InstanceIdle, lambda.InstanceBusy, lambda.InstancePaused, lambda.InstanceDraining, lambda.InstanceStopped}
 
 // stateCollector reads the instances and the queue at scrape time, within
 // ScrapeTimeout. A source that fails leaves its metrics out of the scrape

@@ -18,6 +18,7 @@ type configOptions struct {
 	maxInstances int
 	idleTimeout  string
 	startTimeout string
+	standby      string
 	reserved     string
 	auth         string
 	async        asyncFlags
@@ -65,6 +66,7 @@ invocation that succeeded or ended dead (--on-failure "" removes it).`,
 	f.IntVar(&o.maxInstances, "max-instances", 0, "most instances at once (0: 10)")
 	f.StringVar(&o.idleTimeout, "idle-timeout", "", "how long an idle instance above the minimum lives, 1s-24h, e.g. 30s (0: the default, 5m)")
 	f.StringVar(&o.startTimeout, "start-timeout", "", "how long a new instance may take to become ready, 1s-15m, e.g. 2m (0: the default, 60s)")
+	f.StringVar(&o.standby, "standby-timeout", "", "how long an idle instance above the minimum stays paused (no CPU, memory kept; a request resumes it in milliseconds) before it stops, 1s-24h (default 10m; 0: never paused, stopped at the idle timeout)")
 	f.StringVar(&o.reserved, "reserved-concurrency", "", "cap on concurrent requests; 0 disables the function, none removes the cap")
 	f.StringVar(&o.auth, "auth", "", "who may call the function's URL: none (anyone) or key (Authorization: Bearer KEY of invoke scope)")
 	o.async.register(f)
@@ -103,6 +105,13 @@ func (o *configOptions) patch(cmd *cobra.Command, name string) (lambda.ScalingPa
 		}
 		p.StartTimeout = &d
 	}
+	if f.Changed("standby-timeout") {
+		d, err := parseStandbyTimeout(o.standby)
+		if err != nil {
+			return p, err
+		}
+		p.StandbyTimeout = &d
+	}
 	if f.Changed("auth") {
 		if err := lambda.ValidateAuth(o.auth); err != nil {
 			return p, usageErrorf("--auth: %w", err)
@@ -124,7 +133,7 @@ func (o *configOptions) patch(cmd *cobra.Command, name string) (lambda.ScalingPa
 		return p, err
 	}
 	if p.IsZero() {
-		return p, usageErrorf("nothing to change: give at least one of --concurrency, --min-instances, --max-instances, --idle-timeout, --start-timeout, --reserved-concurrency, --auth, %s", strings.Join(asyncFlagNames, ", "))
+		return p, usageErrorf("nothing to change: give at least one of --concurrency, --min-instances, --max-instances, --idle-timeout, --start-timeout, --standby-timeout, --reserved-concurrency, --auth, %s", strings.Join(asyncFlagNames, ", "))
 	}
 	return p, checkOwnDestination(name, p)
 }
@@ -153,7 +162,7 @@ func runConfig(ctx context.Context, s *streams, root *rootOptions, o *configOpti
 // describeScaling renders scaling settings on one line.
 func describeScaling(sc lambda.Scaling) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "concurrency %d, instances %d-%d, idle timeout %s, start timeout %s, reserved ", sc.Concurrency, sc.MinInstances, sc.MaxInstances, time.Duration(sc.IdleTimeout), time.Duration(sc.StartTimeout))
+	fmt.Fprintf(&b, "concurrency %d, instances %d-%d, idle timeout %s, standby timeout %s, start timeout %s, reserved ", sc.Concurrency, sc.MinInstances, sc.MaxInstances, time.Duration(sc.IdleTimeout), sc.Standby(), time.Duration(sc.StartTimeout))
 	if sc.Reserved == nil {
 		b.WriteString("none")
 	} else {

@@ -29,7 +29,7 @@ new instance is up. If anything fails, the previous version keeps serving.
 
 A lambda.yaml in DIR declares the function's settings (name, runtime, handler,
 protocol, port, env, memory, timeout, concurrency, min_instances,
-max_instances, start_timeout, auth, max_retries, retry_delay, max_event_age,
+max_instances, start_timeout, standby_timeout, auth, max_retries, retry_delay, max_event_age,
 async_concurrency, on_success, on_failure) and its cron schedules; flags
 override it. The CLI checks it before uploading; the server reads it from
 the upload and applies it: it checks the schedules before building and
@@ -108,6 +108,7 @@ the previous version keeps serving; the next save tries again. Ctrl-C stops.`,
 	f.BoolVar(&o.prune, "prune", false, "project: delete the project's functions that lambda.yaml no longer lists")
 	f.BoolVar(&o.prefix, "prefix", false, "project: name each function PROJECT-NAME instead of NAME")
 	f.StringVar(&o.startTimeout, "start-timeout", "", "how long a new instance may take to become ready, e.g. 2m (default 60s; range 1s-15m)")
+	f.StringVar(&o.standby, "standby-timeout", "", "how long an idle instance above the minimum stays paused before it stops, e.g. 30m (default 10m; range 1s-24h; 0: never paused)")
 	f.StringVar(&o.auth, "auth", "", "who may call the function's URL: none (anyone, the default) or key (Authorization: Bearer KEY of invoke scope)")
 	o.async.register(f)
 	git.register(f)

@@ -26,6 +26,7 @@ type deployOptions struct {
 	minInstances int
 	maxInstances int
 	startTimeout string
+	standby      string
 	auth         string // --auth: none or key
 	async        asyncFlags
 	output       string
@@ -134,6 +135,13 @@ func (o *deployOptions) settings(m *manifest.Manifest) (lambdahttp.DeployRequest
 		}
 		req.Scaling.StartTimeout = &d
 	}
+	if o.changed("standby-timeout") {
+		d, err := parseStandbyTimeout(o.standby)
+		if err != nil {
+			return req, err
+		}
+		req.Scaling.StandbyTimeout = &d
+	}
 	if o.changed("auth") {
 		if err := lambda.ValidateAuth(o.auth); err != nil {
 			return req, usageErrorf("--auth: %w", err)
@@ -144,6 +152,20 @@ func (o *deployOptions) settings(m *manifest.Manifest) (lambdahttp.DeployRequest
 		return req, err
 	}
 	return req, nil
+}
+
+// parseStandbyTimeout parses --standby-timeout, for deploy and config: 0
+// disables paused standby.
+func parseStandbyTimeout(s string) (lambda.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, usageErrorf("--standby-timeout %q is invalid: use a duration like 30s or 10m, or 0 to stop idle instances without pausing them", s)
+	}
+	ld := lambda.Duration(d)
+	if err := lambda.ValidateStandbyTimeout(&ld); err != nil {
+		return 0, usageErrorf("--standby-timeout: %w", err)
+	}
+	return ld, nil
 }
 
 // parseStartTimeout parses --start-timeout, for deploy and config.
