@@ -122,8 +122,8 @@ func TestInitList(t *testing.T) {
 
 func TestAskTemplate(t *testing.T) {
 	var out strings.Builder
-	tpl, err := askTemplate(strings.NewReader("9\nnope\n2\n"), &out)
-	if err != nil || tpl.Name != templates.List()[1].Name || !strings.Contains(out.String(), `"9" is not one of them`) {
+	tpl, err := askTemplate(strings.NewReader("99\nnope\n2\n"), &out)
+	if err != nil || tpl.Name != templates.List()[1].Name || !strings.Contains(out.String(), `"99" is not one of them`) {
 		t.Fatalf("askTemplate = %s, %v\n%s", tpl.Name, err, out.String())
 	}
 	if tpl, err := askTemplate(strings.NewReader("python\n"), &out); err != nil || tpl.Name != "python" {
