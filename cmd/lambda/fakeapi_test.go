@@ -140,6 +140,8 @@ func (f *fakeAPI) deploy(w http.ResponseWriter, r *http.Request) {
 	effective := req
 	switch p, err := mr.NextPart(); {
 	case errors.Is(err, io.EOF) && req.Image != "":
+	case errors.Is(err, io.EOF) && req.Git != nil:
+		source = "git"
 	case err != nil:
 		apiError(w, 400, lambda.EINVALID, "no source part: %v", err)
 		return
