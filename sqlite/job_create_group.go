@@ -34,8 +34,8 @@ func groupable(j *lambda.Job) bool {
 	return !j.Sync && j.IdempotencyKey == "" && j.Schedule == "" && j.Status == lambda.StatusQueued
 }
 
-// maxCreateRows bounds the jobs of one insert, and so the statements kept
-// prepared (one per number of rows up to it).
+// maxCreateRows bounds the jobs of one insert: a power of two
+// (groupChunk).
 const maxCreateRows = 32
 
 // createQueries[n] inserts n jobs: jobColumns then claimed_at, a row
@@ -114,7 +114,7 @@ func (s *JobStore) createJobs(ctx context.Context, tx *sql.Tx, writes []*createW
 		insert = append(insert, w)
 	}
 	for rest := insert; len(rest) > 0; {
-		chunk := rest[:min(len(rest), maxCreateRows)]
+		chunk := rest[:groupChunk(len(rest), maxCreateRows)]
 		rest = rest[len(chunk):]
 		if err := s.insertJobs(ctx, tx, chunk); err != nil {
 			return nil, err

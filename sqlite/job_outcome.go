@@ -22,9 +22,21 @@ type outcomeWrite struct {
 	args []any // jobArgs, for updateJobQuery
 }
 
-// maxOutcomeRows bounds the jobs of one outcome statement, and so the
-// statements kept prepared (one per number of rows up to it).
+// maxOutcomeRows bounds the jobs of one outcome statement: a power of two
+// (groupChunk).
 const maxOutcomeRows = 32
+
+// groupChunk is how many of n rows the next statement of a group writes:
+// the largest power of two up to n and max, so that a group's statements
+// are of a few sizes only, each kept prepared (compiling an insert into
+// jobs, with its triggers and indexes, costs as much as many writes).
+func groupChunk(n, max int) int {
+	c := 1
+	for c*2 <= n && c*2 <= max {
+		c *= 2
+	}
+	return c
+}
 
 // outcomeColumns are the columns an outcome writes, id first: the SET of
 // updateJobQuery.
@@ -91,7 +103,7 @@ func (s *JobStore) writeOutcomes(ctx context.Context, tx *sql.Tx, writes []*outc
 		found[w.id] = false
 	}
 	for rest := writes; len(rest) > 0; {
-		chunk := rest[:min(len(rest), maxOutcomeRows)]
+		chunk := rest[:groupChunk(len(rest), maxOutcomeRows)]
 		rest = rest[len(chunk):]
 		values := make([]any, 0, len(chunk)*len(outcomeColumns))
 		for _, w := range chunk {

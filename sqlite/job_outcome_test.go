@@ -157,3 +157,16 @@ func TestOutcomesFallBackOneByOne(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupChunk: a group's statements take the largest power of two of
+// the rows left, up to the bound: few sizes, each kept prepared.
+func TestGroupChunk(t *testing.T) {
+	tests := []struct{ n, max, want int }{
+		{1, 32, 1}, {2, 32, 2}, {3, 32, 2}, {13, 32, 8}, {32, 32, 32}, {33, 32, 32}, {300, 32, 32}, {5, 4, 4},
+	}
+	for _, tt := range tests {
+		if got := groupChunk(tt.n, tt.max); got != tt.want {
+			t.Errorf("groupChunk(%d, %d) = %d, want %d", tt.n, tt.max, got, tt.want)
+		}
+	}
+}
