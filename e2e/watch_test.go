@@ -96,7 +96,12 @@ func TestDeployWatch(t *testing.T) {
 
 	waitAnswer("one")
 	waitText(&errOut, "Watching "+dir)
-	waitText(&out, "serving one") // the logs stream between deploys
+	// The logs stream between deploys, from when the watch began to
+	// follow them: invoked until a line of one arrives.
+	waitFor(t, 5*time.Minute, func() bool {
+		answer()
+		return strings.Contains(out.String(), "serving one")
+	})
 
 	write(watchHandler("two"))
 	waitAnswer("two")
