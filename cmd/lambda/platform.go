@@ -38,6 +38,7 @@ type platformOptions struct {
 	queueSize             int           // 0: the engine's default
 	keepVersions          int           // 0: the engine's default
 	reapInterval          time.Duration // 0: the engine's default
+	standbyMemory         int64         // budget of paused instances; 0: none is paused
 	maxQueuedJobs         int           // 0: the queue's default
 	retention             time.Duration // of ended invocations; 0: the queue's default
 	logRetention          time.Duration // of functions' log lines; 0: the store's default
@@ -162,6 +163,7 @@ func newPlatform(o platformOptions) (*platform, error) {
 	if o.reapInterval > 0 {
 		p.eng.ReapInterval = o.reapInterval
 	}
+	p.eng.StandbyMemory = o.standbyMemory
 
 	p.invoker = lhttp.NewInvoker(p.eng, o.logger)
 	p.invoker.Jobs = p.jobs // idempotency keys of synchronous invocations

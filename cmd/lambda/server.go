@@ -43,11 +43,13 @@ type serverOptions struct {
 	functionsNetwork string
 	// metricsKey, when set, is the Bearer secret GET /metrics needs.
 	metricsKey string
-	jobs       jobOptions
-	logs       logOptions
-	limits     clientLimitOptions
-	tls        tlsOptions
-	git        gitOptions
+	// standbyMemory bounds the memory of paused instances (server_standby.go).
+	standbyMemory string
+	jobs          jobOptions
+	logs          logOptions
+	limits        clientLimitOptions
+	tls           tlsOptions
+	git           gitOptions
 }
 
 // tlsOptions make the server speak HTTPS on its port.
@@ -89,6 +91,7 @@ func newServerCommand(s *streams) *cobra.Command {
 		queueSize:        envOr("LAMBDA_QUEUE_SIZE", "1000"),
 		keepVersions:     envOr("LAMBDA_KEEP_VERSIONS", strconv.Itoa(engine.DefaultKeepVersions)),
 		functionsNetwork: envOr("LAMBDA_FUNCTIONS_NETWORK", "bridge"),
+		standbyMemory:    envOr("LAMBDA_STANDBY_MEMORY", defaultStandbyMemory),
 		images: imageOptions{
 			python:    envOr("LAMBDA_PYTHON_IMAGE", runtimes.DefaultPythonImage),
 			node:      envOr("LAMBDA_NODE_IMAGE", runtimes.DefaultNodeImage),
@@ -134,6 +137,7 @@ services, are served too, their replicas balanced (runtime external).`,
 	f.StringVar(&opts.tls.httpRedirect, "http-redirect", opts.tls.httpRedirect, "also listen on this address, e.g. :80, and redirect plain HTTP to HTTPS (env LAMBDA_HTTP_REDIRECT)")
 	f.StringVar(&opts.maxInstances, "max-instances", opts.maxInstances, "most function instances on this host, all functions together (env LAMBDA_MAX_INSTANCES)")
 	f.StringVar(&opts.queueSize, "queue-size", opts.queueSize, "most requests a function queues while its instances are busy; more get 429 (env LAMBDA_QUEUE_SIZE)")
+	f.StringVar(&opts.standbyMemory, "standby-memory", opts.standbyMemory, "most memory (the sum of their limits) that paused idle instances may hold, as a size like 2g or a percentage of the host's memory; past it the least recently used stops; 0 disables paused standby (env LAMBDA_STANDBY_MEMORY)")
 	f.StringVar(&opts.functionsNetwork, "functions-network", opts.functionsNetwork, "bridge: functions reach the internet and the host; none: an internal network, where they reach nothing but the host (env LAMBDA_FUNCTIONS_NETWORK)")
 	opts.jobs = jobOptions{
 		maxQueued: envOr("LAMBDA_MAX_QUEUED_JOBS", strconv.Itoa(lambda.DefaultMaxQueued)),
@@ -172,6 +176,10 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	if err != nil || keepVersions < 1 {
 		return fmt.Errorf("--keep-versions %q is invalid: use a positive number of versions whose images each function keeps", opts.keepVersions)
 	}
+	standbyMemory, err := parseStandbyMemory(opts.standbyMemory, hostMemory)
+	if err != nil {
+		return err
+	}
 	if opts.functionsNetwork != "bridge" && opts.functionsNetwork != "none" {
 		return fmt.Errorf("--functions-network %q is invalid: use bridge (functions reach the internet) or none (they reach nothing but the host)", opts.functionsNetwork)
 	}
@@ -197,7 +205,7 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	p, err := openPlatform(ctx, platformOptions{
 		dataDir: opts.dataDir, addr: opts.addr, domain: opts.domain,
 		logger: logger, images: opts.images, maxInstances: maxInstances, queueSize: queueSize,
-		keepVersions: keepVersions, internalNetwork: opts.functionsNetwork == "none",
+		keepVersions: keepVersions, internalNetwork: opts.functionsNetwork == "none", standbyMemory: standbyMemory,
 		maxQueuedJobs: jobs.maxQueued, retention: jobs.retention, metricsKey: opts.metricsKey,
 		logRetention: logs.retention, logMaxBytes: logs.maxBytes, git: gitLimits,
 		configure: func(srv *lhttp.Server) {
