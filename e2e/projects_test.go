@@ -156,13 +156,13 @@ func TestProjectBadInput(t *testing.T) {
 		{"invalid name", head + "  Api_1: {handler: functions.api}\n",
 			`lambda.yaml: line 4: functions.Api_1: function name "Api_1" contains 'A'`},
 		{"missing export", head + "  api: {handler: functions.api}\n  ghost: {handler: functions.ghost}\n",
-			`function "ghost" did not start`},
+			`function "ghost" did not start: the handler failed to load`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeProject(t, dir, tc.yaml)
 			res := s.lambda("deploy", dir, "--prefix")
-			if res.code == 0 || !strings.Contains(res.stderr, tc.want) {
+			if res.code == 0 || !strings.Contains(res.stderr, tc.want) || (tc.name == "missing export" && !strings.Contains(res.stderr, "functions.ghost is undefined or not exported")) {
 				t.Errorf("exit %d, stderr:\n%s\nwant %q", res.code, res.stderr, tc.want)
 			}
 			out := s.mustLambda("list", "--project", project, "-o", "json").stdout
