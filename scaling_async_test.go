@@ -158,7 +158,7 @@ func TestScalingEffectiveAsync(t *testing.T) {
 
 func TestScalingSettingsNamesPatchFields(t *testing.T) {
 	b, err := json.Marshal(ScalingPatch{
-		Concurrency: new(int), MinInstances: new(int), MaxInstances: new(int), IdleTimeout: new(Duration), StartTimeout: new(Duration),
+		Concurrency: new(int), MinInstances: new(int), MaxInstances: new(int), IdleTimeout: new(Duration), StartTimeout: new(Duration), StandbyTimeout: new(Duration),
 		Reserved: new(int), Auth: new(string), MaxRetries: new(int), RetryDelay: new(Duration), MaxEventAge: new(Duration),
 		AsyncConcurrency: new(int), OnSuccess: new(string), OnFailure: new(string),
 	})

@@ -162,7 +162,7 @@ func TestLogsReportLines(t *testing.T) {
 	})
 
 	t.Run("a cold start's REPORT has Init Duration", func(t *testing.T) {
-		s.mustLambda("config", name, "--idle-timeout", "1s")
+		s.mustLambda("config", name, "--idle-timeout", "1s", "--standby-timeout", "0")
 		waitFor(t, 15*time.Second, func() bool { return len(s.containers(name, false)) == 0 })
 		res := s.mustLambda("invoke", name, "-o", "json", "--log", "--data", `{"print":["cold"]}`)
 		var rec struct {

@@ -171,7 +171,7 @@ func TestMetrics(t *testing.T) {
 	}
 
 	// A cold start after scale-to-zero.
-	s.mustLambda("config", name, "--idle-timeout", "1s")
+	s.mustLambda("config", name, "--idle-timeout", "1s", "--standby-timeout", "0")
 	waitFor(t, 15*time.Second, func() bool { return len(s.containers(name, false)) == 0 })
 	if got := scrapeMetrics(t, s, "").value("lambda_instances", fn("state", "idle")...); got != 0 {
 		t.Errorf("idle instances after scale-to-zero: %v, want 0", got)

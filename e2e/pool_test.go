@@ -158,7 +158,7 @@ func TestScaleToZero(t *testing.T) {
 	if resp, _ := s.request("GET", s.host(zero), "/", nil); resp.Header.Get("X-Lambda-Cold-Start") != "false" {
 		t.Errorf("first request after deploy: cold start %q, want false (deploy warms)", resp.Header.Get("X-Lambda-Cold-Start"))
 	}
-	s.mustLambda("config", zero, "--idle-timeout", "1s")
+	s.mustLambda("config", zero, "--idle-timeout", "1s", "--standby-timeout", "0")
 	waitFor(t, 15*time.Second, func() bool { return len(s.containers(zero, false)) == 0 })
 	if res := s.mustLambda("list"); !regexp.MustCompile(`(?m)^` + zero + `\s.*idle`).MatchString(res.stdout) {
 		t.Errorf("list after scale to zero:\n%s", res.stdout)

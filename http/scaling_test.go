@@ -71,7 +71,7 @@ func TestScalingAsyncSettings(t *testing.T) {
 	tests := []struct {
 		name, body, want string
 	}{
-		{"nothing to change", `{}`, "nothing to change: set one of concurrency, min_instances, max_instances, idle_timeout, start_timeout, reserved_concurrency, auth, max_retries, retry_delay, max_event_age, async_concurrency, on_success, on_failure"},
+		{"nothing to change", `{}`, "nothing to change: set one of concurrency, min_instances, max_instances, idle_timeout, start_timeout, standby_timeout, reserved_concurrency, auth, max_retries, retry_delay, max_event_age, async_concurrency, on_success, on_failure"},
 		{"unknown setting", `{"max_retry":1}`, `request body is not valid JSON: json: unknown field "max_retry"`},
 		{"bad duration", `{"retry_delay":"soon"}`, `request body is not valid JSON: duration "soon" is invalid: use a value like 500ms, 30s or 5m`},
 	}

@@ -39,7 +39,7 @@ func TestConfigAsync(t *testing.T) {
 		{"negative async concurrency", []string{"--async-concurrency", "-1"}, 1, "", "--async-concurrency: async concurrency -1 is out of range 0-1000000"},
 		{"bad destination", []string{"--on-failure", "My_DLQ"}, 1, "", `--on-failure: function name "My_DLQ" contains 'M'`},
 		{"own destination", []string{"--on-failure", "greet"}, 1, "", `on_failure "greet" is the function itself: a function cannot be its own destination (it would loop)`},
-		{"nothing to change", nil, 1, "", "nothing to change: give at least one of --concurrency, --min-instances, --max-instances, --idle-timeout, --start-timeout, --reserved-concurrency, --auth, --max-retries, --retry-delay, --max-event-age, --async-concurrency, --on-success, --on-failure"},
+		{"nothing to change", nil, 1, "", "nothing to change: give at least one of --concurrency, --min-instances, --max-instances, --idle-timeout, --start-timeout, --standby-timeout, --reserved-concurrency, --auth, --max-retries, --retry-delay, --max-event-age, --async-concurrency, --on-success, --on-failure"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

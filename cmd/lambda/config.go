@@ -162,7 +162,7 @@ func runConfig(ctx context.Context, s *streams, root *rootOptions, o *configOpti
 // describeScaling renders scaling settings on one line.
 func describeScaling(sc lambda.Scaling) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "concurrency %d, instances %d-%d, idle timeout %s, standby timeout %s, start timeout %s, reserved ", sc.Concurrency, sc.MinInstances, sc.MaxInstances, time.Duration(sc.IdleTimeout), sc.Standby(), time.Duration(sc.StartTimeout))
+	fmt.Fprintf(&b, "concurrency %d, instances %d-%d, idle timeout %s, start timeout %s, reserved ", sc.Concurrency, sc.MinInstances, sc.MaxInstances, time.Duration(sc.IdleTimeout), time.Duration(sc.StartTimeout))
 	if sc.Reserved == nil {
 		b.WriteString("none")
 	} else {
