@@ -1,8 +1,10 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"mime/multipart"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -92,4 +94,48 @@ func TestDeployProjectNotOffered(t *testing.T) {
 	if lambda.ErrorCode(err) != lambda.ENOTIMPLEMENTED {
 		t.Errorf("err = %v", err)
 	}
+}
+
+// FuzzProjectUpload: a well-formed upload with any config and any second
+// part is refused with EINVALID or ETOOLARGE, or accepted with valid
+// --only names and the code readable as sent.
+func FuzzProjectUpload(f *testing.F) {
+	f.Add([]byte(`{"only":["api","report"],"prune":true,"prefix":true}`), PartCode, []byte("tree"))
+	f.Add([]byte(`{}`), PartCode, []byte(nil))
+	f.Add([]byte(`{"only":["Bad Name"]}`), PartCode, []byte("x"))
+	f.Add([]byte(`{"unknown":1}`), PartCode, []byte("x"))
+	f.Add([]byte(`{}`), "other", []byte("x"))
+	f.Add([]byte(` [1]`), "", []byte(nil))
+	f.Fuzz(func(t *testing.T, config []byte, part string, body []byte) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		w, err := mw.CreateFormField(PartConfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = w.Write(config)
+		if part != "" {
+			if w, err = mw.CreateFormFile(part, "code.tar.gz"); err != nil {
+				return // a name multipart cannot carry
+			}
+			_, _ = w.Write(body)
+		}
+		_ = mw.Close()
+		r := httptest.NewRequest("POST", "/v1/projects/shop/deploy", &buf)
+		r.Header.Set("Content-Type", mw.FormDataContentType())
+		req, err := readProjectUpload(r)
+		if err != nil {
+			checkFuzzCode(t, "readProjectUpload", err, lambda.EINVALID, lambda.ETOOLARGE)
+			return
+		}
+		for _, n := range req.Only {
+			if lambda.ValidateName(n) != nil {
+				t.Fatalf("accepted --only name %q", n)
+			}
+		}
+		got, err := io.ReadAll(req.Code)
+		if err != nil || !bytes.Equal(got, body) {
+			t.Fatalf("code read %q, %v; sent %q", got, err, body)
+		}
+	})
 }
