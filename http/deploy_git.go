@@ -57,7 +57,11 @@ func (s *Server) handleDeployGit(w http.ResponseWriter, r *http.Request, name st
 	// names only: a project's manifest may name any function.
 	k := keyFrom(r.Context())
 	limited := k != nil && len(k.Functions) > 0
-	if g, ok := s.Functions.(lambda.GitDeployer); ok && !limited {
+	g := s.GitDeploys
+	if g == nil {
+		g, _ = s.Functions.(lambda.GitDeployer)
+	}
+	if g != nil && !limited {
 		out, err = g.DeployGit(r.Context(), req, "")
 	} else {
 		var d *lambda.Deployment

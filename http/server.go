@@ -24,8 +24,11 @@ type Server struct {
 	// Projects deploys projects (project_deploy.go); nil: Functions, if it
 	// is one, else not offered.
 	Projects lambda.ProjectService
-	Scaling  lambda.ScalingService
-	Store    lambda.FunctionStore
+	// GitDeploys deploys trees cloned from git (deploy_git.go); nil:
+	// Functions, if it is one, else git trees deploy as one function.
+	GitDeploys lambda.GitDeployer
+	Scaling    lambda.ScalingService
+	Store      lambda.FunctionStore
 	// Lookup checks the function of an asynchronous submission; nil:
 	// Store is read.
 	Lookup lambda.FunctionLookup

@@ -197,6 +197,7 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.srv.StorePing, p.srv.DockerPing = p.db.Ping, p.driver.Ping
 	p.srv.Keys, p.srv.Audit = p.keys, p.audit
 	p.eng.Cloner = newCloner(o.git, p.eng.TempDir, o)
+	p.srv.GitDeploys = p.eng
 	p.hooks = lambda.NewHookManager(sqlite.NewHookStore(p.db), nil, lambda.GitDeploy(p.eng))
 	p.hooks.Logger, p.srv.Hooks = o.logger, p.hooks
 	p.wireMetrics(o)
