@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -53,7 +54,13 @@ func runContextList(s *streams, root *rootOptions, o *contextListOptions) error 
 	}
 	// The context in use, as the next command would pick it.
 	conn, err := root.connection()
-	if err != nil {
+	var broken *brokenContextError
+	if errors.As(err, &broken) {
+		// List anyway, the broken one marked: this is where the user
+		// looks to see what to fix.
+		fmt.Fprintf(s.Err, "Warning: %v\n", err)
+		conn.Context = broken.name
+	} else if err != nil {
 		return err
 	}
 	rows := []contextInfo{{Name: defaultContext, Current: conn.Context == "", Server: "(flags, environment, defaults)"}}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"regexp"
 	"sort"
@@ -52,7 +53,35 @@ func loadContexts(path string) (*contextsConfig, error) {
 	if c.Contexts == nil {
 		c.Contexts = map[string]*contextEntry{}
 	}
+	// A file edited by hand may hold "name": null: an empty entry, which
+	// check refuses when it is used, lists, completes and removes.
+	for n, e := range c.Contexts {
+		if e == nil {
+			c.Contexts[n] = &contextEntry{}
+		}
+	}
 	return c, nil
+}
+
+// brokenContextError is the refusal of a context whose stored server is
+// no server URL (a file edited by hand): `lambda context list` still
+// lists the contexts then, marking it.
+type brokenContextError struct {
+	name string
+	err  error
+}
+
+func (e *brokenContextError) Error() string { return e.err.Error() }
+func (e *brokenContextError) Unwrap() error { return e.err }
+
+// check refuses a context that cannot be used: its server is no URL.
+func (e *contextEntry) check(name, path string) error {
+	if u, err := url.Parse(e.Server); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return &brokenContextError{name: name, err: lambda.Errorf(lambda.EINVALID,
+			"context %q in %s has no server URL (%q): remove it with `lambda context rm %s` and add it again with `lambda context add %s --server URL`",
+			name, path, e.Server, name, name)}
+	}
+	return nil
 }
 
 func (c *contextsConfig) save(path string) error {

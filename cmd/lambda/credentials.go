@@ -177,6 +177,9 @@ func resolveConnection(f connectionFlags) (connection, error) {
 				return c, unknownContext(name, from, cfg)
 			}
 			c.Context = name
+			if err := entry.check(name, path); err != nil {
+				return c, err
+			}
 		}
 	}
 
