@@ -184,11 +184,45 @@ func (e *Engine) externalUp(ctx context.Context, c lambda.ExternalContainer) {
 	n := len(set.replicas)
 	set.mu.Unlock()
 	e.Logger.Info("external replica in rotation", "function", name, "container", c.Name, "id", short(c.ID), "addr", r.addr, "replicas", n)
+	// Its output becomes the function's logs, attributed to the requests
+	// it served at the time, as a deployed http function's.
+	in := &lambda.Instance{ID: c.ID, Function: name, Version: lambda.ExternalVersion, Running: true, CreatedAt: c.Started}
 	if _, following := e.attrs.Load(c.ID); !following {
-		// Its output becomes the function's logs, attributed to the
-		// requests it served at the time, as a deployed http function's.
-		e.collectLogs(&lambda.Instance{ID: c.ID, Function: name, Version: lambda.ExternalVersion, Running: true, CreatedAt: c.Started}, lambda.ProtocolHTTP, true)
+		e.collectLogs(in, lambda.ProtocolHTTP, true)
+		return
 	}
+	// A restarted container: the follow of its previous run ends with
+	// it; its new run is followed from there.
+	e.background(func(ctx context.Context) {
+		for range restartFollowChecks {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(restartFollowEvery):
+			}
+			if _, following := e.attrs.Load(c.ID); !following {
+				if e.ext.inRotation(c.ID) {
+					e.collectLogs(in, lambda.ProtocolHTTP, true)
+				}
+				return
+			}
+		}
+	})
+}
+
+// How long a restarted container's new run waits for the follow of its
+// previous run to end: 100 × 100 ms.
+const (
+	restartFollowChecks = 100
+	restartFollowEvery  = 100 * time.Millisecond
+)
+
+// inRotation reports whether container id serves now.
+func (x *externals) inRotation(id string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	_, ok := x.byID[id]
+	return ok
 }
 
 // externalDown takes a container out of rotation; requests it is serving
