@@ -178,3 +178,57 @@ func TestProjectBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestGoProject: two Go functions of one module, each its own main
+// package (handler: ./cmd/NAME), deployed with one lambda deploy.
+func TestGoProject(t *testing.T) {
+	requireDocker(t)
+	t.Parallel()
+	s := sharedServer(t)
+	project := fnName(t, "goshop")
+	for _, n := range []string{"hello", "bye"} {
+		cleanupFunction(t, project+"-"+n)
+	}
+	t.Cleanup(func() {
+		for _, n := range []string{"hello", "bye"} {
+			s.lambda("delete", project+"-"+n)
+		}
+	})
+	dir := t.TempDir()
+	main := func(word string) string {
+		return `package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+)
+
+func main() {
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "` + word + `") })
+	http.ListenAndServe(":"+os.Getenv("PORT"), nil)
+}
+`
+	}
+	files := map[string]string{
+		"go.mod":            "module example.com/shop\n\ngo 1.22\n",
+		"cmd/hello/main.go": main("hello"),
+		"cmd/bye/main.go":   main("bye"),
+		"lambda.yaml":       "project: " + project + "\nfunctions:\n  hello: {handler: ./cmd/hello}\n  bye: {handler: ./cmd/bye}\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.mustLambda("deploy", dir, "--prefix")
+	for _, n := range []string{"hello", "bye"} {
+		if got := s.get(s.host(project+"-"+n), "/"); got != n {
+			t.Errorf("%s answered %q", n, got)
+		}
+	}
+}
