@@ -98,6 +98,13 @@ type Cold struct {
 	// Discarded counts gateway samples dropped because the platform did
 	// not report a cold start.
 	Discarded int `json:"discarded"`
+	// Paused*: a request to a function whose only instance is paused,
+	// through the gateway (cold_paused.go); PausedDiscarded counts samples
+	// the platform served with a cold start instead.
+	PausedP50Ms     float64 `json:"paused_p50_ms"`
+	PausedP99Ms     float64 `json:"paused_p99_ms"`
+	PausedSamples   int     `json:"paused_samples"`
+	PausedDiscarded int     `json:"paused_discarded"`
 }
 
 // Stdio compares a container per call (the classic model) with the warm

@@ -11,7 +11,7 @@ import (
 // requiredKeys are the figures issue 4 asks `lambda bench --json` for.
 var requiredKeys = []string{
 	"warm.direct_p50_ms", "warm.gateway_p50_ms", "warm.added_p50_ms", "warm.direct_rps",
-	"warm.gateway_rps", "warm.rps_ratio", "cold.bare_p50_ms", "cold.gateway_p50_ms", "cold.ratio",
+	"warm.gateway_rps", "warm.rps_ratio", "cold.bare_p50_ms", "cold.gateway_p50_ms", "cold.ratio", "cold.paused_p50_ms",
 	"stdio.per_call_rps", "stdio.pool_rps", "stdio.ratio", "scale.containers_per_s",
 	"machine.cores", "machine.docker_version", "machine.go_version",
 	// issue 10
@@ -25,7 +25,7 @@ func sampleReport() *Report {
 		Machine: Machine{Cores: 2, OS: "linux", Arch: "amd64", GoVersion: "go1.26", DockerVersion: "20.10.24"},
 		Warm: Warm{DirectP50Ms: 0.1, DirectP99Ms: 0.3, GatewayP50Ms: 0.25, GatewayP99Ms: 0.6, AddedP50Ms: 0.15, AddedP99Ms: 0.3,
 			LatencySamples: 2000, DirectRPS: 10000, GatewayRPS: 8500, RPSRatio: 0.85, Concurrency: 32},
-		Cold:  Cold{BareP50Ms: 300, BareP99Ms: 400, GatewayP50Ms: 360, GatewayP99Ms: 500, Ratio: 1.2, BareSamples: 5, GatewaySamples: 5},
+		Cold:  Cold{BareP50Ms: 300, BareP99Ms: 400, GatewayP50Ms: 360, GatewayP99Ms: 500, Ratio: 1.2, BareSamples: 5, GatewaySamples: 5, PausedP50Ms: 12, PausedP99Ms: 20, PausedSamples: 5},
 		Stdio: Stdio{PerCallRPS: 5, PoolRPS: 600, Ratio: 120, Concurrency: 4},
 		Scale: Scale{Instances: 5, Rounds: 1, SecondsP50: 1.25, ContainersPerS: 4},
 		Async: Async{EnqueuePerS: 2400, EnqueueP50Ms: 12, EnqueueP99Ms: 30, Enqueued: 6000, DispatchP50Ms: 6.5, DispatchP99Ms: 11,
@@ -82,6 +82,7 @@ func TestTargets(t *testing.T) {
 	want := map[string]bool{
 		"warm.rps_ratio": true, "warm.added_p50_ms": true, "cold.ratio": false, "stdio.ratio": true,
 		"async.enqueue_per_s": true, "async.dispatch_p50_ms": false, "async.throughput_ratio": true,
+		"cold.paused_p50_ms": true,
 	}
 	if len(r.Targets) != len(want) {
 		t.Fatalf("%d targets, want %d", len(r.Targets), len(want))

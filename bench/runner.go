@@ -20,6 +20,10 @@ type Platform interface {
 	// ScaleToZero stops every instance of the http bench function and
 	// returns once none is left, so the next request is a cold start.
 	ScaleToZero(ctx context.Context) error
+	// PauseInstance leaves the http bench function with exactly one
+	// instance, paused (no instance in service), and returns once its
+	// container is frozen, so the next request resumes it.
+	PauseInstance(ctx context.Context) error
 	// StartInstances has the platform start n instances of the http bench
 	// function in parallel and returns once all n serve.
 	StartInstances(ctx context.Context, n int) error
@@ -72,6 +76,7 @@ func (r *Runner) Run(ctx context.Context) (*Report, error) {
 		// async reuses warm's instance, before cold scales it away.
 		{"async", r.async},
 		{"cold", r.cold},
+		{"cold", r.coldPaused},
 		{"stdio", r.stdio},
 		{"scale", r.scale},
 	}

@@ -23,6 +23,7 @@ type fakePlatform struct {
 	calls     int
 	failEvery int
 	started   []int
+	paused    int
 }
 
 func (f *fakePlatform) WarmInstance(context.Context, int) (string, error) { return f.direct, nil }
@@ -32,6 +33,16 @@ func (f *fakePlatform) ScaleToZero(context.Context) error {
 	defer f.mu.Unlock()
 	f.calls++
 	f.zero = f.failEvery == 0 || f.calls%f.failEvery != 0
+	return nil
+}
+
+// PauseInstance leaves an instance (paused): the next request is not a
+// cold start.
+func (f *fakePlatform) PauseInstance(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.paused++
+	f.zero = false
 	return nil
 }
 
@@ -130,7 +141,10 @@ func TestRunnerWithFakes(t *testing.T) {
 	if a := rep.Async; a.DispatchSamples != 5 || a.Enqueued != 100 || a.ThroughputRatio <= 0 || a.Errors+a.FailedJobs != 0 {
 		t.Errorf("async = %+v", a)
 	}
-	if len(rep.Targets) != 7 || rep.Mode != "test" || rep.Machine.Cores == 0 {
+	if c.PausedSamples != 4 || c.PausedDiscarded != 0 || c.PausedP50Ms <= 0 || fp.paused != 5 {
+		t.Errorf("cold from paused = %+v after %d pauses; want 4 samples after 5 pauses (one unmeasured)", c, fp.paused)
+	}
+	if len(rep.Targets) != 8 || rep.Mode != "test" || rep.Machine.Cores == 0 {
 		t.Errorf("report = %+v", rep)
 	}
 	if !strings.Contains(progress.String(), "sample discarded") {

@@ -47,6 +47,8 @@ func WriteTable(w io.Writer, rep *Report) error {
 	row("", "bare docker", "gateway", "ratio")
 	row(fmt.Sprintf("p50 (%d bare, %d gateway samples)", c.BareSamples, c.GatewaySamples), ms(c.BareP50Ms), ms(c.GatewayP50Ms), x(c.Ratio))
 	row("p99", ms(c.BareP99Ms), ms(c.GatewayP99Ms), "")
+	row(fmt.Sprintf("p50 from a paused instance (%d samples)", c.PausedSamples), "", ms(c.PausedP50Ms), x(ratio(c.PausedP50Ms, c.BareP50Ms)))
+	row("p99 from a paused instance", "", ms(c.PausedP99Ms), "")
 	line("")
 	line("STDIO: a container per call against the warm pool, concurrency %d", s.Concurrency)
 	row("", "per call", "warm pool", "ratio")

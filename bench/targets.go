@@ -31,6 +31,8 @@ func (r *Report) evaluate() {
 		atLeast("async.enqueue_per_s", 2000, r.Async.EnqueuePerS),
 		atMost("async.dispatch_p50_ms", 5, r.Async.DispatchP50Ms),
 		atLeast("async.throughput_ratio", 0.5, r.Async.ThroughputRatio),
+		// issue 14
+		atMost("cold.paused_p50_ms", 30, r.Cold.PausedP50Ms),
 	}
 }
 

@@ -39,6 +39,10 @@ type benchPlatform struct {
 // cold samples follow each other quickly; servers check every second.
 const benchReapInterval = 20 * time.Millisecond
 
+// benchStandbyMemory lets the bench pause its http function's instance
+// (cold.paused_p50_ms); the other phases set a standby timeout of 0.
+const benchStandbyMemory = 1 << 30
+
 // benchPoll is how often the bench asks Docker for the instances of a
 // function while it waits for a state: between measurements, and as the
 // clock of the scale phase, where it bounds the error to a poll or so.
@@ -61,7 +65,7 @@ func openBenchPlatform(ctx context.Context, logOut io.Writer) (p *benchPlatform,
 	}
 	p.platform, err = openPlatform(ctx, platformOptions{
 		dataDir: p.dir, addr: "127.0.0.1:0", domain: "localhost", logger: logger,
-		namespace: "bench-" + p.suffix, reapInterval: benchReapInterval,
+		namespace: "bench-" + p.suffix, reapInterval: benchReapInterval, standbyMemory: benchStandbyMemory,
 		dockerDown: func(err error) error {
 			return fmt.Errorf("lambda bench runs functions on Docker: %w", err)
 		},
@@ -157,12 +161,50 @@ func (p *benchPlatform) WarmInstance(ctx context.Context, concurrency int) (stri
 // no minimum and the shortest idle timeout, so the reaper stops every
 // instance within about a second; it returns once Docker has none left.
 func (p *benchPlatform) ScaleToZero(ctx context.Context) error {
-	zero, idle := 0, lambda.Duration(lambda.MinIdleTimeout)
-	if _, err := p.eng.UpdateScaling(ctx, p.httpFn, lambda.ScalingPatch{MinInstances: &zero, IdleTimeout: &idle}); err != nil {
+	zero, idle, noStandby := 0, lambda.Duration(lambda.MinIdleTimeout), lambda.Duration(0)
+	if _, err := p.eng.UpdateScaling(ctx, p.httpFn, lambda.ScalingPatch{MinInstances: &zero, IdleTimeout: &idle, StandbyTimeout: &noStandby}); err != nil {
 		return err
 	}
 	_, err := p.waitInstances(ctx, 0)
 	return err
+}
+
+// PauseInstance implements bench.Platform with the pool's own standby: no
+// minimum, the shortest idle timeout and the default standby timeout, so
+// the reaper pauses the idle instance within about a second (one is
+// started if none runs); it returns once Docker reports it paused.
+func (p *benchPlatform) PauseInstance(ctx context.Context) error {
+	one, zero := 1, 0
+	idle, standby := lambda.Duration(lambda.MinIdleTimeout), lambda.Duration(lambda.DefaultStandbyTimeout)
+	ins, err := p.eng.Instances(ctx, p.httpFn)
+	if err != nil {
+		return err
+	}
+	if len(ins) == 0 {
+		// Start the instance to pause, through the pool's minimum.
+		if err := p.StartInstances(ctx, 1); err != nil {
+			return err
+		}
+	}
+	if _, err := p.eng.UpdateScaling(ctx, p.httpFn, lambda.ScalingPatch{MinInstances: &zero, MaxInstances: &one, IdleTimeout: &idle, StandbyTimeout: &standby}); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	for {
+		ins, err := p.eng.Instances(ctx, p.httpFn)
+		if err != nil {
+			return err
+		}
+		if len(ins) == 1 && ins[0].State == lambda.InstancePaused && ins[0].Paused {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s's instance was not paused (instances %d): %w", p.httpFn, len(ins), ctx.Err())
+		case <-time.After(benchPoll):
+		}
+	}
 }
 
 // StartInstances implements bench.Platform: it raises the minimum to n,
