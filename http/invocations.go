@@ -63,7 +63,9 @@ func (s *Server) handleSubmitInvocation(w http.ResponseWriter, r *http.Request) 
 		err = s.bodyReadError(w, err)
 	}
 	if err != nil {
-		writeError(w, r, s.Logger, err)
+		// Refused before the queue: a misspelt name gets the hint (only
+		// here, on the error path; the submission itself lists nothing).
+		s.writeFunctionError(w, r, err)
 		return
 	}
 	job, created, err := s.Async.Submit(r.Context(), req)
@@ -348,7 +350,7 @@ func (s *Server) handleRedrive(w http.ResponseWriter, r *http.Request) {
 		err = s.checkDead(r.Context(), name, req.IDs)
 	}
 	if err != nil {
-		writeError(w, r, s.Logger, err)
+		s.writeFunctionError(w, r, err)
 		return
 	}
 	jobs, err := s.Async.Redrive(r.Context(), name, req.IDs)

@@ -20,6 +20,10 @@ func (u unreadStore) FindFunction(context.Context, string) (*lambda.Function, er
 	return nil, lambda.Errorf(lambda.EINTERNAL, "unread store")
 }
 
+// ListFunctions is read on a refusal's path only, for the did-you-mean
+// hint; nothing is near then.
+func (u unreadStore) ListFunctions(context.Context) ([]*lambda.Function, error) { return nil, nil }
+
 // TestSubmitInvocationLookup: with a Lookup, a submission checks its
 // function there (the engine's memory on the server), never in the store,
 // and a refused one never reaches the queue.

@@ -20,7 +20,7 @@ func (s *Server) handleCreateSchedule(w http.ResponseWriter, r *http.Request) {
 	}
 	sch, err := s.schedules().Create(r.Context(), req.spec())
 	if err != nil {
-		writeError(w, r, s.Logger, err)
+		writeError(w, r, s.Logger, s.suggestFunction(r.Context(), err, req.Function))
 		return
 	}
 	s.SchedulesChanged()
@@ -59,7 +59,7 @@ func (s *Server) handleListSchedules(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if _, err := s.Store.FindFunction(r.Context(), fn); err != nil {
-			writeError(w, r, s.Logger, err)
+			writeError(w, r, s.Logger, s.suggestFunction(r.Context(), err, fn))
 			return
 		}
 	}
