@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -196,6 +197,9 @@ func TestComposeReplicas(t *testing.T) {
 	}
 	if d, _ := s.detail(whoami); d.Active == nil || d.Active.Config.Runtime != "external" || d.Status != "ready" {
 		t.Errorf("describe %s: %+v, want runtime external, ready", whoami, d)
+	}
+	if out := s.mustLambda("describe", whoami).stdout; !regexp.MustCompile(`(?m)^Runtime:\s+external$`).MatchString(out) || strings.Count(out, ":8080") != 3 {
+		t.Errorf("lambda describe %s: want runtime external and its 3 replicas:\n%s", whoami, out)
 	}
 	// Its output is its logs (whoami prints one line per request), with
 	// the platform's lines around each invocation.
