@@ -158,8 +158,6 @@ type handlerDeps struct {
 func handlerContext(dir, image, handler string, deps *handlerDeps) io.ReadCloser {
 	var b strings.Builder
 	fmt.Fprintf(&b, "FROM %s\n", image)
-	// $ would be expanded by the builder; handlers are checked otherwise.
-	fmt.Fprintf(&b, "ENV LAMBDA_HANDLER=%s\n", strings.ReplaceAll(handler, "$", `\$`))
 	if deps != nil && !deps.local {
 		fmt.Fprintf(&b, "COPY %s %s/\n", strings.Join(deps.files, " "), taskRoot)
 		fmt.Fprintf(&b, "RUN %s\n", execForm(deps.run))
@@ -168,6 +166,10 @@ func handlerContext(dir, image, handler string, deps *handlerDeps) io.ReadCloser
 	if deps != nil && deps.local {
 		fmt.Fprintf(&b, "RUN %s\n", execForm(deps.run))
 	}
+	// Last: the functions of a project differ only by their handler, so
+	// they share every layer before this one (one dependency install).
+	// $ would be expanded by the builder; handlers are checked otherwise.
+	fmt.Fprintf(&b, "ENV LAMBDA_HANDLER=%s\n", strings.ReplaceAll(handler, "$", `\$`))
 	df := b.String()
 	skip := func(rel string, isDir bool) (bool, bool) {
 		rel = filepath.ToSlash(rel)
