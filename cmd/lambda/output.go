@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -84,7 +85,7 @@ func printYAML(w io.Writer, v any) error {
 		return err
 	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
+	if err := yaml.Unmarshal(escapeForYAML(b), &doc); err != nil {
 		return fmt.Errorf("convert the answer to YAML: %w", err)
 	}
 	blockStyle(&doc)
@@ -99,6 +100,31 @@ func printYAML(w io.Writer, v any) error {
 	}
 	_, err = w.Write(out.Bytes())
 	return err
+}
+
+// escapeForYAML escapes, as JSON's \uXXXX, the characters JSON carries
+// raw in its strings but YAML's reader refuses (DEL, C1 controls, U+FFFE,
+// U+FFFF) or reads as a line break (NEL). They occur only inside strings,
+// so the JSON stays the same document.
+func escapeForYAML(b []byte) []byte {
+	if !bytes.ContainsFunc(b, yamlRefuses) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if yamlRefuses(r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[:size]...)
+		}
+		b = b[size:]
+	}
+	return out
+}
+
+func yamlRefuses(r rune) bool {
+	return r >= 0x7f && r <= 0x9f || r == 0xfffe || r == 0xffff
 }
 
 // blockStyle drops the flow style ({}, [], "") the JSON came in: the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -148,4 +149,37 @@ func TestContextListQuietAndYAML(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "- name: prod\n") || !strings.Contains(stdout, "server: https://lambda.example.com\n") {
 		t.Errorf("context list -o yaml: exit %d\n%s", code, stdout)
 	}
+}
+
+// Whatever a server's strings hold (they come from functions, images,
+// users), -o yaml prints a document that reads back as the same values.
+func FuzzPrintYAML(f *testing.F) {
+	for _, s := range []string{"greet", "123", "true", "a: b", "- x", "line\nline", "\x1b[31m", "null", "~", "'\"", " lead", "\u2028", "#x", "1e+06", ""} {
+		f.Add(s, 42.5)
+	}
+	f.Fuzz(func(t *testing.T, s string, n float64) {
+		in := map[string]any{"s": s, "list": []string{s, s}, "n": n}
+		want, err := json.Marshal(in)
+		if err != nil {
+			return // NaN, Inf: not JSON, never an API answer
+		}
+		var b bytes.Buffer
+		if err := printYAML(&b, in); err != nil {
+			t.Fatalf("printYAML(%q): %v", s, err)
+		}
+		var back map[string]any
+		if err := yaml.Unmarshal(b.Bytes(), &back); err != nil {
+			t.Fatalf("the YAML of %q does not parse: %v\n%s", s, err, b.String())
+		}
+		got, err := json.Marshal(back)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		var a, c any
+		_ = json.Unmarshal(want, &a)
+		_ = json.Unmarshal(got, &c)
+		if fmt.Sprint(a) != fmt.Sprint(c) {
+			t.Fatalf("round trip of %q:\n%s\nread back %s, want %s", s, b.String(), got, want)
+		}
+	})
 }
