@@ -397,3 +397,67 @@ func TestDeployFromGitPrivate(t *testing.T) {
 	}
 	s.mustLambda("delete", name)
 }
+
+// TestProjectFromGit deploys a Node project (two handlers of one
+// functions.js) from git, then a signed push to the hooked branch
+// redeploys both functions from the pushed commit, all or nothing.
+func TestProjectFromGit(t *testing.T) {
+	requireDocker(t)
+	t.Parallel()
+	s := sharedServer(t)
+	prepareRuntimes(t, s)
+	g := startGitDaemon(t)
+	project, api, hello := fnName(t, "gproj"), fnName(t, "gapi"), fnName(t, "ghello")
+	for _, n := range []string{api, hello} {
+		cleanupFunction(t, n)
+	}
+	t.Cleanup(func() {
+		for _, n := range []string{api, hello} {
+			s.lambda("delete", n)
+		}
+	})
+	work := g.repo("proj")
+	write := func(stage string) {
+		writeFile(t, filepath.Join(work, "functions.js"), `exports.api = async () => ({ message: "api " + process.env.STAGE });
+exports.hello = async () => ({ message: "hello " + process.env.STAGE });
+`)
+		writeFile(t, filepath.Join(work, "lambda.yaml"), "project: "+project+"\nruntime: node\nenv: {STAGE: "+stage+"}\nfunctions:\n"+
+			"  "+api+":   {handler: functions.api}\n  "+hello+": {handler: functions.hello}\n")
+	}
+	write("one")
+	c1 := g.commit(work, "one")
+
+	s.mustLambda("deploy", "--git", g.url("proj"), "--name", project)
+	for name, want := range map[string]string{api: "api one", hello: "hello one"} {
+		if body := s.get(s.host(name), "/"); !strings.Contains(body, want) {
+			t.Errorf("%s answers %s, want %q", name, body, want)
+		}
+		if out := s.mustLambda("versions", name).stdout; !strings.Contains(out, c1[:12]) {
+			t.Errorf("versions of %s lack commit %s:\n%s", name, c1[:12], out)
+		}
+	}
+
+	var hook struct {
+		Hook   struct{ ID string }
+		Secret string
+	}
+	res := s.mustLambda("project", "hook", project, "--git", g.url("proj"), "--branch", "main", "-o", "json")
+	if err := json.Unmarshal([]byte(res.stdout), &hook); err != nil || hook.Hook.ID == "" {
+		t.Fatalf("lambda project hook: %v %s", err, res.stdout)
+	}
+	t.Cleanup(func() { s.lambda("project", "hook", "rm", hook.Hook.ID) })
+	write("two")
+	c2 := g.commit(work, "two")
+	if code, body := sendHook(t, s, hook.Hook.ID, hook.Secret, "p-1", "refs/heads/main", c2); code != http.StatusAccepted {
+		t.Fatalf("signed push: %d %s", code, body)
+	}
+	for name, want := range map[string]string{api: "api two", hello: "hello two"} {
+		waitFor(t, 5*time.Minute, func() bool {
+			_, body := s.request("GET", s.host(name), "/", nil)
+			return strings.Contains(body, want)
+		})
+		if out := s.mustLambda("versions", name).stdout; !strings.Contains(out, c2[:12]) {
+			t.Errorf("versions of %s lack the pushed commit %s:\n%s", name, c2[:12], out)
+		}
+	}
+}
