@@ -88,6 +88,11 @@ func addCompletions(root *cobra.Command, o *rootOptions) {
 				return completeFunctions(cmd, o, nil, prefix)
 			})
 		}
+		if path == "redrive" && flags.Lookup("id") != nil {
+			_ = c.RegisterFlagCompletionFunc("id", func(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+				return completeDeadInvocations(cmd, o, args, prefix)
+			})
+		}
 		// The versions of the function named first: rollback --to, logs --version.
 		for _, name := range []string{"to", "version"} {
 			if functionArgCommands[path] && flags.Lookup(name) != nil {
@@ -212,6 +217,25 @@ func completeSchedules(cmd *cobra.Command, o *rootOptions, _ []string, prefix st
 		ids[i], desc[i] = s.ID, s.Function+" "+s.Cron
 	}
 	return candidates(prefix, ids, desc), cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeDeadInvocations lists the dead invocations of the function
+// named first, newest first: what redrive --id takes.
+func completeDeadInvocations(cmd *cobra.Command, o *rootOptions, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) == 0 || lambda.ValidateName(args[0]) != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ctx, cancel := completionContext(cmd)
+	defer cancel()
+	page, err := o.client().ListInvocationsPage(ctx, args[0], lambda.JobFilter{Status: lambda.StatusDead, Limit: lambda.DefaultJobListLimit})
+	if err != nil {
+		return completionFailed(err)
+	}
+	var ids, desc []string
+	for _, j := range page.Invocations {
+		ids, desc = append(ids, j.ID), append(desc, "dead, created "+timestamp(j.CreatedAt))
+	}
+	return candidates(prefix, ids, desc), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveKeepOrder
 }
 
 // completeContexts lists the contexts of the user's config, offline.

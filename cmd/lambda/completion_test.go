@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lambdahq/lambda"
 )
 
 // completions runs cobra's hidden __complete as a shell's script does and
@@ -27,6 +29,8 @@ func TestCompletion(t *testing.T) {
 	api, url := newFakeAPI(t)
 	api.add("greet", 3, time.Now())
 	api.add("hello", 1, time.Now())
+	api.jobs.add(lambda.Job{ID: "inv-ok", Function: "greet", Status: lambda.StatusSucceeded})
+	api.jobs.add(lambda.Job{ID: "inv-dead", Function: "greet", Status: lambda.StatusDead})
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -43,6 +47,7 @@ func TestCompletion(t *testing.T) {
 		{[]string{"deploy", "--protocol", ""}, "http,aws,stdio"},
 		{[]string{"invocations", "greet", "--status", "de"}, "dead"},
 		{[]string{"list", "-o", ""}, "table,json,yaml"},
+		{[]string{"redrive", "greet", "--id", ""}, "inv-dead"},
 	} {
 		got, directive := completions(t, url, tc.args...)
 		if strings.Join(got, ",") != tc.want || !strings.HasPrefix(directive, ":") {
