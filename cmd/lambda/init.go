@@ -23,7 +23,9 @@ type initOptions struct {
 	template string
 	name     string
 	list     bool
-	output   string
+	// out: -o table|json|yaml and --quiet, --list being a listing; init
+	// DIR takes -o json (or yaml) for what it wrote.
+	out listOutput
 }
 
 func newInitCommand(s *streams) *cobra.Command {
@@ -65,7 +67,7 @@ the list otherwise. It never overwrites: DIR must not exist or be empty.
 	f.StringVarP(&o.template, "template", "t", "", "template name (see --list); instead of --runtime and --protocol")
 	f.StringVar(&o.name, "name", "", "function (or project) name written in lambda.yaml (default: DIR's name)")
 	f.BoolVar(&o.list, "list", false, "list the templates and exit")
-	addOutputFlag(cmd, &o.output)
+	addListFlags(cmd, &o.out, "template names (with --list)")
 	return cmd
 }
 
@@ -79,12 +81,15 @@ type initResult struct {
 }
 
 func runInitList(s *streams, o *initOptions) error {
-	if err := checkOutput(o.output); err != nil {
+	if err := o.out.check(); err != nil {
 		return err
 	}
 	list := templates.List()
-	if o.output == outputJSON {
-		return printJSON(s.Out, list)
+	if o.out.data() {
+		return o.out.print(s.Out, list)
+	}
+	if o.out.quiet {
+		return printQuiet(s.Out, templateNames(list))
 	}
 	printTemplates(s.Out, list)
 	return nil
@@ -100,8 +105,11 @@ func printTemplates(w io.Writer, list []templates.Template) {
 }
 
 func runInit(s *streams, o *initOptions, dir string) error {
-	if err := checkOutput(o.output); err != nil {
+	if err := o.out.check(); err != nil {
 		return err
+	}
+	if o.out.quiet {
+		return usageErrorf("--quiet prints the template names with --list: leave it out when writing a function")
 	}
 	tpl, err := o.pick(s)
 	if err != nil {
@@ -128,8 +136,8 @@ func runInit(s *streams, o *initOptions, dir string) error {
 		return err
 	}
 	test := strings.Join(tpl.Test, " ")
-	if o.output == outputJSON {
-		return printJSON(s.Out, initResult{Template: tpl.Name, Name: name, Dir: dir, Files: files, Test: test})
+	if o.out.data() {
+		return o.out.print(s.Out, initResult{Template: tpl.Name, Name: name, Dir: dir, Files: files, Test: test})
 	}
 	what := fmt.Sprintf("function %q", name)
 	if tpl.Project {
@@ -141,6 +149,15 @@ func runInit(s *streams, o *initOptions, dir string) error {
 	}
 	fmt.Fprintf(s.Out, "Next: cd %s && %s && lambda deploy .   (README.md says what it answers)\n", shellQuote(dir), test)
 	return nil
+}
+
+// templateNames are what init --list -q prints.
+func templateNames(list []templates.Template) []string {
+	out := make([]string, len(list))
+	for i, t := range list {
+		out[i] = t.Name
+	}
+	return out
 }
 
 // pick returns the template the flags name, or asks for one on a
