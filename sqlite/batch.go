@@ -57,6 +57,8 @@ type batcher struct {
 	// running is the in-memory running status of async jobs
 	// (job_running.go), changed only by batched writes.
 	running runningJobs
+	// fresh holds jobs as created, for claims (job_fresh.go).
+	fresh freshJobs
 }
 
 // batchOp is one write waiting for a batch.

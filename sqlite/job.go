@@ -227,6 +227,7 @@ func (s *JobStore) UpdateJob(ctx context.Context, j *lambda.Job) error {
 	if err != nil {
 		return err
 	}
+	s.fresh().forget(j.ID) // its row is no longer as created
 	e, inMemory := s.running().get(j.ID)
 	ends := inMemory && j.Status != lambda.StatusRunning
 	if inMemory && !ends {

@@ -67,7 +67,15 @@ const claimQuery = `UPDATE jobs SET claimed_at = ?2 WHERE seq IN (SELECT seq FRO
 		SELECT 1 FROM jobs r WHERE r.schedule = j.schedule AND r.schedule <> ''
 			AND (r.status = 'running' OR r.status IN ` + sqlWaiting + ` AND r.claimed_at IS NOT NULL)))
 	ORDER BY next_run_at, seq LIMIT CAST(?3 AS INTEGER))
-	RETURNING seq, ` + jobColumns
+	RETURNING seq, id, ` + sqlAsCreated
+
+// sqlAsCreated is true of a row whose job is as it was created: no attempt,
+// no history, never started, queued. Such a job kept in memory
+// (job_fresh.go) is its row.
+const sqlAsCreated = `attempts = 0 AND history = '[]' AND started_at IS NULL AND status = 'queued'`
+
+// claimedJobQuery reads a claimed job not kept in memory.
+const claimedJobQuery = `SELECT ` + jobColumns + ` FROM jobs WHERE seq = ?`
 
 // unclaimQuery takes back a claim of the job with seq ?1.
 const unclaimQuery = `UPDATE jobs SET claimed_at = NULL WHERE seq = ?1`
@@ -132,16 +140,32 @@ func (s *JobStore) takeJobs(ctx context.Context, tx *sql.Tx, function, now strin
 		return nil, fmt.Errorf("sqlite: claim invocations of %q: %w", function, err)
 	}
 	defer rows.Close()
-	var taken []takenJob
+	type row struct {
+		seq     int64
+		id      string
+		created bool
+	}
+	var claimed []row
 	for rows.Next() {
-		var t takenJob
-		if t.job, err = scanJob(seqScanner{rows, &t.seq}); err != nil {
+		var r row
+		if err := rows.Scan(&r.seq, &r.id, &r.created); err != nil {
 			return nil, fmt.Errorf("sqlite: claim invocations of %q: %w", function, err)
 		}
-		taken = append(taken, t)
+		claimed = append(claimed, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: claim invocations of %q: %w", function, err)
+	}
+	rows.Close()
+	taken := make([]takenJob, 0, len(claimed))
+	for _, r := range claimed {
+		t := takenJob{seq: r.seq}
+		if j := s.fresh().take(r.seq, r.id); j != nil && r.created {
+			t.job = j
+		} else if t.job, err = scanJob(s.db.queryRow(ctx, tx, claimedJobQuery, r.seq)); err != nil {
+			return nil, fmt.Errorf("sqlite: claim invocations of %q: %w", function, err)
+		}
+		taken = append(taken, t)
 	}
 	slices.SortFunc(taken, func(a, b takenJob) int {
 		if c := a.job.NextRunAt.Compare(b.job.NextRunAt); c != 0 {

@@ -161,9 +161,13 @@ func (s *JobStore) insertJobs(ctx context.Context, tx *sql.Tx, chunk []*createWr
 		if !ok {
 			return fmt.Errorf("sqlite: insert invocations: invocation %q not returned", w.job.ID)
 		}
+		j := w.job
 		if w.started {
-			j := w.job
 			s.running().add(&runningJob{id: j.ID, function: j.Function, seq: seq, stored: lambda.StatusQueued, started: j.CreatedAt})
+		} else {
+			// Kept for its claim (job_fresh.go). Should the batch not
+			// commit, its seq may go to another job: a claim checks the ID.
+			s.fresh().add(seq, freshCopy(j))
 		}
 	}
 	return nil

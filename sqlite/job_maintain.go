@@ -44,6 +44,7 @@ func (s *JobStore) RequeueRunning(ctx context.Context, now time.Time) (int, erro
 	var requeued int
 	err := s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		s.running().clear()
+		s.fresh().clear()
 		var err error
 		requeued, err = s.requeueInterrupted(ctx, tx)
 		if err != nil {
