@@ -158,8 +158,11 @@ type instance struct {
 	// mutex; frozen changes under freeze, with the driver's calls.
 	paused   bool
 	pausedAt time.Time
-	freeze   sync.Mutex
-	frozen   atomic.Bool
+	// pauseFailures counts failed pauses in a row; only freeze, under
+	// freeze, touches it (standby.go).
+	pauseFailures int
+	freeze        sync.Mutex
+	frozen        atomic.Bool
 }
 
 // startWarm starts an instance of v for a pool, detached from any one

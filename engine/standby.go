@@ -84,8 +84,15 @@ func (p *pool) activeLocked() int {
 	return n
 }
 
+// maxPauseFailures is how many failed pauses in a row an instance is
+// given before it is stopped instead. The cgroup v1 freezer gives up on a
+// busy host ("unable to freeze") and thaws the container: the next reaper
+// pass tries again.
+const maxPauseFailures = 3
+
 // freeze pauses in's container unless it was put back into service
-// meanwhile. A pause that fails takes the instance out of the pool: it
+// meanwhile. A pause that fails puts the instance back into service, for
+// the next reaper pass to try again; after maxPauseFailures it stops: it
 // was idle past its idle timeout, and without standby it would stop.
 func (e *Engine) freeze(p *pool, in *instance) {
 	in.freeze.Lock()
@@ -99,15 +106,23 @@ func (e *Engine) freeze(p *pool, in *instance) {
 	ctx, cancel := context.WithTimeout(context.Background(), pauseTimeout)
 	defer cancel()
 	if err := e.Driver.PauseInstance(ctx, in.ID); err != nil {
-		e.Logger.Warn("cannot pause idle instance; stopping it", "function", in.Function, "version", in.Version, "container", short(in.ID), "err", err)
 		p.mu.Lock()
-		if in.paused && !in.gone {
+		defer p.mu.Unlock()
+		if !in.paused || in.gone {
+			return
+		}
+		in.pauseFailures++
+		if in.pauseFailures >= maxPauseFailures {
+			e.Logger.Warn("cannot pause idle instance; stopping it", "function", in.Function, "version", in.Version, "container", short(in.ID), "failures", in.pauseFailures, "err", err)
 			p.removeLocked(in)
 			e.stopInstance(in)
+			return
 		}
-		p.mu.Unlock()
+		e.Logger.Warn("cannot pause idle instance; trying again", "function", in.Function, "version", in.Version, "container", short(in.ID), "err", err)
+		p.unpauseLocked(in)
 		return
 	}
+	in.pauseFailures = 0
 	in.frozen.Store(true)
 	e.Logger.Debug("instance paused", "function", in.Function, "version", in.Version, "container", short(in.ID))
 }

@@ -2,9 +2,11 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -306,5 +308,69 @@ func TestStandbyReconcileAdoptsPaused(t *testing.T) {
 	}
 	if lease := second.serve(t, "greet"); lease.Instance != id || lease.Cold {
 		t.Errorf("served by %s (cold %v), want the adopted %s", lease.Instance, lease.Cold, id)
+	}
+}
+
+// failingPauses fails the first fail pauses, as the cgroup v1 freezer
+// does on a busy host ("unable to freeze"), and counts the attempts.
+type failingPauses struct {
+	*drivertest.Fake
+	fail     int64
+	attempts atomic.Int64
+}
+
+func (d *failingPauses) PauseInstance(ctx context.Context, id string) error {
+	if d.attempts.Add(1) <= d.fail {
+		return errors.New("OCI runtime pause failed: unable to freeze")
+	}
+	return d.Fake.PauseInstance(ctx, id)
+}
+
+// TestStandbyPauseFailure: a failed pause puts the instance back into
+// service and the next reaper pass tries again; after three failures in a
+// row the instance is stopped instead.
+func TestStandbyPauseFailure(t *testing.T) {
+	tests := []struct {
+		fail       int64
+		wantPaused bool
+	}{
+		{fail: 2, wantPaused: true},
+		{fail: 3, wantPaused: false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d failures", tt.fail), func(t *testing.T) {
+			clock := newFakeClock()
+			d := &failingPauses{Fake: drivertest.NewFake(), fail: tt.fail}
+			e := newEnvWithSetup(t, d.Fake, filepath.Join(t.TempDir(), "lambda.db"), func(e *env) {
+				e.eng.Clock, e.eng.StandbyMemory, e.eng.Driver = clock, 1<<30, d
+			})
+			clock.BlockUntil(t, 1)
+			e.mustDeploy(t, "greet", lambda.Config{})
+			e.scale(t, "greet", lambda.ScalingPatch{IdleTimeout: ptr(lambda.Duration(time.Minute))})
+			id, _ := only(t, e.states(t, "greet"))
+			clock.Advance(2 * time.Minute)
+			// Each pass retries a pause that failed (the reaper's own loop
+			// may run passes too).
+			if !tt.wantPaused {
+				eventually(t, "stopped after 3 failed pauses", func() bool {
+					e.eng.ReapNow()
+					return len(e.running(t, "greet")) == 0
+				})
+				if n := d.attempts.Load(); n != 3 {
+					t.Errorf("%d pauses attempted, want 3 then a stop", n)
+				}
+				return
+			}
+			eventually(t, "paused on a later pass", func() bool {
+				e.eng.ReapNow()
+				return e.frozen(t, id)
+			})
+			if n := d.attempts.Load(); n != 3 {
+				t.Errorf("%d pauses attempted, want 2 failed and 1 that worked", n)
+			}
+			if lease := e.serve(t, "greet"); lease.Cold || lease.Instance != id {
+				t.Errorf("served by %s (cold %v), want %s resumed", lease.Instance, lease.Cold, id)
+			}
+		})
 	}
 }

@@ -171,33 +171,34 @@ func (p *benchPlatform) ScaleToZero(ctx context.Context) error {
 
 // PauseInstance implements bench.Platform with the pool's own standby: no
 // minimum, the shortest idle timeout and the default standby timeout, so
-// the reaper pauses the idle instance within about a second (one is
-// started if none runs); it returns once Docker reports it paused.
+// the reaper pauses the idle instance within about a second; it returns
+// once Docker reports it paused. With no instance (none yet, or one the
+// engine stopped because it could not pause it) one is started first.
 func (p *benchPlatform) PauseInstance(ctx context.Context) error {
 	one, zero := 1, 0
 	idle, standby := lambda.Duration(lambda.MinIdleTimeout), lambda.Duration(lambda.DefaultStandbyTimeout)
-	ins, err := p.eng.Instances(ctx, p.httpFn)
-	if err != nil {
-		return err
-	}
-	if len(ins) == 0 {
-		// Start the instance to pause, through the pool's minimum.
-		if err := p.StartInstances(ctx, 1); err != nil {
-			return err
-		}
-	}
-	if _, err := p.eng.UpdateScaling(ctx, p.httpFn, lambda.ScalingPatch{MinInstances: &zero, MaxInstances: &one, IdleTimeout: &idle, StandbyTimeout: &standby}); err != nil {
-		return err
-	}
+	pause := lambda.ScalingPatch{MinInstances: &zero, MaxInstances: &one, IdleTimeout: &idle, StandbyTimeout: &standby}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
+	if _, err := p.eng.UpdateScaling(ctx, p.httpFn, pause); err != nil {
+		return err
+	}
 	for {
 		ins, err := p.eng.Instances(ctx, p.httpFn)
 		if err != nil {
 			return err
 		}
-		if len(ins) == 1 && ins[0].State == lambda.InstancePaused && ins[0].Paused {
+		switch {
+		case len(ins) == 1 && ins[0].State == lambda.InstancePaused && ins[0].Paused:
 			return nil
+		case len(ins) == 0:
+			if err := p.StartInstances(ctx, 1); err != nil {
+				return err
+			}
+			if _, err := p.eng.UpdateScaling(ctx, p.httpFn, pause); err != nil {
+				return err
+			}
+			continue
 		}
 		select {
 		case <-ctx.Done():
