@@ -156,7 +156,18 @@ func (c *Client) doJSON(ctx context.Context, method, path string, in, out any) e
 		return nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		// Another web server at that address answers 200 with HTML or text.
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			return fmt.Errorf("the server at %s answered %s %s with %s, not the Lambda API's JSON: is it a Lambda server? Point --server or LAMBDA_SERVER at one", c.BaseURL, method, req.URL.Path, orNone(ct))
+		}
 		return fmt.Errorf("decode answer of %s %s: %w", method, req.URL.Path, err)
 	}
 	return nil
+}
+
+func orNone(contentType string) string {
+	if contentType == "" {
+		return "no Content-Type"
+	}
+	return contentType
 }
