@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/semver"
 
+	"github.com/lambdahq/lambda"
 	lambdahttp "github.com/lambdahq/lambda/http"
 )
 
@@ -61,6 +62,10 @@ func runVersion(ctx context.Context, s *streams, root *rootOptions, o *versionOp
 		c := root.client()
 		res.ServerURL = c.BaseURL
 		res.Server, serverErr = c.Version(ctx)
+	}
+	if lambda.ErrorCode(serverErr) == lambda.ENOTFOUND {
+		// A server from before GET /v1/version: its router's 404.
+		serverErr = fmt.Errorf("the server at %s has no GET /v1/version: it is older than this client (%s); upgrade it, or use a client of its version", res.ServerURL, res.Client.Version)
 	}
 	if serverErr != nil {
 		res.ServerError = serverErr.Error()
