@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -51,7 +53,7 @@ func TestCLIScriptable(t *testing.T) {
 				return out
 			}
 		}
-		for _, tc := range []struct {
+		listings := []struct {
 			args []string
 			// quiet reads, from the JSON listing, what --quiet must print;
 			// nil for a listing without --quiet (its rows have no name).
@@ -70,7 +72,8 @@ func TestCLIScriptable(t *testing.T) {
 			{[]string{"runtimes"}, strs("name"), "python", false},
 			{[]string{"audit"}, nil, "deploy", false},
 			{[]string{"stats", greet}, nil, greet, false},
-		} {
+		}
+		for _, tc := range listings {
 			name := strings.Join(tc.args, " ")
 			jsonOut := s.mustLambda(append(tc.args, "-o", "json")...).stdout
 			yamlOut := s.mustLambda(append(tc.args, "-o", "yaml")...).stdout
@@ -107,6 +110,44 @@ func TestCLIScriptable(t *testing.T) {
 			}
 			if len(want) == 0 || !slices.Equal(got, want) {
 				t.Errorf("%s --quiet printed %q, want %q (from -o json)", name, got, want)
+			}
+		}
+
+		// Empty listings: an empty document and no line, exit 0.
+		for _, args := range [][]string{{"project", "hooks"}, {"schedule", "list", hello}} {
+			name := strings.Join(args, " ")
+			if y := s.mustLambda(append(args, "-o", "yaml")...).stdout; strings.TrimSpace(y) != "[]" {
+				t.Errorf("%s -o yaml with nothing to list: %q, want []", name, y)
+			}
+			if q := s.mustLambda(append(args, "-q")...).stdout; q != "" {
+				t.Errorf("%s -q with nothing to list: %q, want nothing", name, q)
+			}
+		}
+
+		// The table above covers every listing the CLI has, as its
+		// reference pages (generated from the command tree, kept current
+		// by TestCLIReferenceIsCurrent) name them; context list and init
+		// --list, which call no server, are covered by their unit tests.
+		covered := map[string]bool{"context list": true, "init": true, "project hooks": true}
+		for _, tc := range listings {
+			words := slices.DeleteFunc(slices.Clone(tc.args), func(a string) bool { return a == greet })
+			covered[strings.Join(words, " ")] = true
+		}
+		pages, _ := filepath.Glob(filepath.Join("..", "docs", "cli", "lambda_*.md"))
+		if len(pages) == 0 {
+			t.Fatal("no CLI reference pages in ../docs/cli")
+		}
+		for _, p := range pages {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), "output format: table, json or yaml") {
+				continue
+			}
+			title, _, _ := strings.Cut(strings.TrimPrefix(string(b), "## lambda "), "\n")
+			if !covered[title] {
+				t.Errorf("lambda %s lists (-o yaml, %s) but is not in this test's table", title, filepath.Base(p))
 			}
 		}
 	})
