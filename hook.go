@@ -19,6 +19,10 @@ type Hook struct {
 	CreatedAt time.Time `json:"created_at"`
 	// Last is the hook's latest delivery that deployed, or tried to.
 	Last *HookDelivery `json:"last_delivery,omitempty"`
+
+	// token authenticates the clones of a private repository; it is kept
+	// sealed with the secret and opened per delivery, never listed.
+	token string
 }
 
 // HookPath is the path of hook id's endpoint on the server.
@@ -58,6 +62,9 @@ type HookRequest struct {
 	Subdir     string
 	// Secret signs the deliveries ("": one is generated).
 	Secret string
+	// Token authenticates the https clones of a private repository; it
+	// is stored sealed with the secret.
+	Token string
 }
 
 // HookStore persists hooks, their sealed secrets and their deliveries.

@@ -1,10 +1,12 @@
 package lambda
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 )
 
@@ -74,4 +76,30 @@ func NewDeployID() string {
 	var b [8]byte
 	rand.Read(b[:])
 	return "dep_" + hex.EncodeToString(b[:])
+}
+
+// hookSealed is what a hook keeps sealed: the secret that signs its
+// deliveries and the token of a private repository.
+type hookSealed struct {
+	Secret string `json:"secret"`
+	Token  string `json:"token,omitempty"`
+}
+
+func (b *SecretBox) sealHook(id string, v hookSealed) []byte {
+	raw, _ := json.Marshal(v) // two strings: cannot fail
+	return b.Seal(id, raw)
+}
+
+// openHook opens what sealHook sealed; a bare secret (sealed as is) is
+// read as the secret alone.
+func (b *SecretBox) openHook(id string, sealed []byte) (hookSealed, error) {
+	raw, err := b.Open(id, sealed)
+	if err != nil {
+		return hookSealed{}, err
+	}
+	var v hookSealed
+	if !bytes.HasPrefix(raw, []byte("{")) || json.Unmarshal(raw, &v) != nil {
+		return hookSealed{Secret: string(raw)}, nil
+	}
+	return v, nil
 }

@@ -87,7 +87,7 @@ func (m *HookManager) CreateHook(ctx context.Context, req HookRequest) (*Hook, s
 		req.Branch = "main"
 	}
 	req.Branch = strings.TrimPrefix(req.Branch, "refs/heads/")
-	src := GitSource{URL: req.Repository, Ref: req.Branch, Subdir: req.Subdir}
+	src := GitSource{URL: req.Repository, Ref: req.Branch, Subdir: req.Subdir, Token: req.Token}
 	if err := src.Validate(); err != nil {
 		return nil, "", err
 	}
@@ -106,7 +106,7 @@ func (m *HookManager) CreateHook(ctx context.Context, req HookRequest) (*Hook, s
 		Subdir:     src.CleanSubdir(),
 		CreatedAt:  m.Now().UTC(),
 	}
-	if err := m.Store.CreateHook(ctx, h, m.Box.Seal(h.ID, []byte(secret))); err != nil {
+	if err := m.Store.CreateHook(ctx, h, m.Box.sealHook(h.ID, hookSealed{Secret: secret, Token: req.Token})); err != nil {
 		return nil, "", err
 	}
 	m.Logger.Info("hook created", "hook", h.ID, "project", h.Project, "repository", h.Repository, "branch", h.Branch)
@@ -131,11 +131,13 @@ func (m *HookManager) Deliver(ctx context.Context, id string, d Delivery) (*Hook
 	if err != nil {
 		return nil, err
 	}
-	secret, err := m.Box.Open(h.ID, sealed)
+	opened, err := m.Box.openHook(h.ID, sealed)
 	if err != nil {
 		return nil, err
 	}
-	if err := VerifySignature(secret, d.Body, d.Signature); err != nil {
+	own := *h // the deploy keeps it; a store may hand out shared values
+	own.token, h = opened.Token, &own
+	if err := VerifySignature([]byte(opened.Secret), d.Body, d.Signature); err != nil {
 		m.Logger.Warn("hook delivery refused", "hook", h.ID, "delivery", d.ID, "why", ErrorMessage(err))
 		return nil, err
 	}
@@ -234,7 +236,7 @@ type hookQueue struct {
 func (m *HookManager) run(ctx context.Context, h *Hook, del *HookDelivery) {
 	ctx, cancel := context.WithTimeout(ctx, m.DeployTimeout)
 	defer cancel()
-	src := GitSource{URL: h.Repository, Ref: del.Commit, Subdir: h.Subdir}
+	src := GitSource{URL: h.Repository, Ref: del.Commit, Subdir: h.Subdir, Token: h.token}
 	err := m.Deploy(ctx, h, src)
 	status, message := DeliveryDeployed, ""
 	if err != nil {

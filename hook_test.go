@@ -2,6 +2,7 @@ package lambda_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -245,4 +246,38 @@ func TestHookDeploysInOrder(t *testing.T) {
 		t.Errorf("a third deploy, of %s", got)
 	default:
 	}
+}
+
+// A hook of a private repository keeps its token sealed with the secret
+// and clones with it; a token is refused where it would travel in clear.
+func TestHookToken(t *testing.T) {
+	box, _ := lambda.NewSecretBox(make([]byte, lambda.HookKeySize))
+	store := newMemHooks()
+	got := make(chan lambda.GitSource, 1)
+	m := lambda.NewHookManager(store, box, func(_ context.Context, _ *lambda.Hook, src lambda.GitSource) error {
+		got <- src
+		return nil
+	})
+	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	m.Open(context.Background())
+	defer m.Close(context.Background())
+	const token = "ghp_private0123456789"
+	if _, _, err := m.CreateHook(context.Background(), lambda.HookRequest{Project: "shop", Repository: "http://example.com/shop.git", Token: token}); lambda.ErrorCode(err) != lambda.EINVALID {
+		t.Errorf("a token over plain http: %v", err)
+	}
+	h, secret, err := m.CreateHook(context.Background(), lambda.HookRequest{Project: "shop", Repository: "https://example.com/shop.git", Token: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(h); strings.Contains(string(b), token) || strings.Contains(string(store.sealed[h.ID]), token) {
+		t.Fatal("the token is listed or stored in clear")
+	}
+	body := fmt.Appendf(nil, `{"ref":"refs/heads/main","after":%q}`, strings.Repeat("c", 40))
+	if _, err := m.Deliver(context.Background(), h.ID, lambda.Delivery{ID: "d1", Body: body, Signature: lambda.Sign([]byte(secret), body)}); err != nil {
+		t.Fatal(err)
+	}
+	if src := <-got; src.Token != token {
+		t.Errorf("cloned with token %q", src.Token)
+	}
+	<-store.finished
 }

@@ -17,6 +17,9 @@ type HookRequest struct {
 	Subdir     string `json:"subdir,omitempty"`
 	// Secret signs the deliveries ("": the server generates one).
 	Secret string `json:"secret,omitempty"`
+	// Token authenticates the https clones of a private repository; the
+	// server stores it sealed with the secret and never shows it again.
+	Token string `json:"token,omitempty"`
 }
 
 // HookCreated answers POST /v1/hooks: the hook, the path a sender posts
@@ -70,7 +73,7 @@ func (s *Server) handleCreateHook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	h, secret, err := hooks.CreateHook(r.Context(), lambda.HookRequest{Project: req.Project, Repository: req.Repository, Branch: req.Branch, Subdir: req.Subdir, Secret: req.Secret})
+	h, secret, err := hooks.CreateHook(r.Context(), lambda.HookRequest{Project: req.Project, Repository: req.Repository, Branch: req.Branch, Subdir: req.Subdir, Secret: req.Secret, Token: req.Token})
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return

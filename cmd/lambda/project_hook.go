@@ -13,6 +13,7 @@ import (
 )
 
 type projectHookOptions struct {
+	token      deployGitOptions // --git-token, --git-token-file
 	git        string
 	branch     string
 	subdir     string
@@ -39,7 +40,9 @@ without a valid X-Hub-Signature-256 are refused (401, 403); pushes to other
 branches are ignored; a delivery ID (X-GitHub-Delivery) deploys once however
 often it is sent.
 
-The repository must be readable without credentials by the server.`,
+A private repository takes --git-token (or --git-token-file, or env
+LAMBDA_GIT_TOKEN): the server keeps it sealed with the hook's secret, uses it
+for the hook's clones only and never shows it again.`,
 		Example: `  lambda project hook shop --git https://github.com/acme/shop.git --branch main
   lambda project hook shop --git https://github.com/acme/mono.git --subdir services/shop --secret-file hook.secret
   lambda project hook rm hk_1f2e3d4c5b6a7980`,
@@ -53,6 +56,8 @@ The repository must be readable without credentials by the server.`,
 	f.StringVar(&o.branch, "branch", "main", "branch whose pushes deploy")
 	f.StringVar(&o.subdir, "subdir", "", "directory of the repository to deploy (default: its root)")
 	f.StringVar(&o.secretFile, "secret-file", "", "file holding the webhook secret (default: the server generates one)")
+	f.StringVar(&o.token.token, "git-token", "", "access token of a private https repository (else env LAMBDA_GIT_TOKEN); the server keeps it sealed for the hook's clones")
+	f.StringVar(&o.token.tokenFile, "git-token-file", "", "file holding the access token (keeps it out of the shell's history and ps)")
 	addOutputFlag(cmd, &o.output)
 	cmd.AddCommand(newProjectHookRmCommand(s, root))
 	return cmd
@@ -68,7 +73,14 @@ func runProjectHook(ctx context.Context, s *streams, root *rootOptions, o *proje
 	if o.git == "" {
 		return usageErrorf("--git is required: the URL of the repository whose pushes deploy %s", name)
 	}
-	src := lambda.GitSource{URL: o.git, Ref: o.branch, Subdir: o.subdir}
+	if o.token.token != "" && o.token.tokenFile != "" {
+		return usageErrorf("--git-token and --git-token-file both give the token: use one")
+	}
+	token, err := o.token.readToken()
+	if err != nil {
+		return err
+	}
+	src := lambda.GitSource{URL: o.git, Ref: o.branch, Subdir: o.subdir, Token: token}
 	if err := src.Validate(); err != nil {
 		return usageErrorf("%w", err)
 	}
@@ -81,7 +93,7 @@ func runProjectHook(ctx context.Context, s *streams, root *rootOptions, o *proje
 		secret = strings.TrimSpace(string(b))
 	}
 	c := root.client()
-	created, err := c.CreateHook(ctx, lambdahttp.HookRequest{Project: name, Repository: o.git, Branch: o.branch, Subdir: o.subdir, Secret: secret})
+	created, err := c.CreateHook(ctx, lambdahttp.HookRequest{Project: name, Repository: o.git, Branch: o.branch, Subdir: o.subdir, Secret: secret, Token: token})
 	if err != nil {
 		return err
 	}
