@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/templates"
 )
 
 // Shell completion is cobra's: "lambda completion bash|zsh|fish|powershell"
@@ -66,6 +67,13 @@ func addCompletions(root *cobra.Command, o *rootOptions) {
 			}
 		}
 		flags := c.LocalNonPersistentFlags()
+		if path == "init" {
+			// Only the runtimes that have a template (not image), and
+			// the templates' names; registered first, so the general
+			// runtimes below are not.
+			_ = c.RegisterFlagCompletionFunc("runtime", fixedCompletions(templates.Runtimes()))
+			_ = c.RegisterFlagCompletionFunc("template", fixedCompletions(templateNames(templates.List())))
+		}
 		for name, values := range offlineFlagValues {
 			if flags.Lookup(name) != nil {
 				_ = c.RegisterFlagCompletionFunc(name, fixedCompletions(values))
