@@ -52,3 +52,77 @@ func TestContextsFileHostile(t *testing.T) {
 		})
 	}
 }
+
+// The contexts file is refused while others may read or change it, or
+// while others may write its directory (and so replace it with one naming
+// their server and the user's key file); each refusal says the chmod.
+func TestContextsFileModes(t *testing.T) {
+	for _, tc := range []struct {
+		file, dir os.FileMode
+		want      string // "" accepted
+	}{
+		{0o600, 0o700, ""},
+		{0o400, 0o700, ""},
+		{0o600, 0o750, ""}, // others may list the names, not read the file
+		{0o640, 0o700, "chmod 600"},
+		{0o604, 0o700, "chmod 600"},
+		{0o660, 0o700, "chmod 600"},
+		{0o600, 0o770, "chmod 700"},
+		{0o600, 0o757, "chmod 700"},
+	} {
+		t.Run(tc.file.String()+"_in_"+tc.dir.String(), func(t *testing.T) {
+			configDir := isolateCredentials(t)
+			t.Setenv("LAMBDA_SERVER", "")
+			t.Setenv("LAMBDA_CONTEXT", "")
+			dir := filepath.Join(configDir, "lambda")
+			path := filepath.Join(dir, contextsFile)
+			os.MkdirAll(dir, 0o700)
+			if err := os.WriteFile(path, []byte(`{"contexts":{"a":{"server":"http://127.0.0.1:1"}}}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			os.Chmod(path, tc.file)
+			os.Chmod(dir, tc.dir)
+			t.Cleanup(func() { os.Chmod(dir, 0o700) })
+			stdout, stderr, code := runCLI(t, "", "", "context", "list", "-q")
+			if tc.want == "" {
+				if code != 0 || stdout != "default\na\n" {
+					t.Errorf("context list: exit %d, %q %q", code, stdout, stderr)
+				}
+				return
+			}
+			if code == 0 || !strings.Contains(stderr, tc.want) {
+				t.Errorf("context list: exit %d, %q; want a refusal with %q", code, stderr, tc.want)
+			}
+		})
+	}
+}
+
+// A contexts file kept elsewhere and linked (a dotfiles repository) stays
+// a link: a change is written to the file it points to.
+func TestContextsFileSymlinkKept(t *testing.T) {
+	configDir := isolateCredentials(t)
+	t.Setenv("LAMBDA_CONTEXT", "")
+	dotfiles := t.TempDir()
+	target := filepath.Join(dotfiles, "contexts.json")
+	if err := os.WriteFile(target, []byte(`{"contexts":{}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(configDir, "lambda", contextsFile)
+	os.MkdirAll(filepath.Dir(link), 0o700)
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runCLI(t, "", "", "context", "add", "prod", "--server", "https://lambda.example.com"); code != 0 {
+		t.Fatalf("context add: %s", stderr)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced by a file: %v %v", fi.Mode(), err)
+	}
+	b, _ := os.ReadFile(target)
+	if !strings.Contains(string(b), "https://lambda.example.com") {
+		t.Fatalf("the linked file was not written: %s", b)
+	}
+	if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the linked file's mode is %v", fi.Mode().Perm())
+	}
+}

@@ -69,6 +69,13 @@ func readPrivateFile(path, what string) ([]byte, error) {
 		return nil, fmt.Errorf("the %s in %s may be read or changed by other users (mode %04o) and can hold API keys: "+
 			"it is not used until only you can; fix it with: chmod 600 %s", what, path, fi.Mode().Perm(), shellQuote(path))
 	}
+	// A directory others may write lets them replace the file with one
+	// that sends the user's key to their server.
+	dir := filepath.Dir(path)
+	if di, err := os.Stat(dir); err == nil && runtime.GOOS != "windows" && di.Mode().Perm()&0o022 != 0 {
+		return nil, fmt.Errorf("the directory %s of the %s may be written by other users (mode %04o), who could replace it: "+
+			"it is not used until only you can; fix it with: chmod 700 %s", dir, what, di.Mode().Perm(), shellQuote(dir))
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read the %s: %w", what, err)
@@ -79,6 +86,11 @@ func readPrivateFile(path, what string) ([]byte, error) {
 // writePrivateFile writes b to path with mode 0600, in a 0700 directory,
 // replacing the file at once (a reader sees the old or the new).
 func writePrivateFile(path string, b []byte) error {
+	// A link (the file kept in a dotfiles repository) stays a link: the
+	// file it points to is replaced.
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
