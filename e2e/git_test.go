@@ -382,6 +382,28 @@ func TestDeployFromGitPrivate(t *testing.T) {
 	if strings.Contains(s.logs.String(), token) {
 		t.Error("the token is in the server's log")
 	}
+	// A hook of the private repository clones with the token it keeps sealed.
+	var hook struct {
+		Hook   struct{ ID string }
+		Secret string
+	}
+	res = s.mustLambda("project", "hook", name, "--git", repoURL, "--git-token-file", tokenFile, "-o", "json")
+	if err := json.Unmarshal([]byte(res.stdout), &hook); err != nil || hook.Hook.ID == "" || strings.Contains(res.stdout, token) {
+		t.Fatalf("lambda project hook: %v %s", err, res.stdout)
+	}
+	t.Cleanup(func() { s.lambda("project", "hook", "rm", hook.Hook.ID) })
+	writeFile(t, filepath.Join(work, "lambda.yaml"), "env:\n  FIXTURE_TAG: private-pushed\n")
+	pushed := g.commit(work, "pushed")
+	if code, body := sendHook(t, s, hook.Hook.ID, hook.Secret, "priv-1", "refs/heads/main", pushed); code != http.StatusAccepted {
+		t.Fatalf("signed push: %d %s", code, body)
+	}
+	waitFor(t, 5*time.Minute, func() bool {
+		_, body := s.request("GET", s.host(name), "/", nil)
+		return strings.Contains(body, "private-pushed")
+	})
+	if out := s.mustLambda("project", "hooks").stdout; strings.Contains(out, token) {
+		t.Errorf("lambda project hooks shows the token:\n%s", out)
+	}
 	err := filepath.Walk(s.dataDir, func(path string, info os.FileInfo, err error) error {
 		if err != nil || !info.Mode().IsRegular() {
 			return nil // files come and go while the server runs
