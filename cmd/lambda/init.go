@@ -128,6 +128,9 @@ func runInit(s *streams, o *initOptions, dir string) error {
 	} else if err := lambda.ValidateName(name); err != nil {
 		return usageErrorf("--name: %w", err)
 	}
+	if err := checkInitDir(dir); err != nil {
+		return err
+	}
 	files, err := tpl.Write(dir, name)
 	if errors.Is(err, templates.ErrNotEmpty) {
 		return fmt.Errorf("%s is not empty: lambda init never overwrites files; choose a new directory (it is created) or empty this one", dir)
@@ -158,6 +161,23 @@ func templateNames(list []templates.Template) []string {
 		out[i] = t.Name
 	}
 	return out
+}
+
+// checkInitDir refuses a DIR that exists and is no directory, saying
+// what it is (Write's own errors would name a failed open or mkdir).
+func checkInitDir(dir string) error {
+	li, err := os.Lstat(dir)
+	if err != nil {
+		return nil // nothing there: Write creates it (or says why not)
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil && li.Mode()&os.ModeSymlink != 0:
+		return usageErrorf("%s is a link to nothing (%v): lambda init writes a new directory, or into an empty one; remove the link or choose another", dir, err)
+	case err == nil && !fi.IsDir():
+		return usageErrorf("%s is a file, not a directory: lambda init writes a new directory, or into an empty one; choose another", dir)
+	}
+	return nil
 }
 
 // pick returns the template the flags name, or asks for one on a

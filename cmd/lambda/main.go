@@ -154,7 +154,11 @@ func withoutServerFlag(cmd *cobra.Command) *cobra.Command {
 	cmd.PreRunE = func(c *cobra.Command, _ []string) error {
 		for _, name := range []string{"server", "api-key", "ca-cert", "context"} {
 			if c.Flags().Changed(name) {
-				return usageErrorf("--%s is for the commands that call a server: %q runs the platform itself", name, c.CommandPath())
+				why := "calls none"
+				if c.Name() == "server" || c.Name() == "bench" {
+					why = "runs the platform itself"
+				}
+				return usageErrorf("--%s is for the commands that call a server: %q %s", name, c.CommandPath(), why)
 			}
 		}
 		return nil
