@@ -19,7 +19,9 @@ Each setting comes from, in order: its flag (--server, --api-key, --ca-cert),
 its environment variable (LAMBDA_SERVER, LAMBDA_API_KEY, LAMBDA_CA_CERT), the
 context, then the default (http://localhost:8080; the key "lambda login"
 saved for that URL outside any context, or a local server's admin.key).
-A context's key and CA are sent only to its own server. The context
+A context named with --context outranks the environment (LAMBDA_SERVER,
+LAMBDA_API_KEY, LAMBDA_CA_CERT), not the flags. A context's key and CA are
+sent only to its own server. The context
 "default" stands for no context: flags, environment and defaults only.`,
 		Example: `  lambda context add prod --server https://lambda.example.com --api-key-file ~/.lambda-prod.key
   lambda context add staging --server https://staging.example.com --ca-cert staging-ca.pem

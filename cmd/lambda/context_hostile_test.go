@@ -126,3 +126,52 @@ func TestContextsFileSymlinkKept(t *testing.T) {
 		t.Fatalf("the linked file's mode is %v", fi.Mode().Perm())
 	}
 }
+
+// A context named on the command line (--context) is what the user asked
+// for this command: its server, key and CA outrank the environment's
+// LAMBDA_SERVER, LAMBDA_API_KEY and LAMBDA_CA_CERT (as docker --context
+// outranks DOCKER_HOST), so an exported LAMBDA_SERVER never sends
+// "lambda --context prod delete greet" to another server. Their flags
+// still outrank it, and LAMBDA_CONTEXT, from the environment too, does not.
+func TestContextFlagOutranksEnvironment(t *testing.T) {
+	isolateCredentials(t)
+	t.Setenv("LAMBDA_CONTEXT", "")
+	cfg := &contextsConfig{Contexts: map[string]*contextEntry{
+		"prod": {Server: "https://prod.example.com", APIKey: "lmb_prod", CACert: "/ca/prod.pem"},
+	}}
+	path, _ := contextsPath()
+	if err := cfg.save(path); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LAMBDA_SERVER", "http://localhost:8080")
+	t.Setenv("LAMBDA_API_KEY", "lmb_env")
+	t.Setenv("LAMBDA_CA_CERT", "/env.pem")
+	prod := connection{Context: "prod", Server: "https://prod.example.com", APIKey: "lmb_prod", CACert: "/ca/prod.pem", ContextServer: true}
+	got, err := resolveConnection(connectionFlags{context: "prod", ctxSet: true})
+	if err != nil || got != prod {
+		t.Errorf("--context prod with LAMBDA_SERVER, LAMBDA_API_KEY and LAMBDA_CA_CERT set:\n %+v, %v\nwant\n %+v", got, err, prod)
+	}
+	got, err = resolveConnection(connectionFlags{context: "prod", ctxSet: true, apiKey: "lmb_flag", apiKeySet: true, caCert: "/flag.pem", caCertSet: true})
+	if want := (connection{Context: "prod", Server: "https://prod.example.com", APIKey: "lmb_flag", CACert: "/flag.pem", ContextServer: true}); err != nil || got != want {
+		t.Errorf("--context prod --api-key --ca-cert:\n %+v, %v\nwant\n %+v", got, err, want)
+	}
+	// A chosen context without a key: not the environment's (meant for
+	// LAMBDA_SERVER's server), the key login saved for its URL.
+	cfg.Contexts["vm"] = &contextEntry{Server: "https://vm.example.com"}
+	if err := cfg.save(path); err != nil {
+		t.Fatal(err)
+	}
+	credentials, _ := credentialsPath()
+	if err := saveKey(credentials, "https://vm.example.com", savedKey{APIKey: "lmb_saved"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = resolveConnection(connectionFlags{context: "vm", ctxSet: true})
+	if want := (connection{Context: "vm", Server: "https://vm.example.com", APIKey: "lmb_saved", ContextServer: true}); err != nil || got != want {
+		t.Errorf("--context vm (no key) with LAMBDA_API_KEY set:\n %+v, %v\nwant\n %+v", got, err, want)
+	}
+	t.Setenv("LAMBDA_CONTEXT", "prod")
+	got, err = resolveConnection(connectionFlags{})
+	if want := (connection{Context: "prod", Server: "http://localhost:8080", APIKey: "lmb_env", CACert: "/env.pem"}); err != nil || got != want {
+		t.Errorf("LAMBDA_CONTEXT=prod with LAMBDA_SERVER:\n %+v, %v\nwant\n %+v", got, err, want)
+	}
+}

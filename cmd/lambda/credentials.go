@@ -159,8 +159,11 @@ type connectionFlags struct {
 //	key      --api-key     LAMBDA_API_KEY  the context's key (its file, or the key `lambda login` saved in it)
 //	CA       --ca-cert     LAMBDA_CA_CERT  the context's CA certificate          the system's roots
 //
-// A context's key and CA go only to the context's server: a --server or
-// LAMBDA_SERVER naming another one leaves them out. Without a key from
+// A context named by --context outranks the environment: its server, key
+// and CA are used whatever LAMBDA_SERVER, LAMBDA_API_KEY and
+// LAMBDA_CA_CERT say (the flags still outrank it). A context's key and CA
+// go only to the context's server: a --server or LAMBDA_SERVER naming
+// another one leaves them out. Without a key from
 // those, the key `lambda login` saved for the server's URL outside any
 // context is used, then, for a server on this host only, the admin.key of
 // the server's default data directory. No key at all: the server's 401
@@ -195,9 +198,15 @@ func resolveConnection(f connectionFlags) (connection, error) {
 		}
 	}
 
+	// A context named by --context is this command's choice: it outranks
+	// the environment (as docker --context outranks DOCKER_HOST), so an
+	// exported LAMBDA_SERVER never takes a command meant for it elsewhere.
+	chosen := f.ctxSet && entry != nil
 	switch env := strings.TrimSpace(os.Getenv("LAMBDA_SERVER")); {
 	case f.serverSet:
 		c.Server = f.server
+	case chosen:
+		c.Server = entry.Server
 	case env != "":
 		c.Server = env
 	case entry != nil:
@@ -210,7 +219,7 @@ func resolveConnection(f connectionFlags) (connection, error) {
 	switch env := strings.TrimSpace(os.Getenv("LAMBDA_CA_CERT")); {
 	case f.caCertSet:
 		c.CACert = f.caCert
-	case env != "":
+	case env != "" && !(chosen && c.ContextServer):
 		c.CACert = env
 	case c.ContextServer:
 		c.CACert = entry.CACert
@@ -219,7 +228,7 @@ func resolveConnection(f connectionFlags) (connection, error) {
 	switch env := strings.TrimSpace(os.Getenv("LAMBDA_API_KEY")); {
 	case f.apiKeySet && strings.TrimSpace(f.apiKey) != "":
 		c.APIKey = strings.TrimSpace(f.apiKey)
-	case env != "":
+	case env != "" && !(chosen && c.ContextServer):
 		c.APIKey = env
 	case c.ContextServer && (entry.APIKey != "" || entry.APIKeyFile != ""):
 		if c.APIKey, err = entry.key(c.Context); err != nil {
