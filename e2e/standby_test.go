@@ -90,3 +90,38 @@ func TestPausedStandby(t *testing.T) {
 		t.Errorf("after shutdown the paused instance's container is left: %v", left)
 	}
 }
+
+// TestPausedStandbyAfterCrash: a server killed (SIGKILL) while an instance
+// is paused leaves it paused; the restarted server unpauses and adopts it,
+// and it serves without a cold start.
+func TestPausedStandbyAfterCrash(t *testing.T) {
+	requireDocker(t)
+	t.Parallel()
+	s := startServer(t)
+	name := s.fn("standby-crash")
+	s.mustLambda("deploy", "--image", fixtureImage(t), "--name", name)
+	ids := s.containers(name, true)
+	if len(ids) != 1 {
+		t.Fatalf("containers after the deploy: %v", ids)
+	}
+	id := ids[0]
+	inspectPaused := func() string { return docker(t, "inspect", "-f", "{{.State.Paused}}", id) }
+	s.mustLambda("config", name, "--idle-timeout", "1s")
+	waitFor(t, 30*time.Second, func() bool { return inspectPaused() == "true" })
+	// A long idle timeout for the restarted server: the adopted instance
+	// must not be paused again before the request checks it.
+	s.mustLambda("config", name, "--idle-timeout", "10m")
+	s.kill()
+	if inspectPaused() != "true" {
+		t.Fatal("the killed server's paused container is not paused any more")
+	}
+	s.start()
+	waitFor(t, 30*time.Second, func() bool { return inspectPaused() == "false" })
+	resp, body := s.request("GET", s.host(name), "/", nil)
+	if resp.StatusCode != 200 || resp.Header.Get("X-Lambda-Cold-Start") != "false" {
+		t.Errorf("after the restart: %d cold=%q %s, want the adopted instance", resp.StatusCode, resp.Header.Get("X-Lambda-Cold-Start"), body)
+	}
+	if got := s.containers(name, true); len(got) != 1 || got[0] != id {
+		t.Errorf("containers after the restart: %v, want the adopted %s", got, id)
+	}
+}
