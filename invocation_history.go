@@ -23,7 +23,9 @@ type InvocationHistory interface {
 	// MaxInvocationsKept of each function. A record of a function that no
 	// longer exists is left out. Its cost is what a synchronous request
 	// adds to the server's CPU: a few microseconds per record, not a row
-	// and index entries each.
+	// and index entries each. recs and their records stay the caller's:
+	// a store copies what it keeps (the history writer reuses them for
+	// its next batch).
 	SaveInvocations(ctx context.Context, recs []*Invocation) error
 	// ListInvocations returns the records f selects as jobs, newest first
 	// (by start, then store order in Seq). f.After is a position among
