@@ -129,6 +129,10 @@ func (d *dirWatch) run(ctx context.Context, errOut io.Writer, deploy func()) err
 			if !ok {
 				return errors.New("the file watcher stopped")
 			}
+			if filepath.Clean(ev.Name) == filepath.Clean(d.dir) && (ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename)) {
+				// Its watch is gone with it: no change can be seen any more.
+				return fmt.Errorf("%s was removed or renamed: stopped watching (the last version deployed keeps serving); run the command again once it is back", d.dir)
+			}
 			if d.relevant(ev, errOut) {
 				pending = true
 				timer.Reset(watchDebounce)
