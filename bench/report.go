@@ -128,4 +128,9 @@ type Scale struct {
 	Rounds         int     `json:"rounds"`
 	SecondsP50     float64 `json:"seconds_p50"` // until all instances serve
 	ContainersPerS float64 `json:"containers_per_s"`
+	// The same number of containers started at once through the Docker
+	// API alone, in rounds alternated with the platform's.
+	BareSecondsP50     float64 `json:"bare_seconds_p50"`
+	BareContainersPerS float64 `json:"bare_containers_per_s"`
+	Ratio              float64 `json:"ratio"` // containers_per_s / bare_containers_per_s
 }

@@ -13,6 +13,7 @@ var requiredKeys = []string{
 	"warm.direct_p50_ms", "warm.gateway_p50_ms", "warm.added_p50_ms", "warm.direct_rps",
 	"warm.gateway_rps", "warm.rps_ratio", "cold.bare_p50_ms", "cold.gateway_p50_ms", "cold.ratio", "cold.paused_p50_ms",
 	"stdio.per_call_rps", "stdio.pool_rps", "stdio.ratio", "scale.containers_per_s",
+	"scale.bare_containers_per_s", "scale.ratio",
 	"machine.cores", "machine.docker_version", "machine.go_version",
 	// issue 10
 	"async.enqueue_per_s", "async.dispatch_p50_ms", "async.dispatch_p99_ms", "async.throughput_ratio",
@@ -27,7 +28,7 @@ func sampleReport() *Report {
 			LatencySamples: 2000, DirectRPS: 10000, GatewayRPS: 8500, RPSRatio: 0.85, Concurrency: 32},
 		Cold:  Cold{BareP50Ms: 300, BareP99Ms: 400, GatewayP50Ms: 360, GatewayP99Ms: 500, Ratio: 1.2, BareSamples: 5, GatewaySamples: 5, PausedP50Ms: 12, PausedP99Ms: 20, PausedSamples: 5},
 		Stdio: Stdio{PerCallRPS: 5, PoolRPS: 600, Ratio: 120, Concurrency: 4},
-		Scale: Scale{Instances: 5, Rounds: 1, SecondsP50: 1.25, ContainersPerS: 4},
+		Scale: Scale{Instances: 5, Rounds: 1, SecondsP50: 1.25, ContainersPerS: 4, BareSecondsP50: 1, BareContainersPerS: 5, Ratio: 0.8},
 		Async: Async{EnqueuePerS: 2400, EnqueueP50Ms: 12, EnqueueP99Ms: 30, Enqueued: 6000, DispatchP50Ms: 6.5, DispatchP99Ms: 11,
 			SubmitToRunP50Ms: 9, DispatchSamples: 40, SyncRPS: 7000, AsyncPerS: 3675, ThroughputRatio: 0.525, SyncAPIRPS: 4900, APIRatio: 0.75, JobsPerRound: 2000,
 			Concurrency: 32, Rounds: 3},
@@ -82,7 +83,7 @@ func TestTargets(t *testing.T) {
 	want := map[string]bool{
 		"warm.rps_ratio": true, "warm.added_p50_ms": true, "cold.ratio": false, "stdio.ratio": true,
 		"async.enqueue_per_s": true, "async.dispatch_p50_ms": false, "async.throughput_ratio": true,
-		"cold.paused_p50_ms": true,
+		"cold.paused_p50_ms": true, "scale.containers_per_s": false,
 	}
 	if len(r.Targets) != len(want) {
 		t.Fatalf("%d targets, want %d", len(r.Targets), len(want))
@@ -107,7 +108,8 @@ func TestWriteTable(t *testing.T) {
 	}
 	out := buf.String()
 	for _, want := range []string{"WARM", "COLD", "STDIO", "SCALE", "TARGETS", "0.250 ms", "+0.150 ms", "0.850×", "1.20×", "120×", "missed by 0.100", "Docker 20.10.24",
-		"ASYNC", "6.50 ms", "11.0 ms", "2400", "3675", "0.525× of sync", "(40 events, idle queue)", "(3 rounds of 2000 events)", "4900", "0.750× of it"} {
+		"ASYNC", "6.50 ms", "11.0 ms", "2400", "3675", "0.525× of sync", "(40 events, idle queue)", "(3 rounds of 2000 events)", "4900", "0.750× of it",
+		"SCALE: 5 instances started in parallel against as many bare Docker starts (p50 of 1 rounds)", "0.800×"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

@@ -38,6 +38,10 @@ type Bare interface {
 	// RunOnce runs the stdio bench function's command in a container of
 	// its own, stdin attached, and returns what it wrote to stdout.
 	RunOnce(ctx context.Context, stdin []byte) ([]byte, error)
+	// StartMany creates and starts n containers of the http bench
+	// function's image at once, waits until every one answers 200,
+	// removes them, and returns the time until the last one answered.
+	StartMany(ctx context.Context, n int) (time.Duration, error)
 }
 
 // Runner runs the comparisons of a Plan.

@@ -63,7 +63,16 @@ func (f *fakePlatform) takeCold() bool {
 	return cold
 }
 
-type fakeBare struct{ runs int }
+type fakeBare struct {
+	runs    int
+	started []int // n of each StartMany
+}
+
+func (b *fakeBare) StartMany(_ context.Context, n int) (time.Duration, error) {
+	time.Sleep(20 * time.Millisecond)
+	b.started = append(b.started, n)
+	return 20 * time.Millisecond, nil
+}
 
 func (b *fakeBare) ColdStart(context.Context) (time.Duration, error) {
 	return 300 * time.Millisecond, nil
@@ -108,8 +117,9 @@ func TestRunnerWithFakes(t *testing.T) {
 	defer api.Close()
 
 	var progress bytes.Buffer
+	fb := &fakeBare{}
 	r := &Runner{
-		Plan: tinyPlan(), Platform: fp, Bare: &fakeBare{},
+		Plan: tinyPlan(), Platform: fp, Bare: fb,
 		HTTP:     Endpoint{URL: gateway.URL + "/", Host: "http.localhost"},
 		Stdio:    Endpoint{URL: gateway.URL + "/", Host: "stdio.localhost"},
 		Async:    Endpoint{URL: api.URL + "/v1/functions/http/invocations"},
@@ -138,13 +148,17 @@ func TestRunnerWithFakes(t *testing.T) {
 	if sc.Instances != 3 || sc.Rounds != 2 || sc.ContainersPerS <= 0 || sc.SecondsP50 < 0.01 || len(fp.started) != 2 {
 		t.Errorf("scale = %+v, started %v", sc, fp.started)
 	}
+	// The bare side starts as many containers as the platform, once a round.
+	if sc.BareSecondsP50 != 0.02 || sc.BareContainersPerS != 150 || sc.Ratio <= 0 || len(fb.started) != 2 || fb.started[0] != 3 {
+		t.Errorf("scale = %+v, bare started %v; want 2 bare rounds of 3 in 20 ms", sc, fb.started)
+	}
 	if a := rep.Async; a.DispatchSamples != 5 || a.Enqueued != 100 || a.ThroughputRatio <= 0 || a.Errors+a.FailedJobs != 0 {
 		t.Errorf("async = %+v", a)
 	}
 	if c.PausedSamples != 4 || c.PausedDiscarded != 0 || c.PausedP50Ms <= 0 || fp.paused != 5 {
 		t.Errorf("cold from paused = %+v after %d pauses; want 4 samples after 5 pauses (one unmeasured)", c, fp.paused)
 	}
-	if len(rep.Targets) != 8 || rep.Mode != "test" || rep.Machine.Cores == 0 {
+	if len(rep.Targets) != 9 || rep.Mode != "test" || rep.Machine.Cores == 0 {
 		t.Errorf("report = %+v", rep)
 	}
 	if !strings.Contains(progress.String(), "sample discarded") {

@@ -55,9 +55,10 @@ func WriteTable(w io.Writer, rep *Report) error {
 	row("requests/s", formatNumber(s.PerCallRPS), formatNumber(s.PoolRPS), x(s.Ratio))
 	row("p50", ms(s.PerCallP50Ms), ms(s.PoolP50Ms), "")
 	line("")
-	line("SCALE: %d instances started in parallel (p50 of %d rounds)", sc.Instances, sc.Rounds)
-	row("seconds", formatNumber(sc.SecondsP50))
-	row("containers/s", formatNumber(sc.ContainersPerS))
+	line("SCALE: %d instances started in parallel against as many bare Docker starts (p50 of %d rounds)", sc.Instances, sc.Rounds)
+	row("", "bare docker", "platform", "ratio")
+	row("seconds until all serve", formatNumber(sc.BareSecondsP50), formatNumber(sc.SecondsP50), "")
+	row("containers/s", formatNumber(sc.BareContainersPerS), formatNumber(sc.ContainersPerS), x(sc.Ratio))
 	if wm.Errors+s.Errors+c.Discarded+a.Errors+a.FailedJobs > 0 {
 		line("")
 		line("failed requests: warm %d, stdio %d, async %d; failed jobs: %d; cold samples discarded: %d", wm.Errors, s.Errors, a.Errors, a.FailedJobs, c.Discarded)

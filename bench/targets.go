@@ -33,6 +33,7 @@ func (r *Report) evaluate() {
 		atLeast("async.throughput_ratio", 0.5, r.Async.ThroughputRatio),
 		// issue 14
 		atMost("cold.paused_p50_ms", 30, r.Cold.PausedP50Ms),
+		atLeast("scale.containers_per_s", 8, r.Scale.ContainersPerS),
 	}
 }
 

@@ -54,27 +54,40 @@ func (d *Driver) ColdStart(ctx context.Context, image string, port int) (time.Du
 	if err != nil {
 		return 0, err
 	}
-	opts := d.bareOptions(spec, netID)
 	start := time.Now()
-	created, err := d.cli.ContainerCreate(ctx, opts)
-	if err != nil {
-		return 0, d.wrap(err, "create a container of %s", image)
+	id, err := d.bareServe(ctx, spec, netID)
+	if id != "" {
+		defer d.removeQuietly(ctx, id)
 	}
-	defer d.removeQuietly(ctx, created.ID)
+	if err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+// bareServe creates and starts a container for spec with the instances'
+// hardening and polls it until it first answers 200. It returns the
+// container's ID whenever one was created, for the caller to remove.
+func (d *Driver) bareServe(ctx context.Context, spec lambda.InstanceSpec, netID string) (string, error) {
+	image, port := spec.Image, spec.Port
+	created, err := d.cli.ContainerCreate(ctx, d.bareOptions(spec, netID))
+	if err != nil {
+		return "", d.wrap(err, "create a container of %s", image)
+	}
 	if _, err := d.cli.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {
-		return 0, d.wrap(err, "start a container of %s", image)
+		return created.ID, d.wrap(err, "start a container of %s", image)
 	}
 	res, err := d.cli.ContainerInspect(ctx, created.ID, client.ContainerInspectOptions{})
 	if err != nil {
-		return 0, d.wrap(err, "inspect container %s", created.ID)
+		return created.ID, d.wrap(err, "inspect container %s", created.ID)
 	}
 	ip := endpointIP(res.Container.NetworkSettings, d.network(), netID)
 	if st := res.Container.State; st != nil && !st.Running {
 		// It may exit before the inspect: Docker then reports no address.
-		return 0, lambda.Errorf(lambda.EFUNCTION, "the container of %s exited with status %d before it served", image, st.ExitCode)
+		return created.ID, lambda.Errorf(lambda.EFUNCTION, "the container of %s exited with status %d before it served", image, st.ExitCode)
 	}
 	if ip == "" {
-		return 0, lambda.Errorf(lambda.EFUNCTION, "the container of %s has no address on network %s", image, d.network())
+		return created.ID, lambda.Errorf(lambda.EFUNCTION, "the container of %s has no address on network %s", image, d.network())
 	}
 	running := func() bool {
 		res, err := d.cli.ContainerInspect(ctx, created.ID, client.ContainerInspectOptions{})
@@ -82,12 +95,12 @@ func (d *Driver) ColdStart(ctx context.Context, image string, port int) (time.Du
 	}
 	if err := pollOK(ctx, "http://"+net.JoinHostPort(ip, strconv.Itoa(port))+"/", running); err != nil {
 		if ctx.Err() != nil {
-			return 0, ctx.Err()
+			return created.ID, ctx.Err()
 		}
 		logs, _ := d.InstanceLogs(context.WithoutCancel(ctx), created.ID, 20)
-		return 0, lambda.Errorf(lambda.EFUNCTION, "the container of %s never answered 200: %v; last output:\n%s", image, err, logs)
+		return created.ID, lambda.Errorf(lambda.EFUNCTION, "the container of %s never answered 200: %v; last output:\n%s", image, err, logs)
 	}
-	return time.Since(start), nil
+	return created.ID, nil
 }
 
 // pollOK requests url until it answers 200, as fast as the refused

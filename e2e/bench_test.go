@@ -22,8 +22,8 @@ var benchKeys = []string{
 	"async.sync_rps", "async.async_per_s", "async.throughput_ratio", "async.sync_api_rps", "async.api_ratio",
 	// issue 11: the gateway's CPU per warm request, the load generator's subtracted
 	"warm.direct_cpu_us_per_req", "warm.gateway_cpu_us_per_req",
-	// issue 14: a request resuming a paused instance
-	"cold.paused_p50_ms",
+	// issue 14: a request resuming a paused instance; scale-out against bare Docker
+	"cold.paused_p50_ms", "scale.bare_containers_per_s", "scale.ratio",
 }
 
 // TestBenchQuick runs the quick bench against real Docker. Its figures are

@@ -24,6 +24,12 @@ func (b *bareDocker) ColdStart(ctx context.Context) (time.Duration, error) {
 	return b.p.driver.ColdStart(ctx, b.p.images[b.p.httpFn], lambda.DefaultPort)
 }
 
+// StartMany starts n containers of the http function's image at once, as
+// the scale phase's baseline.
+func (b *bareDocker) StartMany(ctx context.Context, n int) (time.Duration, error) {
+	return b.p.driver.ScaleStart(ctx, b.p.images[b.p.httpFn], lambda.DefaultPort, n)
+}
+
 // RunOnce runs the stdio function's own command, the one its shim runs
 // per request, without the shim.
 func (b *bareDocker) RunOnce(ctx context.Context, stdin []byte) ([]byte, error) {
