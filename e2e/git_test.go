@@ -194,6 +194,10 @@ func TestDeployFromGit(t *testing.T) {
 	copyDir(t, "testdata/fixture", filepath.Join(work, "fn"))
 	writeFile(t, filepath.Join(work, "fn", "lambda.yaml"), "env:\n  FIXTURE_TAG: v1\n")
 	writeFile(t, filepath.Join(work, "README.md"), "e2e\n")
+	// What the subdir's .lambdaignore excludes is not deployed, as
+	// lambda deploy DIR would not pack it: this file would fail the build.
+	writeFile(t, filepath.Join(work, "fn", ".lambdaignore"), "broken.go\n")
+	writeFile(t, filepath.Join(work, "fn", "broken.go"), "package main\n\nthis does not compile\n")
 	c1 := g.commit(work, "v1")
 	g.git(work, "tag", "-a", "-m", "release 1", "v1")
 	g.git(work, "push", "-q", "--tags", "origin")
@@ -294,8 +298,8 @@ func TestDeployFromGit(t *testing.T) {
 	if err := json.Unmarshal([]byte(s.mustLambda("versions", name, "-o", "json").stdout), &versions); err != nil || len(versions) != 2 {
 		t.Fatalf("versions after the push: %v %+v", err, versions)
 	}
-	if p := versions[1].Git; !versions[1].Active || p == nil || p.Commit != c3 {
-		t.Errorf("version 2: %+v, want the pushed commit %s active", versions[1], c3)
+	if p := versions[1].Git; !versions[1].Active || p == nil || p.Commit != c3 || p.Ref != "main" {
+		t.Errorf("version 2: %+v, want the pushed commit %s of branch main active", versions[1], c3)
 	}
 	if out := s.mustLambda("project", "hooks").stdout; !strings.Contains(out, c3[:12]) || !strings.Contains(out, "deployed") {
 		t.Errorf("lambda project hooks:\n%s", out)

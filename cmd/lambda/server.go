@@ -254,9 +254,16 @@ func (o clientLimitOptions) parse() (set func(*lhttp.Server), err error) {
 	}, nil
 }
 
+// extract unpacks a deploy's tree, uploaded or cloned, and then applies
+// its .dockerignore and .lambdaignore: a tree cloned from git deploys
+// what lambda deploy DIR would have packed from the same checkout (an
+// upload packed by the CLI has nothing left to remove).
 func extract(r io.Reader, dest string) (string, error) {
 	res, err := archive.Extract(r, dest, archive.Limits{})
 	if err != nil {
+		return "", err
+	}
+	if err := archive.ApplyIgnore(dest); err != nil {
 		return "", err
 	}
 	return res.SHA256, nil
