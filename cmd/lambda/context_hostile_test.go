@@ -175,3 +175,29 @@ func TestContextFlagOutranksEnvironment(t *testing.T) {
 		t.Errorf("LAMBDA_CONTEXT=prod with LAMBDA_SERVER:\n %+v, %v\nwant\n %+v", got, err, want)
 	}
 }
+
+// lambda context use while the environment overrides what it sets (as
+// docker context use warns of DOCKER_HOST): said on stderr, so the user
+// knows why later commands still go elsewhere.
+func TestContextUseWarnsOfEnvironment(t *testing.T) {
+	isolateCredentials(t)
+	t.Setenv("LAMBDA_SERVER", "")
+	t.Setenv("LAMBDA_CONTEXT", "")
+	for _, name := range []string{"prod", "staging"} {
+		if _, stderr, code := runCLI(t, "", "", "context", "add", name, "--server", "https://"+name+".example.com"); code != 0 {
+			t.Fatalf("context add: %s", stderr)
+		}
+	}
+	if _, stderr, code := runCLI(t, "", "", "context", "use", "prod"); code != 0 || strings.Contains(stderr, "Warning") {
+		t.Errorf("context use without overrides: exit %d, %q", code, stderr)
+	}
+	t.Setenv("LAMBDA_CONTEXT", "staging")
+	if _, stderr, code := runCLI(t, "", "", "context", "use", "prod"); code != 0 || !strings.Contains(stderr, "Warning: LAMBDA_CONTEXT=staging is set") {
+		t.Errorf("context use with LAMBDA_CONTEXT set: exit %d, %q", code, stderr)
+	}
+	t.Setenv("LAMBDA_CONTEXT", "")
+	t.Setenv("LAMBDA_SERVER", "http://localhost:8080")
+	if _, stderr, code := runCLI(t, "", "", "context", "use", "prod"); code != 0 || !strings.Contains(stderr, "Warning: LAMBDA_SERVER=http://localhost:8080 is set") {
+		t.Errorf("context use with LAMBDA_SERVER set: exit %d, %q", code, stderr)
+	}
+}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -44,5 +46,24 @@ func runContextUse(s *streams, name string) error {
 		return nil
 	}
 	fmt.Fprintf(s.Out, "Using context %q (%s)\n", name, cfg.Contexts[name].Server)
+	warnEnvironmentOverrides(s, name)
 	return nil
+}
+
+// warnEnvironmentOverrides says which variables of this shell outrank the
+// context just made current (as docker context use warns of DOCKER_HOST).
+func warnEnvironmentOverrides(s *streams, name string) {
+	if env := strings.TrimSpace(os.Getenv("LAMBDA_CONTEXT")); env != "" && env != name {
+		fmt.Fprintf(s.Err, "Warning: LAMBDA_CONTEXT=%s is set: commands in this shell use that context; unset LAMBDA_CONTEXT to use %q\n", env, name)
+		return
+	}
+	for _, v := range []string{"LAMBDA_SERVER", "LAMBDA_API_KEY", "LAMBDA_CA_CERT"} {
+		if env := strings.TrimSpace(os.Getenv(v)); env != "" {
+			shown := env
+			if v == "LAMBDA_API_KEY" {
+				shown = "…" // a secret
+			}
+			fmt.Fprintf(s.Err, "Warning: %s=%s is set: it outranks the context's setting in this shell (unset %s, or pass --context %s)\n", v, shown, v, name)
+		}
+	}
 }
