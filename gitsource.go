@@ -17,6 +17,10 @@ type GitSource struct {
 	Ref string `json:"ref,omitempty"`
 	// Subdir is the directory of the repository to deploy ("": its root).
 	Subdir string `json:"subdir,omitempty"`
+	// Commit, when set, is the full SHA of the commit to deploy, which Ref
+	// (a branch) named: a push's deploy takes the pushed commit even when
+	// the branch has moved on since, and its version records both.
+	Commit string `json:"commit,omitempty"`
 	// Token authenticates an https clone of a private repository, for this
 	// deploy only. It is never stored, logged or marshalled: JSON leaves it
 	// out, so it crosses the API only in a wire type of its own.
@@ -93,6 +97,9 @@ func (g GitSource) Validate() error {
 	if err := validateRef(g.Ref); err != nil {
 		return err
 	}
+	if g.Commit != "" && !isSHA(g.Commit) {
+		return Errorf(EINVALID, "git commit %.50q is not a full commit SHA", g.Commit)
+	}
 	return validateSubdir(g.Subdir)
 }
 
@@ -167,6 +174,9 @@ func (g GitSource) String() string {
 	s := RedactURL(g.URL)
 	if g.Ref != "" {
 		s += "@" + g.Ref
+	}
+	if g.Commit != "" {
+		s += " at " + ShortCommit(g.Commit)
 	}
 	if g.Subdir != "" {
 		s += " (" + g.Subdir + ")"

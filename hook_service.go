@@ -236,7 +236,9 @@ type hookQueue struct {
 func (m *HookManager) run(ctx context.Context, h *Hook, del *HookDelivery) {
 	ctx, cancel := context.WithTimeout(ctx, m.DeployTimeout)
 	defer cancel()
-	src := GitSource{URL: h.Repository, Ref: del.Commit, Subdir: h.Subdir, Token: h.token}
+	// The pushed commit, not the branch's tip by the time the clone runs;
+	// the version records the branch as its ref.
+	src := GitSource{URL: h.Repository, Ref: h.Branch, Commit: del.Commit, Subdir: h.Subdir, Token: h.token}
 	err := m.Deploy(ctx, h, src)
 	status, message := DeliveryDeployed, ""
 	if err != nil {

@@ -78,7 +78,7 @@ func TestHookDeliver(t *testing.T) {
 	deploys := make(chan lambda.GitSource, 10)
 	m := lambda.NewHookManager(store, box, func(_ context.Context, h *lambda.Hook, src lambda.GitSource) error {
 		deploys <- src
-		if strings.HasPrefix(src.Ref, "bad") {
+		if strings.HasPrefix(src.Commit, "bad") {
 			return lambda.Errorf(lambda.EINVALID, "build failed")
 		}
 		return nil
@@ -141,7 +141,8 @@ func TestHookDeliver(t *testing.T) {
 	// Exactly one deploy, of the pushed commit in the hook's directory.
 	select {
 	case src := <-deploys:
-		if src.Ref != commit || src.URL != "https://example.com/shop.git" || src.Subdir != "app" {
+		// The pushed commit, pinned; the branch is the version's ref.
+		if src.Commit != commit || src.Ref != "main" || src.URL != "https://example.com/shop.git" || src.Subdir != "app" {
 			t.Errorf("deployed %+v", src)
 		}
 	case <-time.After(time.Minute):
@@ -202,7 +203,7 @@ func TestHookDeploysInOrder(t *testing.T) {
 	started := make(chan string, 10)
 	release := make(chan struct{})
 	m := lambda.NewHookManager(store, box, func(_ context.Context, _ *lambda.Hook, src lambda.GitSource) error {
-		started <- src.Ref
+		started <- src.Commit
 		<-release
 		return nil
 	})

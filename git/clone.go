@@ -132,7 +132,13 @@ func (c *Cloner) clone(ctx context.Context, src lambda.GitSource, w io.Writer, m
 	}
 	defer os.RemoveAll(dir)
 	fs := newLimitFS(dir, maxBytes)
-	f := &fetcher{src: src, auth: auth(src), fs: fs}
+	// A pinned commit is what is fetched; the ref it was pushed to is what
+	// the provenance records.
+	fetch := src
+	if src.Commit != "" {
+		fetch.Ref = src.Commit
+	}
+	f := &fetcher{src: fetch, auth: auth(src), fs: fs}
 	commit, err := f.fetch(ctx)
 	if err != nil {
 		return nil, err

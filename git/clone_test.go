@@ -103,6 +103,25 @@ func TestCloneRefs(t *testing.T) {
 	}
 }
 
+// A push's deploy pins the pushed commit: once the branch has moved on,
+// the pinned commit is what is cloned, and the provenance records the
+// branch as the ref and the commit as the commit.
+func TestClonePinnedCommit(t *testing.T) {
+	r := newRepo(t, nil)
+	pushed := r.commit(map[string]string{"handler.py": "pushed"})
+	r.commit(map[string]string{"handler.py": "later"})
+	prov, files, err := clone(t, newCloner(), lambda.GitSource{URL: r.URL, Ref: "main", Commit: pushed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prov.Ref != "main" || prov.Commit != pushed || files["handler.py"] != "pushed" {
+		t.Errorf("provenance %+v, handler.py %q; want ref main at %s, pushed", prov, files["handler.py"], pushed)
+	}
+	if _, _, err := clone(t, newCloner(), lambda.GitSource{URL: r.URL, Ref: "main", Commit: "abc"}); lambda.ErrorCode(err) != lambda.EINVALID {
+		t.Errorf("a short pinned commit: %v", err)
+	}
+}
+
 // The same commit gives the same bytes: the engine's code digest sees an
 // unchanged tree as unchanged.
 func TestCloneIsDeterministic(t *testing.T) {

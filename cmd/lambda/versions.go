@@ -89,7 +89,7 @@ func gitColumns(g *lambda.Provenance) (commit, ref string) {
 	}
 	ref = orDash(g.Ref)
 	if g.Ref == g.Commit {
-		ref = lambda.ShortCommit(ref) // a push's deploy names its commit
+		ref = lambda.ShortCommit(ref) // deployed with --ref SHA
 	}
 	return lambda.ShortCommit(g.Commit), ref
 }
