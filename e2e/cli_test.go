@@ -179,7 +179,8 @@ func TestCLIScriptable(t *testing.T) {
 	t.Run("did you mean", func(t *testing.T) {
 		typo := strings.Replace(greet, "greet", "gret", 1)
 		want := fmt.Sprintf("function %q not found — did you mean %q?", typo, greet)
-		for _, args := range [][]string{{"describe", typo}, {"invoke", typo, "--data", "{}"}, {"versions", typo}} {
+		for _, args := range [][]string{{"describe", typo}, {"invoke", typo, "--data", "{}"}, {"versions", typo},
+			{"invoke", typo, "--async"}, {"schedule", typo, "--cron", "@hourly"}, {"schedule", "list", typo}, {"redrive", typo, "--all"}} {
 			res := s.lambda(args...)
 			if res.code == 0 || !strings.Contains(res.stderr, want) {
 				t.Errorf("lambda %s: exit %d, stderr %q; want %q", strings.Join(args, " "), res.code, res.stderr, want)
