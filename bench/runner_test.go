@@ -149,7 +149,7 @@ func TestRunnerWithFakes(t *testing.T) {
 		t.Errorf("scale = %+v, started %v", sc, fp.started)
 	}
 	// The bare side starts as many containers as the platform, once a round.
-	if sc.BareSecondsP50 != 0.02 || sc.BareContainersPerS != 150 || sc.Ratio <= 0 || len(fb.started) != 2 || fb.started[0] != 3 {
+	if sc.BareSecondsP50 != 0.02 || sc.BareContainersPerS != 150 || sc.Ratio != ratio(sc.ContainersPerS, 150) || len(fb.started) != 2 || fb.started[0] != 3 {
 		t.Errorf("scale = %+v, bare started %v; want 2 bare rounds of 3 in 20 ms", sc, fb.started)
 	}
 	if a := rep.Async; a.DispatchSamples != 5 || a.Enqueued != 100 || a.ThroughputRatio <= 0 || a.Errors+a.FailedJobs != 0 {

@@ -49,7 +49,7 @@ func (r *Runner) scale(ctx context.Context, rep *Report) error {
 	}
 	s.SecondsP50, s.ContainersPerS = perSecond(p.ScaleInstances, platform.Percentile(50))
 	s.BareSecondsP50, s.BareContainersPerS = perSecond(p.ScaleInstances, bare.Percentile(50))
-	s.Ratio = round(ratio(s.BareContainersPerS, s.ContainersPerS), 3)
+	s.Ratio = ratio(s.ContainersPerS, s.BareContainersPerS)
 	return nil
 }
 
