@@ -19,7 +19,7 @@ import (
 // or the minimum clears it. in.frozen (set under in.freeze, read
 // atomically) says the container is frozen: only the driver calls, made
 // under in.freeze, change it. Whoever takes an instance from the pool
-// thaws it if it is frozen (ready), so a pause still in flight when a
+// thaws it if it is frozen (pool.acquire), so a pause still in flight when a
 // request resumes the instance ends thawed, and the warm path costs one
 // atomic load.
 
