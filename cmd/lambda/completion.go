@@ -58,7 +58,9 @@ func addCompletions(root *cobra.Command, o *rootOptions) {
 				c.ValidArgsFunction = firstArg(o, completeSchedules)
 			case path == "keys revoke":
 				c.ValidArgsFunction = firstArg(o, completeKeys)
-			case path == "context use" || path == "context rm":
+			case path == "context use":
+				c.ValidArgsFunction = firstArg(o, completeContextsOrDefault)
+			case path == "context rm":
 				c.ValidArgsFunction = firstArg(o, completeContexts)
 			case path == "deploy":
 				c.ValidArgsFunction = func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
@@ -88,7 +90,7 @@ func addCompletions(root *cobra.Command, o *rootOptions) {
 		}
 		if c == root && c.PersistentFlags().Lookup("context") != nil {
 			_ = c.RegisterFlagCompletionFunc("context", func(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
-				return completeContexts(cmd, o, nil, prefix)
+				return completeContextsOrDefault(cmd, o, nil, prefix)
 			})
 		}
 		if path == "deploy" {
@@ -244,6 +246,16 @@ func completeDeadInvocations(cmd *cobra.Command, o *rootOptions, args []string, 
 		ids, desc = append(ids, j.ID), append(desc, "dead, created "+timestamp(j.CreatedAt))
 	}
 	return candidates(prefix, ids, desc), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveKeepOrder
+}
+
+// completeContextsOrDefault is completeContexts with "default" (no
+// context), a value of context use and --context (not of context rm).
+func completeContextsOrDefault(cmd *cobra.Command, o *rootOptions, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	out, dir := completeContexts(cmd, o, args, prefix)
+	if strings.HasPrefix(defaultContext, prefix) {
+		out = append([]cobra.Completion{cobra.CompletionWithDesc(defaultContext, "flags, environment and defaults")}, out...)
+	}
+	return out, dir
 }
 
 // completeContexts lists the contexts of the user's config, offline.

@@ -88,7 +88,7 @@ func TestCompletionContexts(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"context", "use", ""}, "prod,staging"},
+		{[]string{"context", "use", ""}, "default,prod,staging"},
 		{[]string{"context", "rm", "st"}, "staging"},
 		{[]string{"list", "--context", "p"}, "prod"},
 	} {
