@@ -201,3 +201,40 @@ func TestContextUseWarnsOfEnvironment(t *testing.T) {
 		t.Errorf("context use with LAMBDA_SERVER set: exit %d, %q", code, stderr)
 	}
 }
+
+// login and context writes replace the file at once (a temporary file
+// renamed over it): a reader never sees half a file, the old inode keeps
+// the old content (a hard link to it proves it was not truncated in
+// place), no temporary file is left, and the mode is 0600 whatever the
+// umask.
+func TestPrivateFileWriteIsAtomic(t *testing.T) {
+	configDir := isolateCredentials(t)
+	t.Setenv("LAMBDA_CONTEXT", "")
+	dir := filepath.Join(configDir, "lambda")
+	path := filepath.Join(dir, contextsFile)
+	os.MkdirAll(dir, 0o700)
+	old := `{"contexts":{}}`
+	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "old")
+	if err := os.Link(path, link); err != nil {
+		t.Skipf("no hard links here: %v", err)
+	}
+	if _, stderr, code := runCLI(t, "", "", "context", "add", "prod", "--server", "https://prod.example.com"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if b, _ := os.ReadFile(link); string(b) != old {
+		t.Errorf("the file was rewritten in place: the old inode holds %q", b)
+	}
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), "prod.example.com") {
+		t.Errorf("not written: %q", b)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("left in %s: %v", dir, entries)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", fi.Mode().Perm())
+	}
+}
