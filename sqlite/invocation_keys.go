@@ -16,7 +16,7 @@ import (
 const idKeyLen = 12
 
 // idKey is the key under which invocation_keys names the chunks holding
-// a record of id (migration 0015, whose CASE computes the same): the
+// a record of id (migration 0014, whose CASE computes the same): the
 // prefix of a time-ordered UUID (version 7, lowercase, as
 // lambda.NewRequestID makes them), else id itself. The records of a
 // batch were made within a few hundred milliseconds of each other, so a
