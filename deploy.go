@@ -80,6 +80,14 @@ const (
 	DeployFailed    = "failed"    // nothing changed; the previous version serves
 )
 
+// DeleteObserver learns of every function deleted, whatever deleted it
+// (lambda delete, a project deploy's --prune), to forget what it keeps of
+// the function. It is called once the deletion succeeded, on its
+// goroutine, and must return at once.
+type DeleteObserver interface {
+	FunctionDeleted(name string)
+}
+
 // DeployObserver receives the outcome of every deploy, for metrics. It is
 // called on the deploy's goroutine and must return at once.
 type DeployObserver interface {

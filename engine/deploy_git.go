@@ -85,13 +85,7 @@ func (e *Engine) DeployGit(ctx context.Context, req lambda.DeployRequest, projec
 	}
 	if pm != nil {
 		preq := lambda.ProjectDeployRequest{Project: project, Git: req.Git, Force: req.Force, Progress: req.Progress}
-		out, err := e.deployTree(ctx, t, treeRequest{Project: &preq})
-		if e.DeployObserver != nil && out != nil {
-			for _, d := range out.Functions {
-				e.DeployObserver.ObserveDeploy(d.Name, deployResult(d, nil))
-			}
-		}
-		return out, err
+		return e.deployTree(ctx, t, treeRequest{Project: &preq})
 	}
 	if _, err := e.checkRequest(ctx, req); err != nil {
 		return nil, err

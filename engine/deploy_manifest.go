@@ -55,7 +55,7 @@ func (e *Engine) applySchedules(ctx context.Context, req lambda.DeployRequest, d
 			// in the server's log.
 			code, why = lambda.EUNAVAILABLE, "the store failed"
 		}
-		return nil, lambda.Errorf(code, "%s of %q is live, but none of its %d schedules was created: %s; deploy again to apply them", version, req.Name, len(req.Schedules), why)
+		return nil, &liveError{deployments: []*lambda.Deployment{d}, err: lambda.Errorf(code, "%s of %q is live, but none of its %d schedules was created: %s; deploy again to apply them", version, req.Name, len(req.Schedules), why)}
 	}
 	d.Schedules = applied
 	return d, nil

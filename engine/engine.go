@@ -74,6 +74,9 @@ type Engine struct {
 	// DeployObserver, when set, receives every deploy's outcome and build
 	// time (metrics).
 	DeployObserver lambda.DeployObserver
+	// DeleteObservers learn of every deleted function, whatever deleted
+	// it (Delete, a project's prune): one path for every clean-up.
+	DeleteObservers []lambda.DeleteObserver
 	// Logs, when set, receives every instance's output (logs.go).
 	Logs lambda.LogStore
 	// Manifests, when set, reads the lambda.yaml of an uploaded tree: its

@@ -119,6 +119,9 @@ func (e *Engine) Delete(ctx context.Context, name string) error {
 			e.Logger.Warn("cannot remove a deleted function's logs", "function", name, "err", err)
 		}
 	}
+	for _, o := range e.DeleteObservers {
+		o.FunctionDeleted(name)
+	}
 	e.Logger.Info("deleted", "function", name)
 	e.unshadow(ctx, name)
 	return nil

@@ -40,13 +40,7 @@ func (e *Engine) DeployProject(ctx context.Context, req lambda.ProjectDeployRequ
 	if err != nil {
 		return nil, err
 	}
-	out, err := e.deployTree(ctx, t, treeRequest{Project: &req})
-	if e.DeployObserver != nil && out != nil {
-		for _, d := range out.Functions {
-			e.DeployObserver.ObserveDeploy(d.Name, deployResult(d, nil))
-		}
-	}
-	return out, err
+	return e.deployTree(ctx, t, treeRequest{Project: &req})
 }
 
 // projectFn is one function of a project deploy as it goes.
@@ -73,14 +67,17 @@ func (e *Engine) deployProjectTree(ctx context.Context, t tree, req lambda.Proje
 	}
 	fns, err := e.planProject(ctx, req, pm)
 	if err != nil {
+		e.observeProjectRefused(req, pm)
 		return nil, err
 	}
 	// The tree without its manifest: a function is unchanged when the code
 	// and its own settings are.
 	if t.sum, err = projectTreeSum(t.dir); err != nil {
+		e.observeProject(fns, nil, err)
 		return nil, err
 	}
 	out, err := e.switchProject(ctx, t, req, pm.Project, fns)
+	e.observeProject(fns, out, err)
 	if err != nil || !req.Prune {
 		return out, err
 	}
@@ -315,7 +312,7 @@ func (e *Engine) applyProjectSchedules(ctx context.Context, out *lambda.ProjectD
 		if code == lambda.EINTERNAL {
 			code, why = lambda.EUNAVAILABLE, "the store failed"
 		}
-		return nil, lambda.Errorf(code, "the functions of project %q are live, but none of their %d schedules was created: %s; deploy again to apply them", out.Project, n, why)
+		return nil, &liveError{deployments: out.Functions, err: lambda.Errorf(code, "the functions of project %q are live, but none of their %d schedules was created: %s; deploy again to apply them", out.Project, n, why)}
 	}
 	for i, d := range out.Functions {
 		d.Schedules = applied[i]

@@ -1,28 +1,14 @@
 package stats
 
-import (
-	"context"
+import "github.com/lambdahq/lambda"
 
-	"github.com/lambdahq/lambda"
-)
+var _ lambda.DeleteObserver = (*Recorder)(nil)
 
-// FunctionService forgets what the recorder holds in memory of a function
-// once it is deleted: its stored minutes go with it (the store deletes
-// them), and a function deployed again under the name within the minute
-// must not inherit the rest.
-type FunctionService struct {
-	lambda.FunctionService
-	Recorder *Recorder
-}
-
-// Delete implements lambda.FunctionService.
-func (s FunctionService) Delete(ctx context.Context, name string) error {
-	if err := s.FunctionService.Delete(ctx, name); err != nil {
-		return err
-	}
-	s.Recorder.Forget(name)
-	return nil
-}
+// FunctionDeleted implements lambda.DeleteObserver: a deleted function's
+// stored minutes go with it (the store deletes them), and a function
+// deployed again under the name within the minute must not inherit the
+// rest.
+func (r *Recorder) FunctionDeleted(name string) { r.Forget(name) }
 
 // Forget drops the minutes of function name not stored yet.
 func (r *Recorder) Forget(name string) {
