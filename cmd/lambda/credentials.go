@@ -290,7 +290,9 @@ func markOffline(cmd *cobra.Command) *cobra.Command {
 
 func isOffline(cmd *cobra.Command) bool {
 	for c := cmd; c != nil; c = c.Parent() {
-		if c.Annotations[offlineAnnotation] != "" {
+		// cobra's completion command: its scripts (completion bash ...)
+		// call no server, whatever the contexts say.
+		if c.Annotations[offlineAnnotation] != "" || c.Name() == "completion" && c.Parent() == cmd.Root() {
 			return true
 		}
 	}
