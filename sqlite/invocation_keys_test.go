@@ -142,7 +142,7 @@ func TestInvocationIDSavedTwice(t *testing.T) {
 	}
 }
 
-// Migrations 10 and 15 name the records of chunks stored before them.
+// Migrations 10 and 14 name the records of chunks stored before them.
 func TestMigrationIndexesStoredChunks(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
@@ -173,7 +173,7 @@ func TestMigrationIndexesStoredChunks(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got != "a@1,b@2" {
-		t.Errorf("invocation_keys after migrations 10 and 15: %s, want a@1,b@2", got)
+		t.Errorf("invocation_keys after migrations 10 and 14: %s, want a@1,b@2", got)
 	}
 	s := NewInvocationStore(db)
 	if j, err := s.FindInvocation(ctx, "b"); err != nil || j.Duration != 5 {
@@ -263,7 +263,7 @@ func TestInvocationKeysOfRequestIDs(t *testing.T) {
 	}
 }
 
-// Migration 15 computes the keys of the records stored before it as
+// Migration 14 computes the keys of the records stored before it as
 // idKey does, so that every one of them is found afterwards.
 func TestMigrationKeysStoredIDs(t *testing.T) {
 	ctx := context.Background()
@@ -272,8 +272,8 @@ func TestMigrationKeysStoredIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := migrate(ctx, raw, firstMigrations(t, 14), t0); err != nil {
-		t.Fatalf("migrations 1-14: %v", err)
+	if err := migrate(ctx, raw, firstMigrations(t, 13), t0); err != nil {
+		t.Fatalf("migrations 1-13: %v", err)
 	}
 	ids := []string{
 		lambda.NewRequestID(), lambda.NewRequestID(), "0193f1a2-b3c4-7d5e-bf60-718293a4b5c6",
@@ -308,7 +308,7 @@ func TestMigrationKeysStoredIDs(t *testing.T) {
 	defer db.Close(ctx)
 	var tables int
 	if err := db.read.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('invocation_ids', 'invocation_chunks_ids')`).Scan(&tables); err != nil || tables != 0 {
-		t.Errorf("invocation_ids and its trigger left after migration 15: %d, %v", tables, err)
+		t.Errorf("invocation_ids and its trigger left after migration 14: %d, %v", tables, err)
 	}
 	for i, id := range ids {
 		var key string
@@ -316,13 +316,13 @@ func TestMigrationKeysStoredIDs(t *testing.T) {
 			t.Fatalf("key of %q: %v", id, err)
 		}
 		if key != idKey(id) {
-			t.Errorf("migration 15 keyed %q as %q, idKey as %q", id, key, idKey(id))
+			t.Errorf("migration 14 keyed %q as %q, idKey as %q", id, key, idKey(id))
 		}
 	}
 	s := NewInvocationStore(db)
 	for _, id := range ids {
 		if j, err := s.FindInvocation(ctx, id); err != nil || j.ID != id {
-			t.Errorf("FindInvocation(%q) after migration 15: %+v, %v", id, j, err)
+			t.Errorf("FindInvocation(%q) after migration 14: %+v, %v", id, j, err)
 		}
 	}
 }
