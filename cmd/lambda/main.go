@@ -131,7 +131,7 @@ Start the server with "lambda server", then deploy a directory with
 		newVersionCommand(s, o),
 		newAuditCommand(s, o),
 		withoutServerFlag(newBenchCommand(s)),
-		newDocsCommand(s), // hidden: docs/cli, the CLI reference
+		markOffline(newDocsCommand(s)), // hidden: docs/cli, the CLI reference
 	)
 	addCompletions(cmd, o) // completion.go: function names, versions, IDs
 	return cmd
