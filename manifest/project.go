@@ -51,7 +51,10 @@ func (p *parser) project(m *Manifest, lines map[string]int, functions *yaml.Node
 	if l, ok := lines["schedules"]; ok {
 		return p.errAt(l, "schedules", "in a project, schedules belong to a function: move them under its entry in functions")
 	}
-	if functions.Kind != yaml.MappingNode || len(functions.Content) == 0 {
+	if functions.Kind == yaml.MappingNode && len(functions.Content) == 0 || functions.Kind == yaml.ScalarNode && functions.Tag == "!!null" {
+		return p.errAt(functions.Line, "functions", "project %q declares no function: add one, e.g. functions: {api: {handler: functions.api}}", m.Project)
+	}
+	if functions.Kind != yaml.MappingNode {
 		return p.errAt(functions.Line, "functions", "must be a mapping of function names to their settings, e.g. api: {handler: functions.api}, not %s", describe(functions))
 	}
 	shared := *m
