@@ -125,8 +125,12 @@ func (e *Engine) planProject(ctx context.Context, req lambda.ProjectDeployReques
 		case lambda.ErrorCode(err) == lambda.ENOTFOUND:
 		case err != nil:
 			return nil, err
+		case fn.Project == "" && req.Prefix:
+			return nil, lambda.Errorf(lambda.ECONFLICT, "function %q exists and was deployed on its own, not as part of project %q: delete it first (lambda delete %s), or rename %q in lambda.yaml", name, pm.Project, name, f.Name)
 		case fn.Project == "":
 			return nil, lambda.Errorf(lambda.ECONFLICT, "function %q exists and was deployed on its own, not as part of project %q: delete it first (lambda delete %s), or deploy the project with --prefix to name its functions %s-NAME", name, pm.Project, name, pm.Project)
+		case fn.Project != pm.Project && req.Prefix:
+			return nil, lambda.Errorf(lambda.ECONFLICT, "function %q belongs to project %q, not %q: rename %q in lambda.yaml", name, fn.Project, pm.Project, f.Name)
 		case fn.Project != pm.Project:
 			return nil, lambda.Errorf(lambda.ECONFLICT, "function %q belongs to project %q, not %q: rename the function, or deploy with --prefix to name them %s-NAME", name, fn.Project, pm.Project, pm.Project)
 		default:
