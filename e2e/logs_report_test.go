@@ -51,9 +51,11 @@ func messagesOf(lines []lambda.LogLine) []string {
 }
 
 // waitReport polls `lambda logs NAME --invocation ID -o json` until the
-// invocation's REPORT line is stored (the platform writes it in batches,
-// within 100 ms of the answer).
-func waitReport(t *testing.T, s *server, name, id string, args ...string) []lambda.LogLine {
+// invocation's REPORT line and n lines in all are stored: the platform
+// writes its lines in batches, within 100 ms of the answer, and the
+// function's own output travels by another path (the container's stream),
+// which may store it after the REPORT.
+func waitReport(t *testing.T, s *server, name, id string, n int, args ...string) []lambda.LogLine {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -63,12 +65,12 @@ func waitReport(t *testing.T, s *server, name, id string, args ...string) []lamb
 			if err := json.Unmarshal([]byte(res.stdout), &lines); err != nil {
 				t.Fatalf("lambda logs -o json printed %q: %v", res.stdout, err)
 			}
-			if n := len(lines); n > 0 && strings.HasPrefix(lines[n-1].Message, "REPORT ") {
+			if k := len(lines); k >= n && strings.HasPrefix(lines[k-1].Message, "REPORT ") {
 				return lines
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no REPORT line of %s within 10 s: %+v %s", id, lines, res.stderr)
+			t.Fatalf("no REPORT line of %s with %d lines in all within 10 s: %+v %s", id, n, lines, res.stderr)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -112,7 +114,7 @@ func TestLogsReportLines(t *testing.T) {
 		id := f[2]
 		checkFramed(t, "LogResult", id, 1, lines)
 		// The stored log of that call is the same three lines.
-		stored := waitReport(t, s, name, id)
+		stored := waitReport(t, s, name, id, 3)
 		checkFramed(t, "its stored lines", id, 1, messagesOf(stored))
 		for _, l := range stored {
 			if l.Stream != lambda.StreamPlatform || l.Invocation != id || l.Version != 1 || l.Instance == "" {
@@ -136,7 +138,7 @@ func TestLogsReportLines(t *testing.T) {
 			ids = append(ids, rec.RequestID)
 		}
 		for i, id := range ids {
-			lines := waitReport(t, s, name, id)
+			lines := waitReport(t, s, name, id, 5)
 			checkFramed(t, "--invocation "+id, id, 1, messagesOf(lines), fmt.Sprintf("first %d", i), fmt.Sprintf("second %d", i))
 		}
 		// The table shows them too, in order.
@@ -179,7 +181,7 @@ func TestLogsReportLines(t *testing.T) {
 			t.Errorf("a cold start's REPORT has no Init Duration: %q", lines[len(lines)-1])
 		}
 		t.Logf("%q", lines[len(lines)-1])
-		stored := messagesOf(waitReport(t, s, name, rec.RequestID))
+		stored := messagesOf(waitReport(t, s, name, rec.RequestID, 4))
 		checkFramed(t, "a cold start's stored lines", rec.RequestID, 1, stored, "cold")
 		if stored[len(stored)-1] != lines[len(lines)-1] {
 			t.Errorf("stored REPORT %q, the tail's %q", stored[len(stored)-1], lines[len(lines)-1])
