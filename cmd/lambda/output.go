@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -132,9 +133,28 @@ func yamlRefuses(r rune) bool {
 // otherwise read as another type ("123", "true").
 func blockStyle(n *yaml.Node) {
 	n.Style = 0
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && yaml11NonString(n.Value) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
 	for _, c := range n.Content {
 		blockStyle(c)
 	}
+}
+
+// yaml11Bools are the words YAML 1.1 reads as booleans and YAML 1.2 (the
+// encoder's) as strings, so the encoder leaves them plain.
+var yaml11Bools = map[string]bool{"y": true, "yes": true, "n": true, "no": true, "on": true, "off": true}
+
+// yaml11Sexagesimal is YAML 1.1's base-60 number (12:30 is 750 there).
+var yaml11Sexagesimal = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$`)
+
+// yaml11NonString reports whether a YAML 1.1 reader (PyYAML, Ruby's,
+// Ansible) would read the plain scalar v as no string: it is quoted.
+func yaml11NonString(v string) bool {
+	return yaml11Bools[strings.ToLower(v)] || yaml11Sexagesimal.MatchString(v) ||
+		// Not a YAML 1.1 matter: yaml.v3 writes a string of line breaks
+		// alone as a literal block that reads back as "".
+		strings.ContainsAny(v, "\n\r") && strings.TrimSpace(v) == ""
 }
 
 // colours says whether tables may colour their status cells: only when
