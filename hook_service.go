@@ -80,7 +80,7 @@ const maxHookSecret = 256
 
 // CreateHook implements HookService.
 func (m *HookManager) CreateHook(ctx context.Context, req HookRequest) (*Hook, string, error) {
-	if err := ValidateName(req.Project); err != nil {
+	if err := ValidateProjectName(req.Project); err != nil {
 		return nil, "", err
 	}
 	if req.Branch == "" {

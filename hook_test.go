@@ -282,3 +282,13 @@ func TestHookToken(t *testing.T) {
 	}
 	<-store.finished
 }
+
+// A hook's project is named as a project in the refusal of a bad name.
+func TestCreateHookBadProjectName(t *testing.T) {
+	box, _ := lambda.NewSecretBox(make([]byte, lambda.HookKeySize))
+	m := lambda.NewHookManager(newMemHooks(), box, func(context.Context, *lambda.Hook, lambda.GitSource) error { return nil })
+	_, _, err := m.CreateHook(context.Background(), lambda.HookRequest{Project: "Bad Name", Repository: "https://example.com/shop.git"})
+	if lambda.ErrorCode(err) != lambda.EINVALID || !strings.HasPrefix(lambda.ErrorMessage(err), `project name "Bad Name" contains 'B'`) {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -11,20 +11,26 @@ import (
 // ValidateName checks that name can serve as a function name: a DNS label
 // ([a-z0-9-], 1-63 characters, no leading or trailing dash), so that
 // NAME.DOMAIN is a valid host and the name is safe in image tags and labels.
-func ValidateName(name string) error {
+func ValidateName(name string) error { return validateLabel("function name", name) }
+
+// ValidateProjectName checks a project's name by the rules of a function's
+// (its functions may be named PROJECT-NAME), in messages that say project.
+func ValidateProjectName(name string) error { return validateLabel("project name", name) }
+
+func validateLabel(what, name string) error {
 	const rule = "use 1-63 lowercase letters, digits or dashes, not starting or ending with a dash"
 	if name == "" {
-		return Errorf(EINVALID, "function name is empty: %s", rule)
+		return Errorf(EINVALID, "%s is empty: %s", what, rule)
 	}
 	if len(name) > 63 {
-		return Errorf(EINVALID, "function name %.20q... is %d characters long: %s", name, len(name), rule)
+		return Errorf(EINVALID, "%s %.20q... is %d characters long: %s", what, name, len(name), rule)
 	}
 	if name[0] == '-' || name[len(name)-1] == '-' {
-		return Errorf(EINVALID, "function name %q starts or ends with a dash: %s", name, rule)
+		return Errorf(EINVALID, "%s %q starts or ends with a dash: %s", what, name, rule)
 	}
 	for _, r := range name {
 		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
-			return Errorf(EINVALID, "function name %q contains %q: %s", name, r, rule)
+			return Errorf(EINVALID, "%s %q contains %q: %s", what, name, r, rule)
 		}
 	}
 	return nil

@@ -16,8 +16,8 @@ var _ lambda.ProjectService = (*Engine)(nil)
 // once and deployTree deploys the project it declares.
 func (e *Engine) DeployProject(ctx context.Context, req lambda.ProjectDeployRequest) (*lambda.ProjectDeployment, error) {
 	if req.Project != "" {
-		if err := lambda.ValidateName(req.Project); err != nil {
-			return nil, lambda.Errorf(lambda.EINVALID, "project: %s", strings.Replace(lambda.ErrorMessage(err), "function name", "project name", 1))
+		if err := lambda.ValidateProjectName(req.Project); err != nil {
+			return nil, lambda.Errorf(lambda.EINVALID, "project: %s", lambda.ErrorMessage(err))
 		}
 	}
 	if req.Progress == nil {

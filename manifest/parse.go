@@ -112,8 +112,8 @@ func (p *parser) field(m *Manifest, key string, v *yaml.Node) error {
 		}
 	case "project":
 		if m.Project, err = p.str(key, v); err == nil {
-			if verr := lambda.ValidateName(m.Project); verr != nil {
-				err = p.errAt(v.Line, key, "%s", strings.Replace(lambda.ErrorMessage(verr), "function name", "project name", 1))
+			if verr := lambda.ValidateProjectName(m.Project); verr != nil {
+				err = p.errAt(v.Line, key, "%s", lambda.ErrorMessage(verr))
 			}
 		}
 	case "runtime":

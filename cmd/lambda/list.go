@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,8 +40,8 @@ func runList(ctx context.Context, s *streams, root *rootOptions, o *listOptions)
 	var fns []lambdahttp.FunctionSummary
 	var err error
 	if o.project != "" {
-		if verr := lambda.ValidateName(o.project); verr != nil {
-			return usageErrorf("--project: %s", strings.Replace(lambda.ErrorMessage(verr), "function name", "project name", 1))
+		if verr := lambda.ValidateProjectName(o.project); verr != nil {
+			return usageErrorf("--project: %s", lambda.ErrorMessage(verr))
 		}
 		fns, err = root.client().ListProjectFunctions(ctx, o.project)
 	} else {

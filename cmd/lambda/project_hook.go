@@ -67,7 +67,7 @@ func runProjectHook(ctx context.Context, s *streams, root *rootOptions, o *proje
 	if err := checkOutput(o.output); err != nil {
 		return err
 	}
-	if err := lambda.ValidateName(name); err != nil {
+	if err := lambda.ValidateProjectName(name); err != nil {
 		return usageErrorf("%w", err)
 	}
 	if o.git == "" {
