@@ -292,3 +292,41 @@ func TestCreateHookBadProjectName(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// A delivery signed with another hook's secret is refused, even for the
+// same project and repository: each hook verifies with its own.
+func TestHookRefusesAnotherHooksSignature(t *testing.T) {
+	box, _ := lambda.NewSecretBox(make([]byte, lambda.HookKeySize))
+	deployed := make(chan lambda.GitSource, 2)
+	m := lambda.NewHookManager(newMemHooks(), box, func(_ context.Context, _ *lambda.Hook, src lambda.GitSource) error {
+		deployed <- src
+		return nil
+	})
+	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	req := lambda.HookRequest{Project: "shop", Repository: "https://example.com/shop.git"}
+	a, secretA, err := m.CreateHook(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, secretB, err := m.CreateHook(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if secretA == secretB || a.ID == b.ID {
+		t.Fatalf("two hooks share a secret or an ID")
+	}
+	body := fmt.Appendf(nil, `{"ref":"refs/heads/main","after":%q}`, strings.Repeat("c", 40))
+	_, err = m.Deliver(context.Background(), b.ID, lambda.Delivery{ID: "x1", Event: "push", Body: body, Signature: lambda.Sign([]byte(secretA), body)})
+	if lambda.ErrorCode(err) != lambda.EFORBIDDEN {
+		t.Errorf("hook B with A's signature: %v, want forbidden", err)
+	}
+	select {
+	case src := <-deployed:
+		t.Errorf("deployed %+v", src)
+	default:
+	}
+}
