@@ -238,3 +238,23 @@ func TestPrivateFileWriteIsAtomic(t *testing.T) {
 		t.Errorf("mode %v", fi.Mode().Perm())
 	}
 }
+
+// context list is where a user looks when LAMBDA_CONTEXT names a context
+// that does not exist: it lists them, with the error as a warning.
+func TestContextListWithUnknownContext(t *testing.T) {
+	isolateCredentials(t)
+	t.Setenv("LAMBDA_SERVER", "")
+	t.Setenv("LAMBDA_CONTEXT", "")
+	if _, stderr, code := runCLI(t, "", "", "context", "add", "prod", "--server", "https://prod.example.com"); code != 0 {
+		t.Fatal(stderr)
+	}
+	t.Setenv("LAMBDA_CONTEXT", "prdo")
+	stdout, stderr, code := runCLI(t, "", "", "context", "list")
+	if code != 0 || !strings.Contains(stdout, "prod ") || strings.Contains(stdout, "*") || !strings.Contains(stderr, `Warning: context "prdo" (from LAMBDA_CONTEXT) does not exist`) {
+		t.Errorf("context list with LAMBDA_CONTEXT=prdo: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// Any other command still refuses it.
+	if _, stderr, code := runCLI(t, "", "", "list"); code == 0 || !strings.Contains(stderr, `context "prdo" (from LAMBDA_CONTEXT) does not exist`) {
+		t.Errorf("list with LAMBDA_CONTEXT=prdo: exit %d, %q", code, stderr)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lambdahq/lambda"
 )
 
 type contextListOptions struct {
@@ -55,15 +57,22 @@ func runContextList(s *streams, root *rootOptions, o *contextListOptions) error 
 	// The context in use, as the next command would pick it.
 	conn, err := root.connection()
 	var broken *brokenContextError
-	if errors.As(err, &broken) {
+	unknown := false
+	switch {
+	case errors.As(err, &broken):
 		// List anyway, the broken one marked: this is where the user
 		// looks to see what to fix.
 		fmt.Fprintf(s.Err, "Warning: %v\n", err)
 		conn.Context = broken.name
-	} else if err != nil {
+	case lambda.ErrorCode(err) == lambda.ENOTFOUND:
+		// --context or LAMBDA_CONTEXT names none of them: list them,
+		// none marked.
+		fmt.Fprintf(s.Err, "Warning: %s\n", lambda.ErrorMessage(err))
+		unknown = true
+	case err != nil:
 		return err
 	}
-	rows := []contextInfo{{Name: defaultContext, Current: conn.Context == "", Server: "(flags, environment, defaults)"}}
+	rows := []contextInfo{{Name: defaultContext, Current: conn.Context == "" && !unknown, Server: "(flags, environment, defaults)"}}
 	for _, n := range cfg.names() {
 		e := cfg.Contexts[n]
 		rows = append(rows, contextInfo{Name: n, Current: conn.Context == n, Server: e.Server, APIKeyFile: e.APIKeyFile,
