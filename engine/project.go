@@ -120,25 +120,36 @@ func (e *Engine) planProject(ctx context.Context, req lambda.ProjectDeployReques
 			return nil, lambda.Errorf(lambda.ErrorCode(err), "function %q: %s", f.Name, lambda.ErrorMessage(err))
 		}
 		pf := &projectFn{entry: f.Name, req: dr, cfg: cfg}
-		fn, err := e.Store.FindFunction(ctx, name)
-		switch {
-		case lambda.ErrorCode(err) == lambda.ENOTFOUND:
-		case err != nil:
+		if pf.fn, err = e.projectOwned(ctx, pf, pm.Project, req.Prefix); err != nil {
 			return nil, err
-		case fn.Project == "" && req.Prefix:
-			return nil, lambda.Errorf(lambda.ECONFLICT, "function %q exists and was deployed on its own, not as part of project %q: delete it first (lambda delete %s), or rename %q in lambda.yaml", name, pm.Project, name, f.Name)
-		case fn.Project == "":
-			return nil, lambda.Errorf(lambda.ECONFLICT, "function %q exists and was deployed on its own, not as part of project %q: delete it first (lambda delete %s), or deploy the project with --prefix to name its functions %s-NAME", name, pm.Project, name, pm.Project)
-		case fn.Project != pm.Project && req.Prefix:
-			return nil, lambda.Errorf(lambda.ECONFLICT, "function %q belongs to project %q, not %q: rename %q in lambda.yaml", name, fn.Project, pm.Project, f.Name)
-		case fn.Project != pm.Project:
-			return nil, lambda.Errorf(lambda.ECONFLICT, "function %q belongs to project %q, not %q: rename the function, or deploy with --prefix to name them %s-NAME", name, fn.Project, pm.Project, pm.Project)
-		default:
-			pf.fn = fn
 		}
 		fns = append(fns, pf)
 	}
 	return fns, nil
+}
+
+// projectOwned returns the function f deploys, nil when it does not exist
+// yet, or the conflict when it exists outside project. It is checked when
+// the deploy is planned, and again once f's lock is held: another deploy
+// may have created the function in between.
+func (e *Engine) projectOwned(ctx context.Context, f *projectFn, project string, prefix bool) (*lambda.Function, error) {
+	name := f.req.Name
+	fn, err := e.Store.FindFunction(ctx, name)
+	switch {
+	case lambda.ErrorCode(err) == lambda.ENOTFOUND:
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case fn.Project == "" && prefix:
+		return nil, lambda.Errorf(lambda.ECONFLICT, "function %q exists and was deployed on its own, not as part of project %q: delete it first (lambda delete %s), or rename %q in lambda.yaml", name, project, name, f.entry)
+	case fn.Project == "":
+		return nil, lambda.Errorf(lambda.ECONFLICT, "function %q exists and was deployed on its own, not as part of project %q: delete it first (lambda delete %s), or deploy the project with --prefix to name its functions %s-NAME", name, project, name, project)
+	case fn.Project != project && prefix:
+		return nil, lambda.Errorf(lambda.ECONFLICT, "function %q belongs to project %q, not %q: rename %q in lambda.yaml", name, fn.Project, project, f.entry)
+	case fn.Project != project:
+		return nil, lambda.Errorf(lambda.ECONFLICT, "function %q belongs to project %q, not %q: rename the function, or deploy with --prefix to name them %s-NAME", name, fn.Project, project, project)
+	}
+	return fn, nil
 }
 
 // switchProject holds the lock of every function of fns, in name order
@@ -152,6 +163,13 @@ func (e *Engine) switchProject(ctx context.Context, t tree, req lambda.ProjectDe
 		var unlock func()
 		ctx, unlock = e.lockCancelable(ctx, f.req.Name)
 		defer unlock()
+	}
+	// Another deploy may have created or taken a function since the plan.
+	for _, f := range fns {
+		var err error
+		if f.fn, err = e.projectOwned(ctx, f, project, req.Prefix); err != nil {
+			return nil, err
+		}
 	}
 
 	var changed []*projectFn

@@ -1,10 +1,14 @@
 package engine_test
 
 import (
+	"context"
+	"io"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/sqlite"
 )
 
 // A name taken while --prefix is already given: the advice is to delete
@@ -33,5 +37,75 @@ func TestDeployProjectConflictAdviceWithPrefix(t *testing.T) {
 	if lambda.ErrorCode(err) != lambda.ECONFLICT || !strings.Contains(msg, `function "shop-x-api" belongs to project "shop-x", not "shop"`) ||
 		strings.Contains(msg, "--prefix") {
 		t.Errorf("another project's function with --prefix: %v", err)
+	}
+}
+
+// blockingBuilder holds the first build until released.
+type blockingBuilder struct {
+	*projectBuilder
+	once          sync.Once
+	held, release chan struct{}
+}
+
+func (b *blockingBuilder) BuildContext(ctx context.Context, dir string, cfg lambda.Config, out io.Writer) (lambda.Config, io.ReadCloser, error) {
+	b.once.Do(func() {
+		close(b.held)
+		<-b.release
+	})
+	return b.projectBuilder.BuildContext(ctx, dir, cfg, out)
+}
+
+// findSignal tells each FindFunction of name once it answered.
+type findSignal struct {
+	*sqlite.FunctionStore
+	name  string
+	found chan struct{}
+}
+
+func (s *findSignal) FindFunction(ctx context.Context, name string) (*lambda.Function, error) {
+	fn, err := s.FunctionStore.FindFunction(ctx, name)
+	if name == s.name {
+		select {
+		case s.found <- struct{}{}:
+		default:
+		}
+	}
+	return fn, err
+}
+
+// Two projects that both create function x at once: the one that waited
+// for x's lock finds x taken by the other and is refused; it does not take
+// the function over (its ownership is checked again under the lock).
+func TestDeployProjectsRaceForOneName(t *testing.T) {
+	var b *blockingBuilder
+	var found *findSignal
+	p := newProjectEnv(t, func(p *projectEnv) {
+		b = &blockingBuilder{projectBuilder: p.builder, held: make(chan struct{}), release: make(chan struct{})}
+		p.eng.Builder = b
+		found = &findSignal{FunctionStore: p.store, name: "x", found: make(chan struct{}, 1)}
+		p.eng.Store = found
+	})
+
+	p.yaml = "project: a\nruntime: node\nfunctions:\n  x: {handler: functions.x}\n"
+	errA := make(chan error, 1)
+	go func() { _, _, err := p.deploy(lambda.ProjectDeployRequest{}); errA <- err }()
+	<-found.found // a's plan
+	<-b.held      // a builds, holding x's lock
+
+	p.yaml = "project: b\nruntime: node\nfunctions:\n  x: {handler: functions.x}\n"
+	errB := make(chan error, 1)
+	go func() { _, _, err := p.deploy(lambda.ProjectDeployRequest{}); errB <- err }()
+	<-found.found // b's plan found no x
+	close(b.release)
+	if err := <-errA; err != nil {
+		t.Fatalf("a: %v", err)
+	}
+	err := <-errB
+	if lambda.ErrorCode(err) != lambda.ECONFLICT || !strings.Contains(lambda.ErrorMessage(err), `function "x" belongs to project "a", not "b"`) {
+		t.Errorf("b: %v, want the conflict", err)
+	}
+	fn, ferr := p.store.FindFunction(context.Background(), "x")
+	if ferr != nil || fn.Project != "a" || fn.ActiveVersion != 1 {
+		t.Errorf("x after both: %+v, %v; want project a's version 1", fn, ferr)
 	}
 }

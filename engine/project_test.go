@@ -74,7 +74,8 @@ type projectEnv struct {
 }
 
 // newProjectEnv is an engine whose uploads are a tree holding p.yaml.
-func newProjectEnv(t *testing.T) *projectEnv {
+// setup, if any, runs before the engine opens, to swap its parts.
+func newProjectEnv(t *testing.T, setup ...func(*projectEnv)) *projectEnv {
 	t.Helper()
 	p := &projectEnv{builder: &projectBuilder{}, yaml: shopYAML}
 	fake := drivertest.NewFake()
@@ -90,6 +91,10 @@ func newProjectEnv(t *testing.T) *projectEnv {
 				return "", err
 			}
 			return "c0de" + p.yaml, os.WriteFile(filepath.Join(dest, manifest.FileName), []byte(p.yaml), 0o644)
+		}
+		p.env = e
+		for _, f := range setup {
+			f(p)
 		}
 	})
 	return p
