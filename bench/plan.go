@@ -37,6 +37,10 @@ type Plan struct {
 	AsyncRounds     int
 	AsyncJobs       int // per round
 	AsyncWarmupJobs int // unmeasured, before the rest
+
+	// deploy: DeploySamples of each kind of deploy, after one unmeasured
+	// deploy per runtime.
+	DeploySamples int
 }
 
 // QuickPlan fits a run, builds included, within 90 s on a 2-core machine.
@@ -60,6 +64,7 @@ func QuickPlan() Plan {
 		AsyncRounds:      3,
 		AsyncJobs:        1000,
 		AsyncWarmupJobs:  200,
+		DeploySamples:    3,
 	}
 }
 
@@ -84,5 +89,6 @@ func FullPlan() Plan {
 		AsyncRounds:      6,
 		AsyncJobs:        5000,
 		AsyncWarmupJobs:  2000,
+		DeploySamples:    5,
 	}
 }

@@ -20,6 +20,7 @@ type Report struct {
 	Stdio     Stdio     `json:"stdio"`
 	Scale     Scale     `json:"scale"`
 	Async     Async     `json:"async"`
+	Deploy    Deploy    `json:"deploy"`
 	Targets   []Target  `json:"targets"`
 }
 
@@ -133,4 +134,14 @@ type Scale struct {
 	BareSecondsP50     float64 `json:"bare_seconds_p50"`
 	BareContainersPerS float64 `json:"bare_containers_per_s"`
 	Ratio              float64 `json:"ratio"` // containers_per_s / bare_containers_per_s
+}
+
+// Deploy is how long deploys take with warm caches (deploy.go), in
+// seconds, from the deploy call until the gateway serves the new code:
+// medians of Samples each.
+type Deploy struct {
+	FirstGoS        float64 `json:"first_go_s"`        // a new Go function
+	RedeployGoS     float64 `json:"redeploy_go_s"`     // new code of a Go function
+	RedeployPythonS float64 `json:"redeploy_python_s"` // new code of a Python function
+	Samples         int     `json:"samples"`
 }

@@ -18,6 +18,8 @@ var requiredKeys = []string{
 	// issue 10
 	"async.enqueue_per_s", "async.dispatch_p50_ms", "async.dispatch_p99_ms", "async.throughput_ratio",
 	"async.sync_rps", "async.async_per_s", "async.sync_api_rps", "async.api_ratio",
+	// issue 14 §3
+	"deploy.redeploy_python_s", "deploy.redeploy_go_s", "deploy.first_go_s",
 }
 
 func sampleReport() *Report {
@@ -26,9 +28,10 @@ func sampleReport() *Report {
 		Machine: Machine{Cores: 2, OS: "linux", Arch: "amd64", GoVersion: "go1.26", DockerVersion: "20.10.24"},
 		Warm: Warm{DirectP50Ms: 0.1, DirectP99Ms: 0.3, GatewayP50Ms: 0.25, GatewayP99Ms: 0.6, AddedP50Ms: 0.15, AddedP99Ms: 0.3,
 			LatencySamples: 2000, DirectRPS: 10000, GatewayRPS: 8500, RPSRatio: 0.85, Concurrency: 32},
-		Cold:  Cold{BareP50Ms: 300, BareP99Ms: 400, GatewayP50Ms: 360, GatewayP99Ms: 500, Ratio: 1.2, BareSamples: 5, GatewaySamples: 5, PausedP50Ms: 12, PausedP99Ms: 20, PausedSamples: 5},
-		Stdio: Stdio{PerCallRPS: 5, PoolRPS: 600, Ratio: 120, Concurrency: 4},
-		Scale: Scale{Instances: 5, Rounds: 1, SecondsP50: 1.25, ContainersPerS: 4, BareSecondsP50: 1, BareContainersPerS: 5, Ratio: 0.8},
+		Cold:   Cold{BareP50Ms: 300, BareP99Ms: 400, GatewayP50Ms: 360, GatewayP99Ms: 500, Ratio: 1.2, BareSamples: 5, GatewaySamples: 5, PausedP50Ms: 12, PausedP99Ms: 20, PausedSamples: 5},
+		Stdio:  Stdio{PerCallRPS: 5, PoolRPS: 600, Ratio: 120, Concurrency: 4},
+		Scale:  Scale{Instances: 5, Rounds: 1, SecondsP50: 1.25, ContainersPerS: 4, BareSecondsP50: 1, BareContainersPerS: 5, Ratio: 0.8},
+		Deploy: Deploy{FirstGoS: 3.5, RedeployGoS: 3.25, RedeployPythonS: 1.75, Samples: 3},
 		Async: Async{EnqueuePerS: 2400, EnqueueP50Ms: 12, EnqueueP99Ms: 30, Enqueued: 6000, DispatchP50Ms: 6.5, DispatchP99Ms: 11,
 			SubmitToRunP50Ms: 9, DispatchSamples: 40, SyncRPS: 7000, AsyncPerS: 3675, ThroughputRatio: 0.525, SyncAPIRPS: 4900, APIRatio: 0.75, JobsPerRound: 2000,
 			Concurrency: 32, Rounds: 3},
@@ -84,6 +87,7 @@ func TestTargets(t *testing.T) {
 		"warm.rps_ratio": true, "warm.added_p50_ms": true, "cold.ratio": false, "stdio.ratio": true,
 		"async.enqueue_per_s": true, "async.dispatch_p50_ms": false, "async.throughput_ratio": true,
 		"cold.paused_p50_ms": true, "scale.containers_per_s": false,
+		"deploy.redeploy_python_s": true, "deploy.redeploy_go_s": false, "deploy.first_go_s": true,
 	}
 	if len(r.Targets) != len(want) {
 		t.Fatalf("%d targets, want %d", len(r.Targets), len(want))
@@ -109,7 +113,8 @@ func TestWriteTable(t *testing.T) {
 	out := buf.String()
 	for _, want := range []string{"WARM", "COLD", "STDIO", "SCALE", "TARGETS", "0.250 ms", "+0.150 ms", "0.850×", "1.20×", "120×", "missed by 0.100", "Docker 20.10.24",
 		"ASYNC", "6.50 ms", "11.0 ms", "2400", "3675", "0.525× of sync", "(40 events, idle queue)", "(3 rounds of 2000 events)", "4900", "0.750× of it",
-		"SCALE: 5 instances started in parallel against as many bare Docker starts (p50 of 1 rounds)", "0.800×"} {
+		"SCALE: 5 instances started in parallel against as many bare Docker starts (p50 of 1 rounds)", "0.800×",
+		"DEPLOY", "(p50 of 3)", "3.50 s", "3.25 s", "1.75 s", "missed by 0.250"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

@@ -55,9 +55,12 @@ type Runner struct {
 	// (POST /v1/functions/NAME/invocations, with the credentials it
 	// needs), Invoke invokes it synchronously through the API (POST
 	// /v1/functions/NAME/invoke); Queue reads the jobs they queue.
-	Async    Endpoint
-	Invoke   Endpoint
-	Queue    Queue
+	Async  Endpoint
+	Invoke Endpoint
+	Queue  Queue
+	// Deployer deploys the deploy phase's functions; without it the phase
+	// is left out.
+	Deployer Deployer
 	Machine  Machine
 	Progress io.Writer // progress lines; nil discards them
 	// Phase, if set, is called as each phase (warm, async, cold, stdio, scale)
@@ -83,6 +86,7 @@ func (r *Runner) Run(ctx context.Context) (*Report, error) {
 		{"cold", r.coldPaused},
 		{"stdio", r.stdio},
 		{"scale", r.scale},
+		{"deploy", r.deploy},
 	}
 	for _, p := range phases {
 		if !r.runs(p.name) {
@@ -108,6 +112,9 @@ func (r *Runner) Run(ctx context.Context) (*Report, error) {
 
 // runs reports whether the run includes phase.
 func (r *Runner) runs(phase string) bool {
+	if phase == "deploy" && r.Deployer == nil {
+		return false
+	}
 	return r.Phases == nil || slices.Contains(r.Phases, phase)
 }
 

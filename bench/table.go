@@ -59,6 +59,13 @@ func WriteTable(w io.Writer, rep *Report) error {
 	row("", "bare docker", "platform", "ratio")
 	row("seconds until all serve", formatNumber(sc.BareSecondsP50), formatNumber(sc.SecondsP50), "")
 	row("containers/s", formatNumber(sc.BareContainersPerS), formatNumber(sc.ContainersPerS), x(sc.Ratio))
+	if dp := rep.Deploy; dp.Samples > 0 {
+		line("")
+		line("DEPLOY: seconds from the deploy call until the gateway serves the new code, warm caches (p50 of %d)", dp.Samples)
+		row("first deploy of a Go function", formatNumber(dp.FirstGoS)+" s", "", "")
+		row("code-only redeploy, Go", formatNumber(dp.RedeployGoS)+" s", "", "")
+		row("code-only redeploy, Python", formatNumber(dp.RedeployPythonS)+" s", "", "")
+	}
 	if wm.Errors+s.Errors+c.Discarded+a.Errors+a.FailedJobs > 0 {
 		line("")
 		line("failed requests: warm %d, stdio %d, async %d; failed jobs: %d; cold samples discarded: %d", wm.Errors, s.Errors, a.Errors, a.FailedJobs, c.Discarded)

@@ -34,6 +34,9 @@ func (r *Report) evaluate() {
 		// issue 14
 		atMost("cold.paused_p50_ms", 30, r.Cold.PausedP50Ms),
 		atLeast("scale.containers_per_s", 8, r.Scale.ContainersPerS),
+		atMost("deploy.redeploy_python_s", 2, r.Deploy.RedeployPythonS),
+		atMost("deploy.redeploy_go_s", 3, r.Deploy.RedeployGoS),
+		atMost("deploy.first_go_s", 4, r.Deploy.FirstGoS),
 	}
 }
 

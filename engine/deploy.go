@@ -42,7 +42,9 @@ func (e *Engine) deploy(ctx context.Context, req lambda.DeployRequest) (*lambda.
 		t.sum, t.git, err = e.cloneTree(ctx, *req.Git, dir, p, true)
 	} else {
 		p.Step(1, 3, "Unpacking function code")
+		start := time.Now()
 		t.sum, err = e.Extract(req.Code, dir)
+		e.stepDone(req.Name, "receive and extract the code", start)
 	}
 	if err != nil {
 		return nil, err
@@ -80,7 +82,9 @@ func (e *Engine) deployFunctionTree(ctx context.Context, t tree, req lambda.Depl
 	}
 	v.Git = t.git
 	p.Step(3, 3, "Starting container")
+	start := time.Now()
 	d, err := e.published(e.activate(ctx, v, req.Scaling))
+	e.stepDone(req.Name, "start the new version and switch to it", start)
 	return e.applySchedules(ctx, req, d, err)
 }
 
@@ -143,12 +147,18 @@ func (e *Engine) build(ctx context.Context, name, dir string, cfg lambda.Config,
 }
 
 func (e *Engine) buildOnce(ctx context.Context, name, dir string, cfg lambda.Config, number int, sum string, out io.Writer) (*lambda.Version, error) {
+	start := time.Now()
 	cfg, tar, err := e.Builder.BuildContext(ctx, dir, cfg, out)
 	if err != nil {
 		return nil, err
 	}
 	defer tar.Close()
-	return e.buildImage(ctx, name, number, cfg, sum, tar, out)
+	// For a Go function on the host's toolchain, the compile.
+	e.stepDone(name, "prepare the build context", start)
+	start = time.Now()
+	v, err := e.buildImage(ctx, name, number, cfg, sum, tar, out)
+	e.stepDone(name, "build the image", start)
+	return v, err
 }
 
 // buildImage builds the context tar into the image of version number.

@@ -83,7 +83,7 @@ func builderDockerfile(image string, p *goProgram) string {
 	if p.ca {
 		b.WriteString("COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n")
 	}
+	b.WriteString(p.meta)
 	fmt.Fprintf(&b, "COPY --from=build /out/function %s\n", p.bin)
-	b.WriteString(p.tail)
 	return b.String()
 }

@@ -121,13 +121,13 @@ func (g *goRuntime) Context(ctx context.Context, dir string, cfg lambda.Config, 
 		p.sdk = r.SDKSource
 	}
 	if cfg.Protocol == lambda.ProtocolHTTP {
-		p.base, p.ca, p.tail = "scratch", true, scratchTail
+		p.base, p.ca, p.meta = "scratch", true, scratchMeta
 	} else {
 		base, err := r.ensureShimBase(ctx, out)
 		if err != nil {
 			return nil, err
 		}
-		p.base, p.tail = base, shimTail(cfg.Protocol, "/function")
+		p.base, p.meta = base, shimMeta(cfg.Protocol, "/function")
 	}
 	return r.compile(ctx, p, out)
 }

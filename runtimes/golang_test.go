@@ -56,6 +56,11 @@ func TestGoHostBuild(t *testing.T) {
 			t.Errorf("Dockerfile lacks %q:\n%s", line, df)
 		}
 	}
+	// The binary's COPY last: a build of new code finds every step before
+	// it in the builder's cache.
+	if !strings.HasSuffix(df, "\nCOPY function /function\n") {
+		t.Errorf("Dockerfile does not end with the binary's COPY:\n%s", df)
+	}
 	if got := string(entries["ca-certificates.crt"].data); !strings.HasPrefix(got, "-----BEGIN") {
 		t.Errorf("CA bundle in context = %q", got)
 	}

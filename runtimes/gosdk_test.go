@@ -28,8 +28,9 @@ func TestGoSDKHostBuild(t *testing.T) {
 				t.Fatalf("%v\n%s", err, out.String())
 			}
 			entries := readContext(t, rc)
-			want := "FROM " + base + "\nCOPY function /function\nENV PORT=8080\nEXPOSE 8080\n" +
-				`ENTRYPOINT ["/lambda/shim","--protocol","handler","--","/function"]` + "\nCMD []\n"
+			// The binary's COPY last, after the steps the builder caches.
+			want := "FROM " + base + "\nENV PORT=8080\nEXPOSE 8080\n" +
+				`ENTRYPOINT ["/lambda/shim","--protocol","handler","--","/function"]` + "\nCMD []\nCOPY function /function\n"
 			if df := string(entries["Dockerfile"].data); df != want {
 				t.Errorf("Dockerfile:\n%s\nwant:\n%s", df, want)
 			}
@@ -132,7 +133,7 @@ func TestShimImageBuild(t *testing.T) {
 	}
 	ctx := d.builds[0]
 	df := string(ctx["Dockerfile"].data)
-	if !strings.HasPrefix(df, "FROM scratch\nCOPY function /shim\nENTRYPOINT [\"/shim\"]\nLABEL ") || !strings.Contains(df, `"lambda.role"="shim"`) {
+	if !strings.HasPrefix(df, "FROM scratch\nENTRYPOINT [\"/shim\"]\nLABEL ") || !strings.HasSuffix(df, "\nCOPY function /shim\n") || !strings.Contains(df, `"lambda.role"="shim"`) {
 		t.Errorf("shim Dockerfile:\n%s", df)
 	}
 	assertStaticELF(t, ctx["function"].data)

@@ -158,18 +158,26 @@ type handlerDeps struct {
 func handlerContext(dir, image, handler string, deps *handlerDeps) io.ReadCloser {
 	var b strings.Builder
 	fmt.Fprintf(&b, "FROM %s\n", image)
+	// $ would be expanded by the builder; handlers are checked otherwise.
+	env := fmt.Sprintf("ENV LAMBDA_HANDLER=%s\n", strings.ReplaceAll(handler, "$", `\$`))
 	if deps != nil && !deps.local {
 		fmt.Fprintf(&b, "COPY %s %s/\n", strings.Join(deps.files, " "), taskRoot)
 		fmt.Fprintf(&b, "RUN %s\n", execForm(deps.run))
 	}
-	fmt.Fprintf(&b, "COPY . %s/\n", taskRoot)
 	if deps != nil && deps.local {
+		fmt.Fprintf(&b, "COPY . %s/\n", taskRoot)
 		fmt.Fprintf(&b, "RUN %s\n", execForm(deps.run))
+		// Last: the functions of a project differ only by their handler,
+		// so they share every layer before this one (one install).
+		b.WriteString(env)
+	} else {
+		// Before the code: a redeploy of new code finds this step in the
+		// cache and runs only the COPY (each ENV step of Docker's builder
+		// creates and commits a container). The functions of a project
+		// still share the dependency install above.
+		b.WriteString(env)
+		fmt.Fprintf(&b, "COPY . %s/\n", taskRoot)
 	}
-	// Last: the functions of a project differ only by their handler, so
-	// they share every layer before this one (one dependency install).
-	// $ would be expanded by the builder; handlers are checked otherwise.
-	fmt.Fprintf(&b, "ENV LAMBDA_HANDLER=%s\n", strings.ReplaceAll(handler, "$", `\$`))
 	df := b.String()
 	skip := func(rel string, isDir bool) (bool, bool) {
 		rel = filepath.ToSlash(rel)

@@ -65,7 +65,7 @@ func (r *Registry) hostBuild(ctx context.Context, p *goProgram, out io.Writer) (
 	if ca != "" {
 		df += "COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n"
 	}
-	df += "COPY function " + p.bin + "\n" + p.tail
+	df += p.meta + "COPY function " + p.bin + "\n"
 	return streamTar(func(tw *tar.Writer) error {
 		if err := addBytes(tw, "Dockerfile", []byte(df), 0o644); err != nil {
 			return err

@@ -26,9 +26,8 @@ func execForm(args []string) string {
 	return string(b)
 }
 
-// shimTail ends the Dockerfile of an image whose command runs behind the
-// shim. PORT is a default for running the image by hand.
-func shimTail(protocol string, command ...string) string {
+// shimMeta configures an image whose command runs behind the shim. PORT is a default for running the image by hand.
+func shimMeta(protocol string, command ...string) string {
 	return "ENV PORT=8080\nEXPOSE 8080\nENTRYPOINT " + execForm(shimEntrypoint(protocol, command...)) + "\nCMD []\n"
 }
 

@@ -119,8 +119,8 @@ func (r *Registry) ensureShim(ctx context.Context, out io.Writer) (string, error
 			os.RemoveAll(dir)
 			return nil, err
 		}
-		tail := "ENTRYPOINT [\"/shim\"]\n" + labelLine(map[string]string{labelRole: roleShim, labelImage: ref})
-		p := &goProgram{dir: dir, base: "scratch", bin: "/shim", tail: tail, what: "shim"}
+		meta := "ENTRYPOINT [\"/shim\"]\n" + labelLine(map[string]string{labelRole: roleShim, labelImage: ref})
+		p := &goProgram{dir: dir, base: "scratch", bin: "/shim", meta: meta, what: "shim"}
 		rc, err := r.compile(ctx, p, out)
 		if err != nil {
 			os.RemoveAll(dir)

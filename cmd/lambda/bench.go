@@ -43,6 +43,8 @@ pipeline (no registry needed), and measures side by side, in interleaved rounds:
   stdio  a container per call (create, attach, start, wait, remove) against the
          warm pool of a stdio function
   scale  instances started in parallel (containers per second)
+  deploy a first deploy of a Go function and code-only redeploys of a Go and
+         a Python function, until the gateway serves the new code
 
 Progress goes to stderr, the results to stdout. Everything it creates is
 removed at the end, even on Ctrl-C; --keep leaves the function images.
@@ -59,8 +61,8 @@ docs/performance.md explains the figures.`,
 	f.BoolVar(&o.json, "json", false, "print the results as one JSON document")
 	f.BoolVar(&o.keep, "keep", false, "keep the images of the bench functions")
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of one phase (--profile-phase; server and load) to this file")
-	f.StringVar(&o.profilePhase, "profile-phase", "warm", "the phase --cpuprofile profiles: warm, async, cold, stdio or scale")
-	f.StringSliceVar(&o.phases, "phases", nil, "run only these phases (warm, async, cold, stdio, scale), e.g. to compare two builds' warm figures")
+	f.StringVar(&o.profilePhase, "profile-phase", "warm", "the phase --cpuprofile profiles: warm, async, cold, stdio, scale or deploy")
+	f.StringSliceVar(&o.phases, "phases", nil, "run only these phases (warm, async, cold, stdio, scale, deploy), e.g. to compare two builds' warm figures")
 	_ = f.MarkHidden("phases")
 	_ = f.MarkHidden("cpuprofile")
 	_ = f.MarkHidden("profile-phase")
@@ -117,6 +119,7 @@ func runBench(ctx context.Context, s *streams, o *benchOptions) (err error) {
 		Async:    submit,
 		Invoke:   invoke,
 		Queue:    p,
+		Deployer: benchDeployer{p},
 		Machine:  machine,
 		Progress: s.Err,
 		Phases:   o.phases,
@@ -139,7 +142,7 @@ func runBench(ctx context.Context, s *streams, o *benchOptions) (err error) {
 }
 
 // benchPhases are the phases bench.Runner reports to its Phase hook.
-var benchPhases = []string{"warm", "async", "cold", "stdio", "scale"}
+var benchPhases = []string{"warm", "async", "cold", "stdio", "scale", "deploy"}
 
 // profilePhase returns a bench.Runner.Phase hook that writes a CPU
 // profile of phase to path.
