@@ -54,7 +54,7 @@ func (s *Server) handleDeploy(w http.ResponseWriter, r *http.Request) {
 	stream := &eventStream{w: w, open: req.Code == nil && req.ImageArchive == nil}
 	for _, src := range []io.Reader{req.Code, req.ImageArchive} {
 		if l, ok := src.(*limitedReader); ok {
-			l.done = stream.release
+			l.done = stream.uploaded
 		}
 	}
 	req.Name, req.Progress = name, stream
@@ -202,7 +202,19 @@ type eventStream struct {
 	w    http.ResponseWriter
 	sent bool
 	open bool
+	// read is set once the upload has been read to its end: the next
+	// event opens the stream. Not the end itself: the extraction reads
+	// to it before it has judged the last entries, and a refused archive
+	// must be answered with its 4xx, not a 200 and an error event.
+	read bool
 	held []DeployEvent
+}
+
+// uploaded records that the upload has been read to its end.
+func (s *eventStream) uploaded() {
+	s.mu.Lock()
+	s.read = true
+	s.mu.Unlock()
 }
 
 // release opens the stream and sends what was held back.
@@ -231,10 +243,22 @@ func (s *eventStream) started() bool {
 func (s *eventStream) send(ev DeployEvent) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.open {
+	if !s.open && !s.read {
 		s.held = append(s.held, ev)
 		return
 	}
+	if !s.open {
+		held := s.held
+		s.held, s.open = nil, true
+		for _, h := range held {
+			s.write(h)
+		}
+	}
+	s.write(ev)
+}
+
+// write sends ev; s.mu is held.
+func (s *eventStream) write(ev DeployEvent) {
 	if !s.sent {
 		s.w.Header().Set("Content-Type", "application/x-ndjson")
 		s.w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -42,7 +42,7 @@ func (s *Server) handleDeployProject(w http.ResponseWriter, r *http.Request) {
 	}
 	stream := &eventStream{w: w}
 	if l, ok := req.Code.(*limitedReader); ok {
-		l.done = stream.release
+		l.done = stream.uploaded
 	}
 	req.Project, req.Progress = project, stream
 	d, err := ps.DeployProject(r.Context(), req)
