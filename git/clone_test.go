@@ -155,6 +155,15 @@ func TestCloneErrors(t *testing.T) {
 		files[fmt.Sprintf("f%02d.txt", i)] = fmt.Sprint(i)
 	}
 	many.commit(files)
+	// Few files, many directories: the upload's extraction counts every
+	// entry, so the clone's limit does too (else the extraction refuses
+	// the tree with advice that does not apply to a clone).
+	deep := newRepo(t, nil)
+	dirs := map[string]string{}
+	for i := range 6 {
+		dirs[fmt.Sprintf("d%d/e%d/f.txt", i, i)] = "x"
+	}
+	deep.commit(dirs)
 	escape := newRepo(t, nil)
 	escape.commit(map[string]string{"handler.py": "x"})
 	if err := os.Symlink("../../../etc/passwd", filepath.Join(escape.work, "leak")); err != nil {
@@ -181,7 +190,8 @@ func TestCloneErrors(t *testing.T) {
 		{"missing subdir", newCloner(), lambda.GitSource{URL: r.URL, Subdir: "nope"}, lambda.EINVALID, `directory "nope" does not exist in commit`},
 		{"missing repository", newCloner(), lambda.GitSource{URL: r.URL + "x"}, lambda.EINVALID, "was not found"},
 		{"over the size limit", small, lambda.GitSource{URL: big.URL}, lambda.ETOOLARGE, "larger than the limit of 65536 bytes"},
-		{"over the file limit", fewFiles, lambda.GitSource{URL: many.URL}, lambda.ETOOLARGE, "more than the limit of 10 files"},
+		{"over the file limit", fewFiles, lambda.GitSource{URL: many.URL}, lambda.ETOOLARGE, "more than the limit of 10 files and directories"},
+		{"over the file limit in directories", fewFiles, lambda.GitSource{URL: deep.URL}, lambda.ETOOLARGE, "more than the limit of 10 files and directories"},
 		{"no answer", quick, lambda.GitSource{URL: silentURL(t)}, lambda.ETIMEOUT, "took longer than the limit of 2s"},
 		{"nothing listens", newCloner(), lambda.GitSource{URL: "http://127.0.0.1:1/app.git"}, lambda.EINVALID, "cannot reach repository"},
 		{"file URL", newCloner(), lambda.GitSource{URL: "file://" + r.bare}, lambda.EINVALID, "not supported"},

@@ -25,8 +25,9 @@ const maxLinkTarget = 4096
 type treeWriter struct {
 	src      lambda.GitSource
 	maxBytes int64
-	maxFiles int
-	files    int
+	maxFiles int   // files, directories and links, as the extraction counts entries
+	files    int   // regular files
+	entries  int   // everything written
 	bytes    int64
 }
 
@@ -64,6 +65,13 @@ func (t *treeWriter) walk(ctx context.Context, tree *object.Tree, dir string, tw
 			return err
 		}
 		name := path.Join(dir, e.Name)
+		if e.Mode == filemode.Dir || e.Mode == filemode.Symlink || e.Mode.IsFile() {
+			t.entries++
+			if t.entries > t.maxFiles {
+				return lambda.Errorf(lambda.ETOOLARGE, "the tree of %s has more than the limit of %d files and directories: deploy a smaller directory with --subdir",
+					lambda.RedactURL(t.src.URL), t.maxFiles)
+			}
+		}
 		switch e.Mode {
 		case filemode.Dir:
 			sub, err := tree.Tree(e.Name)
@@ -94,10 +102,6 @@ func (t *treeWriter) walk(ctx context.Context, tree *object.Tree, dir string, tw
 
 func (t *treeWriter) file(tree *object.Tree, e object.TreeEntry, name string, tw *tar.Writer, mtime time.Time) error {
 	t.files++
-	if t.files > t.maxFiles {
-		return lambda.Errorf(lambda.ETOOLARGE, "the tree of %s has more than the limit of %d files: deploy a smaller directory with --subdir",
-			lambda.RedactURL(t.src.URL), t.maxFiles)
-	}
 	f, err := tree.TreeEntryFile(&e)
 	if err != nil {
 		return fmt.Errorf("git: file %s: %w", name, err)

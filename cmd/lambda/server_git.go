@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/archive"
 	"github.com/lambdahq/lambda/git"
 )
 
@@ -34,7 +35,7 @@ func (o *gitOptions) register(f *pflag.FlagSet) {
 	o.maxFiles = envOr("LAMBDA_GIT_MAX_FILES", strconv.Itoa(git.DefaultMaxFiles))
 	o.timeout = envOr("LAMBDA_GIT_TIMEOUT", git.DefaultTimeout.String())
 	f.StringVar(&o.maxBytes, "git-max-bytes", o.maxBytes, "most a deploy from git may fetch, and most its tree may hold, e.g. 200MB (env LAMBDA_GIT_MAX_BYTES)")
-	f.StringVar(&o.maxFiles, "git-max-files", o.maxFiles, "most files the tree of a deploy from git may hold (env LAMBDA_GIT_MAX_FILES)")
+	f.StringVar(&o.maxFiles, "git-max-files", o.maxFiles, "most files and directories the tree of a deploy from git may hold, at most 20000 (env LAMBDA_GIT_MAX_FILES)")
 	f.StringVar(&o.timeout, "git-timeout", o.timeout, "how long a clone may take, e.g. 2m (env LAMBDA_GIT_TIMEOUT)")
 }
 
@@ -47,6 +48,13 @@ func (o gitOptions) parse() (gitLimits, error) {
 	files, err := strconv.Atoi(o.maxFiles)
 	if err != nil || files < 1 {
 		return l, fmt.Errorf("--git-max-files %q is invalid: use a positive number", o.maxFiles)
+	}
+	// The cloned tree is extracted as an upload is, within its limits.
+	if n > archive.DefaultExtractMaxBytes {
+		return l, fmt.Errorf("--git-max-bytes %q is over the %dMB a deploy's tree may hold once extracted: use at most that", o.maxBytes, archive.DefaultExtractMaxBytes>>20)
+	}
+	if files > archive.DefaultExtractMaxEntries {
+		return l, fmt.Errorf("--git-max-files %q is over the %d files and directories a deploy's tree may hold once extracted: use at most that", o.maxFiles, archive.DefaultExtractMaxEntries)
 	}
 	d, err := time.ParseDuration(o.timeout)
 	if err != nil || d < 100*time.Millisecond {
