@@ -25,9 +25,9 @@ const maxLinkTarget = 4096
 type treeWriter struct {
 	src      lambda.GitSource
 	maxBytes int64
-	maxFiles int   // files, directories and links, as the extraction counts entries
-	files    int   // regular files
-	entries  int   // everything written
+	maxFiles int // files, directories and links, as the extraction counts entries
+	files    int // regular files
+	entries  int // everything written
 	bytes    int64
 }
 
