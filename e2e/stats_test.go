@@ -109,7 +109,8 @@ func TestStats(t *testing.T) {
 		t.Errorf("window=2h through the API: %d %s, want 400 listing the windows", resp.StatusCode, body)
 	}
 	unknown := fnName(t, "nostats")
-	if res := s.lambda("stats", unknown); res.code == 0 || !strings.Contains(res.stderr, "not found") || !strings.Contains(res.stderr, "lambda list") {
+	// A near name is suggested (issue 13) in place of the hint to list.
+	if res := s.lambda("stats", unknown); res.code == 0 || !strings.Contains(res.stderr, "not found") || !strings.Contains(res.stderr, `did you mean "`+name+`"`) {
 		t.Errorf("unknown function: exit %d, stderr %q", res.code, res.stderr)
 	}
 	if resp, _ := s.request("GET", "", "/v1/functions/"+unknown+"/stats", nil); resp.StatusCode != 404 {
