@@ -12,7 +12,7 @@ import (
 )
 
 // platformParts are the server's components in the order they open.
-var platformParts = []string{"database", "stats", "invocation history", "keys", "log store", "invocation reports", "Docker driver", "engine", "queue of asynchronous invocations", "HTTP server", "scheduler"}
+var platformParts = []string{"database", "stats", "invocation history", "keys", "log store", "invocation reports", "Docker driver", "engine", "webhooks", "queue of asynchronous invocations", "HTTP server", "scheduler"}
 
 var lifecycleLine = regexp.MustCompile(`msg=(opened|closed) component=("[^"]*"|\S+)`)
 
