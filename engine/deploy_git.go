@@ -88,6 +88,10 @@ func (e *Engine) DeployGit(ctx context.Context, req lambda.DeployRequest, projec
 		return e.deployTree(ctx, t, treeRequest{Project: &preq})
 	}
 	if _, err := e.checkRequest(ctx, req); err != nil {
+		// Counted as Deploy counts a refused deploy of a valid name.
+		if e.DeployObserver != nil && lambda.ValidateName(req.Name) == nil {
+			e.DeployObserver.ObserveDeploy(req.Name, lambda.DeployFailed)
+		}
 		return nil, err
 	}
 	// A function's deploy numbers the clone as its first step, as Deploy

@@ -144,3 +144,23 @@ func TestPruneTellsDeleteObservers(t *testing.T) {
 		t.Errorf("deletions observed %v, want %v", del.names, want)
 	}
 }
+
+// A single function deployed by DeployGit (a hook's push) is counted as
+// Deploy counts it, refused settings included.
+func TestDeployGitFunctionObserved(t *testing.T) {
+	e := newEnv(t)
+	log := &deployLog{}
+	e.eng.DeployObserver = log
+	e.eng.Cloner = &fakeCloner{tree: "tree", prov: testProv}
+	src := &lambda.GitSource{URL: testProv.Repository, Ref: "v1"}
+	if _, err := e.eng.DeployGit(context.Background(), lambda.DeployRequest{Name: "greet", Git: src}, "greet"); err != nil {
+		t.Fatal(err)
+	}
+	bad := lambda.ScalingPatch{MinInstances: ptr(3), MaxInstances: ptr(1)}
+	if _, err := e.eng.DeployGit(context.Background(), lambda.DeployRequest{Name: "greet", Git: src, Scaling: bad}, "greet"); lambda.ErrorCode(err) != lambda.EINVALID {
+		t.Fatalf("min above max: %v", err)
+	}
+	if want := []string{"greet=published", "greet=failed"}; !slices.Equal(log.deploys, want) {
+		t.Errorf("observed %v, want %v", log.deploys, want)
+	}
+}
