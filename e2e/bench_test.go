@@ -24,6 +24,8 @@ var benchKeys = []string{
 	"warm.direct_cpu_us_per_req", "warm.gateway_cpu_us_per_req",
 	// issue 14: a request resuming a paused instance; scale-out against bare Docker
 	"cold.paused_p50_ms", "scale.bare_containers_per_s", "scale.ratio",
+	// issue 14 §3: deploys with warm caches, until the new code serves
+	"deploy.first_go_s", "deploy.redeploy_go_s", "deploy.redeploy_python_s",
 }
 
 // TestBenchQuick runs the quick bench against real Docker. Its figures are
@@ -79,7 +81,7 @@ func TestBenchQuick(t *testing.T) {
 	if out := docker(t, "ps", "-a", "--filter", "label=lambda.server=bench-"+m[1], "--format", "{{.Names}}"); out != "" {
 		t.Errorf("bench containers left behind:\n%s", out)
 	}
-	for _, repo := range []string{"func-bench-http-" + m[1], "func-bench-stdio-" + m[1]} {
+	for _, repo := range []string{"func-bench-http-" + m[1], "func-bench-stdio-" + m[1], "func-bench-deploy-*-" + m[1]} {
 		if out := docker(t, "images", "--filter", "reference="+repo, "--format", "{{.Repository}}:{{.Tag}}"); out != "" {
 			t.Errorf("bench images left behind:\n%s", out)
 		}
