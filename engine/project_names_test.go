@@ -109,3 +109,24 @@ func TestDeployProjectsRaceForOneName(t *testing.T) {
 		t.Errorf("x after both: %+v, %v; want project a's version 1", fn, ferr)
 	}
 }
+
+// One entry's invalid schedule refuses the whole project before anything
+// is built: no function, image or schedule is created.
+func TestDeployProjectBadScheduleDeploysNothing(t *testing.T) {
+	p := newProjectEnv(t)
+	p.yaml = strings.Replace(shopYAML, `schedule: "0 8 * * 1-5"`, `schedule: "0 8 * * 1-9"`, 1)
+	_, _, err := p.deploy(lambda.ProjectDeployRequest{})
+	if lambda.ErrorCode(err) != lambda.EINVALID || !strings.Contains(lambda.ErrorMessage(err), "1-9") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := p.builder.contexts.Load(); n != 0 {
+		t.Errorf("%d build contexts made", n)
+	}
+	list, err := p.store.ListFunctions(context.Background())
+	if err != nil || len(list) != 0 {
+		t.Errorf("functions %d, %v", len(list), err)
+	}
+	if s, _ := p.sched.ListSchedules(context.Background(), ""); len(s) != 0 {
+		t.Errorf("schedules %+v", s)
+	}
+}
