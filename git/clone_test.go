@@ -122,6 +122,31 @@ func TestClonePinnedCommit(t *testing.T) {
 	}
 }
 
+// A submodule (a gitlink) is left out, as git archive leaves it, and an
+// LFS pointer is deployed as the pointer file it is in the tree.
+func TestCloneSubmoduleAndLFSPointer(t *testing.T) {
+	r := newRepo(t, nil)
+	sha := r.commit(map[string]string{"handler.py": "x"})
+	pointer := "version https://git-lfs.github.com/spec/v1\noid sha256:" + strings.Repeat("0", 64) + "\nsize 12\n"
+	r.git("update-index", "--add", "--cacheinfo", "160000,"+sha+",vendor/lib")
+	if err := os.WriteFile(filepath.Join(r.work, "model.bin"), []byte(pointer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.git("add", "model.bin")
+	r.git("commit", "-q", "-m", "submodule and lfs")
+	r.push()
+	_, files, err := clone(t, newCloner(), lambda.GitSource{URL: r.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := files["vendor/lib"]; ok {
+		t.Errorf("the submodule became a file: %v", files)
+	}
+	if files["model.bin"] != pointer || files["handler.py"] != "x" {
+		t.Errorf("files %v", files)
+	}
+}
+
 // The same commit gives the same bytes: the engine's code digest sees an
 // unchanged tree as unchanged.
 func TestCloneIsDeterministic(t *testing.T) {
