@@ -48,6 +48,14 @@ func (e *Engine) cloneTree(ctx context.Context, src lambda.GitSource, dir string
 	case xerr != nil:
 		return "", nil, fmt.Errorf("the tree of %s: %w", src.String(), xerr)
 	}
+	// The tree's content, not the clone's bytes (which carry the commit's
+	// time, and what the ignore files removed): a push that leaves the
+	// deployed files as they were publishes nothing, as a redeploy of an
+	// unchanged directory does not.
+	sum, err := treeSum(dir, "")
+	if err != nil {
+		return "", nil, err
+	}
 	p.Log(fmt.Sprintf("Cloned %s at %s\n", lambda.RedactURL(src.URL), res.prov.Commit))
 	return sum, res.prov, nil
 }

@@ -3,10 +3,13 @@ package engine_test
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lambdahq/lambda"
+	"github.com/lambdahq/lambda/drivertest"
 )
 
 // fakeCloner writes tree as the clone's tar.gz bytes (the tests' Extract
@@ -127,5 +130,35 @@ func TestDeployGitProject(t *testing.T) {
 	}
 	if _, err := p.eng.DeployGit(context.Background(), lambda.DeployRequest{Name: "other", Git: src}, "other"); err == nil {
 		t.Error("a hook of project other deployed project shop")
+	}
+}
+
+// Two clones whose bytes differ (another commit: its time is in every
+// entry) but whose files are the same publish nothing the second time.
+func TestDeployFromGitUnchangedFiles(t *testing.T) {
+	cl := &fakeCloner{tree: "commit-1", prov: testProv}
+	e := newEnvWithSetup(t, drivertest.NewFake(), filepath.Join(t.TempDir(), "lambda.db"), func(e *env) {
+		e.eng.Builder = &projectBuilder{} // tells unchanged code
+		e.eng.Cloner = cl
+		e.eng.Extract = func(r io.Reader, dest string) (string, error) {
+			b, err := io.ReadAll(r)
+			if err != nil {
+				return "", err
+			}
+			// The real extraction's digest is of the archive's bytes.
+			return "sha-of-" + string(b), os.WriteFile(filepath.Join(dest, "index.js"), []byte("same"), 0o644)
+		}
+	})
+	src := &lambda.GitSource{URL: testProv.Repository, Ref: "main"}
+	if _, err := e.eng.Deploy(context.Background(), lambda.DeployRequest{Name: "greet", Git: src, Progress: &progress{}}); err != nil {
+		t.Fatal(err)
+	}
+	cl.tree = "commit-2"
+	d, err := e.eng.Deploy(context.Background(), lambda.DeployRequest{Name: "greet", Git: src, Progress: &progress{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Changed || d.ActiveVersion != 1 {
+		t.Errorf("the same files from another commit: changed %v, version %d; want unchanged", d.Changed, d.ActiveVersion)
 	}
 }

@@ -98,14 +98,19 @@ func (e *Engine) buildSharedOnce(ctx context.Context, name, dir string, cfg lamb
 // projectTreeSum hashes the tree in dir without its lambda.yaml: each
 // function's settings are compared on their own, so that editing one
 // entry of a project's manifest publishes that function alone.
-func projectTreeSum(dir string) (string, error) {
+func projectTreeSum(dir string) (string, error) { return treeSum(dir, manifestFile) }
+
+// treeSum hashes the tree in dir as it is on disk (names, modes, contents
+// and link targets), leaving out the file named skip at its root ("" for
+// none): the same files give the same sum, whatever archive brought them.
+func treeSum(dir, skip string) (string, error) {
 	h := sha256.New()
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		rel, err := filepath.Rel(dir, p)
-		if err != nil || rel == "." || rel == manifestFile {
+		if err != nil || rel == "." || (skip != "" && rel == skip) {
 			return err
 		}
 		info, err := d.Info()
