@@ -214,6 +214,9 @@ func TestGoBuilderImage(t *testing.T) {
 					t.Errorf("Dockerfile lacks %q:\n%s", line, df)
 				}
 			}
+			if !strings.HasSuffix(df, "\nCOPY --from=build /out/function /function\n") {
+				t.Errorf("Dockerfile does not end with the binary's COPY:\n%s", df)
+			}
 			if strings.Index(df, "FROM golang") > strings.Index(df, "FROM scratch") {
 				t.Errorf("stages out of order:\n%s", df)
 			}
