@@ -26,6 +26,7 @@ func ApplyIgnore(dir string) error {
 		return nil
 	}
 	var descended []string // excluded directories kept for what they may hold
+	kept := 0              // files and links other than the ignore files
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return lambda.Errorf(lambda.EINVALID, "cannot read %s: %w", p, err)
@@ -44,6 +45,9 @@ func ApplyIgnore(dir string) error {
 		}
 		switch {
 		case !skip:
+			if !d.IsDir() && !isIgnoreFile(rel) {
+				kept++
+			}
 			return nil
 		case d.IsDir() && ig.mayReinclude(rel):
 			descended = append(descended, p)
@@ -67,8 +71,8 @@ func ApplyIgnore(dir string) error {
 			return err
 		}
 	}
-	if _, err := collect(dir, "the tree"); err != nil {
-		return err
+	if kept == 0 {
+		return lambda.Errorf(lambda.EINVALID, "the tree has no files to deploy once its .dockerignore and .lambdaignore apply")
 	}
 	return nil
 }
