@@ -2,6 +2,8 @@ package archive
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -74,5 +76,43 @@ func TestApplyIgnoreEdges(t *testing.T) {
 		dir := t.TempDir()
 		writeTree(t, dir, map[string]string{".lambdaignore": "[\n", "a.js": "a"})
 		wantCode(t, ApplyIgnore(dir), lambda.EINVALID, "invalid pattern")
+	})
+}
+
+// FuzzApplyIgnore: whatever ignore files a tree holds (they are untrusted
+// in a cloned repository), ApplyIgnore keeps exactly what Pack would pack,
+// or both refuse the tree.
+func FuzzApplyIgnore(f *testing.F) {
+	for _, seed := range []string{"", "*\n", "node_modules\n!node_modules/keep\n", "**/*.tmp\n!a/**\n", "[\n", "/\n", "!\n", "a/../b\n", "\\\n"} {
+		f.Add(seed)
+	}
+	files := map[string]string{
+		"index.js": "x", "a/b.tmp": "t", "a/c/d.js": "d", "node_modules/keep/k.js": "k",
+		"node_modules/x/y.js": "y", "link": "->index.js", "empty/": "",
+	}
+	f.Fuzz(func(t *testing.T, patterns string) {
+		withIgnore := func(dir string) {
+			writeTree(t, dir, files)
+			mustNil(t, os.WriteFile(filepath.Join(dir, ".lambdaignore"), []byte(patterns), 0o644))
+		}
+		src := t.TempDir()
+		withIgnore(src)
+		var buf bytes.Buffer
+		_, packErr := Pack(src, &buf, PackOptions{})
+		cloned := t.TempDir()
+		withIgnore(cloned)
+		applyErr := ApplyIgnore(cloned)
+		if (packErr == nil) != (applyErr == nil) {
+			t.Fatalf("patterns %q: Pack %v, ApplyIgnore %v", patterns, packErr, applyErr)
+		}
+		if packErr != nil {
+			return
+		}
+		packed := t.TempDir()
+		_, err := Extract(bytes.NewReader(buf.Bytes()), packed, Limits{})
+		mustNil(t, err)
+		if got, want := readTree(t, cloned), readTree(t, packed); !reflect.DeepEqual(got, want) {
+			t.Fatalf("patterns %q:\n got %q\nwant %q", patterns, keys(got), keys(want))
+		}
 	})
 }
