@@ -54,7 +54,11 @@ func redact(s, secret string) string {
 	fields := strings.Fields(s)
 	for i, f := range fields {
 		if strings.Contains(f, "://") && strings.Contains(f, "@") {
-			fields[i] = lambda.RedactURL(strings.Trim(f, `"'`))
+			// Quotes around the URL stay around it.
+			u := strings.TrimLeft(f, `"'`)
+			lead := f[:len(f)-len(u)]
+			core := strings.TrimRight(u, `"':,;`)
+			fields[i] = lead + lambda.RedactURL(core) + u[len(core):]
 		}
 	}
 	return strings.Join(fields, " ")
