@@ -2,7 +2,9 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -128,5 +130,27 @@ func TestDeployProjectBadScheduleDeploysNothing(t *testing.T) {
 	}
 	if s, _ := p.sched.ListSchedules(context.Background(), ""); len(s) != 0 {
 		t.Errorf("schedules %+v", s)
+	}
+}
+
+// A project of 200 functions deploys in one step, each its own function,
+// and a second deploy of the same tree publishes none.
+func TestDeployProjectOf200Functions(t *testing.T) {
+	p := newProjectEnv(t)
+	var b strings.Builder
+	b.WriteString("project: big\nruntime: node\nhandler: functions.api\nfunctions:\n")
+	for i := range 200 {
+		fmt.Fprintf(&b, "  f%03d: {}\n", i)
+	}
+	p.yaml = b.String()
+	d, _, err := p.deploy(lambda.ProjectDeployRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Functions) != 200 || d.Functions[199].Name != "f199" || !d.Functions[199].Changed {
+		t.Fatalf("%d functions deployed", len(d.Functions))
+	}
+	if d, _, err = p.deploy(lambda.ProjectDeployRequest{}); err != nil || slices.ContainsFunc(d.Functions, func(f *lambda.Deployment) bool { return f.Changed }) {
+		t.Errorf("redeploy: %v", err)
 	}
 }
