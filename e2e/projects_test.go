@@ -120,6 +120,16 @@ func TestProjects(t *testing.T) {
 	if imgs := docker(t, "images", "-q", "func-"+names["api"]+":v2"); imgs != "" {
 		t.Errorf("the failed deploy left image %s", imgs)
 	}
+	// Counted per function, as a failed deploy of each alone would be.
+	m := scrapeMetrics(t, s, "")
+	for _, n := range []string{"api", "resize"} {
+		if got := m.value("lambda_deploys_total", "function", names[n], "result", "failed"); got != 1 {
+			t.Errorf("failed deploys of %s: %v, want 1", names[n], got)
+		}
+		if got := m.value("lambda_deploys_total", "function", names[n], "result", "published"); got != 1 {
+			t.Errorf("published deploys of %s: %v, want 1", names[n], got)
+		}
+	}
 
 	// resize dropped: --prune deletes it; the others switch.
 	writeProject(t, dir, projectYAML(project, "next", "", false))
