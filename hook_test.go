@@ -330,3 +330,46 @@ func TestHookRefusesAnotherHooksSignature(t *testing.T) {
 	default:
 	}
 }
+
+// A delivery ID seen before is not deployed again, even with another
+// (validly signed) body: deliveries are idempotent by their ID, as
+// GitHub's redelivery sends the same ID.
+func TestHookReplayWithAnotherBody(t *testing.T) {
+	box, _ := lambda.NewSecretBox(make([]byte, lambda.HookKeySize))
+	deployed := make(chan lambda.GitSource, 4)
+	m := lambda.NewHookManager(newMemHooks(), box, func(_ context.Context, _ *lambda.Hook, src lambda.GitSource) error {
+		deployed <- src
+		return nil
+	})
+	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	h, secret, err := m.CreateHook(context.Background(), lambda.HookRequest{Project: "shop", Repository: "https://example.com/shop.git"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliver := func(after string) *lambda.HookResult {
+		t.Helper()
+		b := fmt.Appendf(nil, `{"ref":"refs/heads/main","after":%q}`, after)
+		res, err := m.Deliver(context.Background(), h.ID, lambda.Delivery{ID: "same", Event: "push", Body: b, Signature: lambda.Sign([]byte(secret), b)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	first := deliver(strings.Repeat("1", 40))
+	second := deliver(strings.Repeat("2", 40))
+	if !strings.Contains(second.Message, "received before") || second.Delivery.DeployID != first.Delivery.DeployID || second.Delivery.Commit != strings.Repeat("1", 40) {
+		t.Errorf("replay: %+v", second)
+	}
+	if src := <-deployed; src.Commit != strings.Repeat("1", 40) {
+		t.Errorf("deployed %+v", src)
+	}
+	select {
+	case src := <-deployed:
+		t.Errorf("the replay deployed %+v", src)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
