@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -90,6 +91,11 @@ func (m *HookManager) CreateHook(ctx context.Context, req HookRequest) (*Hook, s
 	src := GitSource{URL: req.Repository, Ref: req.Branch, Subdir: req.Subdir, Token: req.Token}
 	if err := src.Validate(); err != nil {
 		return nil, "", err
+	}
+	// The URL is stored without its user information: a user there (often
+	// a token written as one) would be silently lost to the hook's clones.
+	if u, err := url.Parse(req.Repository); err == nil && u.User != nil && req.Token == "" {
+		return nil, "", Errorf(EINVALID, "git URL %q carries a user name, which a hook does not store: remove it, and pass a private repository's token with --git-token (stored sealed)", RedactURL(req.Repository))
 	}
 	secret := req.Secret
 	switch {

@@ -88,7 +88,7 @@ func TestHookDeliver(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close(context.Background())
-	h, secret, err := m.CreateHook(context.Background(), lambda.HookRequest{Project: "shop", Repository: "https://tok@example.com/shop.git", Branch: "main", Subdir: "app/"})
+	h, secret, err := m.CreateHook(context.Background(), lambda.HookRequest{Project: "shop", Repository: "https://tok@example.com/shop.git", Token: "tok", Branch: "main", Subdir: "app/"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,5 +371,21 @@ func TestHookReplayWithAnotherBody(t *testing.T) {
 	case src := <-deployed:
 		t.Errorf("the replay deployed %+v", src)
 	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// A hook's URL is stored without its user information, so its clones
+// would go without it: a URL carrying a user (a token written as the user
+// name, https://TOKEN@host/…) and no --git-token is refused, not silently
+// stripped.
+func TestCreateHookURLWithUser(t *testing.T) {
+	box, _ := lambda.NewSecretBox(make([]byte, lambda.HookKeySize))
+	m := lambda.NewHookManager(newMemHooks(), box, func(context.Context, *lambda.Hook, lambda.GitSource) error { return nil })
+	_, _, err := m.CreateHook(context.Background(), lambda.HookRequest{Project: "shop", Repository: "https://ghp_secret@github.com/acme/shop.git"})
+	if lambda.ErrorCode(err) != lambda.EINVALID || !strings.Contains(lambda.ErrorMessage(err), "--git-token") || strings.Contains(err.Error(), "ghp_secret") {
+		t.Errorf("err = %v", err)
+	}
+	if _, _, err := m.CreateHook(context.Background(), lambda.HookRequest{Project: "shop", Repository: "https://ghp_secret@github.com/acme/shop.git", Token: "tok"}); err != nil {
+		t.Errorf("with a token: %v", err)
 	}
 }
