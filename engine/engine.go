@@ -111,6 +111,10 @@ type Engine struct {
 	// pausedBytes sums the memory limits of the paused instances, for
 	// StandbyMemory.
 	pausedBytes atomic.Int64
+	// evicting serialises the budget's evictions: two reaper passes at
+	// once (the timer's and ReapNow's) each weighed the budget, then the
+	// second stopped the last paused instance the first had made fit.
+	evicting sync.Mutex
 	// images is held shared by builds and exclusively by image removal:
 	// removing an image prunes parent layers a concurrent build may be
 	// reusing from the build cache.

@@ -163,13 +163,17 @@ func (e *Engine) thawQuietly(in *instance) {
 // until the paused set fits StandbyMemory. It runs after each reaper pass,
 // so the instances paused by that pass are weighed with the others.
 func (e *Engine) enforceStandbyBudget() {
+	e.evicting.Lock()
+	defer e.evicting.Unlock()
 	for e.pausedBytes.Load() > max(e.StandbyMemory, 0) {
 		p, in := e.leastRecentlyPaused()
 		if in == nil {
 			return
 		}
 		p.mu.Lock()
-		if in.paused && !in.gone {
+		// Weighed again under the pool's lock: a request may have
+		// resumed an instance since the loop's check.
+		if in.paused && !in.gone && e.pausedBytes.Load() > max(e.StandbyMemory, 0) {
 			e.Logger.Info("stopping paused instance: the paused instances exceed the standby memory budget",
 				"function", in.Function, "version", in.Version, "container", short(in.ID), "budget_bytes", e.StandbyMemory)
 			p.removeLocked(in)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -372,5 +373,45 @@ func TestStandbyPauseFailure(t *testing.T) {
 				t.Errorf("served by %s (cold %v), want %s resumed", lease.Instance, lease.Cold, id)
 			}
 		})
+	}
+}
+
+// TestStandbyBudgetConcurrentPasses: reaper passes that run at once (the
+// timer's and another) stop only what the budget needs. Each once weighed
+// the budget and then took the least recently used paused instance, so a
+// second pass stopped one that the first had already made fit.
+func TestStandbyBudgetConcurrentPasses(t *testing.T) {
+	names := []string{"a", "b", "c"}
+	for round := range 15 {
+		e, clock := newStandbyEnv(t, 300<<20) // room for two of the three
+		idle := lambda.ScalingPatch{IdleTimeout: ptr(lambda.Duration(time.Minute))}
+		for _, name := range names {
+			e.mustDeploy(t, name, lambda.Config{MemoryBytes: 128 << 20})
+			e.scale(t, name, idle)
+		}
+		for _, name := range names {
+			e.serve(t, name)
+			clock.Advance(10 * time.Second)
+		}
+		clock.Advance(2 * time.Minute)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() { defer wg.Done(); <-start; e.eng.ReapNow() }()
+		}
+		close(start)
+		wg.Wait()
+		paused := 0
+		for _, name := range names {
+			for _, st := range e.states(t, name) {
+				if st == lambda.InstancePaused {
+					paused++
+				}
+			}
+		}
+		if paused != 2 {
+			t.Fatalf("round %d: %d paused after concurrent passes, want 2 (only the least recently used stopped)", round, paused)
+		}
 	}
 }
