@@ -47,13 +47,36 @@ func (c *Client) DeployArchive(ctx context.Context, name string, req DeployReque
 // deploy sends the config part, then body as the part called part (none
 // when part is "").
 func (c *Client) deploy(ctx context.Context, name string, req DeployRequest, part string, body io.Reader, onEvent func(DeployEvent)) (*DeployResult, error) {
+	resp, err := c.postDeploy(ctx, apiPath("v1", "functions", name, "deploy"), req, part, body)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
+		// Not a stream: the server answered with the result at once. A
+		// server that does not say published a version.
+		out := DeployResult{Changed: true}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			return nil, fmt.Errorf("decode deploy answer: %w", err)
+		}
+		return &out, nil
+	}
+	res, err := readDeployEvents(resp.Body, onEvent)
+	return res, streamError(err, resp.Header)
+}
+
+// postDeploy posts a deploy upload to path: the config (req, as JSON),
+// then body streamed as the part called part (none when part is ""). It
+// returns the server's 2xx answer, whose body the caller reads and closes;
+// any other answer is returned as its error.
+func (c *Client) postDeploy(ctx context.Context, path string, req any, part string, body io.Reader) (*http.Response, error) {
 	config, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("encode deploy config: %w", err)
 	}
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
-	hreq, err := c.newRequest(ctx, http.MethodPost, apiPath("v1", "functions", name, "deploy"), pr)
+	hreq, err := c.newRequest(ctx, http.MethodPost, path, pr)
 	if err != nil {
 		return nil, err
 	}
@@ -67,9 +90,6 @@ func (c *Client) deploy(ctx context.Context, name string, req DeployRequest, par
 		written <- err
 	}()
 	resp, err := c.send(hreq)
-	// Closing the reader ends the writer whatever the server did with the
-	// body, e.g. when it answered an error before reading it all.
-	defer pr.CloseWithError(errDeployFinished)
 	if err != nil {
 		pr.CloseWithError(errDeployFinished)
 		if werr := <-written; werr != nil && !errors.Is(werr, errDeployFinished) && !errors.Is(werr, io.ErrClosedPipe) && ctx.Err() == nil {
@@ -77,21 +97,26 @@ func (c *Client) deploy(ctx context.Context, name string, req DeployRequest, par
 		}
 		return nil, err
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		pr.CloseWithError(errDeployFinished)
+		defer resp.Body.Close()
 		return nil, responseError(resp)
 	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
-		// Not a stream: the server answered with the result at once. A
-		// server that does not say published a version.
-		out := DeployResult{Changed: true}
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-			return nil, fmt.Errorf("decode deploy answer: %w", err)
-		}
-		return &out, nil
-	}
-	res, err := readDeployEvents(resp.Body, onEvent)
-	return res, streamError(err, resp.Header)
+	// Closing the reader ends the writer whatever the server did with the
+	// body, e.g. when it streamed its answer before reading it all.
+	resp.Body = &closeBoth{ReadCloser: resp.Body, upload: pr}
+	return resp, nil
+}
+
+// closeBoth closes a deploy's answer and ends its upload's writer.
+type closeBoth struct {
+	io.ReadCloser
+	upload *io.PipeReader
+}
+
+func (b *closeBoth) Close() error {
+	b.upload.CloseWithError(errDeployFinished)
+	return b.ReadCloser.Close()
 }
 
 func uploadWhat(part string) string {

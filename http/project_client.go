@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 
@@ -17,37 +16,11 @@ import (
 // the project its lambda.yaml declares: all its functions (req.Only: some)
 // switch, or none. onEvent (may be nil) sees the step and log events.
 func (c *Client) DeployProject(ctx context.Context, project string, req ProjectDeployRequest, code io.Reader, onEvent func(DeployEvent)) (*ProjectDeployResult, error) {
-	config, err := json.Marshal(req)
+	resp, err := c.postDeploy(ctx, apiPath("v1", "projects", project, "deploy"), req, PartCode, code)
 	if err != nil {
-		return nil, fmt.Errorf("encode deploy config: %w", err)
-	}
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	hreq, err := c.newRequest(ctx, http.MethodPost, apiPath("v1", "projects", project, "deploy"), pr)
-	if err != nil {
-		return nil, err
-	}
-	hreq.Header.Set("Content-Type", mw.FormDataContentType())
-	hreq.Header.Set("Accept", "application/x-ndjson")
-	written := make(chan error, 1)
-	go func() {
-		err := writeDeployParts(mw, config, PartCode, code)
-		pw.CloseWithError(err)
-		written <- err
-	}()
-	resp, err := c.send(hreq)
-	defer pr.CloseWithError(errDeployFinished)
-	if err != nil {
-		pr.CloseWithError(errDeployFinished)
-		if werr := <-written; werr != nil && !errors.Is(werr, errDeployFinished) && !errors.Is(werr, io.ErrClosedPipe) && ctx.Err() == nil {
-			return nil, fmt.Errorf("upload code: %w", werr)
-		}
 		return nil, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, responseError(resp)
-	}
 	res, err := readProjectEvents(resp.Body, onEvent)
 	return res, streamError(err, resp.Header)
 }
