@@ -162,31 +162,43 @@ func writeDeployParts(mw *multipart.Writer, config []byte, name string, body io.
 // readDeployEvents follows the NDJSON event stream to its done or error
 // event.
 func readDeployEvents(r io.Reader, onEvent func(DeployEvent)) (*DeployResult, error) {
+	ev, err := followDeployEvents(r, onEvent, `"lambda describe" to see which version serves`)
+	if err != nil {
+		return nil, err
+	}
+	if ev.Function == nil {
+		return nil, lambda.Errorf(lambda.EINTERNAL, "the server reported a finished deploy without the function")
+	}
+	// A server that does not say published a version.
+	return &DeployResult{FunctionDetail: *ev.Function, Changed: ev.Changed == nil || *ev.Changed, Schedules: ev.Schedules}, nil
+}
+
+// followDeployEvents hands a deploy's step and log events to onEvent (may
+// be nil) and returns its done event, or its error event as the error. A
+// stream cut before either says to check the server's log, then to run
+// check (a command and what it shows).
+func followDeployEvents(r io.Reader, onEvent func(DeployEvent), check string) (DeployEvent, error) {
 	dec := json.NewDecoder(r)
 	for {
 		var ev DeployEvent
 		if err := dec.Decode(&ev); err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, lambda.Errorf(lambda.EINTERNAL, "the server ended the deploy stream without a result; check the server's log, then run \"lambda describe\" to see which version serves")
+				return ev, lambda.Errorf(lambda.EINTERNAL, "the server ended the deploy stream without a result; check the server's log, then run %s", check)
 			}
-			return nil, fmt.Errorf("read deploy events: %w", err)
+			return ev, fmt.Errorf("read deploy events: %w", err)
 		}
 		switch ev.Type {
 		case EventDone:
-			if ev.Function == nil {
-				return nil, lambda.Errorf(lambda.EINTERNAL, "the server reported a finished deploy without the function")
-			}
-			// A server that does not say published a version.
-			return &DeployResult{FunctionDetail: *ev.Function, Changed: ev.Changed == nil || *ev.Changed, Schedules: ev.Schedules}, nil
+			return ev, nil
 		case EventError:
 			if ev.Error == nil {
-				return nil, &lambda.Error{Code: lambda.EINTERNAL, Message: "deploy failed (the server gave no reason)"}
+				return ev, &lambda.Error{Code: lambda.EINTERNAL, Message: "deploy failed (the server gave no reason)"}
 			}
 			code := ev.Error.Code
 			if code == "" {
 				code = lambda.EINTERNAL
 			}
-			return nil, &lambda.Error{Code: code, Message: ev.Error.Message}
+			return ev, &lambda.Error{Code: code, Message: ev.Error.Message}
 		default:
 			// step, log and event types this client does not know yet.
 			if onEvent != nil {

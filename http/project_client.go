@@ -2,9 +2,6 @@ package http
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -28,36 +25,14 @@ func (c *Client) DeployProject(ctx context.Context, project string, req ProjectD
 // readProjectEvents follows a project deploy's NDJSON stream to its done
 // or error event.
 func readProjectEvents(r io.Reader, onEvent func(DeployEvent)) (*ProjectDeployResult, error) {
-	dec := json.NewDecoder(r)
-	for {
-		var ev DeployEvent
-		if err := dec.Decode(&ev); err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, lambda.Errorf(lambda.EINTERNAL, "the server ended the deploy stream without a result; check the server's log, then run \"lambda list --project\" to see which versions serve")
-			}
-			return nil, fmt.Errorf("read deploy events: %w", err)
-		}
-		switch ev.Type {
-		case EventDone:
-			if ev.Project == nil {
-				return nil, lambda.Errorf(lambda.EINTERNAL, "the server reported a finished project deploy without its functions")
-			}
-			return ev.Project, nil
-		case EventError:
-			if ev.Error == nil {
-				return nil, &lambda.Error{Code: lambda.EINTERNAL, Message: "deploy failed (the server gave no reason)"}
-			}
-			code := ev.Error.Code
-			if code == "" {
-				code = lambda.EINTERNAL
-			}
-			return nil, &lambda.Error{Code: code, Message: ev.Error.Message}
-		default:
-			if onEvent != nil {
-				onEvent(ev)
-			}
-		}
+	ev, err := followDeployEvents(r, onEvent, `"lambda list --project" to see which versions serve`)
+	if err != nil {
+		return nil, err
 	}
+	if ev.Project == nil {
+		return nil, lambda.Errorf(lambda.EINTERNAL, "the server reported a finished project deploy without its functions")
+	}
+	return ev.Project, nil
 }
 
 // ListProjectFunctions lists the functions of project.
