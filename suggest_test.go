@@ -31,6 +31,8 @@ func TestEditDistance(t *testing.T) {
 		want int
 	}{
 		{"", "", 0}, {"a", "", 1}, {"kitten", "sitting", 3}, {"ab", "ba", 1}, {"gret", "greet", 1}, {"über", "uber", 1},
+		// The manifest's unknown keys (its own distance before this one).
+		{"memroy", "memory", 1}, {"", "abc", 3}, {"port", "port", 0}, {"prot", "port", 1}, {"timout", "timeout", 1}, {"base", "name", 2},
 	} {
 		if got := editDistance(tc.a, tc.b, 100); got != tc.want {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)

@@ -257,18 +257,6 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-func TestDistance(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{{"memroy", "memory", 1}, {"", "abc", 3}, {"port", "port", 0}, {"prot", "port", 1}, {"timout", "timeout", 1}, {"base", "name", 2}, {"ab", "ba", 1}}
-	for _, tt := range tests {
-		if got := distance(tt.a, tt.b); got != tt.want {
-			t.Errorf("distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
-	}
-}
-
 // FuzzParse checks that Parse never panics, that every error is an
 // EINVALID naming the file, and that whatever it accepts is a valid deploy
 // configuration.

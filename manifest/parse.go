@@ -376,44 +376,8 @@ func (p *parser) syntaxError(err error) error {
 
 // suggest proposes the known key closest to an unknown one, or lists them.
 func suggest(key string, known []string) string {
-	limit := 1 // a short key is too easily "close" to another
-	if len(key) > 4 {
-		limit = 2
-	}
-	best, bestDist := "", limit+1
-	for _, k := range known {
-		if d := distance(key, k); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	if best != "" {
+	if best := lambda.ClosestName(key, known); best != "" {
 		return fmt.Sprintf(": did you mean %q?", best)
 	}
 	return ": use " + strings.Join(known, ", ")
-}
-
-// distance is the edit distance between a and b, a swap of two adjacent
-// letters counting as one edit (the commonest typo).
-func distance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }
