@@ -1,0 +1,30 @@
+package lambda
+
+import "context"
+
+// The Lambda API (API version 2015-03-31) manages functions the way AWS
+// Lambda does: it rebuilds a function from its zip when only its
+// configuration changes, and records what the platform itself has no
+// setting for. These interfaces keep both.
+
+// FunctionMeta is what a Lambda API client sets on a function that changes
+// nothing in how it runs: recorded and answered back, never enforced.
+type FunctionMeta struct {
+	Description string `json:"description,omitempty"`
+	Role        string `json:"role,omitempty"`
+}
+
+// CodeStore keeps the code archives (the tar.gz a deploy extracts) of the
+// versions deployed through the Lambda API, by function and the archive's
+// hex SHA-256 (a version's CodeSHA256), and each function's FunctionMeta.
+type CodeStore interface {
+	SaveCode(ctx context.Context, function, sum string, tarGz []byte) error
+	// LoadCode returns ENOTFOUND for code never saved (a function deployed
+	// with the platform's own CLI, or from an image).
+	LoadCode(ctx context.Context, function, sum string) ([]byte, error)
+	// Meta returns the zero FunctionMeta for a function with none.
+	Meta(ctx context.Context, function string) (FunctionMeta, error)
+	SetMeta(ctx context.Context, function string, m FunctionMeta) error
+	// Forget removes everything kept of function.
+	Forget(ctx context.Context, function string) error
+}
