@@ -12,6 +12,15 @@ import "context"
 type FunctionMeta struct {
 	Description string `json:"description,omitempty"`
 	Role        string `json:"role,omitempty"`
+	// Runtime is the Lambda runtime identifier the function was last
+	// deployed with (python3.12, provided.al2023...): the platform's own
+	// runtime names only the language.
+	Runtime string `json:"runtime,omitempty"`
+	// Handler is the Handler of a provided runtime, whose bootstrap alone
+	// decides what it means; the handler runtimes keep theirs in Config.
+	Handler string `json:"handler,omitempty"`
+	// CodeSize is the size in bytes of the zip last deployed.
+	CodeSize int64 `json:"code_size,omitempty"`
 }
 
 // CodeStore keeps the code archives (the tar.gz a deploy extracts) of the
