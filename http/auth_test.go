@@ -158,6 +158,7 @@ var wantScope = map[string]string{
 	"GET /v1/hooks":                                     lambda.ScopeRead,
 	"DELETE /v1/hooks/{id}":                             lambda.ScopeDeploy,
 	"POST /v1/hooks/{id}":                               scopePublic, // HMAC-verified: the hook's secret signs the body
+	"GET /ui/":                                          scopePublic, // the dashboard's files: no data, which it reads with the user's key
 }
 
 // grantedBy lists, for the scope a route needs, the key scopes that get

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -59,6 +60,9 @@ type Server struct {
 	Stats  lambda.StatsService
 	Cron   lambda.CronParser
 	Logger *slog.Logger
+	// UI holds the dashboard's files, served at /ui/ (ui.go); nil: not
+	// offered.
+	UI fs.FS
 
 	// ScheduleService validates and creates schedules, for the schedule
 	// API and deploys; nil: one over Schedules and Cron is made when the
@@ -303,6 +307,7 @@ func (s *Server) routes() *http.ServeMux {
 	s.route(mux, "GET /v1/whoami", lambda.ScopeRead, s.handleWhoami)
 	s.route(mux, "GET /v1/version", scopeAnyKey, s.handleVersion)
 	s.hookRoutes(mux)
+	s.uiRoutes(mux)
 	s.route(mux, "/", scopePublic, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, lambda.Errorf(lambda.ENOTFOUND, "no route for %s %s; functions answer at NAME.%s or /fn/NAME", r.Method, r.URL.Path, s.Domain))
 	})
