@@ -42,6 +42,16 @@ func (l ZipLimits) withDefaults() ZipLimits {
 	return l
 }
 
+// ZipOptions tunes FromZip.
+type ZipOptions struct {
+	// Executable files are made executable: a `bootstrap` zipped on
+	// Windows carries no mode bits at all.
+	Executable []string
+	// Add puts files in the tree besides the zip's (a Dockerfile the
+	// server writes); a zip holding one of them is refused.
+	Add map[string][]byte
+}
+
 // ZipTree is a zip converted by FromZip.
 type ZipTree struct {
 	// TarGz is the tree as Extract reads it: the same zip always gives the
@@ -61,9 +71,8 @@ const errCorruptZip = "Could not unzip uploaded file. Please check your file, th
 // anything when the sizes the zip declares are already over them and
 // while expanding when the zip lies about them. Names are only normalised
 // here (Extract refuses escaping ones); symlinks stay symlinks (Extract
-// checks their targets). Files in executable are made executable: a
-// `bootstrap` zipped on Windows carries no mode bits at all.
-func FromZip(data []byte, limits ZipLimits, executable ...string) (*ZipTree, error) {
+// checks their targets).
+func FromZip(data []byte, limits ZipLimits, opts ZipOptions) (*ZipTree, error) {
 	limits = limits.withDefaults()
 	if int64(len(data)) > limits.MaxZipBytes {
 		return nil, lambda.Errorf(lambda.ETOOLARGE, "the zip is %d bytes: the limit is %d bytes zipped (use an image for larger code)", len(data), limits.MaxZipBytes)
@@ -85,9 +94,10 @@ func FromZip(data []byte, limits ZipLimits, executable ...string) (*ZipTree, err
 	files := append([]*zip.File(nil), zr.File...)
 	sort.SliceStable(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	exec := map[string]bool{}
-	for _, e := range executable {
+	for _, e := range opts.Executable {
 		exec[e] = true
 	}
+
 	t := &ZipTree{Files: map[string]bool{}}
 	var buf bytes.Buffer
 	gz, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
@@ -95,6 +105,23 @@ func FromZip(data []byte, limits ZipLimits, executable ...string) (*ZipTree, err
 	budget := limits.MaxUnzippedBytes
 	for _, f := range files {
 		if err := t.add(tw, f, exec, &budget, limits); err != nil {
+			return nil, err
+		}
+	}
+	added := make([]string, 0, len(opts.Add))
+	for name := range opts.Add {
+		added = append(added, name)
+	}
+	sort.Strings(added)
+	for _, name := range added {
+		if t.Files[name] {
+			return nil, lambda.Errorf(lambda.EINVALID, "the zip holds %s, which the server writes itself for this runtime: remove it from the zip", name)
+		}
+		content := opts.Add[name]
+		if err := tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(content)), Format: tar.FormatPAX}); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(content); err != nil {
 			return nil, err
 		}
 	}

@@ -56,7 +56,7 @@ func TestFromZip(t *testing.T) {
 		{name: "fine", zip: zipOf(t, map[string]string{"handler.py": "def handler(e, c): return e", "lib/": "", "lib/x.py": ""})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tree, err := FromZip(tc.zip, tc.limits)
+			tree, err := FromZip(tc.zip, tc.limits, ZipOptions{})
 			if tc.code == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -80,7 +80,7 @@ func TestFromZipLyingSize(t *testing.T) {
 	w, _ := zw.CreateRaw(&zip.FileHeader{Name: "big", Method: zip.Store, CompressedSize64: 5000, UncompressedSize64: 10, CRC32: 0})
 	w.Write(bytes.Repeat([]byte("x"), 5000))
 	zw.Close()
-	_, err := FromZip(buf.Bytes(), ZipLimits{MaxUnzippedBytes: 1000})
+	_, err := FromZip(buf.Bytes(), ZipLimits{MaxUnzippedBytes: 1000}, ZipOptions{})
 	if lambda.ErrorCode(err) != lambda.ETOOLARGE && lambda.ErrorCode(err) != lambda.EINVALID {
 		t.Fatalf("err = %v, want too large or invalid", err)
 	}
@@ -90,11 +90,12 @@ func TestFromZipLyingSize(t *testing.T) {
 // and the same zip always gives the same bytes.
 func TestFromZipExtracts(t *testing.T) {
 	z := zipOf(t, map[string]string{"bootstrap": "#!/bin/sh", "run*": "x", "data.txt": "hello", "link@": "data.txt"})
-	tree, err := FromZip(z, ZipLimits{}, "bootstrap")
+	opts := ZipOptions{Executable: []string{"bootstrap"}, Add: map[string][]byte{"Dockerfile": []byte("FROM scratch")}}
+	tree, err := FromZip(z, ZipLimits{}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := FromZip(z, ZipLimits{}, "bootstrap")
+	again, _ := FromZip(z, ZipLimits{}, opts)
 	if !bytes.Equal(tree.TarGz, again.TarGz) {
 		t.Fatal("two conversions of one zip differ")
 	}
@@ -114,11 +115,17 @@ func TestFromZipExtracts(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(dir, "link")); err != nil || string(b) != "hello" {
 		t.Fatalf("link reads %q, %v", b, err)
 	}
+	if b, err := os.ReadFile(filepath.Join(dir, "Dockerfile")); err != nil || string(b) != "FROM scratch" {
+		t.Fatalf("added Dockerfile reads %q, %v", b, err)
+	}
+	if _, err := FromZip(zipOf(t, map[string]string{"Dockerfile": "x"}), ZipLimits{}, opts); lambda.ErrorCode(err) != lambda.EINVALID {
+		t.Fatalf("a zip holding a file the server adds: %v, want invalid", err)
+	}
 }
 
 // An escaping name converts, and Extract refuses it.
 func TestFromZipEscapingName(t *testing.T) {
-	tree, err := FromZip(zipOf(t, map[string]string{"../evil": "x", "ok": "y"}), ZipLimits{})
+	tree, err := FromZip(zipOf(t, map[string]string{"../evil": "x", "ok": "y"}), ZipLimits{}, ZipOptions{})
 	if err != nil {
 		return // refused early: fine too
 	}
@@ -134,7 +141,7 @@ func FuzzFromZip(f *testing.F) {
 	f.Add(zipOf(f, map[string]string{"bootstrap*": "x", "l@": "../../etc/passwd"}))
 	f.Add([]byte("PK\x05\x06"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		tree, err := FromZip(data, ZipLimits{MaxUnzippedBytes: 1 << 20, MaxEntries: 100})
+		tree, err := FromZip(data, ZipLimits{MaxUnzippedBytes: 1 << 20, MaxEntries: 100}, ZipOptions{})
 		if err != nil {
 			if c := lambda.ErrorCode(err); c != lambda.EINVALID && c != lambda.ETOOLARGE {
 				t.Fatalf("FromZip: %v (%s)", err, c)
