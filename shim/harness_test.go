@@ -32,6 +32,13 @@ type shimRun struct {
 // environment (SHIM_TEST_* choose the fake's behaviour).
 func startShim(t testing.TB, protocol string, env ...string) *shimRun {
 	t.Helper()
+	return startShimWith(t, protocol, nil, env...)
+}
+
+// startShimWith is startShim with edit applied to the configuration
+// before the shim runs.
+func startShimWith(t testing.TB, protocol string, edit func(*config), env ...string) *shimRun {
+	t.Helper()
 	role := "runtime"
 	if protocol == protoStdio {
 		role = "stdio"
@@ -65,6 +72,9 @@ func startShim(t testing.TB, protocol string, env ...string) *shimRun {
 	if ms, ok := lookupEnv(environ, "LAMBDA_FUNCTION_TIMEOUT_MS"); ok {
 		n, _ := strconv.Atoi(ms)
 		s.cfg.timeout = time.Duration(n) * time.Millisecond
+	}
+	if edit != nil {
+		edit(s.cfg)
 	}
 	go func() { s.status <- run(s.cfg) }()
 	t.Cleanup(func() {

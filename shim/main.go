@@ -50,6 +50,12 @@ type config struct {
 	fn              function
 	stdout, stderr  io.Writer
 	signals         <-chan os.Signal
+	// A pre-initialized instance (preinit.go) waits for its init on
+	// initAddr; ready then learns the outcome of the start ("" once the
+	// function is ready, else why it failed).
+	preinit  bool
+	initAddr string
+	ready    func(problem string)
 }
 
 const usage = `usage: lambda-shim --protocol aws|handler|stdio [flags] -- COMMAND [ARGS...]
@@ -78,6 +84,9 @@ func Main(args []string) int {
 }
 
 func run(cfg *config) int {
+	if cfg.preinit && cfg.ready == nil {
+		return runPreinit(cfg)
+	}
 	if cfg.protocol == protoStdio {
 		return runStdio(cfg)
 	}
@@ -125,16 +134,30 @@ func parseConfig(args, environ []string, output io.Writer) (*config, error) {
 		return nil, fmt.Errorf("--shutdown-timeout %s must not be negative", cfg.shutdownTimeout)
 	}
 	cfg.addr = ":" + strconv.Itoa(port)
+	cfg.initAddr = defaultInitAddr
+	cfg.preinit = preinitRequested(environ)
+	if cfg.preinit && cfg.protocol == protoStdio {
+		return nil, errors.New("LAMBDA_PREINIT is for the aws and handler protocols")
+	}
+	if err := applyEnv(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// applyEnv reads what the function's environment configures; a
+// pre-initialized instance reads it again once its init set it.
+func applyEnv(cfg *config) error {
 	cfg.timeout = defaultTimeout
-	if ms, ok := lookupEnv(environ, "LAMBDA_FUNCTION_TIMEOUT_MS"); ok && ms != "" {
+	if ms, ok := lookupEnv(cfg.environ, "LAMBDA_FUNCTION_TIMEOUT_MS"); ok && ms != "" {
 		n, err := strconv.ParseInt(ms, 10, 64)
 		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("LAMBDA_FUNCTION_TIMEOUT_MS=%q is not a positive number of milliseconds", ms)
+			return fmt.Errorf("LAMBDA_FUNCTION_TIMEOUT_MS=%q is not a positive number of milliseconds", ms)
 		}
 		cfg.timeout = time.Duration(n) * time.Millisecond
 	}
-	cfg.fn = functionFromEnv(environ)
-	return cfg, nil
+	cfg.fn = functionFromEnv(cfg.environ)
+	return nil
 }
 
 // lookupEnv is os.LookupEnv over an environment list; the last entry wins,

@@ -6,6 +6,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,7 +37,7 @@ func runRuntime(cfg *config) int {
 	s.q = newQueue(s.timedOut)
 	apiLn, err := net.Listen("tcp", cfg.runtimeAPI)
 	if err != nil {
-		s.logf("cannot serve the Runtime API: %v", err)
+		s.notReady("cannot serve the Runtime API: %v", err)
 		return 1
 	}
 	api := &http.Server{Handler: s.apiHandler(), ErrorLog: s.errorLog()}
@@ -46,27 +47,29 @@ func runRuntime(cfg *config) int {
 	env := commandEnv(cfg.environ, cfg.fn, apiLn.Addr().String())
 	proc, err := startProcess(cfg.command, env, &s.logs, cfg.stdout, cfg.stderr)
 	if err != nil {
-		s.logf("cannot start the function: %v (is the command in the image, and executable?)", err)
+		s.notReady("cannot start the function: %v (is the command in the image, and executable?)", err)
 		return 1
 	}
 	s.proc = proc
 	defer s.logs.snapshot() // copy the process's last words before the shim goes
 	select {
 	case <-s.initDone:
-	case <-s.fatal: // the reason is printed already
+	case reason := <-s.fatal: // printed already
+		s.tellReady(reason)
 		proc.stop(time.Second)
 		return 1
 	case <-proc.done:
 		s.logs.snapshot() // copy its last words to the logs before we go
-		s.logf("the function process %s before asking for its first event: initialisation failed", proc.describe())
+		s.notReady("the function process %s before asking for its first event: initialisation failed", proc.describe())
 		return 1
 	case <-cfg.signals:
+		s.tellReady("the instance was stopped during its initialisation")
 		proc.stop(cfg.shutdownTimeout)
 		return 0
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
-		s.logf("cannot listen: %v", err)
+		s.notReady("cannot listen: %v", err)
 		proc.kill()
 		proc.wait(5 * time.Second)
 		return 1
@@ -78,6 +81,7 @@ func runRuntime(cfg *config) int {
 		ErrorLog:          s.errorLog(),
 	}
 	go func() { _ = srv.Serve(ln) }()
+	s.tellReady("")
 	return s.supervise(srv, proc)
 }
 
@@ -148,6 +152,26 @@ func (s *runtimeServer) fail(reason string) {
 	select {
 	case s.fatal <- reason:
 	default:
+	}
+}
+
+// notReady prints why the instance could not start and tells the init
+// of a pre-initialized instance.
+func (s *runtimeServer) notReady(format string, args ...any) {
+	s.logf(format, args...)
+	tail := strings.TrimSpace(string(s.logs.snapshot()))
+	msg := fmt.Sprintf(format, args...)
+	if tail != "" {
+		msg += "; last output:\n" + tail
+	}
+	s.tellReady(msg)
+}
+
+// tellReady reports the start's outcome to a pre-initialized instance's
+// init ("" ready).
+func (s *runtimeServer) tellReady(problem string) {
+	if s.cfg.ready != nil {
+		s.cfg.ready(problem)
 	}
 }
 

@@ -1,0 +1,224 @@
+package shim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A pre-initialized instance (LAMBDA_PREINIT=1) is started by the platform
+// before it knows which function it will serve: the shim and the image's
+// interpreter are ready, the task root is an empty tmpfs. One POST /init
+// on the init port brings the function's code (a tar) and environment;
+// the shim unpacks the code, then runs the protocol as a regular instance
+// would. The init port answers every later init with 403: the code and
+// environment of an instance are set once, so that nothing (the function's
+// own code included) can load another function's code into it (OpenWhisk's
+// CVE-2018-11757: its runtimes accepted a second /init).
+const (
+	envPreinit = "LAMBDA_PREINIT"
+	// defaultInitAddr is not $PORT: the gateway forwards every path of a
+	// client's request to $PORT, /init included, which belongs to the
+	// function.
+	defaultInitAddr = ":9002"
+	maxInitCode     = 256 << 20 // the code and its dependencies, unpacked
+	maxInitEnv      = 1 << 20
+	initHeaderWait  = 10 * time.Second
+)
+
+// initRequest is the one init an instance accepts.
+type initRequest struct {
+	env map[string]string
+}
+
+// gate serves the init port: one init, then 403 for good.
+type gate struct {
+	cfg     *config
+	claimed atomic.Bool
+	inits   chan initRequest
+	// outcome receives "" once the function is ready, or why it is not;
+	// answered is closed once the init's answer is written.
+	outcome  chan string
+	answered chan struct{}
+	once     sync.Once
+}
+
+// runPreinit waits for the init, applies it to cfg and runs the protocol.
+func runPreinit(cfg *config) int {
+	ln, err := net.Listen("tcp", cfg.initAddr)
+	if err != nil {
+		fmt.Fprintf(cfg.stderr, "lambda-shim: cannot listen for the init: %v\n", err)
+		return 1
+	}
+	g := &gate{cfg: cfg, inits: make(chan initRequest, 1), outcome: make(chan string, 1), answered: make(chan struct{})}
+	srv := &http.Server{Handler: g, ReadHeaderTimeout: initHeaderWait}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	var init initRequest
+	select {
+	case req, ok := <-g.inits:
+		if !ok {
+			// A refused init may have unpacked part of its code: this
+			// instance serves nobody.
+			<-g.answered
+			fmt.Fprintf(cfg.stderr, "lambda-shim: the init was refused: stopping\n")
+			return 1
+		}
+		init = req
+	case <-cfg.signals:
+		return 0
+	}
+	cfg.environ = initEnviron(cfg.environ, init.env)
+	if err := applyEnv(cfg); err != nil {
+		g.done(err.Error())
+		fmt.Fprintf(cfg.stderr, "lambda-shim: %v\n", err)
+		return 1
+	}
+	cfg.ready = g.done
+	return run(cfg)
+}
+
+// done tells the init's caller the outcome, once, and waits (bounded)
+// for the answer to be written: the shim may exit right after.
+func (g *gate) done(problem string) {
+	g.once.Do(func() {
+		g.outcome <- problem
+		select {
+		case <-g.answered:
+		case <-time.After(2 * time.Second):
+		}
+	})
+}
+
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/init" {
+		writeErrorDoc(w, http.StatusNotFound, "NotFound", "the init port serves POST /init only")
+		return
+	}
+	// Claimed before the request is read: two inits racing get one 403.
+	if !g.claimed.CompareAndSwap(false, true) {
+		writeErrorDoc(w, http.StatusForbidden, "AlreadyInitialized", "this instance was initialized already: an instance runs the code of one function, set once")
+		return
+	}
+	defer close(g.answered)
+	env, err := g.receive(r)
+	if err != nil {
+		// The instance has an unknown part of some code now: it must not
+		// serve; the platform stops it.
+		writeErrorDoc(w, http.StatusBadRequest, "InvalidInit", err.Error())
+		close(g.inits)
+		return
+	}
+	g.inits <- initRequest{env: env}
+	select {
+	case problem := <-g.outcome:
+		if problem != "" {
+			writeErrorDoc(w, http.StatusBadGateway, "InitFailed", problem)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	case <-r.Context().Done():
+	}
+}
+
+// receive reads the init's multipart body: an "env" part (a JSON object
+// of strings) and a "code" part (a tar unpacked into the task root), in
+// that order.
+func (g *gate) receive(r *http.Request) (map[string]string, error) {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return nil, errors.New("the init must be multipart/form-data with an env and a code part")
+	}
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	var env map[string]string
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the init: %w", err)
+		}
+		switch part.FormName() {
+		case "env":
+			env, err = parseInitEnv(io.LimitReader(part, maxInitEnv+1))
+		case "code":
+			if env == nil {
+				return nil, errors.New("the init's env part must come before its code")
+			}
+			err = extractCode(part, taskRoot(g.cfg.environ), maxInitCode)
+		default:
+			err = fmt.Errorf("the init has an unknown part %q", part.FormName())
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if env == nil {
+		return nil, errors.New("the init has no env part")
+	}
+	return env, nil
+}
+
+// parseInitEnv reads a JSON object of environment variables.
+func parseInitEnv(r io.Reader) (map[string]string, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the init's env: %w", err)
+	}
+	if len(data) > maxInitEnv {
+		return nil, errors.New("the init's env is over 1 MB")
+	}
+	env := map[string]string{}
+	if err := json.Unmarshal(data, &env); err != nil {
+		return nil, fmt.Errorf("the init's env is not a JSON object of strings: %w", err)
+	}
+	for k, v := range env {
+		if k == "" || strings.ContainsAny(k, "=\x00") || strings.Contains(v, "\x00") {
+			return nil, fmt.Errorf("the init's env has an invalid variable %q", k)
+		}
+	}
+	return env, nil
+}
+
+// initEnviron is the container's environment with the init's on top; the
+// container's PORT and LAMBDA_PREINIT stay (the instance listens where it
+// was created to).
+func initEnviron(environ []string, env map[string]string) []string {
+	out := make([]string, 0, len(environ)+len(env))
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, set := env[k]; !set || k == "PORT" {
+			out = append(out, kv)
+		}
+	}
+	for k, v := range env {
+		if k != "PORT" && k != envPreinit {
+			out = append(out, k+"="+v)
+		}
+	}
+	return out
+}
+
+// taskRoot is where the code goes: the image's LAMBDA_TASK_ROOT.
+func taskRoot(environ []string) string {
+	if dir, ok := lookupEnv(environ, "LAMBDA_TASK_ROOT"); ok && dir != "" {
+		return dir
+	}
+	return "/var/task"
+}
+
+// preinitRequested reports whether the container asks for an init first.
+func preinitRequested(environ []string) bool {
+	v, _ := lookupEnv(environ, envPreinit)
+	return v == "1"
+}
