@@ -1,0 +1,332 @@
+#!/usr/bin/env bash
+# swarm-cluster.sh starts (up) or removes (down) a 3-node Docker Swarm on one
+# machine for the tests of the Swarm backend: three extra dockerds, each in a
+# network namespace of its own, joined by a bridge in a "hub" namespace; a
+# registry (the CNCF distribution registry, built from its Go module into a
+# FROM scratch image: nothing is pulled) on node1; an attachable overlay
+# network; and a client network namespace attached to that overlay, where a
+# server under test runs and reaches the task addresses.
+#
+#   scripts/swarm-cluster.sh up            # idempotent; prints the addresses
+#   scripts/swarm-cluster.sh env           # the addresses as shell variables
+#   scripts/swarm-cluster.sh kill N        # SIGKILL node N: dockerd, containerd, shims, containers
+#   scripts/swarm-cluster.sh start N       # start node N's dockerd again (it rejoins the swarm)
+#   scripts/swarm-cluster.sh load IMAGE... # copy images from the host's engine to every node
+#   scripts/swarm-cluster.sh down          # removes everything up created, nothing else
+#
+# Everything it creates is named lsw*: namespaces lsw-hub, lsw-n1..3, lsw-cl;
+# sockets, pids and exec roots under /run/lsw (short: unix socket paths have a
+# length limit); data roots under /var/lib/lsw; cgroups /lsw-nN. The node
+# addresses are in 192.168.240.0/24, which exists only inside the namespaces:
+# the root namespace gets an unreachable route to it while the cluster runs,
+# so that a request meant for a node never leaves the machine by the default
+# gateway. Needs root, iproute2, util-linux (unshare), dockerd 20.10+ and go
+# (once, to build the registry; the binary is cached in /var/cache/lsw).
+#
+# Why each step is done as it is: ../shared/REFERENCE.md "A multi-node Docker
+# Swarm on one machine" and docs/scale-out.md.
+set -euo pipefail
+
+RUN=/run/lsw
+DATA=/var/lib/lsw
+CACHE="${LSW_CACHE:-/var/cache/lsw}"
+SUBNET=192.168.240
+OVERLAY=lsw-overlay
+OVERLAY_SUBNET=10.231.0.0/20
+REGISTRY_VERSION=v3.1.2
+REGISTRY_IMAGE=lsw/registry:$REGISTRY_VERSION
+NODES=(1 2 3)
+HERE="$(cd "$(dirname "$0")" && pwd)"
+
+say() { printf 'swarm-cluster: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+addr() { echo "$SUBNET.1$1"; }
+sock() { echo "unix://$RUN/n$1.sock"; }
+dk() { local n=$1; shift; docker -H "$(sock "$n")" "$@"; }
+registry() { echo "$(addr 1):5000"; }
+
+# wait_for SECONDS WHAT CMD...: every wait is bounded.
+wait_for() {
+	local secs=$1 what=$2; shift 2
+	local deadline=$((SECONDS + secs))
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $deadline ] || die "timed out after ${secs}s waiting for $what"
+		sleep 0.2
+	done
+}
+
+netns_exists() { [ -e "/run/netns/$1" ]; }
+
+node_pid() { cat "$RUN/n$1.pid" 2>/dev/null || true; }
+node_alive() {
+	local pid; pid="$(node_pid "$1")"
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -qa "$RUN/n$1.sock" "/proc/$pid/cmdline" 2>/dev/null
+}
+
+network_up() {
+	netns_exists lsw-hub || ip netns add lsw-hub
+	ip -n lsw-hub link show br0 >/dev/null 2>&1 || ip -n lsw-hub link add br0 type bridge
+	ip -n lsw-hub link set lo up
+	ip -n lsw-hub link set br0 up
+	for n in "${NODES[@]}"; do
+		netns_exists "lsw-n$n" || ip netns add "lsw-n$n"
+		if ! ip -n "lsw-n$n" link show eth0 >/dev/null 2>&1; then
+			ip -n lsw-hub link del "v$n" >/dev/null 2>&1 || true
+			ip -n lsw-hub link add "v$n" type veth peer name eth0 netns "lsw-n$n"
+		fi
+		ip -n lsw-hub link set "v$n" master br0 up
+		ip -n "lsw-n$n" addr replace "$(addr "$n")/24" dev eth0
+		ip -n "lsw-n$n" link set lo up
+		ip -n "lsw-n$n" link set eth0 up
+	done
+	ip route replace unreachable "$SUBNET.0/24"
+}
+
+# node_start N starts node N's dockerd in its namespace: a mount namespace of
+# its own (ip netns exec makes one) where the cgroup v1 hierarchies are
+# mounted again (ip netns exec's fresh /sys hides them: "Devices cgroup isn't
+# mounted"), the host daemon's netns mounts are dropped, and /run/containerd
+# and /etc/docker are private (shims, trust key); a UTS namespace for the
+# node's hostname, which Swarm uses as the node's name.
+node_start() {
+	local n=$1
+	node_alive "$n" && return 0
+	mkdir -p "$RUN/n$n" "$DATA/n$n"
+	[ -f "$DATA/n$n/daemon.json" ] || cat >"$DATA/n$n/daemon.json" <<EOF
+{"storage-driver": "${LSW_STORAGE_DRIVER:-$(docker info --format '{{.Driver}}' 2>/dev/null || echo overlay2)}",
+ "insecure-registries": ["$(registry)"], "mtu": 1400,
+ "log-driver": "json-file", "log-opts": {"max-size": "10m", "max-file": "2"}}
+EOF
+	local inner
+	inner=$(cat <<EOF
+set -e
+hostname lsw-n$n
+mount -t tmpfs -o mode=755 lsw-cgroup /sys/fs/cgroup
+for c in cpu cpuacct cpuset memory devices freezer blkio pids; do
+	mkdir -p /sys/fs/cgroup/\$c && mount -t cgroup -o \$c cgroup /sys/fs/cgroup/\$c
+done
+mkdir -p /sys/fs/cgroup/systemd /sys/fs/cgroup/unified
+mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd
+mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified || true
+for m in \$(awk '\$5 ~ "^/run/docker/netns/" {print \$5}' /proc/self/mountinfo); do umount -l "\$m" || true; done
+mkdir -p /run/containerd && mount -t tmpfs lsw-containerd /run/containerd
+mount -t tmpfs lsw-etc-docker /etc/docker
+exec dockerd --config-file $DATA/n$n/daemon.json --data-root $DATA/n$n/root --exec-root $RUN/n$n \\
+	--pidfile $RUN/n$n.pid -H $(sock "$n") --cgroup-parent /lsw-n$n
+EOF
+	)
+	say "starting node$n ($(addr "$n"))"
+	rm -f "$RUN/n$n.pid"
+	setsid ip netns exec "lsw-n$n" unshare --uts sh -c "$inner" >>"$RUN/n$n.log" 2>&1 </dev/null &
+	wait_for 60 "node$n's dockerd (log: $RUN/n$n.log)" dk "$n" version
+}
+
+swarm_up() {
+	local state
+	state="$(dk 1 info --format '{{.Swarm.LocalNodeState}}/{{.Swarm.ControlAvailable}}')"
+	if [ "$state" != "active/true" ]; then
+		say "swarm init on node1"
+		dk 1 swarm init --advertise-addr "$(addr 1)" --listen-addr "$(addr 1):2377" --dispatcher-heartbeat 1s >/dev/null
+	fi
+	local token; token="$(dk 1 swarm join-token -q worker)"
+	for n in "${NODES[@]:1}"; do
+		state="$(dk "$n" info --format '{{.Swarm.LocalNodeState}}')"
+		[ "$state" = active ] && continue
+		say "node$n joins as a worker"
+		dk "$n" swarm join --token "$token" --advertise-addr "$(addr "$n")" --listen-addr "$(addr "$n"):2377" "$(addr 1):2377" >/dev/null
+	done
+	wait_for 60 "3 ready nodes" sh -c "[ \$(docker -H $(sock 1) node ls --format '{{.Status}}' | grep -c Ready) -eq ${#NODES[@]} ]"
+	dk 1 network inspect "$OVERLAY" >/dev/null 2>&1 ||
+		dk 1 network create -d overlay --attachable --subnet "$OVERLAY_SUBNET" \
+			--label lsw=1 "$OVERLAY" >/dev/null
+}
+
+# registry_image builds the registry binary once (cached) and its FROM
+# scratch image on node1.
+registry_image() {
+	dk 1 image inspect "$REGISTRY_IMAGE" >/dev/null 2>&1 && return 0
+	local bin="$CACHE/registry-$REGISTRY_VERSION"
+	if [ ! -x "$bin" ]; then
+		say "building the distribution registry $REGISTRY_VERSION (first time only; minutes on a cold Go cache)"
+		mkdir -p "$CACHE"
+		local tmp; tmp="$(mktemp -d)"
+		(cd "$tmp" && CGO_ENABLED=0 GOBIN="$tmp" GOFLAGS=-buildvcs=false go install -trimpath -ldflags='-s -w' \
+			"github.com/distribution/distribution/v3/cmd/registry@$REGISTRY_VERSION")
+		mv "$tmp/registry" "$bin"
+		rm -rf "$tmp"
+	fi
+	local ctx; ctx="$(mktemp -d)"
+	cp "$bin" "$ctx/registry"
+	cat >"$ctx/config.yml" <<'EOF'
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: /var/lib/registry
+  delete:
+    enabled: true
+http:
+  addr: :5000
+EOF
+	cat >"$ctx/Dockerfile" <<'EOF'
+FROM scratch
+COPY registry /registry
+COPY config.yml /etc/distribution/config.yml
+VOLUME /var/lib/registry
+EXPOSE 5000
+ENTRYPOINT ["/registry"]
+CMD ["serve", "/etc/distribution/config.yml"]
+EOF
+	dk 1 build -q -t "$REGISTRY_IMAGE" "$ctx" >/dev/null
+	rm -rf "$ctx"
+}
+
+registry_up() {
+	registry_image
+	if ! dk 1 service inspect lsw-registry >/dev/null 2>&1; then
+		say "registry service on node1, published on $(registry)"
+		dk 1 service create -d --name lsw-registry --label lsw=1 --no-resolve-image \
+			--constraint node.hostname==lsw-n1 --publish mode=host,target=5000,published=5000 \
+			--mount type=volume,source=lsw-registry,target=/var/lib/registry "$REGISTRY_IMAGE" >/dev/null
+	fi
+	wait_for 60 "the registry at $(registry)" ip netns exec lsw-n2 \
+		bash -c "exec 3<>/dev/tcp/$(addr 1)/5000 && printf 'GET /v2/ HTTP/1.0\r\n\r\n' >&3 && head -1 <&3 | grep -q 200"
+}
+
+# busybox_up makes busybox:latest present on every node (the client
+# container runs it; tests use it); built from Debian's busybox-static by
+# scripts/base-images.sh when the host engine lacks it too.
+busybox_up() {
+	dk 1 image inspect busybox:latest >/dev/null 2>&1 ||
+		DOCKER_HOST="$(sock 1)" "$HERE/base-images.sh"
+	for n in "${NODES[@]:1}"; do
+		dk "$n" image inspect busybox:latest >/dev/null 2>&1 || dk 1 save busybox:latest | dk "$n" load -q >/dev/null
+	done
+}
+
+# client_up runs a small container on node1 attached to the overlay and names
+# its network namespace lsw-cl: from there task addresses and tasks.SERVICE
+# names resolve and answer, and the host's files (the manager's socket) are
+# still there.
+client_up() {
+	if [ "$(dk 1 inspect -f '{{.State.Running}}' lsw-client 2>/dev/null)" != true ]; then
+		dk 1 rm -f lsw-client >/dev/null 2>&1 || true
+		dk 1 run -d --name lsw-client --label lsw=1 --network "$OVERLAY" --restart unless-stopped \
+			busybox:latest sleep 2147483647 >/dev/null
+	fi
+	local pid; pid="$(dk 1 inspect -f '{{.State.Pid}}' lsw-client)"
+	ip netns del lsw-cl >/dev/null 2>&1 || true
+	ip netns attach lsw-cl "$pid"
+	# ip netns exec lsw-cl binds this over /etc/resolv.conf: Docker's DNS
+	# in the container's namespace resolves SERVICE and tasks.SERVICE.
+	mkdir -p /etc/netns/lsw-cl
+	echo "nameserver 127.0.0.11" >/etc/netns/lsw-cl/resolv.conf
+}
+
+print_env() {
+	cat <<EOF
+LSW_MANAGER=$(sock 1)
+LSW_WORKERS="$(sock 2) $(sock 3)"
+LSW_REGISTRY=$(registry)
+LSW_NETWORK=$OVERLAY
+LSW_NETNS=lsw-cl
+LSW_NODE_ADDRS="$(addr 1) $(addr 2) $(addr 3)"
+EOF
+}
+
+up() {
+	[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, mounts)"
+	for tool in ip unshare setsid dockerd docker; do command -v "$tool" >/dev/null || die "$tool is required"; done
+	mkdir -p "$RUN" "$DATA"
+	network_up
+	for n in "${NODES[@]}"; do node_start "$n"; done
+	swarm_up
+	busybox_up
+	registry_up
+	client_up
+	print_env
+}
+
+# kill_node N stops node N as a power cut would: its dockerd, containerd,
+# shims and container processes all get SIGKILL at once.
+kill_node() {
+	local n=$1 pids
+	pids="$(node_pids "$n")"
+	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+	rm -f "$RUN/n$n.pid"
+}
+
+# node_pids lists node N's processes: those whose command line names its
+# exec or data root (dockerd, containerd, shims, fuse-overlayfs) and those in
+# its containers' cgroups.
+node_pids() {
+	local n=$1 p cmd cg
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" != $$ ] || continue
+		cmd="$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" || continue
+		cg="$(cat "$p/cgroup" 2>/dev/null)" || continue
+		case "$cmd" in
+		*"$RUN/n$n/"* | *"$RUN/n$n.sock"* | *"$DATA/n$n/"*) echo "${p#/proc/}" ;;
+		*) case "$cg" in *":/lsw-n$n/"*) echo "${p#/proc/}" ;; esac ;;
+		esac
+	done
+}
+
+load_images() {
+	for image in "$@"; do
+		for n in "${NODES[@]}"; do
+			say "loading $image on node$n"
+			docker save "$image" | dk "$n" load -q >/dev/null
+		done
+	done
+}
+
+down() {
+	# Services first, while the manager answers: their tasks stop cleanly.
+	if node_alive 1; then
+		dk 1 rm -f lsw-client >/dev/null 2>&1 || true
+		local svcs; svcs="$(dk 1 service ls -q 2>/dev/null || true)"
+		[ -z "$svcs" ] || dk 1 service rm $svcs >/dev/null 2>&1 || true
+	fi
+	ip netns del lsw-cl >/dev/null 2>&1 || true
+	rm -rf /etc/netns/lsw-cl
+	for n in "${NODES[@]}"; do
+		local pid; pid="$(node_pid "$n")"
+		if [ -n "$pid" ] && node_alive "$n"; then
+			kill -TERM "$pid" 2>/dev/null || true
+			for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+		fi
+		# A dockerd killed before leaves shims, containers and
+		# fuse-overlayfs mounts behind: end them by what names them.
+		local left; left="$(node_pids "$n")"
+		[ -z "$left" ] || kill -KILL $left 2>/dev/null || true
+	done
+	sleep 0.5
+	for n in "${NODES[@]}"; do
+		ip netns del "lsw-n$n" >/dev/null 2>&1 || true
+		# The nodes' cgroups in the host hierarchy, deepest first.
+		local d
+		for d in /sys/fs/cgroup/*/lsw-n$n; do
+			[ -d "$d" ] || continue
+			find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+		done
+	done
+	ip netns del lsw-hub >/dev/null 2>&1 || true
+	ip route del unreachable "$SUBNET.0/24" >/dev/null 2>&1 || true
+	# Mounts left under the data roots (fuse-overlayfs, shm) pin them.
+	awk -v d="$DATA/" -v r="$RUN/" 'index($5, d) == 1 || index($5, r) == 1 {print $5}' /proc/self/mountinfo |
+		sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	rm -rf "$RUN" "$DATA"
+	say "down"
+}
+
+case "${1:-}" in
+up) up ;;
+down) down ;;
+env) print_env ;;
+kill) kill_node "${2:?node number}" ;;
+start) node_start "${2:?node number}" ;;
+load) shift; load_images "$@" ;;
+*) die "usage: $0 up|down|env|kill N|start N|load IMAGE..." ;;
+esac
