@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/lambdahq/lambda/drivertest"
+	"github.com/lambdahq/lambda/internal/swarmtest"
 )
 
 var binary string // path of the lambda binary under test
@@ -64,6 +65,14 @@ func run(m *testing.M) (int, error) {
 	http.DefaultTransport = &keyTransport{base: http.DefaultTransport}
 	code := m.Run()
 	removeImages()
+	// The test Swarm cluster, if a test started it (swarm_test.go); the
+	// last test binary using it takes it down.
+	if err := swarmtest.Release(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: swarm cluster:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
 	if err := stopShared(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: shared server:", err)
 		if code == 0 {
