@@ -37,3 +37,10 @@ type CodeStore interface {
 	// Forget removes everything kept of function.
 	Forget(ctx context.Context, function string) error
 }
+
+// VersionDeleter deletes one version of a function that is not its active
+// one: its record and its image. ECONFLICT for the active version, or one
+// an alias routes to.
+type VersionDeleter interface {
+	DeleteVersion(ctx context.Context, name string, number int) error
+}

@@ -25,6 +25,21 @@ const maxBearerLen = 256
 // refusals in Lambda's error format.
 const lambdaAPIPrefix = "/2015-03-31/"
 
+// lambdaAPIPrefixes are the paths of every Lambda API operation served
+// (awsapi_routes.go): each is dated by the API version that introduced it.
+var lambdaAPIPrefixes = []string{lambdaAPIPrefix, "/2017-10-31/", "/2019-09-25/", "/2019-09-30/"}
+
+// isLambdaAPIPath reports whether a request to path is a Lambda API call:
+// SigV4-signed, and answered in Lambda's error format.
+func isLambdaAPIPath(path string) bool {
+	for _, p := range lambdaAPIPrefixes {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // guard wraps a route's handler in the middleware chain its scope needs.
 func (s *Server) guard(rt route) http.Handler {
 	switch rt.scope {
@@ -85,7 +100,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*lambda.K
 	switch {
 	case strings.EqualFold(scheme, "Bearer"):
 		return s.bearerKey(r.Context(), strings.TrimSpace(cred))
-	case scheme == sigV4Algorithm && w != nil && strings.HasPrefix(r.URL.Path, lambdaAPIPrefix):
+	case scheme == sigV4Algorithm && w != nil && isLambdaAPIPath(r.URL.Path):
 		return s.sigV4Key(w, r)
 	default:
 		return nil, lambda.Errorf(lambda.EUNAUTHORIZED, "the Authorization header is not \"Bearer KEY\": pass the key's secret (lmb_...) as a Bearer token")
@@ -173,7 +188,7 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request, f *authFailure) {
 	if f.retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((f.retryAfter+time.Second-1)/time.Second)))
 	}
-	if strings.HasPrefix(r.URL.Path, lambdaAPIPrefix) {
+	if isLambdaAPIPath(r.URL.Path) {
 		s.writeLambdaAuthError(w, r, f.err)
 		return
 	}
@@ -190,7 +205,7 @@ func functionOf(rt route, r *http.Request) string {
 		return ""
 	}
 	v := r.PathValue(rt.function)
-	if strings.HasPrefix(rt.pattern, "POST "+lambdaAPIPrefix) {
+	if _, path, _ := strings.Cut(rt.pattern, " "); isLambdaAPIPath(path) {
 		ref, err := parseFunctionName(v)
 		if err != nil {
 			return v // the handler refuses it; a limited key is refused here

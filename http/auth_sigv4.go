@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/lambdahq/lambda"
@@ -15,7 +16,12 @@ func (s *Server) sigV4Key(w http.ResponseWriter, r *http.Request) (*lambda.Key, 
 	if s.Keys == nil {
 		return nil, lambda.Errorf(lambda.EUNAUTHORIZED, "this server has no key store: no key is valid")
 	}
-	body, err := readSignedBody(w, r, s.BodyReadTimeout)
+	max := int64(lambda.MaxPayloadBytes)
+	if !strings.HasSuffix(r.URL.Path, "/invocations") {
+		// The other operations carry code: a zip of up to 50 MB, in base64.
+		max = awsMaxRequestBytes
+	}
+	body, err := readSignedBody(w, r, s.BodyReadTimeout, max)
 	if err != nil {
 		return nil, err
 	}

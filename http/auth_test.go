@@ -159,6 +159,24 @@ var wantScope = map[string]string{
 	"DELETE /v1/hooks/{id}":                             lambda.ScopeDeploy,
 	"POST /v1/hooks/{id}":                               scopePublic, // HMAC-verified: the hook's secret signs the body
 	"GET /ui/":                                          scopePublic, // the dashboard's files: no data, which it reads with the user's key
+	// The Lambda API's function lifecycle (awsapi_routes.go).
+	"POST /2015-03-31/functions":                                  lambda.ScopeDeploy,
+	"GET /2015-03-31/functions":                                   lambda.ScopeRead,
+	"GET /2015-03-31/functions/{$}":                               lambda.ScopeRead,
+	"GET /2015-03-31/functions/{function}":                        lambda.ScopeRead,
+	"DELETE /2015-03-31/functions/{function}":                     lambda.ScopeDeploy,
+	"GET /2015-03-31/functions/{function}/configuration":          lambda.ScopeRead,
+	"PUT /2015-03-31/functions/{function}/configuration":          lambda.ScopeDeploy,
+	"PUT /2015-03-31/functions/{function}/code":                   lambda.ScopeDeploy,
+	"GET /2015-03-31/functions/{function}/versions":               lambda.ScopeRead,
+	"POST /2015-03-31/functions/{function}/versions":              lambda.ScopeDeploy,
+	"PUT /2017-10-31/functions/{function}/concurrency":            lambda.ScopeDeploy,
+	"DELETE /2017-10-31/functions/{function}/concurrency":         lambda.ScopeDeploy,
+	"GET /2019-09-30/functions/{function}/concurrency":            lambda.ScopeRead,
+	"PUT /2019-09-25/functions/{function}/event-invoke-config":    lambda.ScopeDeploy,
+	"POST /2019-09-25/functions/{function}/event-invoke-config":   lambda.ScopeDeploy,
+	"GET /2019-09-25/functions/{function}/event-invoke-config":    lambda.ScopeRead,
+	"DELETE /2019-09-25/functions/{function}/event-invoke-config": lambda.ScopeDeploy,
 }
 
 // grantedBy lists, for the scope a route needs, the key scopes that get
@@ -263,7 +281,7 @@ func TestRouteScopes(t *testing.T) {
 	h := stubbedHandler(a.Server)
 	for _, rt := range a.registered {
 		method, path := concretePath(rt.pattern, "fa")
-		lambdaAPI := strings.HasPrefix(path, lambdaAPIPrefix)
+		lambdaAPI := isLambdaAPIPath(path)
 		t.Run(rt.pattern, func(t *testing.T) {
 			a.failures = failureLimiter{} // this test's own failures are not the point
 			// Without a metrics key, /metrics is open as public routes are.

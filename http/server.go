@@ -76,6 +76,15 @@ type Server struct {
 	Audit   lambda.AuditStore
 	Secrets lambda.KeySecrets
 
+	// AWSCode keeps the code and settings of functions deployed through
+	// the Lambda API (awsapi_*.go); nil: its deploys are refused.
+	// AWSRegion and AWSAccount name this server in the ARNs it answers
+	// ("": DefaultAWSRegion, DefaultAWSAccount).
+	AWSCode    lambda.CodeStore
+	AWSRegion  string
+	AWSAccount string
+	aws        *awsState
+
 	// SchedulesChanged is called after schedules are created or deleted.
 	SchedulesChanged func()
 	// Metrics serves GET /metrics (nil: 501); MetricsKey, when set, is the
@@ -188,6 +197,12 @@ func (s *Server) Close(ctx context.Context) error {
 		_ = s.redirect.Close() // redirects have nothing in flight worth waiting for
 	}
 	err := srv.Shutdown(ctx)
+	if s.aws != nil {
+		// The Lambda API's deploys in the background end with the server.
+		if cerr := s.aws.close(ctx); err == nil {
+			err = cerr
+		}
+	}
 	if serveErr := <-s.done; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
 	}
@@ -307,6 +322,7 @@ func (s *Server) routes() *http.ServeMux {
 	s.route(mux, "GET /v1/whoami", lambda.ScopeRead, s.handleWhoami)
 	s.route(mux, "GET /v1/version", scopeAnyKey, s.handleVersion)
 	s.hookRoutes(mux)
+	s.awsRoutes(mux)
 	s.uiRoutes(mux)
 	s.route(mux, "/", scopePublic, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, lambda.Errorf(lambda.ENOTFOUND, "no route for %s %s; functions answer at NAME.%s or /fn/NAME", r.Method, r.URL.Path, s.Domain))

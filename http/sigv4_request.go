@@ -16,15 +16,19 @@ import (
 // signature covers, finding a key's secret, and answering a refusal as
 // Lambda does.
 
-// readSignedBody reads r's whole body (at most the Invoke API's payload
-// limit, within the read timeout) so that its hash can be checked, and
-// puts it back for the handler to read again.
-func readSignedBody(w http.ResponseWriter, r *http.Request, timeout time.Duration) ([]byte, error) {
-	if r.ContentLength > lambda.MaxPayloadBytes {
-		return nil, lambda.Errorf(lambda.ETOOLARGE, "request must be smaller than %d bytes for the Invoke operation", lambda.MaxPayloadBytes)
+// readSignedBody reads r's whole body (at most max bytes, within the read
+// timeout) so that its hash can be checked, and puts it back for the
+// handler to read again.
+func readSignedBody(w http.ResponseWriter, r *http.Request, timeout time.Duration, max int64) ([]byte, error) {
+	tooLarge := lambda.Errorf(lambda.ETOOLARGE, "request must be smaller than %d bytes for the Invoke operation", max)
+	if max != lambda.MaxPayloadBytes {
+		tooLarge = lambda.Errorf(lambda.ETOOLARGE, "Request must be smaller than %d bytes", max)
+	}
+	if r.ContentLength > max {
+		return nil, tooLarge
 	}
 	clear := readDeadline(w, timeout)
-	body, err := io.ReadAll(io.LimitReader(r.Body, lambda.MaxPayloadBytes+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 	clear()
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		// Else net/http would wait for the rest of the body before answering.
@@ -33,8 +37,8 @@ func readSignedBody(w http.ResponseWriter, r *http.Request, timeout time.Duratio
 	if err != nil {
 		return nil, bodyError(err, timeout)
 	}
-	if len(body) > lambda.MaxPayloadBytes {
-		return nil, lambda.Errorf(lambda.ETOOLARGE, "request must be smaller than %d bytes for the Invoke operation", lambda.MaxPayloadBytes)
+	if int64(len(body)) > max {
+		return nil, tooLarge
 	}
 	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	return body, nil

@@ -97,7 +97,7 @@ func verifyOverHTTP(t *testing.T, now time.Time, keys sigV4Keys, tamper func(*ht
 	}
 	got := make(chan result, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := readSignedBody(w, r, time.Second)
+		body, err := readSignedBody(w, r, time.Second, lambda.MaxPayloadBytes)
 		if err == nil {
 			var k *lambda.Key
 			k, err = verifySigV4(r, body, "", now, keys.lookup)
@@ -270,7 +270,7 @@ func TestSigV4LambdaErrors(t *testing.T) {
 	s := &Server{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	keys := testSigV4Keys(time.Now())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := readSignedBody(w, r, time.Second)
+		body, err := readSignedBody(w, r, time.Second, lambda.MaxPayloadBytes)
 		if err == nil {
 			_, err = verifySigV4(r, body, "", time.Now(), keys.lookup)
 		}
