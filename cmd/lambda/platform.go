@@ -23,6 +23,7 @@ import (
 	"github.com/lambdahq/lambda/runtimes"
 	"github.com/lambdahq/lambda/sqlite"
 	"github.com/lambdahq/lambda/stats"
+	"github.com/lambdahq/lambda/ui"
 )
 
 // The registry resolves a deploy's config without building, so that a
@@ -196,6 +197,7 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.srv.ScheduleService, p.eng.Schedules, p.eng.Manifests = schedules, schedules, manifest.Reader{}
 	p.srv.StorePing, p.srv.DockerPing = p.db.Ping, p.driver.Ping
 	p.srv.Keys, p.srv.Audit = p.keys, p.audit
+	p.srv.UI = ui.Assets()
 	p.eng.Cloner = newCloner(o.git, p.eng.TempDir, o)
 	p.srv.GitDeploys = p.eng
 	p.hooks = lambda.NewHookManager(sqlite.NewHookStore(p.db), nil, lambda.GitDeploy(p.eng))
