@@ -12,7 +12,10 @@ import (
 // its one caller, for every trigger.
 type Router interface {
 	// Acquire returns an instance ready to serve name's active version,
-	// starting one if needed. The caller must Release the lease.
+	// or the version or alias the qualifier in ctx (WithQualifier) names,
+	// starting one if needed. An alias with a split picks one of its two
+	// versions per request. The caller must Release the lease, whose
+	// Version says which version serves.
 	Acquire(ctx context.Context, name string) (*Lease, error)
 }
 

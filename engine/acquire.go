@@ -9,9 +9,10 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-// Acquire implements lambda.Router: a slot on a warm instance of name's
-// active version, a place in its queue while an instance starts, or
-// ETHROTTLED. Busy never means a 5xx.
+// Acquire implements lambda.Router: a slot on a warm instance of the
+// version the request's qualifier routes to (alias_route.go; none: live,
+// the active version or its split), a place in its queue while an
+// instance starts, or ETHROTTLED. Busy never means a 5xx.
 func (e *Engine) Acquire(ctx context.Context, name string) (*lambda.Lease, error) {
 	start := e.Clock.Now()
 	if lease, ok, err := e.acquireExternal(ctx, name); ok {
@@ -21,7 +22,17 @@ func (e *Engine) Acquire(ctx context.Context, name string) (*lambda.Lease, error
 	if err != nil {
 		return nil, err
 	}
-	sc, p := st.effective()
+	sc, p, err := e.route(ctx, st)
+	if err != nil {
+		// A private function's aliases and versions are not for
+		// strangers to probe: they learn of the key first.
+		if fsc, _ := st.effective(); fsc.Auth == lambda.AuthKey {
+			if aerr := lambda.AuthorizeInvoke(ctx, name); aerr != nil {
+				return nil, aerr
+			}
+		}
+		return nil, err
+	}
 	if sc.Auth == lambda.AuthKey {
 		// Before admission, so that refused requests take no capacity
 		// and start no instance.
@@ -35,11 +46,13 @@ func (e *Engine) Acquire(ctx context.Context, name string) (*lambda.Lease, error
 	for {
 		in, cold, err := p.acquire(ctx, sc)
 		if err == errDraining {
+			// The version's pool was replaced (a deploy, an alias's
+			// change): the request goes where it is routed now.
 			prev := p
-			if sc, p = st.effective(); p == prev {
+			if sc, p, err = e.route(ctx, st); err == nil && p == prev {
 				// Drained with no successor: the function was deleted.
 				err = errDeleted(name)
-			} else {
+			} else if err == nil {
 				continue
 			}
 		}

@@ -19,6 +19,14 @@ type fnState struct {
 	scaling lambda.Scaling // as configured; see effective
 	idle    chan struct{}  // closed once no request is in flight; see drained
 	closed  bool           // idle is closed
+	// extra holds the pools of versions other than the active one that
+	// serve: those aliases name (a canary's, in live's split) and those
+	// asked for by number (alias_route.go).
+	extra   map[int]*pool
+	aliases map[string]*lambda.Alias // by name, live included
+	// table is the aliases' routing, rebuilt under mu at every change
+	// and read by requests without a lock.
+	table atomic.Pointer[routeTable]
 }
 
 // finish ends a request counted by admit.
@@ -56,6 +64,33 @@ func (st *fnState) effective() (lambda.Scaling, *pool) {
 	return st.scaling.Effective(st.active.version.Config.Protocol), st.active
 }
 
+// scalingOf returns the scaling in force for p, a pool of st: that of its
+// version's protocol. A pool only asked for by version number keeps no
+// instance warm: it serves until idle, then goes to zero.
+func (st *fnState) scalingOf(p *pool) lambda.Scaling {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	sc := st.scaling.Effective(p.version.Config.Protocol)
+	if p != st.active && !st.referencedLocked(p.version.Number) {
+		sc.MinInstances = 0
+	}
+	return sc
+}
+
+// pools returns every pool of st: the active one first.
+func (st *fnState) pools() []*pool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := make([]*pool, 0, 1+len(st.extra))
+	if st.active != nil {
+		out = append(out, st.active)
+	}
+	for _, p := range st.extra {
+		out = append(out, p)
+	}
+	return out
+}
+
 // state returns the routing state of name, loading it from the store on
 // first use.
 func (e *Engine) state(ctx context.Context, name string) (*fnState, error) {
@@ -76,6 +111,10 @@ func (e *Engine) state(ctx context.Context, name string) (*fnState, error) {
 	if fn.Active == nil {
 		return nil, lambda.Errorf(lambda.ENOTFOUND, "function %q has no active version", name)
 	}
+	aliases, err := e.loadAliases(ctx, fn)
+	if err != nil {
+		return nil, err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if st, ok := e.functions[name]; ok {
@@ -86,6 +125,7 @@ func (e *Engine) state(ctx context.Context, name string) (*fnState, error) {
 	}
 	st = &fnState{name: name, scaling: fn.Scaling}
 	st.active = newPool(e, st, fn.Active)
+	st.loadAliasesLocked(aliases)
 	e.functions[name] = st
 	return st, nil
 }
@@ -105,6 +145,13 @@ func (e *Engine) loaded() []*fnState {
 // scaling sc. The previous pool drains: its queued requests move to the new
 // pool and its instances stop once their requests finish.
 func (e *Engine) switchTo(name string, v *lambda.Version, sc lambda.Scaling, warm []*instance) {
+	e.switchRouting(name, v, sc, warm, nil, nil)
+}
+
+// switchRouting is switchTo with live set to the alias given (nil: v
+// without a split) and others, warm pools of other versions live or
+// another alias routes to, added first (alias.go).
+func (e *Engine) switchRouting(name string, v *lambda.Version, sc lambda.Scaling, warm []*instance, live *lambda.Alias, others []warmVersion) {
 	e.mu.Lock()
 	st, ok := e.functions[name]
 	if !ok {
@@ -112,15 +159,36 @@ func (e *Engine) switchTo(name string, v *lambda.Version, sc lambda.Scaling, war
 		e.functions[name] = st
 	}
 	e.mu.Unlock()
-	next := newPool(e, st, v)
-	next.add(warm)
 	st.mu.Lock()
-	old := st.active
-	st.active, st.scaling = next, sc
-	st.mu.Unlock()
-	if old != nil {
-		old.drainInto(next)
+	next := st.extra[v.Number]
+	delete(st.extra, v.Number)
+	if next == nil {
+		next = newPool(e, st, v)
 	}
+	next.add(warm)
+	next.onDemand = false
+	if old := st.active; old != nil && old != next {
+		// Drained by the rebuild below unless an alias still routes to
+		// it (another alias, or live's split).
+		if st.extra == nil {
+			st.extra = map[int]*pool{}
+		}
+		st.extra[old.version.Number] = old
+	}
+	st.active, st.scaling = next, sc
+	if live != nil {
+		st.setAliasLocked(live)
+	} else {
+		// Deploys and rollbacks point live at v with no split (the
+		// store's triggers do the same to its row).
+		st.setLiveLocked(v.Number)
+	}
+	for _, w := range others {
+		st.addPoolLocked(e, w.v, w.warm)
+	}
+	retired := st.rebuildLocked()
+	st.mu.Unlock()
+	retire(retired, next)
 }
 
 // forget drops name from routing and returns its state (nil if it was not
@@ -133,10 +201,9 @@ func (e *Engine) forget(name string) *fnState {
 	if !ok {
 		return nil
 	}
-	st.mu.Lock()
-	p := st.active
-	st.mu.Unlock()
-	p.drainInto(nil)
+	for _, p := range st.pools() {
+		p.drainInto(nil)
+	}
 	return st
 }
 
@@ -153,8 +220,9 @@ func (e *Engine) setScaling(name string, sc lambda.Scaling) {
 	if ok {
 		st.mu.Lock()
 		st.scaling = sc
-		p := st.active
 		st.mu.Unlock()
-		p.kick()
+		for _, p := range st.pools() {
+			p.kick()
+		}
 	}
 }

@@ -27,6 +27,9 @@ func (e *Engine) startInstance(ctx context.Context, v *lambda.Version, timeout t
 		Port:        v.Config.Port,
 		MemoryBytes: v.Config.MemoryBytes,
 	}
+	if in, ok := e.fromPreinit(ctx, v, spec, timeout); ok {
+		return in, nil
+	}
 	// The start timeout is the function's budget: it runs from the moment
 	// its container runs, so that a busy container engine does not spend it.
 	t0 := time.Now()
@@ -213,7 +216,7 @@ func (e *Engine) dropInstance(id string) {
 	if p == nil {
 		return
 	}
-	sc, _ := p.fn.effective()
+	sc := p.fn.scalingOf(p)
 	p.mu.Lock()
 	wasIn := !in.gone
 	p.removeLocked(in)

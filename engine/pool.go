@@ -22,6 +22,9 @@ type pool struct {
 	starting  int
 	queue     []*waiter
 	draining  bool
+	// onDemand: the pool serves a version asked for by number, which no
+	// alias routes to; it stays when aliases change. Guarded by fn.mu.
+	onDemand bool
 }
 
 // waiter is a request queued for a slot.
@@ -99,7 +102,7 @@ func (p *pool) startLocked(sc lambda.Scaling) bool {
 // start starts one instance and hands its slots to the queue.
 func (p *pool) start(timeout time.Duration) {
 	in, err := p.e.startWarm(p.version, timeout)
-	sc, _ := p.fn.effective()
+	sc := p.fn.scalingOf(p)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.starting--
@@ -138,7 +141,7 @@ func (p *pool) dispatchLocked(in *instance, concurrency int, cold bool) {
 
 // release gives back a slot; failed removes the instance (it broke).
 func (p *pool) release(in *instance, failed bool) {
-	sc, _ := p.fn.effective()
+	sc := p.fn.scalingOf(p)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	in.inflight--
@@ -230,7 +233,7 @@ func (p *pool) enqueue(ws []*waiter) {
 // kick serves the queue from free slots and starts instances for the rest,
 // after settings changed or waiters arrived.
 func (p *pool) kick() {
-	sc, _ := p.fn.effective()
+	sc := p.fn.scalingOf(p)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.draining {

@@ -24,8 +24,9 @@ func (e *Engine) reapLoop() {
 func (e *Engine) reap() {
 	now := e.Clock.Now()
 	for _, st := range e.loaded() {
-		sc, p := st.effective()
-		p.reap(now, sc, e.StandbyMemory > 0)
+		for _, p := range st.pools() {
+			p.reap(now, st.scalingOf(p), e.StandbyMemory > 0)
+		}
 	}
 	e.enforceStandbyBudget()
 }

@@ -192,14 +192,15 @@ func (e *Engine) leastRecentlyPaused() (*pool, *instance) {
 		used     time.Time
 	)
 	for _, st := range e.loaded() {
-		_, p := st.effective()
-		p.mu.Lock()
-		for _, in := range p.instances {
-			if in.paused && !in.gone && (best == nil || in.idleSince.Before(used)) {
-				bestPool, best, used = p, in, in.idleSince
+		for _, p := range st.pools() {
+			p.mu.Lock()
+			for _, in := range p.instances {
+				if in.paused && !in.gone && (best == nil || in.idleSince.Before(used)) {
+					bestPool, best, used = p, in, in.idleSince
+				}
 			}
+			p.mu.Unlock()
 		}
-		p.mu.Unlock()
 	}
 	return bestPool, best
 }
@@ -208,14 +209,15 @@ func (e *Engine) leastRecentlyPaused() (*pool, *instance) {
 // left behind would hold its memory with no server to resume it.
 func (e *Engine) stopPaused() {
 	for _, st := range e.loaded() {
-		_, p := st.effective()
-		p.mu.Lock()
-		for _, in := range append([]*instance(nil), p.instances...) {
-			if in.paused && !in.gone {
-				p.removeLocked(in)
-				e.stopInstance(in)
+		for _, p := range st.pools() {
+			p.mu.Lock()
+			for _, in := range append([]*instance(nil), p.instances...) {
+				if in.paused && !in.gone {
+					p.removeLocked(in)
+					e.stopInstance(in)
+				}
 			}
+			p.mu.Unlock()
 		}
-		p.mu.Unlock()
 	}
 }
