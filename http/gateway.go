@@ -20,8 +20,11 @@ import (
 type gateway struct {
 	iv     *Invoker
 	logger *slog.Logger
-	proxy  *httputil.ReverseProxy
-	limits clientLimits
+	// proxy forwards the requests that switch protocols (WebSocket);
+	// upstreams hold the connections the forwarder sends the others on.
+	proxy     *httputil.ReverseProxy
+	upstreams *upstreams
+	limits    clientLimits
 	// authorizer, when set, gives Acquire the check of a private
 	// function's caller (lambda.WithInvokeAuth); consumed is set when the
 	// request's Authorization header served it.
@@ -66,7 +69,7 @@ type proxyState struct {
 type stateKey struct{}
 
 func newGateway(iv *Invoker, limits clientLimits) *gateway {
-	g := &gateway{iv: iv, logger: iv.logger, limits: limits}
+	g := &gateway{iv: iv, logger: iv.logger, limits: limits, upstreams: newUpstreams()}
 	g.proxy = &httputil.ReverseProxy{
 		Rewrite:   g.rewrite,
 		Transport: iv.transport,
@@ -198,9 +201,13 @@ func (g *gateway) forward(w http.ResponseWriter, r *http.Request, st *proxyState
 	// gives it a moment more before it gives up on its own.
 	deadline := time.Now().Add(st.lease.Timeout)
 	st.rec.Timeout = st.lease.Timeout
+	setPlatformHeaders(r.Header, st.rec.ID, false, false, deadline)
+	if !isUpgrade(r) {
+		g.forwardDirect(w, r, st, deadline)
+		return
+	}
 	ctx, cancel := context.WithDeadline(r.Context(), deadline.Add(timeoutSlack))
 	defer cancel()
-	setPlatformHeaders(r.Header, st.rec.ID, false, false, deadline)
 	r.Body = http.NoBody
 	if st.body != nil {
 		r.Body = st.body.reader()
@@ -260,20 +267,26 @@ func (g *gateway) rewrite(pr *httputil.ProxyRequest) {
 
 func (g *gateway) modifyResponse(resp *http.Response) error {
 	st := resp.Request.Context().Value(stateKey{}).(*proxyState)
+	g.answered(st, resp.Header, resp.StatusCode)
+	return nil
+}
+
+// answered reads the shim's word on the answer's headers h, strips what
+// is the platform's, and adds the platform's headers.
+func (g *gateway) answered(st *proxyState, h http.Header, status int) {
 	// Only the platform may mark an answer as its own error.
-	resp.Header.Del(ErrorHeader)
-	if g.iv.instanceFailed(resp.Header, st.lease) {
+	h.Del(ErrorHeader)
+	if g.iv.instanceFailed(h, st.lease) {
 		st.failed = true
 	}
-	st.rec.MaxMemoryUsedMB = maxMemoryUsed(resp.Header, st.lease)
-	st.rec.RuntimeExit = runtimeExit(resp.Header, st.lease)
-	st.status, st.functionError = resp.StatusCode, resp.Header.Get(HeaderFunctionError) != ""
-	resp.Header.Set("X-Lambda-Version", strconv.Itoa(st.lease.Version))
-	resp.Header.Set("X-Lambda-Cold-Start", strconv.FormatBool(st.lease.Cold))
+	st.rec.MaxMemoryUsedMB = maxMemoryUsed(h, st.lease)
+	st.rec.RuntimeExit = runtimeExit(h, st.lease)
+	st.status, st.functionError = status, h.Get(HeaderFunctionError) != ""
+	h.Set("X-Lambda-Version", strconv.Itoa(st.lease.Version))
+	h.Set("X-Lambda-Cold-Start", strconv.FormatBool(st.lease.Cold))
 	// Time spent getting an instance (queue wait and cold start), for
 	// browsers' dev tools and the metrics to come.
-	resp.Header.Set("Server-Timing", "lambda-wait;dur="+strconv.FormatFloat(float64(st.lease.Wait.Microseconds())/1000, 'f', 3, 64))
-	return nil
+	h.Set("Server-Timing", "lambda-wait;dur="+strconv.FormatFloat(float64(st.lease.Wait.Microseconds())/1000, 'f', 3, 64))
 }
 
 // proxyError tells the caller why the function gave no response: its own
