@@ -29,9 +29,11 @@ type Queue interface {
 	// JobResponse waits until job id has ended and returns the function's
 	// response; an error when the job did not succeed.
 	JobResponse(ctx context.Context, id string) ([]byte, error)
-	// WaitJobs waits until the http bench function has no pending job,
-	// then sums up its jobs created at or after since.
-	WaitJobs(ctx context.Context, since time.Time) (Jobs, error)
+	// WaitIdle waits until the http bench function has no pending job.
+	WaitIdle(ctx context.Context) error
+	// SumJobs sums up the http bench function's jobs created at or after
+	// since.
+	SumJobs(ctx context.Context, since time.Time) (Jobs, error)
 }
 
 // Jobs sums up the jobs of a round once none is pending.
@@ -145,7 +147,7 @@ func (r *Runner) async(ctx context.Context, rep *Report) error {
 	asyncRound := func(ctx context.Context, _ int) error {
 		cpu := processCPU()
 		res, err := r.asyncRound(ctx, tr, p.AsyncJobs)
-		asyncCPU += processCPU() - cpu
+		asyncCPU += processCPU() - cpu - res.sumCPU
 		enqueued.add(res.submit)
 		submitLat.Merge(res.submit.Latency)
 		completed.ok += res.jobs.Succeeded
@@ -173,6 +175,10 @@ type asyncResult struct {
 	submit     Result
 	jobs       Jobs
 	completion time.Duration // from the first submission to the last job's end
+	// sumCPU is the CPU time of reading the round's jobs back once they
+	// ended: the bench's check, not the jobs' cost (the synchronous
+	// rounds read nothing back), so it is left out of JobCPUUs.
+	sumCPU time.Duration
 }
 
 // asyncRound submits n no-op events with Concurrency clients and waits
@@ -189,7 +195,13 @@ func (r *Runner) asyncRound(ctx context.Context, tr http.RoundTripper, n int) (a
 	if err != nil {
 		return out, err
 	}
-	if out.jobs, err = r.Queue.WaitJobs(ctx, since); err != nil {
+	if err := r.Queue.WaitIdle(ctx); err != nil {
+		return out, err
+	}
+	cpu := processCPU()
+	out.jobs, err = r.Queue.SumJobs(ctx, since)
+	out.sumCPU = processCPU() - cpu
+	if err != nil {
 		return out, err
 	}
 	if out.jobs.Ended < res.OK {

@@ -87,7 +87,9 @@ func (q *fakeQueue) JobResponse(_ context.Context, id string) ([]byte, error) {
 	return j.response, nil
 }
 
-func (q *fakeQueue) WaitJobs(_ context.Context, since time.Time) (Jobs, error) {
+func (q *fakeQueue) WaitIdle(context.Context) error { return nil }
+
+func (q *fakeQueue) SumJobs(_ context.Context, since time.Time) (Jobs, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var out Jobs

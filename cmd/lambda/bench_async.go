@@ -61,35 +61,33 @@ func (p *benchPlatform) JobResponse(ctx context.Context, id string) ([]byte, err
 	}
 }
 
-// WaitJobs implements bench.Queue: it polls the job counts (a table the
-// store keeps up to date) until none of the http function's is pending,
-// then reads the round's jobs for when each ended.
-func (p *benchPlatform) WaitJobs(ctx context.Context, since time.Time) (bench.Jobs, error) {
+// WaitIdle implements bench.Queue: it polls the job counts (a table the
+// store keeps up to date) until none of the http function's is pending.
+func (p *benchPlatform) WaitIdle(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, benchJobWait)
 	defer cancel()
 	for {
 		counts, err := p.jobs.CountJobs(ctx)
 		if err != nil {
-			return bench.Jobs{}, err
+			return err
 		}
 		c := counts[p.httpFn]
 		pending := c[lambda.StatusQueued] + c[lambda.StatusRunning] + c[lambda.StatusRetrying]
 		if pending == 0 {
-			break
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return bench.Jobs{}, fmt.Errorf("%d jobs of %s still pending: %w", pending, p.httpFn, ctx.Err())
+			return fmt.Errorf("%d jobs of %s still pending: %w", pending, p.httpFn, ctx.Err())
 		case <-time.After(benchPoll):
 		}
 	}
-	return p.sumJobs(ctx, since)
 }
 
-// sumJobs reads every job of the http function created at or after since,
-// a page at a time, each after the last one's cursor (jobs may share a
-// creation time).
-func (p *benchPlatform) sumJobs(ctx context.Context, since time.Time) (bench.Jobs, error) {
+// SumJobs implements bench.Queue: it reads every job of the http function
+// created at or after since, for when each ended, a page at a time, each
+// after the last one's cursor (jobs may share a creation time).
+func (p *benchPlatform) SumJobs(ctx context.Context, since time.Time) (bench.Jobs, error) {
 	var out bench.Jobs
 	seen := map[string]bool{}
 	f := lambda.JobFilter{Function: p.httpFn, Since: since, Limit: lambda.MaxJobListLimit}
