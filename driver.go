@@ -18,10 +18,18 @@ const (
 	LabelServer = "lambda.server"
 )
 
-// Driver is the narrow view of a container engine that the platform needs.
-// The docker package implements it with the Docker SDK; tests use a fake.
-// Both pass the suite in drivertest.
+// Driver is a container engine that both builds images and runs them: the
+// local Docker engine. The docker package implements it with the Docker
+// SDK; tests use a fake. Both pass the suite in drivertest.
 type Driver interface {
+	ImageBuilder
+	InstanceDriver
+}
+
+// ImageBuilder is the engine that builds, stores and distributes function
+// images. One Docker builder serves every backend: on Swarm it is the
+// manager's engine, and PushImage makes its images runnable on every node.
+type ImageBuilder interface {
 	// Ping reports whether the engine answers; the error says how it was
 	// reached (socket, DOCKER_HOST) so a user can fix it.
 	Ping(ctx context.Context) error
@@ -31,14 +39,28 @@ type Driver interface {
 	// written to req.Output as plain text lines as it happens. A failing
 	// build returns EINVALID carrying the tail of the log.
 	BuildImage(ctx context.Context, req BuildRequest) (imageID string, err error)
-	// ImageExists reports whether ref (a tag or ID) is present locally.
+	// ImageExists reports whether ref (a tag, an ID or a digest
+	// reference) is present locally.
 	ImageExists(ctx context.Context, ref string) (bool, error)
 	// PullImage pulls ref from its registry, writing progress to out (may
 	// be nil). EUNAVAILABLE when no registry answers.
 	PullImage(ctx context.Context, ref string, out io.Writer) error
+	// PushImage tags image (an ID or a tag) as ref (REGISTRY/NAME:TAG),
+	// pushes it and returns the pushed digest reference
+	// (REGISTRY/NAME@sha256:…), which every node of a cluster can pull.
+	// EUNAVAILABLE when the registry does not answer.
+	PushImage(ctx context.Context, image, ref string, out io.Writer) (string, error)
 	// RemoveImage removes ref and its untagged parents; a missing image is
 	// not an error.
 	RemoveImage(ctx context.Context, ref string) error
+}
+
+// InstanceDriver runs function instances: containers on the local engine,
+// or services of a Swarm cluster. Both pass drivertest.RunInstances.
+type InstanceDriver interface {
+	// Ping reports whether the engine answers; the error says how it was
+	// reached (socket, DOCKER_HOST) so a user can fix it.
+	Ping(ctx context.Context) error
 
 	// StartInstance creates and starts a hardened container for spec and
 	// returns its address as soon as the container runs (it may not listen
@@ -52,6 +74,9 @@ type Driver interface {
 	// listening socket and its connections, so that UnpauseInstance
 	// resumes it in milliseconds where a cold start takes hundreds. A
 	// missing container is ENOTFOUND; pausing a paused one is not an error.
+	// A driver that cannot freeze instances (Swarm: the manager reaches no
+	// node's cgroups) returns ENOTIMPLEMENTED, and the server keeps no
+	// standby on it.
 	PauseInstance(ctx context.Context, id string) error
 	// UnpauseInstance thaws a paused container; unpausing a running one is
 	// not an error, a missing one is ENOTFOUND.
@@ -84,7 +109,7 @@ type Exit struct {
 	OOMKilled bool `json:"oom_killed"`
 }
 
-// BuildRequest is the input of Driver.BuildImage.
+// BuildRequest is the input of ImageBuilder.BuildImage.
 type BuildRequest struct {
 	Context io.Reader // tar stream, Dockerfile at its root
 	Tags    []string

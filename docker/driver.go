@@ -1,4 +1,5 @@
-// Package docker implements lambda.Driver with the Docker Engine API.
+// Package docker implements lambda.Driver (a local engine that builds and
+// runs) and a Swarm lambda.InstanceDriver with the Docker Engine API.
 //
 // The client negotiates the API version with the daemon, so an engine as old
 // as API 1.40 works; the driver sticks to features that API 1.41 (Docker

@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -20,6 +21,7 @@ type streamMessage struct {
 // streamResult is what a finished stream told us besides its text.
 type streamResult struct {
 	ImageID string // from the builder's aux {"ID": ...} message
+	Digest  string // from a push's aux {"Digest": ...} message
 	Err     string // the error the operation failed with, if any
 }
 
@@ -44,9 +46,10 @@ func renderStream(r io.Reader, out io.Writer) (streamResult, error) {
 			return res, nil
 		}
 		if m.Aux != nil {
-			var aux struct{ ID string }
-			if json.Unmarshal(*m.Aux, &aux) == nil && aux.ID != "" {
-				res.ImageID = aux.ID
+			var aux struct{ ID, Digest string }
+			if json.Unmarshal(*m.Aux, &aux) == nil {
+				res.ImageID = cmp.Or(aux.ID, res.ImageID)
+				res.Digest = cmp.Or(aux.Digest, res.Digest)
 			}
 		}
 		if line := renderMessage(m.Message); line != "" {

@@ -44,6 +44,9 @@ type fakeEngine struct {
 	specs     []lambda.InstanceSpec
 	watchers  map[chan lambda.Exit]string // → the watcher's namespace
 	logWake   chan struct{}               // closed when any instance logs or stops (fake_logs.go)
+	// registriesDown holds the registry hosts a push cannot reach
+	// (fake_push.go).
+	registriesDown map[string]bool
 }
 
 // FakeImage is an image the Fake built.

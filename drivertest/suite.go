@@ -19,36 +19,88 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-// Run checks that the driver returned by newDriver honours the contract of
-// lambda.Driver against the test server image. Everything it creates is
-// removed when the test ends.
+// Run checks that the driver returned by newDriver, an engine that both
+// builds images and runs instances, honours the contracts of
+// lambda.ImageBuilder and lambda.InstanceDriver against the test server
+// image. Everything it creates is removed when the test ends.
 func Run(t *testing.T, newDriver func(t *testing.T) lambda.Driver) {
-	s := &suite{d: newDriver(t), prefix: "drivertest-" + randHex(4)}
+	d := newDriver(t)
+	s := newSuite(t, InstanceTarget{Driver: d, Images: d, Pausable: true})
+	s.run(t, append([]suiteTest{
+		{"BuildImage", s.testBuildImage},
+		{"BuildFailsOnMissingFile", s.testBuildFails},
+		{"BuildRejectsBadContext", s.testBuildRejects},
+		{"ImageExistsMissing", s.testImageMissing},
+		{"PullUnreachable", s.testPullUnreachable},
+		{"RemoveImage", s.testRemoveImage},
+	}, s.instanceTests()...))
+}
+
+// InstanceTarget is an instance driver under test and the engine that
+// builds the images it runs.
+type InstanceTarget struct {
+	Driver lambda.InstanceDriver
+	Images lambda.ImageBuilder
+	// Registry, when set (HOST:PORT), is where the test images are pushed
+	// and what instances are started from: a cluster's nodes pull them.
+	Registry string
+	// Pausable tells whether Driver freezes instances; one that does not
+	// must refuse PauseInstance with ENOTIMPLEMENTED.
+	Pausable bool
+}
+
+// RunInstances checks that target.Driver honours lambda.InstanceDriver:
+// the suite every instance driver passes, the local one (in Run) and
+// Swarm's.
+func RunInstances(t *testing.T, newTarget func(t *testing.T) InstanceTarget) {
+	s := newSuite(t, newTarget(t))
+	s.run(t, s.instanceTests())
+}
+
+type suiteTest struct {
+	name string
+	fn   func(t *testing.T)
+}
+
+func (s *suite) instanceTests() []suiteTest {
+	return []suiteTest{
+		{"StartRejectsBadSpec", s.testStartInvalid},
+		{"StartMissingImage", s.testStartMissingImage},
+		{"InstanceLifecycle", s.testLifecycle},
+		{"WatchExits", s.testWatchExits},
+		{"PauseUnpause", s.testPause},
+		{"FollowLogs", s.testFollowLogs},
+		{"MissingInstance", s.testMissingInstance},
+	}
+}
+
+func newSuite(t *testing.T, target InstanceTarget) *suite {
+	s := &suite{b: target.Images, d: target.Driver, registry: target.Registry, pausable: target.Pausable, prefix: "drivertest-" + randHex(4)}
 	ctx := testContext(t)
 	if err := s.d.Ping(ctx); err != nil {
 		t.Fatalf("Ping: %v", err)
 	}
 	s.imageID, s.tag, s.buildLog = s.build(t, "base")
-
-	t.Run("group", func(t *testing.T) {
-		tests := []struct {
-			name string
-			fn   func(t *testing.T)
-		}{
-			{"BuildImage", s.testBuildImage},
-			{"BuildFailsOnMissingFile", s.testBuildFails},
-			{"BuildRejectsBadContext", s.testBuildRejects},
-			{"ImageExistsMissing", s.testImageMissing},
-			{"PullUnreachable", s.testPullUnreachable},
-			{"StartRejectsBadSpec", s.testStartInvalid},
-			{"StartMissingImage", s.testStartMissingImage},
-			{"InstanceLifecycle", s.testLifecycle},
-			{"WatchExits", s.testWatchExits},
-			{"PauseUnpause", s.testPause},
-			{"FollowLogs", s.testFollowLogs},
-			{"MissingInstance", s.testMissingInstance},
-			{"RemoveImage", s.testRemoveImage},
+	s.missing = s.prefix + "-nothing:v1"
+	if s.registry != "" {
+		s.missing = s.registry + "/" + s.missing
+		s.tag = s.registry + "/" + s.tag
+		var err error
+		if s.imageID, err = s.b.PushImage(ctx, s.imageID, s.tag, nil); err != nil {
+			t.Fatalf("PushImage %s: %v", s.tag, err)
 		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = s.b.RemoveImage(ctx, s.tag)
+			_ = s.b.RemoveImage(ctx, s.imageID)
+		})
+	}
+	return s
+}
+
+func (s *suite) run(t *testing.T, tests []suiteTest) {
+	t.Run("group", func(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel()
@@ -59,10 +111,14 @@ func Run(t *testing.T, newDriver func(t *testing.T) lambda.Driver) {
 }
 
 type suite struct {
-	d        lambda.Driver
+	b        lambda.ImageBuilder
+	d        lambda.InstanceDriver
+	registry string // HOST:PORT instances' images are pushed to; "" local
+	pausable bool
 	prefix   string // names every image of this run
-	imageID  string
-	tag      string
+	imageID  string // what instances start from: an ID, or a pushed digest reference
+	tag      string // a tag of the same image
+	missing  string // a reference to no image
 	buildLog string
 }
 
@@ -72,7 +128,7 @@ func (s *suite) build(t *testing.T, name string) (id, tag, log string) {
 	t.Helper()
 	tag = s.prefix + "-" + name + ":v1"
 	var out bytes.Buffer
-	id, err := s.d.BuildImage(testContext(t), lambda.BuildRequest{
+	id, err := s.b.BuildImage(testContext(t), lambda.BuildRequest{
 		Context: bytes.NewReader(TestImage(t)),
 		Tags:    []string{tag},
 		Labels:  map[string]string{lambda.LabelManaged: "true", "drivertest.image": s.prefix + "-" + name},
@@ -84,8 +140,8 @@ func (s *suite) build(t *testing.T, name string) (id, tag, log string) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		_ = s.d.RemoveImage(ctx, tag)
-		_ = s.d.RemoveImage(ctx, id)
+		_ = s.b.RemoveImage(ctx, tag)
+		_ = s.b.RemoveImage(ctx, id)
 	})
 	return id, tag, out.String()
 }

@@ -16,7 +16,7 @@ func (s *suite) testBuildImage(t *testing.T) {
 		t.Errorf("build log does not show the Dockerfile's steps:\n%s", s.buildLog)
 	}
 	for _, ref := range []string{s.tag, s.imageID} {
-		ok, err := s.d.ImageExists(testContext(t), ref)
+		ok, err := s.b.ImageExists(testContext(t), ref)
 		if err != nil || !ok {
 			t.Errorf("ImageExists(%s) = %v, %v; want true, nil", ref, ok, err)
 		}
@@ -25,7 +25,7 @@ func (s *suite) testBuildImage(t *testing.T) {
 
 func (s *suite) testBuildFails(t *testing.T) {
 	var out bytes.Buffer
-	_, err := s.d.BuildImage(testContext(t), lambda.BuildRequest{
+	_, err := s.b.BuildImage(testContext(t), lambda.BuildRequest{
 		Context: bytes.NewReader(Tar(t, File{Name: "Dockerfile", Data: []byte("FROM scratch\nCOPY missing /x\n")})),
 		Tags:    []string{s.prefix + "-broken:v1"},
 		Output:  &out,
@@ -41,7 +41,7 @@ func (s *suite) testBuildFails(t *testing.T) {
 	if !strings.Contains(out.String(), "COPY missing /x") {
 		t.Errorf("build log was not streamed to Output:\n%s", out.String())
 	}
-	if ok, _ := s.d.ImageExists(testContext(t), s.prefix+"-broken:v1"); ok {
+	if ok, _ := s.b.ImageExists(testContext(t), s.prefix+"-broken:v1"); ok {
 		t.Error("a failed build left its tag behind")
 	}
 }
@@ -55,49 +55,49 @@ func (s *suite) testBuildRejects(t *testing.T) {
 		{"unknown instruction", []File{{Name: "Dockerfile", Data: []byte("FROM scratch\nBOGUS x\n")}}},
 	}
 	for _, tt := range tests {
-		_, err := s.d.BuildImage(testContext(t), lambda.BuildRequest{Context: bytes.NewReader(Tar(t, tt.files...))})
+		_, err := s.b.BuildImage(testContext(t), lambda.BuildRequest{Context: bytes.NewReader(Tar(t, tt.files...))})
 		wantCode(t, "BuildImage with "+tt.name, err, lambda.EINVALID)
 	}
 }
 
 func (s *suite) testImageMissing(t *testing.T) {
 	for _, ref := range []string{s.prefix + "-nothing:v1", ""} {
-		ok, err := s.d.ImageExists(testContext(t), ref)
+		ok, err := s.b.ImageExists(testContext(t), ref)
 		if ok || err != nil {
 			t.Errorf("ImageExists(%q) = %v, %v; want false, nil", ref, ok, err)
 		}
 	}
-	if err := s.d.RemoveImage(testContext(t), s.prefix+"-nothing:v1"); err != nil {
+	if err := s.b.RemoveImage(testContext(t), s.prefix+"-nothing:v1"); err != nil {
 		t.Errorf("RemoveImage of a missing image: %v", err)
 	}
 }
 
 func (s *suite) testPullUnreachable(t *testing.T) {
 	// Nothing listens on port 1, so the registry cannot answer.
-	err := s.d.PullImage(testContext(t), "127.0.0.1:1/drivertest/nothing:v1", nil)
+	err := s.b.PullImage(testContext(t), "127.0.0.1:1/drivertest/nothing:v1", nil)
 	wantCode(t, "PullImage from an unreachable registry", err, lambda.EUNAVAILABLE)
 }
 
 func (s *suite) testRemoveImage(t *testing.T) {
 	id, tag, _ := s.build(t, "removable")
 	inst := s.start(t, tag, "removable", nil)
-	err := s.d.RemoveImage(testContext(t), tag)
+	err := s.b.RemoveImage(testContext(t), tag)
 	wantCode(t, "RemoveImage of an image an instance uses", err, lambda.ECONFLICT)
-	if ok, _ := s.d.ImageExists(testContext(t), tag); !ok {
+	if ok, _ := s.b.ImageExists(testContext(t), tag); !ok {
 		t.Fatal("RemoveImage refused, yet the image is gone")
 	}
 	if err := s.d.StopInstance(testContext(t), inst.ID, 0); err != nil {
 		t.Fatalf("StopInstance: %v", err)
 	}
-	if err := s.d.RemoveImage(testContext(t), tag); err != nil {
+	if err := s.b.RemoveImage(testContext(t), tag); err != nil {
 		t.Fatalf("RemoveImage: %v", err)
 	}
 	for _, ref := range []string{tag, id} {
-		if ok, err := s.d.ImageExists(testContext(t), ref); ok || err != nil {
+		if ok, err := s.b.ImageExists(testContext(t), ref); ok || err != nil {
 			t.Errorf("after RemoveImage, ImageExists(%s) = %v, %v; want false, nil", ref, ok, err)
 		}
 	}
-	if err := s.d.RemoveImage(testContext(t), tag); err != nil {
+	if err := s.b.RemoveImage(testContext(t), tag); err != nil {
 		t.Errorf("second RemoveImage: %v", err)
 	}
 }

@@ -27,7 +27,7 @@ type ImageEngine interface {
 // cannot be replaced by an upload.
 func RunImages(t *testing.T, newDriver func(t *testing.T) ImageEngine) {
 	d := newDriver(t)
-	s := &imageSuite{suite: suite{d: d, prefix: "drivertest-" + randHex(4)}, img: d}
+	s := &imageSuite{suite: suite{b: d, d: d, pausable: true, prefix: "drivertest-" + randHex(4)}, img: d}
 	if err := d.Ping(testContext(t)); err != nil {
 		t.Fatalf("Ping: %v", err)
 	}
@@ -69,7 +69,7 @@ func (s *imageSuite) load(t *testing.T, archive []byte, cleanup ...string) ([]st
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		for _, ref := range cleanup {
-			_ = s.d.RemoveImage(ctx, ref)
+			_ = s.b.RemoveImage(ctx, ref)
 		}
 	})
 	var out bytes.Buffer
@@ -174,7 +174,7 @@ func (s *imageSuite) testLoadRejects(t *testing.T) {
 	// A layer of its own: Docker skips reading layers it already has, so
 	// a shared one would load even when missing from the archive.
 	good, _ := ImageArchive(t, ArchiveImage{Tags: []string{tag}, Files: []File{{Name: "unique", Data: []byte(s.prefix + randHex(8))}}})
-	t.Cleanup(func() { _ = s.d.RemoveImage(context.Background(), tag) })
+	t.Cleanup(func() { _ = s.b.RemoveImage(context.Background(), tag) })
 	tests := []struct {
 		name    string
 		archive []byte
@@ -209,8 +209,8 @@ func (s *imageSuite) testLoadRejects(t *testing.T) {
 		if refs != nil {
 			t.Errorf("LoadImage of %s returned refs %q with its error", tt.name, refs)
 		}
-		if ok, _ := s.d.ImageExists(testContext(t), tag); ok {
-			_ = s.d.RemoveImage(context.Background(), tag)
+		if ok, _ := s.b.ImageExists(testContext(t), tag); ok {
+			_ = s.b.RemoveImage(context.Background(), tag)
 			t.Errorf("LoadImage of %s failed but left %s behind", tt.name, tag)
 		}
 	}
@@ -226,7 +226,7 @@ func (s *imageSuite) testSourceError(t *testing.T) {
 		t.Errorf("LoadImage with a failing source returned %v, want the source's error %v", err, limit)
 	}
 	wantCode(t, "LoadImage with a failing source", err, lambda.ETOOLARGE)
-	if ok, _ := s.d.ImageExists(testContext(t), tag); ok {
+	if ok, _ := s.b.ImageExists(testContext(t), tag); ok {
 		t.Errorf("a failed load left %s behind", tag)
 	}
 }
@@ -239,8 +239,8 @@ func (s *imageSuite) testReservedTags(t *testing.T) {
 	if !strings.Contains(lambda.ErrorMessage(err), "reserved") {
 		t.Errorf("message %q does not say the name is reserved", lambda.ErrorMessage(err))
 	}
-	if ok, _ := s.d.ImageExists(testContext(t), reserved); ok {
-		_ = s.d.RemoveImage(context.Background(), reserved)
+	if ok, _ := s.b.ImageExists(testContext(t), reserved); ok {
+		_ = s.b.RemoveImage(context.Background(), reserved)
 		t.Errorf("the refused load left %s behind", reserved)
 	}
 
@@ -281,7 +281,7 @@ func (s *imageSuite) testListByLabel(t *testing.T) {
 	// Building the tag again with other content leaves the first image
 	// dangling, as a version rebuilt after a crash does.
 	var out bytes.Buffer
-	second, err := s.d.BuildImage(testContext(t), lambda.BuildRequest{
+	second, err := s.b.BuildImage(testContext(t), lambda.BuildRequest{
 		Context: bytes.NewReader(TestImage(t)),
 		Tags:    []string{tag},
 		Labels:  map[string]string{lambda.LabelManaged: "true", lambda.LabelFunction: fn, lambda.LabelVersion: "2"},
@@ -290,7 +290,7 @@ func (s *imageSuite) testListByLabel(t *testing.T) {
 	if err != nil {
 		t.Fatalf("BuildImage: %v\n%s", err, out.String())
 	}
-	t.Cleanup(func() { _ = s.d.RemoveImage(context.Background(), second) })
+	t.Cleanup(func() { _ = s.b.RemoveImage(context.Background(), second) })
 	list, err := s.img.ListImagesByLabel(testContext(t), map[string]string{lambda.LabelManaged: "true", lambda.LabelFunction: fn})
 	if err != nil {
 		t.Fatalf("ListImagesByLabel: %v", err)

@@ -33,7 +33,7 @@ func (s *suite) testStartInvalid(t *testing.T) {
 }
 
 func (s *suite) testStartMissingImage(t *testing.T) {
-	spec := lambda.InstanceSpec{Function: "nothing", Version: 1, Image: s.prefix + "-nothing:v1", Port: 8080}
+	spec := lambda.InstanceSpec{Function: "nothing", Version: 1, Image: s.missing, Port: 8080}
 	inst, err := s.d.StartInstance(testContext(t), spec)
 	if inst != nil {
 		_ = s.d.StopInstance(context.Background(), inst.ID, 0)

@@ -19,6 +19,10 @@ import (
 // unpausing a running instance is not an error; a paused instance stops.
 func (s *suite) testPause(t *testing.T) {
 	inst := s.start(t, s.tag, "paused", nil)
+	if !s.pausable {
+		wantCode(t, "PauseInstance on a driver that cannot pause", s.d.PauseInstance(testContext(t), inst.ID), lambda.ENOTIMPLEMENTED)
+		return
+	}
 	get(t, inst.Addr, "/ready") // listening
 	kept := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	defer kept.CloseIdleConnections()

@@ -165,7 +165,7 @@ func (e *Engine) buildOnce(ctx context.Context, name, dir string, cfg lambda.Con
 func (e *Engine) buildImage(ctx context.Context, name string, number int, cfg lambda.Config, sum string, tar io.Reader, out io.Writer) (*lambda.Version, error) {
 	tag := versionTag(name, number)
 	start := time.Now()
-	id, err := e.Driver.BuildImage(ctx, lambda.BuildRequest{
+	id, err := e.ImageBuilder.BuildImage(ctx, lambda.BuildRequest{
 		Context: tar,
 		Tags:    []string{tag},
 		Labels: map[string]string{
@@ -197,7 +197,7 @@ func (e *Engine) removeImage(ref string) {
 	defer cancel()
 	e.images.Lock()
 	defer e.images.Unlock()
-	if err := e.Driver.RemoveImage(ctx, ref); err != nil {
+	if err := e.ImageBuilder.RemoveImage(ctx, ref); err != nil {
 		e.Logger.Error("remove image", "image", ref, "err", err)
 	}
 }

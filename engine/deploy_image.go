@@ -81,7 +81,7 @@ func (e *Engine) resolveImage(ctx context.Context, ref string, p lambda.Progress
 		return img, err
 	}
 	p.Log(fmt.Sprintf("Image %q is not on the host; pulling it\n", ref))
-	if err := e.Driver.PullImage(ctx, ref, logWriter{p}); err != nil {
+	if err := e.ImageBuilder.PullImage(ctx, ref, logWriter{p}); err != nil {
 		return nil, lambda.Errorf(lambda.ENOTFOUND, "image %q is not on the host and could not be pulled: %v; load it with \"lambda deploy --image-archive\" or \"docker load\"", ref, lambda.ErrorMessage(err))
 	}
 	return e.Images.InspectImage(ctx, ref)

@@ -1,7 +1,8 @@
 // Package engine turns deploys into running instances: it builds versions,
 // keeps a warm instance per function, switches traffic between versions
 // without dropping requests, and reconciles containers left by a previous
-// run. It speaks to the container engine only through lambda.Driver.
+// run. It speaks to the container engine only through lambda.InstanceDriver
+// and lambda.ImageBuilder.
 package engine
 
 import (
@@ -33,12 +34,16 @@ type ExtractFunc func(r io.Reader, dest string) (sha256 string, err error)
 
 // Engine implements lambda.FunctionService and lambda.Router.
 type Engine struct {
-	Store   lambda.FunctionStore
-	Driver  lambda.Driver
-	Images  lambda.ImageDriver // nil: prebuilt images cannot be deployed
-	Builder Builder
-	Extract ExtractFunc
-	Logger  *slog.Logger
+	Store lambda.FunctionStore
+	// Driver runs the instances: local containers or Swarm services.
+	Driver lambda.InstanceDriver
+	// ImageBuilder builds, pulls, pushes and removes images; New sets
+	// it to the same engine as Driver, the local case.
+	ImageBuilder lambda.ImageBuilder
+	Images       lambda.ImageDriver // nil: prebuilt images cannot be deployed
+	Builder      Builder
+	Extract      ExtractFunc
+	Logger       *slog.Logger
 
 	// DrainTimeout bounds how long a replaced instance may finish its
 	// in-flight requests before it is stopped anyway.
@@ -91,6 +96,10 @@ type Engine struct {
 	// External, when set, finds running containers the engine did not
 	// start that expose a function by their labels (external.go).
 	External lambda.ExternalWatcher
+	// Preinit sizes the pre-initialized runtime instances (preinit.go);
+	// they need a Driver implementing lambda.PreinitDriver and Images.
+	Preinit PreinitConfig
+	preinit preinitState
 
 	mu        sync.Mutex
 	functions map[string]*fnState // routing state, by function name
@@ -130,6 +139,7 @@ func New(store lambda.FunctionStore, driver lambda.Driver, builder Builder, extr
 	return &Engine{
 		Store:             store,
 		Driver:            driver,
+		ImageBuilder:      driver,
 		Builder:           builder,
 		Extract:           extract,
 		Logger:            slog.Default(),

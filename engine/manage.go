@@ -29,7 +29,7 @@ func (e *Engine) rollback(ctx context.Context, name string, to int) (*lambda.Fun
 	if err := checkNotPruned(target); err != nil {
 		return nil, err
 	}
-	if ok, err := e.Driver.ImageExists(ctx, target.ImageID); err != nil {
+	if ok, err := e.ImageBuilder.ImageExists(ctx, target.ImageID); err != nil {
 		return nil, err
 	} else if !ok {
 		return nil, lambda.Errorf(lambda.ECONFLICT, "the image of version %d of %q (%s) is gone; deploy the code again instead", target.Number, name, target.Image)
@@ -137,7 +137,7 @@ func (e *Engine) removeImages(ctx context.Context, name string, versions []*lamb
 	defer e.images.Unlock()
 	if e.Images == nil {
 		for _, v := range versions {
-			if err := e.Driver.RemoveImage(ctx, v.Image); err != nil {
+			if err := e.ImageBuilder.RemoveImage(ctx, v.Image); err != nil {
 				return fmt.Errorf("remove image %s: %w", v.Image, err)
 			}
 		}
@@ -166,7 +166,7 @@ func (e *Engine) removeImages(ctx context.Context, name string, versions []*lamb
 		}
 		// Tags first: removing an ID that has several is a conflict.
 		for _, ref := range append(img.Tags, img.ID) {
-			if err := e.Driver.RemoveImage(ctx, ref); err != nil {
+			if err := e.ImageBuilder.RemoveImage(ctx, ref); err != nil {
 				return fmt.Errorf("remove image %s: %w", ref, err)
 			}
 		}

@@ -169,7 +169,7 @@ func (e *Engine) removeVersionImage(ctx context.Context, v *lambda.Version) erro
 	defer cancel()
 	e.images.Lock()
 	defer e.images.Unlock()
-	return e.Driver.RemoveImage(ctx, v.Image)
+	return e.ImageBuilder.RemoveImage(ctx, v.Image)
 }
 
 // staleVersions returns the versions (oldest first) whose image is to be

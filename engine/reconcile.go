@@ -153,7 +153,7 @@ func (e *Engine) removeUnusedImages(ctx context.Context, fn string, imgs []*lamb
 		}
 		e.Logger.Info("removing leftover image", "function", fn, "image", short(strings.TrimPrefix(img.ID, "sha256:")), "tags", img.Tags)
 		for _, ref := range append(slices.Clone(img.Tags), img.ID) {
-			err := e.Driver.RemoveImage(ctx, ref)
+			err := e.ImageBuilder.RemoveImage(ctx, ref)
 			if lambda.ErrorCode(err) == lambda.ECONFLICT {
 				// A container still uses it: the next start retries.
 				e.Logger.Warn("leftover image is in use; leaving it", "function", fn, "image", ref, "err", err)

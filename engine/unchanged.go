@@ -59,7 +59,7 @@ func (e *Engine) unchanged(ctx context.Context, req lambda.DeployRequest, sum st
 	if !ok || !sameConfig(fn.Active.Config, cfg) {
 		return nil, nil
 	}
-	if present, err := e.Driver.ImageExists(ctx, fn.Active.ImageID); err != nil {
+	if present, err := e.ImageBuilder.ImageExists(ctx, fn.Active.ImageID); err != nil {
 		return nil, err
 	} else if !present {
 		e.Logger.Warn("the active version's image is gone; publishing the deploy as a new version", "function", req.Name, "version", fn.Active.Number, "image", fn.Active.Image)

@@ -40,7 +40,7 @@ type Importer interface {
 // makes the base images runtimes need available. Its fields may be changed
 // after NewRegistry and before first use.
 type Registry struct {
-	Driver lambda.Driver
+	Driver lambda.ImageBuilder
 	// Images inspects images: the command of an image to wrap in the shim,
 	// the ID of a base image. NewRegistry takes it from the driver.
 	Images lambda.ImageDriver
@@ -97,7 +97,7 @@ type Registry struct {
 // NewRegistry returns a Registry with the runtimes of this build, in order
 // of precedence, and the host's Go toolchain if it has one. A driver that
 // also implements lambda.ImageDriver and Importer is used for those too.
-func NewRegistry(d lambda.Driver) *Registry {
+func NewRegistry(d lambda.ImageBuilder) *Registry {
 	r := &Registry{
 		Driver:         d,
 		GoBuilderImage: DefaultGoBuilderImage,

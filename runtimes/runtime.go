@@ -34,7 +34,7 @@ type Runtime interface {
 	// supports it) and Handler. Runtime is already set.
 	Resolve(dir string, cfg lambda.Config) (lambda.Config, error)
 	// Context returns a tar stream with a Dockerfile at its root, ready
-	// for lambda.Driver.BuildImage, for a cfg returned by Resolve.
+	// for lambda.ImageBuilder.BuildImage, for a cfg returned by Resolve.
 	// Progress and compiler output go to out, which may be nil. The
 	// caller must Close the stream, which also removes any temporary files
 	// the runtime made.
