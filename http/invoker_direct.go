@@ -60,12 +60,8 @@ func checkInvokeRequest(req *lambda.InvokeRequest) error {
 	if err := lambda.ValidateIdempotencyKey(req.IdempotencyKey); err != nil {
 		return err
 	}
-	if req.Qualifier != "" && req.Qualifier != latest {
-		if _, ok := versionNumber(req.Qualifier); !ok {
-			return lambda.Errorf(lambda.ENOTFOUND, "function %q has no alias %q: this server has no aliases; use $LATEST or the active version number", req.Function, req.Qualifier)
-		}
-	}
-	return nil
+	_, err := lambda.ParseQualifier(req.Qualifier)
+	return err
 }
 
 // invoke runs req once and observes it; rec is its record. ran reports that the request
@@ -112,15 +108,13 @@ func (iv *Invoker) invoke(ctx context.Context, req *lambda.InvokeRequest, bind f
 // when the first could not be reached at all.
 func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *lambda.Invocation, bind func(context.Context, *lambda.Lease) error) (*lambda.InvokeResult, bool, error) {
 	ctx = lambda.WithInvocation(ctx, rec) // its instance's output is attributed to it
+	// The router sends the call to the version or alias it names.
+	ctx = lambda.WithQualifier(ctx, req.Qualifier)
 	lease, err := iv.acquire(ctx, req.Function)
 	if err != nil {
 		return nil, false, err
 	}
 	rec.QueueWait += lease.Wait
-	if n, ok := versionNumber(req.Qualifier); ok && n != lease.Version {
-		lease.Release(false)
-		return nil, false, lambda.Errorf(lambda.EINVALID, "version %d of function %q is not active (version %d is): only the active version can be invoked until per-version routing exists; make it active with `lambda rollback %s --to %d`", n, req.Function, lease.Version, req.Function, n)
-	}
 	rec.Version, rec.Cold, rec.InitDuration = lease.Version, lease.Cold, initDuration(lease)
 	leaseRecord(rec, lease)
 	sendCtx := ctx

@@ -43,6 +43,8 @@ type leaseRouter struct {
 	*fakeRouter
 	mu   sync.Mutex
 	fail error
+	// qualifiers are those the leases were asked with (lambda.QualifierFrom).
+	qualifiers []string
 }
 
 const leaseWait = 3 * time.Millisecond
@@ -50,6 +52,7 @@ const leaseWait = 3 * time.Millisecond
 func (l *leaseRouter) Acquire(ctx context.Context, name string) (*lambda.Lease, error) {
 	l.mu.Lock()
 	fail := l.fail
+	l.qualifiers = append(l.qualifiers, lambda.QualifierFrom(ctx))
 	l.mu.Unlock()
 	if fail != nil {
 		return nil, fail
@@ -72,6 +75,7 @@ func (l *leaseRouter) failWith(err error) {
 type fnCall struct {
 	header http.Header
 	body   string
+	path   string
 	at     time.Time
 }
 
@@ -93,7 +97,7 @@ func (f *fakeFunction) seen() []fnCall {
 func (f *fakeFunction) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	f.mu.Lock()
-	f.calls = append(f.calls, fnCall{header: r.Header.Clone(), body: string(body), at: time.Now()})
+	f.calls = append(f.calls, fnCall{header: r.Header.Clone(), body: string(body), path: r.URL.Path, at: time.Now()})
 	f.mu.Unlock()
 	do := strings.TrimPrefix(r.URL.Path, "/")
 	if r.Header.Get(HeaderInvokeMode) == "raw" {

@@ -22,6 +22,9 @@ const HeaderInvocationID = "X-Lambda-Invocation-Id"
 // ?timeout=D shortens the function's timeout for this call.
 func (s *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 	req := &lambda.InvokeRequest{Function: r.PathValue("name"), Trigger: lambda.TriggerInvoke, RequestID: lambda.NewRequestID(), LogTail: r.Header.Get(HeaderLogType) == "Tail"}
+	// An alias or version number (`lambda invoke NAME:ALIAS`); checked by
+	// the Invoker.
+	req.Qualifier = r.URL.Query().Get("qualifier")
 	req.Trace, req.TraceState = traceOf(r.Header)
 	err := lambda.ValidateName(req.Function)
 	if err == nil {

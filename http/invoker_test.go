@@ -168,8 +168,9 @@ func TestInvokerCallTimeout(t *testing.T) {
 	})
 }
 
-// Qualifiers: "" and $LATEST are the active version, its number too;
-// another number is refused without running anything.
+// Qualifiers go to the router, which sends the call to the version or
+// alias they name; one that names neither is refused without running
+// anything.
 func TestInvokerQualifier(t *testing.T) {
 	f := newInvokerFixture(t, time.Second)
 	tests := []struct {
@@ -178,9 +179,11 @@ func TestInvokerQualifier(t *testing.T) {
 		{"", "", ""},
 		{"$LATEST", "", ""},
 		{"7", "", ""},
-		{"3", lambda.EINVALID, "lambda rollback greet --to 3"},
-		{"prod", lambda.ENOTFOUND, "no alias"},
-		{"07", lambda.ENOTFOUND, "no alias"},
+		{"3", "", ""},
+		{"prod", "", ""},
+		{"07", lambda.EINVALID, "not a version number"},
+		{"Prod", lambda.EINVALID, "contains 'P'"},
+		{"a--b", lambda.EINVALID, `"--"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.qualifier, func(t *testing.T) {
@@ -191,6 +194,55 @@ func TestInvokerQualifier(t *testing.T) {
 			}
 			if ran := len(f.fn.seen()) > before; ran != (tt.code == "") {
 				t.Errorf("the function ran: %v", ran)
+			}
+			f.router.mu.Lock()
+			defer f.router.mu.Unlock()
+			if got := f.router.qualifiers; tt.code == "" && got[len(got)-1] != tt.qualifier {
+				t.Errorf("the router was asked for qualifier %q", got[len(got)-1])
+			}
+		})
+	}
+}
+
+// The gateway reads the qualifier of ALIAS--NAME.DOMAIN and
+// /fn/NAME@ALIAS/… and hands it to the router; the function sees the
+// path after the qualified name.
+func TestGatewayQualifier(t *testing.T) {
+	f := newInvokerFixture(t, time.Second)
+	tests := []struct {
+		host, target, qualifier, path string
+		status                        int
+	}{
+		{"greet.localhost", "/x", "", "/x", 200},
+		{"canary--greet.localhost", "/x", "canary", "/x", 200},
+		{"3--greet.localhost", "/", "3", "/", 200},
+		{"localhost", "/fn/greet@canary/a/b", "canary", "/a/b", 200},
+		{"localhost", "/fn/greet@12", "12", "/", 200},
+		{"localhost", "/fn/greet@", "", "", 400},
+		{"localhost", "/fn/greet@Bad/x", "", "", 400},
+		{"01--greet.localhost", "/", "", "", 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host+tt.target, func(t *testing.T) {
+			before := len(f.fn.seen())
+			rec := f.invokeHTTP("GET", tt.host, tt.target, "", nil)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
+			}
+			if tt.status != 200 {
+				if len(f.fn.seen()) != before {
+					t.Error("the function ran")
+				}
+				return
+			}
+			f.router.mu.Lock()
+			got := f.router.qualifiers[len(f.router.qualifiers)-1]
+			f.router.mu.Unlock()
+			if got != tt.qualifier {
+				t.Errorf("the router was asked for qualifier %q, want %q", got, tt.qualifier)
+			}
+			if seen := f.fn.seen(); seen[len(seen)-1].path != tt.path {
+				t.Errorf("the function saw path %q, want %q", seen[len(seen)-1].path, tt.path)
 			}
 		})
 	}

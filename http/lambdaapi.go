@@ -120,10 +120,9 @@ func (inv *lambdaInvocation) readHeaders(h http.Header) error {
 	return nil
 }
 
-// resolveLambdaTarget finds the function and checks the qualifier against
-// its versions. Only the active version serves: the router has no
-// per-version routing, so an older version is refused rather than
-// silently answered by the active one.
+// resolveLambdaTarget finds the function and checks the qualifier: a
+// version it has, or one of its aliases (the router then sends the call
+// there); "" and $LATEST are live.
 func (s *Server) resolveLambdaTarget(ctx context.Context, inv *lambdaInvocation, functionName, qualifier string) error {
 	ref, err := parseFunctionName(functionName)
 	if err == nil {
@@ -142,20 +141,32 @@ func (s *Server) resolveLambdaTarget(ctx context.Context, inv *lambdaInvocation,
 	inv.name, inv.version, inv.qualifier = fn.Name, fn.ActiveVersion, ref.Qualifier
 	inv.timeout = time.Duration(fn.Active.Config.WithDefaults().Timeout)
 	inv.shim = fn.Active.Config.Protocol != "" && fn.Active.Config.Protocol != lambda.ProtocolHTTP
-	if ref.Qualifier == "" || ref.Qualifier == latest {
+	q, err := lambda.ParseQualifier(ref.Qualifier)
+	switch {
+	case err != nil:
+		return err
+	case q.Version == fn.ActiveVersion || q == lambda.Qualifier{}:
+		return nil
+	case q.Version != 0:
+		v, err := s.Store.FindVersion(ctx, fn.Name, q.Version)
+		if err != nil {
+			return err
+		}
+		inv.version = v.Number
+		inv.timeout = time.Duration(v.Config.WithDefaults().Timeout)
+		inv.shim = v.Config.Protocol != "" && v.Config.Protocol != lambda.ProtocolHTTP
 		return nil
 	}
-	n, ok := versionNumber(ref.Qualifier)
-	if !ok {
-		return lambda.Errorf(lambda.ENOTFOUND, "function %q has no alias %q: this server has no aliases; use $LATEST or the active version number (%d)", fn.Name, ref.Qualifier, fn.ActiveVersion)
+	as, err := s.aliases()
+	if err != nil {
+		return lambda.Errorf(lambda.ENOTFOUND, "function %q has no alias %q: this server keeps no aliases", fn.Name, q.Alias)
 	}
-	if n == fn.ActiveVersion {
-		return nil
-	}
-	if _, err := s.Store.FindVersion(ctx, fn.Name, n); err != nil {
+	a, err := as.GetAlias(ctx, fn.Name, q.Alias)
+	if err != nil {
 		return err
 	}
-	return lambda.Errorf(lambda.EINVALID, "version %d of function %q is not active (version %d is): only the active version can be invoked until per-version routing exists; make it active with `lambda rollback %s --to %d`", n, fn.Name, fn.ActiveVersion, fn.Name, n)
+	inv.version = a.Version // the version that serves tells itself in the answer
+	return nil
 }
 
 // versionNumber reads a qualifier as a version number, spelled as Lambda

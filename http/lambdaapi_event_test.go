@@ -71,7 +71,8 @@ func TestLambdaInvokeEventRefusals(t *testing.T) {
 		{"over 1 MB", event("greet", []byte(`"`+strings.Repeat("x", lambda.MaxAsyncPayloadBytes)+`"`)), new(*types.RequestTooLargeException), "1048576 bytes", false},
 		{"not JSON", event("greet", []byte(`{"a":`)), new(*types.InvalidRequestContentException), "could not parse the payload as JSON", false},
 		{"not UTF-8", event("greet", []byte("{\"k\":\"caf\xe9\"}")), new(*types.InvalidRequestContentException), "not valid UTF-8", false},
-		{"inactive version", event("greet:3", nil), new(*types.InvalidParameterValueException), "version 3 of function \"greet\" is not active", false},
+		{"unknown version", event("greet:99", nil), new(*types.ResourceNotFoundException), "version 99", false},
+		{"bad qualifier", event("greet:03", nil), new(*types.InvalidParameterValueException), "not a version number", false},
 		{"alias", event("greet:prod", nil), new(*types.ResourceNotFoundException), "no alias", false},
 		{"queue full", event("web", nil), new(*types.TooManyRequestsException), "queued invocations", true},
 	}

@@ -72,7 +72,11 @@ func (r *storeRouter) Acquire(ctx context.Context, name string) (*lambda.Lease, 
 	if err != nil {
 		return nil, err
 	}
-	return &lambda.Lease{Function: name, Version: fn.ActiveVersion, Addr: r.addrs[name], Timeout: time.Duration(fn.Active.Config.Timeout)}, nil
+	version := fn.ActiveVersion
+	if q, err := lambda.ParseQualifier(lambda.QualifierFrom(ctx)); err == nil && q.Version != 0 {
+		version = q.Version // as the engine routes a version number
+	}
+	return &lambda.Lease{Function: name, Version: version, Addr: r.addrs[name], Timeout: time.Duration(fn.Active.Config.Timeout)}, nil
 }
 
 // shimCall is what the fake shim saw of one request.

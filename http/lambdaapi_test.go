@@ -136,6 +136,7 @@ func TestLambdaInvokeSDKQualifiers(t *testing.T) {
 		name, qualifier string
 		wantErr         any // nil, or a pointer to the SDK's typed error
 		msgHas          string
+		version         string // the executed version ("": 7, the active one)
 	}{
 		{name: "greet"},
 		{name: "greet:7"},
@@ -147,11 +148,13 @@ func TestLambdaInvokeSDKQualifiers(t *testing.T) {
 		{name: arn + ":7"},
 		{name: arn, qualifier: "$LATEST"},
 		{name: "123456789012:function:greet:7"},
-		{name: "greet:3", wantErr: new(*types.InvalidParameterValueException), msgHas: "lambda rollback greet --to 3"},
-		{name: arn, qualifier: "3", wantErr: new(*types.InvalidParameterValueException), msgHas: "not active"},
+		{name: "greet:3", version: "3"},
+		{name: arn, qualifier: "3", version: "3"},
 		{name: "greet:7", qualifier: "3", wantErr: new(*types.InvalidParameterValueException), msgHas: "does not match"},
 		{name: "greet:99", wantErr: new(*types.ResourceNotFoundException), msgHas: "version 99"},
 		{name: "greet", qualifier: "prod", wantErr: new(*types.ResourceNotFoundException), msgHas: "no alias"},
+		{name: "greet", qualifier: "Prod", wantErr: new(*types.InvalidParameterValueException), msgHas: "contains 'P'"},
+		{name: "greet:03", wantErr: new(*types.InvalidParameterValueException), msgHas: "not a version number"},
 		{name: "nosuch", wantErr: new(*types.ResourceNotFoundException), msgHas: `"nosuch" not found`},
 		{name: "arn:aws:lambda:us-east-1:000000000000:function:nosuch", wantErr: new(*types.ResourceNotFoundException)},
 		{name: "Greet", wantErr: new(*types.InvalidParameterValueException), msgHas: "lowercase"},
@@ -166,7 +169,10 @@ func TestLambdaInvokeSDKQualifiers(t *testing.T) {
 			}
 			out, err := c.Invoke(context.Background(), in)
 			checkSDKError(t, err, tt.wantErr, tt.msgHas)
-			if tt.wantErr == nil && aws.ToString(out.ExecutedVersion) != "7" {
+			if tt.version == "" {
+				tt.version = "7"
+			}
+			if tt.wantErr == nil && aws.ToString(out.ExecutedVersion) != tt.version {
 				t.Errorf("executed version %q", aws.ToString(out.ExecutedVersion))
 			}
 		})

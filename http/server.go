@@ -268,7 +268,13 @@ func (s *Server) serveHost(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		writeError(w, r, s.Logger, err)
 	case ok:
-		s.gateway.serve(w, r, name, "")
+		// ALIAS--NAME: an alias or version of NAME (host_alias.go).
+		name, q, err := qualifiedHost(name)
+		if err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
+		s.gateway.serve(w, withQualifier(r, q), name, "")
 	default:
 		s.mux.ServeHTTP(w, r)
 	}
@@ -322,6 +328,7 @@ func (s *Server) routes() *http.ServeMux {
 	s.route(mux, "GET /v1/whoami", lambda.ScopeRead, s.handleWhoami)
 	s.route(mux, "GET /v1/version", scopeAnyKey, s.handleVersion)
 	s.hookRoutes(mux)
+	s.aliasRoutes(mux)
 	s.awsRoutes(mux)
 	s.uiRoutes(mux)
 	s.route(mux, "/", scopePublic, func(w http.ResponseWriter, r *http.Request) {
@@ -331,12 +338,14 @@ func (s *Server) routes() *http.ServeMux {
 }
 
 func (s *Server) handlePathInvoke(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	if err := lambda.ValidateName(name); err != nil {
+	// NAME@ALIAS: an alias or version of NAME (host_alias.go).
+	segment := r.PathValue("name")
+	name, q, err := qualifiedPath(segment)
+	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	s.gateway.serve(w, r, name, "/fn/"+name)
+	s.gateway.serve(w, withQualifier(r, q), name, "/fn/"+segment)
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
