@@ -70,7 +70,6 @@ func runPreinit(cfg *config) int {
 			// A refused init may have unpacked part of its code: this
 			// instance serves nobody.
 			<-g.answered
-			fmt.Fprintf(cfg.stderr, "lambda-shim: the init was refused: stopping\n")
 			return 1
 		}
 		init = req
@@ -109,11 +108,18 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErrorDoc(w, http.StatusForbidden, "AlreadyInitialized", "this instance was initialized already: an instance runs the code of one function, set once")
 		return
 	}
-	defer close(g.answered)
+	defer func() {
+		// Written out before the shim may exit.
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		close(g.answered)
+	}()
 	env, err := g.receive(r)
 	if err != nil {
 		// The instance has an unknown part of some code now: it must not
 		// serve; the platform stops it.
+		fmt.Fprintf(g.cfg.stderr, "lambda-shim: the init was refused: %v\n", err)
 		writeErrorDoc(w, http.StatusBadRequest, "InvalidInit", err.Error())
 		close(g.inits)
 		return
