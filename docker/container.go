@@ -26,11 +26,17 @@ func (d *Driver) StartInstance(ctx context.Context, spec lambda.InstanceSpec) (*
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	inst, err := d.start(ctx, spec)
+	return d.startRetrying(ctx, spec, nil)
+}
+
+// startRetrying starts spec's container, its create options changed by
+// edit when not nil, recreating the network once when it went away.
+func (d *Driver) startRetrying(ctx context.Context, spec lambda.InstanceSpec, edit func(*client.ContainerCreateOptions)) (*lambda.Instance, error) {
+	inst, err := d.start(ctx, spec, edit)
 	if errors.Is(err, errNetworkGone) {
 		// Someone removed the network since we cached its ID: recreate it.
 		d.forgetNetwork()
-		inst, err = d.start(ctx, spec)
+		inst, err = d.start(ctx, spec, edit)
 	}
 	if errors.Is(err, errNetworkGone) {
 		return nil, lambda.Errorf(lambda.EUNAVAILABLE, "Docker network %q keeps disappearing: %v", d.network(), err)
@@ -40,7 +46,7 @@ func (d *Driver) StartInstance(ctx context.Context, spec lambda.InstanceSpec) (*
 
 var errNetworkGone = errors.New("network not found")
 
-func (d *Driver) start(ctx context.Context, spec lambda.InstanceSpec) (*lambda.Instance, error) {
+func (d *Driver) start(ctx context.Context, spec lambda.InstanceSpec, edit func(*client.ContainerCreateOptions)) (*lambda.Instance, error) {
 	netID, err := d.ensureNetwork(ctx)
 	if err != nil {
 		return nil, err
@@ -48,6 +54,9 @@ func (d *Driver) start(ctx context.Context, spec lambda.InstanceSpec) (*lambda.I
 	opts := createOptions(spec, containerName(spec), netID)
 	if d.Namespace != "" {
 		opts.Config.Labels[lambda.LabelServer] = d.Namespace
+	}
+	if edit != nil {
+		edit(&opts)
 	}
 	created, err := d.cli.ContainerCreate(ctx, opts)
 	switch {
