@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/lambdahq/lambda"
+)
+
+// initPreinit makes the generic instance li v's: its limits, then its
+// code and environment through the shim's one init, which answers once
+// the function asked for its first event (or why it could not).
+func (e *Engine) initPreinit(ctx context.Context, d lambda.PreinitDriver, li *lambda.Instance, v *lambda.Version, spec lambda.InstanceSpec, code []byte, timeout time.Duration) (*instance, error) {
+	t0 := time.Now()
+	uctx, cancel := context.WithTimeout(ctx, containerStartTimeout)
+	err := d.UpdateInstance(uctx, li.ID, lambda.InstanceLimits{MemoryBytes: spec.MemoryBytes, CPUShares: spec.CPUShares, PidsLimit: spec.PidsLimit})
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	updated := time.Now()
+	// From here the container is v's whatever happens: a failed init
+	// stops it, it never goes back to the pool.
+	li.Function, li.Version = v.Function, v.Number
+	in := &instance{Instance: li}
+	e.live.Store(li.ID, in)
+	e.collectLogs(li, v.Config.Protocol, false)
+	ictx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := sendInit(ictx, initAddr(li), spec.Env, code); err != nil {
+		e.live.Delete(li.ID)
+		return nil, err
+	}
+	e.Logger.Info("instance ready", "function", v.Function, "version", v.Number, "container", short(li.ID), "addr", li.Addr,
+		"preinit", true, "update", updated.Sub(t0).Round(time.Millisecond), "ready", time.Since(updated).Round(time.Millisecond))
+	return in, nil
+}
+
+// sendInit posts the init: the environment, then the code's tar.
+func sendInit(ctx context.Context, addr string, env map[string]string, code []byte) error {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	ew, err := mw.CreateFormField("env")
+	if err == nil {
+		err = json.NewEncoder(ew).Encode(env)
+	}
+	if err != nil {
+		return err
+	}
+	cw, err := mw.CreateFormFile("code", "code.tar")
+	if err != nil {
+		return err
+	}
+	cw.Write(code)
+	mw.Close()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/init", &body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := initClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return fmt.Errorf("init: %s: %s", resp.Status, strings.TrimSpace(string(msg)))
+	}
+	return nil
+}
+
+// initClient keeps no connection: each init goes to a new container once.
+var initClient = &http.Client{Transport: &http.Transport{
+	DisableKeepAlives: true,
+	DialContext:       (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+}}
+
+// readCode reads the task root out of a function's image.
+func readCode(ctx context.Context, d lambda.PreinitDriver, imageID, root string) ([]byte, error) {
+	r, err := d.ImageFiles(ctx, imageID, root)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	code, err := io.ReadAll(io.LimitReader(r, maxPreinitCode+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(code) > maxPreinitCode {
+		return nil, fmt.Errorf("the code is over %d MB", maxPreinitCode>>20)
+	}
+	return code, nil
+}
