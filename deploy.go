@@ -15,6 +15,10 @@ type DeployRequest struct {
 	// Force publishes a new version even when the code and configuration
 	// are those of the active version.
 	Force bool
+	// Canary, when above 0, publishes the new version beside the active
+	// one instead of in its place: it gets this share (up to 1) of live's
+	// traffic, the active version the rest (`lambda promote` moves it all).
+	Canary float64
 	// Exactly one source is set. Code is a tar.gz of the function
 	// directory (untrusted); Image names an image on the host (pulled if
 	// missing); ImageArchive is a `docker save` tarball (untrusted).

@@ -291,3 +291,68 @@ func (e *Engine) activateCanary(ctx context.Context, v *lambda.Version, weight f
 	e.Logger.Info("canary deployed", "function", v.Function, "version", fn.ActiveVersion, "canary", v.Number, "weight", weight)
 	return e.Store.FindFunction(ctx, v.Function)
 }
+
+// activateFor activates the freshly built v as req asks: in place of the
+// active version, or beside it as a canary.
+func (e *Engine) activateFor(ctx context.Context, v *lambda.Version, req lambda.DeployRequest) (*lambda.Function, error) {
+	if req.Canary <= 0 {
+		return e.activate(ctx, v, req.Scaling)
+	}
+	fn, err := e.startCanary(ctx, v, req)
+	return fn, canceled(ctx, err)
+}
+
+// startCanary warms v with the function's scaling (req's changes applied
+// first), then publishes it as live's canary.
+func (e *Engine) startCanary(ctx context.Context, v *lambda.Version, req lambda.DeployRequest) (*lambda.Function, error) {
+	fn, err := e.Store.FindFunction(ctx, v.Function)
+	switch {
+	case lambda.ErrorCode(err) == lambda.ENOTFOUND || err == nil && fn.Active == nil:
+		err = lambda.Errorf(lambda.ECONFLICT, "function %q has no live version for a canary to share traffic with: deploy it without --canary first", v.Function)
+	case err == nil && req.Canary > 1:
+		err = lambda.Errorf(lambda.EINVALID, "canary weight %v is over 1", req.Canary)
+	}
+	if err != nil {
+		e.removeImage(v.Image)
+		return nil, err
+	}
+	sc := req.Scaling.Apply(fn.Scaling)
+	if err := sc.Validate(); err != nil {
+		e.removeImage(v.Image)
+		return nil, err
+	}
+	warm, err := e.warmUp(ctx, v, sc.Effective(v.Config.Protocol))
+	if err != nil {
+		e.removeImage(v.Image)
+		return nil, fmt.Errorf("version %d did not start, the previous version keeps serving: %w", v.Number, err)
+	}
+	if !req.Scaling.IsZero() {
+		if err := e.Store.SetScaling(ctx, v.Function, sc); err != nil {
+			for _, in := range warm {
+				e.stopInstance(in)
+			}
+			e.removeImage(v.Image)
+			return nil, err
+		}
+		e.setScaling(v.Function, sc)
+	}
+	return e.activateCanary(ctx, v, req.Canary, warm)
+}
+
+// aliasedVersions lists the versions that serve: the active one and
+// those an alias routes to. Pruning keeps their images.
+func (e *Engine) aliasedVersions(ctx context.Context, fn *lambda.Function) ([]int, error) {
+	out := []int{fn.ActiveVersion}
+	store := e.aliasStore()
+	if store == nil {
+		return out, nil
+	}
+	as, err := store.ListAliases(ctx, fn.Name)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		out = append(out, a.Versions()...)
+	}
+	return out, nil
+}

@@ -125,3 +125,59 @@ func newEnvWithStore(t *testing.T, e *env) *env {
 	t.Cleanup(func() { e2.eng.Close(context.Background()) })
 	return e2
 }
+
+// TestCanaryDeploy: --canary publishes the new version beside live's,
+// with its share; promote moves all of live to it; a rollback of a
+// canary clears the split and keeps live's version.
+func TestCanaryDeploy(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	if _, err := e.eng.Deploy(ctx, lambda.DeployRequest{Name: "greet", Code: strings.NewReader("code"), Canary: 0.2}); lambda.ErrorCode(err) != lambda.ECONFLICT {
+		t.Fatalf("a canary of a new function: %v, want ECONFLICT", err)
+	}
+	e.mustDeploy(t, "greet", lambda.Config{})
+	canary := func() {
+		t.Helper()
+		d, err := e.eng.Deploy(ctx, lambda.DeployRequest{Name: "greet", Code: strings.NewReader("code"), Force: true, Canary: 0.2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.ActiveVersion != 1 {
+			t.Fatalf("a canary deploy made version %d active", d.ActiveVersion)
+		}
+	}
+	canary()
+	live, err := e.eng.GetAlias(ctx, "greet", "live")
+	if err != nil || live.Version != 1 || live.AdditionalVersion != 2 || live.Weight != 0.2 {
+		t.Fatalf("live after --canary: %+v, %v", live, err)
+	}
+	const n = 500
+	got := served(t, e, "greet", "", n)
+	if sigma := math.Sqrt(n * 0.2 * 0.8); math.Abs(float64(got[2])-n*0.2) > 5*sigma {
+		t.Fatalf("live with a 20%% canary served %v", got)
+	}
+	// Rollback: the canary goes, version 1 stays.
+	fn, err := e.eng.Rollback(ctx, "greet", 0)
+	if err != nil || fn.ActiveVersion != 1 {
+		t.Fatalf("Rollback = %+v, %v", fn, err)
+	}
+	if got := served(t, e, "greet", "", 50); got[1] != 50 {
+		t.Fatalf("after rolling the canary back live served %v", got)
+	}
+	eventually(t, "the canary's instances stop", func() bool {
+		for _, in := range e.running(t, "greet") {
+			if in.Version == 2 {
+				return false
+			}
+		}
+		return true
+	})
+	canary() // version 3
+	fn, err = e.eng.Promote(ctx, "greet")
+	if err != nil || fn.ActiveVersion != 3 {
+		t.Fatalf("Promote = %+v, %v", fn, err)
+	}
+	if got := served(t, e, "greet", "", 50); got[3] != 50 {
+		t.Fatalf("after promote live served %v", got)
+	}
+}

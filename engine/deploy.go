@@ -83,7 +83,7 @@ func (e *Engine) deployFunctionTree(ctx context.Context, t tree, req lambda.Depl
 	v.Git = t.git
 	p.Step(3, 3, "Starting container")
 	start := time.Now()
-	d, err := e.published(e.activate(ctx, v, req.Scaling))
+	d, err := e.published(e.activateFor(ctx, v, req))
 	e.stepDone(req.Name, "start the new version and switch to it", start)
 	return e.applySchedules(ctx, req, d, err)
 }

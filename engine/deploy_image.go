@@ -71,7 +71,7 @@ func (e *Engine) deployImage(ctx context.Context, req lambda.DeployRequest, cfg 
 		return nil, canceled(ctx, err)
 	}
 	p.Step(2, 2, "Starting container")
-	return e.published(e.activate(ctx, v, req.Scaling))
+	return e.published(e.activateFor(ctx, v, req))
 }
 
 // resolveImage inspects ref, pulling it first when it is not on the host.

@@ -22,6 +22,16 @@ func (e *Engine) rollback(ctx context.Context, name string, to int) (*lambda.Fun
 	if err != nil {
 		return nil, err
 	}
+	if to == 0 || to == fn.ActiveVersion {
+		// A canary in live's split is what a rollback undoes first: live
+		// keeps its version, the canary gets no more traffic.
+		if cleared, err := e.clearSplit(ctx, name); err != nil || cleared {
+			if err != nil {
+				return nil, err
+			}
+			return e.Store.FindFunction(ctx, name)
+		}
+	}
 	target, err := e.rollbackTarget(ctx, fn, to)
 	if err != nil {
 		return nil, err

@@ -123,7 +123,12 @@ func (e *Engine) pruneFunction(ctx context.Context, name string) bool {
 		e.Logger.Warn("prune: list versions", "function", name, "err", err)
 		return false
 	}
-	stale := staleVersions(versions, e.KeepVersions, fn.ActiveVersion)
+	protected, err := e.aliasedVersions(ctx, fn)
+	if err != nil {
+		e.Logger.Warn("prune: list aliases", "function", name, "err", err)
+		return false
+	}
+	stale := staleVersions(versions, e.KeepVersions, protected...)
 	if len(stale) == 0 {
 		return true
 	}

@@ -35,6 +35,9 @@ type DeployRequest struct {
 	// Force publishes a new version even when the code (or image) and the
 	// configuration are those of the active version.
 	Force bool `json:"force,omitempty"`
+	// Canary, when above 0, publishes the new version with this share of
+	// live's traffic (0 to 1); the active version keeps the rest.
+	Canary float64 `json:"canary,omitempty"`
 	// Schedules (a manifest's; Function may be empty) are checked before
 	// anything is built and applied once the deploy is live, all or none:
 	// one identical to an existing schedule is kept, the others created.

@@ -137,7 +137,10 @@ func (s *Server) readDeployUpload(r *http.Request, name string) (lambda.DeployRe
 	if req.Image != "" && (len(req.Image) > 512 || strings.ContainsAny(req.Image, " \t\r\n")) {
 		return out, lambda.Errorf(lambda.EINVALID, "image reference %.40q is invalid: use a name like nginx:1.27 or an image ID", req.Image)
 	}
-	out.Config, out.Scaling, out.Image, out.Force = req.Config, req.Scaling, req.Image, req.Force
+	if req.Canary != req.Canary || req.Canary < 0 || req.Canary > 1 {
+		return out, lambda.Errorf(lambda.EINVALID, "canary weight %v is outside 0-1: give the new version's share of traffic, e.g. 0.1 for 10%%", req.Canary)
+	}
+	out.Config, out.Scaling, out.Image, out.Force, out.Canary = req.Config, req.Scaling, req.Image, req.Force, req.Canary
 	if out.Git, err = gitSource(req); err != nil {
 		return out, err
 	}
