@@ -129,6 +129,10 @@ type InstanceSpec struct {
 	MemoryBytes int64
 	CPUShares   int64
 	PidsLimit   int64
+	// Placement holds scheduling constraints of a cluster backend
+	// (node.labels.gpu==true); the local engine has one node and
+	// ignores them.
+	Placement []string
 }
 
 // Instance states, as the pool manager sees them.
@@ -179,5 +183,5 @@ func (spec InstanceSpec) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return ValidatePlacement(spec.Placement)
 }

@@ -70,6 +70,16 @@ func New() (*Driver, error) {
 	return &Driver{Network: DefaultNetwork, Logger: slog.Default(), cli: cli}, nil
 }
 
+// NewHost is New for the daemon at host (unix:///…, tcp://…), whatever
+// DOCKER_HOST says: a cluster's manager beside the local engine.
+func NewHost(host string) (*Driver, error) {
+	cli, err := client.New(client.FromEnv, client.WithHost(host))
+	if err != nil {
+		return nil, lambda.Errorf(lambda.EINVALID, "Docker client settings for %s are invalid: %v", host, err)
+	}
+	return &Driver{Network: DefaultNetwork, Logger: slog.Default(), cli: cli}, nil
+}
+
 // Close releases the client's idle connections.
 func (d *Driver) Close() error { return d.cli.Close() }
 

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -47,6 +48,9 @@ type InstanceTarget struct {
 	// Pausable tells whether Driver freezes instances; one that does not
 	// must refuse PauseInstance with ENOTIMPLEMENTED.
 	Pausable bool
+	// Dial, when set, connects to instance addresses (a cluster's task
+	// addresses are reachable only from its overlay network).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // RunInstances checks that target.Driver honours lambda.InstanceDriver:
@@ -82,6 +86,9 @@ func newSuite(t *testing.T, target InstanceTarget) *suite {
 	}
 	s.imageID, s.tag, s.buildLog = s.build(t, "base")
 	s.missing = s.prefix + "-nothing:v1"
+	if target.Dial != nil {
+		s.client = &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true, DialContext: target.Dial}}
+	}
 	if s.registry != "" {
 		s.missing = s.registry + "/" + s.missing
 		s.tag = s.registry + "/" + s.tag
@@ -120,6 +127,7 @@ type suite struct {
 	tag      string // a tag of the same image
 	missing  string // a reference to no image
 	buildLog string
+	client   *http.Client // nil: httpClient
 }
 
 // build builds the test image tagged <prefix>-<name>:v1, with a label
@@ -192,10 +200,24 @@ var httpClient = &http.Client{
 // not listen yet.
 func get(t *testing.T, addr, path string) string {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	return getWith(t, httpClient, addr, path)
+}
+
+// get is the package's get through the target's dialer, if it has one.
+func (s *suite) get(t *testing.T, addr, path string) string {
+	t.Helper()
+	if s.client == nil {
+		return getWith(t, httpClient, addr, path)
+	}
+	return getWith(t, s.client, addr, path)
+}
+
+func getWith(t *testing.T, c *http.Client, addr, path string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
 	wait := 20 * time.Millisecond
 	for {
-		resp, err := httpClient.Get("http://" + addr + path)
+		resp, err := c.Get("http://" + addr + path)
 		if err == nil {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()

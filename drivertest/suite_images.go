@@ -119,7 +119,7 @@ func (s *imageSuite) testLoad(t *testing.T) {
 		t.Errorf("ListImages lists the loaded image as %+v, want it with tag %s", listed, tag)
 	}
 	inst := s.start(t, tag, "loaded", map[string]string{"GREETING": "from an archive"})
-	if got := get(t, inst.Addr, "/env/GREETING"); got != "from an archive" {
+	if got := s.get(t, inst.Addr, "/env/GREETING"); got != "from an archive" {
 		t.Errorf("GREETING in an instance of the loaded image = %q", got)
 	}
 }

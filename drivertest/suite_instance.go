@@ -43,13 +43,13 @@ func (s *suite) testStartMissingImage(t *testing.T) {
 
 func (s *suite) testLifecycle(t *testing.T) {
 	inst := s.start(t, s.imageID, "lifecycle", map[string]string{"GREETING": "hello drivertest"})
-	if body := get(t, inst.Addr, "/hi"); body != "GET /hi " {
+	if body := s.get(t, inst.Addr, "/hi"); body != "GET /hi " {
 		t.Errorf("GET /hi answered %q, want the echo %q", body, "GET /hi ")
 	}
-	if got := get(t, inst.Addr, "/env/GREETING"); got != "hello drivertest" {
+	if got := s.get(t, inst.Addr, "/env/GREETING"); got != "hello drivertest" {
 		t.Errorf("GREETING in the instance = %q, want the spec's value", got)
 	}
-	if got := get(t, inst.Addr, "/env/PORT"); got != "8080" {
+	if got := s.get(t, inst.Addr, "/env/PORT"); got != "8080" {
 		t.Errorf("PORT in the instance = %q, want 8080", got)
 	}
 
@@ -98,7 +98,7 @@ func (s *suite) testWatchExits(t *testing.T) {
 		t.Fatalf("WatchExits: %v", err)
 	}
 	inst := s.start(t, s.tag, "exits", nil)
-	if body := get(t, inst.Addr, "/exit"); body != "bye" {
+	if body := s.get(t, inst.Addr, "/exit"); body != "bye" {
 		t.Errorf("GET /exit answered %q", body)
 	}
 

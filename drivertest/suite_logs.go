@@ -58,7 +58,7 @@ func (s *suite) testFollowLogs(t *testing.T) {
 	sctx, cancel := context.WithCancel(ctx)
 	later := s.follow(sctx, inst.ID, first.Time.Add(time.Millisecond))
 	start := time.Now()
-	get(t, inst.Addr, "/followed")
+	s.get(t, inst.Addr, "/followed")
 	for {
 		if _, ok := all.find("request GET /followed"); ok {
 			break

@@ -23,7 +23,7 @@ func (s *suite) testPause(t *testing.T) {
 		wantCode(t, "PauseInstance on a driver that cannot pause", s.d.PauseInstance(testContext(t), inst.ID), lambda.ENOTIMPLEMENTED)
 		return
 	}
-	get(t, inst.Addr, "/ready") // listening
+	s.get(t, inst.Addr, "/ready") // listening
 	kept := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	defer kept.CloseIdleConnections()
 	if body, _ := keptGet(t, kept, inst.Addr, "/before"); body != "GET /before " {
