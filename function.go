@@ -70,6 +70,9 @@ type Config struct {
 	Env         map[string]string `json:"env,omitempty"`
 	MemoryBytes int64             `json:"memory_bytes"`
 	Timeout     Duration          `json:"timeout"`
+	// Placement holds the scheduling constraints of the function's
+	// instances on a cluster backend, e.g. node.labels.gpu==true.
+	Placement []string `json:"placement,omitempty"`
 }
 
 // WithDefaults returns c with zero fields set to the platform defaults.
@@ -99,6 +102,9 @@ func (c Config) Validate() error {
 		return Errorf(EINVALID, "protocol %q is not supported: use %s", c.Protocol, strings.Join(Protocols, ", "))
 	}
 	if err := ValidateTimeout(time.Duration(c.Timeout)); err != nil {
+		return err
+	}
+	if err := ValidatePlacement(c.Placement); err != nil {
 		return err
 	}
 	return ValidateEnv(c.Env)

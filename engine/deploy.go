@@ -181,6 +181,9 @@ func (e *Engine) buildImage(ctx context.Context, name string, number int, cfg la
 	if e.DeployObserver != nil {
 		e.DeployObserver.ObserveBuild(name, time.Since(start))
 	}
+	if id, err = e.push(ctx, id, tag, out); err != nil {
+		return nil, err
+	}
 	return &lambda.Version{
 		Function:   name,
 		Number:     number,

@@ -41,9 +41,14 @@ type Engine struct {
 	// it to the same engine as Driver, the local case.
 	ImageBuilder lambda.ImageBuilder
 	Images       lambda.ImageDriver // nil: prebuilt images cannot be deployed
-	Builder      Builder
-	Extract      ExtractFunc
-	Logger       *slog.Logger
+	// Registry (HOST:PORT), when set, receives every version's image:
+	// the version records the pushed digest reference, which every node
+	// of a cluster can pull (push.go). "": the local image ID.
+	Registry string
+
+	Builder Builder
+	Extract ExtractFunc
+	Logger  *slog.Logger
 
 	// DrainTimeout bounds how long a replaced instance may finish its
 	// in-flight requests before it is stopped anyway.

@@ -26,6 +26,7 @@ func (e *Engine) startInstance(ctx context.Context, v *lambda.Version, timeout t
 		Env:         instanceEnv(v),
 		Port:        v.Config.Port,
 		MemoryBytes: v.Config.MemoryBytes,
+		Placement:   v.Config.Placement,
 	}
 	if in, ok := e.fromPreinit(ctx, v, spec, timeout); ok {
 		return in, nil

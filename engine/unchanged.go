@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"reflect"
+	"slices"
 
 	"github.com/lambdahq/lambda"
 )
@@ -86,10 +87,11 @@ func (e *Engine) unchanged(ctx context.Context, req lambda.DeployRequest, sum st
 // Config gains; an empty environment equals a missing one, as the store
 // keeps neither.
 func sameConfig(a, b lambda.Config) bool {
-	if !maps.Equal(a.Env, b.Env) {
+	if !maps.Equal(a.Env, b.Env) || !slices.Equal(a.Placement, b.Placement) {
 		return false
 	}
 	a.Env, b.Env = nil, nil
+	a.Placement, b.Placement = nil, nil
 	return reflect.DeepEqual(a, b)
 }
 
