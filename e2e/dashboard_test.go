@@ -205,6 +205,55 @@ func TestDashboard(t *testing.T) {
 		waitJS(t, ctx, "the page's version", `document.getElementById('active-version').dataset.version === '1'`, 10*time.Second)
 	})
 
+	t.Run("the alias slider splits traffic", func(t *testing.T) {
+		// live serves v1 since the rollback: send half of it to v2.
+		form := `form[data-alias="live"]`
+		waitJS(t, ctx, "live at v1 on the page", `(document.querySelector('form[data-alias="live"] input[name=version]') || {}).value === '1'`, 15*time.Second)
+		do(t, ctx, "set live's split",
+			chromedp.WaitVisible(chromedp.CSS(form+` input[name=additional_version]`)),
+			chromedp.SetValue(chromedp.CSS(form+` input[name=additional_version]`), "2"))
+		evalJS[bool](t, ctx, `(() => { const r = document.querySelector('form[data-alias="live"] input[name=weight]');
+			r.value = '50'; r.dispatchEvent(new Event('input')); return true; })()`)
+		do(t, ctx, "save the split", chromedp.Click(chromedp.CSS(form+` button[type=submit]`)))
+		waitJS(t, ctx, "the split's message", `document.getElementById('aliases-msg').innerText.includes('50% to v2')`, 60*time.Second)
+		resp, body := s.request("GET", "", "/v1/functions/"+name+"/aliases/live", nil)
+		var live struct {
+			Version           int     `json:"version"`
+			AdditionalVersion int     `json:"additional_version"`
+			Weight            float64 `json:"weight"`
+		}
+		if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &live) != nil {
+			t.Fatalf("GET alias live: %d %s", resp.StatusCode, body)
+		}
+		if live.Version != 1 || live.AdditionalVersion != 2 || live.Weight != 0.5 {
+			t.Fatalf("live after the slider: %+v, want v1 with 0.5 to v2", live)
+		}
+		// 200 requests at 0.5: v2 serves 100 ± 7 (one standard
+		// deviation); 55-145 is more than six, a false failure once in
+		// a billion runs.
+		const requests = 200
+		v2 := 0
+		for i := range requests {
+			resp, body := s.request("GET", "", fmt.Sprintf("/fn/%s/split-%d", name, i), nil)
+			if resp.StatusCode != 200 {
+				t.Fatalf("request %d: %d %s", i, resp.StatusCode, body)
+			}
+			var echo struct {
+				Env string `json:"env"`
+			}
+			if err := json.Unmarshal([]byte(body), &echo); err != nil {
+				t.Fatalf("request %d: %v: %s", i, err, body)
+			}
+			if echo.Env == "v2" {
+				v2++
+			}
+		}
+		if v2 < 55 || v2 > 145 {
+			t.Errorf("v2 served %d of %d requests with weight 0.5, want 55-145", v2, requests)
+		}
+		t.Logf("v2 served %d of %d requests", v2, requests)
+	})
+
 	t.Run("overview screenshot", func(t *testing.T) {
 		do(t, ctx, "open the overview", chromedp.Navigate(s.url("/ui/#/")))
 		waitJS(t, ctx, "the function's row", fmt.Sprintf(`document.querySelector('tr[data-function=%q] svg.spark circle')`, name), 15*time.Second)

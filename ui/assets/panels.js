@@ -7,12 +7,14 @@ import { api, fn } from './api.js';
 import { aliasList } from './overview.js';
 
 // drawer returns a function that redraws box with draw(data) only when
-// data differs from what is shown.
+// data differs from what is shown, and, unless forced (after the user's
+// own action), not while the focus is in it: a refresh must not take away
+// the control the user is on or the value half typed in.
 function drawer(box, draw) {
   let last = null;
   return (data, force) => {
     const j = JSON.stringify(data);
-    if (j === last && !force) return;
+    if (!force && (j === last || box.contains(document.activeElement))) return;
     last = j;
     draw(data);
   };
@@ -40,17 +42,17 @@ export function versionsPanel(name, ctx, changed) {
     try {
       const d = await api(`${fn(name)}/rollback`, { method: 'POST', body: { version: n } });
       note(msg, `v${d.active.number} now serves ${name}.`);
-      await load();
+      await load(true);
       changed();
     } catch (e) {
       replace(msg, ctx.errorBox(e));
       button.disabled = false;
     }
   }
-  async function load() {
+  async function load(force) {
     try {
       const doc = await api(`${fn(name)}/versions`);
-      draw((doc.versions || []).slice().reverse());
+      draw((doc.versions || []).slice().reverse(), force);
     } catch (e) {
       if (e.name !== 'AbortError') replace(list, ctx.errorBox(e));
     }
@@ -93,15 +95,33 @@ export function aliasesPanel(name, ctx) {
     h('button', { type: 'submit' }, 'Save'));
   }
 
+  const newName = h('input', { id: 'alias-name', name: 'name', required: true, placeholder: 'e.g. beta', 'aria-label': 'New alias name', class: 'small' });
+  const newVersion = h('input', { id: 'alias-version', name: 'version', type: 'number', min: 1, required: true, 'aria-label': 'Its version', class: 'small' });
+  const add = h('form', { class: 'alias', id: 'alias-new', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const a = await api(`${fn(name)}/aliases/${encodeURIComponent(newName.value.trim())}`, { method: 'PUT', body: { version: Number(newVersion.value) } });
+      note(msg, `Alias ${a.name} points at v${a.version}: ${a.name}--${name} and /fn/${name}@${a.name} reach it.`);
+      newName.value = '';
+      newVersion.value = '';
+      load(true);
+    } catch (err) {
+      replace(msg, ctx.errorBox(err));
+    }
+  } }, h('strong', {}, 'New alias'), newName, ' → v', newVersion, h('button', { type: 'submit' }, 'Create'));
+
   async function load(force) {
     try {
       draw(aliasList(await api(`${fn(name)}/aliases`)), force);
+      add.hidden = false;
     } catch (e) {
-      if (e.status === 404 && /no route/.test(e.message)) draw(null);
-      else if (e.name !== 'AbortError') replace(list, ctx.errorBox(e));
+      if (e.status === 501 || (e.status === 404 && /no route/.test(e.message))) {
+        draw(null);
+        add.hidden = true;
+      } else if (e.name !== 'AbortError') replace(list, ctx.errorBox(e));
     }
   }
-  return { el: h('div', {}, list, msg), load };
+  return { el: h('div', {}, list, add, msg), load };
 }
 
 // scalingFields are the settings the form edits: [key, label, type, help].
@@ -199,13 +219,13 @@ export function queuePanel(name, ctx, changed) {
     try {
       const r = await api(`${fn(name)}/redrive`, { method: 'POST', body });
       note(msg, `${r.redriven.length} invocation(s) queued again.`);
-      await load();
+      await load(true);
       changed();
     } catch (e) {
       replace(msg, ctx.errorBox(e));
     }
   }
-  async function load() {
+  async function load(force) {
     try {
       const statuses = ['queued', 'running', 'retrying', 'dead'];
       const lists = await Promise.all(statuses.map((s) => api(`${fn(name)}/invocations?status=${s}&limit=100`)));
@@ -213,7 +233,7 @@ export function queuePanel(name, ctx, changed) {
         const n = (lists[i].invocations || []).length;
         return h('div', {}, h('dt', {}, s), h('dd', { 'data-status': s }, `${n}${n === 100 ? '+' : ''}`));
       }));
-      draw(lists[3].invocations || []);
+      draw(lists[3].invocations || [], force);
     } catch (e) {
       if (e.name !== 'AbortError') replace(counts, ctx.errorBox(e));
     }
