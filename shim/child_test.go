@@ -36,6 +36,21 @@ func TestMain(m *testing.M) {
 // with an "action" field; SHIM_TEST_INIT chooses how it initialises.
 func fakeRuntime() int {
 	api := "http://" + os.Getenv("AWS_LAMBDA_RUNTIME_API") + "/2018-06-01/runtime"
+	if os.Getenv("LAMBDA_PREINIT") == "1" {
+		// As the bootstraps do: the environment comes with the init.
+		mark("preinit-waiting")
+		resp, err := http.Get(api + "/preinit")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "preinit:", err)
+			return 9
+		}
+		var env map[string]string
+		_ = json.NewDecoder(resp.Body).Decode(&env)
+		resp.Body.Close()
+		for k, v := range env {
+			os.Setenv(k, v)
+		}
+	}
 	init := os.Getenv("SHIM_TEST_INIT")
 	switch {
 	case init == "exit":

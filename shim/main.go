@@ -55,6 +55,7 @@ type config struct {
 	// function is ready, else why it failed).
 	preinit  bool
 	initAddr string
+	inits    <-chan initRequest // closed: the init was refused
 	ready    func(problem string)
 }
 

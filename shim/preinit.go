@@ -52,7 +52,10 @@ type gate struct {
 	once     sync.Once
 }
 
-// runPreinit waits for the init, applies it to cfg and runs the protocol.
+// runPreinit serves the init port and runs the protocol: the function
+// process starts at once (its interpreter loads while no function is
+// chosen) and asks the Runtime API's /preinit for the function's
+// environment, which is answered once the init brought the code.
 func runPreinit(cfg *config) int {
 	ln, err := net.Listen("tcp", cfg.initAddr)
 	if err != nil {
@@ -63,26 +66,7 @@ func runPreinit(cfg *config) int {
 	srv := &http.Server{Handler: g, ReadHeaderTimeout: initHeaderWait}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
-	var init initRequest
-	select {
-	case req, ok := <-g.inits:
-		if !ok {
-			// A refused init may have unpacked part of its code: this
-			// instance serves nobody.
-			<-g.answered
-			return 1
-		}
-		init = req
-	case <-cfg.signals:
-		return 0
-	}
-	cfg.environ = initEnviron(cfg.environ, init.env)
-	if err := applyEnv(cfg); err != nil {
-		g.done(err.Error())
-		fmt.Fprintf(cfg.stderr, "lambda-shim: %v\n", err)
-		return 1
-	}
-	cfg.ready = g.done
+	cfg.inits, cfg.ready = g.inits, g.done
 	return run(cfg)
 }
 
@@ -118,9 +102,12 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	env, err := g.receive(r)
 	if err != nil {
 		// The instance has an unknown part of some code now: it must not
-		// serve; the platform stops it.
+		// serve; the platform stops it once the answer is out.
 		fmt.Fprintf(g.cfg.stderr, "lambda-shim: the init was refused: %v\n", err)
 		writeErrorDoc(w, http.StatusBadRequest, "InvalidInit", err.Error())
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
 		close(g.inits)
 		return
 	}
@@ -227,4 +214,50 @@ func taskRoot(environ []string) string {
 func preinitRequested(environ []string) bool {
 	v, _ := lookupEnv(environ, envPreinit)
 	return v == "1"
+}
+
+// applyInit makes the init's environment the function's and lets the
+// process waiting on /preinit go on.
+func (s *runtimeServer) applyInit(req initRequest, apiAddr string) error {
+	s.cfg.environ = initEnviron(s.cfg.environ, req.env)
+	if err := applyEnv(s.cfg); err != nil {
+		return err
+	}
+	env := commandEnv(s.cfg.environ, s.cfg.fn, apiAddr)
+	s.initEnv = make(map[string]string, len(env))
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		s.initEnv[k] = v
+	}
+	delete(s.initEnv, envPreinit)
+	close(s.preinitDone)
+	return nil
+}
+
+// awaitPreinit holds a Runtime API call of a pre-initialized instance's
+// process until the init is applied; false when the caller went away.
+func (s *runtimeServer) awaitPreinit(r *http.Request) bool {
+	if s.preinitDone == nil {
+		return true
+	}
+	select {
+	case <-s.preinitDone:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// preinit answers, once the init is applied, with the function's
+// environment: the bootstraps' first call in a pre-initialized instance.
+func (s *runtimeServer) preinit(w http.ResponseWriter, r *http.Request) {
+	if s.preinitDone == nil {
+		writeErrorDoc(w, http.StatusNotFound, "NotFound", "this instance is not a pre-initialized one")
+		return
+	}
+	if !s.awaitPreinit(r) {
+		return
+	}
+	body, _ := json.Marshal(s.initEnv)
+	writeBody(w, http.StatusOK, "application/json", body)
 }

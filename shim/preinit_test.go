@@ -18,11 +18,11 @@ import (
 
 // startPreinit runs a shim as a pre-initialized instance: the container's
 // environment names no function, its task root is dir.
-func startPreinit(t *testing.T, dir string) (*shimRun, string) {
+func startPreinit(t *testing.T, dir string, env ...string) (*shimRun, string) {
 	t.Helper()
 	initAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	s := startShimWith(t, protoHandler, func(c *config) {
-		c.environ = []string{"SHIM_TEST_ROLE=runtime", "GORACE=atexit_sleep_ms=0", "LAMBDA_TASK_ROOT=" + dir, envPreinit + "=1"}
+		c.environ = append([]string{"SHIM_TEST_ROLE=runtime", "GORACE=atexit_sleep_ms=0", "LAMBDA_TASK_ROOT=" + dir, envPreinit + "=1"}, env...)
 		c.fn = functionFromEnv(c.environ)
 		c.preinit, c.initAddr = true, initAddr
 	})
@@ -76,8 +76,10 @@ func waitListening(t *testing.T, addr string) {
 }
 
 func TestPreinitServesOneFunctionAndRefusesASecondInit(t *testing.T) {
-	dir := t.TempDir()
-	s, initURL := startPreinit(t, dir)
+	dir, marks := t.TempDir(), t.TempDir()
+	s, initURL := startPreinit(t, dir, "SHIM_TEST_DIR="+marks)
+	// The process (an interpreter) is up before any function is chosen.
+	waitMark(t, marks, "preinit-waiting")
 	if c, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://")); err == nil {
 		c.Close()
 		t.Fatal("the function port listens before the init: the gateway could reach an instance with no code")

@@ -18,12 +18,16 @@ func (s *runtimeServer) apiHandler() http.Handler {
 	mux.HandleFunc("POST "+runtimeAPIPrefix+"/invocation/{id}/response", s.response)
 	mux.HandleFunc("POST "+runtimeAPIPrefix+"/invocation/{id}/error", s.invocationError)
 	mux.HandleFunc("POST "+runtimeAPIPrefix+"/init/error", s.initError)
+	mux.HandleFunc("GET "+runtimeAPIPrefix+"/preinit", s.preinit)
 	return mux
 }
 
 // next hands the process the oldest waiting event. The first call ends
 // initialisation: the shim starts listening then.
 func (s *runtimeServer) next(w http.ResponseWriter, r *http.Request) {
+	if !s.awaitPreinit(r) {
+		return
+	}
 	s.initOnce.Do(func() { close(s.initDone) })
 	inv, err := s.q.next(r.Context())
 	if err != nil {

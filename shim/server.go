@@ -23,6 +23,11 @@ type runtimeServer struct {
 	initDone chan struct{} // closed by the first /next
 	fatal    chan string   // why the instance must stop (timeout, init error)
 	proc     *process      // set before the HTTP server starts
+	// preinitDone is closed once a pre-initialized instance's init set
+	// the function's code and initEnv, its process's environment
+	// (preinit.go); nil for the others.
+	preinitDone chan struct{}
+	initEnv     map[string]string
 	// failed says why the instance stopped serving, once it has: the
 	// X-Lambda-Instance-Failed of answers to requests that arrive after.
 	failed atomic.Pointer[string]
@@ -34,6 +39,9 @@ var settleTimeout = time.Second
 
 func runRuntime(cfg *config) int {
 	s := &runtimeServer{cfg: cfg, aws: cfg.protocol == protoAWS, initDone: make(chan struct{}), fatal: make(chan string, 4)}
+	if cfg.inits != nil {
+		s.preinitDone = make(chan struct{})
+	}
 	s.q = newQueue(s.timedOut)
 	apiLn, err := net.Listen("tcp", cfg.runtimeAPI)
 	if err != nil {
@@ -52,20 +60,8 @@ func runRuntime(cfg *config) int {
 	}
 	s.proc = proc
 	defer s.logs.snapshot() // copy the process's last words before the shim goes
-	select {
-	case <-s.initDone:
-	case reason := <-s.fatal: // printed already
-		s.tellReady(reason)
-		proc.stop(time.Second)
-		return 1
-	case <-proc.done:
-		s.logs.snapshot() // copy its last words to the logs before we go
-		s.notReady("the function process %s before asking for its first event: initialisation failed", proc.describe())
-		return 1
-	case <-cfg.signals:
-		s.tellReady("the instance was stopped during its initialisation")
-		proc.stop(cfg.shutdownTimeout)
-		return 0
+	if st, done := s.awaitInit(apiLn.Addr().String()); done {
+		return st
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -83,6 +79,45 @@ func runRuntime(cfg *config) int {
 	go func() { _ = srv.Serve(ln) }()
 	s.tellReady("")
 	return s.supervise(srv, proc)
+}
+
+// awaitInit waits until the function asks for its first event; a
+// pre-initialized instance takes its init meanwhile. done: the shim must
+// exit with status st.
+func (s *runtimeServer) awaitInit(apiAddr string) (st int, done bool) {
+	cfg, proc := s.cfg, s.proc
+	inits := cfg.inits
+	for {
+		select {
+		case <-s.initDone:
+			return 0, false
+		case req, ok := <-inits:
+			inits = nil
+			if !ok { // refused, and answered
+				proc.kill()
+				proc.wait(5 * time.Second)
+				return 1, true
+			}
+			if err := s.applyInit(req, apiAddr); err != nil {
+				s.notReady("%v", err)
+				proc.kill()
+				proc.wait(5 * time.Second)
+				return 1, true
+			}
+		case reason := <-s.fatal: // printed already
+			s.tellReady(reason)
+			proc.stop(time.Second)
+			return 1, true
+		case <-proc.done:
+			s.logs.snapshot() // copy its last words to the logs before we go
+			s.notReady("the function process %s before asking for its first event: initialisation failed", proc.describe())
+			return 1, true
+		case <-cfg.signals:
+			s.tellReady("the instance was stopped during its initialisation")
+			proc.stop(cfg.shutdownTimeout)
+			return 0, true
+		}
+	}
 }
 
 // supervise serves until the process exits, an invocation times out or a

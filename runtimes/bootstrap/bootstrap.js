@@ -220,7 +220,21 @@ function crash(type) {
   };
 }
 
+// awaitInit: a pre-initialized instance's interpreter is up before the
+// platform chose a function; the shim answers once the function's code is
+// in the task root, with the function's environment.
+async function awaitInit() {
+  const res = await request('GET', '/preinit');
+  if (res.status !== 200) {
+    log(`GET /runtime/preinit answered ${res.status}: ${res.body.toString().slice(0, 200)}`);
+    process.exit(1);
+  }
+  Object.assign(process.env, JSON.parse(res.body.toString()));
+  delete process.env.LAMBDA_PREINIT;
+}
+
 async function main() {
+  if (process.env.LAMBDA_PREINIT === '1') await awaitInit();
   const spec = process.env._HANDLER || process.env.LAMBDA_HANDLER || 'index.handler';
   const taskRoot = process.env.LAMBDA_TASK_ROOT || '/var/task';
   let fn;

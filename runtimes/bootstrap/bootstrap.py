@@ -173,8 +173,22 @@ def serve(client, handler):
         client.post(base + "/response", data)
 
 
+def await_init(client):
+    """A pre-initialized instance: the interpreter is up before the platform
+    chose a function; the shim answers once the function's code is in the
+    task root, with the function's environment."""
+    status, _, body = client.request("GET", RUNTIME + "/preinit")
+    if status != 200:
+        log("GET /runtime/preinit answered %d: %r" % (status, body[:200]))
+        sys.exit(1)
+    os.environ.update(json.loads(body))
+    os.environ.pop("LAMBDA_PREINIT", None)
+
+
 def main():
     client = Client(os.environ.get("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"))
+    if os.environ.get("LAMBDA_PREINIT") == "1":
+        await_init(client)
     spec = os.environ.get("_HANDLER") or os.environ.get("LAMBDA_HANDLER") or "handler.handler"
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or "/var/task"
     try:
