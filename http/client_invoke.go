@@ -21,6 +21,8 @@ type InvokeOptions struct {
 	// LogTail asks for the end of the invocation's output, base64 in the
 	// answer's X-Lambda-Log-Result.
 	LogTail bool
+	// Qualifier sends the call to an alias or a version number ("": live).
+	Qualifier string
 }
 
 // Invoke sends payload to the function name and returns its answer, which
@@ -32,8 +34,15 @@ func (c *Client) Invoke(ctx context.Context, name string, payload io.Reader, opt
 		payload = http.NoBody
 	}
 	p := apiPath("v1", "functions", name, "invoke")
+	q := url.Values{}
 	if opts.Timeout > 0 {
-		p += "?" + url.Values{"timeout": {opts.Timeout.String()}}.Encode()
+		q.Set("timeout", opts.Timeout.String())
+	}
+	if opts.Qualifier != "" {
+		q.Set("qualifier", opts.Qualifier)
+	}
+	if len(q) > 0 {
+		p += "?" + q.Encode()
 	}
 	req, err := c.newRequest(ctx, http.MethodPost, p, payload)
 	if err != nil {

@@ -26,6 +26,8 @@ func newDeployCommand(s *streams, root *rootOptions) *cobra.Command {
 		Long: `Deploy packs DIR (default ".") without the files listed in .dockerignore or
 .lambdaignore, uploads it, builds an image and switches traffic to it once a
 new instance is up. If anything fails, the previous version keeps serving.
+With --canary 10% the new version takes a tenth of live's traffic and the
+active version keeps the rest, until "lambda promote" or "lambda rollback".
 
 A lambda.yaml in DIR declares the function's settings (name, runtime, handler,
 protocol, port, env, memory, timeout, concurrency, min_instances,
@@ -69,6 +71,7 @@ with its duration and the new version, and the function's logs in between
 the previous version keeps serving; the next save tries again. Ctrl-C stops.`,
 		Example: `  lambda deploy ./greet
   lambda deploy ./greet --watch
+  lambda deploy ./greet --canary 10%
   lambda deploy . --name greet --env GREETING=hello --memory 128m --timeout 10s
   lambda deploy ./shop                      # a project: every function of its lambda.yaml
   lambda deploy ./shop --only api,report --prune
@@ -104,6 +107,7 @@ the previous version keeps serving; the next save tries again. Ctrl-C stops.`,
 	f.IntVar(&o.minInstances, "min-instances", 0, "instances kept warm at all times")
 	f.IntVar(&o.maxInstances, "max-instances", 0, "most instances at once (default 10)")
 	f.BoolVar(&o.force, "force", false, "publish a new version even if the code and settings are unchanged")
+	f.StringVar(&o.canary, "canary", "", `publish the new version beside live's with this share of its traffic, e.g. 10% or 0.1 ("lambda promote" moves all of it, "lambda rollback" ends it)`)
 	f.StringVar(&o.only, "only", "", "project: deploy only these functions of lambda.yaml, comma-separated, e.g. api,report")
 	f.BoolVar(&o.prune, "prune", false, "project: delete the project's functions that lambda.yaml no longer lists")
 	f.BoolVar(&o.prefix, "prefix", false, "project: name each function PROJECT-NAME instead of NAME")

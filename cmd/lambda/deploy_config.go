@@ -30,7 +30,8 @@ type deployOptions struct {
 	auth         string // --auth: none or key
 	async        asyncFlags
 	output       string
-	force        bool // publish even when nothing changed
+	force        bool   // publish even when nothing changed
+	canary       string // --canary: the new version's share of live's traffic
 	// A project's (deploy_project.go).
 	only    string // --only: comma-separated function names
 	prune   bool
@@ -67,6 +68,16 @@ func (o *deployOptions) request(name string, m *manifest.Manifest) (lambdahttp.D
 // flags the user set, each flag's value checked but not their whole.
 func (o *deployOptions) settings(m *manifest.Manifest) (lambdahttp.DeployRequest, error) {
 	req := lambdahttp.DeployRequest{Force: o.force}
+	if o.changed("canary") {
+		w, err := parseWeight("--canary", o.canary)
+		if err != nil {
+			return req, err
+		}
+		if w == 0 {
+			return req, usageErrorf("--canary 0 sends the new version no traffic: give a share above 0, e.g. 10%%")
+		}
+		req.Canary = w
+	}
 	if m != nil {
 		req.Config = m.Config()
 		req.Config.Env = maps.Clone(req.Config.Env)

@@ -30,13 +30,14 @@ type invokeOptions struct {
 	idempotencyKey string
 	timeout        time.Duration
 	log            bool
+	qualifier      string
 	output         string
 }
 
 func newInvokeCommand(s *streams, root *rootOptions) *cobra.Command {
 	o := &invokeOptions{}
 	cmd := &cobra.Command{
-		Use:   "invoke NAME [-]",
+		Use:   "invoke NAME[:ALIAS|:VERSION] [-]",
 		Short: "Call a function and print its response, or queue it with --async",
 		Long: `Invoke POSTs a payload to the function and prints its response body.
 The payload is --data, the contents of --data-file, or standard input with "-"
@@ -52,13 +53,18 @@ waiting, not the invocation; "lambda invocation ID" shows it later.
 
 --idempotency-key makes a repeated call within 24 hours return the first one's
 invocation (async) or its stored response (sync) instead of running again.
---timeout shortens the function's timeout for this call; it never lengthens it.`,
+--timeout shortens the function's timeout for this call; it never lengthens it.
+
+NAME:ALIAS (or --qualifier ALIAS) calls an alias of the function, NAME:3 its
+version 3 (see "lambda alias" and "lambda versions"); plain NAME calls live.`,
 		Example: `  lambda invoke greet --data '{"name":"Ada"}'
   echo '{"name":"Ada"}' | lambda invoke greet
   lambda invoke greet < event.json
   lambda invoke greet --async --data '{"name":"Ada"}'
   lambda invoke greet --async --wait --idempotency-key order-42
-  lambda invoke greet --timeout 2s --log`,
+  lambda invoke greet --timeout 2s --log
+  lambda invoke greet:canary --data '{"name":"Ada"}'
+  lambda invoke greet --qualifier 3`,
 		Args: argsRange(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			stdin := false
@@ -82,11 +88,16 @@ invocation (async) or its stored response (sync) instead of running again.
 	f.StringVar(&o.idempotencyKey, "idempotency-key", "", fmt.Sprintf("a key of up to %d characters: a repeated call with it within 24h does not run the function again", lambda.MaxIdempotencyKeyLength))
 	f.DurationVar(&o.timeout, "timeout", 0, "shorten the function's timeout for this call, e.g. 2s (never lengthens it)")
 	f.BoolVar(&o.log, "log", false, "print the end of the function's output during the call (4 KB) to standard error")
+	f.StringVar(&o.qualifier, "qualifier", "", "call this alias or version of the function instead of live (same as NAME:ALIAS)")
 	addOutputFlag(cmd, &o.output)
 	return cmd
 }
 
 func runInvoke(ctx context.Context, s *streams, root *rootOptions, o *invokeOptions, name string, stdin bool) error {
+	name, err := o.splitQualifier(name)
+	if err != nil {
+		return err
+	}
 	if err := o.check(name); err != nil {
 		return err
 	}
@@ -94,7 +105,7 @@ func runInvoke(ctx context.Context, s *streams, root *rootOptions, o *invokeOpti
 	if err != nil {
 		return err
 	}
-	opts := lambdahttp.InvokeOptions{Timeout: o.timeout, IdempotencyKey: o.idempotencyKey, LogTail: o.log && !o.async}
+	opts := lambdahttp.InvokeOptions{Timeout: o.timeout, IdempotencyKey: o.idempotencyKey, LogTail: o.log && !o.async, Qualifier: o.qualifier}
 	if o.async {
 		return runInvokeAsync(ctx, s, root, o, name, payload, opts)
 	}

@@ -119,6 +119,8 @@ Start the server with "lambda server", then deploy a directory with
 		newDescribeCommand(s, o),
 		newVersionsCommand(s, o),
 		newRollbackCommand(s, o),
+		newAliasCommand(s, o),
+		newPromoteCommand(s, o),
 		newConfigCommand(s, o),
 		newDeleteCommand(s, o),
 		newScheduleCommand(s, o),

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+type aliasListOptions struct{ output string }
+
+func newAliasListCommand(s *streams, root *rootOptions) *cobra.Command {
+	o := &aliasListOptions{}
+	cmd := &cobra.Command{
+		Use:     "list NAME",
+		Short:   "List a function's aliases and where they send traffic",
+		Example: `  lambda alias list greet`,
+		Args:    argsRange(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runAliasList(cmd.Context(), s, root, o, args[0])
+		},
+	}
+	addOutputFlag(cmd, &o.output)
+	return cmd
+}
+
+func runAliasList(ctx context.Context, s *streams, root *rootOptions, o *aliasListOptions, function string) error {
+	if err := checkOutput(o.output); err != nil {
+		return err
+	}
+	if err := checkAliasArgs(function, "live"); err != nil {
+		return err
+	}
+	list, err := root.client().ListAliases(ctx, function)
+	if err != nil {
+		return err
+	}
+	if o.output == outputJSON {
+		return printJSON(s.Out, list)
+	}
+	tw := newTable(s.Out)
+	fmt.Fprintln(tw, "ALIAS\tVERSION\tADDITIONAL\tWEIGHT\tDESCRIPTION\tUPDATED")
+	now := time.Now()
+	for _, a := range list {
+		additional, weight := "-", "-"
+		if a.AdditionalVersion != 0 {
+			additional, weight = strconv.Itoa(a.AdditionalVersion), formatWeight(a.Weight)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", a.Name, a.Version, additional, weight, orDash(a.Description), age(now, a.UpdatedAt))
+	}
+	return tw.Flush()
+}
