@@ -183,6 +183,11 @@ var wantScope = map[string]string{
 	"POST /2019-09-25/functions/{function}/event-invoke-config":   lambda.ScopeDeploy,
 	"GET /2019-09-25/functions/{function}/event-invoke-config":    lambda.ScopeRead,
 	"DELETE /2019-09-25/functions/{function}/event-invoke-config": lambda.ScopeDeploy,
+	"POST /2015-03-31/functions/{function}/aliases":               lambda.ScopeDeploy,
+	"GET /2015-03-31/functions/{function}/aliases":                lambda.ScopeRead,
+	"GET /2015-03-31/functions/{function}/aliases/{alias}":        lambda.ScopeRead,
+	"PUT /2015-03-31/functions/{function}/aliases/{alias}":        lambda.ScopeDeploy,
+	"DELETE /2015-03-31/functions/{function}/aliases/{alias}":     lambda.ScopeDeploy,
 }
 
 // grantedBy lists, for the scope a route needs, the key scopes that get

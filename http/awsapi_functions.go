@@ -195,12 +195,21 @@ func (s *Server) awsDescribe(ctx context.Context, name, qualifier string) (awsFu
 	return c, v, nil
 }
 
-// awsVersion finds version qualifier of name; an alias is not found
-// until aliases are mapped.
+// awsVersion finds version qualifier of name, or the version alias
+// qualifier names.
 func (s *Server) awsVersion(ctx context.Context, name, qualifier string) (*lambda.Version, error) {
 	n, ok := versionNumber(qualifier)
 	if !ok {
-		return nil, s.notFound(name, qualifier)
+		// An alias: the version it names.
+		as, err := s.aliases()
+		if err != nil {
+			return nil, s.notFound(name, qualifier)
+		}
+		a, err := as.GetAlias(ctx, name, qualifier)
+		if err != nil {
+			return nil, s.notFound(name, qualifier)
+		}
+		n = a.Version
 	}
 	v, err := s.Store.FindVersion(ctx, name, n)
 	if lambda.ErrorCode(err) == lambda.ENOTFOUND {

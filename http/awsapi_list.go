@@ -53,7 +53,7 @@ func (p awsPage) cut(items []keyed) ([]awsFunctionConfiguration, *string) {
 		out = append(out, items[i].c)
 	}
 	if i < len(items) {
-		m := base64.RawURLEncoding.EncodeToString([]byte(items[i-1].key))
+		m := base64URL(items[i-1].key)
 		return out, &m
 	}
 	return out, nil
@@ -203,3 +203,6 @@ func (s *Server) handleAWSPublishVersion(w http.ResponseWriter, r *http.Request)
 	(*awsUpdate)(nil).apply(&c)
 	writeAWSJSON(w, http.StatusCreated, c)
 }
+
+// base64URL encodes a marker.
+func base64URL(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

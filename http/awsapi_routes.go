@@ -26,6 +26,7 @@ func (s *Server) awsRoutes(mux *http.ServeMux) {
 	s.route(mux, "PUT "+f+"/{function}/code", lambda.ScopeDeploy, s.handleAWSUpdateCode, fn, audited("aws.update-function-code"))
 	s.route(mux, "GET "+f+"/{function}/versions", lambda.ScopeRead, s.handleAWSListVersions, fn)
 	s.route(mux, "POST "+f+"/{function}/versions", lambda.ScopeDeploy, s.handleAWSPublishVersion, fn, audited("aws.publish-version"))
+	s.awsAliasRoutes(mux)
 
 	s.route(mux, "PUT /2017-10-31/functions/{function}/concurrency", lambda.ScopeDeploy, s.handleAWSPutConcurrency, fn, audited("aws.put-function-concurrency"))
 	s.route(mux, "DELETE /2017-10-31/functions/{function}/concurrency", lambda.ScopeDeploy, s.handleAWSDeleteConcurrency, fn, audited("aws.delete-function-concurrency"))
