@@ -182,7 +182,6 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("the latency chart has %d p95 points after %d requests", points, n)
 		}
 		waitJS(t, ctx, "the invocations listed", `document.querySelectorAll('#invocations-list tr[data-invocation]').length > 0`, 10*time.Second)
-		screenshot(t, ctx, "dashboard-function.png")
 	})
 
 	t.Run("a line the function prints appears in the live log tail", func(t *testing.T) {
@@ -252,12 +251,28 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("v2 served %d of %d requests with weight 0.5, want 55-145", v2, requests)
 		}
 		t.Logf("v2 served %d of %d requests", v2, requests)
+		waitJS(t, ctx, "the split's requests counted", fmt.Sprintf(`Number((document.getElementById('total-requests')||{}).textContent) >= %d`, n+requests), 20*time.Second)
+		screenshot(t, ctx, "dashboard-function.png")
 	})
 
 	t.Run("overview screenshot", func(t *testing.T) {
 		do(t, ctx, "open the overview", chromedp.Navigate(s.url("/ui/#/")))
 		waitJS(t, ctx, "the function's row", fmt.Sprintf(`document.querySelector('tr[data-function=%q] svg.spark circle')`, name), 15*time.Second)
 		screenshot(t, ctx, "dashboard-overview.png")
+	})
+
+	t.Run("readable on a phone", func(t *testing.T) {
+		for _, page := range []string{"/ui/#/", "/ui/#/fn/" + name} {
+			do(t, ctx, "open "+page+" at a phone's width",
+				chromedp.EmulateViewport(390, 844),
+				chromedp.Navigate(s.url(page)),
+				chromedp.WaitVisible(chromedp.CSS(`table.list tbody tr`)))
+			// Tables become cards: nothing wider than the screen.
+			if w := evalJS[int](t, ctx, `document.documentElement.scrollWidth`); w > 390 {
+				t.Errorf("%s is %d px wide on a 390 px screen", page, w)
+			}
+		}
+		do(t, ctx, "back to a desktop's width", chromedp.EmulateViewport(1280, 900))
 	})
 
 	t.Run("logout forgets the key", func(t *testing.T) {
