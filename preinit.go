@@ -27,7 +27,8 @@ type PreinitDriver interface {
 	// StartPreinit creates and starts a hardened generic container of
 	// image for runtime, labelled LabelPreinit and no function, its task
 	// root an empty writable tmpfs, waiting for its init on
-	// PreinitInitPort; Addr is its PreinitPort.
+	// PreinitInitPort; Addr is its PreinitPort. Its limits are the
+	// defaults (those InstanceLimits{} stands for).
 	StartPreinit(ctx context.Context, runtime, image string) (*Instance, error)
 	// UpdateInstance applies limits to a running container (docker
 	// update): a pre-initialized instance gets its function's. Zero
