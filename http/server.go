@@ -116,6 +116,7 @@ type Server struct {
 	ln       net.Listener
 	redirect *http.Server
 	srv      *http.Server
+	front    *front // serves plain HTTP function requests (front.go); nil with TLS
 	mux      *http.ServeMux
 	gateway  *gateway
 	handler  http.Handler
@@ -181,6 +182,10 @@ func (s *Server) Open(ctx context.Context) error {
 	s.srv.RegisterOnShutdown(s.streams.stop)
 	s.done = make(chan error, 1)
 	srv := s.srv // Close may set s.srv to nil before this goroutine runs
+	if served == ln {
+		s.front = newFront(s, ln)
+		served = s.front.handoff
+	}
 	go func() { s.done <- srv.Serve(jsonErrorListener{Listener: served, maxHeaderBytes: s.MaxHeaderBytes}) }()
 	return nil
 }
@@ -195,6 +200,9 @@ func (s *Server) Close(ctx context.Context) error {
 	s.srv = nil // a second Close has nothing left to do
 	if s.redirect != nil {
 		_ = s.redirect.Close() // redirects have nothing in flight worth waiting for
+	}
+	if s.front != nil {
+		s.front.close(ctx)
 	}
 	err := srv.Shutdown(ctx)
 	if s.aws != nil {

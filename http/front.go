@@ -1,0 +1,350 @@
+package http
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The front serves function requests on plain HTTP/1.1 connections
+// itself, and hands every other connection to net/http, on the same port.
+// net/http's server costs a function request more than the forwarding
+// does: a goroutine per request that reads the connection in the
+// background (to notice a client going away) and is stopped again by a
+// read deadline, a context pair, the request's parsing into a fresh
+// *http.Request with its URL and the response's chunk writer. The front
+// reads the request head in the connection's goroutine, builds the
+// *http.Request the same handler takes (Server.serveHost: the routing
+// stays where it is), and watches for a client going away only when a
+// request runs longer than frontWatchAfter. Whatever it does not know how
+// to serve — another route, a protocol upgrade, HTTP/1.0, an Expect
+// header, a head larger than its buffer, anything malformed — goes to
+// net/http with the connection's unread bytes, from that request on
+// (docs/performance.md, "The gateway hop"). TLS connections are served by
+// net/http alone.
+type front struct {
+	s       *Server
+	ln      net.Listener
+	handoff *handoffListener
+	logger  *slog.Logger
+
+	mu      sync.Mutex
+	conns   map[*frontConn]bool // true: a request is in flight
+	closing bool
+	idle    chan struct{} // closed when the last request in flight ends during Close
+	done    chan struct{} // closed when the accept loop has ended
+}
+
+// frontHeadBuffer is the read buffer of a connection: a function
+// request's head must fit in it, else net/http serves it (and answers
+// 431 past MaxHeaderBytes).
+const frontHeadBuffer = 8 << 10
+
+// frontWatchAfter is how long a request runs before the front watches its
+// connection for the client going away (which cancels the request's
+// context, as net/http's background read does for every request).
+const frontWatchAfter = 5 * time.Millisecond
+
+// frontIdleTimeout is how long a kept-alive connection may wait for its
+// next request, as net/http's IdleTimeout.
+const frontIdleTimeout = 2 * time.Minute
+
+// newFront serves ln; net/http serves what the returned front's handoff
+// listener accepts.
+func newFront(s *Server, ln net.Listener) *front {
+	f := &front{s: s, ln: ln, logger: s.Logger, conns: make(map[*frontConn]bool), done: make(chan struct{}),
+		handoff: &handoffListener{addr: ln.Addr(), conns: make(chan net.Conn), closed: make(chan struct{})}}
+	go f.accept()
+	return f
+}
+
+func (f *front) accept() {
+	defer close(f.done)
+	for {
+		c, err := f.ln.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(5 * time.Millisecond)
+				continue
+			}
+			f.mu.Lock()
+			closing := f.closing
+			f.mu.Unlock()
+			if !closing {
+				f.handoff.fail(err) // net/http's Serve returns it
+			}
+			return // else net/http's Shutdown closes the handoff
+		}
+		fc := &frontConn{f: f, Conn: c}
+		f.mu.Lock()
+		if f.closing {
+			f.mu.Unlock()
+			c.Close()
+			continue
+		}
+		f.conns[fc] = false
+		f.mu.Unlock()
+		go fc.serve()
+	}
+}
+
+// setActive marks c as serving a request or idle; it reports false when
+// the front is closing and c should end (an idle connection).
+func (f *front) setActive(c *frontConn, active bool) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closing && !active {
+		delete(f.conns, c)
+		f.signalIdle()
+		return false
+	}
+	f.conns[c] = active
+	return true
+}
+
+func (f *front) forget(c *frontConn) {
+	f.mu.Lock()
+	delete(f.conns, c)
+	f.signalIdle()
+	f.mu.Unlock()
+}
+
+// signalIdle closes f.idle once no request is in flight during Close; f.mu
+// is held.
+func (f *front) signalIdle() {
+	if !f.closing || f.idle == nil {
+		return
+	}
+	for _, active := range f.conns {
+		if active {
+			return
+		}
+	}
+	close(f.idle)
+	f.idle = nil
+}
+
+// close stops accepting, ends idle connections, and waits until the
+// requests in flight have ended or ctx ends, then closes what is left.
+func (f *front) close(ctx context.Context) {
+	f.mu.Lock()
+	f.closing = true
+	idle := make(chan struct{})
+	f.idle = idle
+	for c, active := range f.conns {
+		if !active {
+			c.Close() // its serve loop ends and forgets it
+		}
+	}
+	f.signalIdle()
+	f.mu.Unlock()
+	f.ln.Close()
+	<-f.done
+	select {
+	case <-idle:
+	case <-ctx.Done():
+	}
+	f.mu.Lock()
+	for c := range f.conns {
+		c.Close()
+	}
+	f.mu.Unlock()
+}
+
+// handoffListener is what net/http serves: the connections the front
+// hands over.
+type handoffListener struct {
+	addr   net.Addr
+	conns  chan net.Conn
+	once   sync.Once
+	closed chan struct{}
+	err    error // why Accept ends (set before closed is closed)
+}
+
+func (l *handoffListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.closed:
+		if l.err != nil {
+			return nil, l.err
+		}
+		return nil, net.ErrClosed
+	}
+}
+
+// give hands c to net/http; false when it no longer accepts.
+func (l *handoffListener) give(c net.Conn) bool {
+	select {
+	case l.conns <- c:
+		return true
+	case <-l.closed:
+		return false
+	}
+}
+
+func (l *handoffListener) fail(err error) {
+	l.once.Do(func() {
+		if !errors.Is(err, net.ErrClosed) {
+			l.err = err
+		}
+		close(l.closed)
+	})
+}
+
+func (l *handoffListener) Close() error   { l.fail(net.ErrClosed); return nil }
+func (l *handoffListener) Addr() net.Addr { return l.addr }
+
+// handedConn is a connection net/http takes over: it reads first what the
+// front had read and not served.
+type handedConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (c *handedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// CloseWrite keeps net/http's half-close (jsonErrorConn).
+func (c *handedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// frontConn is one client connection served by the front.
+type frontConn struct {
+	f *front
+	net.Conn
+	br         *bufio.Reader
+	bw         *bufio.Writer
+	remoteAddr string
+	// pending holds a byte the watcher read (a pipelined request's
+	// first), which the next read returns first.
+	pending []byte
+	watcher *watcher // the request's (front_request.go)
+}
+
+// Read reads the connection for br, the watcher's byte first.
+func (c *frontConn) Read(p []byte) (int, error) {
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
+
+var (
+	frontReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, frontHeadBuffer) }}
+	frontWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4<<10) }}
+)
+
+func (c *frontConn) serve() {
+	c.remoteAddr = c.Conn.RemoteAddr().String()
+	c.br = frontReaders.Get().(*bufio.Reader)
+	c.br.Reset(c)
+	c.bw = frontWriters.Get().(*bufio.Writer)
+	c.bw.Reset(c.Conn)
+	handed := false
+	defer func() {
+		if !handed {
+			c.Conn.Close()
+			c.br.Reset(nil)
+			frontReaders.Put(c.br)
+		}
+		c.bw.Reset(nil)
+		frontWriters.Put(c.bw)
+		c.f.forget(c)
+	}()
+	for {
+		_ = c.Conn.SetReadDeadline(time.Now().Add(frontIdleTimeout))
+		if _, err := c.br.Peek(1); err != nil {
+			return
+		}
+		if !c.f.setActive(c, true) {
+			return
+		}
+		_ = c.Conn.SetReadDeadline(time.Now().Add(c.f.s.ReadHeaderTimeout))
+		req, headLen, ok := c.parse()
+		if !ok {
+			// net/http serves this request and the rest of the connection;
+			// it owns the buffered bytes from here on.
+			_ = c.Conn.SetReadDeadline(time.Time{})
+			handed = c.f.handoff.give(&handedConn{Conn: c.Conn, r: c.br})
+			return
+		}
+		_, _ = c.br.Discard(headLen)
+		_ = c.Conn.SetReadDeadline(time.Time{})
+		keep := c.serveRequest(req)
+		if !keep || !c.f.setActive(c, false) {
+			return
+		}
+	}
+}
+
+// parse reads the head of the request at the front of br, without
+// consuming it; ok is false when net/http is to serve it.
+func (c *frontConn) parse() (r *http.Request, headLen int, ok bool) {
+	var head []byte
+	for n := c.br.Buffered(); ; {
+		b, err := c.br.Peek(n)
+		if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 {
+			head, headLen = b[:i+2], i+4
+			break
+		}
+		if err != nil || len(b) >= frontHeadBuffer {
+			return nil, 0, false
+		}
+		// Peek fills the buffer with what has arrived, at least one more.
+		n = min(max(c.br.Buffered(), len(b)+1), frontHeadBuffer)
+	}
+	r, ok = parseFunctionRequest(c.f.s, head)
+	if !ok {
+		return nil, 0, false
+	}
+	r.RemoteAddr = c.remoteAddr
+	return r, headLen, true
+}
+
+// parseFunctionRequest parses a request head (lines ending in CRLF,
+// without the blank line) when it is a plain HTTP/1.1 request to a
+// function the front serves; ok is false for anything else.
+func parseFunctionRequest(s *Server, head []byte) (*http.Request, bool) {
+	line, rest, _ := bytes.Cut(head, []byte("\r\n"))
+	method, rest1, ok1 := bytes.Cut(line, []byte(" "))
+	target, proto, ok2 := bytes.Cut(rest1, []byte(" "))
+	if !ok1 || !ok2 || string(proto) != "HTTP/1.1" || len(target) == 0 || target[0] != '/' || !validMethod(method) {
+		return nil, false
+	}
+	h := make(http.Header, 8)
+	for len(rest) > 0 {
+		var l []byte
+		l, rest, _ = bytes.Cut(rest, []byte("\r\n"))
+		k, v, ok := bytes.Cut(l, []byte(":"))
+		if !ok || len(k) == 0 || !validHeaderKey(k) || !validHeaderValue(v) {
+			return nil, false
+		}
+		key := http.CanonicalHeaderKey(string(k))
+		h[key] = append(h[key], string(bytes.Trim(v, " \t")))
+	}
+	host := h["Host"]
+	if len(host) != 1 || len(h["Upgrade"]) > 0 || len(h["Expect"]) > 0 || len(h["Content-Length"]) > 1 {
+		return nil, false
+	}
+	path, _, _ := strings.Cut(string(target), "?")
+	if _, fn, err := functionFromHost(host[0], s.Domain); err != nil || (!fn && !strings.HasPrefix(path, "/fn/")) {
+		return nil, false
+	}
+	r, ok := newFrontRequest(string(method), string(target), host[0], h)
+	return r, ok
+}
