@@ -49,6 +49,7 @@ type Metrics struct {
 	queueWait     *prom.HistogramVec // function
 	throttles     *prom.CounterVec   // function, reason
 	deploys       *prom.CounterVec   // function, result
+	versions      *prom.CounterVec   // function, version (version.go)
 	buildDuration prom.Histogram
 	byFunction    []*prom.MetricVec // every vector labelled by function
 
@@ -122,6 +123,7 @@ func New(reg *prom.Registry, src Sources) *Metrics {
 		Name: "lambda_deploys_total",
 		Help: "Deploys by result (published, unchanged, failed).",
 	}, []string{"function", "result"})
+	m.versions = newVersionsVec()
 	m.buildDuration = prom.NewHistogram(prom.HistogramOpts{
 		Name:    "lambda_build_duration_seconds",
 		Help:    "Duration of the image builds of deploys that built one.",
@@ -129,11 +131,11 @@ func New(reg *prom.Registry, src Sources) *Metrics {
 	})
 	m.byFunction = []*prom.MetricVec{
 		m.invocations.MetricVec, m.duration.MetricVec, m.coldStarts.MetricVec, m.coldDuration.MetricVec,
-		m.queueWait.MetricVec, m.throttles.MetricVec, m.deploys.MetricVec,
+		m.queueWait.MetricVec, m.throttles.MetricVec, m.deploys.MetricVec, m.versions.MetricVec,
 	}
 	m.src = src
 	reg.MustRegister(
-		m.invocations, m.duration, m.coldStarts, m.coldDuration, m.queueWait, m.throttles, m.deploys, m.buildDuration,
+		m.invocations, m.duration, m.coldStarts, m.coldDuration, m.queueWait, m.throttles, m.deploys, m.versions, m.buildDuration,
 		stateCollector{m},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

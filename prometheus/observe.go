@@ -1,6 +1,7 @@
 package prometheus
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -92,6 +93,7 @@ type series struct {
 	invocations [len(triggers)][len(results)]atomic.Pointer[prom.Counter]
 	throttles   [len(reasons)]atomic.Pointer[prom.Counter]
 	deploys     [len(deployResults)]atomic.Pointer[prom.Counter]
+	versions    sync.Map // version number → prom.Counter (version.go)
 }
 
 // discard takes the observations of a function forgotten while they were
@@ -157,6 +159,7 @@ func (m *Metrics) ObserveInvocation(inv *lambda.Invocation) {
 		// time says nothing of the function's, and it is counted above.
 		return
 	}
+	m.versionCounter(s, inv.Version).Inc()
 	s.duration.Observe(inv.Duration.Seconds())
 	s.queueWait.Observe(inv.QueueWait.Seconds())
 	if inv.Cold {
