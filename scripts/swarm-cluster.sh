@@ -17,10 +17,10 @@
 # Everything it creates is named lsw*: namespaces lsw-hub, lsw-n1..3, lsw-cl;
 # sockets, pids and exec roots under /run/lsw (short: unix socket paths have a
 # length limit); data roots under /var/lib/lsw; cgroups /lsw-nN. The node
-# addresses are in 192.168.240.0/24, which exists only inside the namespaces:
-# the root namespace gets an unreachable route to it while the cluster runs,
-# so that a request meant for a node never leaves the machine by the default
-# gateway. Needs root, iproute2, util-linux (unshare), dockerd 20.10+ and go
+# addresses are in 192.168.240.0/24 and Swarm's networks in 10.231.0.0/16,
+# which exist only inside the namespaces: the root namespace gets unreachable
+# routes to both while the cluster runs, so that a request meant for a node
+# or a task never leaves the machine by the default gateway. Needs root, iproute2, util-linux (unshare), dockerd 20.10+ and go
 # (once, to build the registry; the binary is cached in /var/cache/lsw).
 #
 # Why each step is done as it is: ../shared/REFERENCE.md "A multi-node Docker
@@ -32,7 +32,11 @@ DATA=/var/lib/lsw
 CACHE="${LSW_CACHE:-/var/cache/lsw}"
 SUBNET=192.168.240
 OVERLAY=lsw-overlay
-OVERLAY_SUBNET=10.231.0.0/20
+# Every Swarm network (ingress, the overlay) comes from this pool, so that
+# the root namespace can route all of it nowhere too: without that route a
+# request to a task address from the host leaves by the default gateway.
+ADDR_POOL=10.231.0.0/16
+OVERLAY_SUBNET=10.231.16.0/20
 REGISTRY_VERSION=v3.1.2
 REGISTRY_IMAGE=lsw/registry:$REGISTRY_VERSION
 NODES=(1 2 3)
@@ -57,10 +61,14 @@ wait_for() {
 
 netns_exists() { [ -e "/run/netns/$1" ]; }
 
-node_pid() { cat "$RUN/n$1.pid" 2>/dev/null || true; }
+# node_alive: is a dockerd of node N running (found by its command line, not
+# its pidfile, which a half-finished run may have lost)?
 node_alive() {
-	local pid; pid="$(node_pid "$1")"
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -qa "$RUN/n$1.sock" "/proc/$pid/cmdline" 2>/dev/null
+	local pid
+	for pid in $(node_pids "$1"); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] && return 0
+	done
+	return 1
 }
 
 network_up() {
@@ -80,6 +88,7 @@ network_up() {
 		ip -n "lsw-n$n" link set eth0 up
 	done
 	ip route replace unreachable "$SUBNET.0/24"
+	ip route replace unreachable "$ADDR_POOL"
 }
 
 # node_start N starts node N's dockerd in its namespace: a mount namespace of
@@ -90,7 +99,10 @@ network_up() {
 # node's hostname, which Swarm uses as the node's name.
 node_start() {
 	local n=$1
-	node_alive "$n" && return 0
+	if node_alive "$n"; then
+		wait_for 60 "node$n's dockerd (log: $RUN/n$n.log)" dk "$n" version
+		return 0
+	fi
 	mkdir -p "$RUN/n$n" "$DATA/n$n"
 	[ -f "$DATA/n$n/daemon.json" ] || cat >"$DATA/n$n/daemon.json" <<EOF
 {"storage-driver": "${LSW_STORAGE_DRIVER:-$(docker info --format '{{.Driver}}' 2>/dev/null || echo overlay2)}",
@@ -117,7 +129,9 @@ EOF
 	)
 	say "starting node$n ($(addr "$n"))"
 	rm -f "$RUN/n$n.pid"
-	setsid ip netns exec "lsw-n$n" unshare --uts sh -c "$inner" >>"$RUN/n$n.log" 2>&1 </dev/null &
+	# 9>&-: the node must not inherit the script's lock (see lock below),
+	# or it would hold it for as long as it runs.
+	setsid ip netns exec "lsw-n$n" unshare --uts sh -c "$inner" >>"$RUN/n$n.log" 2>&1 </dev/null 9>&- &
 	wait_for 60 "node$n's dockerd (log: $RUN/n$n.log)" dk "$n" version
 }
 
@@ -126,7 +140,8 @@ swarm_up() {
 	state="$(dk 1 info --format '{{.Swarm.LocalNodeState}}/{{.Swarm.ControlAvailable}}')"
 	if [ "$state" != "active/true" ]; then
 		say "swarm init on node1"
-		dk 1 swarm init --advertise-addr "$(addr 1)" --listen-addr "$(addr 1):2377" --dispatcher-heartbeat 1s >/dev/null
+		dk 1 swarm init --advertise-addr "$(addr 1)" --listen-addr "$(addr 1):2377" --dispatcher-heartbeat 1s \
+			--default-addr-pool "$ADDR_POOL" --default-addr-pool-mask-length 24 >/dev/null
 	fi
 	local token; token="$(dk 1 swarm join-token -q worker)"
 	for n in "${NODES[@]:1}"; do
@@ -178,7 +193,11 @@ EXPOSE 5000
 ENTRYPOINT ["/registry"]
 CMD ["serve", "/etc/distribution/config.yml"]
 EOF
-	dk 1 build -q -t "$REGISTRY_IMAGE" "$ctx" >/dev/null
+	# The legacy builder's deprecation notice is noise; its errors are not.
+	if ! dk 1 build -q -t "$REGISTRY_IMAGE" "$ctx" >"$ctx/build.log" 2>&1; then
+		cat "$ctx/build.log" >&2
+		die "building $REGISTRY_IMAGE failed"
+	fi
 	rm -rf "$ctx"
 }
 
@@ -259,18 +278,14 @@ kill_node() {
 
 # node_pids lists node N's processes: those whose command line names its
 # exec or data root (dockerd, containerd, shims, fuse-overlayfs) and those in
-# its containers' cgroups.
+# its containers' cgroups. One grep over /proc each; the bracket keeps the
+# pattern from matching grep's own command line.
 node_pids() {
-	local n=$1 p cmd cg
-	for p in /proc/[0-9]*; do
-		[ "${p#/proc/}" != $$ ] || continue
-		cmd="$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" || continue
-		cg="$(cat "$p/cgroup" 2>/dev/null)" || continue
-		case "$cmd" in
-		*"$RUN/n$n/"* | *"$RUN/n$n.sock"* | *"$DATA/n$n/"*) echo "${p#/proc/}" ;;
-		*) case "$cg" in *":/lsw-n$n/"*) echo "${p#/proc/}" ;; esac ;;
-		esac
-	done
+	local n=$1
+	{
+		grep -lsaE "$RUN/n[$n](/|\.sock)|$DATA/n[$n]/" /proc/[0-9]*/cmdline
+		grep -ls ":/lsw-n[$n]/" /proc/[0-9]*/cgroup
+	} | awk -F/ -v self=$$ '$3 != self {print $3}' | sort -u || true
 }
 
 load_images() {
@@ -292,11 +307,14 @@ down() {
 	ip netns del lsw-cl >/dev/null 2>&1 || true
 	rm -rf /etc/netns/lsw-cl
 	for n in "${NODES[@]}"; do
-		local pid; pid="$(node_pid "$n")"
-		if [ -n "$pid" ] && node_alive "$n"; then
+		# Its dockerd by what names it, not only by its pidfile: a dockerd
+		# whose exec root is gone is still this cluster's.
+		local pid
+		for pid in $(node_pids "$n"); do
+			[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] || continue
 			kill -TERM "$pid" 2>/dev/null || true
 			for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-		fi
+		done
 		# A dockerd killed before leaves shims, containers and
 		# fuse-overlayfs mounts behind: end them by what names them.
 		local left; left="$(node_pids "$n")"
@@ -314,6 +332,7 @@ down() {
 	done
 	ip netns del lsw-hub >/dev/null 2>&1 || true
 	ip route del unreachable "$SUBNET.0/24" >/dev/null 2>&1 || true
+	ip route del unreachable "$ADDR_POOL" >/dev/null 2>&1 || true
 	# Mounts left under the data roots (fuse-overlayfs, shm) pin them.
 	awk -v d="$DATA/" -v r="$RUN/" 'index($5, d) == 1 || index($5, r) == 1 {print $5}' /proc/self/mountinfo |
 		sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
@@ -321,9 +340,25 @@ down() {
 	say "down"
 }
 
+# A test process using the cluster holds the lock shared (internal/swarmtest)
+# and runs this script with LSW_LOCKED=1; up and down run under it
+# exclusively, so that one never runs in the middle of the other, and down
+# never pulls the cluster from under a running test.
+LOCK=/run/lsw.lock
+lock() {
+	[ "${LSW_LOCKED:-}" = 1 ] && return 0
+	exec 9>>"$LOCK"
+	if [ "$1" = down ]; then
+		flock -n -x 9 || [ "${LSW_FORCE:-}" = 1 ] ||
+			die "a test process is using the cluster (it holds $LOCK); LSW_FORCE=1 takes it down anyway"
+	else
+		flock -w 300 -x 9 || die "$LOCK is still held after 300 s"
+	fi
+}
+
 case "${1:-}" in
-up) up ;;
-down) down ;;
+up) lock up; up ;;
+down) lock down; down ;;
 env) print_env ;;
 kill) kill_node "${2:?node number}" ;;
 start) node_start "${2:?node number}" ;;

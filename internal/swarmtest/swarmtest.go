@@ -214,6 +214,8 @@ func scriptPath() (string, error) {
 // stderr, what it prints is returned.
 func (c *Cluster) run(ctx context.Context, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "bash", append([]string{c.script}, args...)...)
+	// This process holds the script's lock (lockPath) already.
+	cmd.Env = append(os.Environ(), "LSW_LOCKED=1")
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	var errb bytes.Buffer
