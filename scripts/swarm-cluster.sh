@@ -217,8 +217,18 @@ registry_up() {
 # container runs it; tests use it); built from Debian's busybox-static by
 # scripts/base-images.sh when the host engine lacks it too.
 busybox_up() {
-	dk 1 image inspect busybox:latest >/dev/null 2>&1 ||
-		DOCKER_HOST="$(sock 1)" "$HERE/base-images.sh"
+	if ! dk 1 image inspect busybox:latest >/dev/null 2>&1; then
+		# From the host's engine, else the cache, else built (and cached).
+		if docker image inspect busybox:latest >/dev/null 2>&1; then
+			docker save busybox:latest | dk 1 load -q >/dev/null
+		elif [ -f "$CACHE/busybox.tar" ]; then
+			dk 1 load -q -i "$CACHE/busybox.tar" >/dev/null
+		else
+			DOCKER_HOST="$(sock 1)" "$HERE/base-images.sh"
+			mkdir -p "$CACHE"
+			dk 1 save -o "$CACHE/busybox.tar" busybox:latest
+		fi
+	fi
 	for n in "${NODES[@]:1}"; do
 		dk "$n" image inspect busybox:latest >/dev/null 2>&1 || dk 1 save busybox:latest | dk "$n" load -q >/dev/null
 	done
