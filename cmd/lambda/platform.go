@@ -40,6 +40,8 @@ type platformOptions struct {
 	keepVersions          int           // 0: the engine's default
 	reapInterval          time.Duration // 0: the engine's default
 	standbyMemory         int64         // budget of paused instances; 0: none is paused
+	swarm                 swarmOptions  // --backend swarm (server_swarm.go)
+	preinit               engine.PreinitConfig
 	maxQueuedJobs         int           // 0: the queue's default
 	retention             time.Duration // of ended invocations; 0: the queue's default
 	logRetention          time.Duration // of functions' log lines; 0: the store's default
@@ -165,6 +167,9 @@ func newPlatform(o platformOptions) (*platform, error) {
 		p.eng.ReapInterval = o.reapInterval
 	}
 	p.eng.StandbyMemory = o.standbyMemory
+	p.eng.Preinit = o.preinit
+
+	p.wireSwarm(o)
 
 	p.invoker = lhttp.NewInvoker(p.eng, o.logger)
 	p.invoker.Jobs = p.jobs // idempotency keys of synchronous invocations

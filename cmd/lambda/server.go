@@ -45,11 +45,14 @@ type serverOptions struct {
 	metricsKey string
 	// standbyMemory bounds the memory of paused instances (server_standby.go).
 	standbyMemory string
+	preinit       string // --preinit-instances (server_preinit.go)
 	jobs          jobOptions
 	logs          logOptions
 	limits        clientLimitOptions
 	tls           tlsOptions
 	git           gitOptions
+	swarm         swarmOptions // --backend (server_swarm.go)
+	aws           awsOptions
 }
 
 // tlsOptions make the server speak HTTPS on its port.
@@ -92,6 +95,7 @@ func newServerCommand(s *streams) *cobra.Command {
 		keepVersions:     envOr("LAMBDA_KEEP_VERSIONS", strconv.Itoa(engine.DefaultKeepVersions)),
 		functionsNetwork: envOr("LAMBDA_FUNCTIONS_NETWORK", "bridge"),
 		standbyMemory:    envOr("LAMBDA_STANDBY_MEMORY", defaultStandbyMemory),
+		preinit:          envOr("LAMBDA_PREINIT_INSTANCES", defaultPreinit),
 		images: imageOptions{
 			python:    envOr("LAMBDA_PYTHON_IMAGE", runtimes.DefaultPythonImage),
 			node:      envOr("LAMBDA_NODE_IMAGE", runtimes.DefaultNodeImage),
@@ -120,6 +124,7 @@ services, are served too, their replicas balanced (runtime external).`,
 	f := cmd.Flags()
 	f.StringVar(&opts.addr, "addr", opts.addr, "address to listen on (env LAMBDA_ADDR)")
 	f.StringVar(&opts.dataDir, "data", opts.dataDir, "data directory (env LAMBDA_DATA)")
+	opts.aws.register(f)
 	f.StringVar(&opts.domain, "domain", opts.domain, "functions answer at NAME.DOMAIN (env LAMBDA_DOMAIN)")
 	f.StringVar(&opts.logLevel, "log-level", opts.logLevel, "debug, info, warn or error (env LAMBDA_LOG_LEVEL)")
 	f.StringVar(&opts.logFormat, "log-format", opts.logFormat, "text, or json for one JSON object per line; either way one line per control-API request, with its X-Request-Id (env LAMBDA_LOG_FORMAT)")
@@ -138,6 +143,8 @@ services, are served too, their replicas balanced (runtime external).`,
 	f.StringVar(&opts.maxInstances, "max-instances", opts.maxInstances, "most function instances on this host, all functions together (env LAMBDA_MAX_INSTANCES)")
 	f.StringVar(&opts.queueSize, "queue-size", opts.queueSize, "most requests a function queues while its instances are busy; more get 429 (env LAMBDA_QUEUE_SIZE)")
 	f.StringVar(&opts.standbyMemory, "standby-memory", opts.standbyMemory, "most memory (the sum of their limits) that paused idle instances may hold, as a size like 2g or a percentage of the host's memory; past it the least recently used stops; 0 disables paused standby (env LAMBDA_STANDBY_MEMORY)")
+	f.StringVar(&opts.preinit, "preinit-instances", opts.preinit, "generic instances kept started per runtime image used in the last hour (python, node), given to a function on a cold start: N for every runtime or RUNTIME=N pairs (python=2,node=0); 0 disables them (env LAMBDA_PREINIT_INSTANCES)")
+	opts.swarm.register(f)
 	f.StringVar(&opts.functionsNetwork, "functions-network", opts.functionsNetwork, "bridge: functions reach the internet and the host; none: an internal network, where they reach nothing but the host (env LAMBDA_FUNCTIONS_NETWORK)")
 	opts.jobs = jobOptions{
 		maxQueued: envOr("LAMBDA_MAX_QUEUED_JOBS", strconv.Itoa(lambda.DefaultMaxQueued)),
@@ -180,6 +187,10 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	if err != nil {
 		return err
 	}
+	preinit, err := parsePreinit(opts.preinit)
+	if err != nil {
+		return err
+	}
 	if opts.functionsNetwork != "bridge" && opts.functionsNetwork != "none" {
 		return fmt.Errorf("--functions-network %q is invalid: use bridge (functions reach the internet) or none (they reach nothing but the host)", opts.functionsNetwork)
 	}
@@ -198,6 +209,15 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	if err := opts.tls.check(); err != nil {
 		return err
 	}
+	if err := opts.swarm.check(); err != nil {
+		return err
+	}
+	if err := opts.swarm.checkManager(ctx); err != nil {
+		return err
+	}
+	if err := opts.aws.check(); err != nil {
+		return err
+	}
 	gitLimits, err := opts.git.parse()
 	if err != nil {
 		return err
@@ -205,12 +225,13 @@ func runServer(ctx context.Context, s *streams, opts serverOptions) error {
 	p, err := openPlatform(ctx, platformOptions{
 		dataDir: opts.dataDir, addr: opts.addr, domain: opts.domain,
 		logger: logger, images: opts.images, maxInstances: maxInstances, queueSize: queueSize,
-		keepVersions: keepVersions, internalNetwork: opts.functionsNetwork == "none", standbyMemory: standbyMemory,
+		keepVersions: keepVersions, internalNetwork: opts.functionsNetwork == "none", standbyMemory: standbyMemory, swarm: opts.swarm, preinit: preinit,
 		maxQueuedJobs: jobs.maxQueued, retention: jobs.retention, metricsKey: opts.metricsKey,
 		logRetention: logs.retention, logMaxBytes: logs.maxBytes, git: gitLimits,
 		configure: func(srv *lhttp.Server) {
 			setLimits(srv)
 			srv.TLSCert, srv.TLSKey, srv.HTTPRedirect = opts.tls.cert, opts.tls.key, opts.tls.httpRedirect
+			opts.aws.apply(srv, opts.dataDir)
 		},
 		scheduler: true,
 		external:  true,
