@@ -181,3 +181,40 @@ func TestCanaryDeploy(t *testing.T) {
 		t.Fatalf("after promote live served %v", got)
 	}
 }
+
+// TestReconcileAdoptsCanary: a restarted server re-adopts the instances of
+// both versions of live's split, as it does the active one's: no cold
+// start for the canary.
+func TestReconcileAdoptsCanary(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.mustDeploy(t, "greet", lambda.Config{})
+	if _, err := e.eng.Deploy(ctx, lambda.DeployRequest{Name: "greet", Code: strings.NewReader("code"), Force: true, Canary: 0.5}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.running(t, "greet")); n != 2 {
+		t.Fatalf("%d instances after a canary deploy, want one of each version", n)
+	}
+	if err := e.eng.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	starts := len(e.driver.Specs())
+	again := newEnvWith(t, e.driver, e.db.Path)
+	eventually(t, "both instances adopted", func() bool {
+		all, _ := again.eng.Instances(ctx, "greet")
+		n := 0
+		for _, in := range all {
+			if in.State == lambda.InstanceIdle {
+				n++
+			}
+		}
+		return n == 2
+	})
+	got := served(t, again, "greet", "", 100)
+	if got[1] == 0 || got[2] == 0 {
+		t.Fatalf("after a restart live served %v", got)
+	}
+	if n := len(e.driver.Specs()); n != starts {
+		t.Errorf("%d instances started after the restart, want none: both versions' were adopted", n-starts)
+	}
+}

@@ -68,7 +68,7 @@ func (e *Engine) adopt(ctx context.Context, c *lambda.Instance) bool {
 		return false
 	}
 	fn, err := e.Store.FindFunction(ctx, c.Function)
-	if err != nil || fn.Active == nil || fn.ActiveVersion != c.Version {
+	if err != nil || fn.Active == nil {
 		return false
 	}
 	if c.Paused {
@@ -90,8 +90,11 @@ func (e *Engine) adopt(ctx context.Context, c *lambda.Instance) bool {
 	if err != nil {
 		return false
 	}
-	_, p := st.effective()
-	if p.version.Number != c.Version || !e.reserveSlot() {
+	// A version an alias routes to (a canary's) has a pool too.
+	st.mu.Lock()
+	p := st.poolLocked(c.Version)
+	st.mu.Unlock()
+	if p == nil || !e.reserveSlot() {
 		return false
 	}
 	in := &instance{Instance: c}
