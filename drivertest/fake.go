@@ -47,6 +47,7 @@ type fakeEngine struct {
 	// registriesDown holds the registry hosts a push cannot reach
 	// (fake_push.go).
 	registriesDown map[string]bool
+	limits         map[string]lambda.InstanceLimits // by instance ID (fake_preinit.go)
 }
 
 // FakeImage is an image the Fake built.

@@ -75,6 +75,7 @@ func (s *suite) instanceTests() []suiteTest {
 		{"PauseUnpause", s.testPause},
 		{"FollowLogs", s.testFollowLogs},
 		{"MissingInstance", s.testMissingInstance},
+		{"Preinit", s.testPreinit},
 	}
 }
 
