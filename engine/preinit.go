@@ -98,7 +98,7 @@ func (e *Engine) preinitSize(runtime string) int {
 // refilled and v's code exported for the next start.
 func (e *Engine) fromPreinit(ctx context.Context, v *lambda.Version, spec lambda.InstanceSpec, timeout time.Duration) (*instance, bool) {
 	d, ok := e.preinitDriver()
-	if !ok || v.Config.Protocol != lambda.ProtocolHandler {
+	if !ok || v.Config.Protocol != lambda.ProtocolHandler || e.Preinit.Size <= 0 && len(e.Preinit.Sizes) == 0 {
 		return nil, false
 	}
 	kind := e.imageKind(ctx, v)
