@@ -148,6 +148,10 @@ func (t *ZipTree) add(tw *tar.Writer, f *zip.File, exec map[string]bool, budget 
 	if name == "" || name == "/" {
 		return nil
 	}
+	if strings.ContainsRune(name, 0) {
+		// A tar header cannot carry it (and no file system either).
+		return lambda.Errorf(lambda.EINVALID, "the zip entry %q has a NUL byte in its name", name)
+	}
 	mode := f.Mode()
 	hdr := &tar.Header{Name: name, Format: tar.FormatPAX}
 	switch {
@@ -160,7 +164,10 @@ func (t *ZipTree) add(tw *tar.Writer, f *zip.File, exec map[string]bool, budget 
 			return err
 		}
 		hdr.Typeflag, hdr.Linkname, hdr.Mode = tar.TypeSymlink, string(target), 0o777
-		return tw.WriteHeader(hdr)
+		if err := tw.WriteHeader(hdr); err != nil {
+			return lambda.Errorf(lambda.EINVALID, "the zip entry %q is a symlink no tar can hold: %v", name, err)
+		}
+		return nil
 	case !mode.IsRegular():
 		return lambda.Errorf(lambda.EINVALID, "the zip entry %q is not a file, directory or symlink", name)
 	}
@@ -177,7 +184,7 @@ func (t *ZipTree) add(tw *tar.Writer, f *zip.File, exec map[string]bool, budget 
 		hdr.Mode = 0o755
 	}
 	if err := tw.WriteHeader(hdr); err != nil {
-		return err
+		return lambda.Errorf(lambda.EINVALID, "the zip entry %q cannot be stored: %v", name, err)
 	}
 	if _, err := tw.Write(content); err != nil {
 		return err
