@@ -102,6 +102,7 @@ the previous version keeps serving; the next save tries again. Ctrl-C stops.`,
 	f.IntVar(&o.port, "port", 0, "port the function listens on in its container (default 8080)")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "environment variable KEY=VALUE (repeatable)")
 	f.StringVar(&o.memory, "memory", "", "memory limit, e.g. 128m or 1g (default 256m)")
+	f.StringArrayVar(&o.placement, "placement", nil, "swarm backend: a placement constraint of the function's instances, e.g. node.labels.gpu==true or node.hostname!=node-3 (repeatable)")
 	f.StringVar(&o.timeout, "timeout", "", "time limit of one invocation, e.g. 10s or 5m (default 30s)")
 	f.IntVar(&o.concurrency, "concurrency", 0, "requests one instance serves at once (default: 1 for aws and stdio, 16 for http)")
 	f.IntVar(&o.minInstances, "min-instances", 0, "instances kept warm at all times")

@@ -21,6 +21,7 @@ type deployOptions struct {
 	port         int
 	env          []string
 	memory       string
+	placement    []string // --placement: Swarm constraints (repeatable)
 	timeout      string
 	concurrency  int
 	minInstances int
@@ -119,6 +120,12 @@ func (o *deployOptions) settings(m *manifest.Manifest) (lambdahttp.DeployRequest
 			return req, usageErrorf("--memory: %w", err)
 		}
 		cfg.MemoryBytes = n
+	}
+	if o.changed("placement") {
+		if err := lambda.ValidatePlacement(o.placement); err != nil {
+			return req, usageErrorf("--placement: %w", err)
+		}
+		cfg.Placement = o.placement
 	}
 	if o.changed("timeout") {
 		d, err := time.ParseDuration(o.timeout)

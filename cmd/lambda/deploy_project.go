@@ -15,7 +15,7 @@ import (
 
 // functionFlags are the deploy flags that set one function's settings: a
 // project's functions take theirs from lambda.yaml.
-var functionFlags = []string{"name", "image", "image-archive", "runtime", "handler", "protocol", "port", "env", "memory", "timeout",
+var functionFlags = []string{"name", "image", "image-archive", "runtime", "handler", "protocol", "port", "env", "memory", "placement", "timeout",
 	"concurrency", "min-instances", "max-instances", "start-timeout", "standby-timeout", "auth",
 	"max-retries", "retry-delay", "max-event-age", "async-concurrency", "on-success", "on-failure"}
 
