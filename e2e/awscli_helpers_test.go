@@ -106,9 +106,9 @@ func (c *awsCLI) fails(exception string, args ...string) string {
 // awsConfig is the part of a FunctionConfiguration the tests read.
 type awsConfig struct {
 	FunctionName, FunctionArn, Runtime, Handler, Role, Description, Version string
-	State, StateReason, LastUpdateStatus, LastUpdateStatusReason          string
-	MemorySize, Timeout                                                    int
-	Environment                                                            struct{ Variables map[string]string }
+	State, StateReason, LastUpdateStatus, LastUpdateStatusReason            string
+	MemorySize, Timeout                                                     int
+	Environment                                                             struct{ Variables map[string]string }
 }
 
 // zipFiles is a zip of name → content; names ending in "*" are
