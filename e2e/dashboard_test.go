@@ -255,10 +255,17 @@ func TestDashboard(t *testing.T) {
 		screenshot(t, ctx, "dashboard-function.png")
 	})
 
-	t.Run("overview screenshot", func(t *testing.T) {
+	t.Run("the overview refreshes live", func(t *testing.T) {
 		do(t, ctx, "open the overview", chromedp.Navigate(s.url("/ui/#/")))
 		waitJS(t, ctx, "the function's row", fmt.Sprintf(`document.querySelector('tr[data-function=%q] svg.spark circle')`, name), 15*time.Second)
 		screenshot(t, ctx, "dashboard-overview.png")
+		// Live: requests sent now show without reloading the page.
+		rpm := fmt.Sprintf(`document.querySelector('tr[data-function=%q] td.rpm').textContent`, name)
+		before := evalJS[string](t, ctx, rpm)
+		for i := range 30 {
+			s.request("GET", "", fmt.Sprintf("/fn/%s/live-%d", name, i), nil)
+		}
+		waitJS(t, ctx, "the overview refreshed", fmt.Sprintf(`%s !== %q`, rpm, before), 20*time.Second)
 	})
 
 	t.Run("readable on a phone", func(t *testing.T) {
