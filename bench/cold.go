@@ -86,11 +86,19 @@ func (r *Runner) cold(ctx context.Context, rep *Report) error {
 // coldRequest sends one request to the http function through the gateway
 // and reports its duration and whether the gateway says it was cold.
 func (r *Runner) coldRequest(ctx context.Context, client *http.Client) (time.Duration, bool, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.HTTP.URL, nil)
+	return r.coldRequestTo(ctx, client, r.HTTP)
+}
+
+// coldRequestTo is coldRequest to the function behind ep.
+func (r *Runner) coldRequestTo(ctx context.Context, client *http.Client, ep Endpoint) (time.Duration, bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.URL, nil)
 	if err != nil {
 		return 0, false, err
 	}
-	req.Host = r.HTTP.Host
+	req.Host = ep.Host
+	for k, v := range ep.Header {
+		req.Header[k] = v
+	}
 	t0 := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {

@@ -140,6 +140,8 @@ func deployFunction(runtime, marker string) ([]byte, error) {
 		files["main.go"] = strings.ReplaceAll(greetSource, "MARKER", marker)
 	case "python":
 		files["handler.py"] = strings.ReplaceAll(pythonSource, "MARKER", marker)
+	case "node":
+		files["index.js"] = strings.ReplaceAll(nodeSource, "MARKER", marker)
 	default:
 		return nil, fmt.Errorf("bench: no deploy function for runtime %q", runtime)
 	}
@@ -189,4 +191,7 @@ func main() {
 
 const pythonSource = `def handler(event, context):
     return {"message": "Hello, World!", "version": "MARKER"}
+`
+
+const nodeSource = `exports.handler = async () => ({ message: 'Hello, World!', version: 'MARKER' });
 `

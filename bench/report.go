@@ -106,6 +106,10 @@ type Cold struct {
 	PausedP99Ms     float64 `json:"paused_p99_ms"`
 	PausedSamples   int     `json:"paused_samples"`
 	PausedDiscarded int     `json:"paused_discarded"`
+	// Preinit*: a cold start of a handler function while a generic
+	// instance of its runtime is ready (cold_preinit.go).
+	PreinitPython PreinitFigures `json:"preinit_python"`
+	PreinitNode   PreinitFigures `json:"preinit_node"`
 }
 
 // Stdio compares a container per call (the classic model) with the warm

@@ -61,6 +61,9 @@ type Runner struct {
 	// Deployer deploys the deploy phase's functions; without it the phase
 	// is left out.
 	Deployer Deployer
+	// Preinit readies the Deployer's functions for cold starts from
+	// pre-initialized instances; without it they are not measured.
+	Preinit  Preiniter
 	Machine  Machine
 	Progress io.Writer // progress lines; nil discards them
 	// Phase, if set, is called as each phase (warm, async, cold, stdio, scale)
@@ -84,6 +87,7 @@ func (r *Runner) Run(ctx context.Context) (*Report, error) {
 		{"async", r.async},
 		{"cold", r.cold},
 		{"cold", r.coldPaused},
+		{"cold", r.coldPreinit},
 		{"stdio", r.stdio},
 		{"scale", r.scale},
 		{"deploy", r.deploy},

@@ -49,6 +49,14 @@ func WriteTable(w io.Writer, rep *Report) error {
 	row("p99", ms(c.BareP99Ms), ms(c.GatewayP99Ms), "")
 	row(fmt.Sprintf("p50 from a paused instance (%d samples)", c.PausedSamples), "", ms(c.PausedP50Ms), x(ratio(c.PausedP50Ms, c.BareP50Ms)))
 	row("p99 from a paused instance", "", ms(c.PausedP99Ms), "")
+	for _, f := range []struct {
+		runtime string
+		fig     PreinitFigures
+	}{{"python", c.PreinitPython}, {"node", c.PreinitNode}} {
+		if f.fig.Samples > 0 {
+			row(fmt.Sprintf("p50 %s, pre-initialized (%d samples)", f.runtime, f.fig.Samples), "", ms(f.fig.P50Ms), x(f.fig.Ratio))
+		}
+	}
 	line("")
 	line("STDIO: a container per call against the warm pool, concurrency %d", s.Concurrency)
 	row("", "per call", "warm pool", "ratio")

@@ -38,6 +38,14 @@ func (r *Report) evaluate() {
 		atMost("deploy.redeploy_go_s", 3, r.Deploy.RedeployGoS),
 		atMost("deploy.first_go_s", 4, r.Deploy.FirstGoS),
 	}
+	for _, f := range []struct {
+		name string
+		fig  PreinitFigures
+	}{{"cold.preinit_python.ratio", r.Cold.PreinitPython}, {"cold.preinit_node.ratio", r.Cold.PreinitNode}} {
+		if f.fig.Samples > 0 {
+			r.Targets = append(r.Targets, atMost(f.name, 0.2, f.fig.Ratio))
+		}
+	}
 }
 
 func atLeast(figure string, goal, v float64) Target {

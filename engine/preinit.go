@@ -319,3 +319,28 @@ func dialUntil(ctx context.Context, addr string) error {
 		backoff = min(backoff*2, 10*time.Millisecond)
 	}
 }
+
+// PreinitReady reports how many generic instances could take a cold start
+// of function's active version now: its code read, instances of its
+// runtime image waiting. 0 for a function that has none.
+func (e *Engine) PreinitReady(ctx context.Context, function string) (int, error) {
+	if _, ok := e.preinitDriver(); !ok {
+		return 0, nil
+	}
+	fn, err := e.Store.FindFunction(ctx, function)
+	if err != nil || fn.Active == nil {
+		return 0, err
+	}
+	kind := e.imageKind(ctx, fn.Active)
+	if kind == nil {
+		return 0, nil
+	}
+	s := &e.preinit
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pools[kind.image]
+	if p == nil || kind.code == nil || kind.failed || p.base != kind.base {
+		return 0, nil
+	}
+	return len(p.ready), nil
+}

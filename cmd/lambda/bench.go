@@ -120,6 +120,7 @@ func runBench(ctx context.Context, s *streams, o *benchOptions) (err error) {
 		Invoke:   invoke,
 		Queue:    p,
 		Deployer: benchDeployer{p},
+		Preinit:  benchDeployer{p},
 		Machine:  machine,
 		Progress: s.Err,
 		Phases:   o.phases,

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
+	"time"
 
 	"github.com/lambdahq/lambda"
 	"github.com/lambdahq/lambda/bench"
@@ -40,3 +42,34 @@ func (d benchDeployer) Delete(ctx context.Context, name string) error {
 
 // Endpoint implements bench.Deployer.
 func (d benchDeployer) Endpoint(name string) bench.Endpoint { return d.p.endpoint(d.name(name)) }
+
+// PreinitReady implements bench.Preiniter: the function scales to zero
+// (no standby) and a generic instance of its runtime is waiting, its code
+// read.
+func (d benchDeployer) PreinitReady(ctx context.Context, name string) error {
+	full := d.name(name)
+	zero, idle, noStandby := 0, lambda.Duration(lambda.MinIdleTimeout), lambda.Duration(0)
+	if _, err := d.p.eng.UpdateScaling(ctx, full, lambda.ScalingPatch{MinInstances: &zero, IdleTimeout: &idle, StandbyTimeout: &noStandby}); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	for {
+		ins, err := d.p.eng.Instances(ctx, full)
+		if err != nil {
+			return err
+		}
+		ready, err := d.p.eng.PreinitReady(ctx, full)
+		if err != nil {
+			return err
+		}
+		if len(ins) == 0 && ready > 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %d instances left, %d pre-initialized ones ready: %w", full, len(ins), ready, ctx.Err())
+		case <-time.After(benchPoll):
+		}
+	}
+}

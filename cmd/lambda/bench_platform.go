@@ -66,6 +66,7 @@ func openBenchPlatform(ctx context.Context, logOut io.Writer) (p *benchPlatform,
 	p.platform, err = openPlatform(ctx, platformOptions{
 		dataDir: p.dir, addr: "127.0.0.1:0", domain: "localhost", logger: logger,
 		namespace: "bench-" + p.suffix, reapInterval: benchReapInterval, standbyMemory: benchStandbyMemory,
+		preinit: engine.PreinitConfig{Size: engine.DefaultPreinitSize},
 		dockerDown: func(err error) error {
 			return fmt.Errorf("lambda bench runs functions on Docker: %w", err)
 		},
