@@ -1,0 +1,3 @@
+module swarmwhoami
+
+go 1.22
