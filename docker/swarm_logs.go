@@ -75,6 +75,7 @@ func (s *Swarm) FollowLogs(ctx context.Context, id string, since time.Time, emit
 		case <-time.After(logDrain):
 		}
 		rc.Close()
+		cancel()
 	}()
 	err = demuxLines(rc, since, emit)
 	if ctx.Err() != nil {
@@ -97,6 +98,9 @@ func (s *Swarm) waitEnded(ctx context.Context, id string) {
 	poll := time.NewTicker(s.poll())
 	defer poll.Stop()
 	for {
+		if _, err := s.d.cli.ServiceInspect(ctx, id, client.ServiceInspectOptions{}); cerrdefs.IsNotFound(err) {
+			return // removed: its task stops
+		}
 		res, err := s.d.cli.TaskList(ctx, client.TaskListOptions{Filters: make(client.Filters).Add("service", id)})
 		if err == nil {
 			t, ok := currentTask(res.Items)
