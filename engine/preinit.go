@@ -77,8 +77,12 @@ type imageKind struct {
 	exporting, failed          bool   // guarded by preinitState.mu
 }
 
-// maxPreinitCode bounds the code of one version kept in memory to send.
-const maxPreinitCode = 64 << 20
+// maxPreinitCode bounds the code of one version kept in memory to send,
+// maxPreinitCodeTotal that of all.
+const (
+	maxPreinitCode      = 64 << 20
+	maxPreinitCodeTotal = 256 << 20
+)
 
 func (e *Engine) preinitDriver() (lambda.PreinitDriver, bool) {
 	d, ok := e.Driver.(lambda.PreinitDriver)
@@ -200,6 +204,22 @@ func (e *Engine) exportCode(ctx context.Context, d lambda.PreinitDriver, imageID
 		return
 	}
 	k.code = code
+	// The code of every image used since the server started stays in
+	// memory; past maxPreinitCodeTotal the others' is dropped, and read
+	// again at their next start.
+	total := 0
+	for _, other := range s.kinds {
+		total += len(other.code)
+	}
+	for _, other := range s.kinds {
+		if total <= maxPreinitCodeTotal {
+			break
+		}
+		if other != k && other.code != nil {
+			total -= len(other.code)
+			other.code = nil
+		}
+	}
 }
 
 // refillPreinit starts generic instances until p holds its size, in the
