@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/lambdahq/lambda/drivertest"
 )
@@ -280,6 +281,27 @@ func TestDashboard(t *testing.T) {
 			}
 		}
 		do(t, ctx, "back to a desktop's width", chromedp.EmulateViewport(1280, 900))
+	})
+
+	t.Run("usable without a mouse", func(t *testing.T) {
+		do(t, ctx, "sort the overview with the keyboard",
+			chromedp.Navigate(s.url("/ui/#/")),
+			chromedp.WaitVisible(chromedp.CSS(`button[data-sort=rpm]`)),
+			chromedp.Focus(chromedp.CSS(`button[data-sort=rpm]`)),
+			chromedp.KeyEvent(kb.Enter))
+		waitJS(t, ctx, "sorted by requests per minute", `document.querySelector('button[data-sort=rpm]').closest('th').getAttribute('aria-sort') === 'ascending'`, 5*time.Second)
+		if !evalJS[bool](t, ctx, `document.activeElement.dataset.sort === 'rpm'`) {
+			t.Errorf("sorting moved the focus away from the column's button")
+		}
+		do(t, ctx, "open the function with the keyboard",
+			chromedp.Focus(chromedp.CSS(fmt.Sprintf(`tr[data-function=%q] a`, name))),
+			chromedp.KeyEvent(kb.Enter))
+		waitJS(t, ctx, "the function's page", `document.getElementById('total-requests')`, 15*time.Second)
+		do(t, ctx, "switch the charts to 24h with the keyboard",
+			chromedp.Focus(chromedp.CSS(`button[data-window="24h"]`)),
+			chromedp.KeyEvent(" "))
+		waitJS(t, ctx, "the 24h charts", `document.getElementById('latency-chart').innerText.includes('per 30 min')`, 15*time.Second)
+		do(t, ctx, "back to 1h", chromedp.Click(chromedp.CSS(`button[data-window="1h"]`)))
 	})
 
 	t.Run("logout forgets the key", func(t *testing.T) {
