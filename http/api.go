@@ -105,8 +105,11 @@ type FunctionDetail struct {
 	Active    *lambda.Version    `json:"active"`
 	Scaling   lambda.Scaling     `json:"scaling"` // in force: defaults filled in
 	Instances []*lambda.Instance `json:"instances"`
-	CreatedAt time.Time          `json:"created_at"`
-	UpdatedAt time.Time          `json:"updated_at"`
+	// Aliases are the function's aliases, live first (none for a
+	// function the platform did not deploy).
+	Aliases   []*lambda.Alias `json:"aliases,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
 }
 
 // VersionInfo is a version with whether it serves traffic.

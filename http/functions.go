@@ -70,6 +70,9 @@ func (s *Server) detail(ctx context.Context, fn *lambda.Function) *FunctionDetai
 	}
 	if fn.Active != nil {
 		d.Scaling = fn.Scaling.Effective(fn.Active.Config.Protocol)
+		if as, err := s.aliases(); err == nil && !lambda.IsExternal(fn) {
+			d.Aliases, _ = as.ListAliases(ctx, fn.Name) // none rather than no answer
+		}
 	}
 	if lambda.IsExternal(fn) {
 		// Its replicas are the containers that expose it; the platform

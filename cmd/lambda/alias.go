@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -63,7 +64,8 @@ func parseVersionWeight(s string) (int, float64, error) {
 
 // formatWeight renders a share of traffic as a percentage.
 func formatWeight(w float64) string {
-	return strconv.FormatFloat(w*100, 'f', -1, 64) + "%"
+	// To a hundredth of a percent: 1-0.7 is 0.30000000000000004.
+	return strconv.FormatFloat(math.Round(w*10000)/100, 'f', -1, 64) + "%"
 }
 
 func checkAliasArgs(function, alias string) error {

@@ -1,8 +1,14 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/lambdahq/lambda"
+	lambdahttp "github.com/lambdahq/lambda/http"
 )
 
 func TestParseWeight(t *testing.T) {
@@ -67,6 +73,37 @@ func TestInvokeQualifier(t *testing.T) {
 		}
 		if err != nil || name != tt.name || o.qualifier != tt.want {
 			t.Errorf("%q --qualifier %q = %q, %q, %v", tt.arg, tt.flag, name, o.qualifier, err)
+		}
+	}
+}
+
+// TestDescribeAliases: describe lists each alias with where it sends its
+// traffic.
+func TestDescribeAliases(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/functions/greet", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(lambdahttp.FunctionDetail{
+			Name: "greet", Status: "ready", Active: &lambda.Version{Function: "greet", Number: 3},
+			Aliases: []*lambda.Alias{
+				{Function: "greet", Name: "live", Version: 3, AdditionalVersion: 4, Weight: 0.1},
+				{Function: "greet", Name: "beta", Version: 4},
+			},
+		})
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	stdout, stderr, code := runCLI(t, srv.URL, "", "describe", "greet")
+	want := "Aliases:          live: version 3 (90%), version 4 (10%)\n                  beta: version 4\n"
+	if code != 0 || !strings.Contains(stdout, want) {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant it to hold:\n%s", code, stderr, stdout, want)
+	}
+}
+
+func TestFormatWeight(t *testing.T) {
+	for w, want := range map[float64]string{0.1: "10%", 1 - 0.7: "30%", 0.125: "12.5%", 1: "100%", 0.0001: "0.01%"} {
+		if got := formatWeight(w); got != want {
+			t.Errorf("formatWeight(%v) = %q, want %q", w, got, want)
 		}
 	}
 }

@@ -105,6 +105,15 @@ func printDetail(w io.Writer, fn *lambdahttp.FunctionDetail, now time.Time) erro
 		row("Memory", memory(cfg.MemoryBytes))
 		row("Timeout", timeout(cfg.Timeout))
 		row("Protocol", orDash(cfg.Protocol))
+		for i, a := range fn.Aliases {
+			// One line per alias, the first under the label.
+			line := a.Name + ": " + routing(a)
+			if i == 0 {
+				row("Aliases", line)
+				continue
+			}
+			fmt.Fprintf(tw, "\t%s\n", line)
+		}
 		row("Scaling", describeScaling(fn.Scaling))
 		row("Async", describeAsync(fn.Scaling))
 		keys := slices.Sorted(maps.Keys(cfg.Env))
