@@ -147,6 +147,10 @@ export function functionPage(name, ctx) {
   let timer = null;
   async function refreshAll() {
     clearTimeout(timer);
+    if (document.hidden) {
+      document.addEventListener('visibilitychange', refreshAll, { once: true });
+      return;
+    }
     try {
       await loadHead();
       flash(null);
@@ -159,5 +163,5 @@ export function functionPage(name, ctx) {
   }
   panels.schedules.load();
   refreshAll();
-  return () => { ctl.abort(); clearTimeout(timer); tail.stop(); for (const p of Object.values(panels)) if (p.stop) p.stop(); };
+  return () => { ctl.abort(); clearTimeout(timer); document.removeEventListener('visibilitychange', refreshAll); tail.stop(); for (const p of Object.values(panels)) if (p.stop) p.stop(); };
 }

@@ -121,6 +121,12 @@ export function overview({ main, flash }) {
 
   let timer = null;
   async function load() {
+    // A hidden tab asks nothing: each refresh costs the server three
+    // requests a function. It catches up when shown again.
+    if (document.hidden) {
+      document.addEventListener('visibilitychange', load, { once: true });
+      return;
+    }
     try {
       const list = await api('/functions', { signal: ctl.signal });
       state.rows = await pool(list.functions || [], 6, (s) => row(s, ctl.signal));
@@ -134,5 +140,5 @@ export function overview({ main, flash }) {
   }
   live.addEventListener('change', () => { clearTimeout(timer); if (live.checked) load(); });
   load();
-  return () => { ctl.abort(); clearTimeout(timer); };
+  return () => { ctl.abort(); clearTimeout(timer); document.removeEventListener('visibilitychange', load); };
 }
