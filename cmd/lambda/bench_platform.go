@@ -76,8 +76,16 @@ func openBenchPlatform(ctx context.Context, logOut io.Writer) (p *benchPlatform,
 		_ = os.RemoveAll(p.dir) // openPlatform closed what it opened
 		return nil, err
 	}
+	// A cold start on a loaded host can take longer than a server's
+	// default queue timeout (10s): the bench measures it rather than fail
+	// with a 429. Set before any request reads it.
+	p.eng.QueueTimeout = benchQueueTimeout
 	return p, nil
 }
+
+// benchQueueTimeout is the bench's cold request timeout (bench's
+// coldTimeout).
+const benchQueueTimeout = time.Minute
 
 // endpoint is function name behind the gateway, routed by host name.
 func (p *benchPlatform) endpoint(name string) bench.Endpoint {
