@@ -6,7 +6,8 @@
 #            the gateway vs directly to the task address: the added latency
 #   cold     a request to a function scaled to zero, through the gateway, vs a
 #            bare `docker service create` of the same image until its first 200
-#   scale    instances started at once (--min-instances 0 -> N) per second
+#   scale    instances started at once (--min-instances 1 -> N) per second,
+#            and as many bare services created at once
 #   restore  after a node is killed, the time until the function's minimum
 #            instances run again on the other nodes
 #
@@ -59,7 +60,9 @@ fi
 
 say "starting a server in $NS on 127.0.0.1:$PORT"
 mkdir -p "$work/data"
-DOCKER_HOST="$MGR" inns "$LAMBDA" server --addr "127.0.0.1:$PORT" --data "$work/data" --domain localhost \
+# Not through inns: $! must be the server itself (ip netns exec execs it),
+# not a subshell that would not pass the interrupt on.
+DOCKER_HOST="$MGR" ip netns exec "$NS" "$LAMBDA" server --addr "127.0.0.1:$PORT" --data "$work/data" --domain localhost \
 	--backend swarm --registry "$LSW_REGISTRY" --swarm-network "$LSW_NETWORK" >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 300); do inns curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.2; done
@@ -131,6 +134,20 @@ s="$(since "$t0")"
 echo "scale_instances $((SCALE - 1))"
 echo "scale_seconds $(printf '%.2f' "$s")"
 echo "scale_instances_per_second $(echo "($SCALE - 1) / $s" | bc -l | xargs printf '%.2f')"
+
+# scale_bare: as many bare services created at once, until all run.
+say "scale: $((SCALE - 1)) bare services at once"
+t0="$(now)"
+for i in $(seq $((SCALE - 1))); do
+	dm service create -d -q --name "bench-scale-$i" --label lsw.bench=1 --network "$LSW_NETWORK" --endpoint-mode dnsrr \
+		--restart-condition none --env PORT=8080 "$image" >/dev/null &
+done
+wait
+until [ "$(dm service ls --filter label=lsw.bench=1 --format '{{.Replicas}}' | grep -c '^1/1')" -ge $((SCALE - 1)) ]; do sleep 0.1; done
+s="$(since "$t0")"
+echo "scale_bare_seconds $(printf '%.2f' "$s")"
+echo "scale_bare_instances_per_second $(echo "($SCALE - 1) / $s" | bc -l | xargs printf '%.2f')"
+for sv in $(dm service ls -q --filter label=lsw.bench=1); do dm service rm "$sv" >/dev/null; done
 
 # restore: kill node 3 (not node1: it holds the registry and this server's
 # namespace), until SCALE instances run on the others again.
