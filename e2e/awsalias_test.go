@@ -75,10 +75,14 @@ func TestAWSCLIAlias(t *testing.T) {
 	if out := s.mustLambda("alias", "list", name).stdout; !strings.Contains(out, "prod") {
 		t.Errorf("lambda alias list does not show the alias the AWS CLI created:\n%s", out)
 	}
-	cli.must(&alias, "lambda", "update-alias", "--function-name", name, "--name", "prod", "--function-version", a.Version, "--routing-config", "AdditionalVersionWeights={}")
-	cli.must(&alias, "lambda", "get-alias", "--function-name", name, "--name", "prod")
-	if alias.FunctionVersion != a.Version || len(alias.RoutingConfig.AdditionalVersionWeights) != 0 {
-		t.Errorf("get-alias after update-alias: %+v", alias)
+	cli.must(nil, "lambda", "update-alias", "--function-name", name, "--name", "prod", "--function-version", a.Version, "--routing-config", "AdditionalVersionWeights={}")
+	var updated struct {
+		FunctionVersion string
+		RoutingConfig   *struct{ AdditionalVersionWeights map[string]float64 }
+	}
+	cli.must(&updated, "lambda", "get-alias", "--function-name", name, "--name", "prod")
+	if updated.FunctionVersion != a.Version || updated.RoutingConfig != nil && len(updated.RoutingConfig.AdditionalVersionWeights) != 0 {
+		t.Errorf("get-alias after update-alias: %+v", updated)
 	}
 	// A version an alias routes to is not deleted.
 	cli.fails("ResourceConflictException", "lambda", "delete-function", "--function-name", name, "--qualifier", a.Version)
