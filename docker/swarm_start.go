@@ -2,6 +2,8 @@ package docker
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -26,7 +28,38 @@ func (s *Swarm) StartInstance(ctx context.Context, spec lambda.InstanceSpec) (*l
 	if err != nil {
 		return nil, err
 	}
+	crowded, err := s.crowdedNodes(ctx, spec.Function)
+	if err != nil {
+		return nil, err
+	}
+	if len(crowded) > 0 {
+		inst, err := s.start(ctx, spec, netID, crowded)
+		if !errors.Is(err, errUnschedulable) {
+			return inst, err
+		}
+		// Only crowded nodes meet the function's constraints.
+	}
+	inst, err := s.start(ctx, spec, netID, nil)
+	if errors.Is(err, errUnschedulable) {
+		err = lambda.Errorf(lambda.EINVALID, "no node of the Swarm can run %s v%d: %v (placement %q)", spec.Function, spec.Version, err, spec.Placement)
+	}
+	return inst, err
+}
+
+// errUnschedulable marks a task Swarm keeps pending for want of a node.
+var errUnschedulable = errors.New("no suitable node")
+
+// start creates the service of spec, kept off the nodes of avoid, and
+// waits for its task to run; on failure the service is removed.
+func (s *Swarm) start(ctx context.Context, spec lambda.InstanceSpec, netID string, avoid []string) (*lambda.Instance, error) {
 	sspec := serviceSpec(spec, containerName(spec), netID, s.d.Namespace, s.StopGrace)
+	for _, id := range avoid {
+		sspec.TaskTemplate.Placement.Constraints = append(sspec.TaskTemplate.Placement.Constraints, "node.id!="+id)
+	}
+	grace := unschedulableGrace
+	if len(avoid) > 0 {
+		grace = 0 // a preference: give it up at once
+	}
 	created, err := s.d.cli.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: sspec, EncodedRegistryAuth: emptyAuth})
 	if err != nil {
 		if cerrdefs.IsNotFound(err) && strings.Contains(err.Error(), "network") {
@@ -34,7 +67,7 @@ func (s *Swarm) StartInstance(ctx context.Context, spec lambda.InstanceSpec) (*l
 		}
 		return nil, s.d.wrap(err, "create service for %s v%d", spec.Function, spec.Version)
 	}
-	inst, err := s.waitRunning(ctx, created.ID, spec, netID)
+	inst, err := s.waitRunning(ctx, created.ID, spec, netID, grace)
 	if err != nil {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 		defer cancel()
@@ -59,7 +92,7 @@ const unschedulableGrace = 3 * time.Second
 
 // waitRunning polls the service's task until it runs, fails or cannot be
 // placed.
-func (s *Swarm) waitRunning(ctx context.Context, id string, spec lambda.InstanceSpec, netID string) (*lambda.Instance, error) {
+func (s *Swarm) waitRunning(ctx context.Context, id string, spec lambda.InstanceSpec, netID string, grace time.Duration) (*lambda.Instance, error) {
 	var pendingSince time.Time
 	poll := time.NewTicker(s.poll())
 	defer poll.Stop()
@@ -85,8 +118,9 @@ func (s *Swarm) waitRunning(ctx context.Context, id string, spec lambda.Instance
 			case st == swarm.TaskStatePending && strings.Contains(t.Status.Err, "no suitable node"):
 				if pendingSince.IsZero() {
 					pendingSince = time.Now()
-				} else if time.Since(pendingSince) > unschedulableGrace {
-					return nil, lambda.Errorf(lambda.EINVALID, "no node of the Swarm can run %s v%d: %s (placement %q)", spec.Function, spec.Version, t.Status.Err, spec.Placement)
+				}
+				if time.Since(pendingSince) >= grace {
+					return nil, fmt.Errorf("%w (%s)", errUnschedulable, strings.TrimPrefix(t.Status.Err, "no suitable node "))
 				}
 			default:
 				pendingSince = time.Time{}
@@ -141,18 +175,88 @@ func currentTask(tasks []swarm.Task) (swarm.Task, bool) {
 	return cur, cur.ID != ""
 }
 
-// StopInstance removes the instance's service; Swarm stops its task after
-// the grace given at creation (StopGrace). A missing service is not an
-// error.
+// StopInstance scales the instance's service to zero, waits (within its
+// grace and stopTimeout more) until its task no longer runs, and removes
+// the service: removal alone returns at once while the container still
+// runs, and the image it uses could not be removed after it. A missing
+// service is not an error.
 func (s *Swarm) StopInstance(ctx context.Context, id string, _ time.Duration) error {
 	if id == "" {
 		return lambda.Errorf(lambda.EINVALID, "instance ID is empty")
 	}
-	_, err := s.d.cli.ServiceRemove(ctx, id, client.ServiceRemoveOptions{})
-	if err == nil || cerrdefs.IsNotFound(err) {
+	res, err := s.d.cli.ServiceInspect(ctx, id, client.ServiceInspectOptions{})
+	if cerrdefs.IsNotFound(err) {
 		return nil
 	}
-	return s.d.wrap(err, "remove service %s", id)
+	if err != nil {
+		return s.d.wrap(err, "inspect service %s", id)
+	}
+	spec := res.Service.Spec
+	if r := spec.Mode.Replicated; r != nil && r.Replicas != nil && *r.Replicas > 0 {
+		zero := uint64(0)
+		spec.Mode.Replicated = &swarm.ReplicatedService{Replicas: &zero}
+		if _, err := s.d.cli.ServiceUpdate(ctx, id, client.ServiceUpdateOptions{Version: res.Service.Version, Spec: spec}); err == nil {
+			s.waitStopped(ctx, id, s.StopGrace+stopTimeout)
+		} else if !cerrdefs.IsNotFound(err) {
+			s.logger().Debug("swarm: scaling to zero failed; removing the service", "service", id, "err", err)
+		}
+	}
+	_, err = s.d.cli.ServiceRemove(ctx, id, client.ServiceRemoveOptions{})
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		return s.d.wrap(err, "remove service %s", id)
+	}
+	s.waitRemoved(ctx, id)
+	return nil
+}
+
+// waitRemoved waits, at most stopTimeout, until the manager's engine holds
+// no container of the removed service: its agent removes them shortly
+// after, and until then the image they use cannot be removed there.
+func (s *Swarm) waitRemoved(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(ctx, stopTimeout)
+	defer cancel()
+	f := make(client.Filters).Add("label", "com.docker.swarm.service.id="+id)
+	for {
+		res, err := s.d.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+		if err != nil || len(res.Items) == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(s.poll()):
+		}
+	}
+}
+
+// stopTimeout bounds the wait for a stopped task past its grace: a task
+// on a lost node never reports.
+const stopTimeout = 10 * time.Second
+
+// waitStopped waits until none of the service's tasks runs, at most limit.
+func (s *Swarm) waitStopped(ctx context.Context, id string, limit time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	poll := time.NewTicker(s.poll())
+	defer poll.Stop()
+	for {
+		res, err := s.d.cli.TaskList(ctx, client.TaskListOptions{Filters: make(client.Filters).Add("service", id)})
+		if err != nil {
+			return
+		}
+		running := false
+		for _, t := range res.Items {
+			running = running || (!terminal(t.Status.State) && t.Status.State != swarm.TaskStateNew && t.Status.State != swarm.TaskStatePending)
+		}
+		if !running {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-poll.C:
+		}
+	}
 }
 
 // PauseInstance is not offered on Swarm: the manager reaches no node's

@@ -2,6 +2,8 @@ package docker
 
 import (
 	"context"
+
+	cerrdefs "github.com/containerd/errdefs"
 	"net"
 	"strconv"
 	"time"
@@ -42,24 +44,66 @@ func (s *Swarm) instances(ctx context.Context) ([]serviceTask, error) {
 	for _, n := range nodes.Items {
 		up[n.ID] = n.Status.State == swarm.NodeStateReady
 	}
+	ids := make([]string, 0, len(svcs.Items))
+	for _, svc := range svcs.Items {
+		ids = append(ids, svc.ID)
+	}
+	tasks, err := s.tasksOf(ctx, ids, "")
+	if err != nil {
+		return nil, err
+	}
 	byService := make(map[string][]swarm.Task, len(svcs.Items))
-	for start := 0; start < len(svcs.Items); start += maxServiceFilter {
-		f := make(client.Filters)
-		for _, svc := range svcs.Items[start:min(start+maxServiceFilter, len(svcs.Items))] {
-			f.Add("service", svc.ID)
-		}
-		tasks, err := s.d.cli.TaskList(ctx, client.TaskListOptions{Filters: f})
-		if err != nil {
-			return nil, s.d.wrap(err, "list tasks")
-		}
-		for _, t := range tasks.Items {
-			byService[t.ServiceID] = append(byService[t.ServiceID], t)
-		}
+	for _, t := range tasks {
+		byService[t.ServiceID] = append(byService[t.ServiceID], t)
 	}
 	out := make([]serviceTask, 0, len(svcs.Items))
 	for _, svc := range svcs.Items {
 		t, _ := currentTask(byService[svc.ID])
 		out = append(out, serviceTask{service: svc, task: t, nodeUp: up[t.NodeID]})
+	}
+	return out, nil
+}
+
+// tasksOf lists the tasks of the services ids (in desired state, when
+// set). A task listing filtered by a service removed since it was listed
+// fails as a whole ("service not found"): the listing is then of every
+// task, kept to ids.
+func (s *Swarm) tasksOf(ctx context.Context, ids []string, desired string) ([]swarm.Task, error) {
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	base := func() client.Filters {
+		f := make(client.Filters)
+		if desired != "" {
+			f.Add("desired-state", desired)
+		}
+		return f
+	}
+	var out []swarm.Task
+	for start := 0; start < len(ids); start += maxServiceFilter {
+		f := base()
+		for _, id := range ids[start:min(start+maxServiceFilter, len(ids))] {
+			f.Add("service", id)
+		}
+		res, err := s.d.cli.TaskList(ctx, client.TaskListOptions{Filters: f})
+		if cerrdefs.IsNotFound(err) {
+			out = nil
+			res, err = s.d.cli.TaskList(ctx, client.TaskListOptions{Filters: base()})
+			if err != nil {
+				return nil, s.d.wrap(err, "list tasks")
+			}
+			for _, t := range res.Items {
+				if want[t.ServiceID] {
+					out = append(out, t)
+				}
+			}
+			return out, nil
+		}
+		if err != nil {
+			return nil, s.d.wrap(err, "list tasks")
+		}
+		out = append(out, res.Items...)
 	}
 	return out, nil
 }
