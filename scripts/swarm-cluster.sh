@@ -371,7 +371,11 @@ up) lock up; up ;;
 down) lock down; down ;;
 env) print_env ;;
 kill) kill_node "${2:?node number}" ;;
-start) node_start "${2:?node number}" ;;
+start)
+	node_start "${2:?node number}"
+	# node1 restarted the client container: name its new namespace.
+	[ "$2" != 1 ] || { wait_for 60 "the client container" sh -c "[ \"\$(docker -H $(sock 1) inspect -f '{{.State.Running}}' lsw-client)\" = true ]"; client_up; }
+	;;
 load) shift; load_images "$@" ;;
 *) die "usage: $0 up|down|env|kill N|start N|load IMAGE..." ;;
 esac
