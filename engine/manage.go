@@ -246,6 +246,7 @@ func (e *Engine) Instances(ctx context.Context, name string) ([]*lambda.Instance
 	}
 	out := make([]*lambda.Instance, 0, len(all))
 	for _, c := range all {
+		e.ownerOf(c)
 		if name != "" && c.Function != name {
 			continue
 		}

@@ -364,3 +364,16 @@ func (e *Engine) PreinitReady(ctx context.Context, function string) (int, error)
 	}
 	return len(p.ready), nil
 }
+
+// ownerOf fills in the function of a generic instance given away (its
+// labels name none) from the engine's own account; one not given away
+// stays without.
+func (e *Engine) ownerOf(c *lambda.Instance) {
+	if c.Function != "" {
+		return
+	}
+	if v, ok := e.live.Load(c.ID); ok {
+		in := v.(*instance)
+		c.Function, c.Version = in.Function, in.Version
+	}
+}
