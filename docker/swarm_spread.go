@@ -64,3 +64,20 @@ func (s *Swarm) crowdedNodes(ctx context.Context, function string) ([]string, er
 	}
 	return crowded, nil
 }
+
+// Nodes lists the cluster's nodes and their state, for /healthz.
+func (s *Swarm) Nodes(ctx context.Context) ([]lambda.Node, error) {
+	res, err := s.d.cli.NodeList(ctx, client.NodeListOptions{})
+	if err != nil {
+		return nil, s.d.wrap(err, "list nodes")
+	}
+	out := make([]lambda.Node, 0, len(res.Items))
+	for _, n := range res.Items {
+		out = append(out, lambda.Node{
+			ID: n.ID, Hostname: n.Description.Hostname, Role: string(n.Spec.Role),
+			State: string(n.Status.State), Availability: string(n.Spec.Availability), Addr: n.Status.Addr,
+			Leader: n.ManagerStatus != nil && n.ManagerStatus.Leader,
+		})
+	}
+	return out, nil
+}

@@ -152,4 +152,9 @@ type Health struct {
 	Status string `json:"status"` // ok or degraded
 	Store  string `json:"store"`
 	Docker string `json:"docker"`
+	// Backend and Nodes describe a cluster backend (swarm): every node
+	// and its state. Nodes that are down leave the status ok while one
+	// is ready: the cluster still runs instances.
+	Backend string        `json:"backend,omitempty"`
+	Nodes   []lambda.Node `json:"nodes,omitempty"`
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -95,6 +96,8 @@ type Server struct {
 	// StorePing and DockerPing back /healthz.
 	StorePing  func(ctx context.Context) error
 	DockerPing func(ctx context.Context) error
+	// Cluster, when set, lists the nodes of a cluster backend for /healthz.
+	Cluster func(ctx context.Context) ([]lambda.Node, error)
 
 	// Limits on slow or oversized clients (NewServer sets the defaults).
 	// ReadHeaderTimeout bounds the arrival of a request's headers and
@@ -365,6 +368,17 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.DockerPing(ctx); err != nil {
 		h.Status, h.Docker = "degraded", strings.TrimSpace(err.Error())
+	}
+	if s.Cluster != nil {
+		h.Backend = "swarm"
+		nodes, err := s.Cluster(ctx)
+		if err != nil {
+			h.Status = "degraded"
+		}
+		h.Nodes = nodes
+		if err == nil && !slices.ContainsFunc(nodes, lambda.Node.Ready) {
+			h.Status = "degraded" // no node takes instances
+		}
 	}
 	status := http.StatusOK
 	if h.Status != "ok" {

@@ -169,8 +169,6 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.eng.StandbyMemory = o.standbyMemory
 	p.eng.Preinit = o.preinit
 
-	p.wireSwarm(o)
-
 	p.invoker = lhttp.NewInvoker(p.eng, o.logger)
 	p.invoker.Jobs = p.jobs // idempotency keys of synchronous invocations
 	p.reports = logfile.NewReporter(p.logs, o.logger)
@@ -207,6 +205,7 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.srv.GitDeploys = p.eng
 	p.hooks = lambda.NewHookManager(sqlite.NewHookStore(p.db), nil, lambda.GitDeploy(p.eng))
 	p.hooks.Logger, p.srv.Hooks = o.logger, p.hooks
+	p.wireSwarm(o) // once p.srv exists: it reports the nodes
 	p.wireMetrics(o)
 	p.wireStats(o)
 	p.wireHistory(o)

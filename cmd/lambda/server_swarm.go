@@ -82,4 +82,5 @@ func (p *platform) wireSwarm(o platformOptions) {
 	sw.Network, sw.StopGrace = o.swarm.network, p.eng.StopGrace
 	p.eng.Driver, p.eng.Registry = sw, o.swarm.registry
 	p.eng.StandbyMemory = 0
+	p.srv.Cluster = sw.Nodes
 }
