@@ -23,6 +23,7 @@ import (
 type fakeRuntimeAPI struct {
 	queue   chan invocationSpec
 	results chan postedResult
+	preinit chan string // the environment /preinit answers with
 }
 
 type invocationSpec struct {
@@ -40,7 +41,7 @@ type postedResult struct {
 
 func newFakeRuntimeAPI(t *testing.T, invocations ...invocationSpec) (*fakeRuntimeAPI, string) {
 	t.Helper()
-	f := &fakeRuntimeAPI{queue: make(chan invocationSpec, len(invocations)), results: make(chan postedResult, 16)}
+	f := &fakeRuntimeAPI{queue: make(chan invocationSpec, len(invocations)), results: make(chan postedResult, 16), preinit: make(chan string, 1)}
 	for _, inv := range invocations {
 		f.queue <- inv
 	}
@@ -67,6 +68,13 @@ func newFakeRuntimeAPI(t *testing.T, invocations ...invocationSpec) (*fakeRuntim
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", post("response"))
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", post("error"))
 	mux.HandleFunc("POST /2018-06-01/runtime/init/error", post("init/error"))
+	mux.HandleFunc("GET /2018-06-01/runtime/preinit", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case env := <-f.preinit:
+			io.WriteString(w, env)
+		case <-r.Context().Done():
+		}
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return f, strings.TrimPrefix(srv.URL, "http://")
@@ -111,6 +119,13 @@ type bootstrapProcess struct {
 
 func startBootstrap(t *testing.T, interpreter, bootstrap, api, handler string, files map[string]string) *bootstrapProcess {
 	t.Helper()
+	return startBootstrapEnv(t, interpreter, bootstrap, api, files, "_HANDLER="+handler, "AWS_LAMBDA_FUNCTION_NAME=greet")
+}
+
+// startBootstrapEnv is startBootstrap with env in place of the handler and
+// the function's name.
+func startBootstrapEnv(t *testing.T, interpreter, bootstrap, api string, files map[string]string, env ...string) *bootstrapProcess {
+	t.Helper()
 	drivertest.LookPath(t, interpreter)
 	task := writeTree(t, files)
 	boot, err := bootstraps.ReadFile(bootstrap)
@@ -125,9 +140,10 @@ func startBootstrap(t *testing.T, interpreter, bootstrap, api, handler string, f
 	cmd := exec.CommandContext(ctx, interpreter, script)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "PYTHONDONTWRITEBYTECODE=1",
-		"AWS_LAMBDA_RUNTIME_API=" + api, "LAMBDA_TASK_ROOT=" + task, "_HANDLER=" + handler,
-		"AWS_LAMBDA_FUNCTION_NAME=greet", "AWS_LAMBDA_FUNCTION_VERSION=7", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
+		"AWS_LAMBDA_RUNTIME_API=" + api, "LAMBDA_TASK_ROOT=" + task,
+		"AWS_LAMBDA_FUNCTION_VERSION=7", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
 	}
+	cmd.Env = append(cmd.Env, env...)
 	p := &bootstrapProcess{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr, cmd.Stdout = p.stderr, p.stderr
 	if err := cmd.Start(); err != nil {
@@ -349,4 +365,29 @@ func eventually(cond func() bool) bool {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestBootstrapPreinit: in a pre-initialized instance (LAMBDA_PREINIT=1)
+// the bootstrap starts with no handler and no function, asks /preinit for
+// the function's environment, and only then loads the handler it names.
+func TestBootstrapPreinit(t *testing.T) {
+	for _, l := range bootstrapLangs {
+		t.Run(l.interpreter, func(t *testing.T) {
+			api, addr := newFakeRuntimeAPI(t, invocationSpec{"inv-1", envelope(`{"name":"Ada"}`, "null")})
+			file := "late" + filepath.Ext(l.file)
+			_, fn, _ := strings.Cut(l.handler, ".")
+			p := startBootstrapEnv(t, l.interpreter, l.bootstrap, addr, map[string]string{file: l.code}, "LAMBDA_PREINIT=1")
+			select {
+			case res := <-api.results:
+				t.Fatalf("the bootstrap posted %+v before its init", res)
+			case <-time.After(200 * time.Millisecond):
+			}
+			api.preinit <- mustJSON(map[string]string{"_HANDLER": "late." + fn, "AWS_LAMBDA_FUNCTION_NAME": "chosen"})
+			res := api.next(t, p.stderr)
+			// The handler's file and name came only with the init.
+			if res.path != "response" || res.id != "inv-1" {
+				t.Fatalf("after the init the bootstrap posted %+v\n%s", res, p.stderr)
+			}
+		})
+	}
 }
