@@ -39,6 +39,8 @@ type Swarm struct {
 	d     *Driver // the manager's client, labels and error mapping
 	netMu sync.Mutex
 	netID string
+	// placing holds a lock per function (swarm_start.go).
+	placing sync.Map
 }
 
 // NewSwarm returns a Swarm instance driver speaking through d's client,

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -28,18 +29,23 @@ func (s *Swarm) StartInstance(ctx context.Context, spec lambda.InstanceSpec) (*l
 	if err != nil {
 		return nil, err
 	}
+	// A function's starts choose their nodes one at a time: starts at
+	// once (min instances, a burst) would all see the same counts and go
+	// to the same node. The lock is held until Swarm assigned the task.
+	unlock := s.lockPlacement(spec.Function)
+	defer unlock()
 	crowded, err := s.crowdedNodes(ctx, spec.Function)
 	if err != nil {
 		return nil, err
 	}
 	if len(crowded) > 0 {
-		inst, err := s.start(ctx, spec, netID, crowded)
+		inst, err := s.start(ctx, spec, netID, crowded, unlock)
 		if !errors.Is(err, errUnschedulable) {
 			return inst, err
 		}
 		// Only crowded nodes meet the function's constraints.
 	}
-	inst, err := s.start(ctx, spec, netID, nil)
+	inst, err := s.start(ctx, spec, netID, nil, unlock)
 	if errors.Is(err, errUnschedulable) {
 		err = lambda.Errorf(lambda.EINVALID, "no node of the Swarm can run %s v%d: %v (placement %q)", spec.Function, spec.Version, err, spec.Placement)
 	}
@@ -51,7 +57,7 @@ var errUnschedulable = errors.New("no suitable node")
 
 // start creates the service of spec, kept off the nodes of avoid, and
 // waits for its task to run; on failure the service is removed.
-func (s *Swarm) start(ctx context.Context, spec lambda.InstanceSpec, netID string, avoid []string) (*lambda.Instance, error) {
+func (s *Swarm) start(ctx context.Context, spec lambda.InstanceSpec, netID string, avoid []string, assigned func()) (*lambda.Instance, error) {
 	sspec := serviceSpec(spec, containerName(spec), netID, s.d.Namespace, s.StopGrace)
 	for _, id := range avoid {
 		sspec.TaskTemplate.Placement.Constraints = append(sspec.TaskTemplate.Placement.Constraints, "node.id!="+id)
@@ -67,7 +73,7 @@ func (s *Swarm) start(ctx context.Context, spec lambda.InstanceSpec, netID strin
 		}
 		return nil, s.d.wrap(err, "create service for %s v%d", spec.Function, spec.Version)
 	}
-	inst, err := s.waitRunning(ctx, created.ID, spec, netID, grace)
+	inst, err := s.waitRunning(ctx, created.ID, spec, netID, grace, assigned)
 	if err != nil {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 		defer cancel()
@@ -92,7 +98,7 @@ const unschedulableGrace = 3 * time.Second
 
 // waitRunning polls the service's task until it runs, fails or cannot be
 // placed.
-func (s *Swarm) waitRunning(ctx context.Context, id string, spec lambda.InstanceSpec, netID string, grace time.Duration) (*lambda.Instance, error) {
+func (s *Swarm) waitRunning(ctx context.Context, id string, spec lambda.InstanceSpec, netID string, grace time.Duration, assigned func()) (*lambda.Instance, error) {
 	var pendingSince time.Time
 	poll := time.NewTicker(s.poll())
 	defer poll.Stop()
@@ -102,6 +108,9 @@ func (s *Swarm) waitRunning(ctx context.Context, id string, spec lambda.Instance
 			return nil, s.d.wrap(err, "list the task of %s v%d", spec.Function, spec.Version)
 		}
 		if t, ok := currentTask(res.Items); ok {
+			if t.NodeID != "" {
+				assigned()
+			}
 			switch st := t.Status.State; {
 			case st == swarm.TaskStateRunning:
 				addr := taskAddr(t, netID)
@@ -267,3 +276,13 @@ func (s *Swarm) PauseInstance(ctx context.Context, id string) error {
 
 // UnpauseInstance has nothing to thaw on Swarm: no instance is paused.
 func (s *Swarm) UnpauseInstance(ctx context.Context, id string) error { return nil }
+
+// lockPlacement takes function's placement lock and returns its unlock,
+// which may be called more than once.
+func (s *Swarm) lockPlacement(function string) func() {
+	v, _ := s.placing.LoadOrStore(function, new(sync.Mutex))
+	mu := v.(*sync.Mutex)
+	mu.Lock()
+	var once sync.Once
+	return func() { once.Do(mu.Unlock) }
+}
