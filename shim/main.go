@@ -56,6 +56,7 @@ type config struct {
 	preinit  bool
 	initAddr string
 	inits    <-chan initRequest // closed: the init was refused
+	openInit func() error       // opens the init port
 	ready    func(problem string)
 }
 

@@ -57,15 +57,21 @@ type gate struct {
 // chosen) and asks the Runtime API's /preinit for the function's
 // environment, which is answered once the init brought the code.
 func runPreinit(cfg *config) int {
-	ln, err := net.Listen("tcp", cfg.initAddr)
-	if err != nil {
-		fmt.Fprintf(cfg.stderr, "lambda-shim: cannot listen for the init: %v\n", err)
-		return 1
-	}
 	g := &gate{cfg: cfg, inits: make(chan initRequest, 1), outcome: make(chan string, 1), answered: make(chan struct{})}
 	srv := &http.Server{Handler: g, ReadHeaderTimeout: initHeaderWait}
-	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
+	// The init port opens once the process asked for its init (/preinit):
+	// the platform counts the instance ready when it accepts, and an
+	// interpreter still loading (seconds for Node on a busy host) would
+	// make the init wait for it.
+	cfg.openInit = func() error {
+		ln, err := net.Listen("tcp", cfg.initAddr)
+		if err != nil {
+			return fmt.Errorf("cannot listen for the init: %w", err)
+		}
+		go func() { _ = srv.Serve(ln) }()
+		return nil
+	}
 	cfg.inits, cfg.ready = g.inits, g.done
 	return run(cfg)
 }
@@ -255,6 +261,11 @@ func (s *runtimeServer) preinit(w http.ResponseWriter, r *http.Request) {
 		writeErrorDoc(w, http.StatusNotFound, "NotFound", "this instance is not a pre-initialized one")
 		return
 	}
+	s.openInit.Do(func() {
+		if err := s.cfg.openInit(); err != nil {
+			s.fail(err.Error())
+		}
+	})
 	if !s.awaitPreinit(r) {
 		return
 	}

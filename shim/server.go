@@ -28,6 +28,7 @@ type runtimeServer struct {
 	// (preinit.go); nil for the others.
 	preinitDone chan struct{}
 	initEnv     map[string]string
+	openInit    sync.Once // the first /preinit opens the init port
 	// failed says why the instance stopped serving, once it has: the
 	// X-Lambda-Instance-Failed of answers to requests that arrive after.
 	failed atomic.Pointer[string]
