@@ -259,14 +259,18 @@ func (s *swarmServer) services(function string) []string {
 }
 
 // leftOnNodes lists the containers of function on any node, stopped ones
-// too.
-func (s *swarmServer) leftOnNodes(function string) []string {
+// too; filters (docker ps --filter) narrow it, e.g. to one version.
+func (s *swarmServer) leftOnNodes(function string, filters ...string) []string {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var left []string
 	for n := range s.c.Hosts {
-		out, err := s.c.Docker(ctx, n+1, "ps", "-aq", "--filter", "label=lambda.function="+function)
+		args := []string{"ps", "-aq", "--filter", "label=lambda.function=" + function}
+		for _, f := range filters {
+			args = append(args, "--filter", f)
+		}
+		out, err := s.c.Docker(ctx, n+1, args...)
 		if err != nil {
 			s.t.Fatal(err)
 		}

@@ -92,6 +92,11 @@ func TestSwarm(t *testing.T) {
 			now := s.services(name)
 			return len(now) == 3 && !overlap(now, before)
 		})
+		// Nothing of v2 on any node either, containers included (a node
+		// lost while they stopped would keep one for good).
+		until(t, time.Minute, "v2's containers removed from every node", func() bool {
+			return len(s.leftOnNodes(name, "label=lambda.version=2")) == 0
+		})
 	})
 
 	t.Run("node loss", func(t *testing.T) {
