@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-type aliasListOptions struct{ output string }
+type aliasListOptions struct{ out listOutput }
 
 func newAliasListCommand(s *streams, root *rootOptions) *cobra.Command {
 	o := &aliasListOptions{}
@@ -22,12 +22,12 @@ func newAliasListCommand(s *streams, root *rootOptions) *cobra.Command {
 			return runAliasList(cmd.Context(), s, root, o, args[0])
 		},
 	}
-	addOutputFlag(cmd, &o.output)
+	addListFlags(cmd, &o.out, "alias names")
 	return cmd
 }
 
 func runAliasList(ctx context.Context, s *streams, root *rootOptions, o *aliasListOptions, function string) error {
-	if err := checkOutput(o.output); err != nil {
+	if err := o.out.check(); err != nil {
 		return err
 	}
 	if err := checkAliasArgs(function, "live"); err != nil {
@@ -37,8 +37,15 @@ func runAliasList(ctx context.Context, s *streams, root *rootOptions, o *aliasLi
 	if err != nil {
 		return err
 	}
-	if o.output == outputJSON {
-		return printJSON(s.Out, list)
+	if o.out.data() {
+		return o.out.print(s.Out, list)
+	}
+	if o.out.quiet {
+		names := make([]string, len(list))
+		for i, a := range list {
+			names[i] = a.Name
+		}
+		return printQuiet(s.Out, names)
 	}
 	tw := newTable(s.Out)
 	fmt.Fprintln(tw, "ALIAS\tVERSION\tADDITIONAL\tWEIGHT\tDESCRIPTION\tUPDATED")

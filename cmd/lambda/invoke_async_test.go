@@ -12,7 +12,7 @@ import (
 )
 
 func TestInvokeAsync(t *testing.T) {
-	usage := "Usage: lambda invoke NAME [-] [flags]\nRun 'lambda invoke --help' for more information.\n"
+	usage := "Usage: lambda invoke NAME[:ALIAS|:VERSION] [-] [flags]\nRun 'lambda invoke --help' for more information.\n"
 	tests := []struct {
 		name        string
 		stdin       string

@@ -17,7 +17,7 @@ import (
 var notListings = map[string]bool{
 	"config": true, "deploy": true, "describe": true, "invocation": true, "invocations get": true,
 	"invoke": true, "keys create": true, "keys revoke": true, "login": true, "logs": true,
-	"project hook": true, "redrive": true, "rollback": true, "schedule": true, "version": true,
+	"project hook": true, "promote": true, "alias set": true, "redrive": true, "rollback": true, "schedule": true, "version": true,
 }
 
 // noNames are the listings whose rows have neither a name nor an ID (an
