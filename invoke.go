@@ -62,3 +62,12 @@ func (l *Lease) Release(failed bool) {
 		l.Done(failed)
 	}
 }
+
+// QualifierChecker tells whether a function's qualifier names something
+// that can run now: an alias it has, or a version it keeps the image of.
+// The async queue asks it before a job is stored, so that an event for an
+// alias or version that does not exist is refused at once (404), not
+// stored to die later. The engine implements it from its routing table.
+type QualifierChecker interface {
+	CheckQualifier(ctx context.Context, function, qualifier string) error
+}

@@ -56,6 +56,9 @@ type Queue struct {
 	// reads the function store every time (lambda.LookupStore). The
 	// server sets the engine, which answers from memory.
 	Lookup lambda.FunctionLookup
+	// Qualifiers checks a submission's alias or version other than the
+	// active one; nil refuses them (only live runs).
+	Qualifiers lambda.QualifierChecker
 
 	jobs      lambda.JobStore
 	functions lambda.FunctionStore

@@ -151,7 +151,7 @@ func checkPayload(p []byte) error {
 }
 
 // checkFunction checks that function exists, has an active version and
-// that qualifier names it, and returns it.
+// that qualifier names something it can run, and returns it.
 func (q *Queue) checkFunction(ctx context.Context, function, qualifier string) (lambda.ActiveFunction, error) {
 	fn, err := q.lookup().LookupFunction(ctx, function)
 	if lambda.ErrorCode(err) == lambda.ENOTFOUND {
@@ -160,13 +160,22 @@ func (q *Queue) checkFunction(ctx context.Context, function, qualifier string) (
 	if err != nil {
 		return fn, err
 	}
-	return fn, checkQualifier(fn, qualifier)
+	if err := checkQualifier(fn, qualifier); err == nil || q.Qualifiers == nil {
+		return fn, err
+	}
+	// Another version or an alias: the job keeps the qualifier and each
+	// attempt is routed there (the invoker passes it to the router), as
+	// a synchronous call would be.
+	if _, err := lambda.ParseQualifier(qualifier); err != nil {
+		return fn, err
+	}
+	return fn, q.Qualifiers.CheckQualifier(ctx, function, qualifier)
 }
 
-// checkQualifier accepts "", $LATEST and the active version's number:
-// versions other than the active one are not served.
+// checkQualifier accepts "", $LATEST, live and the active version's
+// number: what runs without a QualifierChecker to ask.
 func checkQualifier(fn lambda.ActiveFunction, qualifier string) error {
-	if qualifier == "" || qualifier == "$LATEST" {
+	if qualifier == "" || qualifier == lambda.QualifierLatest || qualifier == lambda.AliasLive {
 		return nil
 	}
 	n, err := strconv.Atoi(qualifier)

@@ -6,10 +6,13 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lambdahq/lambda"
 )
 
 // servedVersions sends n requests to path (on host, "" for the server's
@@ -96,6 +99,30 @@ func TestAliases(t *testing.T) {
 	}
 	if resp, body := s.request("POST", "", "/2015-03-31/functions/"+fn+":beta/invocations", []byte(`{}`)); resp.StatusCode != 200 || resp.Header.Get("X-Amz-Executed-Version") != "2" {
 		t.Errorf("Invoke API NAME:beta: %d version %q %s", resp.StatusCode, resp.Header.Get("X-Amz-Executed-Version"), body)
+	}
+
+	// Asynchronous invocations run where their qualifier points, each
+	// attempt routed as a synchronous call would be: the Invoke API's
+	// Event with a Qualifier, and lambda invoke NAME:ALIAS --async.
+	event := map[string]string{"X-Amz-Invocation-Type": "Event"}
+	code, header, body := apiCall(s, "POST", "/2015-03-31/functions/"+fn+"/invocations?Qualifier=beta", []byte(`{}`), event)
+	if code != 202 {
+		t.Fatalf("Invoke API Event with Qualifier beta: %d %s", code, body)
+	}
+	ids := map[string]string{header.Get("X-Amzn-RequestId"): "2"}
+	id := strings.TrimSpace(s.mustLambda("invoke", fn+":1", "--async", "--data", `{}`).stdout)
+	ids[id] = "1"
+	for id, want := range ids {
+		j := waitJob(s, id, 2*time.Minute, ended)
+		if j.Status != lambda.StatusSucceeded || strconv.Itoa(j.Version) != want || j.Qualifier == "" {
+			t.Errorf("async invocation %s: %s on version %d (qualifier %q), want succeeded on %s: %s", id, j.Status, j.Version, j.Qualifier, want, describeAttempts(j))
+		}
+	}
+	if code, header, body := apiCall(s, "POST", "/2015-03-31/functions/"+fn+"/invocations?Qualifier=nope", []byte(`{}`), event); code != 404 || header.Get("X-Amzn-ErrorType") != "ResourceNotFoundException" {
+		t.Errorf("Invoke API Event for an unknown alias: %d %s %s", code, header.Get("X-Amzn-ErrorType"), body)
+	}
+	if res := s.lambda("invoke", fn+":9", "--async", "--data", `{}`); res.code == 0 || !strings.Contains(res.stderr, "no version 9") {
+		t.Errorf("lambda invoke NAME:9 --async: exit %d %s", res.code, res.stderr)
 	}
 
 	// Bad input.

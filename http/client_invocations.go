@@ -85,8 +85,15 @@ func (c *Client) SubmitInvocation(ctx context.Context, name string, payload io.R
 		payload = http.NoBody
 	}
 	p := apiPath("v1", "functions", name, "invocations")
+	q := url.Values{}
 	if opts.Timeout > 0 {
-		p += "?" + url.Values{"timeout": {opts.Timeout.String()}}.Encode()
+		q.Set("timeout", opts.Timeout.String())
+	}
+	if opts.Qualifier != "" {
+		q.Set("qualifier", opts.Qualifier)
+	}
+	if len(q) > 0 {
+		p += "?" + q.Encode()
 	}
 	req, err := c.newRequest(ctx, http.MethodPost, p, payload)
 	if err != nil {

@@ -83,7 +83,8 @@ func (s *Server) handleSubmitInvocation(w http.ResponseWriter, r *http.Request) 
 }
 
 // asyncRequest reads what an asynchronous submission says besides its
-// payload: the function, the idempotency key and the per-call timeout.
+// payload: the function, the qualifier, the idempotency key and the
+// per-call timeout.
 func (s *Server) asyncRequest(r *http.Request, name string, trigger lambda.Trigger) (*lambda.InvokeRequest, error) {
 	if s.Async == nil {
 		return nil, lambda.Errorf(lambda.ENOTIMPLEMENTED, "%s", invocationsNotAvailable)
@@ -100,7 +101,9 @@ func (s *Server) asyncRequest(r *http.Request, name string, trigger lambda.Trigg
 		return nil, err
 	}
 	trace, _ := traceOf(r.Header) // a job keeps its submitter's trace, not its tracestate
-	return &lambda.InvokeRequest{Function: name, Trigger: trigger, IdempotencyKey: key, Timeout: timeout, Trace: trace}, nil
+	// The queue checks the qualifier (an alias or version) with the function.
+	qualifier := r.URL.Query().Get("qualifier")
+	return &lambda.InvokeRequest{Function: name, Qualifier: qualifier, Trigger: trigger, IdempotencyKey: key, Timeout: timeout, Trace: trace}, nil
 }
 
 // checkFunction refuses an invocation of a function that cannot run, so

@@ -59,7 +59,7 @@ func TestInvokeQualifier(t *testing.T) {
 		{arg: "greet:3", flag: "4", err: "give one of them"},
 		{arg: "greet:", err: "without an alias"},
 		{arg: "greet:Prod", err: "contains 'P'"},
-		{arg: "greet:canary", async: true, err: "--async calls live"},
+		{arg: "greet:canary", async: true, name: "greet", want: "canary"},
 		{arg: "greet:$LATEST", async: true, name: "greet", want: "$LATEST"},
 	}
 	for _, tt := range tests {

@@ -22,9 +22,5 @@ func (o *invokeOptions) splitQualifier(arg string) (string, error) {
 	if _, err := lambda.ParseQualifier(o.qualifier); err != nil {
 		return "", usageErrorf("%w", err)
 	}
-	if o.async && o.qualifier != "" && o.qualifier != lambda.QualifierLatest && o.qualifier != lambda.AliasLive {
-		// The queue runs jobs on live: a job would not run what was asked.
-		return "", usageErrorf("--async calls live: an alias or version (%q) is for synchronous calls", o.qualifier)
-	}
 	return name, nil
 }

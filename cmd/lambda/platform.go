@@ -175,6 +175,7 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.invoker.Observers = append(p.invoker.Observers, p.reports)
 	p.queue = async.New(p.jobs, p.functions, p.invoker)
 	p.queue.Lookup = p.eng // functions from the engine's memory, not a store read per job
+	p.queue.Qualifiers = p.eng
 	p.queue.Logger = o.logger
 	if o.maxQueuedJobs > 0 {
 		p.queue.MaxQueued = o.maxQueuedJobs
