@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -68,12 +69,17 @@ func newFront(s *Server, ln net.Listener) *front {
 
 func (f *front) accept() {
 	defer close(f.done)
+	var delay time.Duration
 	for {
 		c, err := f.ln.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(5 * time.Millisecond)
+			if temporaryAccept(err) {
+				// As net/http's Serve: wait and accept again. Returning
+				// left the port accepting nothing for good after a flood
+				// of connections ran the process out of descriptors.
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				f.logger.Warn("cannot accept a connection; retrying", "err", err, "in", delay)
+				time.Sleep(delay)
 				continue
 			}
 			f.mu.Lock()
@@ -84,6 +90,7 @@ func (f *front) accept() {
 			}
 			return // else net/http's Shutdown closes the handoff
 		}
+		delay = 0
 		fc := &frontConn{f: f, Conn: c}
 		f.mu.Lock()
 		if f.closing {
@@ -95,6 +102,22 @@ func (f *front) accept() {
 		f.mu.Unlock()
 		go fc.serve()
 	}
+}
+
+// temporaryAccept reports whether an Accept error passes: a timeout, the
+// process or the system out of descriptors or buffers, a connection
+// aborted before it was accepted.
+func temporaryAccept(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ECONNABORTED, syscall.ENOBUFS, syscall.ENOMEM} {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	return false
 }
 
 // setActive marks c as serving a request or idle; it reports false when
@@ -302,7 +325,10 @@ func (c *frontConn) parse() (r *http.Request, headLen int, ok bool) {
 			head, headLen = b[:i+2], i+4
 			break
 		}
-		if err != nil || len(b) >= frontHeadBuffer {
+		// A line ended by a bare LF never makes "\r\n\r\n": net/http,
+		// which reads it, serves it now rather than after the header
+		// timeout.
+		if err != nil || len(b) >= frontHeadBuffer || hasBareLF(b) {
 			return nil, 0, false
 		}
 		// Peek fills the buffer with what has arrived, at least one more.
@@ -314,6 +340,21 @@ func (c *frontConn) parse() (r *http.Request, headLen int, ok bool) {
 	}
 	r.RemoteAddr = c.remoteAddr
 	return r, headLen, true
+}
+
+// hasBareLF reports whether b holds a '\n' not preceded by '\r'.
+func hasBareLF(b []byte) bool {
+	for i := bytes.IndexByte(b, '\n'); i >= 0; {
+		if i == 0 || b[i-1] != '\r' {
+			return true
+		}
+		j := bytes.IndexByte(b[i+1:], '\n')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+	}
+	return false
 }
 
 // parseFunctionRequest parses a request head (lines ending in CRLF,

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -32,11 +33,13 @@ func newFrontRequest(method, target, host string, h http.Header) (*http.Request,
 		delete(h, "Transfer-Encoding")
 		r.ContentLength, r.TransferEncoding = -1, []string{"chunked"}
 	case len(cl) == 1:
-		n, err := strconv.ParseInt(cl[0], 10, 64)
-		if err != nil || n < 0 {
+		// Digits only, as net/http reads it (RFC 9112 §6.2): ParseInt
+		// would take a sign, "+5" or "-0", which net/http refuses.
+		n, err := strconv.ParseUint(cl[0], 10, 63)
+		if err != nil {
 			return nil, false
 		}
-		r.ContentLength = n
+		r.ContentLength = int64(n)
 	}
 	return r, true
 }
@@ -212,15 +215,21 @@ func (b *frontBody) end() {
 func (b *frontBody) Close() error { return nil }
 
 // readTrailer reads what follows a chunked body's last chunk: trailer
-// lines, which are dropped, up to the blank line.
+// lines, which are dropped, up to the blank line. A line that is neither
+// blank nor a header fails the body, as net/http's reading does: taking
+// "a\n" for the end would serve what follows it as the next request.
 func (c *frontConn) readTrailer() error {
 	for range 100 {
 		line, err := c.br.ReadSlice('\n')
 		if err != nil {
 			return err
 		}
-		if len(line) <= 2 {
+		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		if len(line) == 0 {
 			return nil
+		}
+		if k, v, ok := bytes.Cut(line, []byte(":")); !ok || len(k) == 0 || !validHeaderKey(k) || !validHeaderValue(v) {
+			return errors.New("malformed trailer line")
 		}
 	}
 	return errors.New("too many trailer lines")
