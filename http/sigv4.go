@@ -127,66 +127,85 @@ type sigV4Secret func(ctx context.Context, id string) (*lambda.Key, string, erro
 // claimed access key ID, for the failure's log line; nothing else may use
 // it.
 func verifySigV4(r *http.Request, body []byte, region string, now time.Time, secretFor sigV4Secret) (*lambda.Key, error) {
-	a, err := parseSigV4(r.Header.Get("Authorization"))
+	a, key, secret, err := checkSigV4(r, region, now, secretFor)
 	if err != nil {
-		return nil, err
+		return key, err
 	}
-	key, err := a.verify(r, body, region, now, secretFor)
-	if err != nil {
-		return &lambda.Key{ID: clip(a.keyID)}, err
-	}
-	return key, nil
+	return a.verifyPayload(r, body, key, secret)
 }
 
-func (a *sigV4Auth) verify(r *http.Request, body []byte, region string, now time.Time, secretFor sigV4Secret) (*lambda.Key, error) {
+// checkSigV4 checks what of r's signature can be checked before its body
+// is read: the header, the scope, the date and that the access key is an
+// active key of this server. A request failing these is refused before
+// the server reads (and holds) a body of up to 70 MB for it. The key it
+// returns on a refusal holds only the claimed ID, as verifySigV4's.
+func checkSigV4(r *http.Request, region string, now time.Time, secretFor sigV4Secret) (*sigV4Auth, *lambda.Key, string, error) {
+	a, err := parseSigV4(r.Header.Get("Authorization"))
+	if err != nil {
+		return nil, nil, "", err
+	}
+	key, secret, err := a.check(r, region, now, secretFor)
+	if err != nil {
+		return nil, &lambda.Key{ID: clip(a.keyID)}, "", err
+	}
+	return a, key, secret, nil
+}
+
+func (a *sigV4Auth) check(r *http.Request, region string, now time.Time, secretFor sigV4Secret) (*lambda.Key, string, error) {
 	if a.service != sigV4Service {
-		return nil, invalidSignature("the credential scope names service %q: sign for service %q", clip(a.service), sigV4Service)
+		return nil, "", invalidSignature("the credential scope names service %q: sign for service %q", clip(a.service), sigV4Service)
 	}
 	if !validRegion(a.region) || (region != "" && a.region != region) {
 		want := "a region such as us-east-1"
 		if region != "" {
 			want = "region " + region
 		}
-		return nil, invalidSignature("the credential scope names region %q: sign for %s", clip(a.region), want)
+		return nil, "", invalidSignature("the credential scope names region %q: sign for %s", clip(a.region), want)
 	}
 	amzDate := r.Header.Get("X-Amz-Date")
 	t, err := time.Parse(amzDateFormat, amzDate)
 	if err != nil {
-		return nil, invalidSignature("X-Amz-Date %q is missing or malformed: expected a UTC time like %s", clip(amzDate), now.UTC().Format(amzDateFormat))
+		return nil, "", invalidSignature("X-Amz-Date %q is missing or malformed: expected a UTC time like %s", clip(amzDate), now.UTC().Format(amzDateFormat))
 	}
 	if a.date != t.Format("20060102") {
-		return nil, invalidSignature("the credential scope date %q is not the date of X-Amz-Date %s", clip(a.date), amzDate)
+		return nil, "", invalidSignature("the credential scope date %q is not the date of X-Amz-Date %s", clip(a.date), amzDate)
 	}
 	if skew := now.Sub(t); skew > sigV4MaxSkew || skew < -sigV4MaxSkew {
-		return nil, invalidSignature("Signature expired: %s is now earlier than %s or later than %s; check the client's clock",
+		return nil, "", invalidSignature("Signature expired: %s is now earlier than %s or later than %s; check the client's clock",
 			amzDate, now.Add(-sigV4MaxSkew).UTC().Format(amzDateFormat), now.Add(sigV4MaxSkew).UTC().Format(amzDateFormat))
 	}
 	for _, required := range []string{"host", "x-amz-date"} {
 		if _, found := sort.Find(len(a.signedHeaders), func(i int) int { return strings.Compare(required, a.signedHeaders[i]) }); !found {
-			return nil, invalidSignature("the %s header must be signed (SignedHeaders is %s)", required, clip(strings.Join(a.signedHeaders, ";")))
+			return nil, "", invalidSignature("the %s header must be signed (SignedHeaders is %s)", required, clip(strings.Join(a.signedHeaders, ";")))
 		}
 	}
-	payloadHash := sha256.Sum256(body)
-	hexHash := hex.EncodeToString(payloadHash[:])
-	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" && h != hexHash {
-		return nil, invalidSignature("X-Amz-Content-Sha256 does not match the payload: the body was changed or cut in transit")
-	}
-
 	key, secret, err := secretFor(r.Context(), a.keyID)
 	if lambda.ErrorCode(err) == lambda.ENOTFOUND || (err == nil && !key.Active(now)) {
-		return nil, &lambda.Error{Code: lambda.EUNAUTHORIZED, Err: errUnrecognizedClient,
+		return nil, "", &lambda.Error{Code: lambda.EUNAUTHORIZED, Err: errUnrecognizedClient,
 			Message: fmt.Sprintf("The security token included in the request is invalid: access key ID %q is not an active key of this server (unknown, revoked or expired); create one with `lambda keys create`", clip(a.keyID))}
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	return key, secret, nil
+}
 
+// verifyPayload checks the signature over r and its body, once check
+// passed; on a refusal the key holds only the claimed ID.
+func (a *sigV4Auth) verifyPayload(r *http.Request, body []byte, key *lambda.Key, secret string) (*lambda.Key, error) {
+	refused := &lambda.Key{ID: clip(a.keyID)}
+	payloadHash := sha256.Sum256(body)
+	hexHash := hex.EncodeToString(payloadHash[:])
+	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" && h != hexHash {
+		return refused, invalidSignature("X-Amz-Content-Sha256 does not match the payload: the body was changed or cut in transit")
+	}
+	amzDate := r.Header.Get("X-Amz-Date")
 	canonical := canonicalRequest(r, a.signedHeaders, hexHash)
 	crHash := sha256.Sum256([]byte(canonical))
 	stringToSign := sigV4Algorithm + "\n" + amzDate + "\n" + a.scope() + "\n" + hex.EncodeToString(crHash[:])
 	want := hmacSHA256(signingKey(secret, a.date, a.region, a.service), stringToSign)
 	if !hmac.Equal(want, a.signature) {
-		return nil, invalidSignature("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key (the key's secret, lmb_...) and signing method.")
+		return refused, invalidSignature("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key (the key's secret, lmb_...) and signing method.")
 	}
 	return key, nil
 }
