@@ -228,8 +228,13 @@ func (s *Server) Port() int {
 	return s.ln.Addr().(*net.TCPAddr).Port
 }
 
-// FunctionURL is where function name answers by subdomain.
+// FunctionURL is where function name answers by subdomain. A name with
+// "--" answers at live--NAME: NAME.DOMAIN is read as ALIAS--NAME
+// (qualifiedHost), another function's alias.
 func (s *Server) FunctionURL(name string) string {
+	if strings.Contains(name, "--") {
+		name = lambda.AliasLive + "--" + name
+	}
 	return s.Scheme() + "://" + name + "." + s.Domain + s.portSuffix()
 }
 
