@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestForwarderHeaders: what the instance gets and what the client gets
@@ -86,6 +87,7 @@ func TestForwarderIdleConnectionClosed(t *testing.T) {
 		conn.Close()
 	})
 	s, fr := newTestServer(t, backend)
+	fr.onRelease = make(chan bool, 3)
 	addr, _ := openGateway(t, s)
 	for i := range 3 {
 		resp, err := http.Post("http://"+addr+"/fn/greet/", "text/plain", strings.NewReader("ping"))
@@ -100,6 +102,15 @@ func TestForwarderIdleConnectionClosed(t *testing.T) {
 	}
 	if n := served.Load(); n != 3 {
 		t.Errorf("the function served %d requests, want 3 (one each)", n)
+	}
+	// The answer is flushed to the client before the lease is released:
+	// the last release may come after the client read its answer.
+	for range 3 {
+		select {
+		case <-fr.onRelease:
+		case <-time.After(5 * time.Second):
+			t.Fatal("a lease was not released")
+		}
 	}
 	if _, released := fr.counts(); len(released) != 3 || released[0] || released[1] || released[2] {
 		t.Errorf("leases released %v, want 3, none failed", released)
