@@ -298,7 +298,14 @@ func (c *frontConn) serve() {
 			return
 		}
 		_ = c.Conn.SetReadDeadline(time.Now().Add(c.f.s.ReadHeaderTimeout))
-		req, headLen, ok := c.parse()
+		req, headLen, ok, err := c.parse()
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			// The head did not arrive within ReadHeaderTimeout: handed
+			// over, it got net/http's as well (a slowloris held the
+			// connection twice as long).
+			return
+		}
 		if !ok {
 			// net/http serves this request and the rest of the connection;
 			// it owns the buffered bytes from here on.
@@ -316,8 +323,9 @@ func (c *frontConn) serve() {
 }
 
 // parse reads the head of the request at the front of br, without
-// consuming it; ok is false when net/http is to serve it.
-func (c *frontConn) parse() (r *http.Request, headLen int, ok bool) {
+// consuming it; ok is false when net/http is to serve it, err the read's
+// failure if one ended the head.
+func (c *frontConn) parse() (r *http.Request, headLen int, ok bool, err error) {
 	var head []byte
 	for n := c.br.Buffered(); ; {
 		b, err := c.br.Peek(n)
@@ -329,17 +337,17 @@ func (c *frontConn) parse() (r *http.Request, headLen int, ok bool) {
 		// which reads it, serves it now rather than after the header
 		// timeout.
 		if err != nil || len(b) >= frontHeadBuffer || hasBareLF(b) {
-			return nil, 0, false
+			return nil, 0, false, err
 		}
 		// Peek fills the buffer with what has arrived, at least one more.
 		n = min(max(c.br.Buffered(), len(b)+1), frontHeadBuffer)
 	}
 	r, ok = parseFunctionRequest(c.f.s, head)
 	if !ok {
-		return nil, 0, false
+		return nil, 0, false, nil
 	}
 	r.RemoteAddr = c.remoteAddr
-	return r, headLen, true
+	return r, headLen, true, nil
 }
 
 // hasBareLF reports whether b holds a '\n' not preceded by '\r'.

@@ -126,3 +126,28 @@ func TestFrontAcceptsAfterEMFILE(t *testing.T) {
 		t.Errorf("%d %s", resp.StatusCode, b)
 	}
 }
+
+// TestFrontHeaderTimeoutEndsTheConnection: a head that does not arrive
+// within ReadHeaderTimeout ends the connection. The front handed it to
+// net/http, whose own header timeout started then: a head completed after
+// the front's deadline was still served (a slowloris held a connection
+// twice as long).
+func TestFrontHeaderTimeoutEndsTheConnection(t *testing.T) {
+	s, _ := newTestServer(t, echoBackend())
+	s.ReadHeaderTimeout = 2 * time.Second
+	addr := openFront(t, s)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, _ = io.WriteString(conn, "GET /fn/greet/slow HTTP/1.1\r\nHost: local")
+	// Past the front's deadline, well before the end of a second one.
+	time.Sleep(3 * time.Second)
+	_, _ = io.WriteString(conn, "host\r\nConnection: close\r\n\r\n")
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	all, _ := io.ReadAll(conn)
+	if strings.Contains(string(all), "HTTP/1.1 200") {
+		t.Errorf("a head completed after the header timeout was served: %q", all)
+	}
+}
