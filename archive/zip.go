@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"path"
 	"sort"
 	"strings"
 
@@ -20,6 +21,9 @@ const (
 	MaxZipBytes      = 50 << 20
 	MaxUnzippedBytes = 250 << 20
 )
+
+// maxNameComponent is the longest file name Linux file systems take.
+const maxNameComponent = 255
 
 // ZipLimits bounds what FromZip accepts; a zero field takes Lambda's limit
 // (MaxZipBytes, MaxUnzippedBytes, DefaultExtractMaxEntries).
@@ -152,6 +156,17 @@ func (t *ZipTree) add(tw *tar.Writer, f *zip.File, exec map[string]bool, budget 
 		// A tar header cannot carry it (and no file system either).
 		return lambda.Errorf(lambda.EINVALID, "the zip entry %q has a NUL byte in its name", name)
 	}
+	// What Extract would refuse in the build is refused now, while the
+	// Lambda API still answers the request (CreateFunction said Pending,
+	// then Failed).
+	if _, err := cleanName(strings.TrimSuffix(name, "/")); err != nil {
+		return err
+	}
+	for _, c := range strings.Split(name, "/") {
+		if len(c) > maxNameComponent {
+			return lambda.Errorf(lambda.EINVALID, "code archive entry %.80q... has a name component of %d bytes, over %d", name, len(c), maxNameComponent)
+		}
+	}
 	mode := f.Mode()
 	hdr := &tar.Header{Name: name, Format: tar.FormatPAX}
 	switch {
@@ -162,6 +177,9 @@ func (t *ZipTree) add(tw *tar.Writer, f *zip.File, exec map[string]bool, budget 
 		target, err := readZipFile(f, 4096)
 		if err != nil {
 			return err
+		}
+		if link := string(target); path.IsAbs(link) || !fs.ValidPath(path.Join(path.Dir(name), path.Clean(link))) {
+			return reject(name, "is a symlink to "+link+", outside the code directory; use a relative target inside it")
 		}
 		hdr.Typeflag, hdr.Linkname, hdr.Mode = tar.TypeSymlink, string(target), 0o777
 		if err := tw.WriteHeader(hdr); err != nil {
