@@ -65,6 +65,7 @@ func TestCLIScriptable(t *testing.T) {
 		}{
 			{[]string{"list"}, strs("name"), greet, false},
 			{[]string{"versions", greet}, strs("number"), "2", false},
+			{[]string{"alias", "list", greet}, strs("name"), "live", false},
 			{[]string{"invocations", greet}, strs("id"), "", false},
 			{[]string{"schedule", "list"}, strs("id"), "", false},
 			{[]string{"keys", "list"}, strs("id"), "", false},

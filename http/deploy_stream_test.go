@@ -31,8 +31,7 @@ func (f *floodDeployer) Deploy(ctx context.Context, req lambda.DeployRequest) (*
 // abandoned as if the client had gone away, instead of blocking in a write
 // forever (and the server's shutdown with it).
 func TestDeployStalledClientIsCut(t *testing.T) {
-	defer func(d time.Duration) { streamWriteTimeout = d }(streamWriteTimeout)
-	streamWriteTimeout = 300 * time.Millisecond
+	setStreamWriteTimeout(t, 300*time.Millisecond)
 	d := &floodDeployer{ended: make(chan struct{})}
 	s := openForTest(NewServer())
 	s.Functions = d

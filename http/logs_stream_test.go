@@ -135,8 +135,7 @@ func TestLogsStalledFollowersDoNotHoldShutdown(t *testing.T) {
 // A follower that cannot take a line within streamWriteTimeout is cut,
 // server stop or not: it holds no handler and no follow.
 func TestLogsStalledFollowerIsCut(t *testing.T) {
-	defer func(d time.Duration) { streamWriteTimeout = d }(streamWriteTimeout)
-	streamWriteTimeout = 300 * time.Millisecond
+	setStreamWriteTimeout(t, 300*time.Millisecond)
 	s, logs := openFlooded(t)
 	before := runtime.NumGoroutine()
 	stalledFollower(t, s.Port())
@@ -147,10 +146,9 @@ func TestLogsStalledFollowerIsCut(t *testing.T) {
 
 // A reading follower is not cut, however long it follows.
 func TestLogsFollowerThatReadsIsNotCut(t *testing.T) {
-	defer func(d time.Duration) { streamWriteTimeout = d }(streamWriteTimeout)
 	// Long enough that a reader slowed down by a loaded machine (-race,
 	// two cores) takes each line within it: a second cut one in CI.
-	streamWriteTimeout = 3 * time.Second
+	setStreamWriteTimeout(t, 3*time.Second)
 	s, logs := openFlooded(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	c := NewClient(fmt.Sprintf("http://127.0.0.1:%d", s.Port()))
@@ -220,4 +218,15 @@ func waitGoroutines(t *testing.T, before int) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// setStreamWriteTimeout sets streamWriteTimeout for one test and puts it
+// back in a cleanup registered before the test's server is opened, so
+// that it runs after the server's Close: a handler still running when the
+// test function returns reads the variable, and a deferred restore would
+// race with it.
+func setStreamWriteTimeout(t *testing.T, d time.Duration) {
+	old := streamWriteTimeout
+	t.Cleanup(func() { streamWriteTimeout = old })
+	streamWriteTimeout = d
 }

@@ -155,29 +155,61 @@ func start() (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Exclusive while starting (a concurrent "down" must not run in the
-	// middle), then shared for as long as this process uses the cluster.
-	if err := flockTimeout(lock, syscall.LOCK_EX, 5*time.Minute); err != nil {
-		lock.Close()
-		return nil, err
-	}
 	c := &Cluster{script: script}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	out, err := c.run(ctx, "up")
-	if err == nil {
-		err = c.parseEnv(out)
-	}
-	if err != nil {
-		lock.Close()
-		return nil, err
-	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_SH); err != nil {
+	if err := c.join(lock); err != nil {
 		lock.Close()
 		return nil, err
 	}
 	shared.lock = lock
 	return c, nil
+}
+
+// join holds lock shared, with the cluster up, for as long as this process
+// uses it. Starting ("up", idempotent) runs under the lock held
+// exclusively, so that no "down" runs in its middle. A cluster other test
+// processes use (they hold the lock shared, e2e for its whole run) is
+// joined as it is, shared at once: waiting for the exclusive lock would
+// wait for those whole processes.
+func (c *Cluster) join(lock *os.File) error {
+	deadline := time.Now().Add(10 * time.Minute)
+	for time.Now().Before(deadline) {
+		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			out, err := c.run(ctx, "up")
+			cancel()
+			if err == nil {
+				err = c.parseEnv(out)
+			}
+			if err != nil {
+				return err
+			}
+			return syscall.Flock(int(lock.Fd()), syscall.LOCK_SH)
+		} else if !errors.Is(err, syscall.EWOULDBLOCK) {
+			return fmt.Errorf("lock %s: %w", lock.Name(), err)
+		}
+		// Held: shared by users of a running cluster, or exclusively by
+		// a process starting or stopping it (shared comes after either).
+		if err := flockTimeout(lock, syscall.LOCK_SH, time.Until(deadline)); err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		out, err := c.run(ctx, "env")
+		if err == nil {
+			if err = c.parseEnv(out); err == nil {
+				err = c.WaitReady(ctx)
+			}
+		}
+		cancel()
+		if err == nil {
+			return nil
+		}
+		// Stopped meanwhile (the last user's Release): start it again.
+		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_UN); err != nil {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("lock %s: the cluster was neither started nor joined within 10m", lock.Name())
 }
 
 // flockTimeout takes the lock, giving up after d: every wait is bounded.
