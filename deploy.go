@@ -29,6 +29,12 @@ type DeployRequest struct {
 	// (Cloner) and deploys it like an uploaded Code archive; the version
 	// records its Provenance.
 	Git *GitSource
+	// OnlyFunctions, when set, are the functions whose platform-built
+	// images Image may name (the caller's key is limited to them): such an
+	// image holds its function's code and environment files, which a key
+	// for another function must not get by deploying it as its own.
+	// Images the platform did not build are not limited.
+	OnlyFunctions []string
 	// Progress receives the stages and the build log as they happen.
 	// It may be nil.
 	Progress Progress
@@ -43,7 +49,8 @@ type DeployRequest struct {
 type Deployment struct {
 	*Function
 	// Changed is false when the deploy found the code and configuration of
-	// the active version: nothing was built and that version stays active.
+	// the active version (of live's canary, for a canary deploy): nothing
+	// was built and that version stays where it was.
 	Changed bool
 	// Schedules are the deploy's schedules as applied, in its order.
 	Schedules []AppliedSchedule
@@ -65,7 +72,9 @@ type FunctionService interface {
 	// recorded and the previous version keeps serving. Code (or an image)
 	// and configuration identical to the active version's publish nothing
 	// unless req.Force: the active version stays, and only req.Scaling
-	// applies.
+	// applies. A canary deploy compares live's canary first: the same
+	// code and configuration only set its weight to req.Canary; the active
+	// version's with a canary in place are refused (ECONFLICT).
 	Deploy(ctx context.Context, req DeployRequest) (*Deployment, error)
 	// Rollback makes version `to` active (0: the one before the active
 	// version), warming it before the switch.
@@ -80,7 +89,7 @@ type FunctionService interface {
 // Deploy results, as a DeployObserver receives them.
 const (
 	DeployPublished = "published" // a new version serves
-	DeployUnchanged = "unchanged" // the code and config were the active version's
+	DeployUnchanged = "unchanged" // the code and config were the active version's (or live's canary's)
 	DeployFailed    = "failed"    // nothing changed; the previous version serves
 )
 

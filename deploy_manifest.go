@@ -48,6 +48,9 @@ func (m *DeployManifest) Under(req DeployRequest) DeployRequest {
 	if c.Timeout == 0 {
 		c.Timeout = base.Timeout
 	}
+	if c.Placement == nil {
+		c.Placement = base.Placement
+	}
 	if len(base.Env) > 0 {
 		env := maps.Clone(base.Env)
 		maps.Copy(env, c.Env)

@@ -8,7 +8,7 @@ import (
 func TestDeployManifestUnder(t *testing.T) {
 	one, two, five := 1, 2, 5
 	m := &DeployManifest{
-		Config:    Config{Runtime: "python", Handler: "h.main", Port: 9000, MemoryBytes: 512 << 20, Timeout: Duration(time.Minute), Env: map[string]string{"A": "file", "B": "file"}},
+		Config:    Config{Runtime: "python", Handler: "h.main", Port: 9000, MemoryBytes: 512 << 20, Timeout: Duration(time.Minute), Env: map[string]string{"A": "file", "B": "file"}, Placement: []string{"node.labels.gpu==true"}},
 		Scaling:   ScalingPatch{MinInstances: &one, MaxInstances: &five},
 		Schedules: []ScheduleSpec{{Cron: "@hourly"}},
 	}
@@ -19,14 +19,16 @@ func TestDeployManifestUnder(t *testing.T) {
 	}{
 		{"the file alone", DeployRequest{Name: "greet"}, func(t *testing.T, got DeployRequest) {
 			if got.Config.Runtime != "python" || got.Config.Port != 9000 || got.Config.Env["B"] != "file" || *got.Scaling.MaxInstances != 5 ||
+				len(got.Config.Placement) != 1 || got.Config.Placement[0] != "node.labels.gpu==true" ||
 				len(got.Schedules) != 1 || got.Schedules[0].Function != "greet" {
 				t.Errorf("got %+v", got)
 			}
 		}},
-		{"flags win", DeployRequest{Name: "greet", Config: Config{Runtime: "node", Port: 8081, Env: map[string]string{"B": "flag", "C": "flag"}},
+		{"flags win", DeployRequest{Name: "greet", Config: Config{Runtime: "node", Port: 8081, Env: map[string]string{"B": "flag", "C": "flag"}, Placement: []string{"node.role==worker"}},
 			Scaling: ScalingPatch{MaxInstances: &two}, Schedules: []ScheduleSpec{{Function: "greet", Cron: "@daily"}}}, func(t *testing.T, got DeployRequest) {
 			c := got.Config
-			if c.Runtime != "node" || c.Handler != "h.main" || c.Port != 8081 || c.MemoryBytes != 512<<20 || c.Env["A"] != "file" || c.Env["B"] != "flag" || c.Env["C"] != "flag" {
+			if c.Runtime != "node" || c.Handler != "h.main" || c.Port != 8081 || c.MemoryBytes != 512<<20 || c.Env["A"] != "file" || c.Env["B"] != "flag" || c.Env["C"] != "flag" ||
+				len(c.Placement) != 1 || c.Placement[0] != "node.role==worker" {
 				t.Errorf("config %+v", c)
 			}
 			if *got.Scaling.MinInstances != 1 || *got.Scaling.MaxInstances != 2 {

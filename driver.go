@@ -18,6 +18,11 @@ const (
 	LabelServer = "lambda.server"
 )
 
+// DefaultHostCapacity is how many instances one host runs at once, all
+// functions together, unless configured (lambda server --max-instances):
+// what protects a machine from a flood of cold starts.
+const DefaultHostCapacity = 200
+
 // Driver is a container engine that both builds images and runs them: the
 // local Docker engine. The docker package implements it with the Docker
 // SDK; tests use a fake. Both pass the suite in drivertest.
@@ -92,6 +97,12 @@ type InstanceDriver interface {
 	// the container stops (nil) or ctx ends (ctx's error). emit must not
 	// keep the slice. A missing container is ENOTFOUND.
 	FollowLogs(ctx context.Context, id string, since time.Time, emit func([]LogLine)) error
+	// Capacity is how many instances the backend runs at once, all
+	// functions together: the local engine's host cap, or on a cluster
+	// the per-node cap times the nodes that take instances now (a lost
+	// node lowers it). The engine asks again from time to time and
+	// starts no instance past the last answer.
+	Capacity(ctx context.Context) (int, error)
 	// WatchExits sends the exits of platform containers, until ctx ends.
 	// Consumers must also cope with missed events (reconnects) and with an
 	// exit sent again: after a reconnect, or OOMKilled once the engine

@@ -1,6 +1,8 @@
 package lambda
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"unicode"
 	"unicode/utf8"
@@ -35,3 +37,18 @@ type KeyOwner struct {
 }
 
 func (k *KeyOwner) Error() string { return fmt.Sprintf("invocation %s", k.ID) }
+
+// RequestHash is what an idempotency key binds besides its function: the
+// payload and the qualifier. A repeat that names another version or alias
+// is another request, refused as another payload is, not a replay of the
+// first target's result. An unqualified request hashes its payload alone,
+// as keys stored before the qualifier counted did.
+func RequestHash(qualifier string, payload []byte) string {
+	h := sha256.New()
+	h.Write(payload)
+	if qualifier != "" {
+		h.Write([]byte("\x00qualifier="))
+		h.Write([]byte(qualifier))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -17,8 +17,11 @@ type Image struct {
 	User       string            `json:"user,omitempty"`
 	Ports      []int             `json:"ports,omitempty"` // exposed TCP ports
 	Labels     map[string]string `json:"labels,omitempty"`
-	Size       int64             `json:"size"`
-	CreatedAt  time.Time         `json:"created_at"`
+	// OnBuild holds the image's ONBUILD triggers, run by the build of an
+	// image FROM it.
+	OnBuild   []string  `json:"on_build,omitempty"`
+	Size      int64     `json:"size"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // ImageDriver is what deploying prebuilt images needs from the container

@@ -78,6 +78,12 @@ type InvokeRequest struct {
 	// TraceState is the caller's tracestate, forwarded with a valid Trace
 	// only.
 	TraceState string
+	// ClientContext is the Lambda Invoke API's client context, decoded: a
+	// JSON object, compact and ASCII only, so that it travels in a header
+	// to the instance, whose runtime hands it to the handler as Lambda's
+	// runtimes do. "" when the caller sent none. Lambda passes it to
+	// synchronous invocations only, so async jobs do not keep it.
+	ClientContext string
 }
 
 // InvokeResult is a function's answer to a direct invocation.

@@ -208,8 +208,11 @@ type JobStore interface {
 	// empty. Each is queued as at creation: Attempts 0, CreatedAt and
 	// NextRunAt now (its event age starts again, or a job that died of
 	// age would die again untried), FinishedAt nil; its History stays. An id that is unknown is ENOTFOUND, one that is not dead
-	// ECONFLICT, and then nothing is requeued.
-	RedriveJobs(ctx context.Context, function string, ids []string, now time.Time) ([]*Job, error)
+	// ECONFLICT, and then nothing is requeued. The redriven jobs count
+	// against the function's limit of waiting jobs as new ones do
+	// (maxQueued; 0 is DefaultMaxQueued): when they would pass it, the
+	// redrive is throttled (ThrottleAsyncQueueFull) and nothing requeued.
+	RedriveJobs(ctx context.Context, function string, ids []string, now time.Time, maxQueued int) ([]*Job, error)
 	// PruneJobs deletes jobs that ended before before, and idempotency
 	// keys past their window; it returns how many jobs went.
 	PruneJobs(ctx context.Context, before, now time.Time) (int, error)

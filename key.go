@@ -88,8 +88,14 @@ type AuditEntry struct {
 	Addr     string    `json:"addr"`
 	Action   string    `json:"action"` // e.g. "deploy", "delete", "keys.create"
 	Function string    `json:"function,omitempty"`
-	Result   string    `json:"result"` // "ok" or the error code
-	Status   int       `json:"status"`
+	// Target and TargetName name what the write acted on that is not a
+	// function: the key of keys.create and keys.revoke, by the ID the
+	// keys commands take and the name a reader knows it by (never its
+	// secret).
+	Target     string `json:"target,omitempty"`
+	TargetName string `json:"target_name,omitempty"`
+	Result     string `json:"result"` // "ok" or the error code
+	Status     int    `json:"status"`
 }
 
 // AuditStore persists the audit log.

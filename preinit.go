@@ -25,11 +25,11 @@ const (
 // it; a driver without it (Swarm) has no such instances.
 type PreinitDriver interface {
 	// StartPreinit creates and starts a hardened generic container of
-	// image for runtime, labelled LabelPreinit and no function, its task
-	// root an empty writable tmpfs, waiting for its init on
+	// spec.Image for spec.Runtime, labelled LabelPreinit and no function,
+	// its task root an empty writable tmpfs, waiting for its init on
 	// PreinitInitPort; Addr is its PreinitPort. Its limits are the
 	// defaults (those InstanceLimits{} stands for).
-	StartPreinit(ctx context.Context, runtime, image string) (*Instance, error)
+	StartPreinit(ctx context.Context, spec PreinitSpec) (*Instance, error)
 	// UpdateInstance applies limits to a running container (docker
 	// update): a pre-initialized instance gets its function's. Zero
 	// fields get the platform's defaults, as in InstanceSpec.
@@ -37,6 +37,21 @@ type PreinitDriver interface {
 	// ImageFiles returns a tar of the directory dir of image, read without
 	// running the image (a created container, copied from and removed).
 	ImageFiles(ctx context.Context, image, dir string) (io.ReadCloser, error)
+}
+
+// PreinitSpec is a generic instance to start.
+type PreinitSpec struct {
+	// Runtime names the instance's container and label: python, node,
+	// or go-PROTOCOL for the shim base under Go functions.
+	Runtime string
+	Image   string
+	// Entrypoint, when set, replaces the image's: the shim base has no
+	// command of its own, the functions built on it run the shim with
+	// their protocol and their binary, which a generic instance gets
+	// with its init.
+	Entrypoint []string
+	// Env is the shim's pre-initialization setting (LAMBDA_PREINIT).
+	Env map[string]string
 }
 
 // InstanceLimits are the resource limits of an instance.

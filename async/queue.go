@@ -232,7 +232,7 @@ func (q *Queue) ListJobs(ctx context.Context, f lambda.JobFilter) ([]*lambda.Job
 // Redrive queues dead jobs of function again, with fresh attempts and the
 // same IDs, and wakes the function's dispatcher.
 func (q *Queue) Redrive(ctx context.Context, function string, ids []string) ([]*lambda.Job, error) {
-	jobs, err := q.jobs.RedriveJobs(ctx, function, ids, q.Clock.Now())
+	jobs, err := q.jobs.RedriveJobs(ctx, function, ids, q.Clock.Now(), q.MaxQueued)
 	if err != nil {
 		return nil, err
 	}

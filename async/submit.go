@@ -3,8 +3,6 @@ package async
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -44,7 +42,6 @@ func (q *Queue) submit(ctx context.Context, req *lambda.InvokeRequest, depth int
 	if len(bytes.TrimSpace(payload)) == 0 {
 		payload = emptyPayload
 	}
-	sum := sha256.Sum256(payload)
 	now := q.Clock.Now()
 	j := &lambda.Job{
 		ID:             lambda.NewRequestID(),
@@ -55,7 +52,7 @@ func (q *Queue) submit(ctx context.Context, req *lambda.InvokeRequest, depth int
 		Status:         lambda.StatusQueued,
 		Timeout:        lambda.Duration(req.Timeout),
 		IdempotencyKey: req.IdempotencyKey,
-		PayloadHash:    hex.EncodeToString(sum[:]),
+		PayloadHash:    lambda.RequestHash(req.Qualifier, payload),
 		Schedule:       req.Schedule,
 		Overlap:        req.Overlap,
 		TraceParent:    submissionTrace(req),

@@ -29,27 +29,31 @@ const deployWait = 5 * time.Minute
 
 // deploy measures, with warm caches (an unmeasured deploy of each runtime
 // first): a first deploy of a small Go function (examples/greet's kind)
-// under a new name, and code-only redeploys of a Go and a Python function,
+// under a new name, and code-only redeploys of a Go, a Python and a Node
+// function,
 // each from the deploy call until a request through the gateway gets the
 // new code's answer.
 func (r *Runner) deploy(ctx context.Context, rep *Report) error {
 	n := r.Plan.DeploySamples
 	d := &rep.Deploy
-	first, goRe, pyRe := NewRecorder(n), NewRecorder(n), NewRecorder(n)
+	first, goRe, pyRe, nodeRe := NewRecorder(n), NewRecorder(n), NewRecorder(n), NewRecorder(n)
 	tr := NewTransport(2)
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: coldTimeout}
 	defer func() {
-		for _, name := range []string{"deploy-py", "deploy-go"} {
+		for _, name := range []string{"deploy-py", "deploy-node", "deploy-go"} {
 			_ = r.Deployer.Delete(context.WithoutCancel(ctx), name)
 		}
 	}()
-	r.logf("deploy: %d first deploys of a Go function, %d code-only redeploys of a Go and a Python function", n, n)
+	r.logf("deploy: %d first deploys of a Go function, %d code-only redeploys of a Go, a Python and a Node function", n, n)
 	// Warm the caches (runtime images, Go's build cache): unmeasured.
 	if _, err := r.timeDeploy(ctx, client, "deploy-go", "go", -1); err != nil {
 		return err
 	}
 	if _, err := r.timeDeploy(ctx, client, "deploy-py", "python", -1); err != nil {
+		return err
+	}
+	if _, err := r.timeDeploy(ctx, client, "deploy-node", "node", -1); err != nil {
 		return err
 	}
 	for i := range n {
@@ -70,12 +74,18 @@ func (r *Runner) deploy(ctx context.Context, rep *Report) error {
 			return err
 		}
 		pyRe.Record(py)
-		r.logf("deploy: round %d: first Go %.2fs, Go redeploy %.2fs, Python redeploy %.2fs", i+1, f.Seconds(), g.Seconds(), py.Seconds())
+		js, err := r.timeDeploy(ctx, client, "deploy-node", "node", i)
+		if err != nil {
+			return err
+		}
+		nodeRe.Record(js)
+		r.logf("deploy: round %d: first Go %.2fs, Go redeploy %.2fs, Python redeploy %.2fs, Node redeploy %.2fs", i+1, f.Seconds(), g.Seconds(), py.Seconds(), js.Seconds())
 	}
 	d.Samples = n
 	d.FirstGoS = seconds(first.Percentile(50))
 	d.RedeployGoS = seconds(goRe.Percentile(50))
 	d.RedeployPythonS = seconds(pyRe.Percentile(50))
+	d.RedeployNodeS = seconds(nodeRe.Percentile(50))
 	return nil
 }
 
@@ -130,7 +140,7 @@ func get(ctx context.Context, client *http.Client, ep Endpoint) ([]byte, error) 
 	return body, err
 }
 
-// deployFunction is the tar.gz of a function of runtime (go or python)
+// deployFunction is the tar.gz of a function of runtime (go, python or node)
 // that answers marker.
 func deployFunction(runtime, marker string) ([]byte, error) {
 	files := map[string]string{}
@@ -145,6 +155,11 @@ func deployFunction(runtime, marker string) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("bench: no deploy function for runtime %q", runtime)
 	}
+	return packFunction(files)
+}
+
+// packFunction is the tar.gz of a function's files.
+func packFunction(files map[string]string) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(zw)

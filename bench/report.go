@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"errors"
 	"os"
 	"runtime"
 	"strings"
@@ -22,6 +23,9 @@ type Report struct {
 	Async     Async     `json:"async"`
 	Deploy    Deploy    `json:"deploy"`
 	Targets   []Target  `json:"targets"`
+	// Failures are the measurements that failed; the report holds what
+	// the others measured.
+	Failures []Failure `json:"failures,omitempty"`
 }
 
 // Machine describes where the figures were measured.
@@ -106,10 +110,14 @@ type Cold struct {
 	PausedP99Ms     float64 `json:"paused_p99_ms"`
 	PausedSamples   int     `json:"paused_samples"`
 	PausedDiscarded int     `json:"paused_discarded"`
-	// Preinit*: a cold start of a handler function while a generic
-	// instance of its runtime is ready (cold_preinit.go).
+	// Preinit*: a cold start of a function while a generic instance that
+	// fits it is ready (cold_preinit.go): of its runtime for Python and
+	// Node, of the shim base for Go SDK, aws-lambda-go and stdio Go ones.
 	PreinitPython PreinitFigures `json:"preinit_python"`
 	PreinitNode   PreinitFigures `json:"preinit_node"`
+	PreinitGo     PreinitFigures `json:"preinit_go"`
+	PreinitAWS    PreinitFigures `json:"preinit_aws"`
+	PreinitStdio  PreinitFigures `json:"preinit_stdio"`
 }
 
 // Stdio compares a container per call (the classic model) with the warm
@@ -147,5 +155,26 @@ type Deploy struct {
 	FirstGoS        float64 `json:"first_go_s"`        // a new Go function
 	RedeployGoS     float64 `json:"redeploy_go_s"`     // new code of a Go function
 	RedeployPythonS float64 `json:"redeploy_python_s"` // new code of a Python function
+	RedeployNodeS   float64 `json:"redeploy_node_s"`   // new code of a Node function
 	Samples         int     `json:"samples"`
+}
+
+// Failure is a measurement of a run that failed: its figures are missing
+// or partial, and its targets are left out of the report.
+type Failure struct {
+	Phase   string `json:"phase"`   // as --phases names it
+	Figures string `json:"figures"` // the figures it leaves out, e.g. cold.paused_*
+	Error   string `json:"error"`
+}
+
+// err is the error of a run with failures: each phase's, one a line.
+func (r *Report) err() error {
+	if len(r.Failures) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(r.Failures))
+	for i, f := range r.Failures {
+		msgs[i] = f.Phase + ": " + f.Error
+	}
+	return errors.New(strings.Join(msgs, "\n"))
 }

@@ -74,44 +74,55 @@ type Runner struct {
 	Phases []string
 }
 
-// Run measures everything and returns the report, or the first error.
+// Run measures everything and returns the report. A measurement that
+// fails does not end the run (unless ctx did): its error is in the
+// report's Failures, its targets are left out, the others go on, and Run
+// returns the report with an error that names every failure.
 func (r *Runner) Run(ctx context.Context) (*Report, error) {
 	start := time.Now()
 	rep := &Report{Mode: r.Plan.Mode, Date: start.UTC().Truncate(time.Second), Machine: r.Machine}
-	phases := []struct {
-		name string
-		run  func(context.Context, *Report) error
+	// figures is the prefix of the report's figures each one measures.
+	steps := []struct {
+		phase, figures string
+		run            func(context.Context, *Report) error
 	}{
-		{"warm", r.warm},
+		{"warm", "warm.", r.warm},
 		// async reuses warm's instance, before cold scales it away.
-		{"async", r.async},
-		{"cold", r.cold},
-		{"cold", r.coldPaused},
-		{"cold", r.coldPreinit},
-		{"stdio", r.stdio},
-		{"scale", r.scale},
-		{"deploy", r.deploy},
+		{"async", "async.", r.async},
+		{"cold", "cold.ratio", r.cold},
+		{"cold", "cold.paused_", r.coldPaused},
+		{"cold", "cold.preinit_", r.coldPreinit},
+		{"stdio", "stdio.", r.stdio},
+		{"scale", "scale.", r.scale},
+		{"deploy", "deploy.", r.deploy},
 	}
-	for _, p := range phases {
-		if !r.runs(p.name) {
+	var failed []string
+	for _, st := range steps {
+		if !r.runs(st.phase) {
 			continue
 		}
-		t := time.Now()
-		r.phase(p.name, true)
-		err := p.run(ctx, rep)
-		r.phase(p.name, false)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p.name, err)
+		if ctx.Err() != nil {
+			break
 		}
-		r.logf("%s: done in %.1fs", p.name, time.Since(t).Seconds())
+		t := time.Now()
+		r.phase(st.phase, true)
+		err := st.run(ctx, rep)
+		r.phase(st.phase, false)
+		if err != nil {
+			r.logf("%s: failed after %.1fs (%s* not measured): %v", st.phase, time.Since(t).Seconds(), st.figures, err)
+			rep.Failures = append(rep.Failures, Failure{Phase: st.phase, Figures: st.figures + "*", Error: err.Error()})
+			failed = append(failed, st.figures)
+			continue
+		}
+		r.logf("%s: done in %.1fs", st.phase, time.Since(t).Seconds())
 	}
 	rep.DurationS = round(time.Since(start).Seconds(), 1)
 	rep.evaluate()
 	rep.Targets = slices.DeleteFunc(rep.Targets, func(t Target) bool {
 		phase, _, _ := strings.Cut(t.Figure, ".")
-		return !r.runs(phase)
+		return !r.runs(phase) || slices.ContainsFunc(failed, func(prefix string) bool { return strings.HasPrefix(t.Figure, prefix) })
 	})
-	return rep, nil
+	return rep, rep.err()
 }
 
 // runs reports whether the run includes phase.

@@ -3,9 +3,12 @@ package bench
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +27,7 @@ type fakePlatform struct {
 	failEvery int
 	started   []int
 	paused    int
+	pauseErr  error // every PauseInstance fails with it
 }
 
 func (f *fakePlatform) WarmInstance(context.Context, int) (string, error) { return f.direct, nil }
@@ -43,7 +47,7 @@ func (f *fakePlatform) PauseInstance(context.Context) error {
 	defer f.mu.Unlock()
 	f.paused++
 	f.zero = false
-	return nil
+	return f.pauseErr
 }
 
 func (f *fakePlatform) StartInstances(_ context.Context, n int) error {
@@ -95,10 +99,13 @@ func tinyPlan() Plan {
 	}
 }
 
-func TestRunnerWithFakes(t *testing.T) {
+// fakeRunner runs every phase but deploy against fp, fake Docker and a
+// fake gateway and API.
+func fakeRunner(t *testing.T, fp *fakePlatform) (*Runner, *fakeBare, *bytes.Buffer) {
+	t.Helper()
 	direct := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
-	defer direct.Close()
-	fp := &fakePlatform{direct: strings.TrimPrefix(direct.URL, "http://"), failEvery: 5}
+	t.Cleanup(direct.Close)
+	fp.direct = strings.TrimPrefix(direct.URL, "http://")
 	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Host {
 		case "http.localhost":
@@ -110,15 +117,15 @@ func TestRunnerWithFakes(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	}))
-	defer gateway.Close()
+	t.Cleanup(gateway.Close)
 
 	q := newFakeQueue()
 	api := httptest.NewServer(q)
-	defer api.Close()
+	t.Cleanup(api.Close)
 
 	var progress bytes.Buffer
 	fb := &fakeBare{}
-	r := &Runner{
+	return &Runner{
 		Plan: tinyPlan(), Platform: fp, Bare: fb,
 		HTTP:     Endpoint{URL: gateway.URL + "/", Host: "http.localhost"},
 		Stdio:    Endpoint{URL: gateway.URL + "/", Host: "stdio.localhost"},
@@ -127,10 +134,18 @@ func TestRunnerWithFakes(t *testing.T) {
 		Queue:    q,
 		Machine:  DetectMachine(),
 		Progress: &progress,
-	}
+	}, fb, &progress
+}
+
+func TestRunnerWithFakes(t *testing.T) {
+	fp := &fakePlatform{failEvery: 5}
+	r, fb, progress := fakeRunner(t, fp)
 	rep, err := r.Run(context.Background())
 	if err != nil {
 		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	if len(rep.Failures) != 0 {
+		t.Errorf("failures %+v in a run without any", rep.Failures)
 	}
 	w, c, s, sc := rep.Warm, rep.Cold, rep.Stdio, rep.Scale
 	if w.LatencySamples != 40 || w.DirectP50Ms <= 0 || w.GatewayP50Ms <= 0 || w.DirectRPS <= 0 || w.GatewayRPS <= 0 || w.RPSRatio <= 0 || w.Errors != 0 || w.DirectCPUUsPerReq <= 0 {
@@ -158,11 +173,53 @@ func TestRunnerWithFakes(t *testing.T) {
 	if c.PausedSamples != 4 || c.PausedDiscarded != 0 || c.PausedP50Ms <= 0 || fp.paused != 5 {
 		t.Errorf("cold from paused = %+v after %d pauses; want 4 samples after 5 pauses (one unmeasured)", c, fp.paused)
 	}
-	if len(rep.Targets) != 9 || rep.Mode != "test" || rep.Machine.Cores == 0 {
+	if len(rep.Targets) < 9 || rep.Mode != "test" || rep.Machine.Cores == 0 {
 		t.Errorf("report = %+v", rep)
 	}
 	if !strings.Contains(progress.String(), "sample discarded") {
 		t.Errorf("progress does not mention the discarded sample:\n%s", progress.String())
+	}
+}
+
+// TestRunnerKeepsFinishedPhases: a measurement that fails leaves the
+// figures of the others in the report, before and after it, with its
+// error, and without its targets; Run still fails. It returned no report,
+// so lambda bench printed nothing after minutes of measurements.
+func TestRunnerKeepsFinishedPhases(t *testing.T) {
+	fp := &fakePlatform{pauseErr: errors.New("cold request through the gateway answered 504 Gateway Timeout")}
+	r, _, progress := fakeRunner(t, fp)
+	rep, err := r.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "cold: cold request through the gateway answered 504") {
+		t.Errorf("err = %v, want the paused measurement's", err)
+	}
+	if rep == nil {
+		t.Fatalf("no report\nprogress:\n%s", progress.String())
+	}
+	if rep.Warm.GatewayRPS <= 0 || rep.Async.Enqueued == 0 || rep.Cold.GatewaySamples == 0 || rep.Stdio.PoolRPS <= 0 || rep.Scale.ContainersPerS <= 0 {
+		t.Errorf("report = %+v, want every phase's figures but the paused ones", rep)
+	}
+	want := []Failure{{Phase: "cold", Figures: "cold.paused_*", Error: fp.pauseErr.Error()}}
+	if !slices.Equal(rep.Failures, want) {
+		t.Errorf("failures = %+v, want %+v", rep.Failures, want)
+	}
+	for _, tg := range rep.Targets {
+		if tg.Figure == "cold.paused_p50_ms" {
+			t.Errorf("target %+v of the failed measurement is reported", tg)
+		}
+	}
+	var table bytes.Buffer
+	if err := WriteTable(&table, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "FAILED") || !strings.Contains(table.String(), "cold (cold.paused_*): cold request through the gateway answered 504") {
+		t.Errorf("the table does not show the failure:\n%s", table.String())
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"failures":[{"phase":"cold","figures":"cold.paused_*","error":"cold request`) {
+		t.Errorf("the JSON report does not hold the failure: %s", b)
 	}
 }
 
@@ -209,7 +266,8 @@ func TestRunnerRunsOnlyTheGivenPhases(t *testing.T) {
 	for _, tg := range rep.Targets {
 		figures = append(figures, tg.Figure)
 	}
-	if strings.Join(figures, " ") != "warm.rps_ratio warm.added_p50_ms" {
+	// The gateway's CPU target comes only with a measured CPU figure.
+	if got := strings.TrimSuffix(strings.Join(figures, " "), " warm.gateway_cpu_us_per_req"); got != "warm.rps_ratio warm.added_p50_ms" {
 		t.Errorf("targets %v, want the warm phase's alone", figures)
 	}
 }

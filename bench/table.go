@@ -34,7 +34,7 @@ func WriteTable(w io.Writer, rep *Report) error {
 	line("")
 	line("ASYNC: events of the same function through the API (202 once committed), concurrency %d", a.Concurrency)
 	row("", "p50", "p99", "")
-	row(fmt.Sprintf("dispatch: 202 → function receives (%d events, idle queue)", a.DispatchSamples), ms(a.DispatchP50Ms), ms(a.DispatchP99Ms), "")
+	row(fmt.Sprintf("dispatch: commit → function receives (%d events, idle queue)", a.DispatchSamples), ms(a.DispatchP50Ms), ms(a.DispatchP99Ms), "")
 	row("submit → function receives", ms(a.SubmitToRunP50Ms), "", "")
 	row(fmt.Sprintf("a submission at concurrency %d", a.Concurrency), ms(a.EnqueueP50Ms), ms(a.EnqueueP99Ms), "")
 	row("", "sync", "async", "ratio")
@@ -49,12 +49,9 @@ func WriteTable(w io.Writer, rep *Report) error {
 	row("p99", ms(c.BareP99Ms), ms(c.GatewayP99Ms), "")
 	row(fmt.Sprintf("p50 from a paused instance (%d samples)", c.PausedSamples), "", ms(c.PausedP50Ms), x(ratio(c.PausedP50Ms, c.BareP50Ms)))
 	row("p99 from a paused instance", "", ms(c.PausedP99Ms), "")
-	for _, f := range []struct {
-		runtime string
-		fig     PreinitFigures
-	}{{"python", c.PreinitPython}, {"node", c.PreinitNode}} {
-		if f.fig.Samples > 0 {
-			row(fmt.Sprintf("p50 %s, pre-initialized (%d samples)", f.runtime, f.fig.Samples), "", ms(f.fig.P50Ms), x(f.fig.Ratio))
+	for _, k := range preinitKinds {
+		if f := c.preinit(k.kind); f.Samples > 0 {
+			row(fmt.Sprintf("p50 %s, pre-initialized (%d samples)", k.kind, f.Samples), "", ms(f.P50Ms), x(f.Ratio))
 		}
 	}
 	line("")
@@ -73,6 +70,7 @@ func WriteTable(w io.Writer, rep *Report) error {
 		row("first deploy of a Go function", formatNumber(dp.FirstGoS)+" s", "", "")
 		row("code-only redeploy, Go", formatNumber(dp.RedeployGoS)+" s", "", "")
 		row("code-only redeploy, Python", formatNumber(dp.RedeployPythonS)+" s", "", "")
+		row("code-only redeploy, Node", formatNumber(dp.RedeployNodeS)+" s", "", "")
 	}
 	if wm.Errors+s.Errors+c.Discarded+a.Errors+a.FailedJobs > 0 {
 		line("")
@@ -82,6 +80,13 @@ func WriteTable(w io.Writer, rep *Report) error {
 	line("TARGETS")
 	for _, t := range rep.Targets {
 		row(t.Figure, t.Op+" "+formatNumber(t.Goal), formatNumber(t.Measured), t.Verdict())
+	}
+	if len(rep.Failures) > 0 {
+		line("")
+		line("FAILED: these measurements did not finish; their figures above are missing or partial, their targets left out")
+		for _, f := range rep.Failures {
+			line("  %s (%s): %s", f.Phase, f.Figures, f.Error)
+		}
 	}
 	return tw.Flush()
 }

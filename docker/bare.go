@@ -70,7 +70,7 @@ func (d *Driver) ColdStart(ctx context.Context, image string, port int) (time.Du
 // container's ID whenever one was created, for the caller to remove.
 func (d *Driver) bareServe(ctx context.Context, spec lambda.InstanceSpec, netID string) (string, error) {
 	image, port := spec.Image, spec.Port
-	created, err := d.cli.ContainerCreate(ctx, d.bareOptions(spec, netID))
+	created, err := d.createContainer(ctx, d.bareOptions(spec, netID))
 	if err != nil {
 		return "", d.wrap(err, "create a container of %s", image)
 	}
@@ -167,7 +167,7 @@ func (d *Driver) RunOnce(ctx context.Context, image string, cmd []string, stdin 
 	opts.HostConfig.NetworkMode = container.NetworkMode("none")
 	opts.NetworkingConfig = nil
 
-	created, err := d.cli.ContainerCreate(ctx, opts)
+	created, err := d.createContainer(ctx, opts)
 	if err != nil {
 		return nil, d.wrap(err, "create a container of %s", image)
 	}

@@ -17,16 +17,29 @@ const buildLogTail = 20
 
 // BuildImage builds req.Context with the classic builder (BuildKit needs a
 // session the API client does not offer), streaming the log to req.Output.
+// A context whose Dockerfile ends with the code's COPY (lambda.CodeLayerMarker)
+// has that layer written by the driver (build_code.go).
 func (d *Driver) BuildImage(ctx context.Context, req lambda.BuildRequest) (string, error) {
 	if req.Context == nil {
 		return "", lambda.Errorf(lambda.EINVALID, "build context is missing")
 	}
-	buildContext := req.Context
-	if labels := d.buildLabels(req.Labels); len(labels) > 0 {
-		buildContext = withLabels(req.Context, labels)
+	d.cache.RLock()
+	defer d.cache.RUnlock()
+	labels := d.buildLabels(req.Labels)
+	context, id, err := d.buildWithCodeLayer(ctx, req, labels)
+	if id != "" || err != nil {
+		return id, err
 	}
-	res, err := d.cli.ImageBuild(ctx, buildContext, client.ImageBuildOptions{
-		Tags:        req.Tags,
+	if len(labels) > 0 {
+		context = withLabels(context, labels)
+	}
+	return d.build(ctx, context, req.Tags, req.Output)
+}
+
+// build runs the classic builder on context and returns the image's ID.
+func (d *Driver) build(ctx context.Context, context io.Reader, tags []string, output io.Writer) (string, error) {
+	res, err := d.cli.ImageBuild(ctx, context, client.ImageBuildOptions{
+		Tags:        tags,
 		Dockerfile:  "Dockerfile",
 		Remove:      true,
 		ForceRemove: true,
@@ -43,7 +56,7 @@ func (d *Driver) BuildImage(ctx context.Context, req lambda.BuildRequest) (strin
 	defer res.Body.Close()
 
 	tail := newTailWriter(buildLogTail)
-	out := io.MultiWriter(tail, &lenientWriter{w: req.Output})
+	out := io.MultiWriter(tail, &lenientWriter{w: output})
 	sr, err := renderStream(res.Body, out)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -58,10 +71,10 @@ func (d *Driver) BuildImage(ctx context.Context, req lambda.BuildRequest) (strin
 		return sr.ImageID, nil
 	}
 	// Daemons before API 1.30 do not announce the ID; ask for it.
-	if len(req.Tags) > 0 {
-		img, err := d.cli.ImageInspect(ctx, req.Tags[0])
+	if len(tags) > 0 {
+		img, err := d.cli.ImageInspect(ctx, tags[0])
 		if err != nil {
-			return "", d.wrap(err, "inspect built image %s", req.Tags[0])
+			return "", d.wrap(err, "inspect built image %s", tags[0])
 		}
 		return img.ID, nil
 	}

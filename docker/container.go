@@ -47,9 +47,19 @@ func (d *Driver) startRetrying(ctx context.Context, spec lambda.InstanceSpec, ed
 var errNetworkGone = errors.New("network not found")
 
 func (d *Driver) start(ctx context.Context, spec lambda.InstanceSpec, edit func(*client.ContainerCreateOptions)) (*lambda.Instance, error) {
-	netID, err := d.ensureNetwork(ctx)
+	id, netID, err := d.create(ctx, spec, edit)
 	if err != nil {
 		return nil, err
+	}
+	return d.run(ctx, id, netID, spec)
+}
+
+// create creates spec's container on the dedicated network and returns its
+// ID and the network's.
+func (d *Driver) create(ctx context.Context, spec lambda.InstanceSpec, edit func(*client.ContainerCreateOptions)) (id, netID string, err error) {
+	netID, err = d.ensureNetwork(ctx)
+	if err != nil {
+		return "", "", err
 	}
 	opts := createOptions(spec, containerName(spec), netID)
 	if d.Namespace != "" {
@@ -58,20 +68,26 @@ func (d *Driver) start(ctx context.Context, spec lambda.InstanceSpec, edit func(
 	if edit != nil {
 		edit(&opts)
 	}
-	created, err := d.cli.ContainerCreate(ctx, opts)
+	created, err := d.createContainer(ctx, opts)
 	switch {
 	case isNetworkNotFound(err):
-		return nil, errNetworkGone
+		return "", "", errNetworkGone
 	case cerrdefs.IsNotFound(err):
-		return nil, lambda.Errorf(lambda.ENOTFOUND, "image %q of %s v%d not found: build or pull it first", spec.Image, spec.Function, spec.Version)
+		return "", "", lambda.Errorf(lambda.ENOTFOUND, "image %q of %s v%d not found: build or pull it first", spec.Image, spec.Function, spec.Version)
 	case err != nil:
-		return nil, d.wrap(err, "create container for %s v%d", spec.Function, spec.Version)
+		return "", "", d.wrap(err, "create container for %s v%d", spec.Function, spec.Version)
 	}
 	for _, w := range created.Warnings {
 		d.logger().Debug("docker: container created with a warning", "id", created.ID, "warning", w)
 	}
-	if _, err := d.cli.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {
-		d.removeQuietly(ctx, created.ID)
+	return created.ID, netID, nil
+}
+
+// run starts the created container id of spec and returns it with its
+// address on the network netID; on failure the container is removed.
+func (d *Driver) run(ctx context.Context, id, netID string, spec lambda.InstanceSpec) (*lambda.Instance, error) {
+	if _, err := d.cli.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
+		d.removeQuietly(ctx, id)
 		switch {
 		case isNetworkNotFound(err):
 			return nil, errNetworkGone
@@ -82,25 +98,33 @@ func (d *Driver) start(ctx context.Context, spec lambda.InstanceSpec, edit func(
 		// binary): the function's fault, not the platform's.
 		return nil, lambda.Errorf(lambda.EFUNCTION, "%s v%d failed to start: %s", spec.Function, spec.Version, daemonMessage(err))
 	}
-	res, err := d.cli.ContainerInspect(ctx, created.ID, client.ContainerInspectOptions{})
+	res, err := d.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 	if err != nil {
-		d.removeQuietly(ctx, created.ID)
-		return nil, d.wrap(err, "inspect container %s", created.ID)
+		d.removeQuietly(ctx, id)
+		return nil, d.wrap(err, "inspect container %s", id)
 	}
 	c := res.Container
 	ip := endpointIP(c.NetworkSettings, d.network(), netID)
+	if c.HostConfig != nil && c.HostConfig.NetworkMode.IsContainer() && c.Config != nil {
+		ip = c.Config.Labels[labelHolderIP] // in a holder's namespace (holder.go)
+	}
 	if ip == "" || c.State == nil || !c.State.Running {
 		// Exited before we looked: the function crashed at once. Its log is
 		// the only clue, so it goes into the error.
-		logs, _ := d.InstanceLogs(ctx, created.ID, 20)
+		logs, _ := d.InstanceLogs(ctx, id, 20)
 		code := -1
 		if c.State != nil {
 			code = c.State.ExitCode
 		}
-		d.removeQuietly(ctx, created.ID)
+		d.removeQuietly(ctx, id)
 		return nil, lambda.Errorf(lambda.EFUNCTION, "%s v%d exited right after start (exit code %d); last output:\n%s", spec.Function, spec.Version, code, logs)
 	}
 	createdAt, _ := time.Parse(time.RFC3339Nano, c.Created)
+	// A pre-created container was created long before it served: its
+	// instance's age counts from its start.
+	if started, err := time.Parse(time.RFC3339Nano, c.State.StartedAt); err == nil && started.After(createdAt) {
+		createdAt = started
+	}
 	return &lambda.Instance{
 		ID:        c.ID,
 		Function:  spec.Function,
@@ -153,6 +177,22 @@ func (d *Driver) StopInstance(ctx context.Context, id string, grace time.Duratio
 	if id == "" {
 		return lambda.Errorf(lambda.EINVALID, "instance ID is empty")
 	}
+	// Its holder, if any, goes once the container is gone (holder.go).
+	holder, self := d.holderOf(ctx, id)
+	if self {
+		return d.removeHolder(ctx, id) // a leftover: nothing in it to stop gracefully
+	}
+	if holder != "" {
+		defer d.busy(holder)() // not a leftover while its container goes
+	}
+	if err := d.stopAndRemove(ctx, id, grace); err != nil || holder == "" {
+		return err
+	}
+	d.spareHolders.Delete(id)
+	return d.removeHolder(ctx, holder)
+}
+
+func (d *Driver) stopAndRemove(ctx context.Context, id string, grace time.Duration) error {
 	secs := int(math.Ceil(max(grace, 0).Seconds()))
 	_, err := d.cli.ContainerStop(ctx, id, client.ContainerStopOptions{Timeout: &secs})
 	switch {
@@ -185,7 +225,23 @@ func (d *Driver) ListInstances(ctx context.Context) ([]*lambda.Instance, error) 
 	}
 	netID := d.cachedNetwork()
 	out := make([]*lambda.Instance, 0, len(res.Items))
+	served := make(map[string]bool) // holders whose namespace a listed container is in
 	for _, c := range res.Items {
+		if h := c.Labels[labelHolderID]; h != "" {
+			served[h] = true
+		}
+	}
+	for _, c := range res.Items {
+		if c.Labels[labelHolder] == "true" {
+			if served[c.ID] || d.isBusy(c) {
+				continue // part of its instance's container
+			}
+			// Serves nothing: a leftover, to be removed like a stopped
+			// container of its function.
+			v, _ := strconv.Atoi(c.Labels[labelHolderVersion])
+			out = append(out, &lambda.Instance{ID: c.ID, Function: c.Labels[labelHolderFunction], Version: v, CreatedAt: time.Unix(c.Created, 0)})
+			continue
+		}
 		inst := &lambda.Instance{
 			ID:       c.ID,
 			Function: c.Labels[lambda.LabelFunction],
@@ -199,6 +255,9 @@ func (d *Driver) ListInstances(ctx context.Context) ([]*lambda.Instance, error) 
 			if ip := pickIP(c.NetworkSettings.Networks, d.network(), netID); ip != "" && c.Labels[labelPort] != "" {
 				inst.Addr = net.JoinHostPort(ip, c.Labels[labelPort])
 			}
+		}
+		if ip := c.Labels[labelHolderIP]; ip != "" && inst.Running && c.Labels[labelPort] != "" {
+			inst.Addr = net.JoinHostPort(ip, c.Labels[labelPort])
 		}
 		out = append(out, inst)
 	}

@@ -31,25 +31,28 @@ const taskTmpfs = "size=256m,uid=1000,gid=1000,exec,nosuid,nodev"
 // dependencies; past it the function starts the regular way.
 const maxImageFiles = 256 << 20
 
-// StartPreinit starts a generic container of image: the instances'
-// hardening, no function label, LabelPreinit, LAMBDA_PREINIT=1 for the
-// shim, an empty tmpfs task root.
-func (d *Driver) StartPreinit(ctx context.Context, runtime, image string) (*lambda.Instance, error) {
-	if err := lambda.ValidateName(runtime); err != nil {
+// StartPreinit starts a generic container of spec.Image: the instances'
+// hardening, no function label, LabelPreinit, spec.Env for the shim
+// (LAMBDA_PREINIT), an empty tmpfs task root.
+func (d *Driver) StartPreinit(ctx context.Context, ps lambda.PreinitSpec) (*lambda.Instance, error) {
+	if err := lambda.ValidateName(ps.Runtime); err != nil {
 		return nil, err
 	}
-	spec := lambda.InstanceSpec{Function: runtime, Image: image, Port: lambda.PreinitPort, Env: map[string]string{"LAMBDA_PREINIT": "1"}}
+	spec := lambda.InstanceSpec{Function: ps.Runtime, Image: ps.Image, Port: lambda.PreinitPort, Env: ps.Env}
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
 	inst, err := d.startRetrying(ctx, spec, func(o *client.ContainerCreateOptions) {
-		o.Name = "lambda-preinit-" + runtime + "-" + hex.EncodeToString(b)
+		o.Name = "lambda-preinit-" + ps.Runtime + "-" + hex.EncodeToString(b)
 		delete(o.Config.Labels, lambda.LabelFunction)
 		delete(o.Config.Labels, lambda.LabelVersion)
-		o.Config.Labels[lambda.LabelPreinit] = runtime
+		o.Config.Labels[lambda.LabelPreinit] = ps.Runtime
 		o.HostConfig.Tmpfs["/var/task"] = taskTmpfs
+		if len(ps.Entrypoint) > 0 {
+			o.Config.Entrypoint, o.Config.Cmd = ps.Entrypoint, nil
+		}
 	})
 	if err != nil {
 		return nil, err
@@ -89,7 +92,8 @@ func (d *Driver) UpdateInstance(ctx context.Context, id string, limits lambda.In
 }
 
 // ImageFiles copies dir out of a created (never started) container of
-// image, with names relative to dir.
+// image, with names relative to dir; dir may be a file, which the tar
+// then holds under its base name.
 func (d *Driver) ImageFiles(ctx context.Context, image, dir string) (io.ReadCloser, error) {
 	if !path.IsAbs(dir) {
 		return nil, lambda.Errorf(lambda.EINVALID, "directory %q is not absolute", dir)
@@ -98,7 +102,10 @@ func (d *Driver) ImageFiles(ctx context.Context, image, dir string) (io.ReadClos
 	if d.Namespace != "" {
 		labels[lambda.LabelServer] = d.Namespace
 	}
-	created, err := d.cli.ContainerCreate(ctx, client.ContainerCreateOptions{
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	created, err := d.createContainer(ctx, client.ContainerCreateOptions{
+		Name:       "lambda-files-" + hex.EncodeToString(b), // createContainer's clean-up finds it by name
 		Config:     &container.Config{Image: image, Labels: labels},
 		HostConfig: &container.HostConfig{NetworkMode: "none"},
 	})
@@ -138,8 +145,11 @@ func rebase(w io.Writer, r io.Reader, base string) error {
 			return err
 		}
 		name := strings.TrimPrefix(strings.TrimPrefix(h.Name, base), "/")
-		if name == "" {
+		if name == "" && h.Typeflag != tar.TypeReg {
 			continue
+		}
+		if name == "" { // a file was asked for
+			name = base
 		}
 		total += h.Size
 		if total > maxImageFiles {

@@ -52,11 +52,29 @@ type Driver struct {
 	// Namespace, when set, labels every container this driver creates
 	// (lambda.server) and limits listing and exit events to them.
 	Namespace string
+	// MaxInstances is how many instances one host runs at once, all
+	// functions together (0: lambda.DefaultHostCapacity): the local
+	// engine's capacity, and each node's on Swarm.
+	MaxInstances int
 
 	cli *client.Client
 
 	netMu sync.Mutex
 	netID string // cached once the network is known to exist
+	// cache is held shared by builds and exclusively by image removals:
+	// removing an image prunes its untagged parent layers, and the
+	// classic builder fails when one is a layer it is reusing from its
+	// cache at that moment (buildCacheRaces).
+	cache sync.RWMutex
+
+	// Network holders (holder.go): the holder image once known (or why
+	// this engine cannot have one), the holder of each spare this driver
+	// created, and the holders it is creating or removing.
+	holderMu     sync.Mutex
+	holderImage  string
+	holderErr    error
+	spareHolders sync.Map // spare container ID → holder ID
+	busyHolders  sync.Map // holder name or ID → struct{}
 }
 
 // New returns a driver configured from the environment (DOCKER_HOST,

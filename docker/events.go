@@ -89,6 +89,18 @@ func (d *Driver) pump(ctx context.Context, opts client.EventsListOptions, ch cha
 			if m.Actor.ID == "" {
 				continue
 			}
+			if m.Actor.Attributes[labelHolder] == "true" {
+				if m.Action == events.ActionDie {
+					for _, exit := range d.holderDied(ctx, m.Actor.ID) {
+						select {
+						case ch <- exit:
+						case <-ctx.Done():
+							return ctx.Err()
+						}
+					}
+				}
+				continue // a holder is no instance (holder.go)
+			}
 			var exit lambda.Exit
 			if m.Action == events.ActionOOM {
 				var late bool

@@ -59,12 +59,15 @@ func (d *Driver) PullImage(ctx context.Context, ref string, out io.Writer) error
 }
 
 // RemoveImage untags ref and removes the image and its untagged parents
-// once nothing else refers to them. An image a container still uses is a
-// conflict: the caller must stop its instances first.
+// once nothing else refers to them, after the builds running on this
+// driver (whose cached layers those parents may be). An image a container
+// still uses is a conflict: the caller must stop its instances first.
 func (d *Driver) RemoveImage(ctx context.Context, ref string) error {
 	if ref == "" {
 		return lambda.Errorf(lambda.EINVALID, "image reference is empty")
 	}
+	d.cache.Lock()
+	defer d.cache.Unlock()
 	_, err := d.cli.ImageRemove(ctx, ref, client.ImageRemoveOptions{PruneChildren: true})
 	switch {
 	case err == nil, cerrdefs.IsNotFound(err):

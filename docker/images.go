@@ -53,6 +53,7 @@ func imageFromInspect(r image.InspectResponse) *lambda.Image {
 		img.WorkingDir = c.WorkingDir
 		img.User = c.User
 		img.Labels = c.Labels
+		img.OnBuild = c.OnBuild
 		for p := range c.ExposedPorts {
 			num, proto, _ := strings.Cut(p, "/")
 			if n, err := strconv.Atoi(num); err == nil && (proto == "" || proto == "tcp") {

@@ -18,12 +18,20 @@ const maxDockerfile = 1 << 20
 // step of its own (about a second each on some storage drivers); one line
 // costs one step.
 func withLabels(ctx io.Reader, labels map[string]string) io.Reader {
+	return withDockerfile(ctx, func(df []byte) []byte {
+		df = append(bytes.TrimRight(df, "\n"), '\n')
+		return append(df, labelLine(labels)...)
+	})
+}
+
+// withDockerfile streams ctx with its Dockerfile replaced by edit's.
+func withDockerfile(ctx io.Reader, edit func(df []byte) []byte) io.Reader {
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(copyWithLabels(pw, ctx, labels)) }()
+	go func() { pw.CloseWithError(copyWithDockerfile(pw, ctx, edit)) }()
 	return pr
 }
 
-func copyWithLabels(w io.Writer, r io.Reader, labels map[string]string) error {
+func copyWithDockerfile(w io.Writer, r io.Reader, edit func(df []byte) []byte) error {
 	tr, tw := tar.NewReader(r), tar.NewWriter(w)
 	found := false
 	for {
@@ -35,17 +43,13 @@ func copyWithLabels(w io.Writer, r io.Reader, labels map[string]string) error {
 			return fmt.Errorf("build context is not a tar archive: %w", err)
 		}
 		body := io.Reader(tr)
-		if h.Name == "Dockerfile" || h.Name == "./Dockerfile" {
+		if isDockerfile(h.Name) {
 			found = true
-			df, err := io.ReadAll(io.LimitReader(tr, maxDockerfile+1))
+			df, err := readDockerfile(tr)
 			if err != nil {
 				return err
 			}
-			if len(df) > maxDockerfile {
-				return fmt.Errorf("Dockerfile is over %d bytes", maxDockerfile)
-			}
-			df = append(bytes.TrimRight(df, "\n"), '\n')
-			df = append(df, labelLine(labels)...)
+			df = edit(df)
 			h.Size, body = int64(len(df)), bytes.NewReader(df)
 		}
 		if err := tw.WriteHeader(h); err != nil {
@@ -59,6 +63,19 @@ func copyWithLabels(w io.Writer, r io.Reader, labels map[string]string) error {
 		return fmt.Errorf("build context has no Dockerfile at its root")
 	}
 	return tw.Close()
+}
+
+func isDockerfile(name string) bool { return name == "Dockerfile" || name == "./Dockerfile" }
+
+func readDockerfile(r io.Reader) ([]byte, error) {
+	df, err := io.ReadAll(io.LimitReader(r, maxDockerfile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(df) > maxDockerfile {
+		return nil, fmt.Errorf("Dockerfile is over %d bytes", maxDockerfile)
+	}
+	return df, nil
 }
 
 // labelLine renders labels as one LABEL instruction, keys sorted so the

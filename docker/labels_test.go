@@ -21,15 +21,7 @@ func TestWithLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := map[string]string{}
-	tr := tar.NewReader(bytes.NewReader(out))
-	for {
-		h, err := tr.Next()
-		if err != nil {
-			break
-		}
-		b, _ := io.ReadAll(tr)
-		files[h.Name] = string(b)
-	}
+	eachEntry(t, bytes.NewReader(out), func(h *tar.Header, body []byte) { files[h.Name] = string(body) })
 	want := "FROM scratch\nCOPY app /app\nLABEL \"a\"=\"say \\\"hi\\\"\" \"b\"=\"2\"\n"
 	if files["Dockerfile"] != want || files["app"] != "binary" {
 		t.Errorf("context after labels: %q", files)

@@ -35,12 +35,22 @@ type Swarm struct {
 	// StopGrace is given to every service at creation: Swarm stops the
 	// task of a removed service after the grace its spec holds.
 	StopGrace time.Duration
+	// SelfBinary and Registry make the image of the job that removes
+	// images from the nodes (RemoveFromNodes): the platform's own static
+	// executable, pushed to the registry every node pulls from. Either
+	// empty: RemoveFromNodes refuses.
+	SelfBinary string
+	Registry   string
 
 	d     *Driver // the manager's client, labels and error mapping
 	netMu sync.Mutex
 	netID string
 	// placing holds a lock per function (swarm_start.go).
 	placing sync.Map
+	// sweepMu guards sweepRef, the pushed node-sweep image once made
+	// (swarm_node_image.go).
+	sweepMu  sync.Mutex
+	sweepRef string
 }
 
 // NewSwarm returns a Swarm instance driver speaking through d's client,

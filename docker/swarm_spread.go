@@ -73,11 +73,15 @@ func (s *Swarm) Nodes(ctx context.Context) ([]lambda.Node, error) {
 	}
 	out := make([]lambda.Node, 0, len(res.Items))
 	for _, n := range res.Items {
-		out = append(out, lambda.Node{
-			ID: n.ID, Hostname: n.Description.Hostname, Role: string(n.Spec.Role),
-			State: string(n.Status.State), Availability: string(n.Spec.Availability), Addr: n.Status.Addr,
-			Leader: n.ManagerStatus != nil && n.ManagerStatus.Leader,
-		})
+		out = append(out, nodeOf(n))
 	}
 	return out, nil
+}
+
+func nodeOf(n swarm.Node) lambda.Node {
+	return lambda.Node{
+		ID: n.ID, Hostname: n.Description.Hostname, Role: string(n.Spec.Role),
+		State: string(n.Status.State), Availability: string(n.Spec.Availability), Addr: n.Status.Addr,
+		Leader: n.ManagerStatus != nil && n.ManagerStatus.Leader,
+	}
 }

@@ -5,6 +5,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 
@@ -44,6 +45,8 @@ func (s *Swarm) instances(ctx context.Context) ([]serviceTask, error) {
 	for _, n := range nodes.Items {
 		up[n.ID] = n.Status.State == swarm.NodeStateReady
 	}
+	// The jobs that remove images from the nodes are no instances.
+	svcs.Items = slices.DeleteFunc(svcs.Items, isNodeSweep)
 	ids := make([]string, 0, len(svcs.Items))
 	for _, svc := range svcs.Items {
 		ids = append(ids, svc.ID)

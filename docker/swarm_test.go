@@ -12,6 +12,7 @@ import (
 	"github.com/lambdahq/lambda"
 	"github.com/lambdahq/lambda/drivertest"
 	"github.com/lambdahq/lambda/internal/swarmtest"
+	"github.com/lambdahq/lambda/registry"
 )
 
 func TestMain(m *testing.M) {
@@ -51,8 +52,27 @@ func newTestSwarm(t *testing.T) (*swarmtest.Cluster, *Driver, *Swarm) {
 func TestSwarmSuite(t *testing.T) {
 	drivertest.RunInstances(t, func(t *testing.T) drivertest.InstanceTarget {
 		c, d, s := newTestSwarm(t)
-		return drivertest.InstanceTarget{Driver: s, Images: d, Registry: c.Registry, Dial: c.DialContext}
+		d.MaxInstances = 7
+		unpush := &registry.Client{HTTP: c.HTTPClient(30 * time.Second)}
+		return drivertest.InstanceTarget{Driver: s, Images: d, Registry: c.Registry, Dial: c.DialContext, Unpush: unpush, Capacity: func(t *testing.T) int {
+			return 7 * readyNodes(t, s)
+		}}
 	})
+}
+
+// readyNodes counts the nodes that take instances now.
+func readyNodes(t *testing.T, s *Swarm) int {
+	nodes, err := s.Nodes(t.Context())
+	if err != nil {
+		t.Fatalf("Nodes: %v", err)
+	}
+	n := 0
+	for _, node := range nodes {
+		if node.Ready() {
+			n++
+		}
+	}
+	return n
 }
 
 // TestSwarmRefusesWorker: --backend swarm against a worker's engine is a
@@ -76,7 +96,7 @@ func TestSwarmUnsatisfiablePlacement(t *testing.T) {
 	c, d, s := newTestSwarm(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	img := pushTestImage(t, d, c.Registry)
+	img := pushTestImage(t, c, d)
 	start := time.Now()
 	inst, err := s.StartInstance(ctx, lambda.InstanceSpec{Function: "placed", Version: 1, Image: img, Port: 8080, Placement: []string{"node.labels.gpu==true"}})
 	if inst != nil {
@@ -94,10 +114,10 @@ func TestSwarmUnsatisfiablePlacement(t *testing.T) {
 	}
 }
 
-func pushTestImage(t *testing.T, d *Driver, registry string) string {
+func pushTestImage(t *testing.T, c *swarmtest.Cluster, d *Driver) string {
 	t.Helper()
 	ctx := t.Context()
-	tag := fmt.Sprintf("%s/swarmtest-%d:v1", registry, time.Now().UnixNano()%1e6)
+	tag := fmt.Sprintf("%s/swarmtest-%d:v1", c.Registry, time.Now().UnixNano()%1e6)
 	id, err := d.BuildImage(ctx, lambda.BuildRequest{Context: bytes.NewReader(drivertest.TestImage(t)), Tags: []string{tag}})
 	if err != nil {
 		t.Fatal(err)
@@ -109,6 +129,10 @@ func pushTestImage(t *testing.T, d *Driver, registry string) string {
 	t.Cleanup(func() {
 		_ = d.RemoveImage(context.Background(), tag)
 		_ = d.RemoveImage(context.Background(), ref)
+		unpush := &registry.Client{HTTP: c.HTTPClient(30 * time.Second)}
+		if err := unpush.DeleteImage(context.Background(), ref); err != nil {
+			t.Errorf("delete the test image from the registry: %v", err)
+		}
 	})
 	return ref
 }

@@ -48,6 +48,8 @@ type fakeEngine struct {
 	// (fake_push.go).
 	registriesDown map[string]bool
 	limits         map[string]lambda.InstanceLimits // by instance ID (fake_preinit.go)
+	capacity       int                              // 0: lambda.DefaultHostCapacity (fake_capacity.go)
+	holders        map[string]*fakeHolder           // by ID (fake_holder.go)
 }
 
 // FakeImage is an image the Fake built.
@@ -63,6 +65,7 @@ func NewFake() *Fake {
 		images:    map[string]*FakeImage{},
 		tags:      map[string]string{},
 		instances: map[string]*fakeInstance{},
+		holders:   map[string]*fakeHolder{},
 		watchers:  map[chan lambda.Exit]string{},
 	}}
 }

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/lambdahq/lambda"
@@ -30,7 +29,7 @@ type fakeInstance struct {
 	logTotal  int64         // lines logged ever, trimmed ones included; guarded by Fake.mu
 	stopping  bool          // guarded by Fake.mu: the server is being shut down
 	frozen    chan struct{} // guarded by Fake.mu: non-nil while paused, closed by the unpause
-	active    atomic.Int64
+	holder    string        // the network holder it was created in (fake_holder.go)
 }
 
 // StartInstance validates spec as the Docker driver does and starts an
@@ -68,8 +67,6 @@ func (f *Fake) StartInstance(ctx context.Context, spec lambda.InstanceSpec) (*la
 // serve wraps the current handler for one instance.
 func (f *Fake) serve(fi *fakeInstance) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fi.active.Add(1)
-		defer fi.active.Add(-1)
 		if !f.waitThawed(r.Context(), fi) {
 			return
 		}
@@ -160,11 +157,15 @@ func (f *Fake) exit(fi *fakeInstance, grace time.Duration, code int, oom bool) {
 // requests in flight, then cuts the rest. Handlers that ignore their
 // context are left to finish in the background, like a process that is
 // killed while its client still waits.
+//
+// http.Server.Shutdown, not a count of running handlers: a handler that has
+// returned may not have had its answer written yet, and cutting the
+// connection then lost it (TestFakeStopWaitsForRequests read EOF once in
+// a whole-tree run).
 func shutdown(fi *fakeInstance, grace time.Duration) {
-	fi.srv.Listener.Close()
-	for deadline := time.Now().Add(grace); fi.active.Load() > 0 && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	_ = fi.srv.Config.Shutdown(ctx) // an error: grace ran out, cut below
 	fi.srv.CloseClientConnections()
 	go fi.srv.Close()
 }
@@ -210,8 +211,13 @@ func (f *Fake) StopInstance(ctx context.Context, id string, grace time.Duration)
 	f.mu.Lock()
 	fi := f.instances[id]
 	delete(f.instances, id)
-	f.mu.Unlock()
 	if fi != nil {
+		f.removeHolderLocked(fi.holder)
+	}
+	f.removeHolderLocked(id) // a leftover holder itself
+	f.mu.Unlock()
+	// A created instance never ran (fake_precreate.go): nothing exits.
+	if fi != nil && fi.srv != nil {
 		f.exit(fi, grace, 0, false)
 	}
 	return nil
@@ -232,6 +238,7 @@ func (f *Fake) ListInstances(ctx context.Context) ([]*lambda.Instance, error) {
 		inst := fi.inst
 		out = append(out, &inst)
 	}
+	out = append(out, f.leftoverHoldersLocked()...)
 	slices.SortFunc(out, func(a, b *lambda.Instance) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 	})

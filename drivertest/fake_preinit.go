@@ -14,11 +14,11 @@ var _ lambda.PreinitDriver = (*Fake)(nil)
 // StartPreinit starts an instance of image as StartInstance does, listed
 // with no function. The fake has no init port: it stands for the
 // container's life cycle, not for the shim.
-func (f *Fake) StartPreinit(ctx context.Context, runtime, image string) (*lambda.Instance, error) {
-	if err := lambda.ValidateName(runtime); err != nil {
+func (f *Fake) StartPreinit(ctx context.Context, ps lambda.PreinitSpec) (*lambda.Instance, error) {
+	if err := lambda.ValidateName(ps.Runtime); err != nil {
 		return nil, err
 	}
-	inst, err := f.StartInstance(ctx, lambda.InstanceSpec{Function: runtime, Image: image, Port: lambda.PreinitPort, Env: map[string]string{"LAMBDA_PREINIT": "1"}})
+	inst, err := f.StartInstance(ctx, lambda.InstanceSpec{Function: ps.Runtime, Image: ps.Image, Port: lambda.PreinitPort, Env: ps.Env})
 	if err != nil {
 		return nil, err
 	}

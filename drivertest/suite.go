@@ -51,6 +51,12 @@ type InstanceTarget struct {
 	// Dial, when set, connects to instance addresses (a cluster's task
 	// addresses are reachable only from its overlay network).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Capacity, when set, is what Driver.Capacity must answer; 0: any
+	// positive number.
+	Capacity func(t *testing.T) int
+	// Unpush, when set, deletes the pushed test image from Registry at
+	// the end, so that test runs leave nothing there.
+	Unpush lambda.ImageRegistry
 }
 
 // RunInstances checks that target.Driver honours lambda.InstanceDriver:
@@ -75,12 +81,15 @@ func (s *suite) instanceTests() []suiteTest {
 		{"PauseUnpause", s.testPause},
 		{"FollowLogs", s.testFollowLogs},
 		{"MissingInstance", s.testMissingInstance},
+		{"Capacity", s.testCapacity},
 		{"Preinit", s.testPreinit},
+		{"Precreate", s.testPrecreate},
+		{"PrecreateHolder", s.testPrecreateHolder},
 	}
 }
 
 func newSuite(t *testing.T, target InstanceTarget) *suite {
-	s := &suite{b: target.Images, d: target.Driver, registry: target.Registry, pausable: target.Pausable, prefix: "drivertest-" + randHex(4)}
+	s := &suite{b: target.Images, d: target.Driver, registry: target.Registry, pausable: target.Pausable, capacity: target.Capacity, prefix: "drivertest-" + randHex(4)}
 	ctx := testContext(t)
 	if err := s.d.Ping(ctx); err != nil {
 		t.Fatalf("Ping: %v", err)
@@ -102,6 +111,11 @@ func newSuite(t *testing.T, target InstanceTarget) *suite {
 			defer cancel()
 			_ = s.b.RemoveImage(ctx, s.tag)
 			_ = s.b.RemoveImage(ctx, s.imageID)
+			if target.Unpush != nil {
+				if err := target.Unpush.DeleteImage(ctx, s.imageID); err != nil {
+					t.Errorf("delete the test image from the registry: %v", err)
+				}
+			}
 		})
 	}
 	return s
@@ -129,6 +143,7 @@ type suite struct {
 	missing  string // a reference to no image
 	buildLog string
 	client   *http.Client // nil: httpClient
+	capacity func(t *testing.T) int
 }
 
 // build builds the test image tagged <prefix>-<name>:v1, with a label

@@ -54,20 +54,16 @@ func (s *suite) testFollowLogs(t *testing.T) {
 		t.Errorf("start line: %+v; want stdout, a recent time, no newline", first)
 	}
 
-	// A line printed while following arrives within a second.
+	// A line printed while following arrives while the follow is open
+	// (no bound in seconds: Swarm's service logs cross the manager, and
+	// a loaded machine took over a second).
 	sctx, cancel := context.WithCancel(ctx)
 	later := s.follow(sctx, inst.ID, first.Time.Add(time.Millisecond))
-	start := time.Now()
 	s.get(t, inst.Addr, "/followed")
-	for {
-		if _, ok := all.find("request GET /followed"); ok {
-			break
-		}
-		if time.Since(start) > time.Second {
-			t.Fatal("a printed line took over a second to reach FollowLogs")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, "a line printed while following, in the follow", func() bool {
+		_, ok := all.find("request GET /followed")
+		return ok
+	})
 	eventually(t, "the line in a follow from since", func() bool {
 		_, ok := later.find("request GET /followed")
 		return ok

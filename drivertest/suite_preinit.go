@@ -20,7 +20,7 @@ func (s *suite) testPreinit(t *testing.T) {
 		t.Skip("the driver has no pre-initialized instances")
 	}
 	ctx := testContext(t)
-	inst, err := d.StartPreinit(ctx, "python", s.tag)
+	inst, err := d.StartPreinit(ctx, lambda.PreinitSpec{Runtime: "python", Image: s.tag, Env: map[string]string{"LAMBDA_PREINIT": "1"}})
 	if err != nil {
 		t.Fatalf("StartPreinit: %v", err)
 	}

@@ -40,6 +40,11 @@ func TestAsyncBadInput(t *testing.T) {
 		{"bad JSON", "POST", invocations, `{"tag":`, nil, 400, "json", ""},
 		{"idempotency key over 256 characters", "POST", invocations, `{}`, map[string]string{"Idempotency-Key": strings.Repeat("k", 257)}, 400, "idempotency-key", ""},
 		{"bad per-call timeout", "POST", invocations + "?timeout=soon", `{}`, nil, 400, "timeout", ""},
+		// Through the real server's parsing, which must keep an empty
+		// header and a repeated parameter for the handler to refuse.
+		{"empty idempotency key", "POST", invocations, `{}`, map[string]string{"Idempotency-Key": ""}, 400, "idempotency-key is empty", ""},
+		{"qualifier given twice", "POST", invocations + "?qualifier=live&qualifier=1", `{}`, nil, 400, "qualifier is given 2 times", ""},
+		{"redrive of two objects", "POST", "/v1/functions/" + name + "/redrive", `{"all":true} {"ids":["x"]}`, nil, 400, "more than its json object", ""},
 		{"unknown invocation ID", "GET", "/v1/invocations/no-such-invocation", ``, nil, 404, "no-such-invocation", ""},
 		{"redrive of a job that is not dead", "POST", "/v1/functions/" + name + "/redrive", `{"ids":["` + done + `"]}`, nil, 409, "succeeded", ""},
 		{"redrive of an unknown job", "POST", "/v1/functions/" + name + "/redrive", `{"ids":["no-such-invocation"]}`, nil, 404, "no-such-invocation", ""},
@@ -48,6 +53,7 @@ func TestAsyncBadInput(t *testing.T) {
 		{"Event to an unknown function", "POST", "/2015-03-31/functions/nosuch-" + runID + "/invocations", `{}`, eventHeader, 404, "nosuch-" + runID, "ResourceNotFoundException"},
 		{"Event over 1 MB", "POST", event, big, eventHeader, 413, "", "RequestTooLargeException"},
 		{"Event of bad JSON", "POST", event, `{"tag":`, eventHeader, 400, "", "InvalidRequestContentException"},
+		{"Event with Qualifier twice", "POST", event + "?Qualifier=1&Qualifier=live", `{}`, eventHeader, 400, "", "InvalidParameterValueException"},
 	} {
 		status, h, body := apiCall(s, c.method, c.path, []byte(c.body), c.header)
 		if status != c.status {

@@ -83,6 +83,20 @@ func TestAWSFunction(t *testing.T) {
 	if err != nil || aws.ToString(out.FunctionError) != "Unhandled" || !strings.Contains(string(out.Payload), "asked to fail") {
 		t.Errorf("SDK function error: %v %+v", err, out)
 	}
+	// The Invoke API's ClientContext reaches the function's
+	// lambdacontext, as on Lambda; a bad one is refused and runs nothing.
+	cc := base64.StdEncoding.EncodeToString([]byte(`{"client":{"app_title":"e2e"},"custom":{"user":"caf\u00e9"},"env":{}}`))
+	out, err = client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(`{"name":"cc"}`), ClientContext: aws.String(cc)})
+	if err != nil {
+		t.Errorf("SDK invoke with a client context: %v", err)
+	} else if out.FunctionError != nil || !strings.Contains(string(out.Payload), `"client_custom":{"user":"café"}`) || !strings.Contains(string(out.Payload), `"client_app":"e2e"`) {
+		t.Errorf("SDK invoke with a client context: function error %v, answer %s", aws.ToString(out.FunctionError), out.Payload)
+	}
+	_, err = client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(`{}`), ClientContext: aws.String("{not base64}")})
+	var badContent *types.InvalidRequestContentException
+	if !errors.As(err, &badContent) {
+		t.Errorf("SDK invoke with a client context not base64: %v, want InvalidRequestContentException", err)
+	}
 	dry, err := client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String(name), InvocationType: types.InvocationTypeDryRun})
 	if err != nil || dry.StatusCode != 204 {
 		t.Errorf("DryRun: %v %+v", err, dry)

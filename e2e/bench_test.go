@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -25,7 +26,7 @@ var benchKeys = []string{
 	// issue 14: a request resuming a paused instance; scale-out against bare Docker
 	"cold.paused_p50_ms", "scale.bare_containers_per_s", "scale.ratio",
 	// issue 14 §3: deploys with warm caches, until the new code serves
-	"deploy.first_go_s", "deploy.redeploy_go_s", "deploy.redeploy_python_s",
+	"deploy.first_go_s", "deploy.redeploy_go_s", "deploy.redeploy_python_s", "deploy.redeploy_node_s",
 }
 
 // TestBenchQuick runs the quick bench against real Docker. Its figures are
@@ -33,11 +34,18 @@ var benchKeys = []string{
 func TestBenchQuick(t *testing.T) {
 	requireDocker(t)
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	// The quick run takes about 3 minutes on a quiet machine; a loaded one
+	// (load 20 in a local run beside other tests) needed more than 5.
+	ctx, cancel := context.WithTimeout(t.Context(), 8*time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, binary, "bench", "--quick", "--json")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// At the timeout the bench is interrupted, as a user's Ctrl-C, and
+	// cleans up: killed outright, it left its containers and images (24
+	// containers after a local run that timed out).
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 2 * time.Minute
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("lambda bench --quick --json: %v\nstderr:\n%s", err, stderr.String())
@@ -56,9 +64,10 @@ func TestBenchQuick(t *testing.T) {
 			t.Errorf("%s is missing", k)
 		case !isNumber:
 			t.Errorf("%s = %v, want a number", k, v)
-		// Differences, which noise may flip: the gateway's cost, and the
-		// dispatch, timed from the 202 while the job may already run.
-		case n <= 0 && k != "warm.added_p50_ms" && k != "async.dispatch_p50_ms":
+		// A difference, which noise may flip: the gateway's cost. The
+		// dispatch runs from the commit: a sample out of order fails the
+		// bench rather than report a negative.
+		case n <= 0 && k != "warm.added_p50_ms":
 			t.Errorf("%s = %v, want a positive number", k, n)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,6 +122,8 @@ type server struct {
 	// apiKey is the admin key the server wrote to DATA/admin.key at its
 	// first start; every CLI run and API call of the tests carries it.
 	apiKey string
+	// started: the server has listened on port once (launch then keeps it).
+	started bool
 }
 
 // process is the server process itself.
@@ -132,12 +135,21 @@ type process struct {
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := pickPort()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return port
+}
+
+// pickPort returns a loopback port free at the time of the call.
+func pickPort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
 	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // startServer starts a server of the test's own with a fresh data
@@ -213,8 +225,25 @@ func stopShared() error {
 	return err
 }
 
-// launch starts the process and waits for /healthz to answer.
+// launch starts the process and waits for /healthz to answer. A port
+// freePort chose can be taken by another test process before the server
+// listens, so a server that exits because its port is in use gets a
+// fresh one — at its first start only: a restarted server keeps the port
+// its clients know.
 func (s *server) launch() error {
+	for attempt := 0; ; attempt++ {
+		err := s.launchOnce()
+		if err == nil || s.started || attempt == 2 || !strings.Contains(err.Error(), "address already in use") {
+			s.started = s.started || err == nil
+			return err
+		}
+		if s.port, err = pickPort(); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *server) launchOnce() error {
 	p := &process{logs: &syncBuffer{}, done: make(chan error, 1)}
 	addr := fmt.Sprintf("127.0.0.1:%d", s.port)
 	if s.listenAll {
@@ -424,12 +453,14 @@ func docker(t *testing.T, args ...string) string {
 // come from fnName, so this never touches another run's function.
 func cleanupFunction(t *testing.T, name string) {
 	t.Cleanup(func() {
-		ids := docker(t, "ps", "-aq", "--filter", "label=lambda.function="+name)
-		if ids != "" {
+		// Network holders (docker/holder.go) carry lambda.holder.function.
+		ids := docker(t, "ps", "-aq", "--filter", "label=lambda.function="+name) + " " + docker(t, "ps", "-aq", "--filter", "label=lambda.holder.function="+name)
+		if ids = strings.TrimSpace(ids); ids != "" {
 			_ = exec.Command("docker", append([]string{"rm", "-f"}, strings.Fields(ids)...)...).Run()
 		}
-		imgs := docker(t, "images", "-q", "func-"+name)
-		if imgs != "" {
+		// By label too: the image before the code's layer is untagged.
+		imgs := docker(t, "images", "-q", "func-"+name) + " " + docker(t, "images", "-q", "--filter", "label=lambda.function="+name)
+		if imgs = strings.TrimSpace(imgs); imgs != "" {
 			_ = exec.Command("docker", append([]string{"rmi", "-f"}, strings.Fields(imgs)...)...).Run()
 		}
 	})
@@ -445,14 +476,28 @@ func (s *server) fn(base string) string {
 }
 
 // containers lists the IDs of function's containers of this server only
-// (running ones unless all).
+// (running ones unless all). The one a function keeps created ahead of
+// its next cold start is no instance, and is left out (precreated).
 func (s *server) containers(function string, all bool) []string {
 	s.t.Helper()
 	args := []string{"ps", "-q", "--filter", "label=lambda.server=" + s.namespace(), "--filter", "label=lambda.function=" + function}
 	if all {
 		args = append(args, "-a")
 	}
-	return strings.Fields(docker(s.t, args...))
+	ids := strings.Fields(docker(s.t, args...))
+	if !all {
+		return ids
+	}
+	spare := s.precreated(function)
+	return slices.DeleteFunc(ids, func(id string) bool { return slices.Contains(spare, id) })
+}
+
+// precreated lists the IDs of function's containers of this server that
+// were created ahead of a cold start and not started yet.
+func (s *server) precreated(function string) []string {
+	s.t.Helper()
+	return strings.Fields(docker(s.t, "ps", "-aq", "--filter", "label=lambda.server="+s.namespace(), "--filter", "label=lambda.function="+function,
+		"--filter", "label=lambda.precreated", "--filter", "status=created"))
 }
 
 // images are the test images built once per run from testdata (goImage).

@@ -215,6 +215,12 @@ func TestHostileFunctions(t *testing.T) {
 		// The restarted server removes the deploy's leftovers in the
 		// background, once Docker answers: wait for that, bounded.
 		waitFor(t, 30*time.Second, func() bool { return len(h.containers(name, true)) == 0 })
+		// The daemon may finish the killed deploy's build after the
+		// restart's first sweep: the server sweeps again a minute after
+		// its start when it found the deploy's folder (engine).
+		waitFor(t, 2*time.Minute, func() bool {
+			return docker(t, "images", "-q", "--filter", "label=lambda.function="+name) == ""
+		})
 		h.checkClean(t, name)
 		if left, _ := os.ReadDir(filepath.Join(h.dataDir, "tmp")); len(left) != 0 {
 			t.Errorf("temporary folders left in the data directory: %v", left)

@@ -258,6 +258,48 @@ func (s *swarmServer) services(function string) []string {
 	return strings.Fields(out)
 }
 
+// capacity is the instance capacity /healthz reports (-1 when it reports
+// none).
+func (s *swarmServer) capacity() int {
+	s.t.Helper()
+	resp, err := s.client.Get(s.url("/healthz"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var h struct {
+		Capacity *int `json:"capacity"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+		s.t.Fatalf("healthz: %v", err)
+	}
+	if h.Capacity == nil {
+		return -1
+	}
+	return *h.Capacity
+}
+
+// registryTags lists the tags of function's repository in the cluster's
+// registry (none once the repository is gone or empty).
+func (s *swarmServer) registryTags(function string) []string {
+	s.t.Helper()
+	resp, err := s.client.Get("http://" + s.c.Registry + "/v2/func-" + function + "/tags/list")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil
+	}
+	var list struct {
+		Tags []string `json:"tags"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("the registry's tags of %s: %s %v", function, resp.Status, err)
+	}
+	return list.Tags
+}
+
 // leftOnNodes lists the containers of function on any node, stopped ones
 // too; filters (docker ps --filter) narrow it, e.g. to one version.
 func (s *swarmServer) leftOnNodes(function string, filters ...string) []string {
@@ -276,6 +318,26 @@ func (s *swarmServer) leftOnNodes(function string, filters ...string) []string {
 		}
 		for _, id := range strings.Fields(out) {
 			left = append(left, fmt.Sprintf("%s on node %d", id, n+1))
+		}
+	}
+	return left
+}
+
+// imagesOnNodes lists the images of function (by their label, which the
+// copies a node pulled keep) on any node.
+func (s *swarmServer) imagesOnNodes(function string) []string {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var left []string
+	for n := range s.c.Hosts {
+		out, err := s.c.Docker(ctx, n+1, "images", "--digests", "--filter", "label=lambda.function="+function,
+			"--format", "{{.Repository}}:{{.Tag}}@{{.Digest}}")
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		for _, img := range strings.Fields(out) {
+			left = append(left, fmt.Sprintf("%s on node %d", img, n+1))
 		}
 	}
 	return left

@@ -22,7 +22,8 @@ func TestSwarm(t *testing.T) {
 	if err := c.WaitReady(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s := startSwarmServer(t, c)
+	const perNode = 10
+	s := startSwarmServer(t, c, "--max-instances", fmt.Sprint(perNode))
 	name := fnName(t, "swarm-go")
 	py := fnName(t, "swarm-py")
 	t.Cleanup(func() {
@@ -111,6 +112,9 @@ func TestSwarm(t *testing.T) {
 		if victim == 0 {
 			t.Fatalf("no instance outside node1: %+v", s.tasks(name))
 		}
+		if got := s.capacity(); got != 3*perNode {
+			t.Errorf("capacity before the node loss: %d, want 3 nodes × %d", got, perNode)
+		}
 		killed := time.Now()
 		if err := c.KillNode(ctx, victim); err != nil {
 			t.Fatal(err)
@@ -133,6 +137,8 @@ func TestSwarm(t *testing.T) {
 			return n >= 3
 		})
 		t.Logf("capacity restored %v after the kill", time.Since(killed).Round(100*time.Millisecond))
+		// The lost node's share of the capacity goes with it.
+		until(t, time.Minute, "capacity of 2 nodes", func() bool { return s.capacity() == 2*perNode })
 		for i := range 30 {
 			if code, _, err := s.call(name, ""); code != 200 {
 				t.Fatalf("request %d after the node loss: %d %v", i, code, err)
@@ -154,10 +160,23 @@ func TestSwarm(t *testing.T) {
 	t.Run("delete", func(t *testing.T) {
 		s.t = t
 		for _, fn := range []string{name, py} {
+			if tags := s.registryTags(fn); len(tags) == 0 {
+				t.Fatalf("the registry holds no image of %s before its delete", fn)
+			}
 			s.mustLambda("delete", fn)
 			until(t, time.Minute, "nothing left of "+fn, func() bool {
 				return len(s.services(fn)) == 0 && len(s.leftOnNodes(fn)) == 0
 			})
+			// Nor in the registry: every version's manifest, and with it
+			// its tag.
+			if tags := s.registryTags(fn); len(tags) != 0 {
+				t.Errorf("the registry still holds %s's images after its delete: %v", fn, tags)
+			}
+			// Nor on any node: the copies the workers pulled go with a
+			// job on every node, before the delete answers.
+			if left := s.imagesOnNodes(fn); len(left) != 0 {
+				t.Errorf("images of %s left on the nodes after its delete: %v", fn, left)
+			}
 		}
 	})
 }

@@ -254,7 +254,7 @@ func (e *Engine) activateCanary(ctx context.Context, v *lambda.Version, weight f
 		for _, in := range warm {
 			e.stopInstance(in)
 		}
-		e.removeImage(v.Image)
+		e.removeImage(v)
 		return nil, err
 	}
 	store, err := e.aliasesOrRefuse()
@@ -313,17 +313,17 @@ func (e *Engine) startCanary(ctx context.Context, v *lambda.Version, req lambda.
 		err = lambda.Errorf(lambda.EINVALID, "canary weight %v is over 1", req.Canary)
 	}
 	if err != nil {
-		e.removeImage(v.Image)
+		e.removeImage(v)
 		return nil, err
 	}
 	sc := req.Scaling.Apply(fn.Scaling)
 	if err := sc.Validate(); err != nil {
-		e.removeImage(v.Image)
+		e.removeImage(v)
 		return nil, err
 	}
 	warm, err := e.warmUp(ctx, v, sc.Effective(v.Config.Protocol))
 	if err != nil {
-		e.removeImage(v.Image)
+		e.removeImage(v)
 		return nil, fmt.Errorf("version %d did not start, the previous version keeps serving: %w", v.Number, err)
 	}
 	if !req.Scaling.IsZero() {
@@ -331,7 +331,7 @@ func (e *Engine) startCanary(ctx context.Context, v *lambda.Version, req lambda.
 			for _, in := range warm {
 				e.stopInstance(in)
 			}
-			e.removeImage(v.Image)
+			e.removeImage(v)
 			return nil, err
 		}
 		e.setScaling(v.Function, sc)

@@ -103,17 +103,17 @@ func (e *Engine) activateOnce(ctx context.Context, v *lambda.Version, patch lamb
 	case err == nil:
 		current = fn.Scaling
 	case lambda.ErrorCode(err) != lambda.ENOTFOUND:
-		e.removeImage(v.Image)
+		e.removeImage(v)
 		return nil, err
 	}
 	sc := patch.Apply(current)
 	if err := sc.Validate(); err != nil {
-		e.removeImage(v.Image)
+		e.removeImage(v)
 		return nil, err
 	}
 	warm, err := e.warmUp(ctx, v, sc.Effective(v.Config.Protocol))
 	if err != nil {
-		e.removeImage(v.Image)
+		e.removeImage(v)
 		return nil, fmt.Errorf("version %d did not start, the previous version keeps serving: %w", v.Number, err)
 	}
 	err = e.Store.PublishVersion(ctx, v)
@@ -124,7 +124,7 @@ func (e *Engine) activateOnce(ctx context.Context, v *lambda.Version, patch lamb
 		for _, in := range warm {
 			e.stopInstance(in)
 		}
-		e.removeImage(v.Image)
+		e.removeImage(v)
 		return nil, err
 	}
 	e.switchTo(v.Function, v, sc, warm)
@@ -136,8 +136,6 @@ func (e *Engine) activateOnce(ctx context.Context, v *lambda.Version, patch lamb
 // A build that lost a race with the container engine's state (ECONFLICT:
 // e.g. a cached layer removed by another program mid-build) is retried once.
 func (e *Engine) build(ctx context.Context, name, dir string, cfg lambda.Config, number int, sum string, out io.Writer) (*lambda.Version, error) {
-	e.images.RLock()
-	defer e.images.RUnlock()
 	v, err := e.buildOnce(ctx, name, dir, cfg, number, sum, out)
 	if lambda.ErrorCode(err) == lambda.ECONFLICT {
 		fmt.Fprintf(out, "build raced with a change to the image cache (%v); building again\n", err)
@@ -195,14 +193,17 @@ func (e *Engine) buildImage(ctx context.Context, name string, number int, cfg la
 	}, nil
 }
 
-func (e *Engine) removeImage(ref string) {
+// removeImage removes the image of v, a version that failed to go live or
+// that is deleted, and what it pushed to the registry.
+func (e *Engine) removeImage(v *lambda.Version) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	e.images.Lock()
-	defer e.images.Unlock()
-	if err := e.ImageBuilder.RemoveImage(ctx, ref); err != nil {
-		e.Logger.Error("remove image", "image", ref, "err", err)
+	for _, ref := range e.versionTags(v) {
+		if err := e.ImageBuilder.RemoveImage(ctx, ref); err != nil {
+			e.Logger.Error("remove image", "image", ref, "err", err)
+		}
 	}
+	e.unpush(ctx, v)
 }
 
 // canceled returns why ctx was cancelled in place of err when a delete of

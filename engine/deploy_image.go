@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/lambdahq/lambda"
@@ -40,6 +41,21 @@ func (e *Engine) deployImage(ctx context.Context, req lambda.DeployRequest, cfg 
 	if err != nil {
 		return nil, err
 	}
+	if owner := img.Labels[lambda.LabelFunction]; owner != "" && img.Labels[lambda.LabelManaged] == "true" &&
+		len(req.OnlyFunctions) > 0 && !slices.Contains(req.OnlyFunctions, owner) {
+		return nil, lambda.Errorf(lambda.EFORBIDDEN, "image %q is function %q's, built by the platform with its code: a key limited to %s may deploy only their images or images the platform did not build", ref, owner, strings.Join(req.OnlyFunctions, ", "))
+	}
+	if len(req.OnlyFunctions) > 0 {
+		if req.ImageArchive == nil {
+			if err := checkUntagged(ref, img); err != nil {
+				return nil, err
+			}
+		}
+		// The version's image is built FROM img: its ONBUILD triggers run.
+		if err := e.checkImagesOwned(ctx, onBuildImages(img), req.OnlyFunctions, false); err != nil {
+			return nil, err
+		}
+	}
 	cfg.Runtime = lambda.RuntimeImage
 	if cfg.Protocol == "" {
 		cfg.Protocol = lambda.ProtocolHTTP
@@ -64,9 +80,7 @@ func (e *Engine) deployImage(ctx context.Context, req lambda.DeployRequest, cfg 
 		return nil, err
 	}
 	defer bctx.Close()
-	e.images.RLock()
 	v, err := e.buildImage(ctx, req.Name, number, cfg, img.ID, bctx, logWriter{p})
-	e.images.RUnlock()
 	if err != nil {
 		return nil, canceled(ctx, err)
 	}

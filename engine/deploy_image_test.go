@@ -159,3 +159,38 @@ func TestDeployImageCancelled(t *testing.T) {
 		t.Errorf("a cancelled deploy registered the function: %v", err)
 	}
 }
+
+// TestDeployImageOfAnotherFunction: a key limited to some functions
+// (DeployRequest.OnlyFunctions) cannot deploy the image the platform built
+// for another function — it holds that function's code — but can deploy
+// its own function's and any image the platform did not build.
+func TestDeployImageOfAnotherFunction(t *testing.T) {
+	e := newImageEnv(t)
+	ctx := context.Background()
+	for _, name := range []string{"secret", "mine"} {
+		if _, err := e.eng.Deploy(ctx, lambda.DeployRequest{Name: name, Image: "user/app:1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name, image string
+		only        []string
+		want        string // an error code; "" succeeds
+	}{
+		{"another function's image", "func-secret:v1", []string{"mine"}, lambda.EFORBIDDEN},
+		{"its own function's image", "func-mine:v1", []string{"mine"}, ""},
+		{"an image the platform did not build", "user/app:1", []string{"mine"}, ""},
+		{"a key for every function", "func-secret:v1", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.eng.Deploy(ctx, lambda.DeployRequest{Name: "mine", Image: tt.image, OnlyFunctions: tt.only, Force: true})
+			if got := lambda.ErrorCode(err); got != tt.want {
+				t.Fatalf("deploy of %s: %v (code %q), want code %q", tt.image, err, got, tt.want)
+			}
+			if tt.want != "" && !strings.Contains(lambda.ErrorMessage(err), `function "secret"`) {
+				t.Errorf("the error does not say whose image it is: %v", err)
+			}
+		})
+	}
+}

@@ -45,6 +45,9 @@ func (e *Engine) deployTree(ctx context.Context, t tree, r treeRequest) (*lambda
 	case r.Project != nil:
 		return nil, lambda.Errorf(lambda.EINVALID, "the tree has no project manifest: a project's lambda.yaml declares project: NAME and its functions: (see \"lambda deploy --help\"); deploy a single function with lambda deploy DIR --name NAME")
 	}
+	if err := e.checkDockerfileImages(ctx, t.dir, r.Function.OnlyFunctions); err != nil {
+		return nil, err
+	}
 	d, err := e.deployFunctionTree(ctx, t, *r.Function, m)
 	if err != nil {
 		return nil, err

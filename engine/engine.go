@@ -45,6 +45,14 @@ type Engine struct {
 	// the version records the pushed digest reference, which every node
 	// of a cluster can pull (push.go). "": the local image ID.
 	Registry string
+	// Pushed, with Registry, deletes from the registry what deleted
+	// functions, deleted or pruned versions and failed deploys pushed
+	// (unpush.go); nil leaves it there.
+	Pushed lambda.ImageRegistry
+	// NodeImages, with Pushed, removes from the cluster's nodes the
+	// copies they pulled of what leaves the registry (node_images.go);
+	// nil leaves them there.
+	NodeImages lambda.NodeImages
 
 	Builder Builder
 	Extract ExtractFunc
@@ -62,9 +70,10 @@ type Engine struct {
 	// Set it to a directory of this server's own: Open removes the
 	// lambda-* directories a killed server left in it.
 	TempDir string
-	// MaxTotalInstances caps the instances on this host, all functions
-	// together, to protect the machine.
-	MaxTotalInstances int
+	// CapacityInterval is how often the driver is asked how many
+	// instances the backend runs at once (capacity.go); 0:
+	// DefaultCapacityInterval.
+	CapacityInterval time.Duration
 	// QueueSize bounds each function's queue of requests waiting for a
 	// slot; QueueTimeout bounds the wait. Past either: 429.
 	QueueSize    int
@@ -121,7 +130,10 @@ type Engine struct {
 	starts sync.RWMutex
 	live   sync.Map     // container ID → *instance, for exits and describe
 	attrs  sync.Map     // container ID → *attribution, for http instances' logs
-	total  atomic.Int64 // instances running or starting, for MaxTotalInstances
+	total  atomic.Int64 // instances running or starting, against capacity
+	// capacity is the driver's last answer to Capacity; -1 before it
+	// first answers.
+	capacity atomic.Int64
 	// pausedBytes sums the memory limits of the paused instances, for
 	// StandbyMemory.
 	pausedBytes atomic.Int64
@@ -129,19 +141,18 @@ type Engine struct {
 	// once (the timer's and ReapNow's) each weighed the budget, then the
 	// second stopped the last paused instance the first had made fit.
 	evicting sync.Mutex
-	// images is held shared by builds and exclusively by image removal:
-	// removing an image prunes parent layers a concurrent build may be
-	// reusing from the build cache.
-	images sync.RWMutex
 
 	ctx    context.Context
 	cancel context.CancelFunc
 	tasks  tasks // every goroutine the engine started; Close waits for them
+	// interruptedDeploy: Open found a deploy's folder the last run left
+	// (removeLeftoverDirs), so images are swept again later.
+	interruptedDeploy bool
 }
 
 // New returns an Engine with default timeouts; set the dependencies before Open.
 func New(store lambda.FunctionStore, driver lambda.Driver, builder Builder, extract ExtractFunc) *Engine {
-	return &Engine{
+	e := &Engine{
 		Store:             store,
 		Driver:            driver,
 		ImageBuilder:      driver,
@@ -151,7 +162,6 @@ func New(store lambda.FunctionStore, driver lambda.Driver, builder Builder, extr
 		DrainTimeout:      lambda.MaxTimeout,
 		StopGrace:         5 * time.Second,
 		ReconcileInterval: 2 * time.Second,
-		MaxTotalInstances: 200,
 		QueueSize:         1000,
 		QueueTimeout:      10 * time.Second,
 		ReapInterval:      time.Second,
@@ -164,6 +174,8 @@ func New(store lambda.FunctionStore, driver lambda.Driver, builder Builder, extr
 		ext:               newExternals(),
 		KeepVersions:      DefaultKeepVersions,
 	}
+	e.capacity.Store(-1)
+	return e
 }
 
 var (
@@ -177,8 +189,9 @@ var (
 // engine is unreachable.
 func (e *Engine) Open(ctx context.Context) error {
 	e.ctx, e.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	e.removeLeftoverDirs() // before any deploy can create one
-	for _, loop := range []func(){e.watchExits, e.reconcileLoop, e.reapLoop, e.pruneLoop} {
+	e.removeLeftoverDirs()   // before any deploy can create one
+	e.refreshCapacity(e.ctx) // before the first deploy can count against it
+	for _, loop := range []func(){e.watchExits, e.reconcileLoop, e.reapLoop, e.pruneLoop, e.capacityLoop} {
 		e.tasks.start(loop)
 	}
 	if e.External != nil {
@@ -197,6 +210,7 @@ func (e *Engine) Open(ctx context.Context) error {
 func (e *Engine) Close(ctx context.Context) error {
 	if e.cancel != nil {
 		e.stopPaused() // before the cancel: the stops run as background work Close waits for
+		e.dropSpares()
 		e.cancel()
 	}
 	if err := e.tasks.wait(ctx); err != nil {

@@ -23,6 +23,9 @@ type fakeBuilder struct {
 	mu         sync.Mutex
 	dockerfile string
 	fail       error
+	// runtime and protocol, when set, are the built function's (else a
+	// Go http server's).
+	runtime, protocol string
 }
 
 func (b *fakeBuilder) WrapContext(ctx context.Context, image *lambda.Image, cfg lambda.Config, out io.Writer) (io.ReadCloser, error) {
@@ -47,6 +50,9 @@ func (b *fakeBuilder) BuildContext(ctx context.Context, dir string, cfg lambda.C
 	}
 	tw.Close()
 	cfg.Runtime, cfg.Protocol = lambda.RuntimeGo, lambda.ProtocolHTTP
+	if b.protocol != "" {
+		cfg.Runtime, cfg.Protocol = b.runtime, b.protocol
+	}
 	return cfg, io.NopCloser(&buf), nil
 }
 
@@ -158,12 +164,18 @@ func (e *env) running(t *testing.T, name string) []*lambda.Instance {
 	return out
 }
 
+// eventuallyBound bounds eventually's wait. Generous, since it only
+// delays a failure: under -race on a loaded 2-core machine reading a
+// function's 40 MB of code took 16 s (TestPreinitLimitHoldsTheCode failed
+// at 5 s at load 16).
+const eventuallyBound = time.Minute
+
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(eventuallyBound)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 5s", what)
+			t.Fatalf("%s: not within %v", what, eventuallyBound)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

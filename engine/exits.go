@@ -102,7 +102,8 @@ func (l *exitLog) changed(id string) <-chan struct{} {
 }
 
 // watchExits follows container exits for the engine's lifetime, removing
-// dead instances from routing as soon as Docker reports them.
+// dead instances from routing, and dead generic instances from their
+// pools (preinit_exits.go), as soon as Docker reports them.
 func (e *Engine) watchExits() {
 	for {
 		ch, err := e.Driver.WatchExits(e.ctx)
@@ -117,6 +118,7 @@ func (e *Engine) watchExits() {
 		for exit := range ch {
 			e.exits.record(exit)
 			e.dropInstance(exit.ID)
+			e.dropGeneric(exit)
 		}
 		if e.ctx.Err() != nil {
 			return

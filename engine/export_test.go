@@ -1,5 +1,10 @@
 package engine
 
+import (
+	"context"
+	"time"
+)
+
 // Queued is the number of requests queued for a slot of name's active
 // pool (0 when name is not loaded), for the engine_test package to wait on.
 func (e *Engine) Queued(name string) int {
@@ -32,3 +37,15 @@ func (e *Engine) Live(id string) bool {
 
 // Unframe is unframe, for the engine_test package.
 var Unframe = unframe
+
+// RefreshCapacity asks the driver for its capacity now, as the loop does
+// every CapacityInterval.
+func (e *Engine) RefreshCapacity() { e.refreshCapacity(context.Background()) }
+
+// SetInterruptedBuildWait shortens the wait before the sweep of an
+// interrupted deploy's images, for tests; it returns the restore.
+func SetInterruptedBuildWait(d time.Duration) func() {
+	old := interruptedBuildWait
+	interruptedBuildWait = d
+	return func() { interruptedBuildWait = old }
+}

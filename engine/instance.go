@@ -19,22 +19,20 @@ import (
 // was waited for and carries the container's log tail; when ctx ends first
 // (the deploy was cancelled) the error is why it ended.
 func (e *Engine) startInstance(ctx context.Context, v *lambda.Version, timeout time.Duration) (*instance, error) {
-	spec := lambda.InstanceSpec{
-		Function:    v.Function,
-		Version:     v.Number,
-		Image:       v.ImageID,
-		Env:         instanceEnv(v),
-		Port:        v.Config.Port,
-		MemoryBytes: v.Config.MemoryBytes,
-		Placement:   v.Config.Placement,
-	}
+	return e.startInstanceOf(ctx, v, timeout, nil)
+}
+
+// startInstanceOf is startInstance for pool p (nil: none), whose spare it
+// starts when it has one (precreate.go).
+func (e *Engine) startInstanceOf(ctx context.Context, v *lambda.Version, timeout time.Duration, p *pool) (*instance, error) {
+	spec := instanceSpec(v)
 	if in, ok := e.fromPreinit(ctx, v, spec, timeout); ok {
 		return in, nil
 	}
 	// The start timeout is the function's budget: it runs from the moment
 	// its container runs, so that a busy container engine does not spend it.
 	t0 := time.Now()
-	li, err := e.createInstance(ctx, spec)
+	li, spare, err := e.launch(ctx, spec, p)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +62,7 @@ func (e *Engine) startInstance(ctx context.Context, v *lambda.Version, timeout t
 	}
 	// The two steps' times tell the container engine's share of a start
 	// (create, start, inspect) from the function's (until it listens).
-	e.Logger.Info("instance ready", "function", v.Function, "version", v.Number, "container", short(li.ID), "addr", li.Addr,
+	e.Logger.Info("instance ready", "function", v.Function, "version", v.Number, "container", short(li.ID), "addr", li.Addr, "precreated", spare,
 		"docker", running.Sub(t0).Round(time.Millisecond), "ready", time.Since(running).Round(time.Millisecond))
 	return in, nil
 }
@@ -174,12 +172,6 @@ type instance struct {
 	frozen        atomic.Bool
 }
 
-// startWarm starts an instance of v for a pool, detached from any one
-// request so that a client hanging up does not waste the start for others.
-func (e *Engine) startWarm(v *lambda.Version, timeout time.Duration) (*instance, error) {
-	return e.startInstance(e.ctx, v, timeout)
-}
-
 // stopInstance stops in's container in the background and frees its slot
 // in the host's instance budget. It runs once per instance.
 func (e *Engine) stopInstance(in *instance) {
@@ -228,21 +220,6 @@ func (e *Engine) dropInstance(id string) {
 	}
 	e.stopInstance(in)
 }
-
-// reserveSlot counts an instance against the host-wide cap.
-func (e *Engine) reserveSlot() bool {
-	for {
-		n := e.total.Load()
-		if n >= int64(e.MaxTotalInstances) {
-			return false
-		}
-		if e.total.CompareAndSwap(n, n+1) {
-			return true
-		}
-	}
-}
-
-func (e *Engine) releaseSlot() { e.total.Add(-1) }
 
 func (e *Engine) stopContainer(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), e.StopGrace+30*time.Second)

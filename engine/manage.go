@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/lambdahq/lambda"
@@ -116,9 +117,10 @@ func (e *Engine) Delete(ctx context.Context, name string) error {
 	if err := e.removeContainers(ctx, name); err != nil {
 		return err
 	}
-	if err := e.removeImages(ctx, name, versions); err != nil {
+	if err := e.removeImagesOnceFree(ctx, name, versions); err != nil {
 		return err
 	}
+	e.unpushAll(ctx, versions)
 	if err := e.Store.DeleteFunction(ctx, name); err != nil {
 		return err
 	}
@@ -143,8 +145,6 @@ func (e *Engine) Delete(ctx context.Context, name string) error {
 // tags: a func-NAME:vN tag may have moved to another server's image since.
 // An image already gone is not an error.
 func (e *Engine) removeImages(ctx context.Context, name string, versions []*lambda.Version) error {
-	e.images.Lock()
-	defer e.images.Unlock()
 	if e.Images == nil {
 		for _, v := range versions {
 			if err := e.ImageBuilder.RemoveImage(ctx, v.Image); err != nil {
@@ -216,9 +216,15 @@ const drainSlack = 2 * time.Second
 // time) would keep the function's images in use.
 func (e *Engine) removeContainers(ctx context.Context, function string) error {
 	for attempt := 0; ; attempt++ {
-		left, err := e.Instances(ctx, function)
-		if err != nil || len(left) == 0 {
+		all, err := e.Driver.ListInstances(ctx)
+		if err != nil {
 			return err
+		}
+		// Every container of it, pre-created ones included (Instances
+		// leaves those out).
+		left := slices.DeleteFunc(all, func(c *lambda.Instance) bool { return c.Function != function })
+		if len(left) == 0 {
+			return nil
 		}
 		if attempt == 50 {
 			return fmt.Errorf("containers of %q are still being removed after %d attempts", function, attempt)
@@ -250,12 +256,22 @@ func (e *Engine) Instances(ctx context.Context, name string) ([]*lambda.Instance
 		if name != "" && c.Function != name {
 			continue
 		}
+		if !c.Running && e.isSpare(c.ID) {
+			continue // created ahead of a cold start: no instance (precreate.go)
+		}
 		c.State = lambda.InstanceStopped
 		if c.Running {
 			// A running container the pools no longer hold is on its way out.
 			c.State = lambda.InstanceDraining
 			if v, ok := e.live.Load(c.ID); ok {
-				e.describe(v.(*instance), c)
+				in := v.(*instance)
+				// The listing says when the container was created: a
+				// spare's create or a generic instance's start may be long
+				// before it became this function's instance.
+				if !in.CreatedAt.IsZero() {
+					c.CreatedAt = in.CreatedAt
+				}
+				e.describe(in, c)
 			}
 		}
 		out = append(out, c)

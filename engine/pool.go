@@ -22,6 +22,12 @@ type pool struct {
 	starting  int
 	queue     []*waiter
 	draining  bool
+	// spare is a container of version created and not started, for the
+	// next cold start (precreate.go); spareCreating while one is created,
+	// spareFailed when the last create failed.
+	spare         string
+	spareCreating bool
+	spareFailed   time.Time
 	// onDemand: the pool serves a version asked for by number, which no
 	// alias routes to; it stays when aliases change. Guarded by fn.mu.
 	onDemand bool
@@ -101,7 +107,9 @@ func (p *pool) startLocked(sc lambda.Scaling) bool {
 
 // start starts one instance and hands its slots to the queue.
 func (p *pool) start(timeout time.Duration) {
-	in, err := p.e.startWarm(p.version, timeout)
+	// Detached from any one request, so that a client hanging up does
+	// not waste the start for others.
+	in, err := p.e.startInstanceOf(p.e.ctx, p.version, timeout, p)
 	sc := p.fn.scalingOf(p)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -210,6 +218,7 @@ func (p *pool) drainInto(next *pool) {
 	}
 	p.instances = nil
 	p.mu.Unlock()
+	p.dropSpare()
 	if next == nil {
 		for _, w := range queue {
 			w.fail <- errDeleted(p.fn.name)

@@ -40,41 +40,34 @@ const (
 	DefaultPreinitIdle = time.Hour
 )
 
-// Labels a handler function's image inherits from its runtime image
-// (runtimes/probe.go, runtimes/publish.go): the runtime image's tag and
-// the base image it was built on.
-const (
-	labelRuntimeRole = "lambda.role"
-	labelRuntimeRef  = "lambda.image"
-	labelRuntimeBase = "lambda.base-id"
-)
-
 // preinitState is the engine's pools and the code of versions, ready to
 // send; guarded by mu.
 type preinitState struct {
 	mu    sync.Mutex
-	pools map[string]*stemPool  // by runtime image tag
+	pools map[string]*stemPool  // by imageKind.pool
 	kinds map[string]*imageKind // by function image ID
 	loop  sync.Once
+	// initAddr is where a generic instance takes its init (the address's
+	// host, PreinitInitPort); tests point it at a stand-in shim.
+	initAddr func(*lambda.Instance) string
+	// closed is set when the engine closes and the pools are emptied
+	// (preinitLoop): a start that ends after it stops its container
+	// instead of joining a pool nobody will empty again — one left a
+	// generic container behind after a lambda bench run.
+	closed bool
 }
 
 // stemPool holds one runtime image's ready generic instances.
 type stemPool struct {
-	runtime  string
-	image    string // the runtime image's tag
-	base     string // its base image ID: functions built on another base do not fit
+	size     string // the runtime its size is configured by
+	spec     lambda.PreinitSpec
+	base     string // a runtime image's base image ID: functions built on another base do not fit
 	ready    []*lambda.Instance
 	starting int
 	used     time.Time
-}
-
-// imageKind is what a function image tells about pre-initialization,
-// learnt once per image: the runtime image it was built on ("" none) and
-// its code, exported in the background.
-type imageKind struct {
-	runtime, image, base, root string
-	code                       []byte // nil until exported
-	exporting, failed          bool   // guarded by preinitState.mu
+	// quickDeaths counts the generic instances in a row that died soon
+	// after their start (preinit_exits.go).
+	quickDeaths int
 }
 
 // maxPreinitCode bounds the code of one version kept in memory to send,
@@ -102,33 +95,37 @@ func (e *Engine) preinitSize(runtime string) int {
 // refilled and v's code exported for the next start.
 func (e *Engine) fromPreinit(ctx context.Context, v *lambda.Version, spec lambda.InstanceSpec, timeout time.Duration) (*instance, bool) {
 	d, ok := e.preinitDriver()
-	if !ok || v.Config.Protocol != lambda.ProtocolHandler || e.Preinit.Size <= 0 && len(e.Preinit.Sizes) == 0 {
+	if !ok || e.Preinit.Size <= 0 && len(e.Preinit.Sizes) == 0 {
 		return nil, false
 	}
 	kind := e.imageKind(ctx, v)
-	if kind == nil || e.preinitSize(kind.runtime) <= 0 {
+	if kind == nil || e.preinitSize(kind.size) <= 0 || !kind.fits(v.Config) {
 		return nil, false
 	}
 	s := &e.preinit
 	s.mu.Lock()
-	p := s.pools[kind.image]
+	p := s.pools[kind.pool]
 	if p == nil {
-		p = &stemPool{runtime: kind.runtime, image: kind.image, base: kind.base}
-		s.pools[kind.image] = p
+		p = &stemPool{size: kind.size, spec: kind.spec, base: kind.base}
+		s.pools[kind.pool] = p
 	}
-	p.used = e.Clock.Now()
-	if kind.failed {
-		s.mu.Unlock()
-		return nil, false
-	}
+	now := e.Clock.Now()
+	p.used = now
 	var li *lambda.Instance
-	if kind.code != nil && p.base == kind.base && len(p.ready) > 0 {
-		li = p.ready[0]
-		p.ready = p.ready[1:]
+	var dead []deadGeneric
+	if kind.code != nil && p.base == kind.base {
+		li, dead = e.takeLiveLocked(p)
 	}
-	export := kind.code == nil && !kind.exporting
+	if li != nil {
+		// The function's start holds a slot of its own.
+		e.releaseSlot()
+	}
+	export := kind.exportDue(now)
 	kind.exporting = kind.exporting || export
 	s.mu.Unlock()
+	for _, d := range dead {
+		e.genericDied(p, d)
+	}
 	e.refillPreinit(p)
 	if export {
 		e.background(func(ctx context.Context) { e.exportCode(ctx, d, v.ImageID, kind) })
@@ -145,91 +142,15 @@ func (e *Engine) fromPreinit(ctx context.Context, v *lambda.Version, spec lambda
 	return in, true
 }
 
-// imageKind inspects v's image once: handler functions built on a
-// runtime image say which.
-func (e *Engine) imageKind(ctx context.Context, v *lambda.Version) *imageKind {
-	s := &e.preinit
-	s.mu.Lock()
-	if s.kinds == nil {
-		s.kinds, s.pools = map[string]*imageKind{}, map[string]*stemPool{}
-	}
-	k, ok := s.kinds[v.ImageID]
-	s.mu.Unlock()
-	if ok {
-		return usable(k)
-	}
-	img, err := e.Images.InspectImage(ctx, v.ImageID)
-	if err != nil {
-		return nil // not remembered: the next start asks again
-	}
-	k = &imageKind{}
-	if img.Labels[labelRuntimeRole] == "runtime" && img.Labels[labelRuntimeRef] != "" {
-		k.runtime, k.image, k.base = v.Config.Runtime, img.Labels[labelRuntimeRef], img.Labels[labelRuntimeBase]
-		k.root = "/var/task"
-		for _, kv := range img.Env {
-			if len(kv) > len("LAMBDA_TASK_ROOT=") && kv[:len("LAMBDA_TASK_ROOT=")] == "LAMBDA_TASK_ROOT=" {
-				k.root = kv[len("LAMBDA_TASK_ROOT="):]
-			}
-		}
-	}
-	s.mu.Lock()
-	if prev, ok := s.kinds[v.ImageID]; ok {
-		k = prev
-	} else {
-		s.kinds[v.ImageID] = k
-	}
-	s.mu.Unlock()
-	return usable(k)
-}
-
-func usable(k *imageKind) *imageKind {
-	if k.image == "" {
-		return nil
-	}
-	return k
-}
-
-// exportCode reads the task root out of the function's image, once.
-func (e *Engine) exportCode(ctx context.Context, d lambda.PreinitDriver, imageID string, k *imageKind) {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	code, err := readCode(ctx, d, imageID, k.root)
-	s := &e.preinit
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	k.exporting = false
-	if err != nil {
-		e.Logger.Warn("cannot read a function's code for pre-initialized instances; its cold starts start containers", "image", short(imageID), "err", err)
-		k.failed = true // not tried again for this image
-		return
-	}
-	k.code = code
-	// The code of every image used since the server started stays in
-	// memory; past maxPreinitCodeTotal the others' is dropped, and read
-	// again at their next start.
-	total := 0
-	for _, other := range s.kinds {
-		total += len(other.code)
-	}
-	for _, other := range s.kinds {
-		if total <= maxPreinitCodeTotal {
-			break
-		}
-		if other != k && other.code != nil {
-			total -= len(other.code)
-			other.code = nil
-		}
-	}
-}
-
 // refillPreinit starts generic instances until p holds its size, in the
-// background; a pool whose runtime was not used for Idle is emptied.
+// background, each counted against the host-wide cap; a pool whose
+// runtime was not used for Idle is emptied.
 func (e *Engine) refillPreinit(p *stemPool) {
 	s := &e.preinit
 	s.loop.Do(func() { e.background(e.preinitLoop) })
 	s.mu.Lock()
-	n := e.preinitSize(p.runtime) - len(p.ready) - p.starting
-	if n <= 0 {
+	n := e.preinitSize(p.size) - len(p.ready) - p.starting
+	if n <= 0 || s.closed {
 		s.mu.Unlock()
 		return
 	}
@@ -237,18 +158,39 @@ func (e *Engine) refillPreinit(p *stemPool) {
 	s.mu.Unlock()
 	d, _ := e.preinitDriver()
 	for range n {
-		ok := e.background(func(ctx context.Context) {
+		if !e.trySlot() {
+			s.mu.Lock()
+			p.starting--
+			s.mu.Unlock()
+			continue
+		}
+		started := e.background(func(ctx context.Context) {
 			li, err := e.startGeneric(ctx, d, p)
 			s.mu.Lock()
-			defer s.mu.Unlock()
 			p.starting--
-			if err != nil {
-				e.Logger.Warn("cannot start a pre-initialized instance", "runtime", p.runtime, "image", p.image, "err", err)
+			// An exit heard before the instance is in the pool is not
+			// looked for there again (dropGeneric).
+			if err == nil && !e.exits.exited(li.ID) && !s.closed {
+				p.ready = append(p.ready, li)
+				s.mu.Unlock()
+				e.Logger.Debug("pre-initialized instance waiting", "runtime", p.spec.Runtime, "container", short(li.ID))
 				return
 			}
-			p.ready = append(p.ready, li)
+			closed := s.closed
+			s.mu.Unlock()
+			if err == nil {
+				e.stopContainer(li.ID) // exited, or started as the engine closed
+				if !closed {
+					err = errGenericExited
+				}
+			}
+			e.releaseSlot()
+			if err != nil {
+				e.Logger.Warn("cannot start a pre-initialized instance", "runtime", p.spec.Runtime, "image", p.spec.Image, "err", err)
+			}
 		})
-		if !ok {
+		if !started {
+			e.releaseSlot()
 			s.mu.Lock()
 			p.starting--
 			s.mu.Unlock()
@@ -262,7 +204,7 @@ func (e *Engine) startGeneric(ctx context.Context, d lambda.PreinitDriver, p *st
 	cctx, cancel := context.WithTimeout(ctx, containerStartTimeout)
 	defer cancel()
 	e.starts.RLock()
-	li, err := d.StartPreinit(cctx, p.runtime, p.image)
+	li, err := d.StartPreinit(cctx, p.spec)
 	if err == nil {
 		e.owned.Store(li.ID, true)
 	}
@@ -270,7 +212,7 @@ func (e *Engine) startGeneric(ctx context.Context, d lambda.PreinitDriver, p *st
 	if err != nil {
 		return nil, err
 	}
-	if err := dialUntil(cctx, initAddr(li)); err != nil {
+	if err := dialUntil(cctx, e.initAddr(li), func() bool { return e.exits.exited(li.ID) }); err != nil {
 		e.stopContainer(li.ID)
 		return nil, err
 	}
@@ -281,13 +223,13 @@ func (e *Engine) startGeneric(ctx context.Context, d lambda.PreinitDriver, p *st
 // them when the engine closes: no server would give their containers
 // away.
 func (e *Engine) preinitLoop(ctx context.Context) {
-	idle := e.Preinit.Idle
-	if idle <= 0 {
-		idle = DefaultPreinitIdle
-	}
+	idle := e.preinitIdle()
 	for {
 		select {
 		case <-ctx.Done():
+			e.preinit.mu.Lock()
+			e.preinit.closed = true
+			e.preinit.mu.Unlock()
 			e.stopGeneric(func(*stemPool) bool { return true })
 			return
 		case <-e.Clock.After(min(idle/4, time.Minute)):
@@ -295,6 +237,42 @@ func (e *Engine) preinitLoop(ctx context.Context) {
 		now := e.Clock.Now()
 		e.stopGeneric(func(p *stemPool) bool { return now.Sub(p.used) >= idle })
 	}
+}
+
+// preinitIdle is how long a runtime keeps its pool after its last start.
+func (e *Engine) preinitIdle() time.Duration {
+	if e.Preinit.Idle <= 0 {
+		return DefaultPreinitIdle
+	}
+	return e.Preinit.Idle
+}
+
+// takeGenericSlot stops a waiting generic instance, of the pool used
+// least recently, and hands its slot of the capacity to the caller; false
+// when none waits.
+func (e *Engine) takeGenericSlot() bool {
+	s := &e.preinit
+	s.mu.Lock()
+	var from *stemPool
+	for _, p := range s.pools {
+		if len(p.ready) > 0 && (from == nil || p.used.Before(from.used)) {
+			from = p
+		}
+	}
+	if from == nil {
+		s.mu.Unlock()
+		return false
+	}
+	li := from.ready[len(from.ready)-1]
+	from.ready = from.ready[:len(from.ready)-1]
+	s.mu.Unlock()
+	// In the background, as the caller may hold its pool's lock, but as
+	// a task Close waits for: a bare goroutine could be cut off by the
+	// process's exit right after Close (lambda bench), container running.
+	if !e.background(func(context.Context) { e.stopContainer(li.ID) }) {
+		go e.stopContainer(li.ID) // closed: nothing waits any more
+	}
+	return true
 }
 
 func (e *Engine) stopGeneric(which func(*stemPool) bool) {
@@ -310,17 +288,23 @@ func (e *Engine) stopGeneric(which func(*stemPool) bool) {
 	s.mu.Unlock()
 	for _, li := range stop {
 		e.stopContainer(li.ID)
+		e.releaseSlot()
 	}
 }
 
 // initAddr is where a generic instance takes its init.
-func initAddr(li *lambda.Instance) string {
+func (e *Engine) initAddr(li *lambda.Instance) string {
+	if e.preinit.initAddr != nil {
+		return e.preinit.initAddr(li)
+	}
 	host, _, _ := net.SplitHostPort(li.Addr)
 	return net.JoinHostPort(host, strconv.Itoa(lambda.PreinitInitPort))
 }
 
-// dialUntil dials addr every few milliseconds until it accepts or ctx ends.
-func dialUntil(ctx context.Context, addr string) error {
+// dialUntil dials addr every few milliseconds until it accepts, ctx ends
+// or its container exited: a start that died is not waited for until the
+// timeout.
+func dialUntil(ctx context.Context, addr string, exited func() bool) error {
 	var d net.Dialer
 	backoff := time.Millisecond
 	for {
@@ -330,6 +314,9 @@ func dialUntil(ctx context.Context, addr string) error {
 		if err == nil {
 			c.Close()
 			return nil
+		}
+		if exited() {
+			return errGenericExited
 		}
 		select {
 		case <-ctx.Done():
@@ -352,14 +339,14 @@ func (e *Engine) PreinitReady(ctx context.Context, function string) (int, error)
 		return 0, err
 	}
 	kind := e.imageKind(ctx, fn.Active)
-	if kind == nil {
+	if kind == nil || !kind.fits(fn.Active.Config) {
 		return 0, nil
 	}
 	s := &e.preinit
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.pools[kind.image]
-	if p == nil || kind.code == nil || kind.failed || p.base != kind.base {
+	p := s.pools[kind.pool]
+	if p == nil || kind.code == nil || p.base != kind.base {
 		return 0, nil
 	}
 	return len(p.ready), nil

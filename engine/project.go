@@ -307,7 +307,7 @@ func (e *Engine) discardProject(fns []*projectFn) {
 	}
 	for _, f := range fns {
 		if f.v != nil {
-			e.removeImage(f.v.Image)
+			e.removeImage(f.v)
 			f.v = nil
 		}
 	}

@@ -51,8 +51,6 @@ func buildKey(cfg lambda.Config, sum string) string {
 // build, reusing the context of an earlier function of the deploy with
 // the same build inputs.
 func (e *Engine) buildShared(ctx context.Context, name, dir string, cfg lambda.Config, number int, sum string, shared *sharedBuilds, out io.Writer) (*lambda.Version, error) {
-	e.images.RLock()
-	defer e.images.RUnlock()
 	v, err := e.buildSharedOnce(ctx, name, dir, cfg, number, sum, shared, out)
 	if lambda.ErrorCode(err) == lambda.ECONFLICT {
 		fmt.Fprintf(out, "build raced with a change to the image cache (%v); building again\n", err)

@@ -172,9 +172,13 @@ func (e *Engine) pruneFunction(ctx context.Context, name string) bool {
 func (e *Engine) removeVersionImage(ctx context.Context, v *lambda.Version) error {
 	ctx, cancel := context.WithTimeout(ctx, pruneRemoveTimeout)
 	defer cancel()
-	e.images.Lock()
-	defer e.images.Unlock()
-	return e.ImageBuilder.RemoveImage(ctx, v.Image)
+	for _, ref := range e.versionTags(v) {
+		if err := e.ImageBuilder.RemoveImage(ctx, ref); err != nil {
+			return err
+		}
+	}
+	e.unpush(ctx, v)
+	return nil
 }
 
 // staleVersions returns the versions (oldest first) whose image is to be

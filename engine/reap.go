@@ -26,6 +26,7 @@ func (e *Engine) reap() {
 	for _, st := range e.loaded() {
 		for _, p := range st.pools() {
 			p.reap(now, st.scalingOf(p), e.StandbyMemory > 0)
+			p.refillSpare()
 		}
 	}
 	e.enforceStandbyBudget()

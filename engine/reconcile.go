@@ -41,6 +41,29 @@ func (e *Engine) reconcileLoop() {
 		}
 	}
 	e.Logger.Info("reconciled containers and images")
+	if e.interruptedDeploy {
+		e.sweepInterruptedBuild()
+	}
+}
+
+// interruptedBuildWait is how long after its start a server that found a
+// deploy interrupted by its last stop sweeps the images again: the Docker
+// daemon can finish that deploy's build after the server died, and after
+// the first sweep, and nothing else would remove its image until the
+// next restart (e2e TestHostileFunctions "server killed mid-deploy").
+var interruptedBuildWait = time.Minute
+
+// sweepInterruptedBuild removes, once interruptedBuildWait has passed, the
+// images no version records, as reconcileImages does at start.
+func (e *Engine) sweepInterruptedBuild() {
+	select {
+	case <-e.ctx.Done():
+		return
+	case <-time.After(interruptedBuildWait):
+	}
+	if err := e.reconcileImages(e.ctx); err != nil && e.ctx.Err() == nil {
+		e.Logger.Warn("cannot sweep the images of a deploy the last stop interrupted", "err", err)
+	}
 }
 
 // reconcile adopts, for each function, one running container of its active
@@ -148,10 +171,16 @@ func (e *Engine) removeUnusedImages(ctx context.Context, fn string, imgs []*lamb
 	for _, v := range versions {
 		used[v.ImageID] = true
 	}
-	e.images.Lock()
-	defer e.images.Unlock()
 	for _, img := range imgs {
 		if used[img.ID] {
+			continue
+		}
+		if img.Labels[lambda.LabelVersion] == "" {
+			// No version's: the builder's part of a build whose code's
+			// layer the driver wrote (docker/build_code.go), kept as the
+			// cache of the function's next builds (removed, the next
+			// deploy runs every step before the code again, a dependency
+			// install included). Delete removes it with the function.
 			continue
 		}
 		e.Logger.Info("removing leftover image", "function", fn, "image", short(strings.TrimPrefix(img.ID, "sha256:")), "tags", img.Tags)
@@ -188,6 +217,11 @@ func (e *Engine) removeLeftoverDirs() {
 		return // only a malformed pattern fails
 	}
 	for _, dir := range dirs {
+		// A deploy's own folder: a deploy was under way when the server
+		// stopped, and its build may still end in the daemon.
+		if strings.HasPrefix(filepath.Base(dir), tempPrefix+"deploy-") {
+			e.interruptedDeploy = true
+		}
 		e.Logger.Info("removing leftover temporary directory", "dir", dir)
 		if err := os.RemoveAll(dir); err != nil {
 			e.Logger.Warn("cannot remove leftover temporary directory", "dir", dir, "err", err)

@@ -36,6 +36,21 @@ func buildLeftover(t *testing.T, d *drivertest.Fake, function string, version st
 	return id
 }
 
+// buildCodeBase builds an image as the Docker driver's code layer leaves
+// the builder's part of a function's build: labelled with the function
+// and no version, untagged (docker/build_code.go).
+func buildCodeBase(t *testing.T, d *drivertest.Fake, function string) string {
+	t.Helper()
+	id, err := d.BuildImage(context.Background(), lambda.BuildRequest{
+		Context: bytes.NewReader(drivertest.Tar(t, drivertest.File{Name: "Dockerfile", Data: []byte("FROM scratch\nENV BASE=" + function + "\n")})),
+		Labels:  map[string]string{lambda.LabelManaged: "true", lambda.LabelFunction: function},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // TestReconcileImages restarts a server killed mid-deploy: its images no
 // version records are removed; recorded versions, other servers' images,
 // images without a function label and users' images stay.
@@ -58,6 +73,10 @@ func TestReconcileImages(t *testing.T) {
 		"other server's dangling": buildLeftover(t, theirs, "greet", "10"),
 		"runtime image":           buildLeftover(t, mine, "", "0", "lambda-runtime:v1"),
 		"user's":                  buildLeftover(t, engine, "", "0", "user/app:v1"),
+		// The builder's cache under the next version's code layer: removed
+		// at each restart, the next deploy ran every step before the
+		// code's COPY again, a dependency install included.
+		"code layer's base": buildCodeBase(t, mine, "greet"),
 	}
 	if err := e.eng.Close(context.Background()); err != nil {
 		t.Fatal(err)
@@ -93,7 +112,7 @@ func TestDeleteRemovesLabelledImages(t *testing.T) {
 	e := newEnvWithSetup(t, mine, filepath.Join(t.TempDir(), "lambda.db"), withImages)
 	e.mustDeploy(t, "greet", lambda.Config{})
 	e.mustDeploy(t, "greet", lambda.Config{Env: map[string]string{"V": "2"}})
-	orphans := []string{buildLeftover(t, mine, "greet", "3", "func-greet:v3"), buildLeftover(t, mine, "greet", "4")}
+	orphans := []string{buildLeftover(t, mine, "greet", "3", "func-greet:v3"), buildLeftover(t, mine, "greet", "4"), buildCodeBase(t, mine, "greet")}
 	other := buildLeftover(t, theirs, "greet", "1", "func-greet-b:v1")
 	// Version 1's instance drains in the background after the switch; its
 	// image can be removed only once it is gone.

@@ -46,7 +46,7 @@ func (e *Engine) warmUp(ctx context.Context, v *lambda.Version, sc lambda.Scalin
 	var wg sync.WaitGroup
 	for i := range n {
 		if !e.reserveSlot() {
-			errs[i] = lambda.Errorf(lambda.ETHROTTLED, "the host runs its maximum of %d instances", e.MaxTotalInstances)
+			errs[i] = lambda.Errorf(lambda.ETHROTTLED, "the backend runs its capacity of %d instances (lambda server --max-instances, per host)", e.capacity.Load())
 			continue
 		}
 		wg.Add(1)

@@ -16,12 +16,14 @@ import (
 //
 // The state lives in two places. in.paused (under the pool's mutex) says
 // the pool must not hand the instance out: the reaper sets it, a request
-// or the minimum clears it. in.frozen (set under in.freeze, read
-// atomically) says the container is frozen: only the driver calls, made
-// under in.freeze, change it. Whoever takes an instance from the pool
-// thaws it if it is frozen (pool.acquire), so a pause still in flight when a
-// request resumes the instance ends thawed, and the warm path costs one
-// atomic load.
+// or the minimum clears it. in.frozen (changed under in.freeze, read
+// atomically) says the container may be frozen: freeze sets it before it
+// asks for the pause, under the pool's mutex with its check of in.paused,
+// and only a successful unpause clears it. Whoever takes an instance from
+// the pool thaws it if it may be frozen (pool.acquire): when the pause is
+// still in flight, the thaw waits on in.freeze for it and then unpauses,
+// so no request reaches a frozen container that nobody thaws. The warm
+// path costs one atomic load.
 
 // pauseTimeout bounds one pause or unpause (milliseconds as a rule).
 const pauseTimeout = 30 * time.Second
@@ -97,38 +99,58 @@ const maxPauseFailures = 3
 func (e *Engine) freeze(p *pool, in *instance) {
 	in.freeze.Lock()
 	defer in.freeze.Unlock()
+	if in.frozen.Load() {
+		return
+	}
 	p.mu.Lock()
 	want := in.paused && !in.gone
+	if want {
+		// Marked before the pause is asked for: Docker lists the container
+		// paused before its answer arrives, and a request that resumes the
+		// instance from here on must wait for the pause and unpause it.
+		in.frozen.Store(true)
+	}
 	p.mu.Unlock()
-	if !want || in.frozen.Load() {
+	if !want {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), pauseTimeout)
 	defer cancel()
 	if err := e.Driver.PauseInstance(ctx, in.ID); err != nil {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if !in.paused || in.gone {
-			return
-		}
-		in.pauseFailures++
-		if in.pauseFailures >= maxPauseFailures {
-			e.Logger.Warn("cannot pause idle instance; stopping it", "function", in.Function, "version", in.Version, "container", short(in.ID), "failures", in.pauseFailures, "err", err)
-			p.removeLocked(in)
-			e.stopInstance(in)
-			return
-		}
-		e.Logger.Warn("cannot pause idle instance; trying again", "function", in.Function, "version", in.Version, "container", short(in.ID), "err", err)
-		p.unpauseLocked(in)
+		e.pauseFailed(p, in, err)
 		return
 	}
 	in.pauseFailures = 0
-	in.frozen.Store(true)
 	e.Logger.Debug("instance paused", "function", in.Function, "version", in.Version, "container", short(in.ID))
 }
 
-// thaw unpauses in's container if it is frozen; a single atomic load when
-// it is not. The unpause is not the request's to cancel: others may take
+// pauseFailed undoes a pause that failed, under in.freeze: the pause may
+// have frozen the container before it failed (a timeout), so it is
+// unpaused; one that cannot be stays marked frozen for its taker to thaw.
+func (e *Engine) pauseFailed(p *pool, in *instance, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), pauseTimeout)
+	defer cancel()
+	if uerr := e.Driver.UnpauseInstance(ctx, in.ID); uerr == nil {
+		in.frozen.Store(false)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !in.paused || in.gone {
+		return
+	}
+	in.pauseFailures++
+	if in.pauseFailures >= maxPauseFailures {
+		e.Logger.Warn("cannot pause idle instance; stopping it", "function", in.Function, "version", in.Version, "container", short(in.ID), "failures", in.pauseFailures, "err", err)
+		p.removeLocked(in)
+		e.stopInstance(in)
+		return
+	}
+	e.Logger.Warn("cannot pause idle instance; trying again", "function", in.Function, "version", in.Version, "container", short(in.ID), "err", err)
+	p.unpauseLocked(in)
+}
+
+// thaw unpauses in's container if it may be frozen, after the pause in
+// flight if any; a single atomic load when it is not. The unpause is not the request's to cancel: others may take
 // the instance once it is back in service.
 func (e *Engine) thaw(ctx context.Context, in *instance) error {
 	if !in.frozen.Load() {

@@ -340,16 +340,8 @@ func TestStandbyPauseFailure(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%d failures", tt.fail), func(t *testing.T) {
-			clock := newFakeClock()
 			d := &failingPauses{Fake: drivertest.NewFake(), fail: tt.fail}
-			e := newEnvWithSetup(t, d.Fake, filepath.Join(t.TempDir(), "lambda.db"), func(e *env) {
-				e.eng.Clock, e.eng.StandbyMemory, e.eng.Driver = clock, 1<<30, d
-			})
-			clock.BlockUntil(t, 1)
-			e.mustDeploy(t, "greet", lambda.Config{})
-			e.scale(t, "greet", lambda.ScalingPatch{IdleTimeout: ptr(lambda.Duration(time.Minute))})
-			id, _ := only(t, e.states(t, "greet"))
-			clock.Advance(2 * time.Minute)
+			e, id := idleGreet(t, d.Fake, d)
 			// Each pass retries a pause that failed (the reaper's own loop
 			// may run passes too).
 			if !tt.wantPaused {

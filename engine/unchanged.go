@@ -5,6 +5,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"sync"
 
 	"github.com/lambdahq/lambda"
 )
@@ -45,7 +46,8 @@ func (e *Engine) unchangedImage(ctx context.Context, req lambda.DeployRequest, c
 // unchanged compares the active version with sum and the config resolve
 // returns (called only when the sums match). When they are the same, only
 // req.Scaling applies. A version whose image has gone from the host is
-// published again, so a redeploy repairs it.
+// published again, so a redeploy repairs it. A canary deploy compares
+// live's canary first (unchangedCanary).
 func (e *Engine) unchanged(ctx context.Context, req lambda.DeployRequest, sum string, resolve func() (lambda.Config, bool)) (*lambda.Deployment, error) {
 	fn, err := e.Store.FindFunction(ctx, req.Name)
 	switch {
@@ -53,19 +55,48 @@ func (e *Engine) unchanged(ctx context.Context, req lambda.DeployRequest, sum st
 		return nil, nil
 	case err != nil:
 		return nil, err
-	case fn.Active == nil || sum == "" || fn.Active.CodeSHA256 != sum:
+	case fn.Active == nil || sum == "":
 		return nil, nil
 	}
-	cfg, ok := resolve()
-	if !ok || !sameConfig(fn.Active.Config, cfg) {
-		return nil, nil
+	same := &sameAs{e: e, sum: sum, resolve: sync.OnceValues(resolve)}
+	if req.Canary > 0 {
+		return e.unchangedCanary(ctx, req, fn, same)
 	}
-	if present, err := e.ImageBuilder.ImageExists(ctx, fn.Active.ImageID); err != nil {
+	if ok, err := same.version(ctx, fn.Active); !ok || err != nil {
 		return nil, err
-	} else if !present {
-		e.Logger.Warn("the active version's image is gone; publishing the deploy as a new version", "function", req.Name, "version", fn.Active.Number, "image", fn.Active.Image)
-		return nil, nil
 	}
+	return e.keepVersions(ctx, req, fn)
+}
+
+// sameAs tells whether a version's code and config are a deploy's: its
+// code's sum and its config, resolved once at most.
+type sameAs struct {
+	e       *Engine
+	sum     string
+	resolve func() (lambda.Config, bool)
+}
+
+// version reports whether v has the deploy's code and config and its image
+// is still on the host.
+func (s *sameAs) version(ctx context.Context, v *lambda.Version) (bool, error) {
+	if v.CodeSHA256 != s.sum {
+		return false, nil
+	}
+	cfg, ok := s.resolve()
+	if !ok || !sameConfig(v.Config, cfg) {
+		return false, nil
+	}
+	present, err := s.e.ImageBuilder.ImageExists(ctx, v.ImageID)
+	if err != nil || present {
+		return present, err
+	}
+	s.e.Logger.Warn("the image of the version with the same code is gone; publishing the deploy as a new version", "function", v.Function, "version", v.Number, "image", v.Image)
+	return false, nil
+}
+
+// keepVersions ends a deploy that publishes nothing: only req.Scaling
+// applies.
+func (e *Engine) keepVersions(ctx context.Context, req lambda.DeployRequest, fn *lambda.Function) (*lambda.Deployment, error) {
 	if !req.Scaling.IsZero() {
 		sc := req.Scaling.Apply(fn.Scaling)
 		if err := sc.Validate(); err != nil {
@@ -75,9 +106,10 @@ func (e *Engine) unchanged(ctx context.Context, req lambda.DeployRequest, sum st
 			return nil, err
 		}
 		e.setScaling(req.Name, sc)
-		if fn, err = e.Store.FindFunction(ctx, req.Name); err != nil {
-			return nil, err
-		}
+	}
+	fn, err := e.Store.FindFunction(ctx, req.Name)
+	if err != nil {
+		return nil, err
 	}
 	e.Logger.Info("deploy changed nothing", "function", req.Name, "version", fn.ActiveVersion)
 	return &lambda.Deployment{Function: fn, Changed: false}, nil

@@ -25,7 +25,7 @@ func (e *Engine) DeleteVersion(ctx context.Context, name string, number int) err
 		return err
 	}
 	if v.PrunedAt == nil {
-		e.removeImage(v.Image)
+		e.removeImage(v)
 	}
 	return nil
 }

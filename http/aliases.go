@@ -77,7 +77,7 @@ func (s *Server) handleGetAlias(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleSetAlias(w http.ResponseWriter, r *http.Request) {
 	s.withAliases(w, r, func(ctx context.Context, as lambda.AliasService, function string) error {
 		var req AliasRequest
-		if err := readJSON(w, r, &req); err != nil {
+		if err := s.readJSONBody(w, r, &req); err != nil {
 			return err
 		}
 		name := r.PathValue("alias")

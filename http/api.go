@@ -157,4 +157,9 @@ type Health struct {
 	// is ready: the cluster still runs instances.
 	Backend string        `json:"backend,omitempty"`
 	Nodes   []lambda.Node `json:"nodes,omitempty"`
+	// Capacity is how many instances the backend runs at once, as its
+	// driver last said (on Swarm it follows the ready nodes), and
+	// Instances how many run or start now.
+	Capacity  *int `json:"capacity,omitempty"`
+	Instances *int `json:"instances,omitempty"`
 }

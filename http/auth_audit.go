@@ -8,11 +8,13 @@ import (
 	"github.com/lambdahq/lambda"
 )
 
-// audit records a control-plane write after its handler answered. The
-// record is written even if the client went away, within a bound; a store
-// failure is logged, never turned into the answer (already sent).
-func (s *Server) audit(r *http.Request, key *lambda.Key, action, function string, status int, code string) {
-	if action == "" || s.Audit == nil {
+// audit records a control-plane write after its handler answered: e says
+// what was done (action, function, target), audit adds who, from where,
+// when and with what result. The record is written even if the client
+// went away, within a bound; a store failure is logged, never turned into
+// the answer (already sent).
+func (s *Server) audit(r *http.Request, key *lambda.Key, e *lambda.AuditEntry, status int, code string) {
+	if e.Action == "" || s.Audit == nil {
 		return
 	}
 	result := "ok"
@@ -22,12 +24,11 @@ func (s *Server) audit(r *http.Request, key *lambda.Key, action, function string
 			result = http.StatusText(status)
 		}
 	}
-	e := &lambda.AuditEntry{Time: time.Now().UTC(), KeyID: keyIDOf(key), Addr: clientAddr(r), Action: action,
-		Function: function, Result: result, Status: status}
+	e.Time, e.KeyID, e.Addr, e.Result, e.Status = time.Now().UTC(), keyIDOf(key), clientAddr(r), result, status
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
 	defer cancel()
 	if err := s.Audit.RecordAudit(ctx, e); err != nil {
-		s.Logger.Error("audit record failed", "action", action, "key", e.KeyID, "function", function, "err", err)
+		s.Logger.Error("audit record failed", "action", e.Action, "key", e.KeyID, "function", e.Function, "target", e.Target, "err", err)
 	}
 }
 
@@ -40,6 +41,9 @@ type statusWriter struct {
 	// function is the function the write acted on when only the handler
 	// knows it (a schedule's, from the body or the store).
 	function string
+	// target and targetName name what else the write acted on (a key),
+	// which only the handler knows.
+	target, targetName string
 }
 
 // auditFunction names the function a write acted on, for handlers whose
@@ -48,6 +52,23 @@ func auditFunction(w http.ResponseWriter, function string) {
 	if sw, ok := w.(*statusWriter); ok {
 		sw.function = function
 	}
+}
+
+// auditTarget names what a write acted on that is not a function, by ID
+// and name ("" when not known, as for a key not found).
+func auditTarget(w http.ResponseWriter, id, name string) {
+	if sw, ok := w.(*statusWriter); ok {
+		sw.target, sw.targetName = id, name
+	}
+}
+
+// entry is the audit entry of the handler's write of action on function,
+// with what the handler named.
+func (w *statusWriter) entry(action, function string) *lambda.AuditEntry {
+	if w.function != "" {
+		function = w.function
+	}
+	return &lambda.AuditEntry{Action: action, Function: function, Target: w.target, TargetName: w.targetName}
 }
 
 func (w *statusWriter) WriteHeader(code int) {

@@ -108,6 +108,9 @@ func (s *Server) startAWSDeploy(ctx context.Context, c *awsCode, cur *awsFunctio
 			return err
 		}
 	}
+	if k := keyFrom(ctx); k != nil {
+		c.req.OnlyFunctions = k.Functions
+	}
 	logger := s.Logger
 	return s.aws.start(c.req.Name, cur, func(ctx context.Context) error {
 		_, err := s.Functions.Deploy(ctx, c.req)

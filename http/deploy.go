@@ -116,10 +116,8 @@ func (s *Server) readDeployUpload(r *http.Request, name string) (lambda.DeployRe
 		return out, lambda.Errorf(lambda.EINVALID, "deploy config must be a JSON object, got %.20q", c)
 	}
 	var req DeployRequest
-	dec := json.NewDecoder(bytes.NewReader(config))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return out, lambda.Errorf(lambda.EINVALID, "deploy config is not valid JSON: %v", err)
+	if err := decodeConfig(config, &req, "deploy config"); err != nil {
+		return out, err
 	}
 	if err := req.Config.WithDefaults().Validate(); err != nil {
 		return out, err
@@ -141,6 +139,9 @@ func (s *Server) readDeployUpload(r *http.Request, name string) (lambda.DeployRe
 		return out, lambda.Errorf(lambda.EINVALID, "canary weight %v is outside 0-1: give the new version's share of traffic, e.g. 0.1 for 10%%", req.Canary)
 	}
 	out.Config, out.Scaling, out.Image, out.Force, out.Canary = req.Config, req.Scaling, req.Image, req.Force, req.Canary
+	if k := keyFrom(r.Context()); k != nil {
+		out.OnlyFunctions = k.Functions
+	}
 	if out.Git, err = gitSource(req); err != nil {
 		return out, err
 	}

@@ -161,6 +161,7 @@ func TestDeployUploadErrors(t *testing.T) {
 		{"two sources", []uploadPart{{"config", `{"config":{},"image":"x:v1"}`}, {"code", "x"}}, `deploy upload names image "x:v1" and also sends a "code" part: send exactly one source`},
 		{"unknown part", []uploadPart{{"config", `{"config":{}}`}, {"zip", "x"}}, `deploy upload has an unknown part "zip" after "config": send "code" or "image-archive"`},
 		{"unknown field", []uploadPart{{"config", `{"config":{},"imgae":"x"}`}}, `deploy config is not valid JSON: json: unknown field "imgae"`},
+		{"two objects", []uploadPart{{"config", `{"config":{},"image":"x"} {"image":"y"}`}}, `deploy config holds more than its JSON object, which ends at byte 25: send one object`},
 		{"bad image", []uploadPart{{"config", `{"config":{},"image":"a b"}`}}, `image reference "a b" is invalid: use a name like nginx:1.27 or an image ID`},
 		{"bad protocol", []uploadPart{{"config", `{"config":{"protocol":"grpc"},"image":"x"}`}}, `protocol "grpc" is not supported: use http, aws, stdio`},
 		{"bad scaling", []uploadPart{{"config", `{"config":{},"scaling":{"min_instances":5,"max_instances":2},"image":"x"}`}}, `min instances 5 is above max instances 2`},

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"os"
 
 	"github.com/lambdahq/lambda"
 )
@@ -85,15 +88,33 @@ const maxJSONBody = 1 << 20
 // stray `null` would act, e.g. roll a function back.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	var raw json.RawMessage
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody)).Decode(&raw); err != nil {
+	body := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	tooLarge := func(err error) bool {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		return errors.As(err, &tooBig)
+	}
+	if err := body.Decode(&raw); err != nil {
+		if tooLarge(err) {
 			return lambda.Errorf(lambda.ETOOLARGE, "request body is over %d bytes", maxJSONBody)
 		}
-		return lambda.Errorf(lambda.EINVALID, "request body is not valid JSON: %v", err)
+		return lambda.Errorf(lambda.EINVALID, "request body is not valid JSON: %w", err)
 	}
 	if raw[0] != '{' {
 		return lambda.Errorf(lambda.EINVALID, "request body must be a JSON object, got %.20s", raw)
+	}
+	// Anything after the object would be dropped unseen: of two objects
+	// sent together, the first acted alone (a rollback, a redrive) and
+	// the second, maybe the one meant, was ignored with a 200.
+	end := body.InputOffset()
+	if _, err := body.Token(); err != io.EOF {
+		switch {
+		case tooLarge(err):
+			return lambda.Errorf(lambda.ETOOLARGE, "request body is over %d bytes", maxJSONBody)
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			// The rest never came: the caller answers 408 and closes.
+			return fmt.Errorf("read the request body: %w", err)
+		}
+		return lambda.Errorf(lambda.EINVALID, "request body holds more than its JSON object, which ends at byte %d: send one object", end)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -101,4 +122,18 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return lambda.Errorf(lambda.EINVALID, "request body is not valid JSON: %v", err)
 	}
 	return nil
+}
+
+// readJSONBody is readJSON within the server's read timeout, as a
+// function request's body: the server has no ReadTimeout (deploy
+// uploads), and a body announced and never sent held the connection and
+// its handler for good.
+func (s *Server) readJSONBody(w http.ResponseWriter, r *http.Request, v any) error {
+	clearDeadline := readDeadline(w, s.BodyReadTimeout)
+	err := readJSON(w, r, v)
+	clearDeadline()
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return s.bodyReadError(w, err)
+	}
+	return err
 }

@@ -5,10 +5,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/textproto"
+	"net/url"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,7 +17,8 @@ import (
 )
 
 // The front serves function requests on plain HTTP/1.1 connections
-// itself, and hands every other connection to net/http, on the same port.
+// itself (and the control API's invocations, front_api.go), and hands
+// every other connection to net/http, on the same port.
 // net/http's server costs a function request more than the forwarding
 // does: a goroutine per request that reads the connection in the
 // background (to notice a client going away) and is stopped again by a
@@ -183,67 +185,6 @@ func (f *front) close(ctx context.Context) {
 	f.mu.Unlock()
 }
 
-// handoffListener is what net/http serves: the connections the front
-// hands over.
-type handoffListener struct {
-	addr   net.Addr
-	conns  chan net.Conn
-	once   sync.Once
-	closed chan struct{}
-	err    error // why Accept ends (set before closed is closed)
-}
-
-func (l *handoffListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.closed:
-		if l.err != nil {
-			return nil, l.err
-		}
-		return nil, net.ErrClosed
-	}
-}
-
-// give hands c to net/http; false when it no longer accepts.
-func (l *handoffListener) give(c net.Conn) bool {
-	select {
-	case l.conns <- c:
-		return true
-	case <-l.closed:
-		return false
-	}
-}
-
-func (l *handoffListener) fail(err error) {
-	l.once.Do(func() {
-		if !errors.Is(err, net.ErrClosed) {
-			l.err = err
-		}
-		close(l.closed)
-	})
-}
-
-func (l *handoffListener) Close() error   { l.fail(net.ErrClosed); return nil }
-func (l *handoffListener) Addr() net.Addr { return l.addr }
-
-// handedConn is a connection net/http takes over: it reads first what the
-// front had read and not served.
-type handedConn struct {
-	net.Conn
-	r io.Reader
-}
-
-func (c *handedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
-
-// CloseWrite keeps net/http's half-close (jsonErrorConn).
-func (c *handedConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return nil
-}
-
 // frontConn is one client connection served by the front.
 type frontConn struct {
 	f *front
@@ -254,7 +195,14 @@ type frontConn struct {
 	// pending holds a byte the watcher read (a pipelined request's
 	// first), which the next read returns first.
 	pending []byte
-	watcher *watcher // the request's (front_request.go)
+	// unread is set when the last request's body was not read to its
+	// end: closing then lingers (lingerClose).
+	unread bool
+	// Reused from request to request (front_request.go, serveRequest).
+	watch  watcher
+	resp   frontResponse
+	header http.Header // resp's
+	body   frontBody
 }
 
 // Read reads the connection for br, the watcher's byte first.
@@ -316,6 +264,10 @@ func (c *frontConn) serve() {
 		_, _ = c.br.Discard(headLen)
 		_ = c.Conn.SetReadDeadline(time.Time{})
 		keep := c.serveRequest(req)
+		if !keep && c.unread {
+			c.lingerClose()
+			return
+		}
 		if !keep || !c.f.setActive(c, false) {
 			return
 		}
@@ -343,7 +295,7 @@ func (c *frontConn) parse() (r *http.Request, headLen int, ok bool, err error) {
 		n = min(max(c.br.Buffered(), len(b)+1), frontHeadBuffer)
 	}
 	r, ok = parseFunctionRequest(c.f.s, head)
-	if !ok {
+	if !ok || isFrontInvocation(r.Method, targetPath(r.RequestURI)) && !c.bodyBuffered(r, headLen) {
 		return nil, 0, false, nil
 	}
 	r.RemoteAddr = c.remoteAddr
@@ -367,33 +319,60 @@ func hasBareLF(b []byte) bool {
 
 // parseFunctionRequest parses a request head (lines ending in CRLF,
 // without the blank line) when it is a plain HTTP/1.1 request to a
-// function the front serves; ok is false for anything else.
+// function the front serves, or an invocation of the control API
+// (front_api.go); ok is false for anything else.
 func parseFunctionRequest(s *Server, head []byte) (*http.Request, bool) {
-	line, rest, _ := bytes.Cut(head, []byte("\r\n"))
-	method, rest1, ok1 := bytes.Cut(line, []byte(" "))
-	target, proto, ok2 := bytes.Cut(rest1, []byte(" "))
-	if !ok1 || !ok2 || string(proto) != "HTTP/1.1" || len(target) == 0 || target[0] != '/' || !validMethod(method) {
+	fr := new(frontRequest)
+	if !fr.parse(s, head) {
 		return nil, false
 	}
-	h := make(http.Header, 8)
+	return &fr.req, true
+}
+
+// frontRequest is a parsed request and its URL, in one allocation.
+type frontRequest struct {
+	req http.Request
+	url url.URL
+}
+
+// parse parses head into fr (parseFunctionRequest). The head becomes one
+// string, of which the method, the target, the header keys and values are
+// parts, and the values' slices share one array: a request costs a few
+// allocations, not three per header (docs/performance.md, "The gateway
+// hop").
+func (fr *frontRequest) parse(s *Server, head []byte) bool {
+	hs := string(head)
+	line, rest, _ := strings.Cut(hs, "\r\n")
+	method, rest1, ok1 := strings.Cut(line, " ")
+	target, proto, ok2 := strings.Cut(rest1, " ")
+	if !ok1 || !ok2 || proto != "HTTP/1.1" || len(target) == 0 || target[0] != '/' || !validMethod(method) {
+		return false
+	}
+	n := strings.Count(rest, "\r\n") + 1
+	vals := make([]string, 0, n)
+	h := make(http.Header, n)
 	for len(rest) > 0 {
-		var l []byte
-		l, rest, _ = bytes.Cut(rest, []byte("\r\n"))
-		k, v, ok := bytes.Cut(l, []byte(":"))
+		var l string
+		l, rest, _ = strings.Cut(rest, "\r\n")
+		k, v, ok := strings.Cut(l, ":")
 		if !ok || len(k) == 0 || !validHeaderKey(k) || !validHeaderValue(v) {
-			return nil, false
+			return false
 		}
-		key := http.CanonicalHeaderKey(string(k))
-		h[key] = append(h[key], string(bytes.Trim(v, " \t")))
+		key := textproto.CanonicalMIMEHeaderKey(k) // k itself when canonical
+		vals = append(vals, strings.Trim(v, " \t"))
+		if old := h[key]; len(old) > 0 {
+			h[key] = append(old[:len(old):len(old)], vals[len(vals)-1])
+		} else {
+			h[key] = vals[len(vals)-1 : len(vals) : len(vals)]
+		}
 	}
 	host := h["Host"]
 	if len(host) != 1 || len(h["Upgrade"]) > 0 || len(h["Expect"]) > 0 || len(h["Content-Length"]) > 1 {
-		return nil, false
+		return false
 	}
-	path, _, _ := strings.Cut(string(target), "?")
-	if _, fn, err := functionFromHost(host[0], s.Domain); err != nil || (!fn && !strings.HasPrefix(path, "/fn/")) {
-		return nil, false
+	path := targetPath(target)
+	if _, fn, err := functionFromHost(host[0], s.Domain); err != nil || (!fn && !strings.HasPrefix(path, "/fn/") && !isFrontInvocation(method, path)) {
+		return false
 	}
-	r, ok := newFrontRequest(string(method), string(target), host[0], h)
-	return r, ok
+	return fr.build(method, target, host[0], h)
 }

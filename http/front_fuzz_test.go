@@ -10,8 +10,8 @@ import (
 
 // FuzzParseFunctionRequest: the front's request parser (untrusted bytes
 // from any client) never accepts a head net/http refuses, and reads the
-// same request from one it accepts: method, target, host, headers and
-// body framing. A head the two read differently is a request smuggling
+// same request from one it accepts: method, target, its URL, host,
+// headers and body framing. A head the two read differently is a request smuggling
 // vector (a proxy in front agreeing with one of them).
 func FuzzParseFunctionRequest(f *testing.F) {
 	for _, seed := range []string{
@@ -22,6 +22,10 @@ func FuzzParseFunctionRequest(f *testing.F) {
 		"POST /fn/greet/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: -0\r\n",
 		"POST /fn/greet/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n",
 		"GET /fn/greet/ HTTP/1.1\r\nHost: localhost\r\nX-A: b\r\n c\r\n",
+		"POST /v1/functions/greet/invocations?timeout=2s HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n",
+		"GET /fn/greet/a%2Fb?x=%41&y HTTP/1.1\r\nHost: localhost\r\n",
+		"GET /a/(b)*!'c?#d HTTP/1.1\r\nHost: greet.localhost\r\n",
+		"GET /fn/greet/? HTTP/1.1\r\nHost: localhost\r\nX-A: 1\r\nx-a: 2\r\n",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -41,6 +45,12 @@ func FuzzParseFunctionRequest(f *testing.F) {
 		}
 		if r.Method != want.Method || r.RequestURI != want.RequestURI || r.Host != want.Host {
 			t.Fatalf("%q: front %s %s host %q, net/http %s %s host %q", head, r.Method, r.RequestURI, r.Host, want.Method, want.RequestURI, want.Host)
+		}
+		if !reflect.DeepEqual(r.Header, want.Header) {
+			t.Fatalf("%q: front header %v, net/http %v", head, r.Header, want.Header)
+		}
+		if *r.URL != *want.URL {
+			t.Fatalf("%q: front URL %#v, net/http %#v", head, *r.URL, *want.URL)
 		}
 		if r.ContentLength != want.ContentLength || !reflect.DeepEqual(r.TransferEncoding, want.TransferEncoding) {
 			t.Fatalf("%q: front length %d %v, net/http %d %v", head, r.ContentLength, r.TransferEncoding, want.ContentLength, want.TransferEncoding)

@@ -13,7 +13,7 @@ import (
 )
 
 // openFront opens s on a loopback port, so that the front serves it.
-func openFront(t *testing.T, s *Server) string {
+func openFront(t testing.TB, s *Server) string {
 	t.Helper()
 	s.Addr = "127.0.0.1:0"
 	if err := s.Open(context.Background()); err != nil {
@@ -151,4 +151,49 @@ func TestFrontClientGoesAway(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the lease was not released after the client went away")
 	}
+}
+
+// TestFrontClientGoesAwayAfterAnswers: the watch is the connection's,
+// its timer reset from request to request; a client that goes away
+// during a later request on a kept-alive connection (after quick answers,
+// one with a body) still cancels it, and the lease is released.
+func TestFrontClientGoesAwayAfterAnswers(t *testing.T) {
+	seen := make(chan struct{})
+	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/wait" {
+			_, _ = io.WriteString(w, "quick")
+			return
+		}
+		close(seen)
+		<-r.Context().Done()
+	})
+	s, fr := newTestServer(t, backend)
+	fr.timeout = 30 * time.Second
+	fr.onRelease = make(chan bool, 1)
+	addr := openFront(t, s)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	for _, req := range []string{
+		"GET /fn/greet/ HTTP/1.1\r\nHost: localhost\r\n\r\n",
+		"POST /fn/greet/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\nabc",
+		"GET / HTTP/1.1\r\nHost: greet.localhost\r\n\r\n",
+	} {
+		_, _ = io.WriteString(conn, req)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || string(body) != "quick" {
+			t.Fatalf("%q: %d %q", req, resp.StatusCode, body)
+		}
+		<-fr.onRelease
+	}
+	_, _ = io.WriteString(conn, "GET /fn/greet/wait HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	<-seen
+	conn.Close()
+	<-fr.onRelease // the test's timeout, were it never released
 }

@@ -158,7 +158,7 @@ func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleRollback(w http.ResponseWriter, r *http.Request) {
 	var req RollbackRequest
-	if err := readJSON(w, r, &req); err != nil {
+	if err := s.readJSONBody(w, r, &req); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}

@@ -15,16 +15,16 @@ import (
 
 // gateway is the Invoker's streamed entry point, for requests to a
 // function's URL (trigger http): the client's request goes to the function
-// as is and the answer streams back, through one ReverseProxy over the
-// Invoker's Transport, so that keep-alive connections are pooled.
+// as is and the answer streams back, over the Invoker's pooled upstream
+// connections (gateway_forward.go); a request that switches protocols goes
+// through a ReverseProxy over the Invoker's Transport.
 type gateway struct {
 	iv     *Invoker
 	logger *slog.Logger
-	// proxy forwards the requests that switch protocols (WebSocket);
-	// upstreams hold the connections the forwarder sends the others on.
-	proxy     *httputil.ReverseProxy
-	upstreams *upstreams
-	limits    clientLimits
+	// proxy forwards the requests that switch protocols (WebSocket); the
+	// others go over the Invoker's upstreams (gateway_forward.go).
+	proxy  *httputil.ReverseProxy
+	limits clientLimits
 	// authorizer, when set, gives Acquire the check of a private
 	// function's caller (lambda.WithInvokeAuth); consumed is set when the
 	// request's Authorization header served it.
@@ -69,7 +69,7 @@ type proxyState struct {
 type stateKey struct{}
 
 func newGateway(iv *Invoker, limits clientLimits) *gateway {
-	g := &gateway{iv: iv, logger: iv.logger, limits: limits, upstreams: newUpstreams()}
+	g := &gateway{iv: iv, logger: iv.logger, limits: limits}
 	g.proxy = &httputil.ReverseProxy{
 		Rewrite:   g.rewrite,
 		Transport: iv.transport,

@@ -11,13 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
 // The forwarder sends a function request to its instance and copies the
-// answer back in the request's own goroutine, over the gateway's pooled
-// connections (gateway_upstream.go). It does what ReverseProxy with the
+// answer back in the request's own goroutine, over the Invoker's pooled
+// connections (upstream.go, upstream_exchange.go). It does what ReverseProxy with the
 // Invoker's Transport did (the same request on the wire, hop-by-hop
 // headers dropped both ways, X-Forwarded-*, streams flushed as they come,
 // trailers, an answer that breaks off aborting the client's) without the
@@ -32,13 +31,6 @@ var hopHeaders = map[string]bool{
 	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
 }
 
-// requestBufs are the buffers a request's head is written in.
-var requestBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
-
-// inlineBody is the largest body copied behind the head into one write;
-// a larger one goes in a second buffer of the same writev.
-const inlineBody = 16 << 10
-
 // isUpgrade reports whether r asks to switch protocols, which only
 // ReverseProxy handles.
 func isUpgrade(r *http.Request) bool {
@@ -52,7 +44,11 @@ func isUpgrade(r *http.Request) bool {
 func (g *gateway) forwardDirect(w http.ResponseWriter, r *http.Request, st *proxyState, deadline time.Time) {
 	head := requestBufs.Get().(*[]byte)
 	*head = g.appendRequest((*head)[:0], r, st)
-	resp, c, err := g.roundTrip(r, st, *head, deadline)
+	var body []byte
+	if st.body != nil {
+		body = st.body.data
+	}
+	resp, c, err := g.iv.upstreams.roundTrip(r.Context(), st.lease.Addr, r, *head, body, deadline)
 	requestBufs.Put(head)
 	if err != nil {
 		g.forwardError(w, r, st, deadline, err)
@@ -84,120 +80,7 @@ func (g *gateway) forwardDirect(w http.ResponseWriter, r *http.Request, st *prox
 		c.Close()
 		return
 	}
-	g.upstreams.put(c)
-}
-
-// roundTrip writes the request and reads the answer's head. A connection
-// from the pool that the instance closed while it was idle fails before
-// a byte of the answer arrives: the request goes once more on a new one.
-func (g *gateway) roundTrip(r *http.Request, st *proxyState, head []byte, deadline time.Time) (*http.Response, *upstreamConn, error) {
-	for fresh := false; ; fresh = true {
-		c, err := g.upstreams.get(r.Context(), st.lease.Addr, fresh)
-		if err != nil {
-			return nil, nil, err
-		}
-		_ = c.SetDeadline(deadline.Add(timeoutSlack))
-		stop := context.AfterFunc(r.Context(), func() { _ = c.SetDeadline(time.Unix(1, 0)) })
-		resp, err := exchange(c, r, st, head)
-		stop()
-		if err == nil {
-			return resp, c, nil
-		}
-		c.Close()
-		if !c.reused || !retryable(err) || r.Context().Err() != nil {
-			return nil, nil, err
-		}
-	}
-}
-
-// exchange writes head and the body on c and reads the answer's head.
-// A large body is written by a goroutine of its own while the answer is
-// read, as the Transport did: an instance may answer (and even stream)
-// before it has read the body, and a write that waited for it would wait
-// for its deadline. The connection's writing then says when it is done.
-func exchange(c *upstreamConn, r *http.Request, st *proxyState, head []byte) (*http.Response, error) {
-	var err error
-	switch {
-	case st.body == nil || len(st.body.data) == 0:
-		_, err = c.Write(head)
-	case len(st.body.data) <= inlineBody:
-		_, err = c.Write(append(head, st.body.data...))
-	default:
-		head = append([]byte(nil), head...) // the caller's goes back to its pool
-		done := make(chan error, 1)
-		go func() {
-			bufs := net.Buffers{head, st.body.data}
-			_, err := bufs.WriteTo(c.Conn)
-			done <- err
-		}()
-		resp, err := readHead(c, r)
-		if err != nil {
-			if werr := <-done; werr != nil && errors.Is(err, io.EOF) {
-				err = werr // the write failed first: nothing was delivered
-			}
-			return nil, err
-		}
-		c.writing = done
-		return resp, nil
-	}
-	if err != nil {
-		// The instance may have answered, then closed, before it read
-		// everything: that answer is the function's, as for the Transport.
-		if resp, rerr := readHead(c, r); rerr == nil {
-			resp.Close = true
-			return resp, nil
-		}
-		return nil, err
-	}
-	return readHead(c, r)
-}
-
-// readHead reads the head of an answer on c; 1xx interim answers are
-// skipped, as the Transport did. It fails with io.EOF when the connection
-// ended before the answer's first byte.
-func readHead(c *upstreamConn, r *http.Request) (*http.Response, error) {
-	if _, err := c.br.Peek(1); err != nil {
-		return nil, err
-	}
-	for {
-		resp, err := http.ReadResponse(c.br, r)
-		if err != nil {
-			return nil, err
-		}
-		if resp.StatusCode == http.StatusSwitchingProtocols {
-			return nil, errors.New("the instance switched protocols on a request that did not ask to")
-		}
-		if resp.StatusCode >= 200 {
-			removeHopHeaders(resp.Header)
-			return resp, nil
-		}
-	}
-}
-
-// finishWrite waits for the body's writer of a request, if any, and
-// reports whether c may serve another request: a write still running once
-// the answer is complete (the instance answered without reading it all)
-// ends with the connection.
-func (c *upstreamConn) finishWrite() bool {
-	if c.writing == nil {
-		return true
-	}
-	var err error
-	select {
-	case err = <-c.writing:
-	default:
-		c.Close()
-		<-c.writing
-		err = net.ErrClosed
-	}
-	c.writing = nil
-	return err == nil
-}
-
-// retryable reports whether err is what a kept-alive connection closed by
-// the instance gives before any answer: nothing read, or a reset.
-func retryable(err error) bool {
-	return err == io.EOF || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+	g.iv.upstreams.put(c)
 }
 
 // forwardError ends a request that got no answer as proxyError did.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/lambdahq/lambda"
@@ -40,6 +41,36 @@ func TestHealthCluster(t *testing.T) {
 			}
 			if rec.Code != tt.status || h.Backend != "swarm" || len(h.Nodes) != len(tt.nodes) {
 				t.Errorf("status %d, health %+v; want %d, backend swarm and the %d nodes", rec.Code, h, tt.status, len(tt.nodes))
+			}
+		})
+	}
+}
+
+// TestHealthCapacity: /healthz tells the backend's instance capacity and
+// its use once the driver answered, and leaves both out before.
+func TestHealthCapacity(t *testing.T) {
+	tests := []struct {
+		name           string
+		capacity, used int
+		want           string
+	}{
+		{"known", 400, 3, `"capacity":400,"instances":3`},
+		{"not known yet", -1, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewServer()
+			s.StorePing = func(context.Context) error { return nil }
+			s.DockerPing = func(context.Context) error { return nil }
+			s.Capacity = func() (int, int) { return tt.capacity, tt.used }
+			rec := httptest.NewRecorder()
+			s.handleHealth(rec, httptest.NewRequest("GET", "/healthz", nil))
+			body := rec.Body.String()
+			if tt.want != "" && !strings.Contains(body, tt.want) {
+				t.Errorf("healthz = %s, want it to hold %s", body, tt.want)
+			}
+			if tt.want == "" && strings.Contains(body, "capacity") {
+				t.Errorf("healthz = %s, want no capacity before the driver answered", body)
 			}
 		})
 	}

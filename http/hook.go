@@ -57,7 +57,7 @@ func (s *Server) hooks() (lambda.HookService, error) {
 
 func (s *Server) handleCreateHook(w http.ResponseWriter, r *http.Request) {
 	var req HookRequest
-	if err := readJSON(w, r, &req); err != nil {
+	if err := s.readJSONBody(w, r, &req); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}

@@ -14,8 +14,12 @@ import (
 // names an invalid function is an EINVALID error rather than a fallthrough,
 // so odd hosts never reach the control API by accident.
 func functionFromHost(host, domain string) (name string, ok bool, err error) {
-	if h, _, splitErr := net.SplitHostPort(host); splitErr == nil {
-		host = h
+	// Without a colon there is no port to split, and SplitHostPort's
+	// error would cost an allocation on every request by name.
+	if strings.IndexByte(host, ':') >= 0 {
+		if h, _, splitErr := net.SplitHostPort(host); splitErr == nil {
+			host = h
+		}
 	}
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -96,13 +97,17 @@ func (s *Server) asyncRequest(r *http.Request, name string, trigger lambda.Trigg
 	if err != nil {
 		return nil, err
 	}
-	timeout, err := timeoutParam(r.URL.Query().Get("timeout"))
+	q := r.URL.Query()
+	timeout, err := timeoutQuery(q)
 	if err != nil {
 		return nil, err
 	}
 	trace, _ := traceOf(r.Header) // a job keeps its submitter's trace, not its tracestate
 	// The queue checks the qualifier (an alias or version) with the function.
-	qualifier := r.URL.Query().Get("qualifier")
+	qualifier, err := oneParam(q, "qualifier")
+	if err != nil {
+		return nil, err
+	}
 	return &lambda.InvokeRequest{Function: name, Qualifier: qualifier, Trigger: trigger, IdempotencyKey: key, Timeout: timeout, Trace: trace}, nil
 }
 
@@ -165,17 +170,31 @@ func readEvent(r *http.Request, limit int, what string) ([]byte, error) {
 	case len(bytes.TrimSpace(payload)) == 0:
 		return []byte("{}"), nil
 	case !json.Valid(payload):
-		detail := "it is not a single JSON value"
-		var syntax *json.SyntaxError
-		if err := json.Unmarshal(payload, new(json.RawMessage)); errors.As(err, &syntax) {
-			detail = syntax.Error() + " at byte " + strconv.FormatInt(syntax.Offset, 10)
-		}
-		msg := "could not parse the payload as JSON (" + detail + "): send a JSON document such as {\"key\":\"value\"}"
-		return nil, &lambda.Error{Code: lambda.EINVALID, Message: msg, Err: errNotJSON}
+		return nil, notJSON(payload)
 	case !utf8.Valid(payload):
 		return nil, errNotUTF8
 	}
 	return payload, nil
+}
+
+// maxJSONDepth is how deep encoding/json reads nested arrays and objects.
+const maxJSONDepth = 10000
+
+// notJSON refuses a payload json.Valid rejects, saying where it broke. A
+// document nested deeper than encoding/json reads is JSON all the same:
+// "send a JSON document" would send its author looking for a typo.
+func notJSON(payload []byte) error {
+	detail := "it is not a single JSON value"
+	var syntax *json.SyntaxError
+	if err := json.Unmarshal(payload, new(json.RawMessage)); errors.As(err, &syntax) {
+		if strings.HasSuffix(syntax.Error(), "exceeded max depth") {
+			msg := fmt.Sprintf("the payload's JSON nests arrays and objects deeper than %d levels (at byte %d), more than this server reads: flatten it", maxJSONDepth, syntax.Offset)
+			return &lambda.Error{Code: lambda.EINVALID, Message: msg, Err: errNotJSON}
+		}
+		detail = syntax.Error() + " at byte " + strconv.FormatInt(syntax.Offset, 10)
+	}
+	msg := "could not parse the payload as JSON (" + detail + "): send a JSON document such as {\"key\":\"value\"}"
+	return &lambda.Error{Code: lambda.EINVALID, Message: msg, Err: errNotJSON}
 }
 
 // idempotencyKey reads the Idempotency-Key header: "" when absent. Two of
@@ -188,11 +207,34 @@ func idempotencyKey(h http.Header) (string, error) {
 		return "", nil
 	case len(keys) > 1:
 		return "", lambda.Errorf(lambda.EINVALID, "the request has %d %s headers: send one", len(keys), HeaderIdempotencyKey)
+	case keys[0] == "":
+		// The caller asked for a key (its variable was unset, say): run
+		// without one, its retry would run the function a second time.
+		return "", lambda.Errorf(lambda.EINVALID, "%s is empty: send a key, such as a UUID, or leave the header out", HeaderIdempotencyKey)
 	}
 	if err := lambda.ValidateIdempotencyKey(keys[0]); err != nil {
 		return "", lambda.Errorf(lambda.EINVALID, "%s", strings.Replace(lambda.ErrorMessage(err), "the idempotency key", HeaderIdempotencyKey, 1))
 	}
 	return keys[0], nil
+}
+
+// oneParam reads a query parameter given at most once: of ?qualifier=live&qualifier=1,
+// Get would take the first, and the call would run where the caller may
+// not have meant. Absent is "".
+func oneParam(q url.Values, name string) (string, error) {
+	if n := len(q[name]); n > 1 {
+		return "", lambda.Errorf(lambda.EINVALID, "%s is given %d times: send one", name, n)
+	}
+	return q.Get(name), nil
+}
+
+// timeoutQuery reads ?timeout=D, given at most once (timeoutParam).
+func timeoutQuery(q url.Values) (time.Duration, error) {
+	v, err := oneParam(q, "timeout")
+	if err != nil {
+		return 0, err
+	}
+	return timeoutParam(v)
 }
 
 // timeoutParam reads a per-call timeout (?timeout=D): "" is none. It may

@@ -17,7 +17,7 @@ import (
 
 // newAsyncServer serves greet (active version 7 of 1-7) and web, knows
 // draft (no active version), and queues into a fakeAsync.
-func newAsyncServer(t *testing.T) (*Server, *fakeAsync) {
+func newAsyncServer(t testing.TB) (*Server, *fakeAsync) {
 	t.Helper()
 	store := &fakeFunctionStore{fns: map[string]*lambda.Function{}, versions: map[string][]int{}}
 	store.add("greet", 7, lambda.ProtocolAWS, 2*time.Second, 1, 2, 3, 4, 5, 6)
@@ -119,9 +119,13 @@ func TestSubmitInvocationRefusals(t *testing.T) {
 		{name: "payload over 1 MB, length unannounced", path: "/v1/functions/greet/invocations", body: iotest.HalfReader(strings.NewReader(big)), status: 413, code: lambda.ETOOLARGE, msgHas: "1 MB"},
 		{name: "bad JSON", path: "/v1/functions/greet/invocations", body: strings.NewReader(`{"a":`), status: 400, code: lambda.EINVALID, msgHas: "could not parse the payload as JSON"},
 		{name: "two JSON values", path: "/v1/functions/greet/invocations", body: strings.NewReader(`{} {}`), status: 400, code: lambda.EINVALID, msgHas: "could not parse the payload as JSON"},
+		{name: "JSON nested too deep", path: "/v1/functions/greet/invocations", body: strings.NewReader(strings.Repeat("[", 10001) + strings.Repeat("]", 10001)), status: 400, code: lambda.EINVALID,
+			msgHas: "the payload's JSON nests arrays and objects deeper than 10000 levels (at byte 10001), more than this server reads: flatten it"},
 		{name: "idempotency key over 256 characters", path: "/v1/functions/greet/invocations", body: strings.NewReader(`{}`), key: strings.Repeat("k", 257), status: 400, code: lambda.EINVALID, msgHas: "257 characters long, over the limit of 256"},
 		{name: "timeout not a duration", path: "/v1/functions/greet/invocations?timeout=5", body: strings.NewReader(`{}`), status: 400, code: lambda.EINVALID, msgHas: "not a duration"},
 		{name: "timeout out of range", path: "/v1/functions/greet/invocations?timeout=1h", body: strings.NewReader(`{}`), status: 400, code: lambda.EINVALID, msgHas: "out of range 1ms-15m"},
+		{name: "two timeouts", path: "/v1/functions/greet/invocations?timeout=1s&timeout=", body: strings.NewReader(`{}`), status: 400, code: lambda.EINVALID, msgHas: "timeout is given 2 times: send one"},
+		{name: "two qualifiers", path: "/v1/functions/greet/invocations?qualifier=live&qualifier=1", body: strings.NewReader(`{}`), status: 400, code: lambda.EINVALID, msgHas: "qualifier is given 2 times: send one"},
 		{name: "queue full", path: "/v1/functions/greet/invocations", body: strings.NewReader(`{}`), status: 429, code: lambda.ETHROTTLED, msgHas: "queued invocations",
 			prepared: func(f *fakeAsync) { f.full["greet"] = true }, reached: true},
 		{name: "key reused with another payload", path: "/v1/functions/greet/invocations", body: strings.NewReader(`{"b":2}`), key: "k1", status: 422, code: lambda.EIDEMPOTENCY, msgHas: "another payload",

@@ -14,8 +14,8 @@ import (
 )
 
 // Invoker is the one implementation of an invocation: it takes a lease on
-// an instance from the Router, sends the request over the one shared
-// Transport with the function's deadline, classifies what went wrong,
+// an instance from the Router, sends the request over the one shared pool
+// of upstream connections (upstream.go) with the function's deadline, classifies what went wrong,
 // releases the lease and hands the record of the invocation to the
 // observers. It has two entry points over that core: Invoke, for direct
 // invocations (lambda invoke, the Invoke API, cron, async workers; the
@@ -30,8 +30,12 @@ type Invoker struct {
 	// without it such calls are refused (ENOTIMPLEMENTED).
 	Jobs lambda.JobStore
 
-	router    lambda.Router
-	logger    *slog.Logger
+	router lambda.Router
+	logger *slog.Logger
+	// upstreams are the connections to instances that both entry points
+	// exchange over; transport serves only the gateway's requests that
+	// switch protocols (WebSocket), which net/http's ReverseProxy handles.
+	upstreams *upstreams
 	transport *http.Transport
 }
 
@@ -42,7 +46,7 @@ func NewInvoker(router lambda.Router, logger *slog.Logger) *Invoker {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Invoker{router: router, logger: logger, transport: newTransport()}
+	return &Invoker{router: router, logger: logger, upstreams: newUpstreams(), transport: newTransport()}
 }
 
 func newTransport() *http.Transport {
@@ -65,6 +69,10 @@ const (
 	HeaderDeadline   = "X-Lambda-Deadline-Ms"
 	HeaderLogType    = "X-Lambda-Log-Type"   // "Tail": answer with HeaderLogResult
 	HeaderLogResult  = "X-Lambda-Log-Result" // base64 of the invocation's last 4 KB of output
+	// HeaderClientContext is the Invoke API's client context, decoded (a
+	// JSON object, ASCII only): the shim's Runtime API passes it on as
+	// Lambda-Runtime-Client-Context; an http function reads it as is.
+	HeaderClientContext = "X-Lambda-Client-Context"
 	// HeaderFunctionError marks a function's own failure ("Unhandled").
 	HeaderFunctionError = "X-Lambda-Function-Error"
 	// HeaderInstanceFailed is the shim's word that the function's process
@@ -199,7 +207,7 @@ func (iv *Invoker) observe(rec *lambda.Invocation) {
 // setPlatformHeaders replaces whatever platform headers a request carries
 // with the invoker's own.
 func setPlatformHeaders(h http.Header, requestID string, raw, logTail bool, deadline time.Time) {
-	for _, k := range []string{HeaderInvokeMode, HeaderRequestID, HeaderDeadline, HeaderLogType} {
+	for _, k := range []string{HeaderInvokeMode, HeaderRequestID, HeaderDeadline, HeaderLogType, HeaderClientContext} {
 		h.Del(k)
 	}
 	if raw {

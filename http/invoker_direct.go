@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/lambdahq/lambda"
@@ -59,6 +60,9 @@ func checkInvokeRequest(req *lambda.InvokeRequest) error {
 	}
 	if err := lambda.ValidateIdempotencyKey(req.IdempotencyKey); err != nil {
 		return err
+	}
+	if !validHeaderString(req.ClientContext) {
+		return lambda.Errorf(lambda.EINVALID, "the client context holds control characters: it must be compact JSON to travel in a header")
 	}
 	_, err := lambda.ParseQualifier(req.Qualifier)
 	return err
@@ -158,7 +162,8 @@ func (iv *Invoker) direct(ctx context.Context, req *lambda.InvokeRequest, rec *l
 // errUndelivered marks a request no byte of which reached the instance.
 var errUndelivered = errors.New("the instance could not be reached")
 
-// send delivers the event to lease's instance and reads its answer.
+// send delivers the event to lease's instance and reads its answer, over
+// the upstream connections the gateway forwards on (upstream_exchange.go).
 func (iv *Invoker) send(ctx context.Context, lease *lambda.Lease, req *lambda.InvokeRequest, rec *lambda.Invocation) (res *lambda.InvokeResult, failed bool, err error) {
 	timeout := callTimeout(lease, req.Timeout)
 	// The function's deadline goes to the shim, which answers 504 itself
@@ -166,35 +171,48 @@ func (iv *Invoker) send(ctx context.Context, lease *lambda.Lease, req *lambda.In
 	// gives it a moment more before it gives up on its own.
 	deadline := time.Now().Add(timeout)
 	rec.Timeout = timeout
-	callCtx, cancel := context.WithDeadline(ctx, deadline.Add(timeoutSlack))
-	defer cancel()
-	out, err := http.NewRequestWithContext(callCtx, http.MethodPost, "http://"+lease.Addr+"/", bytes.NewReader(req.Payload))
-	if err != nil {
-		return nil, false, lambda.Errorf(lambda.EINTERNAL, "build the request to function %q: %w", lease.Function, err)
+	traceState := req.TraceState
+	if !validHeaderString(traceState) {
+		traceState = "" // as a tracestate too long is dropped, not cut
 	}
-	out.Header = http.Header{"Content-Type": {"application/json"}}
-	setTraceHeaders(out.Header, req.Trace.String(), req.TraceState, nil)
-	setPlatformHeaders(out.Header, rec.ID, true, req.LogTail, deadline)
-	resp, err := iv.transport.RoundTrip(out)
+	if !validHeaderString(rec.ID) {
+		return nil, false, lambda.Errorf(lambda.EINVALID, "request ID %q is not a valid header value", rec.ID)
+	}
+	head := requestBufs.Get().(*[]byte)
+	*head = appendInvokeRequest((*head)[:0], lease.Addr, req.Trace.String(), traceState, rec.ID, req.ClientContext, req.LogTail, deadline, len(req.Payload))
+	resp, c, err := iv.upstreams.roundTrip(ctx, lease.Addr, invokeRequest, *head, req.Payload, deadline)
+	requestBufs.Put(head)
 	if err != nil {
 		if undelivered(err) && ctx.Err() == nil {
 			return nil, true, fmt.Errorf("%w: %w", errUndelivered, err)
 		}
-		err, failed = iv.noAnswer(callCtx, ctx, lease, timeout, err, rec)
+		err, failed = iv.noAnswerDirect(ctx, lease, timeout, deadline, err, rec)
 		return nil, failed, err
 	}
-	defer resp.Body.Close()
 	failed = iv.instanceFailed(resp.Header, lease)
 	rec.MaxMemoryUsedMB = maxMemoryUsed(resp.Header, lease)
 	rec.RuntimeExit = runtimeExit(resp.Header, lease)
-	body, err := readAnswer(resp.Body)
+	var body []byte
+	if resp.ContentLength > lambda.MaxPayloadBytes {
+		err = errAnswerTooLarge // not worth reading
+	} else {
+		stop := context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
+		body, err = readAnswer(resp.Body, resp.ContentLength)
+		stop()
+	}
+	if err != nil || !c.finishWrite() || resp.Close {
+		c.Close()
+		c.finishWrite()
+	} else {
+		iv.upstreams.put(c)
+	}
 	switch {
 	case errors.Is(err, errAnswerTooLarge):
 		return nil, failed, lambda.Errorf(lambda.EFUNCTION, "function %q answered more than %d bytes, the limit of a synchronous invocation's response: return less, or store the result elsewhere and return where", lease.Function, lambda.MaxPayloadBytes)
 	case err != nil:
 		// The answer broke off: the instance is suspect, as when it
 		// breaks the connection before answering.
-		err, brokeOff := iv.noAnswer(callCtx, ctx, lease, timeout, err, rec)
+		err, brokeOff := iv.noAnswerDirect(ctx, lease, timeout, deadline, err, rec)
 		return nil, failed || brokeOff, err
 	}
 	res = &lambda.InvokeResult{StatusCode: resp.StatusCode, Payload: body, FunctionError: resp.Header.Get(HeaderFunctionError)}
@@ -205,10 +223,72 @@ func (iv *Invoker) send(ctx context.Context, lease *lambda.Lease, req *lambda.In
 	return res, failed, nil
 }
 
+// noAnswerDirect is noAnswer for a direct invocation: the call's
+// context, which tells a timeout by its deadline, is made once the
+// exchange failed (it ends at once when the deadline has passed).
+func (iv *Invoker) noAnswerDirect(caller context.Context, lease *lambda.Lease, timeout time.Duration, deadline time.Time, err error, rec *lambda.Invocation) (error, bool) {
+	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(timeoutSlack))
+	defer cancel()
+	return iv.noAnswer(ctx, caller, lease, timeout, err, rec)
+}
+
+// invokeRequest is the request every direct invocation's answer is read
+// for: only its method matters to http.ReadResponse.
+var invokeRequest = &http.Request{Method: http.MethodPost}
+
+// appendInvokeRequest appends the head of a direct invocation's request
+// to b, the headers the Transport sent before (but its User-Agent): the
+// event as the JSON body, the trace context and the platform's headers
+// (setPlatformHeaders says which), and the client context when there is
+// one.
+func appendInvokeRequest(b []byte, addr, traceParent, traceState, requestID, clientContext string, logTail bool, deadline time.Time, length int) []byte {
+	b = append(b, "POST / HTTP/1.1\r\nHost: "...)
+	b = append(b, addr...)
+	b = append(b, "\r\nContent-Type: application/json\r\n"...)
+	b = appendHeader(b, lambda.HeaderTraceParent, traceParent)
+	if traceState != "" {
+		b = appendHeader(b, lambda.HeaderTraceState, traceState)
+	}
+	b = append(b, HeaderInvokeMode+": raw\r\n"...)
+	if logTail {
+		b = append(b, HeaderLogType+": Tail\r\n"...)
+	}
+	b = appendHeader(b, HeaderRequestID, requestID)
+	if clientContext != "" {
+		b = appendHeader(b, HeaderClientContext, clientContext)
+	}
+	b = append(b, HeaderDeadline+": "...)
+	b = strconv.AppendInt(b, deadline.UnixMilli(), 10)
+	b = append(b, "\r\nContent-Length: "...)
+	b = strconv.AppendInt(b, int64(length), 10)
+	return append(b, "\r\n\r\n"...)
+}
+
+// validHeaderString reports whether v may go into a header as is: no
+// control character but the tab, which could end the line or the head.
+func validHeaderString(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 var errAnswerTooLarge = errors.New("the answer is over the limit")
 
-// readAnswer reads a function's answer, at most lambda.MaxPayloadBytes.
-func readAnswer(body io.Reader) ([]byte, error) {
+// readAnswer reads a function's answer, at most lambda.MaxPayloadBytes;
+// length is its Content-Length, or -1 when it has none.
+func readAnswer(body io.Reader, length int64) ([]byte, error) {
+	if length >= 0 && length <= lambda.MaxPayloadBytes {
+		// One allocation of the right size, where io.ReadAll grows its
+		// buffer from 512 bytes.
+		b := make([]byte, length)
+		if _, err := io.ReadFull(body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
 	b, err := io.ReadAll(io.LimitReader(body, lambda.MaxPayloadBytes+1))
 	if err != nil {
 		return nil, err

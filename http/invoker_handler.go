@@ -24,14 +24,17 @@ func (s *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 	req := &lambda.InvokeRequest{Function: r.PathValue("name"), Trigger: lambda.TriggerInvoke, RequestID: lambda.NewRequestID(), LogTail: r.Header.Get(HeaderLogType) == "Tail"}
 	// An alias or version number (`lambda invoke NAME:ALIAS`); checked by
 	// the Invoker.
-	req.Qualifier = r.URL.Query().Get("qualifier")
+	q := r.URL.Query()
 	req.Trace, req.TraceState = traceOf(r.Header)
 	err := lambda.ValidateName(req.Function)
+	if err == nil {
+		req.Qualifier, err = oneParam(q, "qualifier")
+	}
 	if err == nil {
 		req.IdempotencyKey, err = idempotencyKey(r.Header)
 	}
 	if err == nil {
-		req.Timeout, err = timeoutParam(r.URL.Query().Get("timeout"))
+		req.Timeout, err = timeoutQuery(q)
 	}
 	if err != nil {
 		writeError(w, r, s.Logger, err)

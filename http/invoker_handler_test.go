@@ -48,6 +48,12 @@ func TestHandleInvoke(t *testing.T) {
 	if other.Code != 422 || other.Header().Get(ErrorHeader) != lambda.EIDEMPOTENCY {
 		t.Errorf("another payload: %d %s", other.Code, other.Body)
 	}
+	// The same payload for another version is another request: replaying
+	// the first target's answer would hide that it never ran there.
+	pinned := f.invokeHTTP("POST", "localhost", path+"?qualifier=7", body, map[string]string{HeaderIdempotencyKey: "order-42"})
+	if pinned.Code != 422 || pinned.Header().Get(ErrorHeader) != lambda.EIDEMPOTENCY || pinned.Header().Get(HeaderIdempotentReplay) != "" {
+		t.Errorf("another qualifier: %d %v %s, want 422", pinned.Code, pinned.Header(), pinned.Body)
+	}
 }
 
 func TestHandleInvokeBadInput(t *testing.T) {
@@ -61,6 +67,8 @@ func TestHandleInvokeBadInput(t *testing.T) {
 		{"timeout not a duration", "/v1/functions/greet/invoke?timeout=soon", nil, 400, "not a duration"},
 		{"timeout zero", "/v1/functions/greet/invoke?timeout=0s", nil, 400, "out of range"},
 		{"timeout too long", "/v1/functions/greet/invoke?timeout=16m", nil, 400, "out of range"},
+		{"two timeouts", "/v1/functions/greet/invoke?timeout=1s&timeout=5m", nil, 400, "timeout is given 2 times: send one"},
+		{"two qualifiers", "/v1/functions/greet/invoke?qualifier=live&qualifier=1", nil, 400, "qualifier is given 2 times: send one"},
 		{"key too long", "/v1/functions/greet/invoke", map[string]string{HeaderIdempotencyKey: strings.Repeat("k", 257)}, 400, "shorter key"},
 		{"bad name", "/v1/functions/Greet/invoke", nil, 400, "lowercase"},
 		{"unknown function", "/v1/functions/nosuch/invoke", nil, 404, "not found"},

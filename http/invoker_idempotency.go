@@ -2,8 +2,6 @@ package http
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,8 +69,7 @@ func (iv *Invoker) invokeIdempotent(ctx context.Context, req *lambda.InvokeReque
 	if !json.Valid(req.Payload) || !utf8.Valid(req.Payload) {
 		return nil, lambda.Errorf(lambda.EINVALID, "an invocation with an idempotency key is kept with its payload, which must then be JSON in UTF-8: send a JSON document, or invoke without the key")
 	}
-	sum := sha256.Sum256(req.Payload)
-	hash := hex.EncodeToString(sum[:])
+	hash := lambda.RequestHash(req.Qualifier, req.Payload)
 	run := *req
 	run.IdempotencyKey = ""
 	if run.RequestID == "" {
@@ -160,7 +157,7 @@ func replay(job *lambda.Job, hash, key string) (*lambda.InvokeResult, error) {
 	ref := &invocationRef{id: job.ID}
 	switch {
 	case job.PayloadHash != "" && job.PayloadHash != hash:
-		return nil, refError(lambda.EIDEMPOTENCY, fmt.Sprintf("idempotency key %q was used with another payload, by invocation %s: use a new key for a new payload", key, job.ID), ref)
+		return nil, refError(lambda.EIDEMPOTENCY, fmt.Sprintf("idempotency key %q was used with another payload or qualifier, by invocation %s: use a new key for a new request", key, job.ID), ref)
 	case job.Pending():
 		return nil, refError(lambda.ECONFLICT, fmt.Sprintf("invocation %s, of idempotency key %q, is still running: repeat the call once it has ended to get its result", job.ID, key), ref)
 	}

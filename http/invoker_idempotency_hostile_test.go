@@ -131,6 +131,9 @@ func TestInvokeIdempotencyKeyRefusals(t *testing.T) {
 	}{
 		{"two keys", []string{"a", "b"}, "{}", 400, "2 Idempotency-Key headers: send one"},
 		{"two equal keys", []string{"a", "a"}, "{}", 400, "2 Idempotency-Key headers"},
+		// A client whose key variable was unset asked for a key all the
+		// same: run without one, its retry would run the function again.
+		{"empty key", []string{""}, "{}", 400, "Idempotency-Key is empty"},
 		{"257 characters", []string{strings.Repeat("k", 257)}, "{}", 400, "257 characters long, over the limit of 256"},
 		{"256 two-byte characters", []string{strings.Repeat("é", 256)}, "{}", 200, ""},
 		{"257 two-byte characters", []string{strings.Repeat("é", 257)}, "{}", 400, "257 characters long"},

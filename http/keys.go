@@ -39,7 +39,7 @@ type AuditList struct {
 
 func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 	var req KeyRequest
-	if err := readJSON(w, r, &req); err != nil {
+	if err := s.readJSONBody(w, r, &req); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
@@ -65,6 +65,7 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
+	auditTarget(w, k.ID, k.Name)
 	s.Logger.Info("API key created", "key", k.ID, "name", k.Name, "scope", k.Scope, "by", keyIDOf(keyFrom(r.Context())))
 	respondJSON(w, http.StatusCreated, CreatedKey{Key: *k, Secret: secret})
 }
@@ -108,6 +109,9 @@ func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	k, err := s.keyStore().FindKey(ctx, id)
 	if err == nil {
+		// Only a key found is named: the path may hold anything, even
+		// a secret pasted in place of an ID.
+		auditTarget(w, k.ID, k.Name)
 		err = withinCaller(keyFrom(ctx), k.Functions)
 	}
 	if err == nil {

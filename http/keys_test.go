@@ -3,6 +3,8 @@ package http
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -165,24 +167,33 @@ func TestKeysCreateListRevoke(t *testing.T) {
 	if _, err := admin.RevokeKey(ctx, "LKNOPE"); lambda.ErrorCode(err) != lambda.ENOTFOUND {
 		t.Fatalf("RevokeKey of an unknown key: %v, want not_found", err)
 	}
+	// A secret in place of an ID is not found, and not recorded.
+	if _, err := admin.RevokeKey(ctx, created.Secret); lambda.ErrorCode(err) != lambda.ENOTFOUND {
+		t.Fatalf("RevokeKey of a secret: %v, want not_found", err)
+	}
 
-	// The writes are in the audit log; the reads are not.
+	// The writes are in the audit log, naming the key they acted on by ID
+	// and name; the reads are not.
 	entries, err := admin.ListAudit(ctx, time.Time{})
 	if err != nil {
 		t.Fatalf("ListAudit: %v", err)
 	}
 	var actions []string
 	for _, e := range entries {
-		actions = append(actions, e.Action+":"+e.Result)
+		actions = append(actions, fmt.Sprintf("%s:%s:%s:%s", e.Action, e.Result, e.Target, e.TargetName))
 	}
-	if got := strings.Join(actions, " "); got != "keys.create:ok keys.revoke:ok keys.revoke:not_found" {
-		t.Fatalf("audit actions = %q", got)
+	want := "keys.create:ok:" + created.ID + ":ci keys.revoke:ok:" + created.ID + ":ci keys.revoke:not_found:: keys.revoke:not_found::"
+	if got := strings.Join(actions, " "); got != want {
+		t.Fatalf("audit entries = %q, want %q", got, want)
+	}
+	if b, _ := json.Marshal(entries); strings.Contains(string(b), created.Secret) {
+		t.Fatalf("the audit log holds a secret: %s", b)
 	}
 	if later, err := admin.ListAudit(ctx, time.Now().Add(time.Hour)); err != nil || len(later) != 0 {
 		t.Fatalf("ListAudit(since later) = %v, %v; want none", later, err)
 	}
-	if len(mem.audit) != 3 {
-		t.Fatalf("audit store holds %d entries, want 3", len(mem.audit))
+	if len(mem.audit) != 4 {
+		t.Fatalf("audit store holds %d entries, want 4", len(mem.audit))
 	}
 }
 
@@ -227,13 +238,20 @@ func TestKeysCreateRefusals(t *testing.T) {
 
 func TestKeysLastAdminStays(t *testing.T) {
 	ctx := context.Background()
-	_, _, admin := newKeysServer(t)
+	mem, _, admin := newKeysServer(t)
 	me, err := admin.Whoami(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := admin.RevokeKey(ctx, me.ID); lambda.ErrorCode(err) != lambda.ECONFLICT || !strings.Contains(err.Error(), "last admin key") {
 		t.Fatalf("revoking the last admin key: %v, want conflict", err)
+	}
+	// The refusal names the key it kept.
+	mem.mu.Lock()
+	e := *mem.audit[0]
+	mem.mu.Unlock()
+	if e.Action != "keys.revoke" || e.Result != lambda.ECONFLICT || e.Target != me.ID || e.TargetName != "admin" {
+		t.Fatalf("audit of the refusal = %+v", e)
 	}
 	other, err := admin.CreateKey(ctx, KeyRequest{Name: "admin 2", Scope: lambda.ScopeAdmin})
 	if err != nil {

@@ -32,6 +32,8 @@ type lambdaInvocation struct {
 	version   int           // the active version when the call was resolved
 	timeout   time.Duration // the function's timeout, for the timeout report
 	shim      bool          // the function runs behind the shim (not protocol http)
+	// clientContext is X-Amz-Client-Context decoded (parseClientContext).
+	clientContext string
 }
 
 // errNotJSON marks a payload Lambda would refuse with
@@ -51,8 +53,12 @@ var errNotUTF8 = &lambda.Error{Code: lambda.EINVALID, Err: errNotJSON,
 func (s *Server) handleLambdaInvoke(w http.ResponseWriter, r *http.Request) {
 	inv := &lambdaInvocation{requestID: lambda.NewRequestID()}
 	err := inv.readHeaders(r.Header)
+	var qualifier string
 	if err == nil {
-		err = s.resolveLambdaTarget(r.Context(), inv, r.PathValue("function"), r.URL.Query().Get("Qualifier"))
+		qualifier, err = oneParam(r.URL.Query(), "Qualifier")
+	}
+	if err == nil {
+		err = s.resolveLambdaTarget(r.Context(), inv, r.PathValue("function"), qualifier)
 	}
 	if err == nil && inv.kind == invokeAsync {
 		s.handleLambdaEvent(w, r, inv) // lambdaapi_event.go
@@ -95,13 +101,13 @@ func (s *Server) handleLambdaInvoke(w http.ResponseWriter, r *http.Request) {
 	res, err := s.Invoker.Invoke(r.Context(), &lambda.InvokeRequest{
 		Function: inv.name, Qualifier: inv.qualifier, Payload: payload, Trigger: lambda.TriggerAPI,
 		RequestID: inv.requestID, LogTail: inv.tail, IdempotencyKey: key,
-		Trace: trace, TraceState: state,
+		Trace: trace, TraceState: state, ClientContext: inv.clientContext,
 	})
 	s.writeLambdaResult(w, r, inv, res, err)
 }
 
-// readHeaders checks the invocation and log types; absent means
-// RequestResponse without logs, as in Lambda.
+// readHeaders checks the invocation and log types, absent meaning
+// RequestResponse without logs as in Lambda, and the client context.
 func (inv *lambdaInvocation) readHeaders(h http.Header) error {
 	switch inv.kind = h.Get(amzInvocationType); inv.kind {
 	case "":
@@ -117,7 +123,11 @@ func (inv *lambdaInvocation) readHeaders(h http.Header) error {
 	default:
 		return lambda.Errorf(lambda.EINVALID, "%s %q is not supported: use None or Tail", amzLogType, t)
 	}
-	return nil
+	// Checked for every invocation type, so that a bad one fails the same
+	// way whatever the type; only RequestResponse passes it on, as Lambda.
+	var err error
+	inv.clientContext, err = parseClientContext(h)
+	return err
 }
 
 // resolveLambdaTarget finds the function and checks the qualifier: a
@@ -195,13 +205,7 @@ func readLambdaPayload(r *http.Request) ([]byte, error) {
 	case len(bytes.TrimSpace(payload)) == 0:
 		return []byte("{}"), nil
 	case !json.Valid(payload):
-		var syntax *json.SyntaxError
-		detail := "it is not a single JSON value"
-		if err := json.Unmarshal(payload, new(json.RawMessage)); errors.As(err, &syntax) {
-			detail = syntax.Error() + " at byte " + strconv.FormatInt(syntax.Offset, 10)
-		}
-		msg := "could not parse the payload as JSON (" + detail + "): send a JSON document such as {\"key\":\"value\"}"
-		return nil, &lambda.Error{Code: lambda.EINVALID, Message: msg, Err: errNotJSON}
+		return nil, notJSON(payload) // invocations.go
 	case !utf8.Valid(payload):
 		return nil, errNotUTF8
 	}

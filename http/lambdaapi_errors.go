@@ -2,6 +2,7 @@ package http
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -95,7 +96,11 @@ func (s *Server) writeLambdaError(w http.ResponseWriter, r *http.Request, inv *l
 	if code == lambda.EINTERNAL {
 		s.Logger.Error("lambda invoke failed", "path", r.URL.Path, "err", err)
 	}
-	inv.writeOutcome(w, outcomeOf(code), lambda.ErrorMessage(err))
+	o := outcomeOf(code)
+	if errors.Is(err, errBadClientContext) {
+		o = invalidContent
+	}
+	inv.writeOutcome(w, o, lambda.ErrorMessage(err))
 }
 
 // writeOutcome answers an API error, or the platform's report of a
@@ -118,6 +123,12 @@ func (inv *lambdaInvocation) writeOutcome(w http.ResponseWriter, o lambdaOutcome
 		return
 	}
 	h.Set(amzErrorType, o.name)
+	if o.status == http.StatusTooManyRequests && h.Get("Retry-After") == "" {
+		// Lambda's model reads TooManyRequestsException's retryAfterSeconds
+		// from this header; SDKs and callers back off by it. A second, as
+		// the control API's 429 says: capacity frees as invocations end.
+		h.Set("Retry-After", "1")
+	}
 	w.WriteHeader(o.status)
 	_ = json.NewEncoder(w).Encode(lambdaErrorBody{Type: o.fault, Message: message, LowerMsg: message})
 }

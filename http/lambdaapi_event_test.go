@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -81,6 +82,10 @@ func TestLambdaInvokeEventRefusals(t *testing.T) {
 			before, _ := async.counts()
 			_, err := c.Invoke(context.Background(), &tt.in)
 			checkSDKError(t, err, tt.wantErr, tt.msgHas)
+			// The SDK reads RetryAfterSeconds from the Retry-After header.
+			if tmr := (*types.TooManyRequestsException)(nil); errors.As(err, &tmr) && aws.ToString(tmr.RetryAfterSeconds) == "" {
+				t.Errorf("TooManyRequestsException without RetryAfterSeconds")
+			}
 			if after, _ := async.counts(); (after > before) != tt.reached {
 				t.Errorf("the queue saw %d calls, want reached=%v", after-before, tt.reached)
 			}

@@ -192,6 +192,7 @@ func TestLambdaInvokeSDKErrors(t *testing.T) {
 		{"unknown function", awslambda.InvokeInput{FunctionName: aws.String("nosuch")}, new(*types.ResourceNotFoundException), `deploy it with "lambda deploy"`, "User"},
 		{"payload not JSON", awslambda.InvokeInput{FunctionName: aws.String("greet"), Payload: []byte(`{"a":`)}, new(*types.InvalidRequestContentException), "could not parse the payload as JSON", "User"},
 		{"two JSON values", awslambda.InvokeInput{FunctionName: aws.String("greet"), Payload: []byte(`{} {}`)}, new(*types.InvalidRequestContentException), "invalid character", "User"},
+		{"JSON nested too deep", awslambda.InvokeInput{FunctionName: aws.String("greet"), Payload: []byte(strings.Repeat("[", 10001) + strings.Repeat("]", 10001))}, new(*types.InvalidRequestContentException), "deeper than 10000 levels", "User"},
 		{"payload not UTF-8", awslambda.InvokeInput{FunctionName: aws.String("greet"), Payload: []byte("\"caf\xe9\"")}, new(*types.InvalidRequestContentException), "not valid UTF-8", "User"},
 		{"event without the async queue", awslambda.InvokeInput{FunctionName: aws.String("greet"), InvocationType: types.InvocationTypeEvent}, new(*types.InvalidParameterValueException), "not available on this server", "User"},
 		{"event on unknown function", awslambda.InvokeInput{FunctionName: aws.String("nosuch"), InvocationType: types.InvocationTypeEvent}, new(*types.ResourceNotFoundException), `"nosuch" not found, or it has no active version: deploy it with "lambda deploy"`, "User"},

@@ -23,9 +23,11 @@ func TestLambdaInvokeWire(t *testing.T) {
 		{"escaped ARN", "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Agreet%3A7/invocations", "{}", nil, 200, "", false},
 		{"escaped slash", "/2015-03-31/functions/greet%2Fx/invocations", "{}", nil, 400, "InvalidParameterValueException", false},
 		{"qualifier query", "/2015-03-31/functions/greet/invocations?Qualifier=%24LATEST", "{}", nil, 200, "", false},
+		{"two qualifier queries", "/2015-03-31/functions/greet/invocations?Qualifier=%24LATEST&Qualifier=3", "{}", nil, 400, "InvalidParameterValueException", false},
 		{"not JSON", "/2015-03-31/functions/greet/invocations", "nope", nil, 400, "InvalidRequestContentException", false},
 		{"event", "/2015-03-31/functions/greet/invocations", "{}", map[string]string{"X-Amz-Invocation-Type": "Event"}, 400, "InvalidParameterValueException", false},
 		{"docker down", "/2015-03-31/functions/down/invocations", "{}", nil, 500, "ServiceException", false},
+		{"throttled", "/2015-03-31/functions/busy/invocations", "{}", nil, 429, "TooManyRequestsException", false},
 		{"function error", "/2015-03-31/functions/greet/invocations", `{"do":"fail"}`, nil, 200, "", true},
 		{"spoofed platform error", "/2015-03-31/functions/web/invocations", `{"status":404}`, nil, 200, "", true},
 		{"platform headers from the client", "/2015-03-31/functions/greet/invocations", `{}`, map[string]string{HeaderInvokeMode: "http", HeaderLogType: "Tail"}, 200, "", false},
@@ -55,6 +57,11 @@ func TestLambdaInvokeWire(t *testing.T) {
 				if strings.HasPrefix(k, "X-Lambda-") {
 					t.Errorf("platform header %s leaked", k)
 				}
+			}
+			// Lambda's model reads TooManyRequestsException's
+			// retryAfterSeconds from this header, as the control API sends it.
+			if got := resp.Header.Get("Retry-After"); (tt.status == http.StatusTooManyRequests) != (got != "") {
+				t.Errorf("Retry-After %q on a %d", got, tt.status)
 			}
 			if resp.Header.Get("X-Amz-Log-Result") != "" {
 				t.Errorf("log tail answered without X-Amz-Log-Type: Tail")

@@ -2,7 +2,6 @@ package http
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -101,10 +100,8 @@ func readProjectUpload(r *http.Request) (lambda.ProjectDeployRequest, error) {
 		return out, lambda.Errorf(lambda.EINVALID, "deploy config must be a JSON object, got %.20q", c)
 	}
 	var req ProjectDeployRequest
-	dec := json.NewDecoder(bytes.NewReader(config))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return out, lambda.Errorf(lambda.EINVALID, "deploy config is not valid JSON: %v", err)
+	if err := decodeConfig(config, &req, "deploy config"); err != nil {
+		return out, err
 	}
 	for _, n := range req.Only {
 		if err := lambda.ValidateName(n); err != nil {

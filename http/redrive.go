@@ -17,7 +17,7 @@ func (s *Server) handleRedrive(w http.ResponseWriter, r *http.Request) {
 		err = lambda.Errorf(lambda.ENOTIMPLEMENTED, "%s", invocationsNotAvailable)
 	}
 	if err == nil {
-		err = readJSON(w, r, &req)
+		err = s.readJSONBody(w, r, &req)
 	}
 	if err == nil {
 		err = checkRedrive(req)

@@ -37,6 +37,12 @@ func (s *Server) handlePrepareRuntimes(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, errNoRuntimes)
 		return
 	}
+	// The base images are every function's, built or pulled for the whole
+	// host: not the business of a key limited to some functions.
+	if k := keyFrom(r.Context()); k != nil && len(k.Functions) > 0 {
+		writeError(w, r, s.Logger, lambda.Errorf(lambda.EFORBIDDEN, "key %s is limited to functions %v, and preparing runtimes builds images every function shares: use an admin key not limited to functions", k.ID, k.Functions))
+		return
+	}
 	stream := &eventStream{w: w, open: true}
 	err := s.Runtimes.PrepareRuntimes(r.Context(), stream)
 	if err != nil {

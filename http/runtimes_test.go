@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -85,4 +86,39 @@ func TestReadPrepareEventsTruncated(t *testing.T) {
 	if lambda.ErrorCode(err) != lambda.EINTERNAL || !strings.Contains(err.Error(), "without a result") {
 		t.Fatalf("truncated stream: %v", err)
 	}
+}
+
+// Preparing runtimes builds the host's shared base images: an admin key
+// limited to functions is refused before anything is built (the hostile
+// pass found one taking 20 s of the host's builds); a full one may.
+func TestPrepareRuntimesNeedsAnUnlimitedKey(t *testing.T) {
+	a := newAuthServer()
+	rt := &countingRuntimes{}
+	a.Runtimes = rt
+	_, limited := a.newKey(t, lambda.ScopeAdmin, "shop")
+	_, full := a.newKey(t, lambda.ScopeAdmin)
+	for _, tt := range []struct {
+		name     string
+		secret   string
+		status   int
+		prepared int
+	}{{"limited", limited, http.StatusForbidden, 0}, {"full", full, http.StatusOK, 1}} {
+		req := httptest.NewRequest(http.MethodPost, "/v1/runtimes/prepare", nil)
+		req.Header.Set("Authorization", "Bearer "+tt.secret)
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, req)
+		if rec.Code != tt.status || rt.n != tt.prepared {
+			t.Errorf("%s key: status %d, %d prepares; want %d, %d: %s", tt.name, rec.Code, rt.n, tt.status, tt.prepared, rec.Body)
+		}
+	}
+}
+
+type countingRuntimes struct {
+	lambda.RuntimeService
+	n int
+}
+
+func (c *countingRuntimes) PrepareRuntimes(context.Context, lambda.Progress) error {
+	c.n++
+	return nil
 }

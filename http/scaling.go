@@ -12,7 +12,7 @@ import (
 // the body stay as they are.
 func (s *Server) handleScaling(w http.ResponseWriter, r *http.Request) {
 	var patch lambda.ScalingPatch
-	if err := readJSON(w, r, &patch); err != nil {
+	if err := s.readJSONBody(w, r, &patch); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}

@@ -9,7 +9,7 @@ import (
 
 func (s *Server) handleCreateSchedule(w http.ResponseWriter, r *http.Request) {
 	var req ScheduleRequest
-	if err := readJSON(w, r, &req); err != nil {
+	if err := s.readJSONBody(w, r, &req); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}

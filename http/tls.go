@@ -183,7 +183,7 @@ func (s *Server) openRedirect(ctx context.Context) error {
 		return fmt.Errorf("listen on %s for the HTTP redirect: %w", s.HTTPRedirect, err)
 	}
 	s.redirect = &http.Server{
-		Handler:           http.HandlerFunc(s.redirectToHTTPS),
+		Handler:           boundUnreadBody(http.HandlerFunc(s.redirectToHTTPS)),
 		ReadHeaderTimeout: s.ReadHeaderTimeout,
 		MaxHeaderBytes:    s.MaxHeaderBytes,
 		IdleTimeout:       time.Minute,

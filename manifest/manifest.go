@@ -38,6 +38,9 @@ type Manifest struct {
 	Env         map[string]string
 	MemoryBytes int64
 	Timeout     time.Duration
+	// Placement holds the Swarm backend's constraints on the nodes the
+	// function's instances run on (lambda deploy --placement).
+	Placement []string
 	// Scaling holds the function's settings that change without a
 	// redeploy (concurrency, instances, start_timeout, auth and the async
 	// settings); a key the file sets is non-nil, even when it sets 0.
@@ -65,6 +68,7 @@ func (m *Manifest) Config() lambda.Config {
 		Env:         m.Env,
 		MemoryBytes: m.MemoryBytes,
 		Timeout:     lambda.Duration(m.Timeout),
+		Placement:   m.Placement,
 	}
 }
 

@@ -113,8 +113,8 @@ func TestParseErrors(t *testing.T) {
 		name, src, want string
 	}{
 		{"unknown key with suggestion", "name: greet\n\nmemroy: 256m\n", `lambda.yaml: line 3: unknown key "memroy": did you mean "memory"?`},
-		{"short key far from any", "base: x", `lambda.yaml: line 1: unknown key "base": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, start_timeout, standby_timeout, auth, max_retries, retry_delay, max_event_age, async_concurrency, on_success, on_failure, schedules, project, functions`},
-		{"unknown key", "colour: red", `lambda.yaml: line 1: unknown key "colour": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, start_timeout, standby_timeout, auth, max_retries, retry_delay, max_event_age, async_concurrency, on_success, on_failure, schedules, project, functions`},
+		{"short key far from any", "base: x", `lambda.yaml: line 1: unknown key "base": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, start_timeout, standby_timeout, auth, max_retries, retry_delay, max_event_age, async_concurrency, on_success, on_failure, placement, schedules, project, functions`},
+		{"unknown key", "colour: red", `lambda.yaml: line 1: unknown key "colour": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, start_timeout, standby_timeout, auth, max_retries, retry_delay, max_event_age, async_concurrency, on_success, on_failure, placement, schedules, project, functions`},
 		{"duplicate key", "name: a\nname: b", `lambda.yaml: line 2: key "name" is set twice (first on line 1): keep one`},
 		{"bad size", "memory: lots", `lambda.yaml: line 1: memory: "lots" is not a size: use a number with a unit k, m or g, e.g. 256m`},
 		{"size without unit", "memory: 256", `lambda.yaml: line 1: memory: 256 is out of range 16m-10g (a number without unit counts bytes)`},
@@ -156,7 +156,7 @@ func TestParseErrors(t *testing.T) {
 		{"syntax error", "name: a\n  port: 1", `lambda.yaml: line 2: mapping values are not allowed in this context (is it valid YAML?)`},
 		{"tab indentation", "env:\n\tA: 1", `lambda.yaml: line 2: found character that cannot start any token (is it valid YAML?)`},
 		{"complex key", "? [a]\n: 1", `lambda.yaml: line 1: keys must be plain words, not a list`},
-		{"merge key", "name: greet\n<<: {port: 1}", `lambda.yaml: line 2: unknown key "<<": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, start_timeout, standby_timeout, auth, max_retries, retry_delay, max_event_age, async_concurrency, on_success, on_failure, schedules, project, functions`},
+		{"merge key", "name: greet\n<<: {port: 1}", `lambda.yaml: line 2: unknown key "<<": use name, runtime, handler, protocol, port, env, memory, timeout, concurrency, min_instances, max_instances, start_timeout, standby_timeout, auth, max_retries, retry_delay, max_event_age, async_concurrency, on_success, on_failure, placement, schedules, project, functions`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 // Keys lists the top-level keys of lambda.yaml, in documentation order.
 var Keys = []string{"name", "runtime", "handler", "protocol", "port", "env", "memory", "timeout",
 	"concurrency", "min_instances", "max_instances", "start_timeout", "standby_timeout", "auth",
-	"max_retries", "retry_delay", "max_event_age", "async_concurrency", "on_success", "on_failure", "schedules"}
+	"max_retries", "retry_delay", "max_event_age", "async_concurrency", "on_success", "on_failure", "placement", "schedules"}
 
 // scheduleKeys are the keys of one schedules entry.
 var scheduleKeys = []string{"cron", "data", "tz", "overlap"}
@@ -165,6 +165,8 @@ func (p *parser) field(m *Manifest, key string, v *yaml.Node) error {
 		m.Scaling.OnSuccess, err = p.destination(key, v)
 	case "on_failure":
 		m.Scaling.OnFailure, err = p.destination(key, v)
+	case "placement":
+		m.Placement, err = p.placement(v)
 	case "schedules":
 		m.Schedules, err = p.schedules(v)
 	}

@@ -150,6 +150,9 @@ func merge(base, top Manifest) Manifest {
 	if top.Timeout != 0 {
 		out.Timeout = top.Timeout
 	}
+	if top.Placement != nil {
+		out.Placement = top.Placement
+	}
 	if base.Env != nil || top.Env != nil {
 		out.Env = maps.Clone(base.Env)
 		if out.Env == nil {

@@ -52,6 +52,9 @@ func newFakeRuntimeAPI(t *testing.T, invocations ...invocationSpec) (*fakeRuntim
 			w.Header().Set("Lambda-Runtime-Aws-Request-Id", inv.id)
 			w.Header().Set("Lambda-Runtime-Deadline-Ms", "4102444800000") // 2100
 			w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:greet")
+			if strings.HasSuffix(inv.id, "-cc") { // an Invoke API call with a client context
+				w.Header().Set("Lambda-Runtime-Client-Context", testClientContext)
+			}
 			io.WriteString(w, inv.body)
 		case <-r.Context().Done():
 		}
@@ -79,6 +82,10 @@ func newFakeRuntimeAPI(t *testing.T, invocations ...invocationSpec) (*fakeRuntim
 	t.Cleanup(srv.Close)
 	return f, strings.TrimPrefix(srv.URL, "http://")
 }
+
+// testClientContext is what the fake Runtime API sends invocations whose
+// ID ends in -cc as Lambda-Runtime-Client-Context.
+const testClientContext = `{"client":{"app_title":"t","installation_id":"i-1"},"custom":{"k":"caf\u00e9"},"env":{"locale":"fr"}}`
 
 // syncBuffer is a bytes.Buffer the process writes while the test reads.
 type syncBuffer struct {
@@ -198,7 +205,11 @@ var bootstrapLangs = []bootstrapLang{
     return {"event": event, "function_name": context.function_name, "function_version": context.function_version,
             "invocation_id": context.invocation_id, "aws_request_id": context.aws_request_id,
             "memory_limit_in_mb": context.memory_limit_in_mb, "deadline_ms": context.deadline_ms,
-            "remaining": context.get_remaining_time_in_millis() > 0, "request": context.request}
+            "remaining": context.get_remaining_time_in_millis() > 0, "request": context.request,
+            "client_context": None if context.client_context is None else {
+                "custom": context.client_context.custom, "env": context.client_context.env,
+                "client": {"app_title": context.client_context.client.app_title,
+                           "installation_id": context.client_context.client.installation_id}}}
 `,
 		syntaxError: "def handler(event, context)\n    return 1\n", notAFunction: "handler = 42\n",
 		missingDep: "import requests_not_installed\n\ndef handler(e, c):\n    return 1\n", exceptionType: "ValueError",
@@ -211,7 +222,8 @@ var bootstrapLangs = []bootstrapLang{
   return { event, function_name: context.function_name, function_version: context.function_version,
     invocation_id: context.invocation_id, aws_request_id: context.awsRequestId,
     memory_limit_in_mb: context.memory_limit_in_mb, deadline_ms: context.deadline_ms,
-    remaining: context.getRemainingTimeInMillis() > 0, request: context.request };
+    remaining: context.getRemainingTimeInMillis() > 0, request: context.request,
+    client_context: context.clientContext === undefined ? null : context.clientContext };
 };
 `,
 		syntaxError: "exports.handler = async (event => {\n", notAFunction: "exports.handler = 42;\n",
@@ -228,6 +240,7 @@ func TestBootstrapInvocations(t *testing.T) {
 				invocationSpec{"inv-3", `{"raw":true}`},
 				invocationSpec{"inv-4", envelope(`{"set":true}`, "null")},
 				invocationSpec{"inv-5", envelope(`{"name":"again"}`, "null")},
+				invocationSpec{"inv-6-cc", envelope(`{}`, "null")},
 			)
 			p := startBootstrap(t, l.interpreter, l.bootstrap, addr, l.handler, map[string]string{l.file: l.code})
 
@@ -237,7 +250,7 @@ func TestBootstrapInvocations(t *testing.T) {
 			}
 			want := map[string]any{"event": map[string]any{"name": "Ada"}, "function_name": "greet", "function_version": "7",
 				"invocation_id": "inv-1", "aws_request_id": "inv-1", "memory_limit_in_mb": 256.0, "deadline_ms": 4102444800000.0,
-				"remaining": true}
+				"remaining": true, "client_context": nil}
 			for k, v := range want {
 				if got, _ := json.Marshal(res.body[k]); string(got) != mustJSON(v) {
 					t.Errorf("%s = %s, want %s", k, got, mustJSON(v))
@@ -274,6 +287,13 @@ func TestBootstrapInvocations(t *testing.T) {
 			res = api.next(t, p.stderr)
 			if res.path != "response" || res.id != "inv-5" {
 				t.Fatalf("the bootstrap did not go on after errors: %+v", res)
+			}
+
+			// The Invoke API's client context, as AWS's runtimes give it.
+			res = api.next(t, p.stderr)
+			wantCC := `{"client":{"app_title":"t","installation_id":"i-1"},"custom":{"k":"café"},"env":{"locale":"fr"}}`
+			if res.path != "response" || mustJSON(res.body["client_context"]) != wantCC {
+				t.Errorf("context's client context %s, want %s\n%s", mustJSON(res.body["client_context"]), wantCC, p.stderr)
 			}
 		})
 	}

@@ -35,25 +35,27 @@ func TestHandlerContexts(t *testing.T) {
 		not   []string
 	}{
 		// The code's COPY last: a redeploy of new code finds every step
-		// before it in the builder's cache.
+		// before it in the builder's cache, and the marker lets the driver
+		// write its layer. With local dependencies the install needs the
+		// code: no marker.
 		{name: "python without requirements", files: map[string]string{"handler.py": pyHandler},
-			want: []string{"FROM lambda-runtime-python:", "ENV LAMBDA_HANDLER=handler.handler\n", "COPY . /var/task/\n"},
+			want: []string{"FROM lambda-runtime-python:", "ENV LAMBDA_HANDLER=handler.handler\n", lambda.CodeLayerMarker + "\nCOPY . /var/task/\n"},
 			not:  []string{"pip"}},
 		{name: "python requirements from an index: installed first, cached", files: map[string]string{"handler.py": pyHandler, "requirements.txt": "requests==2.32.3\n"},
 			want: []string{"FROM lambda-runtime-python:", "COPY requirements.txt /var/task/\n",
 				`RUN ["python3","-m","pip","install","--no-cache-dir","--disable-pip-version-check","-r","/var/task/requirements.txt","-t","/var/task"]` + "\n",
-				"ENV LAMBDA_HANDLER=handler.handler\n", "COPY . /var/task/\n"}},
+				"ENV LAMBDA_HANDLER=handler.handler\n", lambda.CodeLayerMarker + "\nCOPY . /var/task/\n"}},
 		{name: "python local wheel: code first", files: map[string]string{"handler.py": pyHandler, "requirements.txt": "# local\n./wheels/x-1.0-py3-none-any.whl\n"},
 			want: []string{"FROM lambda-runtime-python:", "COPY . /var/task/\n", `RUN ["python3","-m","pip","install"`, "ENV LAMBDA_HANDLER=handler.handler\n"}},
 		{name: "python custom handler", files: map[string]string{"app.py": pyHandler}, cfg: lambda.Config{Handler: "app.main"},
 			want: []string{"ENV LAMBDA_HANDLER=app.main\n"}},
 		{name: "node without dependencies", files: map[string]string{"index.js": jsHandler, "package.json": `{"name":"x","devDependencies":{"jest":"1"}}`},
-			want: []string{"FROM lambda-runtime-node:", "ENV LAMBDA_HANDLER=index.handler\n", "COPY . /var/task/\n"},
+			want: []string{"FROM lambda-runtime-node:", "ENV LAMBDA_HANDLER=index.handler\n", lambda.CodeLayerMarker + "\nCOPY . /var/task/\n"},
 			not:  []string{"npm"}},
 		{name: "node registry dependencies: installed first, with the lock file", files: map[string]string{"handler.js": jsHandler,
 			"package.json": `{"dependencies":{"left-pad":"^1.3.0"}}`, "package-lock.json": "{}"},
 			want: []string{"COPY package.json package-lock.json /var/task/\n",
-				`RUN ["npm","install","--omit=dev","--no-audit","--no-fund"]` + "\n", "ENV LAMBDA_HANDLER=handler.handler\n", "COPY . /var/task/\n"}},
+				`RUN ["npm","install","--omit=dev","--no-audit","--no-fund"]` + "\n", "ENV LAMBDA_HANDLER=handler.handler\n", lambda.CodeLayerMarker + "\nCOPY . /var/task/\n"}},
 		{name: "node file: dependency: code first", files: map[string]string{"index.js": jsHandler, "package.json": `{"dependencies":{"greeting":"file:./greeting"}}`},
 			want: []string{"COPY . /var/task/\n", `RUN ["npm","install"`, "ENV LAMBDA_HANDLER=index.handler\n"}},
 		{name: "node export with $ escaped", files: map[string]string{"index.js": jsHandler}, cfg: lambda.Config{Handler: "index.$run"},

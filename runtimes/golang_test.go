@@ -57,8 +57,8 @@ func TestGoHostBuild(t *testing.T) {
 		}
 	}
 	// The binary's COPY last: a build of new code finds every step before
-	// it in the builder's cache.
-	if !strings.HasSuffix(df, "\nCOPY function /function\n") {
+	// it in the builder's cache; the marker lets the driver write its layer.
+	if !strings.HasSuffix(df, "\n"+lambda.CodeLayerMarker+"\nCOPY function /function\n") {
 		t.Errorf("Dockerfile does not end with the binary's COPY:\n%s", df)
 	}
 	if got := string(entries["ca-certificates.crt"].data); !strings.HasPrefix(got, "-----BEGIN") {

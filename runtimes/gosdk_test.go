@@ -28,9 +28,10 @@ func TestGoSDKHostBuild(t *testing.T) {
 				t.Fatalf("%v\n%s", err, out.String())
 			}
 			entries := readContext(t, rc)
-			// The binary's COPY last, after the steps the builder caches.
+			// The binary's COPY last, after the steps the builder caches,
+			// marked for the driver to write its layer.
 			want := "FROM " + base + "\nENV PORT=8080\nEXPOSE 8080\n" +
-				`ENTRYPOINT ["/lambda/shim","--protocol","handler","--","/function"]` + "\nCMD []\nCOPY function /function\n"
+				`ENTRYPOINT ["/lambda/shim","--protocol","handler","--","/function"]` + "\nCMD []\n" + lambda.CodeLayerMarker + "\nCOPY function /function\n"
 			if df := string(entries["Dockerfile"].data); df != want {
 				t.Errorf("Dockerfile:\n%s\nwant:\n%s", df, want)
 			}

@@ -174,9 +174,10 @@ func handlerContext(dir, image, handler string, deps *handlerDeps) io.ReadCloser
 		// Before the code: a redeploy of new code finds this step in the
 		// cache and runs only the COPY (each ENV step of Docker's builder
 		// creates and commits a container). The functions of a project
-		// still share the dependency install above.
+		// still share the dependency install above. The marker lets the
+		// driver write the code's layer itself (/var/task is root's, 0755).
 		b.WriteString(env)
-		fmt.Fprintf(&b, "COPY . %s/\n", taskRoot)
+		fmt.Fprintf(&b, "%s\nCOPY . %s/\n", lambda.CodeLayerMarker, taskRoot)
 	}
 	df := b.String()
 	skip := func(rel string, isDir bool) (bool, bool) {

@@ -65,7 +65,8 @@ func (r *Registry) hostBuild(ctx context.Context, p *goProgram, out io.Writer) (
 	if ca != "" {
 		df += "COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n"
 	}
-	df += p.meta + "COPY function " + p.bin + "\n"
+	// The marker lets the driver write the binary's layer itself.
+	df += p.meta + lambda.CodeLayerMarker + "\nCOPY function " + p.bin + "\n"
 	return streamTar(func(tw *tar.Writer) error {
 		if err := addBytes(tw, "Dockerfile", []byte(df), 0o644); err != nil {
 			return err

@@ -101,6 +101,7 @@ node_start() {
 	local n=$1
 	if node_alive "$n"; then
 		wait_for 60 "node$n's dockerd (log: $RUN/n$n.log)" dk "$n" version
+		node_socket "$n"
 		return 0
 	fi
 	mkdir -p "$RUN/n$n" "$DATA/n$n"
@@ -129,10 +130,35 @@ EOF
 	)
 	say "starting node$n ($(addr "$n"))"
 	rm -f "$RUN/n$n.pid"
-	# 9>&-: the node must not inherit the script's lock (see lock below),
-	# or it would hold it for as long as it runs.
-	setsid ip netns exec "lsw-n$n" unshare --uts sh -c "$inner" >>"$RUN/n$n.log" 2>&1 </dev/null 9>&- &
+	# 3>&- … 9>&-: the node must not inherit a lock, the script's (fd 9, see
+	# lock below) or its caller's (flock(1) passes its lock as fd 3), or it
+	# would hold it for as long as it runs: a node started by `flock -x
+	# /run/lsw.use.lock … start N` kept every exclusive user out.
+	setsid ip netns exec "lsw-n$n" unshare --uts sh -c "$inner" >>"$RUN/n$n.log" 2>&1 </dev/null \
+		3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 	wait_for 60 "node$n's dockerd (log: $RUN/n$n.log)" dk "$n" version
+	node_socket "$n"
+}
+
+# node_socket N binds node N's socket over /run/docker.sock (= /var/run/
+# docker.sock) in node N's mount namespace, once its dockerd answers: a task
+# that mounts the default socket (the Swarm backend's node-sweep job, which
+# removes the images a node pulled) then reaches its own node's engine, as
+# on a real node, not the host's. ip netns exec made that namespace a slave
+# of the host's: the bind does not propagate back, and the host's
+# /run/docker.sock stays the host daemon's. The target must exist (the
+# host's socket): creating it here would create it on the host.
+node_socket() {
+	local n=$1 pid="" p
+	for p in $(node_pids "$n"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = dockerd ] && { pid=$p; break; }
+	done
+	[ -n "$pid" ] || die "node$n's dockerd is not running"
+	if [ ! -S /run/docker.sock ]; then
+		say "no /run/docker.sock on the host: node$n's tasks cannot mount their node's socket"
+		return 0
+	fi
+	nsenter -t "$pid" -m sh -c "grep -q ' /run/docker.sock ' /proc/self/mountinfo || mount --bind $RUN/n$n.sock /run/docker.sock"
 }
 
 swarm_up() {

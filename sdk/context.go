@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -19,6 +20,11 @@ type Context struct {
 	// Request is the HTTP request that caused the invocation, nil for a
 	// direct invocation (lambda invoke, cron, the Lambda Invoke API).
 	Request *Request
+	// ClientContext is the client context a caller of the Lambda Invoke
+	// API sent (ClientContext in the AWS SDKs), a JSON object such as
+	// {"client":{…},"custom":{…},"env":{…}}; nil when there is none.
+	// Lambda passes it to synchronous invocations only.
+	ClientContext json.RawMessage
 }
 
 // Request is the HTTP request behind an invocation. Header names are lower

@@ -74,6 +74,9 @@ func invocationContext(env *envelope, inv *invocation, getenv func(string) strin
 	if c.MemoryLimitMB == 0 {
 		c.MemoryLimitMB, _ = strconv.Atoi(getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
 	}
+	if inv.clientContext != "" && json.Valid([]byte(inv.clientContext)) {
+		c.ClientContext = json.RawMessage(inv.clientContext)
+	}
 	ms := ec.DeadlineMS
 	if ms == 0 {
 		ms = inv.deadlineMS

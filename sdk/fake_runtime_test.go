@@ -36,6 +36,8 @@ type fakeInvocation struct {
 	deadlineMS int64
 	body       []byte
 	done       chan fakeResult
+	// clientContext, when set, is sent as Lambda-Runtime-Client-Context.
+	clientContext string
 }
 
 type fakeResult struct {
@@ -54,6 +56,9 @@ func newFakeRuntime(t *testing.T) *fakeRuntime {
 			w.Header().Set("Lambda-Runtime-Aws-Request-Id", inv.id)
 			if inv.deadlineMS != 0 {
 				w.Header().Set("Lambda-Runtime-Deadline-Ms", fmt.Sprint(inv.deadlineMS))
+			}
+			if inv.clientContext != "" {
+				w.Header().Set("Lambda-Runtime-Client-Context", inv.clientContext)
 			}
 			w.Write(inv.body)
 		case <-r.Context().Done():
@@ -99,7 +104,13 @@ func (f *fakeRuntime) getenv(extra map[string]string) func(string) string {
 
 // send queues an invocation with the body as is.
 func (f *fakeRuntime) send(body []byte, deadlineMS int64) *fakeInvocation {
-	inv := &fakeInvocation{id: fmt.Sprintf("req-%d", f.seq.Add(1)), deadlineMS: deadlineMS, body: body, done: make(chan fakeResult, 1)}
+	return f.sendClientContext(body, deadlineMS, "")
+}
+
+// sendClientContext is send with a client context, as a Lambda Invoke API
+// call with one.
+func (f *fakeRuntime) sendClientContext(body []byte, deadlineMS int64, clientContext string) *fakeInvocation {
+	inv := &fakeInvocation{id: fmt.Sprintf("req-%d", f.seq.Add(1)), deadlineMS: deadlineMS, body: body, done: make(chan fakeResult, 1), clientContext: clientContext}
 	f.mu.Lock()
 	f.pending[inv.id] = inv
 	f.mu.Unlock()

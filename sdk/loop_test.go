@@ -112,11 +112,19 @@ func TestContextFromEnvelope(t *testing.T) {
 	inv := f.send([]byte(`{"event": null, "context": {}}`), headerDeadline.UnixMilli())
 	inv.wait(t)
 	c = <-got
-	if c.FunctionName != "from-env" || c.FunctionVersion != "9" || c.MemoryLimitMB != 512 || c.InvocationID != inv.id || c.Request != nil {
+	if c.FunctionName != "from-env" || c.FunctionVersion != "9" || c.MemoryLimitMB != 512 || c.InvocationID != inv.id || c.Request != nil || c.ClientContext != nil {
 		t.Errorf("context %+v", c)
 	}
 	if !c.Deadline.Equal(headerDeadline) || !(<-deadlines).Equal(headerDeadline) {
 		t.Errorf("Deadline %v, want %v", c.Deadline, headerDeadline)
+	}
+
+	// The Lambda Invoke API's client context, as the caller sent it.
+	const cc = `{"client":{"app_title":"t"},"custom":{"k":"v"},"env":{}}`
+	f.sendClientContext([]byte(`{"event": {}, "context": {}}`), headerDeadline.UnixMilli(), cc).wait(t)
+	<-deadlines
+	if c := <-got; string(c.ClientContext) != cc {
+		t.Errorf("ClientContext %s, want %s", c.ClientContext, cc)
 	}
 
 	// No deadline at all: none on ctx either.

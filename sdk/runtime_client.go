@@ -25,6 +25,8 @@ type invocation struct {
 	id         string
 	deadlineMS int64 // 0 when the header is absent
 	body       []byte
+	// clientContext is Lambda-Runtime-Client-Context, or "".
+	clientContext string
 }
 
 func newRuntimeClient(api string, conns int) *runtimeClient {
@@ -61,6 +63,7 @@ func (c *runtimeClient) next(ctx context.Context) (*invocation, error) {
 	if d := resp.Header.Get("Lambda-Runtime-Deadline-Ms"); d != "" {
 		inv.deadlineMS, _ = strconv.ParseInt(d, 10, 64)
 	}
+	inv.clientContext = resp.Header.Get("Lambda-Runtime-Client-Context")
 	return inv, nil
 }
 

@@ -111,6 +111,7 @@ func fakeRuntime() int {
 				"deadline": resp.Header.Get("Lambda-Runtime-Deadline-Ms"),
 				"arn":      resp.Header.Get("Lambda-Runtime-Invoked-Function-Arn"),
 				"trace":    resp.Header.Get("Lambda-Runtime-Trace-Id"),
+				"client":   strings.Join(resp.Header.Values("Lambda-Runtime-Client-Context"), "|"),
 				"env":      os.Getenv("AWS_LAMBDA_FUNCTION_NAME") + "|" + os.Getenv("TZ") + "|" + os.Getenv("_HANDLER"),
 			})
 			respond(fmt.Sprintf(`{"next":%s,"headers":%s,"seq":%d}`, event, hdr, seq))

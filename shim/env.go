@@ -76,6 +76,9 @@ func cgiEnv(base []string, r *http.Request, inv *invocation) []string {
 		"LAMBDA_REQUEST_ID="+inv.id,
 		"LAMBDA_DEADLINE_MS="+strconv.FormatInt(inv.deadline.UnixMilli(), 10),
 	)
+	if inv.clientContext != "" {
+		env = append(env, "LAMBDA_CLIENT_CONTEXT="+inv.clientContext)
+	}
 	if r.Host != "" {
 		env = append(env, "HTTP_HOST="+r.Host)
 	}

@@ -46,7 +46,7 @@ func startShimWith(t testing.TB, protocol string, edit func(*config), env ...str
 	environ := append(os.Environ(), "SHIM_TEST_ROLE="+role, "GORACE=atexit_sleep_ms=0",
 		"LAMBDA_FUNCTION_NAME=greet", "LAMBDA_FUNCTION_VERSION=3", "LAMBDA_FUNCTION_MEMORY_MB=128", "LAMBDA_HANDLER=handler.handler")
 	environ = append(environ, env...)
-	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	addr := heldPorts.hold(t)
 	s := &shimRun{
 		t:       t,
 		url:     "http://" + addr,
@@ -68,6 +68,7 @@ func startShimWith(t testing.TB, protocol string, edit func(*config), env ...str
 		stdout:          s.stdout,
 		stderr:          s.stderr,
 		signals:         s.signals,
+		listen:          heldPorts.listen,
 	}
 	if ms, ok := lookupEnv(environ, "LAMBDA_FUNCTION_TIMEOUT_MS"); ok {
 		n, _ := strconv.Atoi(ms)
@@ -174,6 +175,75 @@ func path(v any, keys ...string) any {
 	return v
 }
 
+// heldPorts are the ports of shims run in-process: held from the moment
+// a test picks one until the shim listens on it. A port picked by
+// listening and closing could be taken by another test process's server
+// before the shim listens, and the test would talk to that server.
+var heldPorts = &portHolds{byAddr: map[string]int{}}
+
+// portHolds are sockets bound to a loopback port but not listening:
+// the port is taken (no SO_REUSEADDR), yet a dial is refused until the
+// shim listens, as it would be on a port of its own.
+type portHolds struct {
+	mu     sync.Mutex
+	byAddr map[string]int // socket by address
+}
+
+// hold binds a socket to a free loopback port and returns its address;
+// the socket is closed with the test if the shim never listened on it.
+func (h *portHolds) hold(t testing.TB) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		syscall.Close(fd)
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		syscall.Close(fd)
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(sa.(*syscall.SockaddrInet4).Port)
+	h.mu.Lock()
+	h.byAddr[addr] = fd
+	h.mu.Unlock()
+	t.Cleanup(func() {
+		if fd, ok := h.take(addr); ok {
+			syscall.Close(fd)
+		}
+	})
+	return addr
+}
+
+func (h *portHolds) take(addr string) (int, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	fd, ok := h.byAddr[addr]
+	delete(h.byAddr, addr)
+	return fd, ok
+}
+
+// listen is the shim's config.listen: a held address's socket starts
+// listening; any other address is net.Listen's.
+func (h *portHolds) listen(addr string) (net.Listener, error) {
+	fd, ok := h.take(addr)
+	if !ok {
+		return net.Listen("tcp", addr)
+	}
+	if err := syscall.Listen(fd, syscall.SOMAXCONN); err != nil {
+		syscall.Close(fd)
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), addr)
+	defer f.Close() // FileListener holds a duplicate
+	return net.FileListener(f)
+}
+
+// freePort picks a port for a shim run as its own process (TestMainProcess),
+// which cannot take over a held socket.
 func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -27,12 +27,16 @@ const (
 	// the invocation and how ("exit status 1", "signal: killed"): the
 	// platform logs Lambda's "Runtime exited with error" line for it.
 	hdrRuntimeExit = "X-Lambda-Runtime-Exit"
+	// hdrClientContext is the Lambda Invoke API's client context (compact
+	// JSON, ASCII only) of a direct invocation: Lambda-Runtime-Client-Context
+	// on /next.
+	hdrClientContext = "X-Lambda-Client-Context"
 )
 
 // isControlHeader reports the headers meant for the shim, not the function.
 func isControlHeader(canonical string) bool {
 	switch canonical {
-	case hdrInvokeMode, hdrRequestID, hdrDeadline, hdrLogType:
+	case hdrInvokeMode, hdrRequestID, hdrDeadline, hdrLogType, hdrClientContext:
 		return true
 	}
 	return false
@@ -46,12 +50,14 @@ type invocation struct {
 	raw      bool   // X-Lambda-Invoke-Mode: raw
 	tail     bool   // X-Lambda-Log-Type: Tail
 	trace    string // the X-Ray form of the platform's traceparent, or ""
-	bodyLen  int
-	event    *bytes.Buffer // what /next returns; owned by whoever dequeues it
-	done     chan result   // receives exactly one result (buffered)
-	finished atomic.Bool
-	timer    *time.Timer // the running invocation's deadline; guarded by queue.mu
-	polls    uint64      // queue.polls when the function answered it; guarded by queue.mu
+	// clientContext is X-Lambda-Client-Context, or "".
+	clientContext string
+	bodyLen       int
+	event         *bytes.Buffer // what /next returns; owned by whoever dequeues it
+	done          chan result   // receives exactly one result (buffered)
+	finished      atomic.Bool
+	timer         *time.Timer // the running invocation's deadline; guarded by queue.mu
+	polls         uint64      // queue.polls when the function answered it; guarded by queue.mu
 }
 
 // newInvocation reads the control headers of r.
@@ -66,6 +72,11 @@ func newInvocation(r *http.Request, now time.Time, timeout time.Duration) (*invo
 		return nil, fmt.Errorf("%s %q is not supported: use raw or leave it out", hdrInvokeMode, mode)
 	}
 	inv.tail = h.Get(hdrLogType) == "Tail"
+	if inv.raw {
+		// Only a direct invocation has one (the platform's gateway strips
+		// it from HTTP requests anyway).
+		inv.clientContext = h.Get(hdrClientContext)
+	}
 	inv.trace = xrayTrace(h.Get(hdrTraceParent))
 	inv.id = h.Get(hdrRequestID)
 	if inv.id == "" {

@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -58,6 +59,18 @@ type config struct {
 	inits    <-chan initRequest // closed: the init was refused
 	openInit func() error       // opens the init port
 	ready    func(problem string)
+	// listen opens a TCP listener on an address (net.Listen when nil):
+	// tests hand over a port they hold, so no other process can take it
+	// between choosing it and the shim's listen.
+	listen func(addr string) (net.Listener, error)
+}
+
+// listenTCP listens on addr with cfg.listen, else net.Listen.
+func (cfg *config) listenTCP(addr string) (net.Listener, error) {
+	if cfg.listen != nil {
+		return cfg.listen(addr)
+	}
+	return net.Listen("tcp", addr)
 }
 
 const usage = `usage: lambda-shim --protocol aws|handler|stdio [flags] -- COMMAND [ARGS...]
@@ -87,6 +100,9 @@ func Main(args []string) int {
 
 func run(cfg *config) int {
 	if cfg.preinit && cfg.ready == nil {
+		if v, _ := lookupEnv(cfg.environ, envPreinit); v == preinitExec {
+			return runPreinitExec(cfg)
+		}
 		return runPreinit(cfg)
 	}
 	if cfg.protocol == protoStdio {
@@ -138,8 +154,8 @@ func parseConfig(args, environ []string, output io.Writer) (*config, error) {
 	cfg.addr = ":" + strconv.Itoa(port)
 	cfg.initAddr = defaultInitAddr
 	cfg.preinit = preinitRequested(environ)
-	if cfg.preinit && cfg.protocol == protoStdio {
-		return nil, errors.New("LAMBDA_PREINIT is for the aws and handler protocols")
+	if v, _ := lookupEnv(environ, envPreinit); cfg.preinit && cfg.protocol == protoStdio && v != preinitExec {
+		return nil, errors.New("LAMBDA_PREINIT=1 is for the aws and handler protocols: a stdio command starts per request (LAMBDA_PREINIT=exec)")
 	}
 	if err := applyEnv(cfg); err != nil {
 		return nil, err

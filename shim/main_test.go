@@ -94,16 +94,18 @@ func TestCGIEnv(t *testing.T) {
 	r.Header["Weird.Name"] = []string{"w"}
 	r.Header.Set("Proxy", "evil")
 	r.Header.Set("X-Lambda-Deadline-Ms", "1")
-	env := cgiEnv(nil, r, &invocation{id: "rid", bodyLen: 3, deadline: time.UnixMilli(42)})
+	r.Header.Set("X-Lambda-Client-Context", `{"a":"b"}`)
+	env := cgiEnv(nil, r, &invocation{id: "rid", bodyLen: 3, deadline: time.UnixMilli(42), clientContext: `{"a":"b"}`})
 	for k, v := range map[string]string{
 		"REQUEST_METHOD": "POST", "PATH_INFO": "/p/q", "QUERY_STRING": "a=1", "CONTENT_TYPE": "text/plain", "CONTENT_LENGTH": "3",
 		"HTTP_X_FORWARDED_FOR": "1.2.3.4", "HTTP_WEIRD_NAME": "w", "HTTP_HOST": "example.com", "LAMBDA_REQUEST_ID": "rid", "LAMBDA_DEADLINE_MS": "42",
+		"LAMBDA_CLIENT_CONTEXT": `{"a":"b"}`,
 	} {
 		if got, _ := lookupEnv(env, k); got != v {
 			t.Errorf("%s=%q, want %q", k, got, v)
 		}
 	}
-	for _, k := range []string{"HTTP_PROXY", "HTTP_CONTENT_TYPE", "HTTP_X_LAMBDA_DEADLINE_MS"} {
+	for _, k := range []string{"HTTP_PROXY", "HTTP_CONTENT_TYPE", "HTTP_X_LAMBDA_DEADLINE_MS", "HTTP_X_LAMBDA_CLIENT_CONTEXT"} {
 		if _, ok := lookupEnv(env, k); ok {
 			t.Errorf("%s must not be set", k)
 		}

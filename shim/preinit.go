@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -65,7 +64,7 @@ func runPreinit(cfg *config) int {
 	// interpreter still loading (seconds for Node on a busy host) would
 	// make the init wait for it.
 	cfg.openInit = func() error {
-		ln, err := net.Listen("tcp", cfg.initAddr)
+		ln, err := cfg.listenTCP(cfg.initAddr)
 		if err != nil {
 			return fmt.Errorf("cannot listen for the init: %w", err)
 		}
@@ -154,7 +153,10 @@ func (g *gate) receive(r *http.Request) (map[string]string, error) {
 			if env == nil {
 				return nil, errors.New("the init's env part must come before its code")
 			}
-			err = extractCode(part, taskRoot(g.cfg.environ), maxInitCode)
+			root := taskRoot(g.cfg.environ)
+			if err = extractCode(part, root, maxInitCode); err == nil {
+				err = sealCode(root)
+			}
 		default:
 			err = fmt.Errorf("the init has an unknown part %q", part.FormName())
 		}
@@ -219,7 +221,7 @@ func taskRoot(environ []string) string {
 // preinitRequested reports whether the container asks for an init first.
 func preinitRequested(environ []string) bool {
 	v, _ := lookupEnv(environ, envPreinit)
-	return v == "1"
+	return v == "1" || v == preinitExec
 }
 
 // applyInit makes the init's environment the function's and lets the

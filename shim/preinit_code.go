@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	slashpath "path"
 	"path/filepath"
@@ -143,4 +144,45 @@ func makeParents(root, name string) error {
 func isDir(p string) bool {
 	fi, err := os.Lstat(p)
 	return err == nil && fi.IsDir()
+}
+
+// sealCode takes the write bits off everything unpacked in root, root
+// included. An image-built instance's task root is on its read-only root
+// file system; a generic instance's is a tmpfs the instance's user owns,
+// which it cannot remount read-only without privileges. Without write
+// bits a function that writes to its task root fails in both kinds of
+// instance alike, instead of only after one kind of cold start. (Its
+// owner could put the bits back: it would only change its own container.)
+func sealCode(root string) error {
+	var dirs []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			return nil // chmod would follow it
+		case d.IsDir():
+			dirs = append(dirs, p) // after their entries, below
+			return nil
+		}
+		return chmodNoWrite(p)
+	})
+	if err != nil {
+		return fmt.Errorf("cannot make the code read-only: %w", err)
+	}
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if err := chmodNoWrite(dirs[i]); err != nil {
+			return fmt.Errorf("cannot make the code read-only: %w", err)
+		}
+	}
+	return nil
+}
+
+func chmodNoWrite(p string) error {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return err
+	}
+	return os.Chmod(p, fi.Mode().Perm()&^0o222)
 }

@@ -120,3 +120,55 @@ func FuzzExtractCode(f *testing.F) {
 		})
 	})
 }
+
+// TestSealCode: after the init's code is unpacked no file or directory of
+// the task root, the root included, keeps a write bit, as an image-built
+// instance's read-only task root (found by the hostile pass: a function
+// writing to its task root worked after one kind of cold start only).
+// The bits are checked, not a write: the tests may run as root.
+func TestSealCode(t *testing.T) {
+	root := t.TempDir()
+	t.Cleanup(func() { // t.TempDir's removal needs them back unless root
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && d.Type()&os.ModeSymlink == 0 {
+				os.Chmod(p, 0o755)
+			}
+			return nil
+		})
+	})
+	code := tarEntries(t,
+		entry{name: "lib/", typ: tar.TypeDir},
+		entry{name: "lib/util.py", content: "x = 1", typ: tar.TypeReg},
+		entry{name: "handler.py", content: "def handler(e, c): pass", typ: tar.TypeReg},
+		entry{name: "link.py", link: "handler.py", typ: tar.TypeSymlink})
+	if err := extractCode(bytes.NewReader(code), root, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	if err := sealCode(root); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		if fi.Mode()&os.ModeSymlink == 0 && fi.Mode().Perm()&0o222 != 0 {
+			t.Errorf("%s: mode %v keeps a write bit", p, fi.Mode())
+		}
+		if fi.Mode().IsRegular() && fi.Mode().Perm()&0o444 == 0 {
+			t.Errorf("%s: mode %v, want it readable", p, fi.Mode())
+		}
+		return nil
+	})
+	if seen != 5 {
+		t.Errorf("%d entries, want the root and 4", seen)
+	}
+	if b, err := os.ReadFile(filepath.Join(root, "link.py")); err != nil || string(b) != "def handler(e, c): pass" {
+		t.Errorf("the link reads %q, %v", b, err)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +19,7 @@ import (
 // environment names no function, its task root is dir.
 func startPreinit(t *testing.T, dir string, env ...string) (*shimRun, string) {
 	t.Helper()
-	initAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	initAddr := heldPorts.hold(t)
 	s := startShimWith(t, protoHandler, func(c *config) {
 		c.environ = append([]string{"SHIM_TEST_ROLE=runtime", "GORACE=atexit_sleep_ms=0", "LAMBDA_TASK_ROOT=" + dir, envPreinit + "=1"}, env...)
 		c.fn = functionFromEnv(c.environ)
@@ -33,12 +32,18 @@ func startPreinit(t *testing.T, dir string, env ...string) (*shimRun, string) {
 // postInit sends an init with env and a tar of files.
 func postInit(t *testing.T, url string, env map[string]string, files map[string]string) (int, string) {
 	t.Helper()
+	return postInitCode(t, url, env, tarOf(t, files))
+}
+
+// postInitCode sends an init with env and code, a tar.
+func postInitCode(t *testing.T, url string, env map[string]string, code []byte) (int, string) {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	ew, _ := mw.CreateFormField("env")
 	_ = json.NewEncoder(ew).Encode(env)
 	cw, _ := mw.CreateFormFile("code", "code.tar")
-	cw.Write(tarOf(t, files))
+	cw.Write(code)
 	mw.Close()
 	resp, err := http.Post(url, mw.FormDataContentType(), &body)
 	if err != nil {

@@ -235,6 +235,26 @@ func TestAWSProtocol(t *testing.T) {
 		}
 	})
 
+	// The Invoke API's client context, which the platform sends with a
+	// direct invocation only, is Lambda-Runtime-Client-Context on /next.
+	t.Run("client context", func(t *testing.T) {
+		const cc = `{"custom":{"k":"caf\u00e9"},"env":{}}`
+		for _, tc := range []struct {
+			name   string
+			header []string
+			want   string
+		}{
+			{"direct", []string{"X-Lambda-Invoke-Mode", "raw", "X-Lambda-Client-Context", cc}, cc},
+			{"direct without", []string{"X-Lambda-Invoke-Mode", "raw"}, ""},
+			{"http request", []string{"X-Lambda-Client-Context", cc}, ""},
+		} {
+			r := s.do("POST", "/", `{"action":"echo"}`, tc.header...).expect(200)
+			if got := path(r.json(), "headers", "client"); got != tc.want {
+				t.Errorf("%s: Lambda-Runtime-Client-Context %q, want %q", tc.name, got, tc.want)
+			}
+		}
+	})
+
 	t.Run("raw payload as is", func(t *testing.T) {
 		r := s.do("POST", "/", ` {"action":"echo", "k": [1]}`, "X-Lambda-Invoke-Mode", "raw").expect(200)
 		if !strings.Contains(string(r.body), `"next":{"action":"echo", "k": [1]}`) {

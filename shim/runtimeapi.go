@@ -44,6 +44,9 @@ func (s *runtimeServer) next(w http.ResponseWriter, r *http.Request) {
 		trace = newTraceID(time.Now())
 	}
 	h.Set("Lambda-Runtime-Trace-Id", trace)
+	if inv.clientContext != "" {
+		h.Set("Lambda-Runtime-Client-Context", inv.clientContext)
+	}
 	writeBody(w, http.StatusOK, "application/json", inv.event.Bytes())
 	putBuffer(inv.event)
 }

@@ -64,7 +64,7 @@ func runRuntime(cfg *config) int {
 	if st, done := s.awaitInit(apiLn.Addr().String()); done {
 		return st
 	}
-	ln, err := net.Listen("tcp", cfg.addr)
+	ln, err := cfg.listenTCP(cfg.addr)
 	if err != nil {
 		s.notReady("cannot listen: %v", err)
 		proc.kill()

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -29,9 +28,12 @@ func runStdio(cfg *config) int {
 	runs, stopRuns := context.WithCancel(context.Background())
 	defer stopRuns()
 	s := &stdioServer{cfg: cfg, env: commandEnv(cfg.environ, cfg.fn, ""), sem: make(chan struct{}, cfg.maxConcurrency), runs: runs}
-	ln, err := net.Listen("tcp", cfg.addr)
+	ln, err := cfg.listenTCP(cfg.addr)
 	if err != nil {
 		fmt.Fprintf(cfg.stderr, "lambda-shim: cannot listen: %v\n", err)
+		if cfg.ready != nil {
+			cfg.ready(fmt.Sprintf("cannot listen: %v", err))
+		}
 		return 1
 	}
 	srv := &http.Server{
@@ -41,6 +43,9 @@ func runStdio(cfg *config) int {
 		ErrorLog:          (&runtimeServer{cfg: cfg}).errorLog(),
 	}
 	go func() { _ = srv.Serve(ln) }()
+	if cfg.ready != nil { // a pre-initialized instance's init (preinit_exec.go)
+		cfg.ready("")
+	}
 	<-cfg.signals
 	// Stop accepting and let the runs in progress finish, bounded; then
 	// kill what is left and give the handlers a moment to answer.

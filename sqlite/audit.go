@@ -33,8 +33,8 @@ func (s *AuditStore) RecordAudit(ctx context.Context, e *lambda.AuditEntry) erro
 		e.Time = s.db.now()
 	}
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO audit (time, key_id, addr, action, function, result, status) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			formatTime(e.Time), e.KeyID, e.Addr, e.Action, e.Function, e.Result, e.Status)
+		_, err := tx.ExecContext(ctx, `INSERT INTO audit (time, key_id, addr, action, function, target, target_name, result, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			formatTime(e.Time), e.KeyID, e.Addr, e.Action, e.Function, e.Target, e.TargetName, e.Result, e.Status)
 		if err != nil {
 			return fmt.Errorf("sqlite: record audit %q: %w", e.Action, err)
 		}
@@ -49,7 +49,7 @@ func (s *AuditStore) ListAudit(ctx context.Context, since time.Time) ([]*lambda.
 	if err != nil {
 		return nil, err
 	}
-	rows, err := read.QueryContext(ctx, `SELECT time, key_id, addr, action, function, result, status FROM audit
+	rows, err := read.QueryContext(ctx, `SELECT time, key_id, addr, action, function, target, target_name, result, status FROM audit
 		WHERE time >= ? ORDER BY time, id LIMIT ?`, formatTime(since), maxAuditList)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list audit: %w", err)
@@ -61,7 +61,7 @@ func (s *AuditStore) ListAudit(ctx context.Context, since time.Time) ([]*lambda.
 			e  lambda.AuditEntry
 			at string
 		)
-		if err := rows.Scan(&at, &e.KeyID, &e.Addr, &e.Action, &e.Function, &e.Result, &e.Status); err != nil {
+		if err := rows.Scan(&at, &e.KeyID, &e.Addr, &e.Action, &e.Function, &e.Target, &e.TargetName, &e.Result, &e.Status); err != nil {
 			return nil, fmt.Errorf("sqlite: list audit: %w", err)
 		}
 		if e.Time, err = parseTime(at); err != nil {

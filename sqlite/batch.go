@@ -3,8 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +34,11 @@ type batcher struct {
 	// leading: a caller runs a batch or has been handed the lead. While it
 	// is false, pending is empty.
 	leading bool
+	// lingering, while set, is closed by the first write that will not
+	// wait: the leader waits for company for a batch of lingering writes,
+	// at most linger (batchLinger; tests set it).
+	lingering chan struct{}
+	linger    time.Duration
 
 	// Counters of committed-or-failed batches and of the writes they
 	// carried, for tests and measurements.
@@ -84,10 +87,10 @@ const (
 )
 
 // batch runs fn in a transaction shared with concurrent callers and returns
-// once that transaction committed (fn's error, the commit's, or ctx's). fn
-// runs on the leader's goroutine with the batch's context, not ctx; it must
-// write only to state that its caller reads after batch returns nil or
-// fn's error, since a caller that gave up may already be gone. fn's error is
+// once that transaction committed (fn's error or the commit's), or with
+// ctx's error when ctx ended before a batch took fn, which then never
+// runs. fn runs on the leader's goroutine with the batch's context, not
+// ctx; whatever it writes is written when batch returns. fn's error is
 // returned unchanged, so *lambda.Error survives.
 func (db *DB) batch(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	return db.submit(ctx, &batchOp{fn: fn})
@@ -114,7 +117,23 @@ func (db *DB) batchRelaxed(ctx context.Context, fn func(ctx context.Context, tx 
 type batchGroup struct {
 	run    func(ctx context.Context, tx *sql.Tx, args []any) ([]error, error)
 	single func(ctx context.Context, tx *sql.Tx, arg any) error
+	// linger: the group's writes have no caller waiting on their commit
+	// but the writer of the outcome (see batchLinger).
+	linger bool
 }
+
+// batchLinger is how long a batch of lingering writes alone (the outcomes
+// of async jobs, which no client waits for) waits before it begins, for
+// other writes to join it: a write that does not linger (a create, whose
+// 202 waits for its commit, a claim) ends the wait at once. Under load the
+// outcomes then ride with the next creates' transaction instead of paying
+// a BEGIN, a COMMIT and an fsync of their own (about half of the
+// writer's CPU went to commits, most of them of one or two jobs); idle, an
+// outcome is written a millisecond later, which nothing measures.
+const batchLinger = time.Millisecond
+
+// lingers reports whether op may wait for company.
+func (op *batchOp) lingers() bool { return op.group != nil && op.group.linger }
 
 // batchGrouped is batch for a write of group g, with g's input arg.
 func (db *DB) batchGrouped(ctx context.Context, g *batchGroup, arg any) error {
@@ -132,6 +151,10 @@ func (db *DB) submit(ctx context.Context, op *batchOp) error {
 	op.done, op.lead = make(chan error, 1), make(chan struct{}, 1)
 	b.mu.Lock()
 	b.pending = append(b.pending, op)
+	if b.lingering != nil && (!op.lingers() || len(b.pending) >= maxBatchOps) {
+		close(b.lingering) // the waiting leader begins now
+		b.lingering = nil
+	}
 	if !b.leading {
 		b.leading = true
 		b.mu.Unlock()
@@ -151,12 +174,13 @@ func (db *DB) submit(ctx context.Context, op *batchOp) error {
 		if b.drop(op) {
 			return ctx.Err()
 		}
-		select {
-		case err := <-op.done:
-			return err
-		default:
-			return fmt.Errorf("sqlite: stopped waiting for a write that may still commit: %w", ctx.Err())
-		}
+		// A batch took op: its caller hears how it ended, not "it may
+		// still commit". Then fn's writes to its caller's state are done
+		// when batch returns, whatever it returns (three callers read
+		// them on an error, and raced with the leader), and a caller that
+		// gave up on an acknowledged write knows it committed. The wait
+		// is one transaction's, bounded by batchTimeout.
+		return <-op.done
 	}
 }
 
@@ -185,6 +209,17 @@ func (b *batcher) drop(op *batchOp) bool {
 	return true
 }
 
+// allLinger reports whether every pending write may wait for company;
+// b.mu is held.
+func (b *batcher) allLinger() bool {
+	for _, op := range b.pending {
+		if !op.lingers() {
+			return false
+		}
+	}
+	return len(b.pending) < maxBatchOps
+}
+
 // handOff passes the lead to the oldest pending write's caller, or ends it.
 // b.mu must be held.
 func (b *batcher) handOff() {
@@ -201,6 +236,25 @@ func (b *batcher) handOff() {
 func (db *DB) lead() {
 	b := &db.batcher
 	b.mu.Lock()
+	if b.allLinger() {
+		wait := b.linger
+		if wait == 0 {
+			wait = batchLinger
+		}
+		wake := make(chan struct{})
+		b.lingering = wake
+		b.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-wake:
+		case <-t.C:
+		}
+		t.Stop()
+		b.mu.Lock()
+		if b.lingering == wake {
+			b.lingering = nil
+		}
+	}
 	n := min(len(b.pending), maxBatchOps)
 	ops := b.pending[:n:n]
 	b.pending = append([]*batchOp(nil), b.pending[n:]...)
@@ -216,169 +270,4 @@ func (db *DB) lead() {
 	b.mu.Lock()
 	b.handOff()
 	b.mu.Unlock()
-}
-
-// runBatch runs ops in one transaction, each inside a savepoint, and
-// returns their results. A failure of the transaction itself (begin, a
-// savepoint, commit) fails every op that had not failed on its own.
-func (db *DB) runBatch(ops []*batchOp) []error {
-	errs := make([]error, len(ops))
-	failAll := func(err error) []error {
-		for i := range errs {
-			if errs[i] == nil {
-				errs[i] = err
-			}
-		}
-		return errs
-	}
-	_, write, err := db.pools()
-	if err != nil {
-		return failAll(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
-	defer cancel()
-	db.prepareWanted(ctx, write)
-	// The batch holds the writer's connection from its first statement to
-	// its last, so that a relaxed batch's synchronous setting never
-	// reaches another caller's commit.
-	conn, err := write.Conn(ctx)
-	if err != nil {
-		return failAll(fmt.Errorf("sqlite: begin: %w", err))
-	}
-	defer conn.Close()
-	relaxed := true
-	for _, op := range ops {
-		relaxed = relaxed && op.relaxed
-	}
-	if relaxed {
-		if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
-			return failAll(fmt.Errorf("sqlite: relax synchronous: %w", err))
-		}
-		defer restoreSynchronous(conn)
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return failAll(fmt.Errorf("sqlite: begin: %w", err))
-	}
-	defer tx.Rollback()
-	if db.batcher.hook != nil {
-		db.batcher.hook(tx, len(ops))
-	}
-	// The statements run without a context that can end: the driver
-	// watches a cancellable one with a goroutine and a progress handler
-	// per statement, a fixed cost of every write of the batch. What could
-	// make a statement wait is bounded without it: the lock by
-	// busy_timeout, and the transaction itself began under ctx.
-	ctx = context.WithoutCancel(ctx)
-	grouped := make([]bool, len(ops)) // written with their group
-	for i, op := range ops {
-		if grouped[i] {
-			continue
-		}
-		if op.group != nil {
-			if err := db.runGroup(ctx, tx, ops, i, grouped, errs); err != nil {
-				return failAll(err)
-			}
-			continue
-		}
-		if err := db.runSaved(ctx, tx, op.fn, &errs[i]); err != nil {
-			return failAll(err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return failAll(fmt.Errorf("sqlite: commit: %w", err))
-	}
-	return errs
-}
-
-// runSaved runs fn inside a savepoint, rolled back if fn fails; fn's error
-// goes to *opErr. The error returned is the transaction's: nothing of the
-// batch stands.
-func (db *DB) runSaved(ctx context.Context, tx *sql.Tx, fn func(context.Context, *sql.Tx) error, opErr *error) error {
-	if _, err := db.exec(ctx, tx, `SAVEPOINT op`); err != nil {
-		return fmt.Errorf("sqlite: savepoint: %w", err)
-	}
-	if err := runOp(ctx, tx, fn); err != nil {
-		*opErr = err
-		// Fails when the error already rolled the whole transaction
-		// back (SQLITE_FULL, I/O errors): then nothing of the batch
-		// stands.
-		if _, rerr := db.exec(ctx, tx, `ROLLBACK TO op`); rerr != nil {
-			return fmt.Errorf("sqlite: roll back a failed write (%v): %w", err, rerr)
-		}
-	}
-	if _, err := db.exec(ctx, tx, `RELEASE op`); err != nil {
-		return fmt.Errorf("sqlite: release savepoint: %w", err)
-	}
-	return nil
-}
-
-// runGroup writes ops[first] and every later op of its group, marking
-// them in grouped and their results in errs (see batchGroup). The error
-// returned is the transaction's.
-func (db *DB) runGroup(ctx context.Context, tx *sql.Tx, ops []*batchOp, first int, grouped []bool, errs []error) error {
-	g := ops[first].group
-	var (
-		index []int
-		args  []any
-	)
-	for k := first; k < len(ops); k++ {
-		if ops[k].group == g {
-			grouped[k] = true
-			index, args = append(index, k), append(args, ops[k].arg)
-		}
-	}
-	var groupErrs []error
-	err := db.runSaved(ctx, tx, func(ctx context.Context, tx *sql.Tx) error {
-		var err error
-		groupErrs, err = g.run(ctx, tx, args)
-		if err == nil && len(groupErrs) != len(args) {
-			err = fmt.Errorf("sqlite: a group of %d writes returned %d results", len(args), len(groupErrs))
-		}
-		if err != nil {
-			groupErrs = nil
-		}
-		return err
-	}, new(error))
-	if err != nil {
-		return err
-	}
-	if groupErrs != nil {
-		for n, k := range index {
-			errs[k] = groupErrs[n]
-		}
-		return nil
-	}
-	// The group's statement failed as a whole (rolled back): each op
-	// alone, so that only the bad one fails.
-	for n, k := range index {
-		arg := args[n]
-		single := func(ctx context.Context, tx *sql.Tx) error { return g.single(ctx, tx, arg) }
-		if err := db.runSaved(ctx, tx, single, &errs[k]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// restoreSynchronous sets the connection back to synchronous=FULL after
-// a relaxed batch, or has it discarded: a connection left relaxed would
-// make every later commit lose its durability.
-func restoreSynchronous(conn *sql.Conn) {
-	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
-	defer cancel()
-	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
-		conn.Raw(func(any) error { return driver.ErrBadConn })
-	}
-}
-
-// runOp runs fn, turning a panic into its error: the leader runs other
-// callers' writes, which must not be left waiting by one bad write.
-func runOp(ctx context.Context, tx *sql.Tx, fn func(context.Context, *sql.Tx) error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("sqlite: panic in a batched write: %v", r)
-		}
-	}()
-	return fn(ctx, tx)
 }

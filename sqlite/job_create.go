@@ -254,7 +254,7 @@ func (s *JobStore) checkIdempotencyKey(ctx context.Context, tx *sql.Tx, j *lambd
 		return nil, nil
 	}
 	if hash != j.PayloadHash {
-		msg := fmt.Sprintf("idempotency key %q was used for invocation %s with another payload: use a new key for a new request", j.IdempotencyKey, prior.ID)
+		msg := fmt.Sprintf("idempotency key %q was used for invocation %s with another payload or qualifier: use a new key for a new request", j.IdempotencyKey, prior.ID)
 		return nil, &lambda.Error{Code: lambda.EIDEMPOTENCY, Message: msg, Err: &lambda.KeyOwner{ID: prior.ID}}
 	}
 	return prior, nil

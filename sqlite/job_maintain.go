@@ -117,8 +117,9 @@ func (s *JobStore) requeueInterrupted(ctx context.Context, tx *sql.Tx) (int, err
 // outcome. It returns the redriven jobs in creation order, without payload
 // and response, as ListJobs.
 // ENOTFOUND for an unknown function or an id that is not one of its jobs,
-// ECONFLICT for a job that is not dead.
-func (s *JobStore) RedriveJobs(ctx context.Context, function string, ids []string, now time.Time) ([]*lambda.Job, error) {
+// ECONFLICT for a job that is not dead, and throttled when the redriven
+// jobs would take the function past maxQueued waiting jobs (as CreateJob).
+func (s *JobStore) RedriveJobs(ctx context.Context, function string, ids []string, now time.Time, maxQueued int) ([]*lambda.Job, error) {
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	if ids == nil {
 		ids = []string{} // "[]", not "null": every dead job
@@ -130,6 +131,9 @@ func (s *JobStore) RedriveJobs(ctx context.Context, function string, ids []strin
 	var redriven []*lambda.Job
 	err = s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
+		if err := s.redriveFits(ctx, tx, function, ids, maxQueued); err != nil {
+			return err
+		}
 		redriven, err = redriveJobs(ctx, tx, function, ids, string(idList), now)
 		return err
 	})

@@ -100,7 +100,7 @@ func TestRedriveJobs(t *testing.T) {
 				before[id] = mustFind(t, s, id)
 			}
 
-			got, err := s.RedriveJobs(ctx, tt.function, tt.ids, now)
+			got, err := s.RedriveJobs(ctx, tt.function, tt.ids, now, 0)
 			checkErr(t, err, tt.code, tt.msg)
 			if err != nil {
 				// All or nothing: every job is as it was.

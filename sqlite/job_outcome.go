@@ -86,6 +86,9 @@ func (s *JobStore) outcomeGroup() *batchGroup {
 			w := arg.(*outcomeWrite)
 			return s.writeJob(ctx, tx, updateJobQuery, w.id, w.args, w.ends)
 		},
+		// Nobody waits on an outcome's commit but the job's worker: it
+		// may wait a moment to share the next creates' transaction.
+		linger: true,
 	}
 }
 

@@ -235,7 +235,7 @@ func TestCountsFollowEveryWrite(t *testing.T) {
 	setStatus(t, s, jobs[1], lambda.StatusSucceeded)
 	setStatus(t, s, jobs[1], lambda.StatusSucceeded) // unchanged status
 	check("updates")
-	if _, err := s.RedriveJobs(ctx, "greet", nil, t0); err != nil {
+	if _, err := s.RedriveJobs(ctx, "greet", nil, t0, 0); err != nil {
 		t.Fatal(err)
 	}
 	check("a redrive")

@@ -2,6 +2,7 @@ package asynctest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -73,7 +74,7 @@ func (m *MemStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job,
 		if k, ok := m.keys[key]; ok && j.CreatedAt.Before(k.expires) {
 			if prior := m.find(k.jobID); prior != nil && !(prior.Sync && prior.Status == lambda.StatusFailed && prior.Version == 0) {
 				if k.hash != j.PayloadHash {
-					return nil, false, lambda.Errorf(lambda.EIDEMPOTENCY, "idempotency key %q was used for invocation %s with another payload: use a new key for a new request", j.IdempotencyKey, prior.ID)
+					return nil, false, lambda.Errorf(lambda.EIDEMPOTENCY, "idempotency key %q was used for invocation %s with another payload or qualifier: use a new key for a new request", j.IdempotencyKey, prior.ID)
 				}
 				return prior.Clone(), false, nil
 			}
@@ -303,7 +304,7 @@ func (m *MemStore) RequeueRunning(_ context.Context, now time.Time) (int, error)
 }
 
 // RedriveJobs implements lambda.JobStore.
-func (m *MemStore) RedriveJobs(_ context.Context, function string, ids []string, now time.Time) ([]*lambda.Job, error) {
+func (m *MemStore) RedriveJobs(_ context.Context, function string, ids []string, now time.Time, maxQueued int) ([]*lambda.Job, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var picked []*lambda.Job
@@ -325,6 +326,18 @@ func (m *MemStore) RedriveJobs(_ context.Context, function string, ids []string,
 		if !slices.Contains(picked, j) {
 			picked = append(picked, j)
 		}
+	}
+	if maxQueued <= 0 {
+		maxQueued = lambda.DefaultMaxQueued
+	}
+	pending := 0
+	for _, mj := range m.jobs {
+		if mj.job.Function == function && waiting(mj.job) {
+			pending++
+		}
+	}
+	if len(picked) > 0 && pending+len(picked) > maxQueued {
+		return nil, lambda.Throttled(lambda.ThrottleAsyncQueueFull, fmt.Sprintf("redriving %d invocations would leave function %q over its limit of %d queued", len(picked), function, maxQueued))
 	}
 	var out []*lambda.Job
 	for _, j := range picked {

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) (lambda.JobStore, lambda.Function
 		{"DeadLetters", testDeadLetters},
 		{"Redrive", testRedrive},
 		{"RedriveAll", testRedriveAll},
+		{"RedriveOverTheLimit", testRedriveOverTheLimit},
 		{"ListPages", testListPages},
 		{"Idempotency", testIdempotency},
 		{"OrderPerFunction", testOrder},

@@ -54,6 +54,12 @@ func testIdempotency(t *testing.T, e *env) {
 	} else if !strings.Contains(err.Error(), first.ID) {
 		t.Errorf("the refusal %q does not name the invocation %s", err, first.ID)
 	}
+	// The same payload for a pinned version is another request too.
+	pinned := req(`{"order":17}`)
+	pinned.Qualifier = "1"
+	if _, _, err := e.q.Submit(e.ctx, pinned); code(err) != lambda.EIDEMPOTENCY {
+		t.Errorf("Submit with another qualifier: %v, want %s", err, lambda.EIDEMPOTENCY)
+	}
 	settle()
 	if n := len(e.inv.Requests(fn)); n != 1 {
 		t.Errorf("the function ran %d times, want 1", n)

@@ -71,9 +71,21 @@ func runAudit(ctx context.Context, s *streams, root *rootOptions, o *auditOption
 		return nil
 	}
 	tw := newTable(s.Out)
-	fmt.Fprintln(tw, "TIME\tKEY\tADDRESS\tACTION\tFUNCTION\tRESULT\tSTATUS")
+	fmt.Fprintln(tw, "TIME\tKEY\tADDRESS\tACTION\tFUNCTION\tTARGET\tRESULT\tSTATUS")
 	for _, e := range entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", timestamp(e.Time), orDash(e.KeyID), orDash(e.Addr), e.Action, orDash(e.Function), e.Result, e.Status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", timestamp(e.Time), orDash(e.KeyID), orDash(e.Addr), e.Action, orDash(e.Function), auditTarget(e), e.Result, e.Status)
 	}
 	return tw.Flush()
+}
+
+// auditTarget shows what an entry's write acted on besides a function as
+// `keys revoke` names a key: its ID and quoted name.
+func auditTarget(e *lambda.AuditEntry) string {
+	switch {
+	case e.Target == "":
+		return "-"
+	case e.TargetName == "":
+		return e.Target
+	}
+	return fmt.Sprintf("%s %q", e.Target, e.TargetName)
 }

@@ -36,15 +36,15 @@ pipeline (no registry needed), and measures side by side, in interleaved rounds:
   warm   the same container hit directly and through the gateway
          (p50/p99 latency at concurrency 1, requests/s at concurrency 32)
   async  events submitted through the API (202s per second from 32 clients),
-         the time from the 202 to the function receiving one, and jobs
-         completed per second against synchronous requests per second
+         the time from a job's commit to the function receiving it, and
+         jobs completed per second against synchronous requests per second
   cold   a request to a function without a warm instance, through the gateway,
          against a bare Docker create+start+first 200 of the same image
   stdio  a container per call (create, attach, start, wait, remove) against the
          warm pool of a stdio function
   scale  instances started in parallel (containers per second)
-  deploy a first deploy of a Go function and code-only redeploys of a Go and
-         a Python function, until the gateway serves the new code
+  deploy a first deploy of a Go function and code-only redeploys of a Go, a
+         Python and a Node function, until the gateway serves the new code
 
 Progress goes to stderr, the results to stdout. Everything it creates is
 removed at the end, even on Ctrl-C; --keep leaves the function images.
@@ -128,12 +128,21 @@ func runBench(ctx context.Context, s *streams, o *benchOptions) (err error) {
 	if o.cpuProfile != "" {
 		r.Phase = profilePhase(o.profilePhase, o.cpuProfile, progress)
 	}
-	rep, err := r.Run(ctx)
-	if err != nil {
-		return benchError(ctx, err)
-	}
+	// A failed measurement still prints what the others measured, and
+	// the run still fails.
+	rep, runErr := r.Run(ctx)
 	rep.DurationS = float64(time.Since(start).Round(100*time.Millisecond).Milliseconds()) / 1000
-	if o.json {
+	if err := writeBenchReport(s, rep, o.json); err != nil {
+		return err
+	}
+	if runErr != nil {
+		return benchError(ctx, runErr)
+	}
+	return nil
+}
+
+func writeBenchReport(s *streams, rep *bench.Report, asJSON bool) error {
+	if asJSON {
 		enc := json.NewEncoder(s.Out)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false) // the targets' ">=" stay readable

@@ -33,6 +33,7 @@ type benchPlatform struct {
 	deployed        []string // functions to delete at the end
 	keep            bool     // keep their images (lambda bench --keep)
 	images          map[string]string
+	commits         *commitRecord // of the queue's jobs (bench.Queue's Committed)
 }
 
 // benchReapInterval makes idle instances stop within milliseconds, so that
@@ -51,7 +52,7 @@ const benchPoll = 10 * time.Millisecond
 func openBenchPlatform(ctx context.Context, logOut io.Writer) (p *benchPlatform, err error) {
 	var b [3]byte
 	_, _ = rand.Read(b[:])
-	p = &benchPlatform{suffix: hex.EncodeToString(b[:]), images: map[string]string{}}
+	p = &benchPlatform{suffix: hex.EncodeToString(b[:]), images: map[string]string{}, commits: newCommitRecord()}
 	p.httpFn, p.stdioFn = "bench-http-"+p.suffix, "bench-stdio-"+p.suffix
 	// Warnings only, as text among the bench's progress lines: the access
 	// log's lines are info, so the figures carry only its level check.
@@ -71,6 +72,7 @@ func openBenchPlatform(ctx context.Context, logOut io.Writer) (p *benchPlatform,
 			return fmt.Errorf("lambda bench runs functions on Docker: %w", err)
 		},
 		beforeEngineClose: p.removeFunctions,
+		queueJobs:         p.commits.wrap,
 	})
 	if err != nil {
 		_ = os.RemoveAll(p.dir) // openPlatform closed what it opened

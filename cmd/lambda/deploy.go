@@ -28,11 +28,13 @@ func newDeployCommand(s *streams, root *rootOptions) *cobra.Command {
 new instance is up. If anything fails, the previous version keeps serving.
 With --canary 10% the new version takes a tenth of live's traffic and the
 active version keeps the rest, until "lambda promote" or "lambda rollback".
+Deploying the canary's code and settings again publishes nothing and only
+sets its share; the active version's are refused while a canary is in place.
 
 A lambda.yaml in DIR declares the function's settings (name, runtime, handler,
 protocol, port, env, memory, timeout, concurrency, min_instances,
 max_instances, start_timeout, standby_timeout, auth, max_retries, retry_delay, max_event_age,
-async_concurrency, on_success, on_failure) and its cron schedules; flags
+async_concurrency, on_success, on_failure, placement) and its cron schedules; flags
 override it. The CLI checks it before uploading; the server reads it from
 the upload and applies it: it checks the schedules before building and
 creates them, all or none, once the new version serves (one identical to
@@ -253,7 +255,7 @@ func finishDeploy(ctx context.Context, s *streams, client *lambdahttp.Client, o 
 		}
 	} else {
 		if !fn.Changed && fn.Active != nil && !o.quiet {
-			fmt.Fprintf(s.Out, "No changes: version %d stays active (--force publishes a new version anyway)\n", fn.Active.Number)
+			fmt.Fprintln(s.Out, noChanges(fn, o.canary != ""))
 		}
 		fmt.Fprintf(s.Out, "Your function is live at: %s\n", fn.URL)
 	}

@@ -108,7 +108,7 @@ func runDeployWatch(ctx context.Context, s *streams, root *rootOptions, o *deplo
 			fmt.Fprintf(out.Err, "%s deploy failed after %s:\n%s\n", clock, took, indent(strings.TrimRight(err.Error(), "\n")))
 			return
 		}
-		fmt.Fprintf(out.Err, "%s %s\n", clock, res.line(took))
+		fmt.Fprintf(out.Err, "%s %s\n", clock, res.line(took, o.canary != ""))
 		lg.start(ctx)
 	}
 	if err := wt.run(ctx, out.Err, redeploy); err != nil {
@@ -146,10 +146,16 @@ type deployOutcome struct {
 	Functions []lambdahttp.DeployResult `json:"functions"`
 }
 
-// line says what a deploy did, in one line.
-func (d *deployOutcome) line(took time.Duration) string {
+// line says what a deploy did, in one line; canary: it was a canary deploy.
+func (d *deployOutcome) line(took time.Duration, canary bool) string {
 	if d.Functions == nil {
-		if !d.Changed && d.Active != nil {
+		a := liveCanary(&d.DeployResult)
+		switch {
+		case canary && a != nil && !d.Changed:
+			return fmt.Sprintf("no changes: %s version %d stays live's canary at %s (%s)", d.Name, a.AdditionalVersion, formatWeight(a.Weight), took)
+		case canary && a != nil:
+			return fmt.Sprintf("deployed %s version %d as live's canary at %s in %s", d.Name, a.AdditionalVersion, formatWeight(a.Weight), took)
+		case !d.Changed && d.Active != nil:
 			return fmt.Sprintf("no changes: %s version %d stays active (%s)", d.Name, d.Active.Number, took)
 		}
 		return fmt.Sprintf("deployed %s version %s in %s", d.Name, versionOf(&d.DeployResult), took)

@@ -221,9 +221,13 @@ func (f *fakeAPI) deploy(w http.ResponseWriter, r *http.Request) {
 	}
 	fn := *f.functions[name]
 	f.mu.Unlock()
-	// "same" is always deployed with the code and config it has: nothing
-	// changes unless forced.
-	changed := name != "same" || req.Force
+	// "same" and "same-canary" are always deployed with the code and
+	// config they have: nothing changes unless forced. "same-canary" has
+	// them in live's canary, version 2, which a canary deploy reweighs.
+	changed := name != "same" && name != "same-canary" || req.Force
+	if name == "same-canary" && !changed && req.Canary > 0 {
+		fn.Aliases = []*lambda.Alias{{Function: name, Name: lambda.AliasLive, Version: 1, AdditionalVersion: 2, Weight: req.Canary}}
+	}
 	send(lambdahttp.DeployEvent{Type: lambdahttp.EventDone, Function: &fn, Changed: &changed, Schedules: f.applySchedules(name, effective.Schedules)})
 }
 

@@ -106,7 +106,11 @@ func printInvocation(w io.Writer, j *lambda.Job, now time.Time, whole ...attempt
 	if j.FinishedAt != nil {
 		row("Finished", timestamp(*j.FinishedAt))
 	}
-	if j.StartedAt != nil {
+	switch {
+	case j.StartedAt != nil && j.Status == lambda.StatusRunning:
+		// Its Duration is not this attempt's yet (0s, or the last one's).
+		row("Duration", fmt.Sprintf("running, %s so far", max(now.Sub(*j.StartedAt), 0).Round(time.Second)))
+	case j.StartedAt != nil:
 		row("Duration", roundDuration(time.Duration(j.Duration)).String())
 	}
 	if j.HTTPStatus != 0 {

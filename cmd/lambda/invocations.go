@@ -144,7 +144,12 @@ func runInvocations(ctx context.Context, s *streams, root *rootOptions, o *invoc
 	for _, j := range jobs {
 		started, took := "-", "-"
 		if j.StartedAt != nil {
-			started, took = timestamp(*j.StartedAt), roundDuration(time.Duration(j.Duration)).String()
+			started = timestamp(*j.StartedAt)
+		}
+		// A running job's duration is not known yet: it read 0s (or the
+		// last attempt's), as if it had ended.
+		if j.StartedAt != nil && j.Status != lambda.StatusRunning {
+			took = roundDuration(time.Duration(j.Duration)).String()
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", j.ID, p.status(j.Status), j.Trigger, j.Attempts, started, took)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	neturl "net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -308,5 +309,22 @@ func TestInvocationsOfFunctionNamedGet(t *testing.T) {
 	_, stderr, code := runCLI(t, none.URL, "", "invocations", "get")
 	if code != 1 || !strings.Contains(stderr, `function "get" not found`) || !strings.Contains(stderr, `lambda invocations get ID`) {
 		t.Errorf("invocations get without a function get: exit %d %q", code, stderr)
+	}
+}
+
+// A running job's duration is not known yet: the listing and the detail
+// said 0s (or the last attempt's), as of a job that had ended at once.
+func TestRunningInvocationHasNoDurationYet(t *testing.T) {
+	api, url := newFakeAPI(t)
+	start := time.Now().Add(-3 * time.Second)
+	api.jobs.add(lambda.Job{ID: "inv-run", Function: "greet", Status: lambda.StatusRunning, Attempts: 1, StartedAt: &start,
+		Duration: lambda.Duration(40 * time.Millisecond)}) // the first attempt's
+	stdout, stderr, code := runCLI(t, url, "", "invocations", "greet")
+	if code != 0 || !strings.Contains(stdout, "inv-run   running   async     1          "+timestamp(start)+"   -\n") {
+		t.Errorf("listing: exit %d\n%s%s", code, stdout, stderr)
+	}
+	stdout, stderr, code = runCLI(t, url, "", "invocation", "inv-run")
+	if code != 0 || !regexp.MustCompile(`\nDuration: +running, [0-9]+s so far\n`).MatchString(stdout) {
+		t.Errorf("detail: exit %d\n%s%s", code, stdout, stderr)
 	}
 }

@@ -170,10 +170,23 @@ func TestKeysCommands(t *testing.T) {
 	if code != 0 || strings.Count(stdout, "keys.create") != 2 || strings.Count(stdout, "keys.revoke") != 1 || !strings.Contains(stdout, "127.0.0.1") {
 		t.Fatalf("audit: exit %d\n%s", code, stdout)
 	}
+	// Each key write names its key by ID and name, never by its secret.
+	rows := strings.Split(strings.TrimSpace(stdout), "\n")
+	if !strings.Contains(rows[0], " TARGET ") || strings.Contains(stdout, lambda.KeySecretPrefix) {
+		t.Fatalf("audit: no TARGET column, or a secret:\n%s", stdout)
+	}
+	for i, want := range []string{`"ci"`, created.ID + ` "reader"`, created.ID + ` "reader"`} {
+		if !strings.Contains(rows[i+1], want) {
+			t.Errorf("audit row %d does not name %s:\n%s", i+1, want, stdout)
+		}
+	}
 	stdout, _, code = runCLI(t, ks.url, "", "audit", "--since", "1h", "-o", "json")
 	var entries []lambda.AuditEntry
 	if code != 0 || json.Unmarshal([]byte(stdout), &entries) != nil || len(entries) != 3 {
 		t.Fatalf("audit --since 1h -o json: exit %d, %s", code, stdout)
+	}
+	if e := entries[2]; e.Action != "keys.revoke" || e.Target != created.ID || e.TargetName != "reader" {
+		t.Errorf("audit -o json: last entry %+v, want keys.revoke of %s \"reader\"", e, created.ID)
 	}
 	stdout, stderr, code = runCLI(t, ks.url, "", "audit", "--since", "2999-01-01T00:00:00Z")
 	if code != 0 || stdout != "" || !strings.Contains(stderr, "No control-plane writes") {

@@ -134,6 +134,7 @@ Start the server with "lambda server", then deploy a directory with
 		newAuditCommand(s, o),
 		withoutServerFlag(newBenchCommand(s)),
 		markOffline(newDocsCommand(s)), // hidden: docs/cli, the CLI reference
+		newNodeSweepCommand(s),         // hidden: the Swarm backend's task on each node
 	)
 	addCompletions(cmd, o) // completion.go: function names, versions, IDs
 	return cmd

@@ -35,7 +35,7 @@ type platformOptions struct {
 	dataDir, addr, domain string
 	logger                *slog.Logger
 	images                imageOptions
-	maxInstances          int           // 0: the engine's default
+	maxInstances          int           // per host; 0: lambda.DefaultHostCapacity
 	queueSize             int           // 0: the engine's default
 	keepVersions          int           // 0: the engine's default
 	reapInterval          time.Duration // 0: the engine's default
@@ -58,6 +58,10 @@ type platformOptions struct {
 	configure func(*lhttp.Server)
 	// scheduler runs the cron scheduler (lambda server; not lambda bench).
 	scheduler bool
+	// queueJobs wraps the job store the queue writes through (lambda
+	// bench records its jobs' commits); nil: the store itself. Set once
+	// at wiring: nothing on a request's way.
+	queueJobs func(lambda.JobStore) lambda.JobStore
 	// external serves the running containers labelled lambda.expose or
 	// faas.name that no server started (lambda server; not lambda bench).
 	external bool
@@ -121,6 +125,7 @@ func newPlatform(o platformOptions) (*platform, error) {
 		return nil, fmt.Errorf("docker client: %w", err)
 	}
 	p.driver.Logger, p.driver.Namespace = o.logger, o.namespace
+	p.driver.MaxInstances = o.maxInstances // per host: each node's on Swarm
 	if o.internalNetwork {
 		p.driver.Network, p.driver.Internal = docker.InternalNetwork, true
 	}
@@ -154,9 +159,6 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.eng = engine.New(p.functions, p.driver, p.reg, extract)
 	p.eng.Logs = p.logs
 	p.eng.Logger, p.eng.Images, p.eng.TempDir = o.logger, p.driver, tmp
-	if o.maxInstances > 0 {
-		p.eng.MaxTotalInstances = o.maxInstances
-	}
 	if o.queueSize > 0 {
 		p.eng.QueueSize = o.queueSize
 	}
@@ -173,7 +175,11 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.invoker.Jobs = p.jobs // idempotency keys of synchronous invocations
 	p.reports = logfile.NewReporter(p.logs, o.logger)
 	p.invoker.Observers = append(p.invoker.Observers, p.reports)
-	p.queue = async.New(p.jobs, p.functions, p.invoker)
+	var queueJobs lambda.JobStore = p.jobs
+	if o.queueJobs != nil {
+		queueJobs = o.queueJobs(queueJobs)
+	}
+	p.queue = async.New(queueJobs, p.functions, p.invoker)
 	p.queue.Lookup = p.eng // functions from the engine's memory, not a store read per job
 	p.queue.Qualifiers = p.eng
 	p.queue.Logger = o.logger
@@ -188,6 +194,7 @@ func newPlatform(o platformOptions) (*platform, error) {
 	p.srv.Addr, p.srv.Domain, p.srv.Logger = o.addr, o.domain, o.logger
 	p.srv.Functions, p.srv.Store, p.srv.Schedules, p.srv.Router, p.srv.Scaling = p.eng, p.functions, p.schedules, p.eng, p.eng
 	p.srv.Projects = p.eng
+	p.srv.Capacity = p.eng.Capacity
 	p.srv.Lookup = p.eng
 	if o.external {
 		p.eng.External, p.srv.External = p.driver, p.eng

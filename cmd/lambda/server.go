@@ -30,7 +30,8 @@ type serverOptions struct {
 	// logFormat is text or json (newLogger).
 	logFormat string
 	images    imageOptions
-	// maxInstances caps the instances on this host, all functions together.
+	// maxInstances caps the instances per host (per node on Swarm), all
+	// functions together.
 	maxInstances string
 	// queueSize bounds each function's queue of requests waiting for an
 	// instance; past it requests get 429.
@@ -140,10 +141,10 @@ services, are served too, their replicas balanced (runtime external).`,
 	f.StringVar(&opts.tls.cert, "tls-cert", opts.tls.cert, "serve HTTPS with this PEM certificate chain, e.g. a wildcard one for *.DOMAIN; reloaded when renewed (env LAMBDA_TLS_CERT)")
 	f.StringVar(&opts.tls.key, "tls-key", opts.tls.key, "PEM private key of --tls-cert (env LAMBDA_TLS_KEY)")
 	f.StringVar(&opts.tls.httpRedirect, "http-redirect", opts.tls.httpRedirect, "also listen on this address, e.g. :80, and redirect plain HTTP to HTTPS (env LAMBDA_HTTP_REDIRECT)")
-	f.StringVar(&opts.maxInstances, "max-instances", opts.maxInstances, "most function instances on this host, all functions together (env LAMBDA_MAX_INSTANCES)")
+	f.StringVar(&opts.maxInstances, "max-instances", opts.maxInstances, "most function instances per host, all functions together; with --backend swarm, per ready node: the cluster's capacity is this times its ready nodes (env LAMBDA_MAX_INSTANCES)")
 	f.StringVar(&opts.queueSize, "queue-size", opts.queueSize, "most requests a function queues while its instances are busy; more get 429 (env LAMBDA_QUEUE_SIZE)")
 	f.StringVar(&opts.standbyMemory, "standby-memory", opts.standbyMemory, "most memory (the sum of their limits) that paused idle instances may hold, as a size like 2g or a percentage of the host's memory; past it the least recently used stops; 0 disables paused standby (env LAMBDA_STANDBY_MEMORY)")
-	f.StringVar(&opts.preinit, "preinit-instances", opts.preinit, "generic instances kept started per runtime image used in the last hour (python, node), given to a function on a cold start: N for every runtime or RUNTIME=N pairs (python=2,node=0); 0 disables them (env LAMBDA_PREINIT_INSTANCES)")
+	f.StringVar(&opts.preinit, "preinit-instances", opts.preinit, "generic instances kept started per runtime image used in the last hour (python, node) and per protocol of the Go functions behind the shim (go), given to a function on a cold start: N for every runtime or RUNTIME=N pairs (python=2,node=0,go=1); 0 disables them (env LAMBDA_PREINIT_INSTANCES)")
 	opts.swarm.register(f)
 	f.StringVar(&opts.functionsNetwork, "functions-network", opts.functionsNetwork, "bridge: functions reach the internet and the host; none: an internal network, where they reach nothing but the host (env LAMBDA_FUNCTIONS_NETWORK)")
 	opts.jobs = jobOptions{

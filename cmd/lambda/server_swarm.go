@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/lambdahq/lambda/docker"
+	"github.com/lambdahq/lambda/registry"
 )
 
 // swarmOptions choose where instances run: the local engine, or a Docker
@@ -81,6 +82,25 @@ func (p *platform) wireSwarm(o platformOptions) {
 	sw := docker.NewSwarm(p.driver)
 	sw.Network, sw.StopGrace = o.swarm.network, p.eng.StopGrace
 	p.eng.Driver, p.eng.Registry = sw, o.swarm.registry
+	p.eng.Pushed = registry.New() // what deletes and prunes leave behind goes from the registry too
+	p.wireNodeImages(o, sw)       // and from the nodes that pulled it
 	p.eng.StandbyMemory = 0
 	p.srv.Cluster = sw.Nodes
+}
+
+// wireNodeImages lets the engine remove deleted images from the nodes
+// that pulled them, by a job running this binary on each node (lambda
+// node-sweep), which needs it static: it runs alone in a FROM scratch
+// image. Otherwise the server says at start that the nodes keep them.
+func (p *platform) wireNodeImages(o platformOptions, sw *docker.Swarm) {
+	self, err := os.Executable()
+	if err == nil {
+		err = docker.CheckStaticBinary(self)
+	}
+	if err != nil {
+		o.logger.Warn("swarm: deleted images will stay on the nodes that pulled them", "err", err)
+		return
+	}
+	sw.SelfBinary, sw.Registry = self, o.swarm.registry
+	p.eng.NodeImages = sw
 }

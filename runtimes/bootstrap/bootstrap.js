@@ -130,6 +130,8 @@ function makeContext(ctx, headers) {
     deadline_ms: deadline,
     request: ctx.request === undefined ? null : ctx.request,
     invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'] || '',
+    // The Invoke API's client context, parsed, as AWS's Node runtime has it.
+    clientContext: headers['lambda-runtime-client-context'] ? JSON.parse(headers['lambda-runtime-client-context']) : undefined,
     logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME || '',
     logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME || '',
     callbackWaitsForEmptyEventLoop: true,

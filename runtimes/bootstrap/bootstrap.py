@@ -74,13 +74,43 @@ class Context:
         self.invoked_function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn", "")
         self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
         self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
-        self.client_context = None
+        self.client_context = client_context(headers.get("Lambda-Runtime-Client-Context"))
         self.identity = None
 
     def get_remaining_time_in_millis(self):
         if not self.deadline_ms:
             return 0
         return max(0, self.deadline_ms - int(time.time() * 1000))
+
+
+class ClientContext:
+    """The Invoke API's client context, shaped as AWS's Python runtime shapes it."""
+
+    __slots__ = ["custom", "env", "client"]
+
+
+class ClientApplication:
+    __slots__ = ["installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name"]
+
+
+def from_dict(cls, d):
+    obj = cls()
+    for name in cls.__slots__:
+        setattr(obj, name, d.get(name))
+    return obj
+
+
+def client_context(header):
+    """Lambda-Runtime-Client-Context as context.client_context, None when absent."""
+    if not header:
+        return None
+    data = json.loads(header)
+    if not isinstance(data, dict):
+        return None
+    cc = from_dict(ClientContext, data)
+    if isinstance(cc.client, dict):
+        cc.client = from_dict(ClientApplication, cc.client)
+    return cc
 
 
 class InitError(Exception):

@@ -51,6 +51,9 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 		"arn":          lc.InvokedFunctionArn,
 		"has_deadline": !deadline.IsZero(),
 		"trace":        os.Getenv("_X_AMZN_TRACE_ID"), // set by aws-lambda-go from Lambda-Runtime-Trace-Id
+		// From Lambda-Runtime-Client-Context: the Invoke API's ClientContext.
+		"client_custom": lc.ClientContext.Custom,
+		"client_app":    lc.ClientContext.Client.AppTitle,
 	}, nil
 }
 

@@ -8,15 +8,17 @@ import (
 	"time"
 )
 
-// upstreams keeps the gateway's idle HTTP/1.1 connections to instances,
-// per address, for the forwarder (gateway_forward.go). Unlike
+// upstreams keeps the Invoker's idle HTTP/1.1 connections to instances,
+// per address, for both of its entry points: the gateway's forwarder
+// (gateway_forward.go) and direct invocations (invoker_direct.go), which
+// exchange over them with roundTrip (upstream_exchange.go). Unlike
 // http.Transport it runs no goroutine per connection: the request's own
 // goroutine writes the request and reads the answer, which saves the two
 // goroutine hand-offs per request that were a good part of the gateway's
-// CPU (docs/performance.md, "The gateway hop"). The price is that an idle
-// connection closed by the instance is only noticed when it is used
-// again: the forwarder then sends the request once more on a new
-// connection (gateway_forward.go, retryable).
+// CPU (docs/performance.md, "The gateway hop") and of a job's. The price
+// is that an idle connection closed by the instance is only noticed when
+// it is used again: the request then goes once more on a new connection
+// (upstream_exchange.go, retryable).
 type upstreams struct {
 	dialer net.Dialer
 
@@ -33,14 +35,14 @@ type upstreamConn struct {
 	idleSince time.Time
 	reused    bool // served a request before: it may have been closed meanwhile
 	// writing, when set, ends with the result of the write of a large
-	// request body still running (gateway_forward.go, exchange).
+	// request body still running (upstream_exchange.go, exchange).
 	writing chan error
 }
 
 const (
 	// upstreamIdleTimeout is how long an idle connection is kept, as the
 	// Transport's IdleConnTimeout was; the shim's idle timeout is longer,
-	// so it is the gateway that closes them.
+	// so it is the platform that closes them.
 	upstreamIdleTimeout = 90 * time.Second
 	// upstreamMaxIdle bounds the idle connections kept per instance
 	// address, as MaxIdleConnsPerHost did.
