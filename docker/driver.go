@@ -75,6 +75,10 @@ type Driver struct {
 	holderErr    error
 	spareHolders sync.Map // spare container ID → holder ID
 	busyHolders  sync.Map // holder name or ID → struct{}
+
+	// stops runs the stops of containers one at a time
+	// (container_stop_serial.go).
+	stops stopTurns
 }
 
 // New returns a driver configured from the environment (DOCKER_HOST,

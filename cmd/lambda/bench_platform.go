@@ -257,8 +257,8 @@ func (p *benchPlatform) waitInstances(ctx context.Context, n int) ([]*lambda.Ins
 // removeFunctions removes what the run created, once the gateway and the
 // queue have stopped and while the engine still runs (the platform's
 // close calls it between them): the functions with their containers and
-// images (only the containers with keep), and any container left in the
-// run's namespace.
+// images (only the containers with keep), and any function's container
+// left in the run's namespace; the engine's close stops its generic ones.
 func (p *benchPlatform) removeFunctions(ctx context.Context) error {
 	var errs []error
 	if !p.keep {
@@ -271,7 +271,12 @@ func (p *benchPlatform) removeFunctions(ctx context.Context) error {
 	left, err := p.driver.ListInstances(ctx)
 	errs = append(errs, err)
 	for _, in := range left {
-		errs = append(errs, p.driver.StopInstance(ctx, in.ID, 0))
+		// Generic instances (no function) are the engine's to stop as it
+		// closes: stopped here, each was a death the engine answered with
+		// a refill, whose creates the close then cancelled.
+		if in.Function != "" {
+			errs = append(errs, p.driver.StopInstance(ctx, in.ID, 0))
+		}
 	}
 	return errors.Join(errs...)
 }
