@@ -24,8 +24,8 @@ import (
 //
 // A caller whose ctx ends before its write was taken into a batch is dropped
 // and nothing of it is written. Once taken, the write commits (or fails)
-// with its batch; a caller whose ctx ends meanwhile stops waiting and gets
-// an error saying the write may have committed. A leader finishes its batch
+// with its batch, and its caller waits for that batch even if its ctx ends
+// meanwhile, so that it learns which (submit). A leader finishes its batch
 // whatever its ctx says, since it carries other callers' writes: the batch
 // is bounded by batchTimeout instead.
 type batcher struct {
