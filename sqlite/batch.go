@@ -39,6 +39,8 @@ type batcher struct {
 	// at most linger (batchLinger; tests set it).
 	lingering chan struct{}
 	linger    time.Duration
+	// last is the number of writes of the last batch (loadedBatch).
+	last int
 
 	// Counters of committed-or-failed batches and of the writes they
 	// carried, for tests and measurements.
@@ -120,20 +122,37 @@ type batchGroup struct {
 	// linger: the group's writes have no caller waiting on their commit
 	// but the writer of the outcome (see batchLinger).
 	linger bool
+	// lingerLoaded: the group's writes linger too while the writer is
+	// loaded (see loadedBatch).
+	lingerLoaded bool
 }
 
 // batchLinger is how long a batch of lingering writes alone (the outcomes
 // of async jobs, which no client waits for) waits before it begins, for
-// other writes to join it: a write that does not linger (a create, whose
-// 202 waits for its commit, a claim) ends the wait at once. Under load the
+// other writes to join it: a write that does not linger (a claim; a
+// create, whose 202 waits for its commit, unless the writer is loaded:
+// loadedBatch) ends the wait at once. Under load the
 // outcomes then ride with the next creates' transaction instead of paying
 // a BEGIN, a COMMIT and an fsync of their own (about half of the
 // writer's CPU went to commits, most of them of one or two jobs); idle, an
 // outcome is written a millisecond later, which nothing measures.
 const batchLinger = time.Millisecond
 
-// lingers reports whether op may wait for company.
-func (op *batchOp) lingers() bool { return op.group != nil && op.group.linger }
+// loadedBatch: while the last batch carried this many writes or more, the
+// writer is loaded, and the writes of a group with lingerLoaded (creates
+// of async jobs) wait for company as outcomes do. Their callers wait for
+// the commit, but under load they waited for the batch before theirs
+// anyway: a batch began as soon as one write that would not wait came
+// in, so the writes of 32 clients went out in batches of 7 or 8, each
+// paying a commit and an fsync (a fifth of the queue's CPU in a profile
+// of lambda bench's async rounds). A write alone still goes at once.
+const loadedBatch = 4
+
+// lingers reports whether op may wait for company; b.mu is held.
+func (b *batcher) lingers(op *batchOp) bool {
+	g := op.group
+	return g != nil && (g.linger || g.lingerLoaded && b.last >= loadedBatch)
+}
 
 // batchGrouped is batch for a write of group g, with g's input arg.
 func (db *DB) batchGrouped(ctx context.Context, g *batchGroup, arg any) error {
@@ -151,7 +170,7 @@ func (db *DB) submit(ctx context.Context, op *batchOp) error {
 	op.done, op.lead = make(chan error, 1), make(chan struct{}, 1)
 	b.mu.Lock()
 	b.pending = append(b.pending, op)
-	if b.lingering != nil && (!op.lingers() || len(b.pending) >= maxBatchOps) {
+	if b.lingering != nil && (!b.lingers(op) || len(b.pending) >= maxBatchOps) {
 		close(b.lingering) // the waiting leader begins now
 		b.lingering = nil
 	}
@@ -213,7 +232,7 @@ func (b *batcher) drop(op *batchOp) bool {
 // b.mu is held.
 func (b *batcher) allLinger() bool {
 	for _, op := range b.pending {
-		if !op.lingers() {
+		if !b.lingers(op) {
 			return false
 		}
 	}
@@ -256,6 +275,7 @@ func (db *DB) lead() {
 		}
 	}
 	n := min(len(b.pending), maxBatchOps)
+	b.last = n
 	ops := b.pending[:n:n]
 	b.pending = append([]*batchOp(nil), b.pending[n:]...)
 	b.mu.Unlock()

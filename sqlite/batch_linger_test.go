@@ -45,3 +45,69 @@ func lingering(db *DB) bool {
 	defer db.batcher.mu.Unlock()
 	return db.batcher.lingering != nil
 }
+
+// TestCreatesWaitForCompanyUnderLoad: while the last batch carried
+// loadedBatch writes or more, the creates of async jobs wait for company
+// as outcomes do, and a write that will not wait (here a claim) ends the
+// wait: two creates and the claim commit in one transaction. Before, each
+// create began a batch of its own at once.
+func TestCreatesWaitForCompanyUnderLoad(t *testing.T) {
+	db, _, s := jobFixture(t)
+	db.batcher.linger = time.Hour
+	db.batcher.mu.Lock()
+	db.batcher.last = loadedBatch
+	db.batcher.mu.Unlock()
+	batches := db.batcher.batches.Load()
+	ctx := context.Background()
+	created := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, _, err := s.CreateJob(ctx, lambda.NewJob{Job: testJob("greet", time.Second)})
+			created <- err
+		}()
+	}
+	// Until both wait behind a lingering leader.
+	for deadline := time.Now().Add(10 * time.Second); pending(db) < 2 || !lingering(db); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10s, %d creates wait for a batch (lingering %v), want 2 behind a lingering leader", pending(db), lingering(db))
+		}
+	}
+	if _, err := s.ClaimJobs(ctx, "greet", t0.Add(time.Hour), 10); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := <-created; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := db.batcher.batches.Load() - batches; n != 1 {
+		t.Errorf("%d batches for two creates and a claim under load, want 1", n)
+	}
+}
+
+// TestACreateAloneGoesAtOnce: with the writer not loaded, a create does
+// not wait for company (the linger is an hour here).
+func TestACreateAloneGoesAtOnce(t *testing.T) {
+	db, _, s := jobFixture(t)
+	db.batcher.linger = time.Hour
+	created := make(chan error, 1)
+	go func() {
+		_, _, err := s.CreateJob(context.Background(), lambda.NewJob{Job: testJob("greet", time.Second)})
+		created <- err
+	}()
+	select {
+	case err := <-created:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a create on an idle writer waited for company")
+	}
+}
+
+// pending is how many writes wait for a batch, the leader's included.
+func pending(db *DB) int {
+	db.batcher.mu.Lock()
+	defer db.batcher.mu.Unlock()
+	return len(db.batcher.pending)
+}

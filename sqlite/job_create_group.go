@@ -76,6 +76,7 @@ func (s *JobStore) createGroup() *batchGroup {
 			_, w.started, err = s.createJob(ctx, tx, w.job, w.args, w.maxQueued, w.start)
 			return err
 		},
+		lingerLoaded: true,
 	}
 }
 
