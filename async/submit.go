@@ -67,7 +67,11 @@ func (q *Queue) submit(ctx context.Context, req *lambda.InvokeRequest, depth int
 	if req.Schedule == "" {
 		d = q.reserve(req.Function, fn.Scaling)
 	}
-	job, created, err := q.jobs.CreateJob(ctx, lambda.NewJob{Job: j, MaxQueued: q.MaxQueued, Start: d != nil})
+	maxQueued := q.MaxQueued
+	if depth > 0 {
+		maxQueued = destinationMaxQueued(maxQueued)
+	}
+	job, created, err := q.jobs.CreateJob(ctx, lambda.NewJob{Job: j, MaxQueued: maxQueued, Start: d != nil})
 	switch {
 	case d == nil:
 	case err == nil && created && job.Status == lambda.StatusRunning:
@@ -84,6 +88,18 @@ func (q *Queue) submit(ctx context.Context, req *lambda.InvokeRequest, depth int
 		q.wake(req.Function)
 	}
 	return job, created, nil
+}
+
+// destinationMaxQueued is the limit of waiting jobs a destination record
+// meets: twice a client's. The limit is backpressure on clients, who can
+// send again; the job a record tells of has ended, so a record refused
+// is lost (as on Lambda, whose queue has no such limit). Twice keeps the
+// destination's queue bounded all the same.
+func destinationMaxQueued(limit int) int {
+	if limit <= 0 {
+		limit = lambda.DefaultMaxQueued
+	}
+	return 2 * limit
 }
 
 // cloneForRun copies what running j changes, so that the caller's j is

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) (lambda.JobStore, lambda.Function
 		{"MissingDestination", testMissingDestination},
 		{"DestinationChainStops", testDestinationChainStops},
 		{"DestinationRecordCut", testDestinationRecordCut},
+		{"DestinationPastTheLimit", testDestinationPastTheLimit},
 		{"DeadLetters", testDeadLetters},
 		{"Redrive", testRedrive},
 		{"RedriveAll", testRedriveAll},
