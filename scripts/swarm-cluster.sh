@@ -166,7 +166,7 @@ swarm_up() {
 	state="$(dk 1 info --format '{{.Swarm.LocalNodeState}}/{{.Swarm.ControlAvailable}}')"
 	if [ "$state" != "active/true" ]; then
 		say "swarm init on node1"
-		dk 1 swarm init --advertise-addr "$(addr 1)" --listen-addr "$(addr 1):2377" --dispatcher-heartbeat 1s \
+		dk 1 swarm init --advertise-addr "$(addr 1)" --listen-addr "$(addr 1):2377" --dispatcher-heartbeat 3s \
 			--default-addr-pool "$ADDR_POOL" --default-addr-pool-mask-length 24 >/dev/null
 	fi
 	local token; token="$(dk 1 swarm join-token -q worker)"

@@ -286,7 +286,7 @@ func (c *Cluster) parseEnv(out string) error {
 
 // KillNode cuts node n (1-3) as a power cut would: its dockerd, containerd,
 // shims and containers get SIGKILL. The manager sees it down within about
-// 2 s (a 1 s dispatcher heartbeat).
+// 6 s (a 3 s dispatcher heartbeat).
 func (c *Cluster) KillNode(ctx context.Context, n int) error {
 	_, err := c.run(ctx, "kill", strconv.Itoa(n))
 	return err
