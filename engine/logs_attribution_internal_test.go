@@ -11,32 +11,35 @@ func TestAttributionWindows(t *testing.T) {
 	var a attribution
 	s1 := a.begin("one", "", ms(0))
 	a.end(s1, ms(10))
-	s2 := a.begin("two", "", ms(100)) // overlaps three
-	s3 := a.begin("three", "", ms(110))
-	a.end(s2, ms(150))
-	a.end(s3, ms(200))
-	s4 := a.begin("four", "", ms(250))
-	a.end(s4, ms(260))
-	s5 := a.begin("five", "", ms(262)) // starts within four's grace
-	a.end(s5, ms(280))
-	s6 := a.begin("six", "", ms(282))
-	a.end(s6, ms(284))
-	a.begin("running", "", ms(300))
+	// The rest begins past one's grace (attributionGrace, 250 ms).
+	const b = 400
+	s2 := a.begin("two", "", ms(b)) // overlaps three
+	s3 := a.begin("three", "", ms(b+10))
+	a.end(s2, ms(b+50))
+	a.end(s3, ms(b+100))
+	s4 := a.begin("four", "", ms(b+150))
+	a.end(s4, ms(b+160))
+	s5 := a.begin("five", "", ms(b+162)) // starts within four's grace
+	a.end(s5, ms(b+180))
+	s6 := a.begin("six", "", ms(b+182))
+	a.end(s6, ms(b+184))
+	a.begin("running", "", ms(b+200))
 	for _, tc := range []struct {
 		at   int
 		want string
 	}{
-		{-1, ""},         // before any request
-		{5, "one"},       // alone
-		{40, "one"},      // after its answer: Docker read the line late
-		{80, ""},         // between requests, past the grace
-		{105, "two"},     // two alone so far
-		{120, ""},        // two and three overlap
-		{170, "three"},   // three alone again
-		{261, "four"},    // just after four, before five
-		{263, "five"},    // five holds it: four's grace does not count
-		{286, "six"},     // after five and six: the one that ended last
-		{400, "running"}, // a request still in progress
+		{-1, ""},             // before any request
+		{5, "one"},           // alone
+		{40, "one"},          // after its answer: Docker read the line late
+		{200, "one"},         // later still, within the grace (lags of 95 ms were seen)
+		{300, ""},            // between requests, past the grace
+		{b + 5, "two"},       // two alone so far
+		{b + 20, ""},         // two and three overlap
+		{b + 70, "three"},    // three alone again
+		{b + 161, "four"},    // just after four, before five
+		{b + 163, "five"},    // five holds it: four's grace does not count
+		{b + 186, "six"},     // after five and six: the one that ended last
+		{b + 300, "running"}, // a request still in progress
 	} {
 		if got, _ := a.at(ms(tc.at)); got != tc.want {
 			t.Errorf("at %d ms: %q, want %q", tc.at, got, tc.want)
@@ -58,15 +61,15 @@ func TestAttributionTraces(t *testing.T) {
 	t0 := time.Unix(1700000000, 0)
 	var a attribution
 	a.end(a.begin("one", "trace-one", t0), t0.Add(10*time.Millisecond))
-	a.begin("two", "trace-two", t0.Add(100*time.Millisecond))
+	a.begin("two", "trace-two", t0.Add(400*time.Millisecond))
 	for _, tc := range []struct {
 		at        time.Duration
 		id, trace string
 	}{
 		{5 * time.Millisecond, "one", "trace-one"},
 		{20 * time.Millisecond, "one", "trace-one"}, // read late
-		{80 * time.Millisecond, "", ""},
-		{150 * time.Millisecond, "two", "trace-two"},
+		{300 * time.Millisecond, "", ""},            // past the grace
+		{450 * time.Millisecond, "two", "trace-two"},
 	} {
 		if id, trace := a.at(t0.Add(tc.at)); id != tc.id || trace != tc.trace {
 			t.Errorf("at %s: %q %q, want %q %q", tc.at, id, trace, tc.id, tc.trace)

@@ -46,7 +46,11 @@ func docker(t *testing.T, stdin io.Reader, args ...string) string {
 func runHardened(t *testing.T, ctx io.ReadCloser) string {
 	t.Helper()
 	tag := fmt.Sprintf("lambda-runtimes-test:%d", time.Now().UnixNano())
-	docker(t, ctx, "build", "-q", "-t", tag, "-")
+	// --no-cache: a layer reused from another build's cache can be pruned
+	// under this one by an image removal in another test process
+	// ("unknown parent image ID", seen in CI), as the docker driver's
+	// builds retry (buildCacheRaces); this build has no retry.
+	docker(t, ctx, "build", "--no-cache", "-q", "-t", tag, "-")
 	ctx.Close()
 	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
 	id := docker(t, nil, "run", "-d", "--user", "1000:1000", "--read-only", "--tmpfs", "/tmp",
