@@ -177,6 +177,11 @@ func (d *Driver) StopInstance(ctx context.Context, id string, grace time.Duratio
 	if id == "" {
 		return lambda.Errorf(lambda.EINVALID, "instance ID is empty")
 	}
+	release, err := d.stops.take(ctx) // container_stop_serial.go
+	if err != nil {
+		return d.wrap(err, "stop instance %s", id)
+	}
+	defer release()
 	// Its holder, if any, goes once the container is gone (holder.go).
 	holder, self := d.holderOf(ctx, id)
 	if self {
@@ -185,11 +190,6 @@ func (d *Driver) StopInstance(ctx context.Context, id string, grace time.Duratio
 	if holder != "" {
 		defer d.busy(holder)() // not a leftover while its container goes
 	}
-	release, err := d.stops.take(ctx) // container_stop_serial.go
-	if err != nil {
-		return d.wrap(err, "stop instance %s", id)
-	}
-	defer release()
 	if err := d.stopAndRemove(ctx, id, grace); err != nil || holder == "" {
 		return err
 	}

@@ -25,8 +25,8 @@ const stopTurn = 3 * time.Second
 type stopTurns struct {
 	once sync.Once
 	ch   chan struct{}
-	// max replaces stopTurn in tests.
-	max time.Duration
+	// turn replaces stopTurn in tests.
+	turn time.Duration
 }
 
 // take waits for a turn (or ctx's end) and returns its release, which
@@ -40,7 +40,7 @@ func (s *stopTurns) take(ctx context.Context) (func(), error) {
 	}
 	var released sync.Once
 	release := func() { released.Do(func() { <-s.ch }) }
-	limit := s.max
+	limit := s.turn
 	if limit <= 0 {
 		limit = stopTurn
 	}

@@ -89,7 +89,7 @@ func TestALongStopGivesUpItsTurn(t *testing.T) {
 		return 0
 	}}
 	d := stopDriver(t, api)
-	d.stops.max = 50 * time.Millisecond
+	d.stops.turn = 50 * time.Millisecond
 	slow := make(chan error, 1)
 	go func() { slow <- d.StopInstance(context.Background(), "slow", time.Second) }()
 	for api.inFlight.Load() == 0 {
