@@ -41,6 +41,8 @@ type batcher struct {
 	linger    time.Duration
 	// last is the number of writes of the last batch (loadedBatch).
 	last int
+	// lastEnd is when the last batch ended (quiet).
+	lastEnd time.Time
 
 	// Counters of committed-or-failed batches and of the writes they
 	// carried, for tests and measurements.
@@ -64,6 +66,10 @@ type batcher struct {
 	running runningJobs
 	// fresh holds jobs as created, for claims (job_fresh.go).
 	fresh freshJobs
+	// journal holds the jobs of the journal (job_journal.go).
+	journal journalJobs
+	// noJournal, when set (tests only), writes every create into jobs.
+	noJournal bool
 }
 
 // batchOp is one write waiting for a batch.
@@ -288,6 +294,7 @@ func (db *DB) lead() {
 	b.ops.Add(int64(len(ops)))
 
 	b.mu.Lock()
+	b.lastEnd = time.Now()
 	b.handOff()
 	b.mu.Unlock()
 }

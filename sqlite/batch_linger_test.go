@@ -14,6 +14,7 @@ import (
 // here, so that only the create can have started the batch.
 func TestOutcomeWaitsForACreate(t *testing.T) {
 	db, _, s := jobFixture(t)
+	stopFlusher(db) // its batches are not counted here
 	jobs := claimAll(t, s, 1)
 	db.batcher.linger = time.Hour
 	batches := db.batcher.batches.Load()
@@ -53,6 +54,7 @@ func lingering(db *DB) bool {
 // create began a batch of its own at once.
 func TestCreatesWaitForCompanyUnderLoad(t *testing.T) {
 	db, _, s := jobFixture(t)
+	stopFlusher(db) // its batches are not counted here
 	db.batcher.linger = time.Hour
 	db.batcher.mu.Lock()
 	db.batcher.last = loadedBatch
@@ -89,6 +91,7 @@ func TestCreatesWaitForCompanyUnderLoad(t *testing.T) {
 // not wait for company (the linger is an hour here).
 func TestACreateAloneGoesAtOnce(t *testing.T) {
 	db, _, s := jobFixture(t)
+	stopFlusher(db) // its batches are not counted here
 	db.batcher.linger = time.Hour
 	created := make(chan error, 1)
 	go func() {

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -42,6 +43,9 @@ type DB struct {
 	Path string
 	// Now returns the current time (time.Now when nil); tests replace it.
 	Now func() time.Time
+	// Logger reports what the background flush of the journal of
+	// invocations could not do (slog.Default when nil).
+	Logger *slog.Logger
 
 	write *sql.DB
 	read  *sql.DB
@@ -53,6 +57,10 @@ type DB struct {
 	keys keyCache
 	// reads keeps the queue's hot reads prepared (read_stmt.go).
 	reads readStmts
+	// stopJournal ends the journal's flusher, started by Open; journalDone
+	// is closed when it returned.
+	stopJournal context.CancelFunc
+	journalDone chan struct{}
 }
 
 // NewDB returns a DB for the file at path. It does no I/O.
@@ -86,6 +94,11 @@ func (db *DB) Open(ctx context.Context) error {
 		write.Close()
 		return err
 	}
+	db.batcher.journal = journalJobs{}
+	if err := db.recoverJournal(ctx, write, db.logger()); err != nil {
+		write.Close()
+		return err
+	}
 	// The reader opens after the writer so the file is already in WAL mode.
 	read, err := openPool(ctx, db.Path+"?"+readerParams, max(4, runtime.NumCPU()))
 	if err != nil {
@@ -93,7 +106,20 @@ func (db *DB) Open(ctx context.Context) error {
 		return err
 	}
 	db.write, db.read = write, read
+	jctx, stop := context.WithCancel(context.Background())
+	db.stopJournal, db.journalDone = stop, make(chan struct{})
+	go func() {
+		defer close(db.journalDone)
+		db.runJournal(jctx, db.logger())
+	}()
 	return nil
+}
+
+func (db *DB) logger() *slog.Logger {
+	if db.Logger == nil {
+		return slog.Default()
+	}
+	return db.Logger
 }
 
 func openPool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
@@ -113,6 +139,23 @@ func openPool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
 // Close closes the database. Calling it on a closed DB does nothing.
 func (db *DB) Close(ctx context.Context) error {
 	var errs []error
+	if db.stopJournal != nil {
+		db.stopJournal()
+		select {
+		case <-db.journalDone:
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("sqlite: stop the journal's flush: %w", ctx.Err()))
+		}
+		db.stopJournal = nil
+		// What the journal holds goes into jobs, so that a database closed
+		// cleanly has an empty journal; left there, the next Open would
+		// write it all the same.
+		if db.write != nil && len(errs) == 0 {
+			if _, err := db.flushJournal(ctx, true); err != nil {
+				errs = append(errs, fmt.Errorf("sqlite: write the journal of invocations: %w", err))
+			}
+		}
+	}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}

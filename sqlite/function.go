@@ -142,5 +142,7 @@ func (s *FunctionStore) DeleteFunction(ctx context.Context, name string) error {
 	} else if n == 0 {
 		return functionNotFound(name)
 	}
+	// Its jobs went with it, those of the journal too.
+	s.db.batcher.journal.dropFunction(name)
 	return nil
 }

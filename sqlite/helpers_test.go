@@ -40,6 +40,10 @@ func openTestDB(t *testing.T) *DB {
 	return db
 }
 
+// withoutJournal has db write every create into jobs, for tests of the
+// rows' own mechanics (the journal's are in job_journal_test.go).
+func withoutJournal(db *DB) { db.batcher.noJournal = true }
+
 func testVersion(fn string, n int) *lambda.Version {
 	return &lambda.Version{
 		Function: fn,

@@ -151,9 +151,15 @@ func (s *InvocationStore) recordable(ctx context.Context, tx *sql.Tx, recs []*la
 	return recs, nil
 }
 
-// jobIDs returns which of ids name jobs.
+// jobIDs returns which of ids name jobs, in their rows or in the
+// journal's memory (job_journal.go).
 func (s *InvocationStore) jobIDs(ctx context.Context, read *sql.DB, ids []any) (map[string]bool, error) {
 	jobs := map[string]bool{}
+	for _, id := range ids {
+		if id, ok := id.(string); ok && s.db.batcher.journal.has(id) {
+			jobs[id] = true
+		}
+	}
 	for part := range slices.Chunk(ids, 500) {
 		rows, err := read.QueryContext(ctx, `SELECT id FROM jobs WHERE id IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, part...)
 		if err != nil {

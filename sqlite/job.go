@@ -21,12 +21,15 @@ type JobStore struct {
 	db       *DB
 	outcomes *batchGroup // UpdateJob's writes, several in a statement
 	creates  *batchGroup // CreateJob's of async jobs without checks of their own
+	// journalOuts is UpdateJob's writes of jobs of the journal
+	// (job_journal.go), a batch's in one record.
+	journalOuts *batchGroup
 }
 
 // NewJobStore returns a store on db, which must be opened before use.
 func NewJobStore(db *DB) *JobStore {
 	s := &JobStore{db: db}
-	s.outcomes, s.creates = s.outcomeGroup(), s.createGroup()
+	s.outcomes, s.creates, s.journalOuts = s.outcomeGroup(), s.createGroup(), s.journalOutcomeGroup()
 	return s
 }
 
@@ -217,6 +220,13 @@ func (s *JobStore) UpdateJob(ctx context.Context, j *lambda.Job) error {
 		return invalidStatus(j.Status)
 	}
 	normalize(j, s.db.now())
+	if s.journal().has(j.ID) {
+		// Its claims ran in the writer, as its create did: it stays in
+		// the journal until it ended and was flushed, which no UpdateJob
+		// can race (only ended jobs are flushed, and only a running job
+		// is updated).
+		return s.updateJournalJob(ctx, j)
+	}
 	// The payload never changes: left out, a megabyte is not copied and
 	// bound for nothing.
 	// Copied deeply: the batched write may run after the caller stopped

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -38,10 +39,14 @@ func (s *JobStore) ClaimJobs(ctx context.Context, function string, now time.Time
 		return err
 	})
 	if err != nil {
-		// The batch did not commit: the jobs wait, as their rows say.
-		for _, j := range claimed {
+		// The batch did not commit: the jobs wait, as their rows and the
+		// journal say.
+		ids := make([]string, len(claimed))
+		for i, j := range claimed {
 			s.running().remove(j.ID)
+			ids[i] = j.ID
 		}
+		s.journal().unclaim(ids)
 		return nil, err
 	}
 	return claimed, nil
@@ -66,6 +71,7 @@ const claimQuery = `UPDATE jobs SET claimed_at = ?2 WHERE seq IN (SELECT seq FRO
 	AND NOT (schedule <> '' AND overlap IN ('skip', 'queue') AND EXISTS (
 		SELECT 1 FROM jobs r WHERE r.schedule = j.schedule AND r.schedule <> ''
 			AND (r.status = 'running' OR r.status IN ` + sqlWaiting + ` AND r.claimed_at IS NOT NULL)))
+	AND (next_run_at, seq) < (?4, ?5)
 	ORDER BY next_run_at, seq LIMIT CAST(?3 AS INTEGER))
 	RETURNING seq, id, ` + sqlAsCreated
 
@@ -86,11 +92,21 @@ func (s *JobStore) claimJobs(ctx context.Context, tx *sql.Tx, function string, n
 	var (
 		claimed []*lambda.Job
 		nowText = formatTime(now)
+		seqs    = map[string]int64{}
 	)
+	// The journal's due jobs (job_journal.go) and the table's are taken in
+	// one order: when the journal has limit of them, the table's claim
+	// takes only those before its last.
+	mem := s.journal().due(function, now, limit)
+	bound := claimBound{next: maxTimeText, seq: math.MaxInt64}
+	if len(mem) == limit {
+		last := mem[limit-1]
+		bound = claimBound{next: formatTime(last.job.NextRunAt), seq: last.seq}
+	}
 	// Schedules with a job taken by this call.
 	schedules := map[string]bool{}
 	for len(claimed) < limit {
-		taken, err := s.takeJobs(ctx, tx, function, nowText, limit-len(claimed))
+		taken, err := s.takeJobs(ctx, tx, function, nowText, limit-len(claimed), bound)
 		if err != nil {
 			return claimed, err
 		}
@@ -112,6 +128,7 @@ func (s *JobStore) claimJobs(ctx context.Context, tx *sql.Tx, function string, n
 				t := now
 				j.StartedAt = &t
 			}
+			seqs[j.ID] = t.seq
 			s.running().add(&runningJob{id: j.ID, function: function, seq: t.seq, stored: j.Status,
 				schedule: j.Schedule, exclusive: exclusive, started: *j.StartedAt})
 			j.Status = lambda.StatusRunning
@@ -124,8 +141,28 @@ func (s *JobStore) claimJobs(ctx context.Context, tx *sql.Tx, function string, n
 			break // every due job not passed over is taken
 		}
 	}
-	return claimed, nil
+	if len(mem) == 0 {
+		return claimed, nil
+	}
+	claimed, giveBack, err := s.claimJournal(ctx, tx, mem, claimed, seqs, now, nowText, limit)
+	for _, j := range giveBack {
+		// Due after the journal's jobs taken: left for the next claim.
+		s.running().remove(j.ID)
+		if _, err := s.db.exec(ctx, tx, unclaimQuery, seqs[j.ID]); err != nil {
+			return claimed, fmt.Errorf("sqlite: claim invocations of %q: %w", function, err)
+		}
+	}
+	return claimed, err
 }
+
+// claimBound is the claim's bound in its order: only jobs before it.
+type claimBound struct {
+	next string
+	seq  int64
+}
+
+// maxTimeText is after every stored time.
+const maxTimeText = "9999-12-31T23:59:59.999999999Z"
 
 // takenJob is a row of claimQuery.
 type takenJob struct {
@@ -134,8 +171,8 @@ type takenJob struct {
 }
 
 // takeJobs runs claimQuery and returns its rows in the claim's order.
-func (s *JobStore) takeJobs(ctx context.Context, tx *sql.Tx, function, now string, limit int) ([]takenJob, error) {
-	rows, err := s.db.query(ctx, tx, claimQuery, function, now, limit)
+func (s *JobStore) takeJobs(ctx context.Context, tx *sql.Tx, function, now string, limit int, bound claimBound) ([]takenJob, error) {
+	rows, err := s.db.query(ctx, tx, claimQuery, function, now, limit, bound.next, bound.seq)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: claim invocations of %q: %w", function, err)
 	}

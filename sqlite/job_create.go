@@ -65,10 +65,11 @@ func (s *JobStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job,
 	var (
 		existing *lambda.Job
 		started  bool
+		w        *createWrite
 	)
 	if groupable(c) {
 		// Written with the batch's other creates (job_create_group.go).
-		w := &createWrite{job: c, args: args, maxQueued: maxQueued, start: n.Start}
+		w = &createWrite{job: c, args: args, maxQueued: maxQueued, start: n.Start}
 		err = s.db.batchGrouped(ctx, s.creates, w)
 		started = w.started
 	} else {
@@ -81,6 +82,9 @@ func (s *JobStore) CreateJob(ctx context.Context, n lambda.NewJob) (*lambda.Job,
 	if err != nil {
 		if started {
 			s.running().remove(c.ID) // not committed: nothing runs
+		}
+		if w != nil {
+			s.journal().remove(w.journaled)
 		}
 		return nil, false, err
 	}
@@ -144,7 +148,7 @@ func (s *JobStore) queueFull(ctx context.Context, tx *sql.Tx, function string) e
 	if err := s.db.queryRow(ctx, tx, queuedQuery, function).Scan(&queued); err != nil {
 		return fmt.Errorf("sqlite: count queued invocations of %q: %w", function, err)
 	}
-	return queueFullError(function, queued-s.running().inflight(function))
+	return queueFullError(function, queued-s.running().inflight(function)+s.journal().waitingCount(function))
 }
 
 // queueFullError is the error of a create refused by function's limit of
@@ -173,6 +177,10 @@ func (s *JobStore) createJob(ctx context.Context, tx *sql.Tx, j *lambda.Job, arg
 	// the checks before find nothing for a function that does not exist
 	// (its keys and jobs went with it), and a statement less per create
 	// is a few percent more creates per second.
+	if s.journal().has(j.ID) {
+		// The unique index of jobs does not see the journal's.
+		return nil, false, lambda.Errorf(lambda.ECONFLICT, "invocation %q already exists: give each invocation its own ID", j.ID)
+	}
 	if j.IdempotencyKey != "" {
 		prior, err := s.checkIdempotencyKey(ctx, tx, j)
 		if prior != nil || err != nil {
@@ -195,7 +203,7 @@ func (s *JobStore) createJob(ctx context.Context, tx *sql.Tx, j *lambda.Job, arg
 		// creation (claimed_at), as ClaimJobs would.
 		startable := start && j.Schedule == "" && j.Status == lambda.StatusQueued
 		err = s.db.queryRow(ctx, tx, insertWaitingJobQuery,
-			append(args, maxQueued, s.running().inflight(j.Function), startable)...).Scan(&seq, &started)
+			append(args, maxQueued, s.running().inflight(j.Function)-s.journal().waitingCount(j.Function), startable)...).Scan(&seq, &started)
 		if err == sql.ErrNoRows {
 			return nil, false, s.queueFull(ctx, tx, j.Function)
 		}

@@ -25,6 +25,9 @@ type createWrite struct {
 	// started: written by the batch, read by CreateJob after it: the
 	// job was created running (claimed at its creation).
 	started bool
+	// journaled: the job's entry in the journal's memory, if the batch
+	// wrote it there (job_journal.go).
+	journaled *journalJob
 }
 
 // groupable reports whether j's create may be written with others: it
@@ -66,6 +69,8 @@ func (s *JobStore) createGroup() *batchGroup {
 						s.running().remove(w.job.ID)
 						w.started = false
 					}
+					s.journal().remove(w.journaled)
+					w.journaled = nil
 				}
 			}
 			return errs, err
@@ -97,7 +102,7 @@ func (s *JobStore) createJobs(ctx context.Context, tx *sql.Tx, writes []*createW
 		if err := s.db.queryRow(ctx, tx, queuedQuery, f).Scan(&n); err != nil {
 			return nil, fmt.Errorf("sqlite: count queued invocations of %q: %w", f, err)
 		}
-		waiting[f] = n - s.running().inflight(f)
+		waiting[f] = n - s.running().inflight(f) + s.journal().waitingCount(f)
 	}
 	errs := make([]error, len(writes))
 	var insert []*createWrite
@@ -113,6 +118,9 @@ func (s *JobStore) createJobs(ctx context.Context, tx *sql.Tx, writes []*createW
 			waiting[f] = n + 1
 		}
 		insert = append(insert, w)
+	}
+	if len(insert) > 0 && !s.db.batcher.noJournal && s.journal().fits(len(insert), createsBytes(insert)) {
+		return errs, s.journalCreates(ctx, tx, insert)
 	}
 	for rest := insert; len(rest) > 0; {
 		chunk := rest[:groupChunk(len(rest), maxCreateRows)]

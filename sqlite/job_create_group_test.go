@@ -149,6 +149,7 @@ func TestCreatesGroupedKeepTheLimit(t *testing.T) {
 func TestCreatesGroupedStart(t *testing.T) {
 	for _, withBad := range []bool{false, true} {
 		db, _, s := jobFixture(t)
+		withoutJournal(db) // the rows' own mechanics
 		news := []lambda.NewJob{
 			{Job: testJob("greet", 0), Start: true},
 			{Job: testJob("greet", time.Millisecond), Start: true},

@@ -41,6 +41,12 @@ const interruptedQuery = `SELECT seq, claimed_at FROM jobs WHERE status IN ` + s
 // start of a server: the running jobs the store kept in memory are
 // forgotten.
 func (s *JobStore) RequeueRunning(ctx context.Context, now time.Time) (int, error) {
+	// The journal's jobs go to their rows first, those running claimed,
+	// as the Open after a crash writes them: then they are requeued as any
+	// interrupted job.
+	if _, err := s.db.flushJournal(ctx, true); err != nil {
+		return 0, err
+	}
 	var requeued int
 	err := s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		s.running().clear()
@@ -128,13 +134,17 @@ func (s *JobStore) RedriveJobs(ctx context.Context, function string, ids []strin
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: encode invocation IDs: %w", err)
 	}
+	// Dead jobs of the journal are redriven from their rows.
+	if _, err := s.db.flushJournal(ctx, false); err != nil {
+		return nil, err
+	}
 	var redriven []*lambda.Job
 	err = s.db.batch(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		if err := s.redriveFits(ctx, tx, function, ids, maxQueued); err != nil {
 			return err
 		}
-		redriven, err = redriveJobs(ctx, tx, function, ids, string(idList), now)
+		redriven, err = redriveJobs(ctx, tx, function, ids, string(idList), now, s.journal().status)
 		return err
 	})
 	if err != nil {
@@ -151,7 +161,7 @@ var redriveQuery = `UPDATE jobs SET status = 'queued', attempts = 0, created_at 
 	WHERE function = ?2 AND status = 'dead' AND (?3 = '[]' OR id IN (SELECT value FROM json_each(?3)))
 	RETURNING seq, ` + jobListColumns
 
-func redriveJobs(ctx context.Context, tx *sql.Tx, function string, ids []string, idList string, now time.Time) ([]*lambda.Job, error) {
+func redriveJobs(ctx context.Context, tx *sql.Tx, function string, ids []string, idList string, now time.Time, inJournal func(id, function string) (string, bool)) ([]*lambda.Job, error) {
 	var exists int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM functions WHERE name = ?`, function).Scan(&exists); err != nil {
 		return nil, fmt.Errorf("sqlite: find function %q: %w", function, err)
@@ -162,6 +172,16 @@ func redriveJobs(ctx context.Context, tx *sql.Tx, function string, ids []string,
 	for _, id := range ids {
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT status FROM jobs WHERE id = ? AND function = ?`, id, function).Scan(&status)
+		if err == sql.ErrNoRows {
+			// In the journal's memory still: it was not dead when the
+			// journal was flushed before this batch.
+			if st, ok := inJournal(id, function); ok {
+				if st == lambda.StatusDead {
+					return nil, lambda.Errorf(lambda.ECONFLICT, "invocation %q died a moment ago: redrive it again", id)
+				}
+				status, err = st, nil
+			}
+		}
 		if err == sql.ErrNoRows {
 			return nil, lambda.Errorf(lambda.ENOTFOUND, "invocation %q of function %q not found: list its dead invocations with `lambda invocations %s --status dead`",
 				id, function, function)
@@ -220,6 +240,10 @@ const (
 // rows per transaction. It returns how many jobs it deleted; on an error
 // or ctx's end, the chunks before stay deleted.
 func (s *JobStore) PruneJobs(ctx context.Context, before, now time.Time) (int, error) {
+	// Ended jobs of the journal are pruned from their rows.
+	if _, err := s.db.flushJournal(ctx, false); err != nil {
+		return 0, err
+	}
 	total := 0
 	for {
 		n, err := s.pruneChunk(ctx, pruneJobsQuery, formatTime(before))

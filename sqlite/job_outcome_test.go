@@ -53,6 +53,7 @@ func claimAll(t *testing.T, s *JobStore, n int) []*lambda.Job {
 // own result, and the jobs leave the running overlay.
 func TestOutcomesShareAStatement(t *testing.T) {
 	db, _, s := jobFixture(t)
+	withoutJournal(db) // the rows' own mechanics
 	runs := countOutcomeRuns(s)
 	jobs := claimAll(t, s, maxOutcomeRows+8)
 	release, waitPending := holdFirstBatch(t, db)

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,9 @@ func TestJobQueryPlans(t *testing.T) {
 		// running: jobs running in memory, for list
 		running map[int64]runningJob
 	}{
-		{"claim", claimQuery, []any{"greet", now, 10}, "jobs_due", nil, nil},
+		{"claim", claimQuery, []any{"greet", now, 10, maxTimeText, int64(math.MaxInt64)}, "jobs_due", nil, nil},
+		{"claim before the journal's", claimQuery, []any{"greet", now, 10, now, int64(100)}, "jobs_due", nil, nil},
+		{"taken IDs", takenIDsQuery, []any{`["a", "b"]`}, "sqlite_autoindex_jobs_1", nil, nil},
 		{"due beside running", dueFirstQuery, []any{"greet", 3}, "jobs_due", nil, nil},
 		{"due", dueQuery, nil, "jobs_due", nil, nil},
 		{"queued count", queuedQuery, []any{"greet"}, "job_counts", nil, nil},

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,11 @@ import (
 
 // FindJob returns the job with id, whole: payload, response and history.
 func (s *JobStore) FindJob(ctx context.Context, id string) (*lambda.Job, error) {
+	// A job leaves the journal only once its row is committed: it is
+	// found in one or the other.
+	if j := s.journal().find(id); j != nil {
+		return j, nil
+	}
 	// Looked up before the read and after: running before, the job ran
 	// at least until the read unless its row says it ended; running only
 	// after, it was claimed since and its row is the one read.
@@ -51,6 +57,9 @@ func (s *JobStore) ListJobs(ctx context.Context, f lambda.JobFilter) ([]*lambda.
 	}
 	running := s.running().snapshot(f.Function)
 	query, args := listQuery(f, running)
+	// Read before the rows: a job flushed meanwhile is in both, and the
+	// row's is kept; one cannot leave the memory before its row commits.
+	mem := s.journal().list(f, listLimit(f))
 	rows, err := read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list invocations: %w", err)
@@ -72,7 +81,39 @@ func (s *JobStore) ListJobs(ctx context.Context, f lambda.JobFilter) ([]*lambda.
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: list invocations: %w", err)
 	}
-	return list, nil
+	if len(mem) == 0 {
+		return list, nil
+	}
+	return mergeListed(list, mem, listLimit(f)), nil
+}
+
+// listLimit is f's limit as ListJobs applies it.
+func listLimit(f lambda.JobFilter) int {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = lambda.DefaultJobListLimit
+	}
+	return min(limit, lambda.MaxJobListLimit)
+}
+
+// mergeListed merges a listing of rows and one of the journal's memory,
+// each newest first, into the newest limit; a job in both is its row.
+func mergeListed(rows, mem []*lambda.Job, limit int) []*lambda.Job {
+	seen := make(map[string]bool, len(rows))
+	for _, j := range rows {
+		seen[j.ID] = true
+	}
+	out := rows
+	for _, j := range mem {
+		if !seen[j.ID] {
+			out = append(out, j)
+		}
+	}
+	slices.SortFunc(out, newestFirst)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out
 }
 
 // dueQuery lists the functions with waiting jobs and the first NextRunAt
@@ -86,11 +127,7 @@ const dueQuery = `SELECT c.function, (SELECT j.next_run_at FROM jobs j
 // jobs running in memory, whose rows wait: a status selects them by what
 // they are, not by their rows.
 func listQuery(f lambda.JobFilter, running map[int64]runningJob) (string, []any) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = lambda.DefaultJobListLimit
-	}
-	limit = min(limit, lambda.MaxJobListLimit)
+	limit := listLimit(f)
 	var (
 		where []string
 		args  []any
@@ -173,7 +210,11 @@ func (s *JobStore) DueJobs(ctx context.Context) (map[string]time.Time, error) {
 		return nil, fmt.Errorf("sqlite: find due invocations: %w", err)
 	}
 	rows.Close()
-	return s.dueBesideRunning(ctx, due)
+	if due, err = s.dueBesideRunning(ctx, due); err != nil {
+		return nil, err
+	}
+	s.journal().dueTimes(due)
+	return due, nil
 }
 
 // dueFirstQuery reads the first ?2 waiting rows of function ?1 in the
@@ -242,6 +283,35 @@ const (
 // running in memory is counted running, not as its row waits: the counts
 // and those rows are read in one transaction.
 func (s *JobStore) CountJobs(ctx context.Context) (map[string]map[string]int, error) {
+	// The journal's jobs are counted from memory. A flush moves some of
+	// them into the rows: while one may have them in both, or did since
+	// the memory was counted, the count is taken again.
+	m := s.journal()
+	for tries := 0; ; tries++ {
+		if m.flushing.Load() > 0 && tries < journalReadTries {
+			time.Sleep(journalReadPause)
+			continue
+		}
+		gen := m.gen.Load()
+		counts := map[string]map[string]int{}
+		m.counts(counts)
+		counts, err := s.countRows(ctx, counts)
+		if err != nil || tries >= journalReadTries || m.flushing.Load() == 0 && m.gen.Load() == gen {
+			return counts, err
+		}
+	}
+}
+
+// How long CountJobs waits for a flush's jobs to leave the memory: a
+// flush's batch is milliseconds, a count taken while it runs is right but
+// for the jobs it moves.
+const (
+	journalReadTries = 200
+	journalReadPause = 250 * time.Microsecond
+)
+
+// countRows adds the counts of jobs' rows to counts.
+func (s *JobStore) countRows(ctx context.Context, counts map[string]map[string]int) (map[string]map[string]int, error) {
 	read, _, err := s.db.pools()
 	if err != nil {
 		return nil, err
@@ -260,7 +330,6 @@ func (s *JobStore) CountJobs(ctx context.Context) (map[string]map[string]int, er
 		return nil, fmt.Errorf("sqlite: count invocations: %w", err)
 	}
 	defer tx.Rollback()
-	counts := map[string]map[string]int{}
 	add := func(function, status string, n int) {
 		if counts[function] == nil {
 			counts[function] = map[string]int{}

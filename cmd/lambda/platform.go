@@ -120,6 +120,7 @@ func openPlatform(ctx context.Context, o platformOptions) (*platform, error) {
 func newPlatform(o platformOptions) (*platform, error) {
 	p := &platform{}
 	p.db = sqlite.NewDB(filepath.Join(o.dataDir, "lambda.db"))
+	p.db.Logger = o.logger
 	var err error
 	if p.driver, err = docker.New(); err != nil {
 		return nil, fmt.Errorf("docker client: %w", err)
