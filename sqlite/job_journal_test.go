@@ -361,3 +361,23 @@ func FuzzJournalDecoder(f *testing.F) {
 		}
 	})
 }
+
+// A redrive counts the journal's waiting jobs against the function's
+// limit, as a create does.
+func TestRedriveCountsTheJournal(t *testing.T) {
+	ctx := context.Background()
+	_, _, s := jobFixture(t)
+	for i := range 2 {
+		mustCreate(t, s, testJob("greet", time.Duration(i)))
+	}
+	for i := range 2 {
+		setStatus(t, s, mustCreate(t, s, testJob("greet", time.Minute+time.Duration(i))), lambda.StatusDead)
+	}
+	_, err := s.RedriveJobs(ctx, "greet", nil, t0.Add(time.Hour), 3)
+	if lambda.ErrorCode(err) != lambda.ETHROTTLED {
+		t.Errorf("redrive of 2 with 2 waiting, limit 3: %v; want throttled", err)
+	}
+	if _, err := s.RedriveJobs(ctx, "greet", nil, t0.Add(time.Hour), 4); err != nil {
+		t.Errorf("redrive of 2 with 2 waiting, limit 4: %v", err)
+	}
+}

@@ -28,7 +28,7 @@ func (s *JobStore) redriveFits(ctx context.Context, tx *sql.Tx, function string,
 	if err := tx.QueryRowContext(ctx, queuedQuery, function).Scan(&waiting); err != nil {
 		return fmt.Errorf("sqlite: count queued invocations of %q: %w", function, err)
 	}
-	waiting -= s.running().inflight(function)
+	waiting += s.journal().waitingCount(function) - s.running().inflight(function)
 	if adding > 0 && waiting+adding > maxQueued {
 		return redriveFullError(function, adding, waiting, maxQueued)
 	}
