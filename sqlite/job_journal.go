@@ -290,13 +290,14 @@ type journalState struct {
 	job     *lambda.Job
 	args    []any
 	running bool
+	at      time.Time // the store's time of the write
 }
 
 // set gives job id its new state (its payload kept) and returns the one it
 // had; false when id is not in the memory or a flush took it (its row
 // is written, or about to be in the same transaction): the state is then
 // for its row. st.job is the memory's once set.
-func (m *journalJobs) set(id string, st journalState, now time.Time) (journalState, bool) {
+func (m *journalJobs) set(id string, st journalState) (journalState, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e := m.byID[id]
@@ -306,12 +307,12 @@ func (m *journalJobs) set(id string, st journalState, now time.Time) (journalSta
 	old := journalState{job: e.job, args: e.args, running: e.running}
 	st.args = slices.Clone(st.args)
 	st.job.Payload, st.args[argPayload] = e.job.Payload, e.args[argPayload]
-	m.setLocked(e, st, now)
+	m.setLocked(e, st)
 	return old, true
 }
 
 // setLocked changes e's state; m.mu is held.
-func (m *journalJobs) setLocked(e *journalJob, st journalState, now time.Time) {
+func (m *journalJobs) setLocked(e *journalJob, st journalState) {
 	if e.waits() {
 		m.removeWaiting(e)
 	}
@@ -323,25 +324,25 @@ func (m *journalJobs) setLocked(e *journalJob, st journalState, now time.Time) {
 	m.bytes += size - e.size
 	e.size = size
 	if e.running && e.claimedAt == "" {
-		e.claimedAt = formatTime(now) // as a claim would have
+		e.claimedAt = formatTime(st.at) // as a claim would have
 	}
 	if e.waits() {
 		m.insertWaiting(e)
 	}
 	if e.ended() {
 		if m.ended == 0 {
-			m.endedSince = now
+			m.endedSince = time.Now() // the flush's lag is of this clock, not the store's
 		}
 		m.ended++
 	}
 }
 
 // restore puts back the state set returned, after its write failed.
-func (m *journalJobs) restore(id string, s journalState, now time.Time) {
+func (m *journalJobs) restore(id string, s journalState) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if e := m.byID[id]; e != nil {
-		m.setLocked(e, s, now)
+		m.setLocked(e, s)
 	}
 }
 

@@ -95,6 +95,11 @@ func (m *journalJobs) flushEnded(jobs []*journalJob, committed bool) {
 			m.drop(e)
 		}
 	}
+	if committed && m.ended > 0 {
+		// Those left ended while the flush ran: the lag runs from
+		// about now, or every tick would flush a handful under load.
+		m.endedSince = time.Now()
+	}
 }
 
 // writeJournalJobs writes the jobs to flush in tx, in the writer, and

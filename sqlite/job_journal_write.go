@@ -251,7 +251,6 @@ func (s *JobStore) journalOutcomeGroup() *batchGroup {
 // it in memory has its row written instead. An error of the whole puts
 // them back.
 func (s *JobStore) journalOutcomes(ctx context.Context, tx *sql.Tx, writes []*journalWrite) ([]error, error) {
-	now := s.db.now()
 	errs := make([]error, len(writes))
 	enc := journalEncoder{b: make([]byte, 0, 512*len(writes))}
 	var (
@@ -264,7 +263,7 @@ func (s *JobStore) journalOutcomes(ctx context.Context, tx *sql.Tx, writes []*jo
 		}
 	)
 	for i, w := range writes {
-		if w.old, w.applied = s.journal().set(w.id, w.st, now); !w.applied {
+		if w.old, w.applied = s.journal().set(w.id, w.st); !w.applied {
 			query := updateJobQuery
 			if w.st.running {
 				query = updateRunningJobQuery
@@ -295,7 +294,7 @@ func (s *JobStore) journalOutcomes(ctx context.Context, tx *sql.Tx, writes []*jo
 // undoJournalWrite puts back the state w replaced, if it did.
 func (s *JobStore) undoJournalWrite(w *journalWrite) {
 	if w.applied {
-		s.journal().restore(w.id, w.old, s.db.now())
+		s.journal().restore(w.id, w.old)
 		w.applied = false
 	}
 }
@@ -319,7 +318,7 @@ func (s *JobStore) updateJournalJob(ctx context.Context, j *lambda.Job) error {
 	if err != nil {
 		return err
 	}
-	w := &journalWrite{id: j.ID, st: journalState{job: c, args: args, running: running}}
+	w := &journalWrite{id: j.ID, st: journalState{job: c, args: args, running: running, at: s.db.now()}}
 	if err := s.db.batchGrouped(ctx, s.journalOuts, w); err != nil {
 		s.undoJournalWrite(w)
 		return err
