@@ -50,6 +50,11 @@ type fakeEngine struct {
 	limits         map[string]lambda.InstanceLimits // by instance ID (fake_preinit.go)
 	capacity       int                              // 0: lambda.DefaultHostCapacity (fake_capacity.go)
 	holders        map[string]*fakeHolder           // by ID (fake_holder.go)
+	// createGate, while set, holds CreateInstance until it is closed
+	// (HoldCreates, fake_precreate.go); creating counts the creates in
+	// flight.
+	createGate chan struct{}
+	creating   int
 }
 
 // FakeImage is an image the Fake built.

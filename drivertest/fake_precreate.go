@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"sync"
 	"time"
 
 	"github.com/lambdahq/lambda"
@@ -17,6 +18,22 @@ var _ lambda.PrecreateDriver = (*Fake)(nil)
 func (f *Fake) CreateInstance(ctx context.Context, spec lambda.InstanceSpec) (string, error) {
 	if err := f.check(ctx); err != nil {
 		return "", err
+	}
+	f.mu.Lock()
+	gate := f.createGate
+	f.creating++
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.creating--
+		f.mu.Unlock()
+	}()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
 	}
 	if err := spec.Validate(); err != nil {
 		return "", err
@@ -36,6 +53,33 @@ func (f *Fake) CreateInstance(ctx context.Context, spec lambda.InstanceSpec) (st
 	h.serves, fi.holder = fi.inst.ID, h.id
 	f.instances[fi.inst.ID] = fi
 	return fi.inst.ID, nil
+}
+
+// HoldCreates holds every CreateInstance from now on until the returned
+// function is called (once or more): a create that takes Docker long.
+func (f *Fake) HoldCreates() (release func()) {
+	gate := make(chan struct{})
+	f.mu.Lock()
+	f.createGate = gate
+	f.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			f.mu.Lock()
+			if f.createGate == gate {
+				f.createGate = nil
+			}
+			f.mu.Unlock()
+			close(gate)
+		})
+	}
+}
+
+// Creating is the number of CreateInstance calls in flight.
+func (f *Fake) Creating() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.creating
 }
 
 // StartCreated starts the server of a created instance; it counts as a

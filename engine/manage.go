@@ -203,6 +203,38 @@ func (e *Engine) drain(ctx context.Context, name string, versions []*lambda.Vers
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	return waitSpares(ctx, st)
+}
+
+// waitSpares returns once no pool of st creates a spare: a create in
+// flight (a cold start asked for the next spare) makes its container after
+// removeContainers lists, and Delete would return with it still there.
+// The pools are draining, so no create begins after; each is bounded as
+// a start is.
+func waitSpares(ctx context.Context, st *fnState) error {
+	creating := func() bool {
+		for _, p := range st.pools() {
+			p.mu.Lock()
+			c := p.spareCreating
+			p.mu.Unlock()
+			if c {
+				return true
+			}
+		}
+		return false
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	bound := time.After(containerStartTimeout)
+	for creating() {
+		select {
+		case <-tick.C:
+		case <-bound:
+			return nil // removeContainers and reconcile see to what is left
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	return nil
 }
 

@@ -143,3 +143,41 @@ func TestPrecreatedRemovedAtCloseAndReconcile(t *testing.T) {
 		return true
 	})
 }
+
+// TestDeleteWaitsForASpareBeingCreated: a spare whose create is in flight
+// when its function is deleted is no container left once Delete returns.
+func TestDeleteWaitsForASpareBeingCreated(t *testing.T) {
+	ctx := context.Background()
+	e, clock := newClockEnv(t)
+	e.mustDeploy(t, "greet", lambda.Config{})
+	e.scale(t, "greet", lambda.ScalingPatch{IdleTimeout: ptr(lambda.Duration(time.Minute))})
+	spare := e.spare(t, clock, "greet", 1)
+	clock.Advance(2 * time.Minute)
+	e.eng.ReapNow()
+	eventually(t, "scaled to zero", func() bool { return len(e.running(t, "greet")) == 0 })
+
+	release := e.driver.HoldCreates()
+	defer release()
+	if lease, status := e.call(t, "greet"); status != 200 || lease.Instance != spare {
+		t.Fatalf("cold start: %d on %s, want 200 on the spare %s", status, lease.Instance, spare)
+	}
+	eventually(t, "the next spare's create in flight", func() bool { return e.driver.Creating() == 1 })
+	done := make(chan error, 1)
+	go func() { done <- e.eng.Delete(ctx, "greet") }()
+	select {
+	case err := <-done:
+		t.Fatalf("Delete returned (%v) while its spare was being created", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.driver.ListInstances(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 0 {
+		t.Errorf("containers left once Delete returned: %+v", *list[0])
+	}
+}
