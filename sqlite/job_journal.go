@@ -39,10 +39,14 @@ import (
 // The memory is bounded (maxJournalJobs, maxJournalBytes): a create that
 // does not fit goes to jobs, as before the journal.
 
-// Bounds of the jobs in memory.
+// Bounds of the jobs in memory. A burst of up to half of them (lambda
+// bench's rounds of 5,000 jobs) is written after it (journalDue): with
+// 4,096, a flush of 1,024 ended jobs ran within the burst every 1,024,
+// and a round's jobs per second fell by a tenth (docs/performance.md).
+// 32 MB is what 16,384 jobs of 2 KB weigh (journalSize).
 const (
-	maxJournalJobs  = 4096
-	maxJournalBytes = 16 << 20
+	maxJournalJobs  = 16384
+	maxJournalBytes = 32 << 20
 )
 
 // journalJob is a job of the journal.

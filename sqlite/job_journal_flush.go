@@ -14,10 +14,11 @@ import (
 
 // Flushing the journal (job_journal.go): its ended jobs are written into
 // jobs, each once as it ended, and the journal rows no job in memory needs
-// any more are deleted, in one transaction. The flush runs when the writer
-// has nothing else to do, or when the ended jobs are many or old
-// (journalLag), so that under a burst the rows are written after it,
-// in large transactions, instead of one at a time on the jobs' path.
+// any more are deleted, in one transaction (of at most maxFlushJobs). The
+// flush runs when the writer has nothing else to do, or when the ended
+// jobs are old (journalLag) or the memory half full, so that under a burst
+// the rows are written after it, in large transactions, instead of one at
+// a time on the jobs' path.
 // Without an fsync of its own: a flush lost to a power failure leaves its
 // jobs in the journal, which the next Open writes again.
 
@@ -30,6 +31,10 @@ const (
 	// for a flush to go ahead of the bounds: a moment between two
 	// batches of a burst is not a pause.
 	journalQuiet = 20 * time.Millisecond
+	// maxFlushJobs bounds a flush's transaction (not Close's): the writes
+	// submitted meanwhile wait for it, some 25 µs a job. The flusher
+	// flushes again, after them, while a flush was full.
+	maxFlushJobs = 1024
 )
 
 // flushQueries[n] inserts n jobs with their seqs: seq, jobColumns, then
@@ -96,7 +101,8 @@ func (m *journalJobs) flushEnded(jobs []*journalJob, committed bool) {
 		}
 	}
 	if committed && m.ended > 0 {
-		// Those left ended while the flush ran: the lag runs from
+		// Those left ended while the flush ran (those past
+		// maxFlushJobs the flusher takes at once): the lag runs from
 		// about now, or every tick would flush a handful under load.
 		m.endedSince = time.Now()
 	}
@@ -113,15 +119,23 @@ func (db *DB) writeJournalJobs(ctx context.Context, tx *sql.Tx, all bool) ([]*jo
 		switch {
 		case e.flushed:
 		case all || e.ended():
-			e.flushed = true
 			jobs = append(jobs, e)
 		default:
 			keep = min(keep, e.row)
 		}
 	}
+	slices.SortFunc(jobs, func(a, b *journalJob) int { return cmp.Compare(a.seq, b.seq) })
+	if !all && len(jobs) > maxFlushJobs {
+		for _, e := range jobs[maxFlushJobs:] {
+			keep = min(keep, e.row)
+		}
+		jobs = jobs[:maxFlushJobs]
+	}
+	for _, e := range jobs {
+		e.flushed = true
+	}
 	last := m.lastRow
 	m.mu.Unlock()
-	slices.SortFunc(jobs, func(a, b *journalJob) int { return cmp.Compare(a.seq, b.seq) })
 	rows := make([][]any, len(jobs))
 	for i, e := range jobs {
 		var claimed any
@@ -318,18 +332,18 @@ func (db *DB) runJournal(ctx context.Context, logger *slog.Logger) {
 			return
 		case <-t.C:
 		}
-		if !db.journalDue() {
-			continue
-		}
-		if _, err := db.flushJournal(ctx, false); err != nil && ctx.Err() == nil {
-			logger.Warn("writing ended invocations from the journal", "err", err)
+		for due := db.journalDue(); due && ctx.Err() == nil; {
+			n, err := db.flushJournal(ctx, false)
+			if err != nil && ctx.Err() == nil {
+				logger.Warn("writing ended invocations from the journal", "err", err)
+			}
+			due = err == nil && n == maxFlushJobs
 		}
 	}
 }
 
 // journalDue reports whether the journal's ended jobs are to be flushed
-// now: the writer is quiet, or they are many or old, or the memory is
-// half full.
+// now: the writer is quiet, or they are old, or the memory is half full.
 func (db *DB) journalDue() bool {
 	m := &db.batcher.journal
 	m.mu.Lock()
@@ -338,7 +352,7 @@ func (db *DB) journalDue() bool {
 	switch {
 	case ended == 0:
 		return false
-	case ended >= maxJournalJobs/4, n >= maxJournalJobs/2, bytes >= maxJournalBytes/2, time.Since(since) >= journalLag:
+	case n >= maxJournalJobs/2, bytes >= maxJournalBytes/2, time.Since(since) >= journalLag:
 		return true
 	}
 	return db.batcher.quiet()

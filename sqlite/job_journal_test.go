@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -232,24 +233,7 @@ func TestClaimsMergeJournalAndRows(t *testing.T) {
 func TestJournalFullGoesToRows(t *testing.T) {
 	ctx := context.Background()
 	db, _, s := jobFixture(t)
-	var wg sync.WaitGroup
-	errs := make(chan error, maxJournalJobs+100)
-	for w := range 32 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < maxJournalJobs+100; i += 32 {
-				if _, _, err := s.CreateJob(ctx, lambda.NewJob{Job: testJob("greet", time.Duration(i))}); err != nil {
-					errs <- err
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	createJobs(t, s, maxJournalJobs+100)
 	// A batch that does not fit whole goes to rows whole.
 	if n := jobRows(t, db); n < 100 || n >= 100+maxBatchOps {
 		t.Errorf("%d rows; want the 100 creates past the journal's %d, and at most a batch more", n, maxJournalJobs)
@@ -379,5 +363,113 @@ func TestRedriveCountsTheJournal(t *testing.T) {
 	}
 	if _, err := s.RedriveJobs(ctx, "greet", nil, t0.Add(time.Hour), 4); err != nil {
 		t.Errorf("redrive of 2 with 2 waiting, limit 4: %v", err)
+	}
+}
+
+// A flush writes at most maxFlushJobs jobs, the oldest first, so that the
+// writes queued behind it wait for a bounded transaction; Close's writes
+// them all.
+func TestJournalFlushIsBounded(t *testing.T) {
+	ctx := context.Background()
+	db, _, s := jobFixture(t)
+	stopFlusher(db)
+	total := maxFlushJobs + 40
+	createJobs(t, s, total)
+	claimed, err := s.ClaimJobs(ctx, "greet", t0.Add(time.Hour), total)
+	if err != nil || len(claimed) != total {
+		t.Fatalf("ClaimJobs = %d jobs, %v; want %d", len(claimed), err, total)
+	}
+	var wg sync.WaitGroup
+	for w := range 32 { // outcomes linger for company: not one at a time
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < total; i += 32 {
+				j := claimed[i]
+				j.Status, j.Attempts = lambda.StatusSucceeded, 1
+				if err := s.UpdateJob(ctx, j); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	n, err := db.flushJournal(ctx, false)
+	if err != nil || n != maxFlushJobs {
+		t.Fatalf("flushJournal = %d, %v; want %d", n, err, maxFlushJobs)
+	}
+	var newest int64
+	if err := db.read.QueryRowContext(ctx, `SELECT max(seq) FROM jobs`).Scan(&newest); err != nil {
+		t.Fatal(err)
+	}
+	m := &db.batcher.journal
+	m.mu.Lock()
+	left := len(m.byID)
+	for _, e := range m.byID {
+		if e.seq <= newest {
+			t.Errorf("job seq %d stays in memory, older than seq %d flushed: the oldest go first", e.seq, newest)
+		}
+	}
+	m.mu.Unlock()
+	if left != 40 {
+		t.Errorf("%d jobs left in memory; want 40", left)
+	}
+	if c, err := s.CountJobs(ctx); err != nil || c["greet"][lambda.StatusSucceeded] != total {
+		t.Errorf("CountJobs = %v, %v; want %d succeeded, in rows and in memory", c, err, total)
+	}
+	if n, err := db.flushJournal(ctx, false); err != nil || n != 40 {
+		t.Errorf("the next flush = %d, %v; want the 40 left", n, err)
+	}
+	if n := journalRows(t, db); n != 0 {
+		t.Errorf("%d journal rows once every job was flushed; want 0", n)
+	}
+}
+
+// createJobs creates n jobs of greet from 32 goroutines, so that they
+// share batches as a burst does.
+func createJobs(t *testing.T, s *JobStore, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for w := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 32 {
+				if _, _, err := s.CreateJob(context.Background(), lambda.NewJob{Job: testJob("greet", time.Duration(i))}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// journalSize, which bounds the memory, counts what the jobs hold on the
+// heap: not a quarter of it, as it did with 256 bytes a job.
+func TestJournalSizeCountsTheHeap(t *testing.T) {
+	db, _, s := jobFixture(t)
+	stopFlusher(db)
+	createJobs(t, s, 64) // statements prepared, maps grown
+	const n = 3200
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	m := &db.batcher.journal
+	counted := m.bytes
+	createJobs(t, s, n)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	m.mu.Lock()
+	counted = m.bytes - counted
+	m.mu.Unlock()
+	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("%d jobs: %d bytes counted, %d on the heap (%d and %d a job)", n, counted, heap, counted/n, heap/n)
+	if float64(counted) < 0.7*float64(heap) || float64(counted) > 2*float64(heap) {
+		t.Errorf("the journal counts %d bytes a job, the heap grew %d a job: count what the heap holds", counted/n, heap/n)
 	}
 }
