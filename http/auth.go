@@ -70,7 +70,7 @@ func (s *Server) guard(rt route) http.Handler {
 			err := forbidden(key, rt.scope, function)
 			s.Logger.Warn("authorization failed", "addr", addr, "method", r.Method, "path", r.URL.Path, "key", key.ID, "scope", key.Scope, "need", rt.scope, "function", function, requestIDAttr(r.Context()))
 			s.deny(w, r, &authFailure{err: err})
-			s.audit(r, key, &lambda.AuditEntry{Action: rt.action, Function: function}, http.StatusForbidden, lambda.EFORBIDDEN)
+			s.audit(r, key, s.refusedEntry(r, rt, function), http.StatusForbidden, lambda.EFORBIDDEN)
 			return
 		}
 		r = r.WithContext(withKey(r.Context(), key))

@@ -32,6 +32,21 @@ func (s *Server) audit(r *http.Request, key *lambda.Key, e *lambda.AuditEntry, s
 	}
 }
 
+// refusedEntry is the audit entry of a request of rt refused before its
+// handler ran: it names the key the request meant to act on, as the
+// handler would have, once the store finds it (the path may hold
+// anything, even a secret pasted in place of an ID).
+func (s *Server) refusedEntry(r *http.Request, rt route, function string) *lambda.AuditEntry {
+	e := &lambda.AuditEntry{Action: rt.action, Function: function}
+	if rt.action == "" || rt.key == "" {
+		return e
+	}
+	if k, err := s.keyStore().FindKey(r.Context(), r.PathValue(rt.key)); err == nil {
+		e.Target, e.TargetName = k.ID, k.Name
+	}
+	return e
+}
+
 // statusWriter remembers the status a handler answered, for the audit.
 // Unwrap lets http.ResponseController reach the connection (flushes of a
 // streamed deploy, deadlines).

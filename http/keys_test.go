@@ -155,6 +155,12 @@ func TestKeysCreateListRevoke(t *testing.T) {
 	if _, err := ci.ListKeys(ctx); lambda.ErrorCode(err) != lambda.EFORBIDDEN {
 		t.Fatalf("ListKeys with a deploy key: %v, want forbidden", err)
 	}
+	if _, err := ci.RevokeKey(ctx, created.ID); lambda.ErrorCode(err) != lambda.EFORBIDDEN {
+		t.Fatalf("RevokeKey with a deploy key: %v, want forbidden", err)
+	}
+	if _, err := ci.RevokeKey(ctx, created.Secret); lambda.ErrorCode(err) != lambda.EFORBIDDEN {
+		t.Fatalf("RevokeKey of a secret with a deploy key: %v, want forbidden", err)
+	}
 
 	revoked, err := admin.RevokeKey(ctx, created.ID)
 	if err != nil || revoked.RevokedAt == nil {
@@ -182,7 +188,8 @@ func TestKeysCreateListRevoke(t *testing.T) {
 	for _, e := range entries {
 		actions = append(actions, fmt.Sprintf("%s:%s:%s:%s", e.Action, e.Result, e.Target, e.TargetName))
 	}
-	want := "keys.create:ok:" + created.ID + ":ci keys.revoke:ok:" + created.ID + ":ci keys.revoke:not_found:: keys.revoke:not_found::"
+	// A refusal names the key it kept, once found (not a secret).
+	want := "keys.create:ok:" + created.ID + ":ci keys.revoke:forbidden:" + created.ID + ":ci keys.revoke:forbidden:: keys.revoke:ok:" + created.ID + ":ci keys.revoke:not_found:: keys.revoke:not_found::"
 	if got := strings.Join(actions, " "); got != want {
 		t.Fatalf("audit entries = %q, want %q", got, want)
 	}
@@ -192,8 +199,8 @@ func TestKeysCreateListRevoke(t *testing.T) {
 	if later, err := admin.ListAudit(ctx, time.Now().Add(time.Hour)); err != nil || len(later) != 0 {
 		t.Fatalf("ListAudit(since later) = %v, %v; want none", later, err)
 	}
-	if len(mem.audit) != 4 {
-		t.Fatalf("audit store holds %d entries, want 4", len(mem.audit))
+	if len(mem.audit) != 6 {
+		t.Fatalf("audit store holds %d entries, want 6", len(mem.audit))
 	}
 }
 

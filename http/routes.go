@@ -46,6 +46,9 @@ type route struct {
 	function string
 	// action names a control-plane write for the audit log ("" for reads).
 	action string
+	// key names the path value that holds the ID of the API key the route
+	// acts on ("" for none): a refusal's audit entry names the key too.
+	key string
 	// access says how its requests are logged (accesslog.go).
 	access  accessPolicy
 	handler http.HandlerFunc
@@ -59,6 +62,9 @@ func onFunction(pathValue string) routeOpt { return func(rt *route) { rt.functio
 
 // audited records every call of the route in the audit log as action.
 func audited(action string) routeOpt { return func(rt *route) { rt.action = action } }
+
+// onKey says which path value names the API key the route acts on.
+func onKey(pathValue string) routeOpt { return func(rt *route) { rt.key = pathValue } }
 
 // route registers handler for pattern behind the access log and the
 // middleware chain, and keeps the registration so that tests can walk
@@ -122,7 +128,7 @@ func (s *Server) routes() *http.ServeMux {
 	s.route(mux, "DELETE /v1/schedules/{id}", lambda.ScopeDeploy, s.handleDeleteSchedule, audited("schedules.delete"))
 	s.route(mux, "POST /v1/keys", lambda.ScopeAdmin, s.handleCreateKey, audited("keys.create"))
 	s.route(mux, "GET /v1/keys", lambda.ScopeAdmin, s.handleListKeys)
-	s.route(mux, "DELETE /v1/keys/{id}", lambda.ScopeAdmin, s.handleRevokeKey, audited("keys.revoke"))
+	s.route(mux, "DELETE /v1/keys/{id}", lambda.ScopeAdmin, s.handleRevokeKey, onKey("id"), audited("keys.revoke"))
 	s.route(mux, "GET /v1/audit", lambda.ScopeAdmin, s.handleListAudit)
 	// Any valid key may ask what it is (`lambda login` checks a key so):
 	// read is the rule; an invoke key gets 403, which still proves it valid.
