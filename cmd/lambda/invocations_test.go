@@ -241,9 +241,9 @@ func TestRedrive(t *testing.T) {
 		wantAll  bool
 	}{
 		{"by id", []string{"redrive", "greet", "--id", "inv-dead"}, 0, "ID         STATUS   TRIGGER\ninv-dead   queued   cron\n",
-			"Queued 1 invocation(s) of \"greet\" again: follow them with \"lambda invocations greet\".\n", []string{"inv-dead"}, false},
+			"Queued 1 invocation(s) of \"greet\" again: follow one with \"lambda invocation inv-dead\", or all with \"lambda invocations greet\" (a read key).\n", []string{"inv-dead"}, false},
 		{"all", []string{"redrive", "greet", "--all"}, 0, "ID         STATUS   TRIGGER\ninv-dead   queued   cron\n",
-			"Queued 1 invocation(s) of \"greet\" again: follow them with \"lambda invocations greet\".\n", nil, true},
+			"Queued 1 invocation(s) of \"greet\" again: follow one with \"lambda invocation inv-dead\", or all with \"lambda invocations greet\" (a read key).\n", nil, true},
 		{"all, none dead", []string{"redrive", "hello", "--all"}, 0, "", "No dead invocations of \"hello\" to redrive.\n", nil, true},
 		{"not dead", []string{"redrive", "greet", "--id", "inv-ok"}, 1, "", "Error: invocation \"inv-ok\" is succeeded, not dead: only dead invocations can be redriven\n", []string{"inv-ok"}, false},
 		{"unknown", []string{"redrive", "greet", "--id", "a,b"}, 1, "", "Error: invocation \"a\" of function \"greet\" not found\n", []string{"a", "b"}, false},

@@ -75,6 +75,8 @@ func runRedrive(ctx context.Context, s *streams, root *rootOptions, o *redriveOp
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(s.Err, "Queued %d invocation(s) of %q again: follow them with \"lambda invocations %s\".\n", len(jobs), name, name)
+	// By ID first: an invoke key may redrive and follow a record by its ID,
+	// not list the function's invocations, which takes a read key.
+	fmt.Fprintf(s.Err, "Queued %d invocation(s) of %q again: follow one with \"lambda invocation %s\", or all with \"lambda invocations %s\" (a read key).\n", len(jobs), name, jobs[0].ID, name)
 	return nil
 }
