@@ -153,7 +153,7 @@ func (s *swarmServer) mustLambda(args ...string) result {
 }
 
 // preloadBaseImages copies the runtimes' base images the host's engine
-// already holds (other tests made them) to the manager, which builds the
+// holds (prepareRuntimes made them) to the manager, which builds the
 // functions: its first Python deploy need not assemble them again.
 func preloadBaseImages(t *testing.T, c *swarmtest.Cluster) {
 	t.Helper()

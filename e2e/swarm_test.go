@@ -60,6 +60,11 @@ func TestSwarm(t *testing.T) {
 
 	t.Run("python", func(t *testing.T) {
 		s.t = t
+		// The host makes the runtimes' base images once per run (shared
+		// with TestHandlerRuntimes), and the manager gets copies: left to
+		// assemble its own from Debian packages, on a fresh machine and
+		// alongside the host's, it outlasted the deploy's 10 minutes.
+		prepareRuntimes(t, sharedServer(t))
 		preloadBaseImages(t, c)
 		s.mustLambda("deploy", "testdata/python-hello", "--name", py)
 		res := s.mustLambda("invoke", py, "--data", `{"name":"Swarm"}`)
