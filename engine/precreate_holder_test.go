@@ -102,13 +102,7 @@ func TestPrecreateHoldersAtCloseAndReconcile(t *testing.T) {
 // its network; the driver kills it, and the engine drops it and starts
 // another on demand.
 func TestHolderDeathFailsItsInstance(t *testing.T) {
-	e, clock := newClockEnv(t)
-	e.mustDeploy(t, "greet", lambda.Config{})
-	e.scale(t, "greet", lambda.ScalingPatch{IdleTimeout: ptr(lambda.Duration(time.Minute))})
-	spare := e.spare(t, clock, "greet", 1)
-	clock.Advance(2 * time.Minute)
-	e.eng.ReapNow()
-	eventually(t, "scaled to zero", func() bool { return len(e.running(t, "greet")) == 0 })
+	e, spare := scaledToZeroWithSpare(t)
 	if lease, status := e.call(t, "greet"); status != 200 || lease.Instance != spare {
 		t.Fatalf("cold start: status %d on %s, want 200 on the pre-created %s", status, lease.Instance, spare)
 	}

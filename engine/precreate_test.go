@@ -29,6 +29,20 @@ func (e *env) created(t *testing.T, name string) []*lambda.Instance {
 	return out
 }
 
+// scaledToZeroWithSpare deploys greet, waits for its pre-created spare
+// and scales it to zero: the next call is a cold start on the spare.
+func scaledToZeroWithSpare(t *testing.T) (*env, string) {
+	t.Helper()
+	e, clock := newClockEnv(t)
+	e.mustDeploy(t, "greet", lambda.Config{})
+	e.scale(t, "greet", lambda.ScalingPatch{IdleTimeout: ptr(lambda.Duration(time.Minute))})
+	spare := e.spare(t, clock, "greet", 1)
+	clock.Advance(2 * time.Minute)
+	e.eng.ReapNow()
+	eventually(t, "scaled to zero", func() bool { return len(e.running(t, "greet")) == 0 })
+	return e, spare
+}
+
 // spare waits for name's one pre-created container of version and
 // returns its ID.
 func (e *env) spare(t *testing.T, clock *fakeClock, name string, version int) string {
@@ -148,13 +162,7 @@ func TestPrecreatedRemovedAtCloseAndReconcile(t *testing.T) {
 // when its function is deleted is no container left once Delete returns.
 func TestDeleteWaitsForASpareBeingCreated(t *testing.T) {
 	ctx := context.Background()
-	e, clock := newClockEnv(t)
-	e.mustDeploy(t, "greet", lambda.Config{})
-	e.scale(t, "greet", lambda.ScalingPatch{IdleTimeout: ptr(lambda.Duration(time.Minute))})
-	spare := e.spare(t, clock, "greet", 1)
-	clock.Advance(2 * time.Minute)
-	e.eng.ReapNow()
-	eventually(t, "scaled to zero", func() bool { return len(e.running(t, "greet")) == 0 })
+	e, spare := scaledToZeroWithSpare(t)
 
 	release := e.driver.HoldCreates()
 	defer release()

@@ -43,19 +43,15 @@ func reopen(t *testing.T, db *DB) (*DB, *JobStore) {
 	return again, NewJobStore(again)
 }
 
-func journalRows(t *testing.T, db *DB) int {
-	t.Helper()
-	var n int
-	if err := db.read.QueryRow(`SELECT COUNT(*) FROM job_journal`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
+func journalRows(t *testing.T, db *DB) int { return tableRows(t, db, "job_journal") }
 
-func jobRows(t *testing.T, db *DB) int {
+func jobRows(t *testing.T, db *DB) int { return tableRows(t, db, "jobs") }
+
+// tableRows counts the rows of table, a name of the tests' own.
+func tableRows(t *testing.T, db *DB, table string) int {
 	t.Helper()
 	var n int
-	if err := db.read.QueryRow(`SELECT COUNT(*) FROM jobs`).Scan(&n); err != nil {
+	if err := db.read.QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
